@@ -1,0 +1,51 @@
+# MASH referral hub. `make` lists the targets; `make run` and `make test` are all a newcomer needs.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+GOVUK_DIST := node_modules/govuk-frontend/dist/govuk
+
+.DEFAULT_GOAL := help
+.PHONY: help run test lint unit browser bench package assets chromium clean token
+
+help: ## List the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(STAMP): requirements.txt requirements-dev.txt
+	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is needed (apt-get install python3.11 python3.11-venv)"; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+static/.built: package.json
+	@command -v npm >/dev/null || { apt-get update -qq && apt-get install -y -qq nodejs npm; }
+	npm install --no-audit --no-fund --silent
+	rm -rf static && mkdir -p static
+	cp $(GOVUK_DIST)/govuk-frontend.min.css $(GOVUK_DIST)/govuk-frontend.min.js static/
+	cp -r $(GOVUK_DIST)/assets static/assets
+	touch $@
+
+assets: static/.built ## Fetch GOV.UK Frontend and build static/
+
+chromium: ## Install Debian's Chromium for the browser tests, if missing
+	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+
+run: $(STAMP) assets ## Run the whole hub locally on the moto emulator (http://127.0.0.1:8000)
+	$(BIN)/python -m local.run
+
+test: $(STAMP) assets chromium ## Lint, then every test (unit, API, events, browser, package)
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest -q
+
+lint: $(STAMP) ## ruff only
+	$(BIN)/ruff check .
+
+bench: $(STAMP) assets ## Print the benchmark figures (cold import, KMS/DynamoDB per referral, latency, zip size)
+	$(BIN)/python -m bench.run
+
+package: $(STAMP) assets ## Build the deployment package into build/ with `chalice package`
+	$(BIN)/python -m local.package
+
+clean: ## Remove the virtualenv, node_modules and build output
+	rm -rf $(VENV) node_modules static vendor build

@@ -1,0 +1,25 @@
+"""MASH referral hub: wiring only. Routes live in chalicelib/web, event handlers in chalicelib/events."""
+
+from chalice import Chalice
+
+from chalicelib.events.outbox import outbox_events
+from chalicelib.settings import get_settings
+from chalicelib.web.api import api
+from chalicelib.web.assets import assets
+from chalicelib.web.public_form import public_form
+from chalicelib.web.security import security_headers
+
+app = Chalice(app_name="mash-referral-hub")
+app.api.binary_types = [*app.api.binary_types, "font/woff2", "font/woff", "image/x-icon"]
+
+app.register_middleware(security_headers, "http")
+app.register_blueprint(api)
+app.register_blueprint(public_form)
+app.register_blueprint(assets)
+app.register_blueprint(outbox_events)
+
+if get_settings().is_local:
+    # Local-only pages (the emulated outbox); the module is never imported in AWS stages.
+    from chalicelib.web.local_outbox import local_outbox
+
+    app.register_blueprint(local_outbox)

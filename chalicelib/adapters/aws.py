@@ -1,0 +1,71 @@
+"""The one place boto3 clients are made; errors from AWS become ours here.
+
+Retryable: throttling, 5xx, timeouts, connection faults: the outbox tries again later.
+Permanent: anything the same request would fail on again (validation, access, bad address).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib.settings import Settings
+
+RETRYABLE_CODES = frozenset(
+    {
+        "ThrottlingException",
+        "Throttling",
+        "ThrottledException",
+        "RequestLimitExceeded",
+        "TooManyRequestsException",
+        "ProvisionedThroughputExceededException",
+        "RequestThrottled",
+        "ServiceUnavailable",
+        "ServiceUnavailableException",
+        "InternalError",
+        "InternalFailure",
+        "InternalServerError",
+        "KMSInternalException",
+        "DependencyTimeoutException",
+        "TransactionConflictException",
+        "SlowDown",
+    }
+)
+
+
+class AwsError(Exception):
+    """An AWS call failed. `retryable` says whether the same call may succeed later."""
+
+    def __init__(self, service: str, code: str, retryable: bool) -> None:
+        self.service = service
+        self.code = code
+        self.retryable = retryable
+        # Only the service and the error code: AWS messages can echo request values.
+        super().__init__(f"{service} call failed: {code} ({'retryable' if retryable else 'permanent'})")
+
+
+def make_client(service: str, settings: Settings) -> Any:
+    import boto3
+    from botocore.config import Config
+
+    config = Config(
+        region_name=settings.aws_region,
+        retries={"mode": "standard", "max_attempts": 3},
+        connect_timeout=2,
+        read_timeout=5,
+    )
+    return boto3.client(service, endpoint_url=settings.aws_endpoint_url, config=config)
+
+
+def translate(service: str, exc: Exception) -> AwsError:
+    """Map a botocore exception to AwsError; call inside `except Exception`."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    if isinstance(exc, ClientError):
+        error = exc.response.get("Error", {})
+        code = str(error.get("Code", "Unknown"))
+        status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0)
+        return AwsError(service, code, code in RETRYABLE_CODES or status >= 500)
+    if isinstance(exc, BotoCoreError):
+        # Connection resets, read timeouts, endpoint faults: worth another try.
+        return AwsError(service, type(exc).__name__, True)
+    raise exc

@@ -1,0 +1,370 @@
+"""The Request for Support, Help and Protection (RSHP) as the hub receives it.
+
+One model serves the JSON API and the public form, so both refuse the same things with the same
+words. Messages follow the GOV.UK pattern: say what to fix, in the user's words.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from enum import Enum
+from typing import Annotated
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
+
+SHORT_TEXT = 200
+LONG_TEXT = 5000
+
+# UK postcode, case-insensitive, optional single space (BS 7666 shape, not a lookup).
+POSTCODE_PATTERN = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}$", re.IGNORECASE)
+# Digits with optional +, spaces, brackets and hyphens: 10 to 15 digits in all.
+PHONE_PATTERN = re.compile(r"^\+?[0-9 ()\-]{10,20}$")
+EMAIL_PATTERN = re.compile(r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+$")
+
+
+class DomainModel(BaseModel):
+    # Unknown fields are refused so a typo in an agency system is caught, not silently dropped.
+    # defer_build keeps the Lambda cold start lean: schemas are built on first use.
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, defer_build=True)
+
+
+ShortText = Annotated[str, StringConstraints(min_length=1, max_length=SHORT_TEXT)]
+OptionalShortText = Annotated[str, StringConstraints(max_length=SHORT_TEXT)] | None
+LongText = Annotated[str, StringConstraints(min_length=1, max_length=LONG_TEXT)]
+OptionalLongText = Annotated[str, StringConstraints(max_length=LONG_TEXT)] | None
+
+
+class Route(str, Enum):
+    """Which part of the RSHP: help and support (consent expected) or protection."""
+
+    SUPPORT = "support"
+    PROTECTION = "protection"
+
+
+class ReferrerKind(str, Enum):
+    PROFESSIONAL = "professional"
+    PUBLIC = "public"
+
+
+class Agency(str, Enum):
+    """The MASH partner agencies named in the guidance, plus 'other' for everyone else."""
+
+    CHILDRENS_SOCIAL_CARE = "childrens_social_care"
+    HEALTH = "health"
+    EDUCATION = "education"
+    POLICE = "police"
+    PROBATION = "probation"
+    HOUSING = "housing"
+    EARLY_HELP = "early_help"
+    YOUTH_OFFENDING = "youth_offending"
+    VICTIM_SUPPORT = "victim_support"
+    OTHER = "other"
+
+
+AGENCY_LABELS: dict[Agency, str] = {
+    Agency.CHILDRENS_SOCIAL_CARE: "Children's social care",
+    Agency.HEALTH: "Health",
+    Agency.EDUCATION: "Education (school, nursery or college)",
+    Agency.POLICE: "Police",
+    Agency.PROBATION: "Probation",
+    Agency.HOUSING: "Housing",
+    Agency.EARLY_HELP: "Early help",
+    Agency.YOUTH_OFFENDING: "Youth offending",
+    Agency.VICTIM_SUPPORT: "Victim support",
+    Agency.OTHER: "Other",
+}
+
+
+class ConcernCategory(str, Enum):
+    PHYSICAL_ABUSE = "physical_abuse"
+    EMOTIONAL_ABUSE = "emotional_abuse"
+    SEXUAL_ABUSE = "sexual_abuse"
+    NEGLECT = "neglect"
+    DOMESTIC_ABUSE = "domestic_abuse"
+    CHILD_SEXUAL_EXPLOITATION = "child_sexual_exploitation"
+    CHILD_CRIMINAL_EXPLOITATION = "child_criminal_exploitation"
+    MENTAL_HEALTH = "mental_health"
+    PARENTAL_SUBSTANCE_MISUSE = "parental_substance_misuse"
+    RADICALISATION = "radicalisation"
+    MISSING_FROM_HOME_OR_EDUCATION = "missing_from_home_or_education"
+    FEMALE_GENITAL_MUTILATION = "female_genital_mutilation"
+    DISABILITY_OR_ADDITIONAL_NEEDS = "disability_or_additional_needs"
+    OTHER = "other"
+
+
+CONCERN_LABELS: dict[ConcernCategory, str] = {
+    ConcernCategory.PHYSICAL_ABUSE: "Physical abuse",
+    ConcernCategory.EMOTIONAL_ABUSE: "Emotional abuse",
+    ConcernCategory.SEXUAL_ABUSE: "Sexual abuse",
+    ConcernCategory.NEGLECT: "Neglect",
+    ConcernCategory.DOMESTIC_ABUSE: "Domestic abuse",
+    ConcernCategory.CHILD_SEXUAL_EXPLOITATION: "Child sexual exploitation",
+    ConcernCategory.CHILD_CRIMINAL_EXPLOITATION: "Child criminal exploitation",
+    ConcernCategory.MENTAL_HEALTH: "Mental health (child or parent)",
+    ConcernCategory.PARENTAL_SUBSTANCE_MISUSE: "Parental drug or alcohol misuse",
+    ConcernCategory.RADICALISATION: "Radicalisation",
+    ConcernCategory.MISSING_FROM_HOME_OR_EDUCATION: "Missing from home, care or education",
+    ConcernCategory.FEMALE_GENITAL_MUTILATION: "Female genital mutilation",
+    ConcernCategory.DISABILITY_OR_ADDITIONAL_NEEDS: "Disability or additional needs",
+    ConcernCategory.OTHER: "Something else",
+}
+
+
+class Gender(str, Enum):
+    FEMALE = "female"
+    MALE = "male"
+    OTHER = "other"
+    NOT_KNOWN = "not_known"
+
+
+# The threshold document's four-level continuum of need: the referrer proposes, the MASH decides.
+LEVELS_OF_NEED: dict[int, tuple[str, str]] = {
+    1: ("Universal", "No additional needs: needs met by universal services such as schools and GPs."),
+    2: ("Early help", "Additional needs: support from early help or more than one agency."),
+    3: ("Targeted or complex", "Complex needs: a child in need who needs a social care assessment."),
+    4: ("Specialist or acute", "Child protection: a child has suffered or is likely to suffer significant harm."),
+}
+
+
+class ConsentStatus(str, Enum):
+    """What the referrer knows of parental consent to MASH information sharing (support route)."""
+
+    GIVEN = "given"
+    REFUSED = "refused"
+    NOT_SOUGHT = "not_sought"
+
+
+class Address(DomainModel):
+    line1: ShortText
+    line2: OptionalShortText = None
+    town: ShortText
+    postcode: Annotated[str, StringConstraints(min_length=5, max_length=8)]
+
+    @field_validator("postcode")
+    @classmethod
+    def _postcode_is_uk(cls, value: str) -> str:
+        if not POSTCODE_PATTERN.match(value):
+            raise ValueError("Enter a real postcode, like E17 1AA")
+        compact = value.replace(" ", "").upper()
+        return f"{compact[:-3]} {compact[-3:]}"
+
+
+class Referrer(DomainModel):
+    kind: ReferrerKind
+    name: ShortText
+    role: OptionalShortText = None
+    organisation: OptionalShortText = None
+    agency: Agency | None = None
+    email: Annotated[str, StringConstraints(min_length=3, max_length=254)]
+    phone: Annotated[str, StringConstraints(min_length=10, max_length=20)]
+
+    @field_validator("email")
+    @classmethod
+    def _email_shape(cls, value: str) -> str:
+        if not EMAIL_PATTERN.match(value):
+            raise ValueError("Enter an email address in the correct format, like name@example.com")
+        return value
+
+    @field_validator("phone")
+    @classmethod
+    def _phone_shape(cls, value: str) -> str:
+        return _check_phone(value)
+
+    @model_validator(mode="after")
+    def _professionals_say_where_they_work(self) -> Referrer:
+        if self.kind is ReferrerKind.PROFESSIONAL:
+            missing = [name for name in ("role", "organisation", "agency") if not getattr(self, name)]
+            if missing:
+                raise FieldProblem(
+                    {name: PROFESSIONAL_FIELD_MESSAGES[name] for name in missing}
+                )
+        return self
+
+
+PROFESSIONAL_FIELD_MESSAGES = {
+    "role": "Enter your role, like designated safeguarding lead",
+    "organisation": "Enter the name of your organisation",
+    "agency": "Select the kind of agency you work for",
+}
+
+
+def _check_phone(value: str) -> str:
+    digits = re.sub(r"\D", "", value)
+    if not PHONE_PATTERN.match(value) or not 10 <= len(digits) <= 15:
+        raise ValueError("Enter a phone number, like 020 7946 0000 or 07700 900 982")
+    return value
+
+
+class Child(DomainModel):
+    first_name: ShortText
+    last_name: ShortText
+    # An unborn child has no date of birth but an expected date of delivery.
+    unborn: bool = False
+    date_of_birth: dt.date | None = None
+    expected_date: dt.date | None = None
+    gender: Gender | None = None
+    address: Address
+    school_or_setting: OptionalShortText = None
+    first_language: OptionalShortText = None
+    interpreter_needed: bool = False
+    disability: OptionalShortText = None
+
+    @model_validator(mode="after")
+    def _born_or_expected(self) -> Child:
+        today = dt.date.today()
+        if self.unborn:
+            if self.expected_date is None:
+                raise FieldProblem({"expected_date": "Enter the date the baby is due"})
+            if self.expected_date < today - dt.timedelta(days=31):
+                raise FieldProblem(
+                    {"expected_date": "The due date must be recent or in the future; if the baby has been born, enter their date of birth"}
+                )
+            if self.expected_date > today + dt.timedelta(days=300):
+                raise FieldProblem({"expected_date": "The due date must be within the next 10 months"})
+            return self
+        if self.date_of_birth is None:
+            raise FieldProblem({"date_of_birth": "Enter the child's date of birth"})
+        if self.date_of_birth > today:
+            raise FieldProblem(
+                {"date_of_birth": "Date of birth must be today or in the past; for an unborn baby, give the due date instead"}
+            )
+        if self.date_of_birth < dt.date(today.year - 19, today.month, min(today.day, 28)):
+            raise FieldProblem(
+                {"date_of_birth": "The MASH takes referrals for children and young people under 19; check the date of birth"}
+            )
+        return self
+
+
+class ParentCarer(DomainModel):
+    name: ShortText
+    relationship: ShortText
+    parental_responsibility: bool | None = None
+    phone: Annotated[str, StringConstraints(max_length=20)] | None = None
+    email: Annotated[str, StringConstraints(max_length=254)] | None = None
+    address_same_as_child: bool = True
+    address: Address | None = None
+    first_language: OptionalShortText = None
+
+    @field_validator("email")
+    @classmethod
+    def _email_shape(cls, value: str | None) -> str | None:
+        if value and not EMAIL_PATTERN.match(value):
+            raise ValueError("Enter an email address in the correct format, like name@example.com")
+        return value or None
+
+    @field_validator("phone")
+    @classmethod
+    def _phone_shape(cls, value: str | None) -> str | None:
+        return _check_phone(value) if value else None
+
+    @model_validator(mode="after")
+    def _address_when_different(self) -> ParentCarer:
+        if not self.address_same_as_child and self.address is None:
+            raise FieldProblem({"address": "Enter the parent or carer's address, or say it is the same as the child's"})
+        return self
+
+
+class Concerns(DomainModel):
+    categories: Annotated[list[ConcernCategory], Field(min_length=1, max_length=len(ConcernCategory))]
+    description: LongText
+    childs_views: LongText
+    what_has_been_tried: OptionalLongText = None
+    proposed_level: Annotated[int, Field(ge=1, le=4)]
+
+    @field_validator("categories")
+    @classmethod
+    def _no_repeats(cls, value: list[ConcernCategory]) -> list[ConcernCategory]:
+        return list(dict.fromkeys(value))
+
+
+class Consent(DomainModel):
+    """Support route: what the referrer says about parents' awareness and consent."""
+
+    parents_aware: bool
+    status: ConsentStatus
+    given_by: OptionalShortText = None
+    given_on: dt.date | None = None
+    how: OptionalShortText = None
+    reason_not_sought: OptionalLongText = None
+    reason_refused: OptionalLongText = None
+
+    @model_validator(mode="after")
+    def _reasons_recorded(self) -> Consent:
+        problems: dict[str, str] = {}
+        if self.status is ConsentStatus.GIVEN:
+            if not self.given_by:
+                problems["given_by"] = "Enter the name of the parent or carer who gave consent"
+            if self.given_on is None:
+                problems["given_on"] = "Enter the date consent was given"
+            elif self.given_on > dt.date.today():
+                problems["given_on"] = "The date consent was given must be today or in the past"
+            if not self.how:
+                problems["how"] = "Say how consent was given, like in person at a school meeting"
+        elif self.status is ConsentStatus.NOT_SOUGHT and not self.reason_not_sought:
+            problems["reason_not_sought"] = "Say why consent was not asked for"
+        elif self.status is ConsentStatus.REFUSED and not self.parents_aware:
+            problems["parents_aware"] = "If consent was refused, the parents are aware of the referral: check your answers"
+        if problems:
+            raise FieldProblem(problems)
+        return self
+
+
+class ParentsInformed(DomainModel):
+    """Protection route: no consent needed, but were parents told, and if not, why not."""
+
+    informed: bool
+    reason_not_informed: OptionalLongText = None
+
+    @model_validator(mode="after")
+    def _reason_when_not_told(self) -> ParentsInformed:
+        if not self.informed and not self.reason_not_informed:
+            raise FieldProblem(
+                {"reason_not_informed": "Say why the parents have not been told, like telling them could put the child at more risk"}
+            )
+        return self
+
+
+class ReferralSubmission(DomainModel):
+    """A whole referral as sent by a referrer, before the MASH has done anything with it."""
+
+    route: Route
+    immediate_risk: bool
+    referrer: Referrer
+    children: Annotated[list[Child], Field(min_length=1, max_length=10)]
+    parents_carers: Annotated[list[ParentCarer], Field(max_length=10)] = []
+    concerns: Concerns
+    consent: Consent | None = None
+    parents_informed: ParentsInformed | None = None
+
+    @model_validator(mode="after")
+    def _route_needs_its_section(self) -> ReferralSubmission:
+        if self.route is Route.SUPPORT and self.consent is None:
+            raise FieldProblem(
+                {"consent": "A support referral needs the consent section: are the parents aware, and have they given consent"}
+            )
+        if self.route is Route.PROTECTION and self.parents_informed is None:
+            raise FieldProblem(
+                {"parents_informed": "A protection referral needs the parents_informed section: have the parents been told, and if not, why"}
+            )
+        return self
+
+
+class FieldProblem(ValueError):
+    """Raised inside validators to name the sub-field at fault, not just the model.
+
+    pydantic reports a model validator's error at the model's own location; the error mapping
+    (chalicelib.domain.validation) unpacks these so each message lands beside its field.
+    """
+
+    def __init__(self, problems: dict[str, str]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(f"{field}: {message}" for field, message in problems.items()))
+

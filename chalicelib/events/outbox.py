@@ -1,0 +1,5 @@
+"""Placeholder: outbox dispatcher schedule, being built."""
+
+from chalice import Blueprint
+
+outbox_events = Blueprint(__name__)

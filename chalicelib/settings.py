@@ -1,0 +1,79 @@
+"""Settings read once from the environment (Chalice stage config sets them in AWS)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import os
+
+from pydantic import BaseModel, ConfigDict
+
+ENV_PREFIX = "MASH_"
+
+
+class Settings(BaseModel):
+    """Every knob the hub reads at run time; each field `x` is read from env var `MASH_X`.
+
+    Plain pydantic rather than pydantic-settings: it keeps the Lambda cold start lean.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    stage: str = "local"
+    aws_region: str = "eu-west-2"
+    # Set only for the emulator (moto server) in the local stage; None means real AWS.
+    aws_endpoint_url: str | None = None
+
+    table_name: str = "mash-hub"
+    kms_key_id: str = "alias/mash-hub"
+    # Secret for HMACs: reference derivation from idempotency keys, CSRF tokens.
+    # In AWS it comes from the stage config (SSM / Secrets Manager); locally a fixed dev value.
+    hmac_secret: str = "local-dev-secret-change-me"
+
+    mail_sender: str = "mash-hub@mash.example"
+    mail_domain: str = "mash.example"
+    ses_configuration_set: str | None = None
+
+    # What a person must ring before (or instead of) filling the form.
+    emergency_number: str = "999"
+    police_non_emergency_number: str = "101"
+    mash_phone_office_hours: str = "020 7946 0990"
+    mash_office_hours: str = "Monday to Thursday 9am to 5:15pm, Friday 9am to 5pm"
+    mash_phone_out_of_hours: str = "020 7946 0991"
+    mash_email: str = "mash-requests@mash.example"
+    council_name: str = "Example Council"
+
+    # Public edge limits.
+    max_body_bytes: int = 64 * 1024
+    draft_ttl_minutes: int = 60
+    cookie_secure: bool = True
+
+    # Outbox retries: delay doubles from base, capped, until max attempts then 'failed'.
+    outbox_max_attempts: int = 8
+    outbox_base_delay_seconds: int = 30
+
+    @property
+    def is_local(self) -> bool:
+        return self.stage == "local"
+
+
+    @classmethod
+    def from_environ(cls, environ: dict[str, str] | None = None) -> Settings:
+        environ = dict(os.environ if environ is None else environ)
+        values: dict[str, str] = {
+            name: environ[ENV_PREFIX + name.upper()]
+            for name in cls.model_fields
+            if ENV_PREFIX + name.upper() in environ
+        }
+        if "aws_region" not in values and "AWS_DEFAULT_REGION" in environ:
+            values["aws_region"] = environ["AWS_DEFAULT_REGION"]
+        return cls.model_validate(values)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings.from_environ()
+
+
+def reset_settings() -> None:
+    get_settings.cache_clear()

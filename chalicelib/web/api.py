@@ -1,0 +1,5 @@
+"""Placeholder: JSON API, being built."""
+
+from chalice import Blueprint
+
+api = Blueprint(__name__)

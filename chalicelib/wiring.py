@@ -1,0 +1,108 @@
+"""Composition root: builds each adapter on first use, so importing the app makes no AWS call.
+
+Tests and the local runner call `reset()` (optionally with overrides, e.g. in-memory twins).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from chalicelib.settings import Settings, get_settings, reset_settings
+
+if TYPE_CHECKING:
+    from chalicelib.adapters.drafts import DraftStore
+    from chalicelib.adapters.envelope import FieldCipher
+    from chalicelib.adapters.mailer import Mailer
+    from chalicelib.adapters.referrals import ReferralStore
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+@dataclass
+class Wiring:
+    settings: Settings
+    clock: Callable[[], dt.datetime] = utc_now
+    _built: dict[str, Any] = field(default_factory=dict)
+
+    def _once(self, name: str, build: Callable[[], Any]) -> Any:
+        if name not in self._built:
+            self._built[name] = build()
+        return self._built[name]
+
+    @property
+    def cipher(self) -> FieldCipher:
+        from chalicelib.adapters.envelope import FieldCipher, KmsKeyProvider
+
+        return self._once(
+            "cipher",
+            lambda: FieldCipher(KmsKeyProvider(self.aws_client("kms"), self.settings.kms_key_id)),
+        )
+
+    @property
+    def referrals(self) -> ReferralStore:
+        from chalicelib.adapters.referrals import DynamoReferralStore
+
+        return self._once(
+            "referrals",
+            lambda: DynamoReferralStore(self.aws_client("dynamodb"), self.settings.table_name),
+        )
+
+    @property
+    def drafts(self) -> DraftStore:
+        from chalicelib.adapters.drafts import DynamoDraftStore
+
+        return self._once(
+            "drafts",
+            lambda: DynamoDraftStore(
+                self.aws_client("dynamodb"),
+                self.settings.table_name,
+                self.cipher,
+                ttl=dt.timedelta(minutes=self.settings.draft_ttl_minutes),
+                clock=self.clock,
+            ),
+        )
+
+    @property
+    def mailer(self) -> Mailer:
+        from chalicelib.adapters.mailer import SesMailer
+
+        return self._once(
+            "mailer",
+            lambda: SesMailer(self.aws_client("ses"), self.settings.ses_configuration_set),
+        )
+
+    def aws_client(self, service: str) -> Any:
+        def build() -> Any:
+            from chalicelib.adapters.aws import make_client
+
+            return make_client(service, self.settings)
+
+        return self._once(f"client:{service}", build)
+
+
+_current: Wiring | None = None
+
+
+def wiring() -> Wiring:
+    global _current
+    if _current is None:
+        _current = Wiring(settings=get_settings())
+    return _current
+
+
+def reset(settings: Settings | None = None, **overrides: Any) -> Wiring:
+    """Start afresh: new settings from the environment (or given), adapters rebuilt lazily.
+
+    `overrides` replace adapters by name (`referrals=InMemoryReferralStore()`, `clock=...`).
+    """
+    global _current
+    reset_settings()
+    clock = overrides.pop("clock", utc_now)
+    _current = Wiring(settings=settings or get_settings(), clock=clock)
+    _current._built.update(overrides)
+    return _current
