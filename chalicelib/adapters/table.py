@@ -1,0 +1,63 @@
+"""The single DynamoDB table's shape: one definition for the local stack, tests and the package.
+
+Items of a referral share the partition `REF#<reference>`. Form drafts live under `DRAFT#<id>`.
+- GSI `queue`: the staff work queue (status, then due time); KEYS_ONLY plus the few clear
+  metadata fields the queue shows, so listing it needs no decryption.
+- GSI `outbox`: sparse; only items with a message waiting to go carry `outbox_pk`, so the
+  dispatcher finds pending sends without scanning.
+- TTL on `expires_at` (epoch seconds): drafts expire, closed referrals are deleted by retention.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+TTL_ATTRIBUTE = "expires_at"
+QUEUE_INDEX = "queue"
+OUTBOX_INDEX = "outbox"
+OUTBOX_PARTITION = "PENDING"
+
+QUEUE_PROJECTED = ["reference", "route", "status", "received_at", "proposed_level", "rag", "level", "due_at"]
+
+
+def table_definition(table_name: str) -> dict[str, Any]:
+    """Arguments for DynamoDB CreateTable (on-demand billing)."""
+    return {
+        "TableName": table_name,
+        "BillingMode": "PAY_PER_REQUEST",
+        "KeySchema": [
+            {"AttributeName": "pk", "KeyType": "HASH"},
+            {"AttributeName": "sk", "KeyType": "RANGE"},
+        ],
+        "AttributeDefinitions": [
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "sk", "AttributeType": "S"},
+            {"AttributeName": "queue_pk", "AttributeType": "S"},
+            {"AttributeName": "queue_sk", "AttributeType": "S"},
+            {"AttributeName": "outbox_pk", "AttributeType": "S"},
+            {"AttributeName": "outbox_due", "AttributeType": "S"},
+        ],
+        "GlobalSecondaryIndexes": [
+            {
+                "IndexName": QUEUE_INDEX,
+                "KeySchema": [
+                    {"AttributeName": "queue_pk", "KeyType": "HASH"},
+                    {"AttributeName": "queue_sk", "KeyType": "RANGE"},
+                ],
+                "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": QUEUE_PROJECTED},
+            },
+            {
+                "IndexName": OUTBOX_INDEX,
+                "KeySchema": [
+                    {"AttributeName": "outbox_pk", "KeyType": "HASH"},
+                    {"AttributeName": "outbox_due", "KeyType": "RANGE"},
+                ],
+                "Projection": {"ProjectionType": "KEYS_ONLY"},
+            },
+        ],
+    }
+
+
+def ttl_specification() -> dict[str, Any]:
+    """Arguments for UpdateTimeToLive."""
+    return {"AttributeName": TTL_ATTRIBUTE, "Enabled": True}
