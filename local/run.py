@@ -1,0 +1,41 @@
+"""`make run`: the whole hub on this machine until Ctrl-C.
+
+Ports: MASH_APP_PORT (default 8000) and MASH_MOTO_PORT (default 5000).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import threading
+from types import FrameType
+
+from local.stack import LocalStack
+
+
+def _stop_on_sigterm(signum: int, frame: FrameType | None) -> None:
+    # `kill` (and CI tearing down) should clean up exactly like Ctrl-C.
+    raise KeyboardInterrupt
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    stack = LocalStack(
+        app_port=int(os.environ.get("MASH_APP_PORT", "8000")),
+        moto_port=int(os.environ.get("MASH_MOTO_PORT", "5000")),
+    )
+    try:
+        with stack:
+            print(f"MASH referral hub   {stack.app_url}/", flush=True)
+            print(f"Sent emails         {stack.app_url}/_local/outbox", flush=True)
+            print(f"AWS emulator (moto) {stack.moto_url}", flush=True)
+            print("Ctrl-C to stop.", flush=True)
+            threading.Event().wait()
+    except KeyboardInterrupt:
+        print("\nStopped.", flush=True)
+
+
+if __name__ == "__main__":
+    main()
