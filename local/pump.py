@@ -79,8 +79,16 @@ class LocalLambdaContext:
 class EventPump:
     """Discovers the app's event handlers, wires them to the emulator and delivers events."""
 
-    def __init__(self, app: Chalice, client: ClientFactory, region: str, stage: str = "local") -> None:
+    def __init__(
+        self,
+        app: Chalice,
+        client: ClientFactory,
+        region: str,
+        stage: str = "local",
+        retry_delay_seconds: int = 1,
+    ) -> None:
         self._app = app
+        self._retry_delay = retry_delay_seconds
         self._client = client
         self._region = region
         self._stage = stage
@@ -236,9 +244,11 @@ class EventPump:
         self._delete(route, [message])
 
     def _retry_soon(self, route: QueueRoute, message: dict[str, Any]) -> None:
-        # Visible again at the next cycle rather than after the queue's 30 s visibility timeout.
+        # Visible again soon rather than after the queue's 30 s visibility timeout.
         self._client("sqs").change_message_visibility(
-            QueueUrl=route.queue_url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=1
+            QueueUrl=route.queue_url,
+            ReceiptHandle=message["ReceiptHandle"],
+            VisibilityTimeout=self._retry_delay,
         )
 
     def _delete(self, route: QueueRoute, messages: list[dict[str, Any]]) -> None:

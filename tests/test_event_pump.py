@@ -1,0 +1,153 @@
+"""The local event pump delivers each kind of event to its handler as AWS would (in-process moto)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from chalice import Chalice, Rate
+from moto import mock_aws
+
+from local.pump import EventPump
+
+REGION = "eu-west-2"
+
+
+@pytest.fixture
+def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    with mock_aws():
+        yield lambda service: boto3.client(service, region_name=REGION)
+
+
+class Recorder:
+    """A tiny app with one handler of each kind; remembers the events each received."""
+
+    def __init__(self) -> None:
+        self.app = Chalice(app_name="pump-test")
+        self.seen: dict[str, list[Any]] = {}
+        self.fail_bodies: set[str] = set()
+        app = self.app
+
+        @app.schedule(Rate(1, unit=Rate.MINUTES))
+        def every_minute(event: Any) -> None:
+            self._record("schedule", event.to_dict())
+
+        @app.on_sqs_message(queue="work", batch_size=5)
+        def work(event: Any) -> dict[str, Any]:
+            failures = []
+            for record in event:
+                self._record("sqs", record.to_dict())
+                if record.body in self.fail_bodies:
+                    failures.append({"itemIdentifier": record.to_dict()["messageId"]})
+            return {"batchItemFailures": failures}
+
+        @app.on_sns_message(topic="notices")
+        def notices(event: Any) -> None:
+            self._record("sns", event.to_dict())
+
+        @app.on_s3_event(bucket="inbound-mail", prefix="mail/")
+        def inbound(event: Any) -> None:
+            self._record("s3", {"bucket": event.bucket, "key": event.key})
+
+    def _record(self, kind: str, value: Any) -> None:
+        self.seen.setdefault(kind, []).append(value)
+
+
+@pytest.fixture
+def recorder() -> Recorder:
+    return Recorder()
+
+
+@pytest.fixture
+def pump(aws: Any, recorder: Recorder) -> EventPump:
+    pump = EventPump(recorder.app, aws, REGION)
+    pump.wire()
+    return pump
+
+
+def queue_url(aws: Any, name: str) -> str:
+    return aws("sqs").get_queue_url(QueueName=name)["QueueUrl"]
+
+
+def test_handlers_are_discovered_from_the_app_and_their_queues_created(pump: EventPump, aws: Any) -> None:
+    assert pump.schedules == ["every_minute"]
+    assert {route.kind for route in pump.routes} == {"sqs", "sns", "s3"}
+    assert queue_url(aws, "work")
+
+
+def test_schedule_gets_a_scheduled_event(pump: EventPump, recorder: Recorder) -> None:
+    pump.pump_once()
+    (event,) = recorder.seen["schedule"]
+    assert event["detail-type"] == "Scheduled Event"
+    assert event["resources"][0].endswith("rule/pump-test-local-every_minute")
+
+
+def test_sqs_messages_arrive_as_a_real_shaped_batch_and_are_deleted(pump: EventPump, recorder: Recorder, aws: Any) -> None:
+    url = queue_url(aws, "work")
+    aws("sqs").send_message(
+        QueueUrl=url,
+        MessageBody="one",
+        MessageAttributes={"agency": {"DataType": "String", "StringValue": "police"}},
+    )
+    pump.pump_once(schedules=False)
+    (record,) = recorder.seen["sqs"]
+    assert record["body"] == "one"
+    assert record["eventSource"] == "aws:sqs"
+    assert record["eventSourceARN"].endswith(":work")
+    assert record["receiptHandle"] and record["messageId"]
+    assert record["messageAttributes"]["agency"]["stringValue"] == "police"
+    assert aws("sqs").receive_message(QueueUrl=url).get("Messages") is None
+
+
+def test_partial_batch_failure_keeps_only_the_failed_message(pump: EventPump, recorder: Recorder, aws: Any) -> None:
+    url = queue_url(aws, "work")
+    recorder.fail_bodies = {"bad"}
+    for body in ("good", "bad"):
+        aws("sqs").send_message(QueueUrl=url, MessageBody=body)
+    pump.pump_once(schedules=False)
+    counts = aws("sqs").get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    # "good" deleted; "bad" still in flight, back on the queue after its visibility timeout.
+    assert (counts["ApproximateNumberOfMessages"], counts["ApproximateNumberOfMessagesNotVisible"]) == ("0", "1")
+
+
+def test_sns_publish_reaches_the_handler_as_an_sns_event(pump: EventPump, recorder: Recorder, aws: Any) -> None:
+    topic = aws("sns").create_topic(Name="notices")["TopicArn"]
+    aws("sns").publish(TopicArn=topic, Message=json.dumps({"notice": "N1"}), Subject="hello")
+    pump.pump_once(schedules=False)
+    (event,) = recorder.seen["sns"]
+    sns = event["Records"][0]["Sns"]
+    assert json.loads(sns["Message"]) == {"notice": "N1"}
+    assert sns["TopicArn"] == topic
+    assert event["Records"][0]["EventSource"] == "aws:sns"
+
+
+def test_s3_object_created_reaches_the_handler_through_the_bucket_notification(pump: EventPump, recorder: Recorder, aws: Any) -> None:
+    aws("s3").put_object(Bucket="inbound-mail", Key="mail/abc", Body=b"MIME")
+    aws("s3").put_object(Bucket="inbound-mail", Key="other/xyz", Body=b"ignored: outside the prefix")
+    pump.pump_once(schedules=False)
+    assert recorder.seen["s3"] == [{"bucket": "inbound-mail", "key": "mail/abc"}]
+
+
+def test_a_failing_async_handler_is_tried_three_times_then_dropped(aws: Any, recorder: Recorder) -> None:
+    calls: list[int] = []
+
+    def always_fails(event: Any, context: Any) -> None:
+        calls.append(1)
+        raise RuntimeError("boom")
+
+    recorder.app.handler_map["notices"] = always_fails
+    impatient = EventPump(recorder.app, aws, REGION, retry_delay_seconds=0)
+    impatient.wire()
+    topic = aws("sns").create_topic(Name="notices")["TopicArn"]
+    aws("sns").publish(TopicArn=topic, Message="x")
+    impatient.pump_once(schedules=False)
+    assert len(calls) == 3
+    route = next(r for r in impatient.routes if r.kind == "sns")
+    assert aws("sqs").receive_message(QueueUrl=route.queue_url).get("Messages") is None
