@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 
-import os
-
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, model_validator
 
 ENV_PREFIX = "MASH_"
+LOCAL_ONLY_SECRET = "local-dev-secret-change-me"  # noqa: S105 - refused outside the local stage
 
 
 class Settings(BaseModel):
@@ -28,7 +28,7 @@ class Settings(BaseModel):
     kms_key_id: str = "alias/mash-hub"
     # Secret for HMACs: reference derivation from idempotency keys, CSRF tokens.
     # In AWS it comes from the stage config (SSM / Secrets Manager); locally a fixed dev value.
-    hmac_secret: str = "local-dev-secret-change-me"
+    hmac_secret: str = LOCAL_ONLY_SECRET
 
     mail_sender: str = "mash-hub@mash.example"
     mail_domain: str = "mash.example"
@@ -52,10 +52,15 @@ class Settings(BaseModel):
     outbox_max_attempts: int = 8
     outbox_base_delay_seconds: int = 30
 
+    @model_validator(mode="after")
+    def _real_secret_outside_local(self) -> Settings:
+        if self.stage != "local" and self.hmac_secret == LOCAL_ONLY_SECRET:
+            raise ValueError("MASH_HMAC_SECRET must be set to a real secret outside the local stage")
+        return self
+
     @property
     def is_local(self) -> bool:
         return self.stage == "local"
-
 
     @classmethod
     def from_environ(cls, environ: dict[str, str] | None = None) -> Settings:

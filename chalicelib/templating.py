@@ -22,9 +22,7 @@ def environment() -> jinja2.Environment:
         loader=jinja2.ChoiceLoader(
             [
                 jinja2.FileSystemLoader(str(TEMPLATE_DIR)),
-                jinja2.PrefixLoader(
-                    {"govuk_frontend_jinja": jinja2.PackageLoader("govuk_frontend_jinja")}
-                ),
+                jinja2.PrefixLoader({"govuk_frontend_jinja": jinja2.PackageLoader("govuk_frontend_jinja")}),
             ]
         ),
         # Autoescape everything, including .txt email bodies' HTML twins; plain-text templates

@@ -49,7 +49,7 @@ class Wiring:
 
         return self._once(
             "referrals",
-            lambda: DynamoReferralStore(self.aws_client("dynamodb"), self.settings.table_name),
+            lambda: DynamoReferralStore(self.aws_client("dynamodb"), self.settings.table_name, self.cipher),
         )
 
     @property

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from enum import Enum
+from enum import StrEnum
 from typing import Annotated
 
 from pydantic import (
@@ -42,19 +42,19 @@ LongText = Annotated[str, StringConstraints(min_length=1, max_length=LONG_TEXT)]
 OptionalLongText = Annotated[str, StringConstraints(max_length=LONG_TEXT)] | None
 
 
-class Route(str, Enum):
+class Route(StrEnum):
     """Which part of the RSHP: help and support (consent expected) or protection."""
 
     SUPPORT = "support"
     PROTECTION = "protection"
 
 
-class ReferrerKind(str, Enum):
+class ReferrerKind(StrEnum):
     PROFESSIONAL = "professional"
     PUBLIC = "public"
 
 
-class Agency(str, Enum):
+class Agency(StrEnum):
     """The MASH partner agencies named in the guidance, plus 'other' for everyone else."""
 
     CHILDRENS_SOCIAL_CARE = "childrens_social_care"
@@ -83,7 +83,7 @@ AGENCY_LABELS: dict[Agency, str] = {
 }
 
 
-class ConcernCategory(str, Enum):
+class ConcernCategory(StrEnum):
     PHYSICAL_ABUSE = "physical_abuse"
     EMOTIONAL_ABUSE = "emotional_abuse"
     SEXUAL_ABUSE = "sexual_abuse"
@@ -118,7 +118,7 @@ CONCERN_LABELS: dict[ConcernCategory, str] = {
 }
 
 
-class Gender(str, Enum):
+class Gender(StrEnum):
     FEMALE = "female"
     MALE = "male"
     OTHER = "other"
@@ -134,7 +134,7 @@ LEVELS_OF_NEED: dict[int, tuple[str, str]] = {
 }
 
 
-class ConsentStatus(str, Enum):
+class ConsentStatus(StrEnum):
     """What the referrer knows of parental consent to MASH information sharing (support route)."""
 
     GIVEN = "given"
@@ -183,9 +183,7 @@ class Referrer(DomainModel):
         if self.kind is ReferrerKind.PROFESSIONAL:
             missing = [name for name in ("role", "organisation", "agency") if not getattr(self, name)]
             if missing:
-                raise FieldProblem(
-                    {name: PROFESSIONAL_FIELD_MESSAGES[name] for name in missing}
-                )
+                raise FieldProblem({name: PROFESSIONAL_FIELD_MESSAGES[name] for name in missing})
         return self
 
 
@@ -225,7 +223,9 @@ class Child(DomainModel):
                 raise FieldProblem({"expected_date": "Enter the date the baby is due"})
             if self.expected_date < today - dt.timedelta(days=31):
                 raise FieldProblem(
-                    {"expected_date": "The due date must be recent or in the future; if the baby has been born, enter their date of birth"}
+                    {
+                        "expected_date": "The due date must be recent or in the future; if the baby has been born, enter their date of birth"
+                    }
                 )
             if self.expected_date > today + dt.timedelta(days=300):
                 raise FieldProblem({"expected_date": "The due date must be within the next 10 months"})
@@ -234,11 +234,15 @@ class Child(DomainModel):
             raise FieldProblem({"date_of_birth": "Enter the child's date of birth"})
         if self.date_of_birth > today:
             raise FieldProblem(
-                {"date_of_birth": "Date of birth must be today or in the past; for an unborn baby, give the due date instead"}
+                {
+                    "date_of_birth": "Date of birth must be today or in the past; for an unborn baby, give the due date instead"
+                }
             )
         if self.date_of_birth < dt.date(today.year - 19, today.month, min(today.day, 28)):
             raise FieldProblem(
-                {"date_of_birth": "The MASH takes referrals for children and young people under 19; check the date of birth"}
+                {
+                    "date_of_birth": "The MASH takes referrals for children and young people under 19; check the date of birth"
+                }
             )
         return self
 
@@ -311,7 +315,9 @@ class Consent(DomainModel):
         elif self.status is ConsentStatus.NOT_SOUGHT and not self.reason_not_sought:
             problems["reason_not_sought"] = "Say why consent was not asked for"
         elif self.status is ConsentStatus.REFUSED and not self.parents_aware:
-            problems["parents_aware"] = "If consent was refused, the parents are aware of the referral: check your answers"
+            problems["parents_aware"] = (
+                "If consent was refused, the parents are aware of the referral: check your answers"
+            )
         if problems:
             raise FieldProblem(problems)
         return self
@@ -327,7 +333,9 @@ class ParentsInformed(DomainModel):
     def _reason_when_not_told(self) -> ParentsInformed:
         if not self.informed and not self.reason_not_informed:
             raise FieldProblem(
-                {"reason_not_informed": "Say why the parents have not been told, like telling them could put the child at more risk"}
+                {
+                    "reason_not_informed": "Say why the parents have not been told, like telling them could put the child at more risk"
+                }
             )
         return self
 
@@ -348,11 +356,15 @@ class ReferralSubmission(DomainModel):
     def _route_needs_its_section(self) -> ReferralSubmission:
         if self.route is Route.SUPPORT and self.consent is None:
             raise FieldProblem(
-                {"consent": "A support referral needs the consent section: are the parents aware, and have they given consent"}
+                {
+                    "consent": "A support referral needs the consent section: are the parents aware, and have they given consent"
+                }
             )
         if self.route is Route.PROTECTION and self.parents_informed is None:
             raise FieldProblem(
-                {"parents_informed": "A protection referral needs the parents_informed section: have the parents been told, and if not, why"}
+                {
+                    "parents_informed": "A protection referral needs the parents_informed section: have the parents been told, and if not, why"
+                }
             )
         return self
 
@@ -367,4 +379,3 @@ class FieldProblem(ValueError):
     def __init__(self, problems: dict[str, str]) -> None:
         self.problems = problems
         super().__init__("; ".join(f"{field}: {message}" for field, message in problems.items()))
-

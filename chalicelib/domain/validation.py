@@ -123,7 +123,7 @@ def _messages_for(error: dict[str, Any]) -> list[FieldError]:
     path = [str(part) for part in error["loc"] if not _is_union_branch(part)]
     cause = (error.get("ctx") or {}).get("error")
     if isinstance(cause, FieldProblem):
-        return [FieldError(_join(path + [name]), message) for name, message in cause.problems.items()]
+        return [FieldError(_join([*path, name]), message) for name, message in cause.problems.items()]
     field = _join(path)
     return [FieldError(field or "body", _message(error, path))]
 

@@ -1,5 +1,126 @@
-"""Placeholder: JSON API, being built."""
+"""JSON API for agency systems: POST /api/referrals and its OpenAPI document."""
 
-from chalice import Blueprint
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from chalice import Blueprint, Response
+
+from chalicelib.adapters.aws import AwsError
+from chalicelib.domain.validation import InvalidReferral
+from chalicelib.web.errors import problem
 
 api = Blueprint(__name__)
+
+# Content types we accept so that we, not the framework, answer a wrong one with a useful 415.
+ANY_BODY = [
+    "application/json",
+    "text/plain",
+    "text/html",
+    "text/xml",
+    "application/xml",
+    "application/x-www-form-urlencoded",
+    "multipart/form-data",
+    "application/octet-stream",
+]
+IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
+JSON_TYPE = re.compile(r"^application/(?:[\w.+-]+\+)?json\s*(?:;.*)?$", re.IGNORECASE)
+
+
+@api.route("/api/referrals", methods=["POST"], content_types=ANY_BODY)
+def create_referral() -> Response:
+    from chalicelib.domain.referral import ReferralSubmission
+    from chalicelib.domain.validation import validate
+    from chalicelib.settings import get_settings
+
+    request = api.current_request
+    settings = get_settings()
+    content_type = request.headers.get("content-type", "")
+    if not JSON_TYPE.match(content_type):
+        return problem(
+            415, "unsupported_media_type", "Send the referral as JSON, with the header Content-Type: application/json"
+        )
+    body = request.raw_body or b""
+    if len(body) > settings.max_body_bytes:
+        return problem(
+            413,
+            "body_too_large",
+            f"The referral is larger than {settings.max_body_bytes // 1024} KiB; shorten the text fields",
+        )
+    key = request.headers.get("idempotency-key")
+    if key is not None and not IDEMPOTENCY_KEY.match(key):
+        return problem(
+            400, "invalid_idempotency_key", "Idempotency-Key must be 1 to 255 visible ASCII characters, like a UUID"
+        )
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        where = f" (line {exc.lineno}, column {exc.colno})" if isinstance(exc, json.JSONDecodeError) else ""
+        return problem(400, "malformed_json", f"The body is not valid JSON{where}: check quotes, commas and brackets")
+    if not isinstance(data, dict):
+        return problem(422, "invalid_referral", "The body must be a JSON object with the referral's fields")
+    try:
+        submission = validate(ReferralSubmission, data)
+    except InvalidReferral as invalid:
+        return problem(422, "invalid_referral", "The referral has problems: fix each field listed", invalid.errors)
+    return _submit(submission, key)
+
+
+def _submit(submission: Any, key: str | None) -> Response:
+    from chalicelib.services.submit_referral import IdempotencyConflict, submit_referral
+
+    try:
+        receipt = submit_referral(submission, idempotency_key=key)
+    except IdempotencyConflict:
+        return problem(
+            422,
+            "idempotency_key_reused",
+            "This Idempotency-Key was already used for a different referral: use a new key for a new referral",
+        )
+    except AwsError as error:
+        # Nothing was stored: the agency system may safely send the same request again.
+        status = 503 if error.retryable else 500
+        return problem(
+            status,
+            "not_stored",
+            "The hub could not store the referral just now and nothing was saved: send it again in a minute with the same Idempotency-Key",
+            headers={"Retry-After": "60"},
+        )
+    body: dict[str, Any] = {
+        "reference": receipt.reference,
+        "status": receipt.status.value,
+        "received_at": receipt.received_at.isoformat(timespec="seconds"),
+        "next_steps": NEXT_STEPS[submission.route.value],
+    }
+    if submission.immediate_risk:
+        body["immediate_risk_advice"] = _immediate_risk_advice()
+    headers = {"Content-Type": "application/json"}
+    if not receipt.created:
+        headers["Idempotent-Replayed"] = "true"
+    return Response(body=body, status_code=201 if receipt.created else 200, headers=headers)
+
+
+NEXT_STEPS = {
+    "support": "A MASH practitioner will screen the referral and decide on next steps within one working day. An acknowledgement has been sent to the referrer's email.",
+    "protection": "A MASH social worker will screen the referral today. If you have not rung the MASH about these concerns, ring now. An acknowledgement has been sent to the referrer's email.",
+}
+
+
+def _immediate_risk_advice() -> str:
+    from chalicelib.settings import get_settings
+
+    s = get_settings()
+    return (
+        f"A child at immediate risk of harm needs an emergency response: ring {s.emergency_number}, "
+        f"or the police on {s.police_non_emergency_number}, and the MASH on {s.mash_phone_office_hours} "
+        f"({s.mash_office_hours}) or {s.mash_phone_out_of_hours} out of hours. This referral has been stored."
+    )
+
+
+@api.route("/api/openapi.json", methods=["GET"])
+def openapi_document() -> Response:
+    from chalicelib.web.openapi import document
+
+    return Response(body=document(), status_code=200, headers={"Content-Type": "application/json"})

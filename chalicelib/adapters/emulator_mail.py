@@ -1,0 +1,148 @@
+"""Local stage only: the emails the app sent, read from the emulator's (moto's) SES backend.
+
+`make run` runs moto's server in the app's own process, so its backends are plain Python objects
+here. moto is imported inside the functions: nothing of it loads outside the local stage.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import email
+import email.policy
+import uuid
+from dataclasses import asdict, dataclass
+from email.message import EmailMessage
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+
+@dataclass(frozen=True)
+class SentEmail:
+    message_id: str  # SES's id, as SendRawEmail returned it
+    sender: str
+    recipients: list[str]
+    subject: str
+    sent_at: str | None  # the message's Date header, ISO 8601
+    text: str
+    html: str
+
+    def as_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def sent_emails() -> list[SentEmail]:
+    """Every email sent through the emulator, oldest first, across accounts and regions."""
+    from moto.ses.models import ses_backends
+
+    sent: list[SentEmail] = []
+    for regions in list(ses_backends.values()):
+        for backend in list(regions.values()):
+            sent.extend(_read(message) for message in list(backend.sent_messages))
+    return sent
+
+
+def find_sent_email(message_id: str) -> SentEmail | None:
+    return next((sent for sent in sent_emails() if sent.message_id == message_id), None)
+
+
+def _read(message: Any) -> SentEmail:
+    """moto keeps raw sends as MIME text and simple sends as fields: make both one shape."""
+    raw = getattr(message, "raw_data", None)
+    if raw is None:
+        return _read_simple(message)
+    parsed = email.message_from_string(raw, policy=email.policy.default)
+    assert isinstance(parsed, EmailMessage)
+    return SentEmail(
+        message_id=message.id,
+        sender=str(parsed["From"] or message.source),
+        recipients=[str(address) for address in message.destinations],
+        subject=str(parsed["Subject"] or ""),
+        sent_at=_iso_date(parsed["Date"]),
+        text=_body(parsed, "plain"),
+        html=_body(parsed, "html"),
+    )
+
+
+def _read_simple(message: Any) -> SentEmail:
+    destinations = getattr(message, "destinations", {}) or {}
+    recipients = [a for kind in ("ToAddresses", "CcAddresses", "BccAddresses") for a in destinations.get(kind, [])]
+    return SentEmail(
+        message_id=message.id,
+        sender=message.source,
+        recipients=recipients,
+        subject=getattr(message, "subject", "") or "",
+        sent_at=None,
+        text=getattr(message, "body", "") or "",
+        html="",
+    )
+
+
+def _body(message: EmailMessage, subtype: str) -> str:
+    part = message.get_body(preferencelist=(subtype,))
+    return part.get_content() if part is not None else ""
+
+
+def _iso_date(header: Any) -> str | None:
+    if not header:
+        return None
+    try:
+        return parsedate_to_datetime(str(header)).astimezone(dt.UTC).isoformat()
+    except (TypeError, ValueError):
+        return None
+
+
+FEEDBACK_KINDS = {"delivery": "Delivery", "bounce": "Bounce", "complaint": "Complaint"}
+
+
+def ses_feedback_event(sent: SentEmail, kind: str, now: dt.datetime | None = None) -> dict[str, Any]:
+    """The event SES would publish to a configuration set's SNS destination for this email.
+
+    moto never emits these; the local outbox replays them on demand (DESIGN §5).
+    """
+    event_type = FEEDBACK_KINDS[kind]
+    stamp = (now or dt.datetime.now(dt.UTC)).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    recipients = [_address_only(r) for r in sent.recipients]
+    event: dict[str, Any] = {
+        "eventType": event_type,
+        "mail": {
+            "timestamp": sent.sent_at or stamp,
+            "source": _address_only(sent.sender),
+            "messageId": sent.message_id,
+            "destination": recipients,
+            "headersTruncated": False,
+            "commonHeaders": {"subject": sent.subject, "to": sent.recipients, "from": [sent.sender]},
+        },
+    }
+    if kind == "delivery":
+        event["delivery"] = {
+            "timestamp": stamp,
+            "processingTimeMillis": 120,
+            "recipients": recipients,
+            "smtpResponse": "250 2.6.0 Message received",
+            "reportingMTA": "a8-70.smtp-out.amazonses.com",
+        }
+    elif kind == "bounce":
+        event["bounce"] = {
+            "bounceType": "Permanent",
+            "bounceSubType": "General",
+            "bouncedRecipients": [
+                {"emailAddress": r, "action": "failed", "status": "5.1.1", "diagnosticCode": "smtp; 550 5.1.1 user unknown"}
+                for r in recipients
+            ],
+            "timestamp": stamp,
+            "feedbackId": str(uuid.uuid4()),
+        }
+    else:
+        event["complaint"] = {
+            "complainedRecipients": [{"emailAddress": r} for r in recipients],
+            "timestamp": stamp,
+            "feedbackId": str(uuid.uuid4()),
+            "complaintFeedbackType": "abuse",
+        }
+    return event
+
+
+def _address_only(value: str) -> str:
+    from email.utils import parseaddr
+
+    return parseaddr(value)[1] or value

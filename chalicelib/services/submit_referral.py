@@ -1,0 +1,96 @@
+"""Receive a referral: store it encrypted first, then acknowledge it. Nothing sent is lost.
+
+A repeated request with the same idempotency key gets the same referral back; the same key
+with a different referral is refused, so a retrying agency system can never make two.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import json
+from dataclasses import dataclass
+
+from chalicelib.adapters.aws import AwsError
+from chalicelib.adapters.referrals import ReferenceTaken, ReferralSummary, StaleReferral
+from chalicelib.domain.reference import new_reference, reference_for_key
+from chalicelib.domain.referral import ReferralSubmission
+from chalicelib.domain.referral_record import Channel, Referral, ReferralStatus
+from chalicelib.logs import logger
+from chalicelib.services.deliver_notices import deliver_now
+from chalicelib.wiring import wiring
+
+# References are drawn from ~2e13 values: a clash is rare, several in a row means a fault.
+MAX_REFERENCE_TRIES = 5
+
+
+class IdempotencyConflict(Exception):
+    """The idempotency key was already used for a different referral."""
+
+
+@dataclass(frozen=True)
+class SubmissionReceipt:
+    reference: str
+    status: ReferralStatus
+    received_at: dt.datetime
+    created: bool
+
+
+def submit_referral(
+    submission: ReferralSubmission, *, idempotency_key: str | None = None, channel: Channel = Channel.API
+) -> SubmissionReceipt:
+    hub = wiring()
+    secret = hub.settings.hmac_secret
+    fingerprint = _keyed_digest(secret, "body", _canonical(submission))
+    key_hash = _keyed_digest(secret, "idempotency-key", idempotency_key) if idempotency_key else None
+    now = hub.clock()
+
+    for attempt in range(MAX_REFERENCE_TRIES):
+        reference = reference_for_key(secret, idempotency_key, attempt) if idempotency_key else new_reference()
+        referral = Referral.receive(
+            reference,
+            submission,
+            channel=channel,
+            now=now,
+            request_fingerprint=fingerprint,
+            idempotency_key_hash=key_hash,
+        )
+        try:
+            hub.referrals.add(referral)
+        except ReferenceTaken:
+            existing = hub.referrals.fetch_summary(reference)
+            if key_hash and existing.idempotency_key_hash == key_hash:
+                return _repeat(existing, fingerprint)
+            continue  # another referral holds this reference: draw the next one
+        logger.info(
+            "referral received", extra={"reference": reference, "route": referral.route.value, "channel": channel.value}
+        )
+        _acknowledge(referral)
+        return SubmissionReceipt(reference, referral.status, referral.received_at, created=True)
+    raise RuntimeError("could not find a free reference")
+
+
+def _acknowledge(referral: Referral) -> None:
+    """Best effort now; the referral is already stored with its acknowledgement owed, so if SES
+    (or recording the result) fails here, the outbox sweep sends it later."""
+    hub = wiring()
+    try:
+        deliver_now(referral, hub.referrals, hub.mailer, hub.settings, hub.clock())
+    except (AwsError, StaleReferral) as error:
+        code = error.code if isinstance(error, AwsError) else "StaleReferral"
+        logger.warning("acknowledgement left to the outbox", extra={"reference": referral.reference, "error": code})
+
+
+def _repeat(existing: ReferralSummary, fingerprint: str) -> SubmissionReceipt:
+    if not hmac.compare_digest(existing.request_fingerprint, fingerprint):
+        raise IdempotencyConflict(existing.reference)
+    return SubmissionReceipt(existing.reference, existing.status, existing.received_at, created=False)
+
+
+def _canonical(submission: ReferralSubmission) -> str:
+    return json.dumps(submission.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+
+
+def _keyed_digest(secret: str, purpose: str, value: str) -> str:
+    return hmac.new(secret.encode(), f"{purpose}\x1f{value}".encode(), hashlib.sha256).hexdigest()

@@ -1,0 +1,133 @@
+"""The OpenAPI 3.1 document, built from the same pydantic models that validate requests,
+so the document cannot drift from what the API accepts."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from chalicelib.domain.referral import ReferralSubmission
+
+ERROR_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["error", "message"],
+    "properties": {
+        "error": {"type": "string", "description": "A stable code, e.g. invalid_referral"},
+        "message": {"type": "string", "description": "What to fix, in plain English"},
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["field", "message"],
+                "properties": {
+                    "field": {"type": "string", "examples": ["children.0.date_of_birth"]},
+                    "message": {"type": "string"},
+                },
+            },
+        },
+    },
+}
+
+RECEIPT_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["reference", "status", "received_at", "next_steps"],
+    "properties": {
+        "reference": {
+            "type": "string",
+            "pattern": "^[2-9A-HJKMNP-TV-Z]{3}-[2-9A-HJKMNP-TV-Z]{3}-[2-9A-HJKMNP-TV-Z]{3}$",
+            "description": "Read-aloud reference: no 0, 1, I, L, O or U",
+        },
+        "status": {"type": "string", "enum": ["received"]},
+        "received_at": {"type": "string", "format": "date-time"},
+        "next_steps": {"type": "string"},
+        "immediate_risk_advice": {
+            "type": "string",
+            "description": "Present when immediate_risk is true: who to ring now",
+        },
+    },
+}
+
+
+def _error(description: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+    }
+
+
+@lru_cache(maxsize=1)
+def document() -> dict[str, Any]:
+    from chalicelib.settings import get_settings
+
+    schema = ReferralSubmission.model_json_schema(ref_template="#/components/schemas/{model}")
+    components = schema.pop("$defs", {})
+    components["ReferralSubmission"] = schema
+    components["Error"] = ERROR_SCHEMA
+    components["Receipt"] = RECEIPT_SCHEMA
+    receipt = {"application/json": {"schema": {"$ref": "#/components/schemas/Receipt"}}}
+    limit_kib = get_settings().max_body_bytes // 1024
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "MASH referral hub",
+            "version": "1.0.0",
+            "description": (
+                "Request for Support, Help and Protection (RSHP) for agency systems. "
+                "If a child is at immediate risk of harm, ring 999 (or the police on 101) first."
+            ),
+        },
+        "paths": {
+            "/api/referrals": {
+                "post": {
+                    "operationId": "createReferral",
+                    "summary": "Send a referral to the MASH",
+                    "parameters": [
+                        {
+                            "name": "Idempotency-Key",
+                            "in": "header",
+                            "required": False,
+                            "description": "Send the same key when retrying: the same key and body give the same referral; the same key with another body gives 422.",
+                            "schema": {
+                                "type": "string",
+                                "minLength": 1,
+                                "maxLength": 255,
+                                "pattern": "^[\\x21-\\x7e]+$",
+                            },
+                        }
+                    ],
+                    "requestBody": {
+                        "required": True,
+                        "description": f"The referral, at most {limit_kib} KiB of JSON.",
+                        "content": {
+                            "application/json": {"schema": {"$ref": "#/components/schemas/ReferralSubmission"}}
+                        },
+                    },
+                    "responses": {
+                        "201": {
+                            "description": "Stored; an acknowledgement is on its way to the referrer",
+                            "content": receipt,
+                        },
+                        "200": {
+                            "description": "A repeat of an earlier request with the same Idempotency-Key: the same referral",
+                            "content": receipt,
+                        },
+                        "400": _error("Malformed JSON or an invalid Idempotency-Key"),
+                        "413": _error(f"Body over {limit_kib} KiB"),
+                        "415": _error("Content-Type is not application/json"),
+                        "422": _error(
+                            "Fields with problems (one entry per field), or an Idempotency-Key reused with another body"
+                        ),
+                        "503": _error("Not stored this time; retry with the same Idempotency-Key"),
+                    },
+                }
+            },
+            "/api/openapi.json": {
+                "get": {
+                    "operationId": "openapiDocument",
+                    "summary": "This document",
+                    "responses": {"200": {"description": "OpenAPI 3.1 document", "content": {"application/json": {}}}},
+                }
+            },
+        },
+        "components": {"schemas": components},
+    }

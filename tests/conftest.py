@@ -1,0 +1,69 @@
+"""Shared fixtures: AWS through moto (in-process), a fresh composition root per test."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+# Never reach real AWS from a test, whatever the machine's environment says.
+os.environ.update(
+    {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SECURITY_TOKEN": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_DEFAULT_REGION": "eu-west-2",
+        "MASH_STAGE": "local",
+        "MASH_COOKIE_SECURE": "false",
+    }
+)
+os.environ.pop("MASH_AWS_ENDPOINT_URL", None)
+
+
+@pytest.fixture
+def aws() -> Iterator[Any]:
+    """moto in-process with every resource created; yields the fresh wiring."""
+    from moto import mock_aws
+
+    from chalicelib import wiring as wiring_module
+    from local.resources import create_resources
+
+    with mock_aws():
+        hub = wiring_module.reset()
+        create_resources(hub.settings, hub.aws_client)
+        yield hub
+    wiring_module.reset()
+
+
+@pytest.fixture
+def client(aws: Any) -> Iterator[Any]:
+    from chalice.test import Client
+
+    from app import app
+
+    with Client(app) as test_client:
+        yield test_client
+
+
+def table_items(hub: Any) -> list[dict[str, Any]]:
+    """Every item in the table, raw as DynamoDB holds it."""
+    db = hub.aws_client("dynamodb")
+    items: list[dict[str, Any]] = []
+    for page in db.get_paginator("scan").paginate(TableName=hub.settings.table_name):
+        items.extend(page["Items"])
+    return items
+
+
+def sent_emails(hub: Any) -> list[Any]:
+    """Every email moto's SES accepted, parsed as MIME."""
+    import email
+    from email import policy
+
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.ses.models import ses_backends
+
+    backend = ses_backends[DEFAULT_ACCOUNT_ID][hub.settings.aws_region]
+    return [email.message_from_string(m.raw_data, policy=policy.default) for m in backend.sent_messages]

@@ -1,0 +1,86 @@
+"""Synthetic people only: .example domains and Ofcom's drama numbers. One place for test data."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+EXAMPLES_DIR = Path(__file__).resolve().parents[2] / "shared" / "examples"
+EXAMPLE_NAMES = ("referral-support.json", "referral-protection.json", "referral-support-no-consent.json")
+
+
+def example(name: str = "referral-support.json") -> dict[str, Any]:
+    """One of the shared example referrals, as the JSON API must accept them."""
+    return json.loads((EXAMPLES_DIR / name).read_text())
+
+
+def support_referral(**changes: Any) -> dict[str, Any]:
+    return _changed(example("referral-support.json"), changes)
+
+
+def protection_referral(**changes: Any) -> dict[str, Any]:
+    return _changed(example("referral-protection.json"), changes)
+
+
+def _changed(data: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    data = copy.deepcopy(data)
+    for dotted, value in changes.items():
+        set_path(data, dotted, value)
+    return data
+
+
+def set_path(data: Any, dotted: str, value: Any) -> None:
+    """Set `children.0.date_of_birth`-style paths; the value `...` (Ellipsis) deletes the key."""
+    *parents, last = dotted.split(".")
+    for part in parents:
+        data = data[int(part)] if isinstance(data, list) else data[part]
+    key: Any = int(last) if isinstance(data, list) else last
+    if value is ...:
+        del data[key]
+    else:
+        data[key] = value
+
+
+CANARY = "CANARY"
+
+
+def canary_referral(route: str = "support") -> tuple[dict[str, Any], list[str]]:
+    """A referral with a distinct canary in every personal text field; returns it and the canaries."""
+    base = support_referral() if route == "support" else protection_referral()
+    canaries: list[str] = []
+
+    def mark(node: Any, path: str) -> Any:
+        if isinstance(node, dict):
+            return {k: mark(v, f"{path}.{k}") for k, v in node.items()}
+        if isinstance(node, list):
+            return [mark(v, f"{path}.{i}") for i, v in enumerate(node)]
+        if isinstance(node, str) and path.split(".")[1] in PERSONAL_TEXT_SECTIONS and not _is_coded(path):
+            token = f"{CANARY}{len(canaries):03d}zq"
+            marked = _canary_for(path, node, token)
+            if marked != node:
+                canaries.append(token)
+            return marked
+        return node
+
+    return mark(base, "$"), canaries
+
+
+PERSONAL_TEXT_SECTIONS = {"referrer", "children", "parents_carers", "concerns", "consent", "parents_informed"}
+# Fields whose values are codes (enums, dates), not free text: a canary can't go in them.
+_CODED = {"route", "kind", "agency", "gender", "status", "given_on", "date_of_birth", "expected_date", "categories"}
+
+
+def _is_coded(path: str) -> bool:
+    parts = path.split(".")
+    return any(part in _CODED for part in parts)
+
+
+def _canary_for(path: str, original: str, token: str) -> str:
+    field = path.rsplit(".", 1)[-1]
+    if field == "email":
+        return f"{token.lower()}@family.example"
+    if field in {"phone", "postcode"}:
+        return original  # shaped values: the originals themselves are searched for instead
+    return f"{original} {token}"
