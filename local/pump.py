@@ -218,7 +218,7 @@ class EventPump:
         event = {"Records": [self._sqs_record(route, m) for m in messages]}
         try:
             result = self._call(route.handler_name, event)
-        except Exception as exc:  # noqa: BLE001 - as Lambda: any handler error keeps the batch
+        except Exception as exc:  # as Lambda: any handler error keeps the batch
             log.warning("%s failed (%s): %d message(s) left on the queue", route.handler_name, type(exc).__name__, len(messages))
             return
         failed = _batch_item_failures(result)
@@ -234,7 +234,7 @@ class EventPump:
             return
         try:
             self._call(route.handler_name, event)
-        except Exception as exc:  # noqa: BLE001 - as Lambda: any handler error is retried
+        except Exception as exc:  # as Lambda: any handler error is retried
             attempts = int(message.get("Attributes", {}).get("ApproximateReceiveCount", "1"))
             if attempts < ASYNC_ATTEMPTS:
                 log.warning("%s failed (%s) on attempt %d; will retry", route.handler_name, type(exc).__name__, attempts)
@@ -262,7 +262,7 @@ class EventPump:
     def _invoke(self, name: str, event: dict[str, Any]) -> int:
         try:
             self._call(name, event)
-        except Exception as exc:  # noqa: BLE001 - a failing schedule just runs again next cycle
+        except Exception as exc:  # a failing schedule just runs again next cycle
             log.warning("%s failed (%s)", name, type(exc).__name__)
         return 1
 

@@ -184,7 +184,7 @@ class LocalStack:
                 last_schedules = time.monotonic()
             try:
                 self.pump.pump_once(schedules=run_schedules)
-            except Exception as exc:  # noqa: BLE001 - the emulator going away at stop: keep pumping
+            except Exception as exc:  # the emulator going away at stop: keep pumping
                 log.warning("event pump cycle failed (%s)", type(exc).__name__)
 
     def _spawn(self, name: str, target: Any) -> None:
@@ -223,8 +223,8 @@ def _load_app() -> Any:
     """The Chalice app, imported with the local environment in force."""
     module = importlib.import_module("app")
     if not any(path.startswith("/_local") for path in module.app.routes):
-        # Imported earlier in this process under another stage: import it again as local.
-        module = importlib.reload(module)
+        # Not reloaded: Chalice blueprints register correctly into one app per process only.
+        raise RuntimeError("app was imported outside the local stage in this process; set MASH_STAGE=local first")
     return module.app
 
 

@@ -55,7 +55,8 @@ def _read(message: Any) -> SentEmail:
     return SentEmail(
         message_id=message.id,
         sender=str(parsed["From"] or message.source),
-        recipients=[str(address) for address in message.destinations],
+        # moto appends the To/Cc addresses to the Destinations it was given: list each once.
+        recipients=list(dict.fromkeys(str(address) for address in message.destinations)),
         subject=str(parsed["Subject"] or ""),
         sent_at=_iso_date(parsed["Date"]),
         text=_body(parsed, "plain"),
@@ -146,3 +147,18 @@ def _address_only(value: str) -> str:
     from email.utils import parseaddr
 
     return parseaddr(value)[1] or value
+
+
+def feedback_topic_arn(configuration_set: str | None) -> str | None:
+    """The SNS topic the configuration set sends SES events to, as the emulator stored it."""
+    if not configuration_set:
+        return None
+    from moto.ses.models import ses_backends
+
+    for regions in list(ses_backends.values()):
+        for backend in list(regions.values()):
+            destination = backend.config_set_event_destination.get(configuration_set) or {}
+            topic = (destination.get("SNSDestination") or {}).get("TopicARN")
+            if topic:
+                return str(topic)
+    return None
