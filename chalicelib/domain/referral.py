@@ -146,7 +146,7 @@ class Address(DomainModel):
     line1: ShortText
     line2: OptionalShortText = None
     town: ShortText
-    postcode: Annotated[str, StringConstraints(min_length=5, max_length=8)]
+    postcode: ShortText
 
     @field_validator("postcode")
     @classmethod
