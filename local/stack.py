@@ -74,6 +74,11 @@ class LocalStack:
     ) -> None:
         self.stop()
 
+    @classmethod
+    def active(cls) -> LocalStack | None:
+        """The stack running in this process, if any: tests share it rather than start another."""
+        return cls._active
+
     def start(self) -> Self:
         if LocalStack._active is not None:
             raise RuntimeError("a LocalStack is already running in this process (moto state is process-wide)")

@@ -1,0 +1,91 @@
+"""`make run`'s stack over real HTTP: the form, the API, the event pump and the local outbox."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+import requests
+
+from local.stack import LocalStack
+from tests.factories import EXAMPLES_DIR
+
+EXAMPLE = EXAMPLES_DIR / "referral-support.json"
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def stack() -> Iterator[LocalStack]:
+    running = LocalStack.active()
+    if running is not None:  # e.g. the browser tests' stack: one per process, so share it
+        yield running
+        return
+    # No background pump: the test says when events are delivered (pump_once), so it is deterministic.
+    with LocalStack(pump_interval=None) as started:
+        yield started
+
+
+def test_the_start_page_is_served_over_http(stack: LocalStack) -> None:
+    response = requests.get(stack.app_url + "/", timeout=10)
+    assert response.status_code == 200
+    assert "text/html" in response.headers["Content-Type"]
+
+
+def test_parallel_requests_are_served_together(stack: LocalStack) -> None:
+    # A browser fetches a page's assets in parallel over several connections.
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        statuses = list(pool.map(lambda _: requests.get(stack.app_url + "/", timeout=10).status_code, range(12)))
+    assert statuses == [200] * 12
+
+
+def test_a_referral_sent_to_the_api_is_acknowledged_by_email_in_the_local_outbox(stack: LocalStack) -> None:
+    referral = json.loads(EXAMPLE.read_text())
+    response = requests.post(stack.app_url + "/api/referrals", json=referral, timeout=10)
+    assert response.status_code == 201, response.text
+    reference = response.json()["reference"]
+
+    stack.pump_once()
+
+    emails = requests.get(stack.app_url + "/_local/outbox.json", timeout=10).json()["emails"]
+    to_referrer = [e for e in emails if referral["referrer"]["email"] in " ".join(e["recipients"])]
+    assert len(to_referrer) == 1
+    assert reference in to_referrer[0]["subject"] + to_referrer[0]["text"]
+    page = requests.get(stack.app_url + "/_local/outbox", timeout=10)
+    assert page.status_code == 200
+    assert reference in page.text
+
+
+def test_the_emulator_holds_the_table_and_the_key(stack: LocalStack) -> None:
+    import boto3
+
+    dynamodb = boto3.client("dynamodb", endpoint_url=stack.moto_url, region_name="eu-west-2")
+    assert "mash-hub" in dynamodb.list_tables()["TableNames"]
+
+
+RESTART = """
+import socket, requests
+from local.stack import LocalStack
+with LocalStack(pump_interval=0.2, schedule_interval=0.5) as first:
+    ports = (int(first.app_url.rsplit(":", 1)[1]), int(first.moto_url.rsplit(":", 1)[1]))
+    first.pump_once()
+with LocalStack(app_port=ports[0], moto_port=ports[1]) as second:
+    assert requests.get(second.app_url + "/", timeout=10).status_code == 200
+for port in ports:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", port))
+print("restarted on", ports)
+"""
+
+
+def test_stopping_releases_the_ports_and_a_second_stack_starts_on_them() -> None:
+    # In a fresh process: the stack is process-wide state, and another test may be sharing one.
+    result = subprocess.run(
+        [sys.executable, "-c", RESTART], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "restarted on" in result.stdout
