@@ -1,0 +1,49 @@
+"""HTML responses, redirects and form bodies for the public form."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import parse_qs
+
+from chalice.app import Request, Response
+
+from chalicelib.settings import get_settings
+from chalicelib.templating import render
+
+HTML = "text/html; charset=utf-8"
+FORM_CONTENT_TYPES = ["application/x-www-form-urlencoded"]
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+def page(template: str, status: int = 200, cookies: list[str] | None = None, **context: Any) -> Response:
+    headers: dict[str, Any] = {"Content-Type": HTML}
+    if cookies:
+        headers["Set-Cookie"] = cookies
+    messages: dict[str, str] = context.get("errors") or {}
+    context.setdefault("error_list", [])
+    context.setdefault("values", {})
+    body = render(template, settings=get_settings(), error=lambda key: _error_message(messages, key), **context)
+    return Response(body=body, status_code=status, headers=headers)
+
+
+def _error_message(messages: dict[str, str], key: str) -> dict[str, str] | None:
+    """The `errorMessage` parameter GOV.UK macros take, or None when the field is fine."""
+    return {"text": messages[key]} if key in messages else None
+
+
+def redirect(location: str, cookies: list[str] | None = None) -> Response:
+    # 303 so the browser GETs the next page: a refresh never re-posts personal data.
+    headers: dict[str, Any] = {"Location": location, "Content-Type": HTML}
+    if cookies:
+        headers["Set-Cookie"] = cookies
+    return Response(body="", status_code=303, headers=headers)
+
+
+def form_body(request: Request) -> dict[str, list[str]]:
+    raw = request.raw_body or b""
+    if len(raw) > get_settings().max_body_bytes:
+        raise BodyTooLarge()
+    return parse_qs(raw.decode("utf-8", errors="replace"), keep_blank_values=True, max_num_fields=200)
