@@ -9,7 +9,6 @@ data is ever put in a URL: pages are addressed by position only (/referral/child
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,13 +23,12 @@ from chalicelib.domain.referral import (
     ReferralSubmission,
 )
 from chalicelib.domain.validation import InvalidReferral, validate
+from chalicelib.logs import logger
 from chalicelib.web import form_pages as pages
 from chalicelib.web import form_session as session
 from chalicelib.web.form_check import check_sections, error_links, list_rows
 from chalicelib.web.form_fields import Form, PageErrors, text, yes_no
 from chalicelib.web.form_http import FORM_CONTENT_TYPES, BodyTooLarge, form_body, page, redirect
-
-logger = logging.getLogger(__name__)
 
 public_form = Blueprint(__name__)
 
@@ -237,7 +235,7 @@ def _guarded_post(handle: Callable[[Form, Answers, str], Response], first: bool 
         return expired_page()
     if not session.csrf_valid(session_id, text(form, session.CSRF_FIELD)):
         # No log of the token or session id: just that it happened.
-        logger.info("public_form.csrf_refused")
+        logger.info("form post refused: CSRF token missing or wrong")
         return page("errors/csrf.html", status=400)
     answers = session.load_answers(session_id)
     if answers is None:
@@ -519,7 +517,6 @@ def submit() -> Response:
         except InvalidReferral as invalid:
             return _check_page(answers, session_id, error_links(invalid.errors))
         session.forget_answers(session_id)
-        logger.info("public_form.submitted", extra={"reference": receipt.reference})
         return redirect(
             "/referral/confirmation",
             cookies=[session.clear_cookie(session.SESSION_COOKIE), session.receipt_cookie(receipt.reference)],
