@@ -1,0 +1,1 @@
+"""Scripts that print figures (`make bench`); not tests."""
