@@ -99,3 +99,77 @@ def test_a_stale_writer_is_refused(store: ReferralStore) -> None:
     store.save_notices(referral)
     with pytest.raises(StaleReferral):
         store.save_notices(replace(referral, version=0))
+
+
+def screened(referral: Referral, rag: str = "amber", due_hours: int = 8) -> Referral:
+    from chalicelib.domain.decision import Rag, Screening
+
+    return referral.screen(
+        Screening(Rag(rag), 3, "Bruising seen; needs checks", "staff-1", NOW, NOW + dt.timedelta(hours=due_hours))
+    )
+
+
+def audit_events(referral: Referral, *actions: str) -> list[Any]:
+    from chalicelib.domain.audit import AuditAction
+
+    head, events = referral.audit_head, []
+    for action in actions:
+        event, head = head.append(
+            referral.reference, AuditAction(action), at=NOW, actor="staff-1", role="mash-practitioner", request_id="r-1"
+        )
+        events.append(event)
+    return events
+
+
+def test_a_change_and_its_audit_events_are_saved_together(store: ReferralStore) -> None:
+    store.add(new_referral())
+    opened = store.open("K7Q-F3M-RW9")
+    saved = store.save(opened, screened(opened.referral), audit_events(opened.referral, "referral.screened"))
+    again = store.fetch("K7Q-F3M-RW9")
+    assert again == saved
+    assert again.screening is not None and again.screening.rationale == "Bruising seen; needs checks"
+    events, head = store.audit_trail("K7Q-F3M-RW9")
+    assert [e.action.value for e in events] == ["referral.screened"] and head == again.audit_head
+
+
+def test_a_change_made_on_a_stale_read_is_refused_and_writes_nothing(store: ReferralStore) -> None:
+    store.add(new_referral())
+    first, second = store.open("K7Q-F3M-RW9"), store.open("K7Q-F3M-RW9")
+    store.save(first, screened(first.referral), audit_events(first.referral, "referral.screened"))
+    with pytest.raises(StaleReferral):
+        store.save(second, screened(second.referral, "red"), audit_events(second.referral, "referral.screened"))
+    assert store.fetch("K7Q-F3M-RW9").screening.rag.value == "amber"
+    assert len(store.audit_trail("K7Q-F3M-RW9")[0]) == 1
+
+
+def test_a_read_audit_does_not_disturb_the_version_but_guards_the_chain(store: ReferralStore) -> None:
+    store.add(new_referral())
+    referral = store.fetch("K7Q-F3M-RW9")
+    viewed = store.append_audit(referral, audit_events(referral, "referral.viewed"))
+    assert store.fetch("K7Q-F3M-RW9").version == 0
+    with pytest.raises(StaleReferral):
+        store.append_audit(referral, audit_events(referral, "referral.viewed"))  # same sequence again
+    events, head = store.audit_trail("K7Q-F3M-RW9")
+    assert head == viewed.audit_head and len(events) == 1
+
+
+def test_queue_lists_open_referrals_most_urgent_first_without_personal_data(store: ReferralStore) -> None:
+    for reference, rag, hours in [("AAA-AAA-AAA", "green", 72), ("BBB-BBB-BBB", "red", 4), ("CCC-CCC-CCC", "amber", 8)]:
+        store.add(new_referral(reference))
+        opened = store.open(reference)
+        store.save(opened, screened(opened.referral, rag, hours), [])
+    store.add(new_referral("DDD-DDD-DDD"))  # not yet screened
+    page = store.list_queue(limit=10)
+    assert [row.reference for row in page.rows] == ["BBB-BBB-BBB", "DDD-DDD-DDD", "CCC-CCC-CCC", "AAA-AAA-AAA"]
+    assert "Sam" not in repr(page)
+    assert [r.reference for r in store.list_queue(rag="amber", limit=10).rows] == ["CCC-CCC-CCC"]
+
+
+def test_queue_pages_follow_the_cursor(store: ReferralStore) -> None:
+    for n in range(5):
+        store.add(new_referral(f"AAA-AAA-AA{n + 2}"))
+    first = store.list_queue(limit=2)
+    second = store.list_queue(limit=2, cursor=first.next_cursor)
+    third = store.list_queue(limit=2, cursor=second.next_cursor)
+    seen = [r.reference for page in (first, second, third) for r in page.rows]
+    assert seen == sorted(seen) and len(set(seen)) == 5

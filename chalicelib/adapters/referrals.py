@@ -7,12 +7,15 @@ delivery state of notices). Each personal section of the submission is one encry
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from chalicelib.adapters.aws import translate
 from chalicelib.adapters.envelope import FieldCipher, SealedRecord
 from chalicelib.adapters.table import OUTBOX_INDEX, OUTBOX_PARTITION
+from chalicelib.domain.audit import AuditAction, AuditEvent, ChainHead
+from chalicelib.domain.decision import Decision, Outcome, Rag, Screening
+from chalicelib.domain.lifecycle import OPEN_STATUSES
 from chalicelib.domain.notices import Notice, NoticeKind, NoticeStatus
 from chalicelib.domain.referral import ReferralSubmission, Route
 from chalicelib.domain.referral_record import PERSONAL_SECTIONS, Channel, Referral, ReferralStatus
@@ -108,16 +111,95 @@ def to_item(referral: Referral, sealed: SealedRecord) -> dict[str, Any]:
         "version": referral.version,
         "data_key": sealed.encrypted_key,
         "notices": {n.notice_id: notice_to_map(n) for n in referral.notices},
-        "queue_pk": referral.status.value,
-        "queue_sk": _iso(referral.received_at),
+        "audit_seq": referral.audit_head.sequence,
+        "audit_head": referral.audit_head.last_hash,
+        **queue_attributes(referral),
     }
     if referral.idempotency_key_hash:
         item["idempotency_key_hash"] = referral.idempotency_key_hash
+    if referral.working_together_due_at:
+        item["working_together_due_at"] = _iso(referral.working_together_due_at)
     for section in PERSONAL_SECTIONS:
         if submission.get(section) is not None:
             item[FIELD_PREFIX + section] = sealed.encrypt(section, submission[section])
+    item.update(_screening_attributes(referral.screening, sealed))
+    item.update(_decision_attributes(referral.decision, sealed))
     item.update(outbox_attributes(referral) or {})
     return item
+
+
+def queue_attributes(referral: Referral) -> dict[str, Any]:
+    """The work queue's index entry: open referrals by urgency, then deadline. Clear metadata only."""
+    due = referral.due_at
+    attributes: dict[str, Any] = {
+        "queue_pk": "OPEN" if referral.status in OPEN_STATUSES else "CLOSED",
+        "queue_sk": f"{referral.urgency_rank}#{_iso(due) if due else '~'}#{referral.reference}",
+    }
+    if due:
+        attributes["due_at"] = _iso(due)
+    if referral.screening:
+        attributes["rag"] = referral.screening.rag.value
+        attributes["level"] = referral.screening.level
+    return attributes
+
+
+def _screening_attributes(screening: Screening | None, sealed: SealedRecord) -> dict[str, Any]:
+    if screening is None:
+        return {}
+    return {
+        "screened_by": screening.screened_by,
+        "screened_at": _iso(screening.screened_at),
+        # Staff free text may name the family: encrypted like the referral itself.
+        FIELD_PREFIX + "screening_rationale": sealed.encrypt("screening_rationale", screening.rationale),
+    }
+
+
+def _decision_attributes(decision: Decision | None, sealed: SealedRecord) -> dict[str, Any]:
+    if decision is None:
+        return {}
+    attributes: dict[str, Any] = {
+        "outcome": decision.outcome.value,
+        "decided_by": decision.decided_by,
+        "decided_at": _iso(decision.decided_at),
+        "needs_approval": decision.needs_approval,
+        FIELD_PREFIX + "decision_reasons": sealed.encrypt("decision_reasons", decision.reasons),
+    }
+    if decision.approved_by and decision.approved_at:
+        attributes.update(approved_by=decision.approved_by, approved_at=_iso(decision.approved_at))
+    if decision.returned_reason:
+        attributes[FIELD_PREFIX + "decision_returned_reason"] = sealed.encrypt(
+            "decision_returned_reason", decision.returned_reason
+        )
+    return attributes
+
+
+def _screening_from_item(item: dict[str, Any], sealed: SealedRecord) -> Screening | None:
+    if "rag" not in item or "screened_at" not in item:
+        return None
+    return Screening(
+        rag=Rag(item["rag"]),
+        level=int(item["level"]),
+        rationale=sealed.decrypt("screening_rationale", bytes(item[FIELD_PREFIX + "screening_rationale"])),
+        screened_by=item["screened_by"],
+        screened_at=_parse(item["screened_at"]),  # type: ignore[arg-type]
+        decision_due_at=_parse(item["due_at"]),  # type: ignore[arg-type]
+    )
+
+
+def _decision_from_item(item: dict[str, Any], sealed: SealedRecord) -> Decision | None:
+    if "outcome" not in item:
+        return None
+    returned = item.get(FIELD_PREFIX + "decision_returned_reason")
+    return Decision(
+        outcome=Outcome(item["outcome"]),
+        reasons=sealed.decrypt("decision_reasons", bytes(item[FIELD_PREFIX + "decision_reasons"])),
+        decided_by=item["decided_by"],
+        decided_at=_parse(item["decided_at"]),  # type: ignore[arg-type]
+        needs_approval=bool(item["needs_approval"]),
+        approved_by=item.get("approved_by"),
+        approved_at=_parse(item.get("approved_at")),
+        returned_reason=sealed.decrypt("decision_returned_reason", bytes(returned)) if returned else None,
+    )
 
 
 def summary_from_item(item: dict[str, Any]) -> ReferralSummary:
@@ -132,6 +214,18 @@ def summary_from_item(item: dict[str, Any]) -> ReferralSummary:
 
 
 def from_item(item: dict[str, Any], cipher: FieldCipher) -> Referral:
+    return opened_from_item(item, cipher).referral
+
+
+@dataclass(frozen=True)
+class OpenReferral:
+    """A decrypted referral and its unwrapped data key, so changes are sealed without another KMS call."""
+
+    referral: Referral
+    sealed: SealedRecord
+
+
+def opened_from_item(item: dict[str, Any], cipher: FieldCipher) -> OpenReferral:
     reference = item["reference"]
     sealed = cipher.open(reference, bytes(item["data_key"]))
     sections = {
@@ -143,7 +237,7 @@ def from_item(item: dict[str, Any], cipher: FieldCipher) -> Referral:
         {"route": item["route"], "immediate_risk": item["immediate_risk"], **sections}
     )
     summary = summary_from_item(item)
-    return Referral(
+    referral = Referral(
         reference=reference,
         route=summary.route,
         status=summary.status,
@@ -155,8 +249,109 @@ def from_item(item: dict[str, Any], cipher: FieldCipher) -> Referral:
         idempotency_key_hash=summary.idempotency_key_hash,
         submission=submission,
         notices=tuple(notice_from_map(k, v) for k, v in sorted(item.get("notices", {}).items())),
+        working_together_due_at=_parse(item.get("working_together_due_at")),
+        screening=_screening_from_item(item, sealed),
+        decision=_decision_from_item(item, sealed),
+        audit_head=ChainHead(int(item.get("audit_seq", 0)), item.get("audit_head", ChainHead().last_hash)),
         version=int(item["version"]),
     )
+    return OpenReferral(referral, sealed)
+
+
+AUDIT_PREFIX = "AUDIT#"
+
+
+def audit_to_item(event: AuditEvent) -> dict[str, Any]:
+    return {
+        "pk": partition_key(event.reference),
+        "sk": f"{AUDIT_PREFIX}{event.sequence:08d}",
+        "reference": event.reference,
+        "sequence": event.sequence,
+        "action": event.action.value,
+        "at": event.at.astimezone(dt.UTC).isoformat(timespec="microseconds"),
+        "actor": event.actor,
+        "role": event.role,
+        "request_id": event.request_id,
+        "previous_hash": event.previous_hash,
+        "details": dict(event.details),
+        "hash": event.hash,
+    }
+
+
+def audit_from_item(item: dict[str, Any]) -> AuditEvent:
+    return AuditEvent(
+        reference=item["reference"],
+        sequence=int(item["sequence"]),
+        action=AuditAction(item["action"]),
+        at=dt.datetime.fromisoformat(item["at"]),
+        actor=item["actor"],
+        role=item["role"],
+        request_id=item.get("request_id"),
+        previous_hash=item["previous_hash"],
+        details={k: str(v) for k, v in (item.get("details") or {}).items()},
+    )
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    """One line of the work queue: metadata only, so listing needs no decryption."""
+
+    reference: str
+    route: str
+    status: str
+    rag: str | None
+    level: int | None
+    proposed_level: int
+    received_at: str
+    due_at: str | None
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    rows: list[QueueRow]
+    next_cursor: str | None
+
+
+def queue_row(item: dict[str, Any]) -> QueueRow:
+    return QueueRow(
+        reference=item["reference"],
+        route=item["route"],
+        status=item["status"],
+        rag=item.get("rag"),
+        level=int(item["level"]) if item.get("level") is not None else None,
+        proposed_level=int(item["proposed_level"]),
+        received_at=item["received_at"],
+        due_at=item.get("due_at"),
+    )
+
+
+class InvalidCursor(ValueError):
+    pass
+
+
+def encode_cursor(key: dict[str, str]) -> str:
+    import base64
+    import json
+
+    return base64.urlsafe_b64encode(json.dumps(key, separators=(",", ":")).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> dict[str, str]:
+    import base64
+    import binascii
+    import json
+
+    try:
+        key = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    except (ValueError, binascii.Error):
+        raise InvalidCursor("cursor is not one this API gave out: start again without it") from None
+    if (
+        not isinstance(key, dict)
+        or set(key) != {"pk", "sk", "queue_pk", "queue_sk"}
+        or not all(isinstance(v, str) for v in key.values())
+    ):
+        raise InvalidCursor("cursor is not one this API gave out: start again without it")
+    return key
 
 
 class ReferralStore:
@@ -178,6 +373,50 @@ class ReferralStore:
     def fetch_summary(self, reference: str) -> ReferralSummary:
         return summary_from_item(self._get(reference))
 
+    def open(self, reference: str) -> OpenReferral:
+        """Decrypted, with its data key kept for sealing changes (one KMS Decrypt in all)."""
+        return opened_from_item(self._get(reference), self.cipher)
+
+    def save(self, opened: OpenReferral, updated: Referral, audit: list[AuditEvent]) -> Referral:
+        """Write a change and its audit events in one transaction.
+
+        Refused (StaleReferral) if the referral changed or its audit chain grew since it was read:
+        the caller reads again and re-applies, so no change and no audit event is lost.
+        """
+        if audit:
+            updated = replace(updated, audit_head=ChainHead(audit[-1].sequence, audit[-1].hash))
+        stored = replace(updated, version=opened.referral.version + 1)
+        self._replace_with_audit(
+            to_item(stored, opened.sealed),
+            expected_version=opened.referral.version,
+            expected_audit_seq=opened.referral.audit_head.sequence,
+            audit_items=[audit_to_item(event) for event in audit],
+        )
+        return stored
+
+    def append_audit(self, referral: Referral, events: list[AuditEvent]) -> Referral:
+        """Append audit events alone (e.g. a read): the referral's version is left as it is."""
+        head = ChainHead(events[-1].sequence, events[-1].hash)
+        self._append_audit(referral.reference, referral.audit_head.sequence, head, [audit_to_item(e) for e in events])
+        return replace(referral, audit_head=head)
+
+    def audit_trail(self, reference: str) -> tuple[list[AuditEvent], ChainHead]:
+        """Every audit event of a referral in order, and the chain head stored on the referral."""
+        items = self._partition(reference)
+        referral = next((i for i in items if i["sk"] == REFERRAL_SK), None)
+        if referral is None:
+            raise ReferralNotFound(reference)
+        events = [audit_from_item(i) for i in items if i["sk"].startswith(AUDIT_PREFIX)]
+        head = ChainHead(int(referral.get("audit_seq", 0)), referral.get("audit_head", ChainHead().last_hash))
+        return sorted(events, key=lambda e: e.sequence), head
+
+    def list_queue(
+        self, *, status: str | None = None, rag: str | None = None, limit: int = 25, cursor: str | None = None
+    ) -> QueuePage:
+        start = decode_cursor(cursor) if cursor else None
+        items, last_key = self._queue_items(status, rag, limit, start)
+        return QueuePage([queue_row(i) for i in items], encode_cursor(last_key) if last_key else None)
+
     def save_notices(self, referral: Referral) -> Referral:
         """Record notices' delivery state; refuses if the referral changed since it was read."""
         notices = {n.notice_id: notice_to_map(n) for n in referral.notices}
@@ -198,10 +437,26 @@ class ReferralStore:
     def references_with_notices_due(self, now: dt.datetime, limit: int = 50) -> list[str]:
         raise NotImplementedError
 
+    def _replace_with_audit(
+        self, item: dict[str, Any], *, expected_version: int, expected_audit_seq: int, audit_items: list[dict[str, Any]]
+    ) -> None:
+        raise NotImplementedError
+
+    def _append_audit(
+        self, reference: str, expected_seq: int, head: ChainHead, audit_items: list[dict[str, Any]]
+    ) -> None:
+        raise NotImplementedError
+
+    def _partition(self, reference: str) -> list[dict[str, Any]]:
+        raise NotImplementedError
+
+    def _queue_items(
+        self, status: str | None, rag: str | None, limit: int, start: dict[str, str] | None
+    ) -> tuple[list[dict[str, Any]], dict[str, str] | None]:
+        raise NotImplementedError
+
 
 def _bump(referral: Referral) -> Referral:
-    from dataclasses import replace
-
     return replace(referral, version=referral.version + 1)
 
 
@@ -235,6 +490,51 @@ class InMemoryReferralStore(ReferralStore):
         item.pop("outbox_due", None)
         item.update(outbox or {})
         self.items[(item["pk"], item["sk"])] = item
+
+    def _replace_with_audit(
+        self, item: dict[str, Any], *, expected_version: int, expected_audit_seq: int, audit_items: list[dict[str, Any]]
+    ) -> None:
+        current = self._get(item["reference"])
+        if current["version"] != expected_version or current.get("audit_seq", 0) != expected_audit_seq:
+            raise StaleReferral(item["reference"])
+        if any((a["pk"], a["sk"]) in self.items for a in audit_items):
+            raise StaleReferral(item["reference"])
+        self.items[(item["pk"], item["sk"])] = dict(item)
+        for audit in audit_items:
+            self.items[(audit["pk"], audit["sk"])] = dict(audit)
+
+    def _append_audit(
+        self, reference: str, expected_seq: int, head: ChainHead, audit_items: list[dict[str, Any]]
+    ) -> None:
+        current = self._get(reference)
+        if current.get("audit_seq", 0) != expected_seq or any((a["pk"], a["sk"]) in self.items for a in audit_items):
+            raise StaleReferral(reference)
+        current.update(audit_seq=head.sequence, audit_head=head.last_hash)
+        self.items[(current["pk"], current["sk"])] = current
+        for audit in audit_items:
+            self.items[(audit["pk"], audit["sk"])] = dict(audit)
+
+    def _partition(self, reference: str) -> list[dict[str, Any]]:
+        pk = partition_key(reference)
+        return [dict(item) for (item_pk, _), item in sorted(self.items.items()) if item_pk == pk]
+
+    def _queue_items(
+        self, status: str | None, rag: str | None, limit: int, start: dict[str, str] | None
+    ) -> tuple[list[dict[str, Any]], dict[str, str] | None]:
+        ordered = sorted(
+            (i for i in self.items.values() if i.get("queue_pk") == "OPEN" and i["sk"] == REFERRAL_SK),
+            key=lambda i: i["queue_sk"],
+        )
+        if start:
+            ordered = [i for i in ordered if i["queue_sk"] > start["queue_sk"]]
+        # Like DynamoDB: Limit counts items read, the filter applies after.
+        page, rest = ordered[:limit], ordered[limit:]
+        matching = [
+            i for i in page if (status is None or i["status"] == status) and (rag is None or i.get("rag") == rag)
+        ]
+        last = page[-1] if page and rest else None
+        key = {k: last[k] for k in ("pk", "sk", "queue_pk", "queue_sk")} if last else None
+        return [dict(i) for i in matching], key
 
     def references_with_notices_due(self, now: dt.datetime, limit: int = 50) -> list[str]:
         due = sorted(
@@ -330,6 +630,130 @@ class DynamoReferralStore(ReferralStore):
         except Exception as exc:
             raise translate("dynamodb", exc) from None
         return [item["pk"]["S"].removeprefix("REF#") for item in answer.get("Items", [])]
+
+    def _replace_with_audit(
+        self, item: dict[str, Any], *, expected_version: int, expected_audit_seq: int, audit_items: list[dict[str, Any]]
+    ) -> None:
+        self._transact(
+            item["reference"],
+            [
+                {
+                    "Put": {
+                        "TableName": self._table,
+                        "Item": self._encode(item),
+                        # Optimistic lock on both the change and the audit chain.
+                        "ConditionExpression": "version = :v AND audit_seq = :s",
+                        "ExpressionAttributeValues": {
+                            ":v": {"N": str(expected_version)},
+                            ":s": {"N": str(expected_audit_seq)},
+                        },
+                    }
+                },
+                *self._audit_puts(audit_items),
+            ],
+        )
+
+    def _append_audit(
+        self, reference: str, expected_seq: int, head: ChainHead, audit_items: list[dict[str, Any]]
+    ) -> None:
+        self._transact(
+            reference,
+            [
+                {
+                    "Update": {
+                        "TableName": self._table,
+                        "Key": {"pk": {"S": partition_key(reference)}, "sk": {"S": REFERRAL_SK}},
+                        "UpdateExpression": "SET audit_seq = :next, audit_head = :head",
+                        "ConditionExpression": "audit_seq = :expected",
+                        "ExpressionAttributeValues": {
+                            ":next": {"N": str(head.sequence)},
+                            ":head": {"S": head.last_hash},
+                            ":expected": {"N": str(expected_seq)},
+                        },
+                    }
+                },
+                *self._audit_puts(audit_items),
+            ],
+        )
+
+    def _audit_puts(self, audit_items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [
+            {
+                "Put": {
+                    "TableName": self._table,
+                    "Item": self._encode(audit),
+                    # An audit event is written once and never overwritten.
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                }
+            }
+            for audit in audit_items
+        ]
+
+    def _transact(self, reference: str, items: list[dict[str, Any]]) -> None:
+        from botocore.exceptions import ClientError
+
+        try:
+            self._db.transact_write_items(TransactItems=items)
+        except ClientError as exc:
+            reasons = exc.response.get("CancellationReasons") or []
+            if any(r.get("Code") == "ConditionalCheckFailed" for r in reasons):
+                raise StaleReferral(reference) from None
+            raise translate("dynamodb", exc) from None
+        except Exception as exc:
+            raise translate("dynamodb", exc) from None
+
+    def _partition(self, reference: str) -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = []
+        arguments: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": "pk = :pk",
+            "ExpressionAttributeValues": {":pk": {"S": partition_key(reference)}},
+            "ConsistentRead": True,
+        }
+        try:
+            while True:
+                answer = self._db.query(**arguments)
+                items.extend(self._decode(i) for i in answer.get("Items", []))
+                if "LastEvaluatedKey" not in answer:
+                    return items
+                arguments["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
+        except Exception as exc:
+            raise translate("dynamodb", exc) from None
+
+    def _queue_items(
+        self, status: str | None, rag: str | None, limit: int, start: dict[str, str] | None
+    ) -> tuple[list[dict[str, Any]], dict[str, str] | None]:
+        from chalicelib.adapters.table import QUEUE_INDEX
+
+        arguments: dict[str, Any] = {
+            "TableName": self._table,
+            "IndexName": QUEUE_INDEX,
+            "KeyConditionExpression": "queue_pk = :open",
+            "ExpressionAttributeValues": {":open": {"S": "OPEN"}},
+            "Limit": limit,
+        }
+        filters = []
+        names: dict[str, str] = {}
+        if status:
+            filters.append("#status = :status")
+            names["#status"] = "status"
+            arguments["ExpressionAttributeValues"][":status"] = {"S": status}
+        if rag:
+            filters.append("rag = :rag")
+            arguments["ExpressionAttributeValues"][":rag"] = {"S": rag}
+        if filters:
+            arguments["FilterExpression"] = " AND ".join(filters)
+        if names:
+            arguments["ExpressionAttributeNames"] = names
+        if start:
+            arguments["ExclusiveStartKey"] = {k: {"S": v} for k, v in start.items()}
+        try:
+            answer = self._db.query(**arguments)
+        except Exception as exc:
+            raise translate("dynamodb", exc) from None
+        last = answer.get("LastEvaluatedKey")
+        key = {k: v["S"] for k, v in last.items()} if last else None
+        return [self._decode(i) for i in answer.get("Items", [])], key
 
 
 def _plain_numbers(value: Any) -> Any:

@@ -6,12 +6,21 @@ import datetime as dt
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
+from chalicelib.domain.audit import ChainHead
+from chalicelib.domain.decision import (
+    URGENCY_RANK,
+    Decision,
+    NotAllowed,
+    Outcome,
+    Rag,
+    Screening,
+    needs_manager_approval,
+)
+from chalicelib.domain.lifecycle import Action, ReferralStatus, next_status
 from chalicelib.domain.notices import Notice, NoticeKind
 from chalicelib.domain.referral import ReferralSubmission, Route
 
-
-class ReferralStatus(StrEnum):
-    RECEIVED = "received"
+__all__ = ["Channel", "Referral", "ReferralStatus"]
 
 
 class Channel(StrEnum):
@@ -37,6 +46,11 @@ class Referral:
     idempotency_key_hash: str | None
     submission: ReferralSubmission
     notices: tuple[Notice, ...] = field(default_factory=tuple)
+    # Working Together: a decision on next steps within one working day of receipt.
+    working_together_due_at: dt.datetime | None = None
+    screening: Screening | None = None
+    decision: Decision | None = None
+    audit_head: ChainHead = field(default_factory=ChainHead)
     version: int = 0
 
     @classmethod
@@ -49,6 +63,7 @@ class Referral:
         now: dt.datetime,
         request_fingerprint: str,
         idempotency_key_hash: str | None,
+        working_together_due_at: dt.datetime | None = None,
     ) -> Referral:
         """A new referral, with the referrer's acknowledgement already owed."""
         return cls(
@@ -63,6 +78,7 @@ class Referral:
             idempotency_key_hash=idempotency_key_hash,
             submission=submission,
             notices=(Notice.new(f"{reference}:ack", NoticeKind.ACKNOWLEDGEMENT, now),),
+            working_together_due_at=working_together_due_at,
         )
 
     def with_notice(self, updated: Notice) -> Referral:
@@ -77,3 +93,40 @@ class Referral:
             n.next_attempt_at for n in self.notices if n.next_attempt_at is not None and n.status.value == "pending"
         ]
         return min(times) if times else None
+
+    @property
+    def rag(self) -> Rag | None:
+        return self.screening.rag if self.screening else None
+
+    @property
+    def due_at(self) -> dt.datetime | None:
+        """The decision deadline: from the RAG once screened, else Working Together's one day."""
+        return self.screening.decision_due_at if self.screening else self.working_together_due_at
+
+    @property
+    def urgency_rank(self) -> int:
+        # An unscreened referral the referrer marked as immediate risk goes to the very top.
+        if self.screening is None and self.immediate_risk:
+            return 0
+        return URGENCY_RANK[self.rag]
+
+    def screen(self, screening: Screening) -> Referral:
+        return replace(self, status=next_status(self.status, Action.SCREEN), screening=screening)
+
+    def record_decision(self, outcome: Outcome, reasons: str, by: str, now: dt.datetime) -> Referral:
+        approval = needs_manager_approval(outcome, self.route)
+        status = next_status(self.status, Action.RECORD_DECISION, needs_approval=approval)
+        decision = Decision(outcome, reasons, decided_by=by, decided_at=now, needs_approval=approval)
+        return replace(self, status=status, decision=decision)
+
+    def approve_decision(self, manager_id: str, now: dt.datetime) -> Referral:
+        status = next_status(self.status, Action.APPROVE_DECISION)
+        if self.decision is None:  # the state machine makes this unreachable; keep the type checker honest
+            raise NotAllowed("There is no decision to approve")
+        return replace(self, status=status, decision=self.decision.approve(manager_id, now))
+
+    def return_decision(self, manager_id: str, reason: str) -> Referral:
+        status = next_status(self.status, Action.RETURN_DECISION)
+        if self.decision is None:
+            raise NotAllowed("There is no decision to return")
+        return replace(self, status=status, decision=replace(self.decision, returned_reason=reason))
