@@ -49,6 +49,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from zoneinfo import ZoneInfo
@@ -169,6 +170,13 @@ class _BankHolidayCalendar:
     dates: frozenset[dt.date]
     covered_years: frozenset[int]
 
+    @classmethod
+    def from_dates(cls, dates: Iterable[dt.date]) -> _BankHolidayCalendar:
+        known = frozenset(dates)
+        # A year counts as covered only if the list reaches its Christmas: a half-published year
+        # falls back to the rules rather than silently missing its later holidays.
+        return cls(dates=known, covered_years=frozenset(d.year for d in known if d.month == 12))
+
 
 @functools.cache
 def _bank_holiday_calendar() -> _BankHolidayCalendar:
@@ -179,11 +187,9 @@ def _bank_holiday_calendar() -> _BankHolidayCalendar:
     # use_cached_holidays: the bundled copy only, never a download. The division matters: without
     # it the package returns only holidays common to all of the UK (no Easter Monday, no August).
     holidays = BankHolidays(use_cached_holidays=True)
-    dates = frozenset(h["date"] for h in holidays.get_holidays(division=BankHolidays.ENGLAND_AND_WALES))
-    # A year counts as covered only if the list reaches its Christmas: a half-published year falls
-    # back to the rules rather than silently missing its later holidays.
-    covered = frozenset(d.year for d in dates if d.month == 12)
-    return _BankHolidayCalendar(dates=dates, covered_years=covered)
+    return _BankHolidayCalendar.from_dates(
+        h["date"] for h in holidays.get_holidays(division=BankHolidays.ENGLAND_AND_WALES)
+    )
 
 
 @functools.cache
