@@ -16,6 +16,7 @@ import importlib
 import json
 import logging
 import os
+import socket
 import threading
 import time
 from pathlib import Path
@@ -83,6 +84,7 @@ class LocalStack:
         if LocalStack._active is not None:
             raise RuntimeError("a LocalStack is already running in this process (moto state is process-wide)")
         LocalStack._active = self
+        self._stopping = threading.Event()
         try:
             self._start_emulator()
             self._set_environment()
@@ -108,11 +110,11 @@ class LocalStack:
             self._server.shutdown()
             self._server.server.server_close()
             self._server = None
-        if self._moto is not None:
+        if self._moto is not None and self._moto._server is not None:
             self._moto.stop()
             # ThreadedMotoServer.stop() shuts down but keeps the socket: close it to free the port.
             self._moto._server.server_close()
-            self._moto = None
+        self._moto = None
         self._threads = []
         self._restore_environment()
         if LocalStack._active is self:
@@ -130,6 +132,8 @@ class LocalStack:
     def _start_emulator(self) -> None:
         from moto.server import ThreadedMotoServer
 
+        _refuse_busy_port(self.host, self._moto_port, "MASH_MOTO_PORT")
+        _refuse_busy_port(self.host, self._app_port, "MASH_APP_PORT")
         # One access-log line per AWS call drowns the app's own log; warnings still show.
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
         self._moto = ThreadedMotoServer(ip_address=self.host, port=self._moto_port, verbose=False)
@@ -196,6 +200,18 @@ class LocalStack:
         thread = threading.Thread(target=target, name=name, daemon=True)
         thread.start()
         self._threads.append(thread)
+
+
+def _refuse_busy_port(host: str, port: int, variable: str) -> None:
+    """Say which port is taken and how to choose another, before a server thread dies on it."""
+    if port == 0:
+        return
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError:
+            raise RuntimeError(f"port {port} on {host} is in use: stop what uses it, or set {variable}") from None
 
 
 def _client_factory(endpoint_url: str) -> Any:
