@@ -48,6 +48,20 @@ class Settings(BaseModel):
     draft_ttl_minutes: int = 60
     cookie_secure: bool = True
 
+    # Staff sign-in (/admin/ routes): a bearer ID token verified against a JWKS. In AWS set all
+    # three from the Cognito user pool: issuer https://cognito-idp.<region>.amazonaws.com/<pool id>,
+    # audience the app client id, JWKS <issuer>/.well-known/jwks.json. Unset outside the local
+    # stage means every token is refused. The local issuer's JWKS file is read in the local stage only.
+    jwt_issuer: str | None = None
+    jwt_audience: str | None = None
+    jwks_url: str | None = None
+    local_jwks_path: str = ".local/issuer-jwks.json"
+
+    # How long each RAG rating gives for the MASH decision (typical London practice).
+    rag_red_hours: float = 4
+    rag_amber_working_days: int = 1
+    rag_green_working_days: int = 3
+
     # Outbox retries: delay doubles from base, capped, until max attempts then 'failed'.
     outbox_max_attempts: int = 8
     outbox_base_delay_seconds: int = 30

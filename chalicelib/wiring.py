@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from chalicelib.adapters.envelope import FieldCipher
     from chalicelib.adapters.mailer import Mailer
     from chalicelib.adapters.referrals import ReferralStore
+    from chalicelib.domain.deadlines import DeadlinePolicy
 
 
 def utc_now() -> dt.datetime:
@@ -74,6 +75,24 @@ class Wiring:
         return self._once(
             "mailer",
             lambda: SesMailer(self.aws_client("ses"), self.settings.ses_configuration_set),
+        )
+
+    @property
+    def audit_key(self) -> bytes:
+        """Key of the audit chain's HMAC: derived from the stage secret, never stored in the table."""
+        import hashlib
+        import hmac
+
+        return hmac.new(self.settings.hmac_secret.encode(), b"audit-chain", hashlib.sha256).digest()
+
+    @property
+    def deadline_policy(self) -> DeadlinePolicy:
+        from chalicelib.domain.deadlines import DeadlinePolicy
+
+        return DeadlinePolicy(
+            red=dt.timedelta(hours=self.settings.rag_red_hours),
+            amber_working_days=self.settings.rag_amber_working_days,
+            green_working_days=self.settings.rag_green_working_days,
         )
 
     def aws_client(self, service: str) -> Any:

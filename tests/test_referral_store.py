@@ -115,7 +115,13 @@ def audit_events(referral: Referral, *actions: str) -> list[Any]:
     head, events = referral.audit_head, []
     for action in actions:
         event, head = head.append(
-            referral.reference, AuditAction(action), at=NOW, actor="staff-1", role="mash-practitioner", request_id="r-1"
+            referral.reference,
+            AuditAction(action),
+            at=NOW,
+            actor="staff-1",
+            role="mash-practitioner",
+            request_id="r-1",
+            key=b"test-audit-key",
         )
         events.append(event)
     return events

@@ -289,6 +289,7 @@ def audit_from_item(item: dict[str, Any]) -> AuditEvent:
         request_id=item.get("request_id"),
         previous_hash=item["previous_hash"],
         details={k: str(v) for k, v in (item.get("details") or {}).items()},
+        hash=item["hash"],
     )
 
 

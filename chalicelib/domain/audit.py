@@ -1,15 +1,18 @@
 """Tamper-evident audit: each referral's events form a hash chain.
 
-Every event carries the SHA-256 of the one before it; changing, deleting or reordering any
-event breaks every link after it. Events hold ids and codes, never personal data.
+Every event carries the hash of the one before it; changing, deleting or reordering any event
+breaks every link after it. The hash is an HMAC-SHA256 under a key kept outside the table, so
+someone who can write to the table cannot rebuild a consistent chain after editing it.
+Events hold ids and codes, never personal data.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import hmac
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from enum import StrEnum
 
 GENESIS = "0" * 64
@@ -26,6 +29,16 @@ class AuditAction(StrEnum):
     EXPORTED = "referral.exported"
 
 
+class AccessReason(StrEnum):
+    """Why a closed referral is opened again: a code, so the audit holds no free text."""
+
+    NEW_CONCERN = "new_concern_about_the_same_child"
+    SUBJECT_ACCESS = "subject_access_request"
+    COURT_OR_POLICE = "court_or_police_request"
+    COMPLAINT = "complaint_or_review"
+    QUALITY_AUDIT = "quality_audit"
+
+
 @dataclass(frozen=True)
 class AuditEvent:
     reference: str
@@ -37,16 +50,17 @@ class AuditEvent:
     request_id: str | None
     previous_hash: str
     details: dict[str, str] = field(default_factory=dict)
+    hash: str = ""
 
     def canonical(self) -> bytes:
         data = asdict(self)
+        data.pop("hash")
         data["at"] = self.at.astimezone(dt.UTC).isoformat(timespec="microseconds")
         data["action"] = self.action.value
         return json.dumps(data, sort_keys=True, separators=(",", ":")).encode()
 
-    @property
-    def hash(self) -> str:
-        return hashlib.sha256(self.canonical()).hexdigest()
+    def digest(self, key: bytes) -> str:
+        return hmac.new(key, self.canonical(), hashlib.sha256).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -65,9 +79,10 @@ class ChainHead:
         actor: str,
         role: str,
         request_id: str | None,
+        key: bytes,
         details: dict[str, str] | None = None,
     ) -> tuple[AuditEvent, ChainHead]:
-        event = AuditEvent(
+        unsealed = AuditEvent(
             reference=reference,
             sequence=self.sequence + 1,
             action=action,
@@ -78,6 +93,7 @@ class ChainHead:
             previous_hash=self.last_hash,
             details=dict(details or {}),
         )
+        event = replace(unsealed, hash=unsealed.digest(key))
         return event, ChainHead(event.sequence, event.hash)
 
 
@@ -89,7 +105,7 @@ class ChainReport:
     problem: str | None = None
 
 
-def verify_chain(events: list[AuditEvent], head: ChainHead | None = None) -> ChainReport:
+def verify_chain(events: list[AuditEvent], key: bytes, head: ChainHead | None = None) -> ChainReport:
     """Check sequence numbers run 1..n without gaps and every link matches.
 
     With the head stored on the referral, deleting the newest events is caught too.
@@ -100,6 +116,8 @@ def verify_chain(events: list[AuditEvent], head: ChainHead | None = None) -> Cha
             return ChainReport(False, len(events), expected, f"event {expected} is missing or out of order")
         if event.previous_hash != previous:
             return ChainReport(False, len(events), expected, f"event {expected} does not follow event {expected - 1}")
+        if not hmac.compare_digest(event.hash, event.digest(key)):
+            return ChainReport(False, len(events), expected, f"event {expected} was changed after it was written")
         previous = event.hash
     if head is not None and (head.sequence != len(events) or head.last_hash != previous):
         return ChainReport(False, len(events), len(events) + 1, "the newest events are missing or were changed")

@@ -10,6 +10,8 @@ from chalicelib.domain.referral import Route
 
 
 class Rag(StrEnum):
+    """The MASH's urgency rating on screening."""
+
     RED = "red"
     AMBER = "amber"
     GREEN = "green"

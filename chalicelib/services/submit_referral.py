@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from chalicelib.adapters.aws import AwsError
 from chalicelib.adapters.referrals import ReferenceTaken, ReferralSummary, StaleReferral
+from chalicelib.domain.deadlines import working_together_deadline
 from chalicelib.domain.reference import new_reference, reference_for_key
 from chalicelib.domain.referral import ReferralSubmission
 from chalicelib.domain.referral_record import Channel, Referral, ReferralStatus
@@ -55,6 +56,7 @@ def submit_referral(
             now=now,
             request_fingerprint=fingerprint,
             idempotency_key_hash=key_hash,
+            working_together_due_at=working_together_deadline(now),
         )
         try:
             hub.referrals.add(referral)
