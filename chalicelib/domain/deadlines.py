@@ -51,8 +51,23 @@ import datetime as dt
 import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
-from enum import StrEnum
 from zoneinfo import ZoneInfo
+
+from chalicelib.domain.decision import Rag
+
+__all__ = [
+    "DeadlinePolicy",
+    "Rag",
+    "add_working_days",
+    "bank_holidays_known_until",
+    "decision_deadline",
+    "is_bank_holiday",
+    "is_working_day",
+    "is_working_time",
+    "next_working_start",
+    "standard_bank_holidays",
+    "working_together_deadline",
+]
 
 # The tzdata package (pinned in requirements.txt) supplies this when the system has no tz files.
 LONDON = ZoneInfo("Europe/London")
@@ -66,14 +81,6 @@ FRIDAY = 4
 # Enough to cross Christmas, New Year and a weekend together many times over: a loop that goes
 # further than this is a bug, not a long holiday.
 _MAX_DAYS_WITHOUT_WORK = 14
-
-
-class Rag(StrEnum):
-    """The MASH's urgency rating on screening. Values match ``chalicelib.domain.decision.Rag``."""
-
-    RED = "red"
-    AMBER = "amber"
-    GREEN = "green"
 
 
 @dataclass(frozen=True)
