@@ -1,0 +1,120 @@
+"""A local stand-in for the Cognito user pool: signs staff ID tokens for the local stage.
+
+Never packaged (Chalice ships only app.py, chalicelib/ and vendor/). The RSA key is made once per
+machine into `.local/issuer-key.pem` (git-ignored, readable by its owner only); its public half is
+written beside it as a JWKS, which is all the app reads (chalicelib/adapters/staff_tokens.py).
+Tokens are shaped like Cognito ID tokens: `sub`, `aud`, `iss`, `token_use: id`, `cognito:groups`.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from chalicelib.adapters.staff_tokens import GROUPS_CLAIM, LOCAL_AUDIENCE, LOCAL_ISSUER
+from chalicelib.domain.staff import Role
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+KEY_FILE = "issuer-key.pem"
+JWKS_FILE = "issuer-jwks.json"
+TOKEN_LIFETIME = dt.timedelta(hours=8)  # one working day, as a Cognito pool would be set
+
+
+@dataclass(frozen=True)
+class SyntheticStaff:
+    """A made-up staff member: `.example` email, fixed id, one role."""
+
+    id: str
+    name: str
+    email: str
+    role: Role
+
+
+SYNTHETIC_STAFF: dict[str, SyntheticStaff] = {
+    "practitioner": SyntheticStaff(
+        "0b6f7c1e-0000-4000-8000-000000000001", "Pat Practitioner", "pat.practitioner@mash.example", Role.PRACTITIONER
+    ),
+    "manager": SyntheticStaff(
+        "0b6f7c1e-0000-4000-8000-000000000002", "Morgan Manager", "morgan.manager@mash.example", Role.MANAGER
+    ),
+    "auditor": SyntheticStaff(
+        "0b6f7c1e-0000-4000-8000-000000000003", "Alex Auditor", "alex.auditor@mash.example", Role.AUDITOR
+    ),
+}
+
+
+class LocalIssuer:
+    def __init__(self, key_dir: Path) -> None:
+        self.key_dir = key_dir
+        self._key = _load_or_create_key(key_dir / KEY_FILE)
+        self.kid = key_thumbprint(self._key.public_key())
+        _write_jwks(key_dir / JWKS_FILE, self._key.public_key(), self.kid)
+
+    @property
+    def jwks_path(self) -> Path:
+        return self.key_dir / JWKS_FILE
+
+    def claims_for(self, staff: SyntheticStaff, now: dt.datetime | None = None) -> dict[str, object]:
+        issued = now or dt.datetime.now(dt.UTC)
+        return {
+            "sub": staff.id,
+            "iss": LOCAL_ISSUER,
+            "aud": LOCAL_AUDIENCE,
+            "token_use": "id",
+            "iat": int(issued.timestamp()),
+            "auth_time": int(issued.timestamp()),
+            "exp": int((issued + TOKEN_LIFETIME).timestamp()),
+            GROUPS_CLAIM: [staff.role.value],
+            "name": staff.name,
+            "email": staff.email,
+        }
+
+    def sign(self, claims: dict[str, object]) -> str:
+        """Sign any claims with the local key: tests use it to make wrong tokens too."""
+        return jwt.encode(claims, self._key, algorithm="RS256", headers={"kid": self.kid})
+
+    def token_for(self, role: str, now: dt.datetime | None = None) -> str:
+        return self.sign(self.claims_for(SYNTHETIC_STAFF[role], now))
+
+
+def _load_or_create_key(path: Path) -> rsa.RSAPrivateKey:
+    if path.exists():
+        key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+        if not isinstance(key, rsa.RSAPrivateKey):
+            raise SystemExit(f"{path} is not an RSA key: delete it and run again")
+        return key
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    # Owner-only from the first byte: open with 0600 rather than chmod after writing.
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(pem)
+    return key
+
+
+def public_jwk(public_key: rsa.RSAPublicKey, kid: str) -> dict[str, str]:
+    jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(public_key))
+    return {"kty": "RSA", "n": jwk["n"], "e": jwk["e"], "kid": kid, "alg": "RS256", "use": "sig"}
+
+
+def key_thumbprint(public_key: rsa.RSAPublicKey) -> str:
+    """RFC 7638 thumbprint: a kid that changes whenever the key does."""
+    jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(public_key))
+    canonical = json.dumps({"e": jwk["e"], "kty": "RSA", "n": jwk["n"]}, separators=(",", ":"), sort_keys=True)
+    return base64.urlsafe_b64encode(hashlib.sha256(canonical.encode()).digest()).rstrip(b"=").decode()
+
+
+def _write_jwks(path: Path, public_key: rsa.RSAPublicKey, kid: str) -> None:
+    document = json.dumps({"keys": [public_jwk(public_key, kid)]}, indent=2) + "\n"
+    if not path.exists() or path.read_text(encoding="utf-8") != document:
+        path.write_text(document, encoding="utf-8")
