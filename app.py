@@ -4,8 +4,10 @@ from chalice import Chalice
 
 from chalicelib.events.outbox import outbox_events
 from chalicelib.settings import get_settings
+from chalicelib.web.admin import admin
 from chalicelib.web.api import api
 from chalicelib.web.assets import assets
+from chalicelib.web.auth import staff_auth
 from chalicelib.web.public_form import public_form
 from chalicelib.web.security import security_headers
 
@@ -17,6 +19,8 @@ app.register_blueprint(api)
 app.register_blueprint(public_form)
 app.register_blueprint(assets)
 app.register_blueprint(outbox_events)
+app.register_blueprint(staff_auth)  # the staff token authorizer that admin routes use
+app.register_blueprint(admin)
 
 if get_settings().is_local:
     # Local-only pages (the emulated outbox); the module is never imported in AWS stages.
