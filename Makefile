@@ -47,5 +47,8 @@ bench: $(STAMP) assets ## Print the benchmark figures (cold import, KMS/DynamoDB
 package: $(STAMP) assets ## Build the deployment package into build/ with `chalice package`
 	$(BIN)/python -m local.package
 
+token: $(STAMP) ## Print a staff token for the local stage: make token ROLE=practitioner|manager|auditor
+	@$(BIN)/python -m local.tokens $(or $(ROLE),practitioner)
+
 clean: ## Remove the virtualenv, node_modules and build output
 	rm -rf $(VENV) node_modules static vendor build
