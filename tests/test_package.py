@@ -13,7 +13,8 @@ pytestmark = pytest.mark.package
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # Dev-only, or (boto3/botocore) provided by the Lambda runtime and kept out of requirements.txt.
-NOT_PACKAGED = ("moto", "pytest", "playwright", "axe_playwright_python", "ruff", "requests", "boto3", "botocore", "werkzeug", "flask")
+# (requests is not listed: govuk-bank-holidays needs it at run time.)
+NOT_PACKAGED = ("moto", "pytest", "playwright", "axe_playwright_python", "ruff", "responses", "boto3", "botocore", "werkzeug", "flask")
 
 
 @pytest.fixture(scope="module")
