@@ -12,7 +12,7 @@ import hashlib
 import hmac
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -344,3 +344,54 @@ def test_unreadable_signing_keys_are_503_not_401(staff_client: Any, issuer: Loca
 
     assert response.status_code == 503
     assert response.json_body["message"] == "Staff sign-in cannot be checked just now: try again in a minute"
+
+
+# --- Over real HTTP, as `chalice local` (and so `make run`) serves it ---------------------------
+
+
+@pytest.fixture
+def local_server(staff_client: Any) -> Iterator[str]:
+    import threading
+
+    from chalice.config import Config
+    from chalice.local import LocalDevServer
+
+    from app import app
+
+    server = LocalDevServer(
+        app, Config(chalice_stage="local", user_provided_params={"chalice_app": app}), "127.0.0.1", 0
+    )
+    thread = threading.Thread(target=server.server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server.server_address[1]}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
+
+
+def http_get(url: str, authorization: str | None = None) -> tuple[int, dict[str, Any]]:
+    import urllib.error
+    import urllib.request
+
+    request = urllib.request.Request(url, headers={"Authorization": authorization} if authorization else {})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+def test_chalice_local_answers_401_403_and_200_like_the_test_client(local_server: str, issuer: LocalIssuer) -> None:
+    whoami = f"{local_server}/admin/whoami"
+    forged = issuer.token_for("manager")[:-6] + "AAAAAA"
+
+    assert http_get(whoami) == (401, {"message": "Unauthorized"})
+    assert http_get(whoami, f"Bearer {forged}") == (
+        401,
+        {"error": "forged_token", "message": "The staff token's signature does not match: sign in again"},
+    )
+    assert http_get(whoami, f"Bearer {issuer.token_for('auditor')}") == (
+        200,
+        {"id": SYNTHETIC_STAFF["auditor"].id, "roles": ["mash-auditor"]},
+    )
