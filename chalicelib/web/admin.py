@@ -1,23 +1,353 @@
-"""Staff API under /admin/: every route is made with `admin_route` and declares its roles."""
+"""Staff API under /admin/: every route is made with `admin_route` and declares its roles.
+
+Routes parse, call one service, and shape the answer; `_answer` maps what went wrong to HTTP.
+"""
 
 from __future__ import annotations
 
-from chalice import Blueprint, Response
+import datetime as dt
+from collections.abc import Callable
+from typing import Annotated, Any
 
+from chalice import Blueprint, Response
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from chalicelib.domain.audit import AccessReason
+from chalicelib.domain.decision import Outcome, Rag
 from chalicelib.domain.staff import Role
 from chalicelib.web.auth import admin_route, current_staff
+from chalicelib.web.errors import problem
+from chalicelib.web.json_body import ANY_BODY, BodyRefused, parse_json
 
 admin = Blueprint(__name__)
 
 ANY_STAFF = frozenset(Role)
+CASEWORK = frozenset({Role.PRACTITIONER, Role.MANAGER})
+MANAGERS = frozenset({Role.MANAGER})
+AUDITORS = frozenset({Role.AUDITOR})
+STAFF_BODY_LIMIT = 16 * 1024
+NOT_FOUND = "No referral has that reference: check it against the acknowledgement"
+
+Rationale = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000)]
+
+
+class StaffRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ScreeningRequest(StaffRequest):
+    rag: Rag
+    level: Annotated[int, Field(ge=1, le=4)]
+    rationale: Rationale
+
+
+class DecisionRequest(StaffRequest):
+    outcome: Outcome
+    reasons: Rationale
+
+
+class ApprovalRequest(StaffRequest):
+    approve: bool
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000)] | None = None
+
+    @model_validator(mode="after")
+    def _returning_needs_a_reason(self) -> ApprovalRequest:
+        from chalicelib.domain.referral import FieldProblem
+
+        if not self.approve and not self.reason:
+            raise FieldProblem({"reason": "Say why the decision is returned, so the practitioner knows what to change"})
+        return self
+
+
+def _json(body: Any, status: int = 200) -> Response:
+    # Pages of personal data must not sit in a browser or proxy cache.
+    return Response(
+        body=body, status_code=status, headers={"Content-Type": "application/json", "Cache-Control": "no-store"}
+    )
+
+
+def _request_id() -> str | None:
+    return (admin.current_request.context or {}).get("requestId")
+
+
+def _answer(work: Callable[[], Response]) -> Response:
+    """Run a route's work; map each domain refusal to the status and message a person can act on."""
+    from chalicelib.adapters.aws import AwsError
+    from chalicelib.adapters.referrals import InvalidCursor, ReferralNotFound, StaleReferral
+    from chalicelib.domain.decision import NotAllowed
+    from chalicelib.domain.lifecycle import IllegalTransition
+    from chalicelib.services.view_referral import ReasonRequired
+
+    try:
+        return work()
+    except BodyRefused as refused:
+        return refused.response
+    except ReferralNotFound:
+        return problem(404, "not_found", NOT_FOUND)
+    except IllegalTransition as illegal:
+        return problem(409, "not_allowed_now", str(illegal))
+    except NotAllowed as refused:
+        return problem(403, "not_allowed", str(refused))
+    except ReasonRequired:
+        reasons = ", ".join(reason.value for reason in AccessReason)
+        return problem(
+            422,
+            "reason_required",
+            f"This referral is closed: say why you are opening it, with ?reason= one of: {reasons}",
+        )
+    except InvalidCursor as invalid:
+        return problem(422, "invalid_cursor", f"The cursor is not valid: {invalid}")
+    except StaleReferral:
+        return problem(409, "changed_meanwhile", "Someone else changed this referral just now: reload it and try again")
+    except AwsError:
+        return problem(
+            503,
+            "unavailable",
+            "The hub could not do this just now and nothing was changed: try again in a minute",
+            headers={"Retry-After": "60"},
+        )
+
+
+def _reference(raw: str) -> str:
+    from chalicelib.adapters.referrals import ReferralNotFound
+    from chalicelib.domain.reference import normalise
+
+    reference = normalise(raw)
+    if reference is None:
+        # The same answer as an unknown reference: a malformed one is just as unknown.
+        raise ReferralNotFound(raw)
+    return reference
 
 
 @admin_route(admin, "/admin/whoami", methods=["GET"], roles=ANY_STAFF)
 def whoami() -> Response:
     """Who the token says you are: the id and roles only, never a name or email."""
     staff = current_staff(admin.current_request)
-    return Response(
-        body={"id": staff.id, "roles": sorted(role.value for role in staff.roles)},
-        status_code=200,
-        headers={"Content-Type": "application/json"},
-    )
+    return _json({"id": staff.id, "roles": sorted(role.value for role in staff.roles)})
+
+
+@admin_route(admin, "/admin/referrals", methods=["GET"], roles=CASEWORK)
+def work_queue() -> Response:
+    def work() -> Response:
+        from chalicelib.services.work_queue import list_work_queue
+
+        query = admin.current_request.query_params or {}
+        status, rag = query.get("status"), query.get("rag")
+        _check_choice("status", status, _statuses())
+        _check_choice("rag", rag, [r.value for r in Rag])
+        limit = _limit(query.get("limit"))
+        page = list_work_queue(status=status, rag=rag, limit=limit, cursor=query.get("cursor"))
+        return _json({"referrals": [vars(row) for row in page.rows], "next_cursor": page.next_cursor})
+
+    return _answer(work)
+
+
+def _statuses() -> list[str]:
+    from chalicelib.domain.lifecycle import OPEN_STATUSES
+
+    return sorted(status.value for status in OPEN_STATUSES)
+
+
+def _check_choice(name: str, value: str | None, choices: list[str]) -> None:
+    if value is not None and value not in choices:
+        raise BodyRefused(problem(422, f"invalid_{name}", f"{name} must be one of: {', '.join(choices)}"))
+
+
+def _limit(raw: str | None) -> int:
+    if raw is None:
+        return 25
+    if not raw.isdigit() or not 1 <= int(raw) <= 100:
+        raise BodyRefused(problem(422, "invalid_limit", "limit must be a whole number from 1 to 100"))
+    return int(raw)
+
+
+@admin_route(admin, "/admin/referrals/{reference}", methods=["GET"], roles=CASEWORK)
+def referral(reference: str) -> Response:
+    def work() -> Response:
+        from chalicelib.services.view_referral import view_referral
+
+        raw_reason = (admin.current_request.query_params or {}).get("reason")
+        _check_choice("reason", raw_reason, [r.value for r in AccessReason])
+        view = view_referral(
+            _reference(reference),
+            staff=current_staff(admin.current_request),
+            request_id=_request_id(),
+            reason=AccessReason(raw_reason) if raw_reason else None,
+        )
+        return _json(referral_picture(view))
+
+    return _answer(work)
+
+
+@admin_route(admin, "/admin/referrals/{reference}/screening", methods=["POST"], roles=CASEWORK, content_types=ANY_BODY)
+def screening(reference: str) -> Response:
+    def work() -> Response:
+        from chalicelib.services.screen_referral import screen_referral
+
+        body = parse_json(admin.current_request, ScreeningRequest, STAFF_BODY_LIMIT, "screening")
+        referral = screen_referral(
+            _reference(reference),
+            rag=body.rag,
+            level=body.level,
+            rationale=body.rationale,
+            staff=current_staff(admin.current_request),
+            request_id=_request_id(),
+        )
+        return _json(_state(referral))
+
+    return _answer(work)
+
+
+@admin_route(admin, "/admin/referrals/{reference}/decision", methods=["POST"], roles=CASEWORK, content_types=ANY_BODY)
+def decision(reference: str) -> Response:
+    def work() -> Response:
+        from chalicelib.services.decide_referral import record_decision
+
+        body = parse_json(admin.current_request, DecisionRequest, STAFF_BODY_LIMIT, "decision")
+        referral = record_decision(
+            _reference(reference),
+            outcome=body.outcome,
+            reasons=body.reasons,
+            staff=current_staff(admin.current_request),
+            request_id=_request_id(),
+        )
+        return _json(_state(referral))
+
+    return _answer(work)
+
+
+@admin_route(
+    admin, "/admin/referrals/{reference}/decision/approval", methods=["POST"], roles=MANAGERS, content_types=ANY_BODY
+)
+def approval(reference: str) -> Response:
+    def work() -> Response:
+        from chalicelib.services.decide_referral import approve_decision, return_decision
+
+        body = parse_json(admin.current_request, ApprovalRequest, STAFF_BODY_LIMIT, "approval")
+        staff, request_id = current_staff(admin.current_request), _request_id()
+        if body.approve:
+            referral = approve_decision(_reference(reference), staff=staff, request_id=request_id)
+        else:
+            referral = return_decision(
+                _reference(reference), reason=body.reason or "", staff=staff, request_id=request_id
+            )
+        return _json(_state(referral))
+
+    return _answer(work)
+
+
+@admin_route(admin, "/admin/audit", methods=["GET"], roles=AUDITORS)
+def audit() -> Response:
+    def work() -> Response:
+        from chalicelib.services.audit_trail import audit_trail
+
+        events = audit_trail(_reference(_required_reference()))
+        return _json({"events": [_event(e) for e in events]})
+
+    return _answer(work)
+
+
+@admin_route(admin, "/admin/audit/verify", methods=["GET"], roles=AUDITORS)
+def audit_verify() -> Response:
+    def work() -> Response:
+        from chalicelib.services.audit_trail import verify_audit
+
+        report = verify_audit(_reference(_required_reference()))
+        return _json(vars(report))
+
+    return _answer(work)
+
+
+def _required_reference() -> str:
+    reference = (admin.current_request.query_params or {}).get("reference")
+    if not reference:
+        raise BodyRefused(
+            problem(422, "reference_required", "Give the referral's reference as ?reference=, like K7Q-F3M-RW9")
+        )
+    return reference
+
+
+# --- shaping answers ---------------------------------------------------------------------------
+
+
+def _iso(moment: dt.datetime | None) -> str | None:
+    return moment.isoformat(timespec="seconds") if moment else None
+
+
+def _state(referral: Any) -> dict[str, Any]:
+    """After a change: where the referral stands now (no personal data)."""
+    from chalicelib.domain.lifecycle import allowed_actions
+
+    return {
+        "reference": referral.reference,
+        "status": referral.status.value,
+        "rag": referral.rag.value if referral.rag else None,
+        "due_at": _iso(referral.due_at),
+        "working_together_due_at": _iso(referral.working_together_due_at),
+        "decision": _decision(referral.decision, with_reasons=False),
+        "allowed_actions": [a.value for a in allowed_actions(referral.status)],
+    }
+
+
+def _decision(decision: Any, *, with_reasons: bool) -> dict[str, Any] | None:
+    if decision is None:
+        return None
+    shaped = {
+        "outcome": decision.outcome.value,
+        "decided_by": decision.decided_by,
+        "decided_at": _iso(decision.decided_at),
+        "needs_approval": decision.needs_approval,
+        "approved_by": decision.approved_by,
+        "approved_at": _iso(decision.approved_at),
+    }
+    if with_reasons:
+        shaped.update(reasons=decision.reasons, returned_reason=decision.returned_reason)
+    return shaped
+
+
+def _event(event: Any) -> dict[str, Any]:
+    return {
+        "sequence": event.sequence,
+        "action": event.action.value,
+        "at": event.at.isoformat(timespec="seconds"),
+        "actor": event.actor,
+        "role": event.role,
+        "request_id": event.request_id,
+        "details": event.details,
+    }
+
+
+def referral_picture(view: Any) -> dict[str, Any]:
+    referral = view.referral
+    screening = referral.screening
+    return {
+        **_state(referral),
+        "route": referral.route.value,
+        "channel": referral.channel.value,
+        "received_at": _iso(referral.received_at),
+        "immediate_risk": referral.immediate_risk,
+        "proposed_level": referral.proposed_level,
+        "screening": None
+        if screening is None
+        else {
+            "rag": screening.rag.value,
+            "level": screening.level,
+            "rationale": screening.rationale,
+            "screened_by": screening.screened_by,
+            "screened_at": _iso(screening.screened_at),
+            "decision_due_at": _iso(screening.decision_due_at),
+        },
+        "decision": _decision(referral.decision, with_reasons=True),
+        "notices": [
+            {
+                "kind": n.kind.value,
+                "status": n.status.value,
+                "attempts": n.attempts,
+                "last_error": n.last_error,
+                "sent_at": _iso(n.sent_at),
+            }
+            for n in referral.notices
+        ],
+        "submission": referral.submission.model_dump(mode="json"),
+        "history": [_event(e) for e in view.history],
+    }

@@ -2,69 +2,35 @@
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
 from chalice import Blueprint, Response
 
 from chalicelib.adapters.aws import AwsError
-from chalicelib.domain.validation import InvalidReferral
 from chalicelib.web.errors import problem
+from chalicelib.web.json_body import ANY_BODY, BodyRefused, parse_json
 
 api = Blueprint(__name__)
 
-# Content types we accept so that we, not the framework, answer a wrong one with a useful 415.
-ANY_BODY = [
-    "application/json",
-    "text/plain",
-    "text/html",
-    "text/xml",
-    "application/xml",
-    "application/x-www-form-urlencoded",
-    "multipart/form-data",
-    "application/octet-stream",
-]
 IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
-JSON_TYPE = re.compile(r"^application/(?:[\w.+-]+\+)?json\s*(?:;.*)?$", re.IGNORECASE)
 
 
 @api.route("/api/referrals", methods=["POST"], content_types=ANY_BODY)
 def create_referral() -> Response:
     from chalicelib.domain.referral import ReferralSubmission
-    from chalicelib.domain.validation import validate
     from chalicelib.settings import get_settings
 
     request = api.current_request
-    settings = get_settings()
-    content_type = request.headers.get("content-type", "")
-    if not JSON_TYPE.match(content_type):
-        return problem(
-            415, "unsupported_media_type", "Send the referral as JSON, with the header Content-Type: application/json"
-        )
-    body = request.raw_body or b""
-    if len(body) > settings.max_body_bytes:
-        return problem(
-            413,
-            "body_too_large",
-            f"The referral is larger than {settings.max_body_bytes // 1024} KiB; shorten the text fields",
-        )
     key = request.headers.get("idempotency-key")
-    if key is not None and not IDEMPOTENCY_KEY.match(key):
-        return problem(
-            400, "invalid_idempotency_key", "Idempotency-Key must be 1 to 255 visible ASCII characters, like a UUID"
-        )
     try:
-        data = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
-        where = f" (line {exc.lineno}, column {exc.colno})" if isinstance(exc, json.JSONDecodeError) else ""
-        return problem(400, "malformed_json", f"The body is not valid JSON{where}: check quotes, commas and brackets")
-    if not isinstance(data, dict):
-        return problem(422, "invalid_referral", "The body must be a JSON object with the referral's fields")
-    try:
-        submission = validate(ReferralSubmission, data)
-    except InvalidReferral as invalid:
-        return problem(422, "invalid_referral", "The referral has problems: fix each field listed", invalid.errors)
+        if key is not None and not IDEMPOTENCY_KEY.match(key):
+            raise BodyRefused(
+                problem(400, "invalid_idempotency_key", "Idempotency-Key must be 1 to 255 visible ASCII characters, like a UUID")
+            )
+        submission = parse_json(request, ReferralSubmission, get_settings().max_body_bytes, "referral")
+    except BodyRefused as refused:
+        return refused.response
     return _submit(submission, key)
 
 

@@ -1,0 +1,53 @@
+"""A referral's whole picture for staff: decrypted once, and the read itself audited first."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from chalicelib.adapters.referrals import StaleReferral
+from chalicelib.domain.audit import AccessReason, AuditAction, AuditEvent
+from chalicelib.domain.lifecycle import ReferralStatus, allowed_actions
+from chalicelib.domain.referral_record import Referral
+from chalicelib.domain.staff import StaffMember
+from chalicelib.services.referral_changes import MAX_TRIES, primary_role
+from chalicelib.wiring import wiring
+
+
+class ReasonRequired(Exception):
+    """A closed referral is opened only with a stated reason (purpose limitation)."""
+
+
+@dataclass(frozen=True)
+class ReferralView:
+    referral: Referral
+    history: list[AuditEvent]
+    allowed_actions: list[str]
+
+
+def view_referral(
+    reference: str, *, staff: StaffMember, request_id: str | None, reason: AccessReason | None = None
+) -> ReferralView:
+    hub = wiring()
+    for _ in range(MAX_TRIES):
+        referral = hub.referrals.fetch(reference)
+        if referral.status is ReferralStatus.CLOSED and reason is None:
+            raise ReasonRequired(reference)
+        details = {"reason": reason.value} if reason else {}
+        event, _ = referral.audit_head.append(
+            reference,
+            AuditAction.VIEWED,
+            at=hub.clock(),
+            actor=staff.id,
+            role=primary_role(staff),
+            request_id=request_id,
+            key=hub.audit_key,
+            details=details,
+        )
+        try:
+            # The read is recorded before any personal data leaves: no audit, no answer.
+            hub.referrals.append_audit(referral, [event])
+        except StaleReferral:
+            continue
+        history, _head = hub.referrals.audit_trail(reference)
+        return ReferralView(referral, history, [a.value for a in allowed_actions(referral.status)])
+    raise StaleReferral(reference)
