@@ -369,6 +369,26 @@ def test_error_summary_links_go_to_the_field_with_the_problem(browser: Browser) 
     assert 'value="Testchild"' in body  # what they typed is kept
 
 
+def test_the_error_summary_lists_problems_in_page_order(browser: Browser) -> None:
+    _ready_for(browser, "/referral/child/1")
+    response = browser.post("/referral/child/1", {"born": "yes"})
+    assert [text for text, _ in summary_links(response)] == [
+        "Enter the child's first name",
+        "Enter the child's last name, or 'not known'",
+        "Enter the child's date of birth",
+        "Enter the first line of the address, like the house number and street",
+        "Enter the town or city",
+        "Enter the postcode, like E17 1AA",
+    ]
+
+
+def test_no_empty_answer_is_shown_as_none(browser: Browser) -> None:
+    _ready_for(browser, "/referral/consent")
+    for path in ("/referral/about-you", "/referral/child/2", "/referral/parent/1", "/referral/concerns",
+                 "/referral/consent"):
+        assert ">None<" not in browser.get(path).body.decode(), path
+
+
 def test_a_page_with_errors_saves_nothing(browser: Browser) -> None:
     _ready_for(browser, "/referral/about-you")
     browser.post("/referral/about-you", {**REFERRER, "email": "nope"})

@@ -34,6 +34,11 @@ class PageErrors:
             self.messages[key] = message
             self.anchors[key] = anchor or input_id(key)
 
+    def sort(self, order: tuple[str, ...]) -> None:
+        """Put messages in the order the fields appear on the page (the summary must follow it)."""
+        rank = {key: position for position, key in enumerate(order)}
+        self.messages = dict(sorted(self.messages.items(), key=lambda item: rank.get(item[0], len(rank))))
+
     def discard(self, key: str) -> None:
         self.messages.pop(key, None)
         self.anchors.pop(key, None)

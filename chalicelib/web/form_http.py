@@ -24,9 +24,17 @@ def page(template: str, status: int = 200, cookies: list[str] | None = None, **c
         headers["Set-Cookie"] = cookies
     messages: dict[str, str] = context.get("errors") or {}
     context.setdefault("error_list", [])
-    context.setdefault("values", {})
+    context["values"] = FormValues(context.get("values") or {})
     body = render(template, settings=get_settings(), error=lambda key: _error_message(messages, key), **context)
     return Response(body=body, status_code=status, headers=headers)
+
+
+class FormValues(dict[str, Any]):
+    """Input values for a template: an unanswered field is "", never None (a textarea would show "None")."""
+
+    def get(self, key: str, default: Any = "") -> Any:
+        value = super().get(key)
+        return default if value is None else value
 
 
 def _error_message(messages: dict[str, str], key: str) -> dict[str, str] | None:

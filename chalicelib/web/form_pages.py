@@ -40,6 +40,14 @@ from chalicelib.web.form_fields import (
 MAX_CHILDREN = 10
 MAX_PARENTS = 10
 
+ADDRESS_ORDER = ("address", "address.line1", "address.line2", "address.town", "address.postcode")
+# Each page's fields in the order they appear, so the error summary reads top to bottom.
+CHILD_ORDER = ("first_name", "last_name", "born", "date_of_birth", "expected_date", "gender", *ADDRESS_ORDER,
+               "school_or_setting", "first_language", "interpreter_needed", "disability")
+PARENT_ORDER = ("name", "relationship", "parental_responsibility", "phone", "email", "address_same_as_child",
+                *ADDRESS_ORDER, "first_language")
+CONSENT_ORDER = ("parents_aware", "status", "given_by", "given_on", "how", "reason_refused", "reason_not_sought")
+
 ADDRESS_BLANKS = {
     "address.line1": "Enter the first line of the address, like the house number and street",
     "address.town": "Enter the town or city",
@@ -115,6 +123,7 @@ def read_child(form: Form, errors: PageErrors) -> dict[str, Any] | None:
     model = check(Child, data, errors, CHILD_BLANKS)
     if born is None:  # the date boxes are not shown until born or unborn is chosen
         errors.discard("date_of_birth")
+    errors.sort(CHILD_ORDER)
     return model.model_dump(mode="json", exclude_none=True) if model else None
 
 
@@ -149,6 +158,7 @@ def read_parent(form: Form, errors: PageErrors) -> dict[str, Any] | None:
         if not same and (address := read_address(form)):
             data["address"] = address
     model = check(ParentCarer, data, errors, PARENT_BLANKS)
+    errors.sort(PARENT_ORDER)
     return model.model_dump(mode="json", exclude_none=True) if model else None
 
 
@@ -203,6 +213,7 @@ def read_consent(form: Form, errors: PageErrors) -> dict[str, Any] | None:
     if status == ConsentStatus.GIVEN.value:
         put(data, "given_on", read_date(form, "given_on", "The date consent was given", errors))
     model = check(Consent, data, errors)
+    errors.sort(CONSENT_ORDER)
     return model.model_dump(mode="json", exclude_none=True) if model else None
 
 

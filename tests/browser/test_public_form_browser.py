@@ -1,0 +1,346 @@
+"""The public form in headless Chromium against the whole local stack, with axe-core on every page.
+
+Each journey runs as a referrer would: it reads the pages, makes mistakes, fixes them, and
+sends. After every page load axe-core must find 0 violations, and the browser must report no
+Content Security Policy violation (so the strict CSP does not break the GOV.UK components).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's Chromium at /usr/bin/chromium: run `make chromium`"),
+]
+
+
+@pytest.fixture(scope="module")
+def stack() -> Iterator[Any]:
+    from local.stack import LocalStack
+
+    running = LocalStack.active()
+    if running is not None:  # moto's state is process-wide: share a stack another module started
+        yield running
+        return
+    with LocalStack(pump_interval=None) as started:
+        yield started
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="module")
+def axe() -> Any:
+    from axe_playwright_python.sync_playwright import Axe
+
+    return Axe()
+
+
+def without_known_govuk_issue(violations: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every violation except one: aria-expanded on a GOV.UK conditional-reveal radio.
+
+    GOV.UK Frontend's JavaScript sets aria-expanded on radios that reveal a follow-up question.
+    ARIA 1.2 does not list it for radios, so axe reports it; the Design System keeps it on
+    purpose because screen readers announce it and research found it helps
+    (alphagov/govuk-frontend#979, a documented known issue). Only that exact attribute on that
+    exact element is let through; any other problem on the same element still fails.
+    """
+    kept = []
+    for violation in violations:
+        nodes = [node for node in violation["nodes"] if not _is_govuk_conditional_radio(violation["id"], node)]
+        if nodes:
+            kept.append({**violation, "nodes": nodes})
+    return kept
+
+
+def _is_govuk_conditional_radio(rule: str, node: dict[str, Any]) -> bool:
+    html = node["html"]
+    failures = [check["data"] for check in node.get("any", []) + node.get("all", []) + node.get("none", [])]
+    return (
+        rule == "aria-allowed-attr"
+        and html.startswith('<input class="govuk-radios__input"')
+        and "aria-controls=" in html
+        and all(data == ['aria-expanded="true"'] or data == ['aria-expanded="false"'] for data in failures)
+    )
+
+
+class Referrer:
+    """A person at the keyboard: every page they land on is checked by axe and for CSP errors."""
+
+    def __init__(self, page: Any, axe: Any, base_url: str, checker: Any = None) -> None:
+        self.page = page
+        self.axe = axe
+        # With JavaScript off, axe cannot run in the page itself (its timers never fire), so the
+        # page's HTML, scripts removed, is replayed at the same URL in a page that runs axe.
+        self.checker = checker
+        self.base_url = base_url
+        self.csp_errors: list[str] = []
+        self.pages_checked: list[str] = []
+        page.on("console", self._on_console)
+
+    def _on_console(self, message: Any) -> None:
+        if "Content Security Policy" in message.text or "Content-Security-Policy" in message.text:
+            self.csp_errors.append(message.text)
+
+    def check_page(self) -> None:
+        page = self.page
+        page.wait_for_load_state("load")
+        results = self.axe.run(self._as_served_without_javascript() if self.checker else page)
+        violations = without_known_govuk_issue(results.response["violations"])
+        assert violations == [], f"axe on {page.url}:\n" + json.dumps(
+            [{"id": v["id"], "help": v["help"], "nodes": [n["html"] for n in v["nodes"]][:3]} for v in violations],
+            indent=2,
+        )
+        assert self.csp_errors == [], f"CSP violations on {page.url}: {self.csp_errors}"
+        self.pages_checked.append(page.url.removeprefix(self.base_url))
+
+    def _as_served_without_javascript(self) -> Any:
+        html = re.sub(r"<script\b.*?</script>", "", self.page.content(), flags=re.S)
+        url = self.page.url
+
+        def replay(route: Any) -> None:
+            route.fulfill(status=200, content_type="text/html; charset=utf-8", body=html)
+
+        self.checker.route(url, replay)
+        self.checker.goto(url)
+        self.checker.unroute(url, replay)
+        return self.checker
+
+    def open(self, path: str) -> None:
+        self.page.goto(self.base_url + path)
+        self.check_page()
+
+    def at(self, path: str, heading: str) -> None:
+        assert self.page.url.removeprefix(self.base_url) == path
+        assert heading in self.page.locator("h1").first.inner_text()
+        self.check_page()
+
+    def click(self, name: str, role: str = "button") -> None:
+        self.page.get_by_role(role, name=name, exact=True).first.click()
+        self.check_page()
+
+    def choose(self, label: str, group: str | None = None) -> None:
+        scope = self.page.get_by_role("group", name=group) if group else self.page
+        scope.get_by_label(label, exact=True).check()
+
+    def fill(self, label: str, value: str) -> None:
+        self.page.get_by_label(label, exact=True).fill(value)
+
+    def fill_date(self, group: str, date: dt.date) -> None:
+        for part, value in (("day", date.day), ("month", date.month), ("year", date.year)):
+            self.page.locator(f"#{group}-{part}").fill(str(value))
+
+    def errors(self) -> list[str]:
+        return [text.strip() for text in self.page.locator(".govuk-error-summary__list a").all_inner_texts()]
+
+
+@pytest.fixture
+def referrer(chromium: Any, axe: Any, stack: Any, request: Any) -> Iterator[Referrer]:
+    javascript = getattr(request, "param", True)
+    context = chromium.new_context(java_script_enabled=javascript)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    checker_context = None if javascript else chromium.new_context()
+    checker = checker_context.new_page() if checker_context else None
+    yield Referrer(page, axe, stack.app_url, checker)
+    context.close()
+    if checker_context:
+        checker_context.close()
+
+
+def test_a_professional_sends_a_support_referral_recovering_from_errors(referrer: Referrer, stack: Any) -> None:
+    page = referrer.page
+    referrer.open("/")
+    assert page.title().startswith("Refer a child to the Multi Agency Safeguarding Hub")
+    referrer.click("Start now", role="button")
+
+    referrer.at("/referral/immediate-risk", "Is a child at immediate risk of harm?")
+    referrer.click("Continue")
+    assert page.title().startswith("Error: ")
+    assert referrer.errors() == ["Select yes if a child is at immediate risk of harm"]
+    # The error summary takes focus, and its link moves focus to the first radio.
+    assert page.evaluate("document.activeElement.classList.contains('govuk-error-summary')")
+    page.get_by_role("link", name="Select yes if a child is at immediate risk of harm").click()
+    assert page.evaluate("document.activeElement.id") == "immediate_risk"
+    referrer.choose("No")
+    referrer.click("Continue")
+
+    referrer.at("/referral/route", "What kind of referral are you making?")
+    referrer.choose("A request for help and support")
+    referrer.click("Continue")
+
+    referrer.at("/referral/about-you", "About you")
+    referrer.choose("Yes, as a professional")
+    assert page.get_by_label("Your role", exact=True).is_visible()  # the conditional reveal works under the CSP
+    referrer.fill("Full name", "Priya Example")
+    referrer.fill("Email address", "priya.example")
+    referrer.click("Continue")
+    assert referrer.errors() == [
+        "Enter your role, like designated safeguarding lead",
+        "Enter the name of your organisation",
+        "Select the kind of agency you work for",
+        "Enter an email address in the correct format, like name@example.com",
+        "Enter a phone number we can call you back on",
+    ]
+    referrer.fill("Your role", "Designated safeguarding lead")
+    referrer.fill("Organisation", "Example Primary School")
+    page.get_by_label("Kind of agency").select_option("education")
+    referrer.fill("Email address", "priya.example@school.example")
+    referrer.fill("Phone number", "020 7946 0000")
+    referrer.click("Continue")
+
+    referrer.at("/referral/child/1", "About the child")
+    referrer.fill("First name", "Sam")
+    referrer.fill("Last name", "Testchild")
+    referrer.choose("Yes", group="Has the child been born?")
+    referrer.fill_date("date_of_birth", dt.date(2017, 3, 14))
+    page.locator("#date_of_birth-month").fill("")
+    referrer.fill("Address line 1", "1 Example Road")
+    referrer.fill("Town or city", "London")
+    referrer.fill("Postcode", "E17 1AA")
+    referrer.click("Continue")
+    assert referrer.errors() == ["Date of birth must include a month"]
+    page.locator("#date_of_birth-month").fill("3")
+    referrer.click("Continue")
+
+    referrer.at("/referral/children", "You have added 1 child")
+    page.locator("#add_another-2").check()  # No
+    referrer.click("Continue")
+
+    referrer.at("/referral/parents", "Parents and carers")
+    page.locator("#add_another").check()  # Yes
+    referrer.click("Continue")
+    referrer.at("/referral/parent/1", "About a parent or carer")
+    referrer.fill("Full name", "Alex Testparent")
+    referrer.fill("Relationship to the child", "mother")
+    page.locator("#parental_responsibility").check()
+    page.locator("#address_same_as_child").check()
+    referrer.click("Continue")
+    referrer.at("/referral/parents", "Parents and carers")
+    page.locator("#add_another-2").check()
+    referrer.click("Continue")
+
+    referrer.at("/referral/concerns", "Your concerns")
+    referrer.choose("Neglect")
+    referrer.fill("What is happening to the child?", "Sam has arrived hungry most mornings this term.")
+    referrer.fill("What does the child say, and what is life like for them?", "Sam says there is often no food at home.")
+    referrer.choose("Level 2: Early help")
+    referrer.click("Continue")
+
+    referrer.at("/referral/consent", "Parents’ consent")
+    page.locator("#parents_aware").check()
+    referrer.choose("Yes, consent was given")
+    referrer.fill("Who gave consent?", "Alex Testparent")
+    referrer.fill_date("given_on", dt.date.today() - dt.timedelta(days=3))
+    referrer.fill("How was it given?", "in person at a school meeting")
+    referrer.click("Continue")
+
+    referrer.at("/referral/check", "Check your answers before sending your referral")
+    page.get_by_role("link", name="Change Your name").click()
+    referrer.at("/referral/about-you", "About you")
+    referrer.fill("Full name", "Priya Changed")
+    referrer.click("Continue")
+    referrer.at("/referral/check", "Check your answers")
+    assert "Priya Changed" in page.locator("main").inner_text()
+    referrer.click("Send referral")
+
+    referrer.at("/referral/confirmation", "Referral sent")
+    reference = page.locator(".govuk-panel__body strong").inner_text()
+    assert re.fullmatch(r"[A-Z0-9]{3}-[A-Z0-9]{3}-[A-Z0-9]{3}", reference)
+    # The acknowledgement reached the emulated outbox (it names the reference, not the family).
+    assert reference in json.dumps(page.request.get(stack.app_url + "/_local/outbox.json").json())
+
+
+@pytest.mark.parametrize("referrer", [False], indirect=True, ids=["no-javascript"])
+def test_a_member_of_the_public_rings_999_then_sends_a_protection_referral_without_javascript(
+    referrer: Referrer, stack: Any
+) -> None:
+    page = referrer.page
+    referrer.open("/referral/immediate-risk")
+    referrer.choose("Yes")
+    referrer.click("Continue")
+
+    referrer.at("/referral/call-now", "Ring 999 now")
+    body = page.locator("main").inner_text()
+    for number in ("999", "101", "020 7946 0990", "020 7946 0991"):
+        assert number in body
+    referrer.click("I have rung – continue to a written referral")
+
+    referrer.at("/referral/route", "What kind of referral are you making?")
+    referrer.choose("A child protection referral")
+    referrer.click("Continue")
+    referrer.choose("No, as a member of the public")
+    referrer.fill("Full name", "Jo Neighbour")
+    referrer.fill("Email address", "jo@home.example")
+    referrer.fill("Phone number", "07700 900123")
+    referrer.click("Continue")
+
+    referrer.at("/referral/child/1", "About the child")
+    referrer.fill("First name", "Baby")
+    referrer.fill("Last name", "Testchild")
+    referrer.choose("No, this is an unborn baby")
+    referrer.fill_date("expected_date", dt.date.today() + dt.timedelta(days=60))
+    referrer.fill("Address line 1", "1 Example Road")
+    referrer.fill("Town or city", "London")
+    referrer.fill("Postcode", "E17 1AA")
+    referrer.click("Continue")
+    page.locator("#add_another-2").check()
+    referrer.click("Continue")
+    referrer.at("/referral/parents", "Parents and carers")
+    page.locator("#add_another-2").check()
+    referrer.click("Continue")
+
+    referrer.at("/referral/concerns", "Your concerns")
+    referrer.click("Continue")
+    assert len(referrer.errors()) == 4
+    referrer.choose("Domestic abuse")
+    referrer.fill("What is happening to the child?", "Shouting and things breaking next door every night.")
+    referrer.fill("What does the child say, and what is life like for them?", "Not yet born.")
+    referrer.choose("Level 4: Specialist or acute")
+    referrer.click("Continue")
+
+    referrer.at("/referral/consent", "Have the parents been told about this referral?")
+    referrer.choose("No")
+    referrer.click("Continue")
+    assert referrer.errors() == [
+        "Say why the parents have not been told, like telling them could put the child at more risk"
+    ]
+    referrer.fill("Why have they not been told?", "Telling them could put the baby at more risk.")
+    referrer.click("Continue")
+
+    referrer.at("/referral/check", "Check your answers")
+    assert "Child protection referral" in page.locator("main").inner_text()
+    referrer.click("Send referral")
+    referrer.at("/referral/confirmation", "Referral sent")
+
+
+def test_the_error_and_edge_pages_are_accessible(referrer: Referrer) -> None:
+    referrer.open("/referral/concerns")  # no session yet
+    assert "Your session has ended" in referrer.page.locator("h1").inner_text()
+    referrer.open("/referral/child/99")
+    assert "Page not found" in referrer.page.locator("h1").inner_text()
