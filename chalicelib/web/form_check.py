@@ -35,7 +35,7 @@ def check_sections(answers: dict[str, Any]) -> list[dict[str, Any]]:
     for number, child in enumerate(children, start=1):
         sections.append({"title": f"Child {number}", "rows": _child_rows(child, number),
                          "remove": f"/referral/child/{number}/remove" if len(children) > 1 else None})
-    sections.append({"title": "Children", "rows": [_row("Add another child", "", "/referral/children",
+    sections.append({"title": "Children", "rows": [_row("Children added", str(len(children)), "/referral/children",
                                                         "Add or remove", "children")]})
     for number, parent in enumerate(answers.get("parents_carers") or [], start=1):
         sections.append({"title": f"Parent or carer {number}", "rows": _parent_rows(parent, number),
