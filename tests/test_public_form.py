@@ -242,6 +242,21 @@ def test_protection_referral_after_ringing_999_needs_no_consent(browser: Browser
     assert submission.parents_carers == []
 
 
+def test_a_second_send_of_the_same_form_makes_no_second_referral(browser: Browser, aws: Any) -> None:
+    fill_support_referral(browser)
+    session_id = browser.cookies["mash_session"]
+    answers = aws.drafts.load(session_id)
+    token = csrf_token(browser.get("/referral/check"))
+    browser.post("/referral/check", {}, token=token)
+    first = browser.cookies["mash_receipt"]
+    # A double click: the second request read the draft before the first one deleted it.
+    aws.drafts.save(session_id, answers)
+    browser.cookies["mash_session"] = session_id
+    browser.post("/referral/check", {}, token=token)
+    assert browser.cookies["mash_receipt"] == first
+    assert len(referral_items(aws)) == 1
+
+
 def test_no_personal_data_ever_appears_in_a_url(browser: Browser) -> None:
     fill_support_referral(browser)
     browser.post("/referral/check", {})
