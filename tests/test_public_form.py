@@ -255,6 +255,22 @@ def test_a_second_send_of_the_same_form_makes_no_second_referral(browser: Browse
     browser.post("/referral/check", {}, token=token)
     assert browser.cookies["mash_receipt"] == first
     assert len(referral_items(aws)) == 1
+    # And a send after the draft has gone, from a browser holding the receipt, shows the confirmation.
+    browser.cookies["mash_session"] = session_id
+    again = browser.post("/referral/check", {}, token=token)
+    assert (again.status_code, again.headers["Location"]) == (303, "/referral/confirmation")
+
+
+def test_an_old_receipt_never_confirms_a_newer_unsent_referral(browser: Browser, aws: Any) -> None:
+    fill_support_referral(browser)
+    browser.post("/referral/check", {})
+    assert browser.cookies["mash_receipt"]
+    browser.get("/referral/immediate-risk")  # a new referral, in a new session
+    token = csrf_token(browser.get("/referral/immediate-risk"))
+    browser.answer("/referral/immediate-risk", {"immediate_risk": "no"})
+    aws.drafts.delete(browser.cookies["mash_session"])  # it expires before Send
+    response = browser.post("/referral/check", {}, token=token)
+    assert h1(response) == "Your session has ended"
 
 
 def test_no_personal_data_ever_appears_in_a_url(browser: Browser) -> None:

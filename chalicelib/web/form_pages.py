@@ -131,7 +131,7 @@ def child_values(child: dict[str, Any] | None) -> dict[str, Any]:
     child = child or {}
     values = {k: v for k, v in child.items() if k not in {"address", "date_of_birth", "expected_date"}}
     values["born"] = ("no" if child.get("unborn") else "yes") if child else None
-    values["interpreter_needed"] = _yes_no_value(child.get("interpreter_needed")) if child else None
+    values["interpreter_needed"] = yes_no_value(child.get("interpreter_needed")) if child else None
     values.update(date_values(child.get("date_of_birth"), "date_of_birth"))
     values.update(date_values(child.get("expected_date"), "expected_date"))
     values.update(address_values(child.get("address")))
@@ -165,8 +165,8 @@ def read_parent(form: Form, errors: PageErrors) -> dict[str, Any] | None:
 def parent_values(parent: dict[str, Any] | None) -> dict[str, Any]:
     parent = parent or {}
     values = {k: v for k, v in parent.items() if k != "address"}
-    values["parental_responsibility"] = _yes_no_value(parent.get("parental_responsibility"), "not_known")
-    values["address_same_as_child"] = _yes_no_value(parent.get("address_same_as_child"))
+    values["parental_responsibility"] = yes_no_value(parent.get("parental_responsibility"), "not_known")
+    values["address_same_as_child"] = yes_no_value(parent.get("address_same_as_child"))
     values.update(address_values(parent.get("address")))
     return values
 
@@ -220,7 +220,7 @@ def read_consent(form: Form, errors: PageErrors) -> dict[str, Any] | None:
 def consent_values(consent: dict[str, Any] | None) -> dict[str, Any]:
     consent = consent or {}
     values = {k: v for k, v in consent.items() if k != "given_on"}
-    values["parents_aware"] = _yes_no_value(consent.get("parents_aware"))
+    values["parents_aware"] = yes_no_value(consent.get("parents_aware"))
     values.update(date_values(consent.get("given_on"), "given_on"))
     return values
 
@@ -237,11 +237,11 @@ def read_parents_informed(form: Form, errors: PageErrors) -> dict[str, Any] | No
 
 def parents_informed_values(informed: dict[str, Any] | None) -> dict[str, Any]:
     values = dict(informed or {})
-    values["informed"] = _yes_no_value((informed or {}).get("informed"))
+    values["informed"] = yes_no_value((informed or {}).get("informed"))
     return values
 
 
-def _yes_no_value(value: bool | None, unknown: str | None = None) -> str | None:
+def yes_no_value(value: bool | None, unknown: str | None = None) -> str | None:
     if value is None:
         return unknown if unknown else None
     return "yes" if value else "no"

@@ -86,17 +86,33 @@ def csrf_valid(session_id: str, token: str | None) -> bool:
     return bool(token) and hmac.compare_digest(csrf_token(session_id), token or "")
 
 
-def receipt_cookie(reference: str) -> str:
-    """The reference, signed, so the confirmation page can show it after the draft is gone."""
-    return set_cookie(RECEIPT_COOKIE, f"{reference}.{_sign('receipt', reference)}", RECEIPT_MAX_AGE_SECONDS)
+def receipt_cookie(reference: str, session_id: str) -> str:
+    """The reference, signed and tied to the form session that sent it, for the confirmation page."""
+    body = f"{reference}.{_session_tag(session_id)}"
+    return set_cookie(RECEIPT_COOKIE, f"{body}.{_sign('receipt', body)}", RECEIPT_MAX_AGE_SECONDS)
+
+
+def _session_tag(session_id: str) -> str:
+    return _sign("receipt-session", session_id)[:16]
+
+
+def _receipt(headers: Any) -> tuple[str, str] | None:
+    reference, _, rest = (read_cookie(headers, RECEIPT_COOKIE) or "").partition(".")
+    tag, _, signature = rest.partition(".")
+    if REFERENCE_PATTERN.match(reference) and hmac.compare_digest(_sign("receipt", f"{reference}.{tag}"), signature):
+        return reference, tag
+    return None
 
 
 def reference_from(headers: Any) -> str | None:
-    value = read_cookie(headers, RECEIPT_COOKIE) or ""
-    reference, _, signature = value.partition(".")
-    if REFERENCE_PATTERN.match(reference) and hmac.compare_digest(_sign("receipt", reference), signature):
-        return reference
-    return None
+    receipt = _receipt(headers)
+    return receipt[0] if receipt else None
+
+
+def sent_by(headers: Any, session_id: str) -> bool:
+    """Whether this form session has already sent its referral (a late second click on Send)."""
+    receipt = _receipt(headers)
+    return bool(receipt) and hmac.compare_digest(receipt[1], _session_tag(session_id))
 
 
 def load_answers(session_id: str) -> dict[str, Any] | None:

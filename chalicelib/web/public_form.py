@@ -76,7 +76,7 @@ IMMEDIATE_RISK = Step(
     template="immediate_risk.html",
     read=pages.read_immediate_risk,
     store=_set("immediate_risk"),
-    values=lambda a: {"immediate_risk": pages._yes_no_value(a.get("immediate_risk"))},
+    values=lambda a: {"immediate_risk": pages.yes_no_value(a.get("immediate_risk"))},
     next=lambda a, risk: "/referral/call-now" if risk else _after(a, "/referral/route"),
     back=lambda a: _back(a, "/"),
 )
@@ -193,7 +193,6 @@ def _show(step: Step, answers: Answers, session_id: str, errors: PageErrors | No
         error_list=errors.summary(),
         csrf_token=session.csrf_token(session_id),
         back_href=step.back(answers),
-        answers=answers,
         **step.context,
     )
 
@@ -222,7 +221,11 @@ def _get(step: StepOrFactory, first: bool = False) -> Response:
     return _show(resolved, answers, session_id, cookies=cookies)
 
 
-def _guarded_post(handle: Callable[[Form, Answers, str], Response], first: bool = False) -> Response:
+def _guarded_post(
+    handle: Callable[[Form, Answers, str], Response],
+    first: bool = False,
+    when_gone: Callable[[], Response | None] | None = None,
+) -> Response:
     """Size limit, CSRF and session checks shared by every POST, then the page's own handling."""
     try:
         form = form_body(public_form.current_request)
@@ -240,7 +243,7 @@ def _guarded_post(handle: Callable[[Form, Answers, str], Response], first: bool 
     answers = session.load_answers(session_id)
     if answers is None:
         if not first:
-            return expired_page()
+            return (when_gone and when_gone()) or expired_page()
         answers = {}
     return handle(form, answers, session_id)
 
@@ -519,10 +522,15 @@ def submit() -> Response:
         session.forget_answers(session_id)
         return redirect(
             "/referral/confirmation",
-            cookies=[session.clear_cookie(session.SESSION_COOKIE), session.receipt_cookie(receipt.reference)],
+            cookies=[session.clear_cookie(session.SESSION_COOKIE), session.receipt_cookie(receipt.reference, session_id)],
         )
 
-    return _guarded_post(handle)
+    def already_sent() -> Response | None:
+        # A second "Send" after the first has finished: show its confirmation, not "session ended".
+        session_id = session.session_id_from(_headers()) or ""
+        return redirect("/referral/confirmation") if session.sent_by(_headers(), session_id) else None
+
+    return _guarded_post(handle, when_gone=already_sent)
 
 
 def send_referral(submission: ReferralSubmission, session_id: str) -> Any:
