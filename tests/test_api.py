@@ -40,7 +40,7 @@ def test_each_shared_example_is_accepted_stored_and_acknowledged(client: Any, aw
     [email] = sent_emails(aws)
     assert email["To"] == example(name)["referrer"]["email"]
     assert body["reference"] in email["Subject"]
-    assert item["notices"]["M"][f"{body['reference']}:ack"]["M"]["status"]["S"] == "sent"
+    assert item["notices"]["M"]["ack"]["M"]["status"]["S"] == "sent"
 
 
 def test_acknowledgement_has_reference_and_contacts_but_no_family_details(client: Any, aws: Any) -> None:

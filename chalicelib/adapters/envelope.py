@@ -10,13 +10,18 @@ from __future__ import annotations
 
 import json
 import os
+import zlib
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from chalicelib.adapters.aws import translate
 
 NONCE_BYTES = 12
-FORMAT_VERSION = b"\x01"
+# 0x01: JSON; 0x02: zlib-compressed JSON. Compressing the sections keeps a referral item under
+# 2 KB (DynamoDB bills writes per KB). Length-based attacks on compression (CRIME) need an
+# attacker who mixes chosen text with a secret and watches many ciphertexts; nothing here does.
+PLAIN_JSON = b"\x01"
+COMPRESSED_JSON = b"\x02"
 
 
 class DecryptionFailed(Exception):
@@ -105,23 +110,25 @@ class SealedRecord:
 
     def encrypt(self, field: str, value: Any) -> bytes:
         nonce = os.urandom(NONCE_BYTES)
-        plaintext = json.dumps(value, separators=(",", ":"), default=str).encode()
-        return FORMAT_VERSION + nonce + self._aead.encrypt(nonce, plaintext, self._aad(field))
+        plaintext = zlib.compress(json.dumps(value, separators=(",", ":"), default=str).encode(), 9)
+        return COMPRESSED_JSON + nonce + self._aead.encrypt(nonce, plaintext, self._aad(field, COMPRESSED_JSON))
 
     def decrypt(self, field: str, blob: bytes) -> Any:
         from cryptography.exceptions import InvalidTag
 
-        if not blob or blob[:1] != FORMAT_VERSION:
+        form = blob[:1]
+        if form not in (PLAIN_JSON, COMPRESSED_JSON):
             raise DecryptionFailed(f"field {field} is not in a known format")
         nonce, ciphertext = blob[1 : 1 + NONCE_BYTES], blob[1 + NONCE_BYTES :]
         try:
-            plaintext = self._aead.decrypt(nonce, ciphertext, self._aad(field))
+            plaintext = self._aead.decrypt(nonce, ciphertext, self._aad(field, form))
         except InvalidTag:
             raise DecryptionFailed(f"field {field} does not belong to this record") from None
-        return json.loads(plaintext)
+        return json.loads(zlib.decompress(plaintext) if form == COMPRESSED_JSON else plaintext)
 
-    def _aad(self, field: str) -> bytes:
-        return f"{self.record_id}\x1f{field}".encode()
+    def _aad(self, field: str, form: bytes) -> bytes:
+        # The format byte is authenticated too, so it cannot be flipped to change how we parse.
+        return form + f"{self.record_id}\x1f{field}".encode()
 
 
 class FieldCipher:

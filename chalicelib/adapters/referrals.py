@@ -61,16 +61,18 @@ def _parse(text: str | None) -> dt.datetime | None:
 
 
 def notice_to_map(notice: Notice) -> dict[str, Any]:
-    return {
+    data: dict[str, Any] = {
         "kind": notice.kind.value,
         "status": notice.status.value,
         "created_at": _iso(notice.created_at),
-        "next_attempt_at": _iso(notice.next_attempt_at) if notice.next_attempt_at else None,
         "attempts": notice.attempts,
+        "next_attempt_at": _iso(notice.next_attempt_at) if notice.next_attempt_at else None,
         "last_error": notice.last_error,
         "provider_message_id": notice.provider_message_id,
         "sent_at": _iso(notice.sent_at) if notice.sent_at else None,
     }
+    # Absent, not null: every byte of the item is billed on every write.
+    return {key: value for key, value in data.items() if value is not None}
 
 
 def notice_from_map(notice_id: str, data: dict[str, Any]) -> Notice:
@@ -111,10 +113,11 @@ def to_item(referral: Referral, sealed: SealedRecord) -> dict[str, Any]:
         "version": referral.version,
         "data_key": sealed.encrypted_key,
         "notices": {n.notice_id: notice_to_map(n) for n in referral.notices},
-        "audit_seq": referral.audit_head.sequence,
-        "audit_head": referral.audit_head.last_hash,
         **queue_attributes(referral),
     }
+    if referral.audit_head.sequence:
+        # Absent until the first event (a new referral has none): the genesis hash is implied.
+        item.update(audit_seq=referral.audit_head.sequence, audit_head=referral.audit_head.last_hash)
     if referral.idempotency_key_hash:
         item["idempotency_key_hash"] = referral.idempotency_key_hash
     if referral.working_together_due_at:
@@ -643,10 +646,10 @@ class DynamoReferralStore(ReferralStore):
                         "TableName": self._table,
                         "Item": self._encode(item),
                         # Optimistic lock on both the change and the audit chain.
-                        "ConditionExpression": "version = :v AND audit_seq = :s",
+                        "ConditionExpression": f"version = :v AND {_chain_at(expected_audit_seq)}",
                         "ExpressionAttributeValues": {
                             ":v": {"N": str(expected_version)},
-                            ":s": {"N": str(expected_audit_seq)},
+                            **_chain_values(expected_audit_seq),
                         },
                     }
                 },
@@ -665,11 +668,11 @@ class DynamoReferralStore(ReferralStore):
                         "TableName": self._table,
                         "Key": {"pk": {"S": partition_key(reference)}, "sk": {"S": REFERRAL_SK}},
                         "UpdateExpression": "SET audit_seq = :next, audit_head = :head",
-                        "ConditionExpression": "audit_seq = :expected",
+                        "ConditionExpression": _chain_at(expected_seq),
                         "ExpressionAttributeValues": {
                             ":next": {"N": str(head.sequence)},
                             ":head": {"S": head.last_hash},
-                            ":expected": {"N": str(expected_seq)},
+                            **_chain_values(expected_seq),
                         },
                     }
                 },
@@ -755,6 +758,15 @@ class DynamoReferralStore(ReferralStore):
         last = answer.get("LastEvaluatedKey")
         key = {k: v["S"] for k, v in last.items()} if last else None
         return [self._decode(i) for i in answer.get("Items", [])], key
+
+
+def _chain_at(sequence: int) -> str:
+    # A referral with no audit event yet has no audit_seq attribute at all.
+    return "audit_seq = :s" if sequence else "attribute_not_exists(audit_seq)"
+
+
+def _chain_values(sequence: int) -> dict[str, Any]:
+    return {":s": {"N": str(sequence)}} if sequence else {}
 
 
 def _plain_numbers(value: Any) -> Any:

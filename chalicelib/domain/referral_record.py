@@ -77,7 +77,7 @@ class Referral:
             request_fingerprint=request_fingerprint,
             idempotency_key_hash=idempotency_key_hash,
             submission=submission,
-            notices=(Notice.new(f"{reference}:ack", NoticeKind.ACKNOWLEDGEMENT, now),),
+            notices=(Notice.new("ack", NoticeKind.ACKNOWLEDGEMENT, now),),
             working_together_due_at=working_together_due_at,
         )
 
