@@ -127,7 +127,12 @@ def ses_feedback_event(sent: SentEmail, kind: str, now: dt.datetime | None = Non
             "bounceType": "Permanent",
             "bounceSubType": "General",
             "bouncedRecipients": [
-                {"emailAddress": r, "action": "failed", "status": "5.1.1", "diagnosticCode": "smtp; 550 5.1.1 user unknown"}
+                {
+                    "emailAddress": r,
+                    "action": "failed",
+                    "status": "5.1.1",
+                    "diagnosticCode": "smtp; 550 5.1.1 user unknown",
+                }
                 for r in recipients
             ],
             "timestamp": stamp,

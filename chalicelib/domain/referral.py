@@ -164,7 +164,7 @@ class Referrer(DomainModel):
     organisation: OptionalShortText = None
     agency: Agency | None = None
     email: Annotated[str, StringConstraints(min_length=3, max_length=254)]
-    phone: Annotated[str, StringConstraints(min_length=10, max_length=20)]
+    phone: Annotated[str, StringConstraints(max_length=20)]
 
     @field_validator("email")
     @classmethod

@@ -17,8 +17,10 @@ from chalicelib.templating import STATIC_DIR
 
 assets = Blueprint(__name__)
 
-# File names are hashed by GOV.UK Frontend's build, so they can be cached for a year.
+# Font file names carry a content hash, so they can be cached for a year; the bundles and images
+# keep their names across GOV.UK Frontend releases, so they are cached for a day.
 LONG_CACHE = "public, max-age=31536000, immutable"
+DAY_CACHE = "public, max-age=86400"
 SHORT_CACHE = "public, max-age=3600"
 SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,100}$")
 FOLDERS = {"fonts", "images"}
@@ -36,9 +38,29 @@ CONTENT_TYPES = {
 }
 TEXT_SUFFIXES = {".css", ".js", ".json", ".svg"}
 
-# Starts GOV.UK Frontend's components (conditional reveals, error summary focus, double-click
-# prevention). A file, not an inline script, so the CSP needs no 'unsafe-inline'.
-INIT_JS = 'import { initAll } from "/assets/govuk-frontend.min.js";\ninitAll();\n'
+# Starts GOV.UK Frontend's components (error summary focus, double-click prevention, ...). A file,
+# not an inline script, so the CSP needs no 'unsafe-inline'. GOV.UK's Radios script is replaced by
+# a few lines that reveal a chosen radio's follow-up question the same way but without putting
+# aria-expanded on the radio input, which ARIA 1.2 does not allow there and axe reports
+# (alphagov/govuk-frontend#979): every page must pass axe with no violation at all.
+ENHANCED = ["Accordion", "Button", "CharacterCount", "Checkboxes", "ErrorSummary", "NotificationBanner", "SkipLink"]
+REVEAL_JS = """
+function syncConditionals(group) {
+  for (const input of group.querySelectorAll("input.govuk-radios__input[data-aria-controls]")) {
+    const target = document.getElementById(input.dataset.ariaControls);
+    if (target) target.classList.toggle("govuk-radios__conditional--hidden", !input.checked);
+  }
+}
+for (const group of document.querySelectorAll('[data-module="govuk-radios"]')) {
+  syncConditionals(group);
+  group.addEventListener("change", () => syncConditionals(group));
+}
+"""
+INIT_JS = (
+    f"import {{ createAll, {', '.join(ENHANCED)} }} from \"/assets/govuk-frontend.min.js\";\n"
+    + "".join(f"createAll({name});\n" for name in ENHANCED)
+    + REVEAL_JS
+)
 
 
 @assets.route("/assets/{name}", methods=["GET"])
@@ -65,7 +87,7 @@ def _file(path: Path | None) -> Response:
         return _not_found()
     data = resolved.read_bytes()
     body: str | bytes = data.decode("utf-8") if path.suffix in TEXT_SUFFIXES else data
-    return _response(body, path.suffix, LONG_CACHE)
+    return _response(body, path.suffix, LONG_CACHE if path.parent.name == "fonts" else DAY_CACHE)
 
 
 def _response(body: str | bytes, suffix: str, cache: str) -> Response:

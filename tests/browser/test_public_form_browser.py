@@ -61,34 +61,6 @@ def axe() -> Any:
     return Axe()
 
 
-def without_known_govuk_issue(violations: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Every violation except one: aria-expanded on a GOV.UK conditional-reveal radio.
-
-    GOV.UK Frontend's JavaScript sets aria-expanded on radios that reveal a follow-up question.
-    ARIA 1.2 does not list it for radios, so axe reports it; the Design System keeps it on
-    purpose because screen readers announce it and research found it helps
-    (alphagov/govuk-frontend#979, a documented known issue). Only that exact attribute on that
-    exact element is let through; any other problem on the same element still fails.
-    """
-    kept = []
-    for violation in violations:
-        nodes = [node for node in violation["nodes"] if not _is_govuk_conditional_radio(violation["id"], node)]
-        if nodes:
-            kept.append({**violation, "nodes": nodes})
-    return kept
-
-
-def _is_govuk_conditional_radio(rule: str, node: dict[str, Any]) -> bool:
-    html = node["html"]
-    failures = [check["data"] for check in node.get("any", []) + node.get("all", []) + node.get("none", [])]
-    return (
-        rule == "aria-allowed-attr"
-        and html.startswith('<input class="govuk-radios__input"')
-        and "aria-controls=" in html
-        and all(data == ['aria-expanded="true"'] or data == ['aria-expanded="false"'] for data in failures)
-    )
-
-
 class Referrer:
     """A person at the keyboard: every page they land on is checked by axe and for CSP errors."""
 
@@ -111,7 +83,7 @@ class Referrer:
         page = self.page
         page.wait_for_load_state("load")
         results = self.axe.run(self._as_served_without_javascript() if self.checker else page)
-        violations = without_known_govuk_issue(results.response["violations"])
+        violations = results.response["violations"]
         assert violations == [], f"axe on {page.url}:\n" + json.dumps(
             [{"id": v["id"], "help": v["help"], "nodes": [n["html"] for n in v["nodes"]][:3]} for v in violations],
             indent=2,

@@ -37,7 +37,7 @@ def problems(data: dict) -> dict[str, str]:
             "referrer.email",
             "Enter an email address in the correct format, like name@example.com",
         ),
-        ({"referrer.phone": "12345"}, "referrer.phone", "Phone number must be at least 10 characters"),
+        ({"referrer.phone": "12345"}, "referrer.phone", "Enter a phone number, like 020 7946 0000 or 07700 900 982"),
         (
             {"referrer.phone": "call me maybe"},
             "referrer.phone",
