@@ -1,5 +1,5 @@
 """The OpenAPI 3.1 document, built from the same pydantic models that validate requests,
-so the document cannot drift from what the API accepts."""
+so the document cannot drift from what the API accepts. The staff API's part is in openapi_admin."""
 
 from __future__ import annotations
 
@@ -55,15 +55,25 @@ def _error(description: str) -> dict[str, Any]:
     }
 
 
+def _add_schemas(components: dict[str, Any], new: dict[str, Any]) -> None:
+    # Two models may share an enum's $def; two different shapes under one name would be a lie.
+    for name, schema in new.items():
+        if components.setdefault(name, schema) != schema:
+            raise ValueError(f"Two different schemas are both named {name!r} in the OpenAPI document")
+
+
 @lru_cache(maxsize=1)
 def document() -> dict[str, Any]:
     from chalicelib.settings import get_settings
+    from chalicelib.web.openapi_admin import BEARER_AUTH, admin_paths, request_schemas, response_schemas
 
     schema = ReferralSubmission.model_json_schema(ref_template="#/components/schemas/{model}")
     components = schema.pop("$defs", {})
     components["ReferralSubmission"] = schema
     components["Error"] = ERROR_SCHEMA
     components["Receipt"] = RECEIPT_SCHEMA
+    _add_schemas(components, request_schemas())
+    _add_schemas(components, response_schemas())
     receipt = {"application/json": {"schema": {"$ref": "#/components/schemas/Receipt"}}}
     limit_kib = get_settings().max_body_bytes // 1024
     return {
@@ -73,7 +83,9 @@ def document() -> dict[str, Any]:
             "version": "1.0.0",
             "description": (
                 "Request for Support, Help and Protection (RSHP) for agency systems. "
-                "If a child is at immediate risk of harm, ring 999 (or the police on 101) first."
+                "If a child is at immediate risk of harm, ring 999 (or the police on 101) first. "
+                "Routes under /admin/ are the staff API: each needs a staff ID token (bearerAuth) "
+                "holding one of the roles it names."
             ),
         },
         "paths": {
@@ -128,6 +140,7 @@ def document() -> dict[str, Any]:
                     "responses": {"200": {"description": "OpenAPI 3.1 document", "content": {"application/json": {}}}},
                 }
             },
+            **admin_paths(),
         },
-        "components": {"schemas": components},
+        "components": {"schemas": components, "securitySchemes": BEARER_AUTH},
     }

@@ -1,0 +1,339 @@
+"""The staff API's part of the OpenAPI document: every /admin/ route, its roles, bodies and answers.
+
+Request bodies come from the pydantic models admin.py parses with, roles from what each route
+declares with `admin_route`, and enums from the domain's StrEnums, so none of them can drift.
+Response schemas are written by hand for the dicts admin.py builds; `additionalProperties: false`
+keeps them honest (tests/test_openapi_admin.py validates real answers against them, and the fuzz
+suite checks every answer it gets).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel
+
+BEARER_AUTH = {"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}
+REFERENCE_EXAMPLE = "K7Q-F3M-RW9"
+
+ERROR_DESCRIPTIONS: dict[str, str] = {
+    "400": "The body is not valid JSON",
+    "401": "No staff token, or an expired, forged or foreign one",
+    "403": "The token's roles do not include one this route needs (or the rules refuse this person)",
+    "404": "No referral has that reference",
+    "409": "Not allowed in the referral's current status, or someone else changed it meanwhile",
+    "413": "Body over 16 KiB",
+    "415": "Content-Type is not application/json",
+    "422": "A parameter or field with a problem: the message says what to fix",
+    "503": "Staff sign-in or the store is unavailable just now; nothing was changed",
+}
+# Every admin route can answer these: the role check runs before the route's own work.
+SIGN_IN_ERRORS = ("401", "403", "503")
+BODY_ERRORS = ("400", "413", "415", "422")
+
+
+def _enum(values: type[StrEnum] | list[str]) -> dict[str, Any]:
+    return {"type": "string", "enum": sorted(str(value) for value in values)}
+
+
+def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"anyOf": [schema, {"type": "null"}]}
+
+
+def _object(properties: dict[str, Any], optional: tuple[str, ...] = ()) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "required": [name for name in properties if name not in optional],
+        "properties": properties,
+        "additionalProperties": False,
+    }
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+DATE_TIME = {"type": "string", "format": "date-time"}
+
+
+def response_schemas() -> dict[str, Any]:
+    """JSON Schemas of what admin.py answers with, by component name."""
+    from chalicelib.domain.audit import AuditAction
+    from chalicelib.domain.decision import Outcome, Rag
+    from chalicelib.domain.lifecycle import Action, ReferralStatus
+    from chalicelib.domain.notices import NoticeKind, NoticeStatus
+    from chalicelib.domain.referral import Route
+    from chalicelib.domain.referral_record import Channel
+    from chalicelib.domain.staff import Role
+
+    decision = {
+        "outcome": _enum(Outcome),
+        "decided_by": {"type": "string", "description": "Staff id (the token's sub), never a name"},
+        "decided_at": _nullable(DATE_TIME),
+        "needs_approval": {"type": "boolean"},
+        "approved_by": _nullable({"type": "string"}),
+        "approved_at": _nullable(DATE_TIME),
+    }
+    state = {
+        "reference": {"type": "string", "examples": [REFERENCE_EXAMPLE]},
+        "status": _enum(ReferralStatus),
+        "rag": _nullable(_enum(Rag)),
+        "due_at": _nullable(DATE_TIME),
+        "working_together_due_at": _nullable(DATE_TIME),
+        "decision": _nullable(_ref("DecisionSummary")),
+        "allowed_actions": {"type": "array", "items": _enum(Action)},
+    }
+    screening = {
+        "rag": _enum(Rag),
+        "level": {"type": "integer", "minimum": 1, "maximum": 4},
+        "rationale": {"type": "string"},
+        "screened_by": {"type": "string"},
+        "screened_at": _nullable(DATE_TIME),
+        "decision_due_at": _nullable(DATE_TIME),
+    }
+    notice = {
+        "kind": _enum(NoticeKind),
+        "status": _enum(NoticeStatus),
+        "attempts": {"type": "integer", "minimum": 0},
+        "last_error": _nullable({"type": "string"}),
+        "sent_at": _nullable(DATE_TIME),
+    }
+    event = {
+        "sequence": {"type": "integer", "minimum": 1},
+        "action": _enum(AuditAction),
+        "at": DATE_TIME,
+        "actor": {"type": "string"},
+        "role": {"type": "string"},
+        "request_id": _nullable({"type": "string"}),
+        "details": {"type": "object", "additionalProperties": {"type": "string"}},
+    }
+    queue_row = {
+        "reference": {"type": "string"},
+        "route": _enum(Route),
+        "status": _enum(ReferralStatus),
+        "rag": _nullable(_enum(Rag)),
+        "level": _nullable({"type": "integer", "minimum": 1, "maximum": 4}),
+        "proposed_level": {"type": "integer"},
+        "received_at": DATE_TIME,
+        "due_at": _nullable(DATE_TIME),
+    }
+    picture = {
+        **state,
+        "route": _enum(Route),
+        "channel": _enum(Channel),
+        "received_at": _nullable(DATE_TIME),
+        "immediate_risk": {"type": "boolean"},
+        "proposed_level": {"type": "integer"},
+        "screening": _nullable(_ref("Screening")),
+        "decision": _nullable(_ref("Decision")),
+        "notices": {"type": "array", "items": _ref("Notice")},
+        "submission": _ref("ReferralSubmission"),
+        "history": {"type": "array", "items": _ref("AuditEvent")},
+    }
+    return {
+        "WhoAmI": _object({"id": {"type": "string"}, "roles": {"type": "array", "items": _enum(Role)}}),
+        "QueueRow": _object(queue_row),
+        "WorkQueue": _object(
+            {
+                "referrals": {"type": "array", "items": _ref("QueueRow")},
+                "next_cursor": _nullable({"type": "string", "description": "Pass as ?cursor= for the next page"}),
+            }
+        ),
+        "DecisionSummary": _object(decision),
+        "Decision": _object(
+            {**decision, "reasons": {"type": "string"}, "returned_reason": _nullable({"type": "string"})}
+        ),
+        "ReferralState": _object(state),
+        "Screening": _object(screening),
+        "Notice": _object(notice),
+        "AuditEvent": _object(event),
+        "ReferralPicture": _object(picture),
+        "AuditTrail": _object({"events": {"type": "array", "items": _ref("AuditEvent")}}),
+        "ChainReport": _object(
+            {
+                "intact": {"type": "boolean"},
+                "events": {"type": "integer", "minimum": 0},
+                "first_broken_sequence": _nullable({"type": "integer"}),
+                "problem": _nullable({"type": "string"}),
+            }
+        ),
+        # API Gateway (and Chalice's local gateway) answer a request with no Authorization header
+        # themselves, before our authorizer runs: this is their shape, not ours.
+        "GatewayUnauthorized": _object({"message": {"type": "string", "examples": ["Unauthorized"]}}),
+    }
+
+
+def request_schemas() -> dict[str, Any]:
+    """The bodies' JSON Schemas from the pydantic models that parse them, with their $defs."""
+    from chalicelib.web.admin import ApprovalRequest, DecisionRequest, ScreeningRequest
+
+    schemas: dict[str, Any] = {}
+    model: type[BaseModel]
+    for model in (ScreeningRequest, DecisionRequest, ApprovalRequest):
+        schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+        schemas.update(schema.pop("$defs", {}))
+        schemas[model.__name__] = schema
+    return schemas
+
+
+# --- parameters --------------------------------------------------------------------------------
+
+
+def _query(name: str, schema: dict[str, Any], description: str, *, required: bool = False) -> dict[str, Any]:
+    return {"name": name, "in": "query", "required": required, "description": description, "schema": schema}
+
+
+REFERENCE_IN_PATH = {
+    "name": "reference",
+    "in": "path",
+    "required": True,
+    "description": "The referral's reference as a person types it: case, spaces and dashes do not matter",
+    "schema": {"type": "string", "minLength": 1},
+    "example": REFERENCE_EXAMPLE,
+}
+
+
+def _queue_parameters() -> list[dict[str, Any]]:
+    from chalicelib.domain.decision import Rag
+    from chalicelib.domain.lifecycle import OPEN_STATUSES
+
+    return [
+        _query("status", _enum([s.value for s in OPEN_STATUSES]), "Only referrals in this status"),
+        _query("rag", _enum(Rag), "Only referrals screened with this RAG rating"),
+        _query("limit", {"type": "integer", "minimum": 1, "maximum": 100, "default": 25}, "Rows per page"),
+        _query("cursor", {"type": "string"}, "next_cursor from the page before"),
+    ]
+
+
+def _reason_parameter() -> dict[str, Any]:
+    from chalicelib.domain.audit import AccessReason
+
+    return _query("reason", _enum(AccessReason), "Why a closed referral is opened again (needed for closed ones)")
+
+
+def _reference_query() -> dict[str, Any]:
+    return _query("reference", {"type": "string", "minLength": 1}, "The referral's reference", required=True)
+
+
+# --- operations --------------------------------------------------------------------------------
+
+
+def _operation(
+    view: Callable[..., Any],
+    summary: str,
+    answer: str,
+    errors: tuple[str, ...],
+    *,
+    parameters: list[dict[str, Any]] | None = None,
+    body: type[BaseModel] | None = None,
+) -> dict[str, Any]:
+    from chalicelib.web.auth import declared_roles
+
+    roles = sorted(role.value for role in declared_roles(view) or ())
+    operation: dict[str, Any] = {
+        "operationId": _camel_case(view.__name__),
+        "summary": summary,
+        "description": f"Roles: {', '.join(roles)}.",
+        "x-roles": roles,
+        "security": [{"bearerAuth": []}],
+        "parameters": parameters or [],
+        "responses": {
+            "200": {"description": "OK", "content": {"application/json": {"schema": _ref(answer)}}},
+            **{status: _error_response(status) for status in sorted({*SIGN_IN_ERRORS, *errors})},
+        },
+    }
+    if body is not None:
+        operation["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": _ref(body.__name__)}},
+        }
+    return operation
+
+
+def _camel_case(name: str) -> str:
+    first, *rest = name.split("_")
+    return first + "".join(word.title() for word in rest)
+
+
+def _error_response(status: str) -> dict[str, Any]:
+    schema = _ref("Error")
+    if status == "401":
+        schema = {"anyOf": [_ref("Error"), _ref("GatewayUnauthorized")]}
+    return {"description": ERROR_DESCRIPTIONS[status], "content": {"application/json": {"schema": schema}}}
+
+
+def admin_paths() -> dict[str, Any]:
+    from chalicelib.web import admin as routes
+
+    state_change = ("404", "409", *BODY_ERRORS)
+    return {
+        "/admin/whoami": {"get": _operation(routes.whoami, "Who the token says you are: id and roles", "WhoAmI", ())},
+        "/admin/referrals": {
+            "get": _operation(
+                routes.work_queue,
+                "The work queue: metadata only, most urgent first",
+                "WorkQueue",
+                ("422",),
+                parameters=_queue_parameters(),
+            )
+        },
+        "/admin/referrals/{reference}": {
+            "get": _operation(
+                routes.referral,
+                "The whole picture of one referral (decrypted; the read is audited)",
+                "ReferralPicture",
+                ("404", "422"),
+                parameters=[REFERENCE_IN_PATH, _reason_parameter()],
+            )
+        },
+        "/admin/referrals/{reference}/screening": {
+            "post": _operation(
+                routes.screening,
+                "Screen a referral: RAG rating, level of need and rationale",
+                "ReferralState",
+                state_change,
+                parameters=[REFERENCE_IN_PATH],
+                body=routes.ScreeningRequest,
+            )
+        },
+        "/admin/referrals/{reference}/decision": {
+            "post": _operation(
+                routes.decision,
+                "Record the decision on a screened referral",
+                "ReferralState",
+                state_change,
+                parameters=[REFERENCE_IN_PATH],
+                body=routes.DecisionRequest,
+            )
+        },
+        "/admin/referrals/{reference}/decision/approval": {
+            "post": _operation(
+                routes.approval,
+                "Approve a proposed decision, or return it with a reason (another manager)",
+                "ReferralState",
+                state_change,
+                parameters=[REFERENCE_IN_PATH],
+                body=routes.ApprovalRequest,
+            )
+        },
+        "/admin/audit": {
+            "get": _operation(
+                routes.audit,
+                "A referral's audit trail",
+                "AuditTrail",
+                ("404", "422"),
+                parameters=[_reference_query()],
+            )
+        },
+        "/admin/audit/verify": {
+            "get": _operation(
+                routes.audit_verify,
+                "Check a referral's audit chain is unbroken",
+                "ChainReport",
+                ("404", "422"),
+                parameters=[_reference_query()],
+            )
+        },
+    }
