@@ -13,9 +13,11 @@ from typing import TYPE_CHECKING, Any
 from chalicelib.settings import Settings, get_settings, reset_settings
 
 if TYPE_CHECKING:
+    from chalicelib.adapters.blind_index import BlindIndex
     from chalicelib.adapters.drafts import DraftStore
     from chalicelib.adapters.envelope import FieldCipher
     from chalicelib.adapters.mailer import Mailer
+    from chalicelib.adapters.rate_limits import RateLimitStore
     from chalicelib.adapters.referrals import ReferralStore
     from chalicelib.domain.deadlines import DeadlinePolicy
 
@@ -75,6 +77,26 @@ class Wiring:
         return self._once(
             "mailer",
             lambda: SesMailer(self.aws_client("ses"), self.settings.ses_configuration_set),
+        )
+
+    @property
+    def blind_index(self) -> BlindIndex:
+        from chalicelib.adapters.blind_index import KmsBlindIndexKey
+
+        key = self._once(
+            "blind_index_key",
+            lambda: KmsBlindIndexKey(
+                self.aws_client("dynamodb"), self.aws_client("kms"), self.settings.table_name, self.settings.kms_key_id
+            ),
+        )
+        return key.index()
+
+    @property
+    def rate_limits(self) -> RateLimitStore:
+        from chalicelib.adapters.rate_limits import DynamoRateLimitStore
+
+        return self._once(
+            "rate_limits", lambda: DynamoRateLimitStore(self.aws_client("dynamodb"), self.settings.table_name)
         )
 
     @property

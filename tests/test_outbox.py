@@ -136,4 +136,5 @@ def test_kms_outage_stores_nothing_and_says_retry(aws: Any, monkeypatch: Any) ->
     assert response.status_code == 503
     assert response.headers["Retry-After"] == "60"
     assert "nothing was saved" in json.loads(response.body)["message"]
-    assert table_items(aws) == []
+    # Nothing of the referral (the hub's own items, like its wrapped blind-index key, may exist).
+    assert [i["pk"]["S"] for i in table_items(aws) if i["pk"]["S"].startswith(("REF#", "CHILD#"))] == []

@@ -179,3 +179,20 @@ def test_queue_pages_follow_the_cursor(store: ReferralStore) -> None:
     third = store.list_queue(limit=2, cursor=second.next_cursor)
     seen = [r.reference for page in (first, second, third) for r in page.rows]
     assert seen == sorted(seen) and len(set(seen)) == 5
+
+
+def test_referrals_of_a_child_are_found_by_keyed_hash_only(store: ReferralStore) -> None:
+    first = replace(new_referral("AAA-AAA-AAA"), child_keys=("k-sam",))
+    second = replace(new_referral("BBB-BBB-BBB"), child_keys=("k-sam", "k-ruby"))
+    store.add(first)
+    store.add(second)
+    store.add(replace(new_referral("CCC-CCC-CCC"), child_keys=("k-ruby",)))
+    assert [s.reference for s in store.referrals_of_child("k-sam")] == ["AAA-AAA-AAA", "BBB-BBB-BBB"]
+    assert store.referrals_of_child("k-nobody") == []
+
+
+def test_an_index_entry_left_by_a_reference_clash_is_never_shown(store: ReferralStore) -> None:
+    store.add(replace(new_referral("AAA-AAA-AAA"), child_keys=("k-sam",)))
+    store.add_child_index("AAA-AAA-AAA", ("k-other-child",))  # the clash's leftover
+    store.add_child_index("ZZZ-ZZZ-ZZZ", ("k-other-child",))  # and one whose referral never landed
+    assert store.referrals_of_child("k-other-child") == []

@@ -260,3 +260,40 @@ def test_queue_filters_are_checked(staff: Callable[..., Any]) -> None:
     assert (response.status_code, body(response)["error"]) == (422, "invalid_limit")
     response = staff("practitioner", "GET", "/admin/referrals?cursor=garbage")
     assert (response.status_code, body(response)["error"]) == (422, "invalid_cursor")
+
+
+def test_known_before_finds_the_same_child_despite_case_spacing_and_accents_without_decrypting_it(
+    client: Any, aws: Any, staff: Callable[..., Any]
+) -> None:
+    first = submit(
+        client, protection_referral(**{"children.0.first_name": "Zoë-Mae", "children.0.last_name": "Testchild"})
+    )
+    other_child = submit(
+        client, protection_referral(**{"children.0.first_name": "Ruby", "children.0.last_name": "Testchild"})
+    )
+    again = submit(
+        client,
+        example_with_child("  zoe mae ", "TESTCHILD", "2024-06-02"),
+    )
+    calls = count_kms_calls(aws)
+    picture = body(staff("practitioner", "GET", f"/admin/referrals/{again}"))
+    assert [known["reference"] for known in picture["known_before"]] == [first]
+    assert other_child not in json.dumps(picture["known_before"])
+    assert set(picture["known_before"][0]) == {"reference", "route", "status", "received_at", "outcome"}
+    assert calls() == 1  # the one Decrypt of the referral being read; none for the one found
+
+
+def example_with_child(first: str, last: str, born: str) -> dict[str, Any]:
+    from tests.factories import support_referral
+
+    return support_referral(
+        **{"children.0.first_name": first, "children.0.last_name": last, "children.0.date_of_birth": born}
+    )
+
+
+def test_the_child_index_holds_keyed_hashes_not_names(client: Any, aws: Any) -> None:
+    submit(client)
+    index_items = [i for i in table_items(aws) if i["pk"]["S"].startswith("CHILD#")]
+    assert len(index_items) == 1
+    dump = json.dumps(index_items).lower()
+    assert "sam" not in dump and "testchild" not in dump and "2017" not in dump

@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass, replace
 from typing import Any
 
-from chalicelib.adapters.aws import translate
+from chalicelib.adapters.aws import AwsError, translate
 from chalicelib.adapters.envelope import FieldCipher, SealedRecord
 from chalicelib.adapters.table import OUTBOX_INDEX, OUTBOX_PARTITION
 from chalicelib.domain.audit import AuditAction, AuditEvent, ChainHead
@@ -46,6 +46,11 @@ class ReferralSummary:
     received_at: dt.datetime
     request_fingerprint: str
     idempotency_key_hash: str | None
+    child_keys: tuple[str, ...] = ()
+    outcome: str | None = None
+
+
+CHILD_PREFIX = "CHILD#"
 
 
 def partition_key(reference: str) -> str:
@@ -122,6 +127,8 @@ def to_item(referral: Referral, sealed: SealedRecord) -> dict[str, Any]:
         item["idempotency_key_hash"] = referral.idempotency_key_hash
     if referral.working_together_due_at:
         item["working_together_due_at"] = _iso(referral.working_together_due_at)
+    if referral.child_keys:
+        item["child_keys"] = list(referral.child_keys)
     for section in PERSONAL_SECTIONS:
         if submission.get(section) is not None:
             item[FIELD_PREFIX + section] = sealed.encrypt(section, submission[section])
@@ -213,6 +220,8 @@ def summary_from_item(item: dict[str, Any]) -> ReferralSummary:
         received_at=_parse(item["received_at"]),  # type: ignore[arg-type]
         request_fingerprint=item["request_fingerprint"],
         idempotency_key_hash=item.get("idempotency_key_hash"),
+        child_keys=tuple(item.get("child_keys", ())),
+        outcome=item.get("outcome"),
     )
 
 
@@ -256,6 +265,7 @@ def opened_from_item(item: dict[str, Any], cipher: FieldCipher) -> OpenReferral:
         screening=_screening_from_item(item, sealed),
         decision=_decision_from_item(item, sealed),
         audit_head=ChainHead(int(item.get("audit_seq", 0)), item.get("audit_head", ChainHead().last_hash)),
+        child_keys=summary.child_keys,
         version=int(item["version"]),
     )
     return OpenReferral(referral, sealed)
@@ -367,7 +377,10 @@ class ReferralStore:
     def add(self, referral: Referral) -> SealedRecord:
         """Store a new referral under one new data key; ReferenceTaken if the reference exists."""
         sealed = self.cipher.seal(referral.reference)
-        self._put_new(to_item(referral, sealed))
+        item = to_item(referral, sealed)
+        # The child index first: then every stored referral can be found as "known before".
+        self.add_child_index(referral.reference, referral.child_keys)
+        self._put_new(item)
         return sealed
 
     def fetch(self, reference: str) -> Referral:
@@ -414,6 +427,29 @@ class ReferralStore:
         head = ChainHead(int(referral.get("audit_seq", 0)), referral.get("audit_head", ChainHead().last_hash))
         return sorted(events, key=lambda e: e.sequence), head
 
+    def add_child_index(self, reference: str, child_keys: tuple[str, ...]) -> None:
+        """One small item per child under its keyed hash, pointing at the referral (idempotent)."""
+        if child_keys:
+            self._put_index(
+                [{"pk": CHILD_PREFIX + key, "sk": f"REF#{reference}", "reference": reference} for key in child_keys]
+            )
+
+    def referrals_of_child(self, child_key: str) -> list[ReferralSummary]:
+        """Every referral indexed under this child's keyed hash: metadata only, nothing decrypted.
+
+        An index item whose referral does not carry the same key (one left behind when a
+        reference clashed and the referral went elsewhere) is ignored, never shown.
+        """
+        found = []
+        for reference in self._indexed_references(CHILD_PREFIX + child_key):
+            try:
+                summary = self.fetch_summary(reference)
+            except ReferralNotFound:
+                continue
+            if child_key in summary.child_keys:
+                found.append(summary)
+        return sorted(found, key=lambda summary: summary.received_at)
+
     def list_queue(
         self, *, status: str | None = None, rag: str | None = None, limit: int = 25, cursor: str | None = None
     ) -> QueuePage:
@@ -457,6 +493,12 @@ class ReferralStore:
     def _queue_items(
         self, status: str | None, rag: str | None, limit: int, start: dict[str, str] | None
     ) -> tuple[list[dict[str, Any]], dict[str, str] | None]:
+        raise NotImplementedError
+
+    def _put_index(self, items: list[dict[str, Any]]) -> None:
+        raise NotImplementedError
+
+    def _indexed_references(self, pk: str) -> list[str]:
         raise NotImplementedError
 
 
@@ -539,6 +581,13 @@ class InMemoryReferralStore(ReferralStore):
         last = page[-1] if page and rest else None
         key = {k: last[k] for k in ("pk", "sk", "queue_pk", "queue_sk")} if last else None
         return [dict(i) for i in matching], key
+
+    def _put_index(self, items: list[dict[str, Any]]) -> None:
+        for item in items:
+            self.items[(item["pk"], item["sk"])] = dict(item)
+
+    def _indexed_references(self, pk: str) -> list[str]:
+        return [item["reference"] for (item_pk, _), item in sorted(self.items.items()) if item_pk == pk]
 
     def references_with_notices_due(self, now: dt.datetime, limit: int = 50) -> list[str]:
         due = sorted(
@@ -705,6 +754,32 @@ class DynamoReferralStore(ReferralStore):
             raise translate("dynamodb", exc) from None
         except Exception as exc:
             raise translate("dynamodb", exc) from None
+
+    def _put_index(self, items: list[dict[str, Any]]) -> None:
+        requests = [{"PutRequest": {"Item": self._encode(item)}} for item in items]
+        try:
+            for _ in range(5):
+                answer = self._db.batch_write_item(RequestItems={self._table: requests})
+                requests = answer.get("UnprocessedItems", {}).get(self._table, [])
+                if not requests:
+                    return
+        except Exception as exc:
+            raise translate("dynamodb", exc) from None
+        # Throttled five times over: the caller stores nothing and says "try again".
+        raise AwsError("dynamodb", "UnprocessedItems", retryable=True)
+
+    def _indexed_references(self, pk: str) -> list[str]:
+        try:
+            answer = self._db.query(
+                TableName=self._table,
+                KeyConditionExpression="pk = :pk",
+                ExpressionAttributeValues={":pk": {"S": pk}},
+                ProjectionExpression="#ref",
+                ExpressionAttributeNames={"#ref": "reference"},  # REFERENCE is a reserved word
+            )
+        except Exception as exc:
+            raise translate("dynamodb", exc) from None
+        return [item["reference"]["S"] for item in answer.get("Items", [])]
 
     def _partition(self, reference: str) -> list[dict[str, Any]]:
         items: list[dict[str, Any]] = []

@@ -51,6 +51,8 @@ class Referral:
     screening: Screening | None = None
     decision: Decision | None = None
     audit_head: ChainHead = field(default_factory=ChainHead)
+    # Keyed hashes of each child's normalised name and date of birth ("known before?").
+    child_keys: tuple[str, ...] = ()
     version: int = 0
 
     @classmethod
@@ -64,6 +66,7 @@ class Referral:
         request_fingerprint: str,
         idempotency_key_hash: str | None,
         working_together_due_at: dt.datetime | None = None,
+        child_keys: tuple[str, ...] = (),
     ) -> Referral:
         """A new referral, with the referrer's acknowledgement already owed."""
         return cls(
@@ -79,6 +82,7 @@ class Referral:
             submission=submission,
             notices=(Notice.new("ack", NoticeKind.ACKNOWLEDGEMENT, now),),
             working_together_due_at=working_together_due_at,
+            child_keys=child_keys,
         )
 
     def with_notice(self, updated: Notice) -> Referral:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from chalicelib.adapters.aws import AwsError
 from chalicelib.adapters.referrals import ReferenceTaken, ReferralSummary, StaleReferral
+from chalicelib.domain.child_identity import identity_text
 from chalicelib.domain.deadlines import working_together_deadline
 from chalicelib.domain.reference import new_reference, reference_for_key
 from chalicelib.domain.referral import ReferralSubmission
@@ -47,6 +48,8 @@ def submit_referral(
     key_hash = _keyed_digest(secret, "idempotency-key", idempotency_key) if idempotency_key else None
     now = hub.clock()
 
+    child_keys = _child_keys(submission)
+
     for attempt in range(MAX_REFERENCE_TRIES):
         reference = reference_for_key(secret, idempotency_key, attempt) if idempotency_key else new_reference()
         referral = Referral.receive(
@@ -57,6 +60,7 @@ def submit_referral(
             request_fingerprint=fingerprint,
             idempotency_key_hash=key_hash,
             working_together_due_at=working_together_deadline(now),
+            child_keys=child_keys,
         )
         try:
             hub.referrals.add(referral)
@@ -71,6 +75,14 @@ def submit_referral(
         _acknowledge(referral)
         return SubmissionReceipt(reference, referral.status, referral.received_at, created=True)
     raise RuntimeError("could not find a free reference")
+
+
+def _child_keys(submission: ReferralSubmission) -> tuple[str, ...]:
+    identities = [identity_text(c.first_name, c.last_name, c.date_of_birth) for c in submission.children]
+    if not any(identities):
+        return ()
+    index = wiring().blind_index
+    return tuple(dict.fromkeys(index.hash(identity) for identity in identities if identity))
 
 
 def _acknowledge(referral: Referral) -> None:

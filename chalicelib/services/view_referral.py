@@ -4,13 +4,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from chalicelib.adapters.referrals import StaleReferral
+from chalicelib.adapters.referrals import ReferralSummary, StaleReferral
 from chalicelib.domain.audit import AccessReason, AuditAction, AuditEvent
 from chalicelib.domain.lifecycle import ReferralStatus, allowed_actions
 from chalicelib.domain.referral_record import Referral
 from chalicelib.domain.staff import StaffMember
 from chalicelib.services.referral_changes import MAX_TRIES, primary_role
 from chalicelib.wiring import wiring
+
+
+def known_before(referral: Referral) -> list[ReferralSummary]:
+    """Other referrals of any of this referral's children; none of them is decrypted."""
+    seen: dict[str, ReferralSummary] = {}
+    for child_key in referral.child_keys:
+        for summary in wiring().referrals.referrals_of_child(child_key):
+            if summary.reference != referral.reference:
+                seen.setdefault(summary.reference, summary)
+    return sorted(seen.values(), key=lambda summary: summary.received_at)
 
 
 class ReasonRequired(Exception):
@@ -22,6 +32,8 @@ class ReferralView:
     referral: Referral
     history: list[AuditEvent]
     allowed_actions: list[str]
+    # Earlier (and later) referrals of the same child(ren), found by keyed hash: metadata only.
+    known_before: list[ReferralSummary]
 
 
 def view_referral(
@@ -49,5 +61,7 @@ def view_referral(
         except StaleReferral:
             continue
         history, _head = hub.referrals.audit_trail(reference)
-        return ReferralView(referral, history, [a.value for a in allowed_actions(referral.status)])
+        return ReferralView(
+            referral, history, [a.value for a in allowed_actions(referral.status)], known_before(referral)
+        )
     raise StaleReferral(reference)

@@ -350,4 +350,14 @@ def referral_picture(view: Any) -> dict[str, Any]:
         ],
         "submission": referral.submission.model_dump(mode="json"),
         "history": [_event(e) for e in view.history],
+        "known_before": [
+            {
+                "reference": known.reference,
+                "route": known.route.value,
+                "status": known.status.value,
+                "received_at": _iso(known.received_at),
+                "outcome": known.outcome,
+            }
+            for known in view.known_before
+        ],
     }

@@ -1,0 +1,97 @@
+"""The blind index key: a random HMAC key, stored in the table wrapped by KMS, unwrapped once per
+Lambda container. A table dump gives only the wrapped key, useless without KMS."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import threading
+from typing import Any
+
+from chalicelib.adapters.aws import translate
+
+KEY_PK = "CONFIG"
+KEY_SK = "BLIND_INDEX_KEY"
+CONTEXT = {"service": "mash-hub", "purpose": "blind-index"}
+
+
+class BlindIndex:
+    """Keyed hashes of normalised identities (see chalicelib.domain.child_identity)."""
+
+    def __init__(self, key: bytes) -> None:
+        self._key = key
+
+    def hash(self, identity: str) -> str:
+        # 128 bits: collisions between two children are out of reach, and half the bytes to store.
+        return hmac.new(self._key, identity.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+class KmsBlindIndexKey:
+    """Fetches (or on first ever use, creates) the wrapped key; unwraps it once and keeps it."""
+
+    def __init__(self, dynamodb_client: Any, kms_client: Any, table_name: str, kms_key_id: str) -> None:
+        self._db = dynamodb_client
+        self._kms = kms_client
+        self._table = table_name
+        self._kms_key_id = kms_key_id
+        self._index: BlindIndex | None = None
+        self._lock = threading.Lock()
+
+    def index(self) -> BlindIndex:
+        with self._lock:
+            if self._index is None:
+                self._index = BlindIndex(self._unwrap(self._wrapped_key()))
+            return self._index
+
+    def _wrapped_key(self) -> bytes:
+        stored = self._stored_key()
+        if stored is not None:
+            return stored
+        try:
+            wrapped = self._kms.generate_data_key(
+                KeyId=self._kms_key_id, KeySpec="AES_256", EncryptionContext=CONTEXT
+            )["CiphertextBlob"]
+        except Exception as exc:
+            raise translate("kms", exc) from None
+        try:
+            # Only the first writer's key counts: every container must hash with the same key.
+            self._db.put_item(
+                TableName=self._table,
+                Item={**self._key_item, "wrapped": {"B": wrapped}},
+                ConditionExpression="attribute_not_exists(pk)",
+            )
+        except Exception as exc:
+            error = translate("dynamodb", exc)
+            if error.code != "ConditionalCheckFailedException":
+                raise error from None
+            return self._stored_key() or wrapped
+        return wrapped
+
+    @property
+    def _key_item(self) -> dict[str, Any]:
+        return {"pk": {"S": KEY_PK}, "sk": {"S": KEY_SK}}
+
+    def _stored_key(self) -> bytes | None:
+        try:
+            found = self._db.get_item(TableName=self._table, Key=self._key_item, ConsistentRead=True).get("Item")
+        except Exception as exc:
+            raise translate("dynamodb", exc) from None
+        return found["wrapped"]["B"] if found else None
+
+    def _unwrap(self, wrapped: bytes) -> bytes:
+        try:
+            return self._kms.decrypt(CiphertextBlob=wrapped, KeyId=self._kms_key_id, EncryptionContext=CONTEXT)[
+                "Plaintext"
+            ]
+        except Exception as exc:
+            raise translate("kms", exc) from None
+
+
+class FixedBlindIndexKey:
+    """In-memory twin for unit tests."""
+
+    def __init__(self, key: bytes = b"test-blind-index-key") -> None:
+        self._index = BlindIndex(key)
+
+    def index(self) -> BlindIndex:
+        return self._index
