@@ -9,12 +9,14 @@ from chalicelib.web.api import api
 from chalicelib.web.assets import assets
 from chalicelib.web.auth import staff_auth
 from chalicelib.web.public_form import public_form
+from chalicelib.web.rate_limit import public_rate_limit
 from chalicelib.web.security import security_headers
 
 app = Chalice(app_name="mash-referral-hub")
 app.api.binary_types = [*app.api.binary_types, "font/woff2", "font/woff", "image/x-icon"]
 
 app.register_middleware(security_headers, "http")
+app.register_middleware(public_rate_limit, "http")  # after the headers: a 429 gets them too
 app.register_blueprint(api)
 app.register_blueprint(public_form)
 app.register_blueprint(assets)

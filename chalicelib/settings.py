@@ -47,6 +47,12 @@ class Settings(BaseModel):
     max_body_bytes: int = 64 * 1024
     draft_ttl_minutes: int = 60
     cookie_secure: bool = True
+    # Per-client (source IP) rate limits on the public POSTs, per fixed window; 0 turns one off.
+    # The form is more generous: one referral is about fifteen pages, and a school or council
+    # office sends everyone's requests from one address. README "Limits" has the gateway's too.
+    rate_limit_api_requests: int = 30
+    rate_limit_form_requests: int = 300
+    rate_limit_window_seconds: int = 300
 
     # Staff sign-in (/admin/ routes): a bearer ID token verified against a JWKS. In AWS set all
     # three from the Cognito user pool: issuer https://cognito-idp.<region>.amazonaws.com/<pool id>,
