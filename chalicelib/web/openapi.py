@@ -129,6 +129,9 @@ def document() -> dict[str, Any]:
                         "422": _error(
                             "Fields with problems (one entry per field), or an Idempotency-Key reused with another body"
                         ),
+                        "429": _error(
+                            "Too many referrals from this address in the window: wait Retry-After seconds, then send again with the same Idempotency-Key"
+                        ),
                         "503": _error("Not stored this time; retry with the same Idempotency-Key"),
                     },
                 }

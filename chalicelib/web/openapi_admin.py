@@ -131,6 +131,18 @@ def response_schemas() -> dict[str, Any]:
         "notices": {"type": "array", "items": _ref("Notice")},
         "submission": _ref("ReferralSubmission"),
         "history": {"type": "array", "items": _ref("AuditEvent")},
+        "known_before": {
+            "type": "array",
+            "description": "Other referrals of the same child(ren), found without decrypting them",
+            "items": _ref("KnownReferral"),
+        },
+    }
+    known_referral = {
+        "reference": {"type": "string"},
+        "route": _enum(Route),
+        "status": _enum(ReferralStatus),
+        "received_at": _nullable(DATE_TIME),
+        "outcome": _nullable(_enum(Outcome)),
     }
     return {
         "WhoAmI": _object({"id": {"type": "string"}, "roles": {"type": "array", "items": _enum(Role)}}),
@@ -149,6 +161,7 @@ def response_schemas() -> dict[str, Any]:
         "Screening": _object(screening),
         "Notice": _object(notice),
         "AuditEvent": _object(event),
+        "KnownReferral": _object(known_referral),
         "ReferralPicture": _object(picture),
         "AuditTrail": _object({"events": {"type": "array", "items": _ref("AuditEvent")}}),
         "ChainReport": _object(
