@@ -58,6 +58,10 @@ def security_headers(event: Request, get_response: Callable[[Request], Response]
         # Pages hold personal data: never keep them in a browser or proxy cache.
         response.headers["Cache-Control"] = "no-store"
         response.headers["Pragma"] = "no-cache"
+    else:
+        # JSON answers too (an admin 404 or 422 names a reference): no-store unless a route chose
+        # its own caching, as the static assets do.
+        _set_default(response, "Cache-Control", "no-store")
     return response
 
 
