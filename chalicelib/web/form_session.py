@@ -83,7 +83,8 @@ def csrf_token(session_id: str) -> str:
 
 
 def csrf_valid(session_id: str, token: str | None) -> bool:
-    return bool(token) and hmac.compare_digest(csrf_token(session_id), token or "")
+    # As bytes: compare_digest raises TypeError (a 500) for a str with any non-ASCII character.
+    return bool(token) and hmac.compare_digest(csrf_token(session_id).encode(), (token or "").encode())
 
 
 def receipt_cookie(reference: str, session_id: str) -> str:
