@@ -1,0 +1,91 @@
+"""Names shared by the template (deploy/template.py) and the IAM policies (deploy/policies.py).
+
+One hub per AWS account and region: queue, topic and function names are fixed because Chalice's
+`on_sqs_message(queue=...)` and `on_sns_message(topic=...)` name them in code.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from chalicelib.settings import Settings
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+CHALICE_DIR = PROJECT_ROOT / ".chalice"
+STAGE = "prod"
+PREFIX = "mash-hub"
+
+# What the app reads by default is what AWS gets: one name for the local stack and for AWS.
+_DEFAULTS = Settings()
+TABLE_NAME = _DEFAULTS.table_name
+FIELD_KEY_ALIAS = _DEFAULTS.kms_key_id  # alias/mash-hub
+STORAGE_KEY_ALIAS = f"alias/{PREFIX}-storage"
+# The field key's encryption context always carries this pair (chalicelib/adapters/envelope.py);
+# the key policy allows the functions' data-key calls only with it.
+ENCRYPTION_CONTEXT_SERVICE = "mash-hub"
+
+# Logical ids in the merge template that the IAM policies refer to.
+FIELD_KEY = "FieldKey"
+STORAGE_KEY = "StorageKey"
+TABLE = "ReferralTable"
+MAIL_DOMAIN_PARAMETER = "MailDomain"
+
+CONFIGURATION_SET = PREFIX
+RECEIPT_RULE_SET = f"{PREFIX}-inbound"
+RECEIPT_RULE = f"{PREFIX}-store-inbound-mail"
+INBOUND_PREFIX = "inbound/"
+
+AGENCY_TOPIC = f"{PREFIX}-agency-enquiries"
+AGENCY_QUEUE = f"{PREFIX}-agency-requests"
+MAIL_EVENTS_TOPIC = f"{PREFIX}-ses-events"
+MAIL_EVENTS_QUEUE = f"{PREFIX}-mail-events"
+INBOUND_MAIL_QUEUE = f"{PREFIX}-inbound-mail"
+
+
+@dataclass(frozen=True)
+class Function:
+    """A Lambda function that `chalice package` makes, as the template and its policy name it."""
+
+    chalice_name: str  # the name in config.json's lambda_functions
+    logical_id: str  # the function's resource in the packaged template
+    role_logical_id: str  # its role (one per function because autogen_policy is false)
+
+    @property
+    def function_name(self) -> str:
+        return f"{PREFIX}-{self.chalice_name.replace('_', '-')}"
+
+    @property
+    def role_name_sub(self) -> str:
+        """The role's name, for Fn::Sub. Named so the KMS key policy can list it without a
+        dependency cycle (the role's policy names the key; the key policy names the role)."""
+        return f"{PREFIX}-${{AWS::Region}}-{self.chalice_name.replace('_', '-')}"
+
+    @property
+    def policy_file(self) -> str:
+        return f"policy-{STAGE}-{self.chalice_name.replace('_', '-')}.json"
+
+
+API_HANDLER = Function("api_handler", "APIHandler", "ApiHandlerRole")
+STAFF_TOKEN = Function("staff_token", "StaffToken", "StaffTokenRole")
+OUTBOX_SWEEP = Function("outbox_sweep", "OutboxSweep", "OutboxSweepRole")
+FUNCTIONS = (API_HANDLER, STAFF_TOKEN, OUTBOX_SWEEP)
+# Roles that may ask the field key for data keys (the staff token authorizer never decrypts).
+FIELD_KEY_USERS = (API_HANDLER, OUTBOX_SWEEP)
+
+
+def prod_stage_config() -> dict:
+    return json.loads((CHALICE_DIR / "config.json").read_text())["stages"][STAGE]
+
+
+def api_stage_name() -> str:
+    return prod_stage_config().get("api_gateway_stage", "api")
+
+
+def longest_function_timeout() -> int:
+    """Seconds; a queue's visibility timeout is 6x this, so a slow handler never sees its message twice."""
+    stage = prod_stage_config()
+    timeouts = [stage.get("lambda_timeout", 60)]
+    timeouts += [f.get("lambda_timeout", 0) for f in stage.get("lambda_functions", {}).values()]
+    return max(timeouts)

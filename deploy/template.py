@@ -1,0 +1,891 @@
+"""The CloudFormation that `chalice package --merge-template` merges into Chalice's SAM template.
+
+Generated from Python rather than kept as JSON so the table comes from the one definition in
+chalicelib/adapters/table.py (the local stack builds the same table from it), the Cognito groups
+from the Role enum, and the queue visibility timeouts from the function timeout in config.json.
+
+Chalice makes the functions, their roles (policies: deploy/policies.py) and the REST API; this adds
+everything they use, and adjusts Chalice's resources by their logical ids (the merge is a deep
+merge of dictionaries): function and role names, the API stage's throttling.
+
+Two KMS keys, because their key policies must differ:
+- the field key (alias/mash-hub): envelope encryption of personal fields. Only the functions'
+  roles may use it, only for GenerateDataKey/Decrypt, only with the hub's encryption context.
+  Account administrators manage it but cannot decrypt with it.
+- the storage key (alias/mash-hub-storage): encryption at rest of the table, buckets and topics.
+  AWS services use it on the caller's behalf (SES writes inbound mail, SNS stores messages), so its
+  policy names services; access to the data it protects is decided by the table/bucket/topic IAM.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from chalicelib.adapters.table import table_definition, ttl_specification
+from chalicelib.domain.staff import Role
+from deploy.names import (
+    AGENCY_QUEUE,
+    AGENCY_TOPIC,
+    CONFIGURATION_SET,
+    ENCRYPTION_CONTEXT_SERVICE,
+    FIELD_KEY,
+    FIELD_KEY_ALIAS,
+    FIELD_KEY_USERS,
+    FUNCTIONS,
+    INBOUND_MAIL_QUEUE,
+    INBOUND_PREFIX,
+    MAIL_DOMAIN_PARAMETER,
+    MAIL_EVENTS_QUEUE,
+    MAIL_EVENTS_TOPIC,
+    PREFIX,
+    PROJECT_ROOT,
+    RECEIPT_RULE,
+    RECEIPT_RULE_SET,
+    STORAGE_KEY,
+    STORAGE_KEY_ALIAS,
+    TABLE,
+    TABLE_NAME,
+    api_stage_name,
+    longest_function_timeout,
+)
+
+MERGE_TEMPLATE = PROJECT_ROOT / "build" / "merge-template.json"
+
+# API Gateway stage throttling (all clients together): a council's referrals are tens a day, and a
+# page view is a handful of requests; this absorbs a busy hour many times over while capping what a
+# flood can cost. Per-client limits: the WAF rule below and the app's own limit (settings).
+API_RATE_LIMIT_PER_SECOND = 50
+API_BURST_LIMIT = 100
+# WAF: requests per source IP per 5 minutes before it is blocked for a while. Generous, because a
+# school or a police station sends all its staff's requests from one address.
+WAF_REQUESTS_PER_IP_PER_5_MINUTES = 1500
+
+INBOUND_MAIL_RETENTION_DAYS = 30  # raw MIME, once parsed and stored encrypted in the table
+NONCURRENT_VERSION_DAYS = 30  # how long an overwritten or deleted object can still be restored
+LOG_RETENTION_DAYS = 400  # logs carry ids, never personal data; a year and a bit for incidents
+DLQ_RETENTION_SECONDS = 14 * 24 * 3600  # the SQS maximum, to give people time to look
+MAX_RECEIVES_BEFORE_DLQ = 5
+VISIBILITY_TIMEOUT_FACTOR = 6  # AWS's advice for SQS event sources: 6x the function timeout
+
+PARTITION_ARN = "arn:${AWS::Partition}"
+ACCOUNT_ROOT = {"Fn::Sub": f"{PARTITION_ARN}:iam::${{AWS::AccountId}}:root"}
+RETAIN = {"DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain"}
+
+
+def sub(text: str) -> dict[str, str]:
+    return {"Fn::Sub": text}
+
+
+def ref(logical_id: str) -> dict[str, str]:
+    return {"Ref": logical_id}
+
+
+def arn_of(logical_id: str) -> dict[str, list[str]]:
+    return {"Fn::GetAtt": [logical_id, "Arn"]}
+
+
+def deny_insecure_transport(actions: str, resources: Any) -> dict[str, Any]:
+    # A Deny, so the service-wide action is the point: nothing at all over plain HTTP.
+    return {
+        "Sid": "DenyInsecureTransport",
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": actions,
+        "Resource": resources,
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+    }
+
+
+# -- Parameters and conditions ------------------------------------------------------------------
+
+
+def parameters() -> dict[str, Any]:
+    return {
+        MAIL_DOMAIN_PARAMETER: {
+            "Type": "String",
+            "Description": "Domain the hub sends from and receives agency replies at (verify it in SES: DKIM records are in the outputs)",
+            "AllowedPattern": r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$",
+        },
+        "MailSenderLocalPart": {"Type": "String", "Default": PREFIX, "Description": "From: <this>@MailDomain"},
+        "HmacSecretName": {
+            "Type": "String",
+            "Default": f"{PREFIX}/hmac-secret",
+            "Description": "Secrets Manager secret (SecretString, 32+ random bytes) keying references, CSRF tokens and the audit chain. Create it first; never rotate it without a migration (audit chains are keyed by it).",
+        },
+        "CouncilName": {"Type": "String", "Description": "Shown on every page and email"},
+        "MashEmail": {"Type": "String", "Description": "The MASH team's email address, shown to referrers"},
+        "MashPhoneOfficeHours": {"Type": "String", "Description": "MASH phone number in office hours"},
+        "MashPhoneOutOfHours": {"Type": "String", "Description": "Emergency duty team number out of hours"},
+        "MashOfficeHours": {
+            "Type": "String",
+            "Default": "Monday to Thursday 9am to 5:15pm, Friday 9am to 5pm",
+        },
+        "InboundMailEnabled": {
+            "Type": "String",
+            "AllowedValues": ["true", "false"],
+            "Default": "false",
+            "Description": "Create the SES receipt rule set (only in regions where SES receives email)",
+        },
+        "CustomDomainName": {
+            "Type": "String",
+            "Default": "",
+            "Description": "e.g. mash.example.gov.uk: the pages use root-absolute paths, so serve the API at a domain's root",
+        },
+        "CustomDomainCertificateArn": {
+            "Type": "String",
+            "Default": "",
+            "Description": "ACM certificate for CustomDomainName, in this region",
+        },
+    }
+
+
+def conditions() -> dict[str, Any]:
+    return {
+        "ReceiveMail": {"Fn::Equals": [ref("InboundMailEnabled"), "true"]},
+        "HasCustomDomain": {
+            "Fn::And": [
+                {"Fn::Not": [{"Fn::Equals": [ref("CustomDomainName"), ""]}]},
+                {"Fn::Not": [{"Fn::Equals": [ref("CustomDomainCertificateArn"), ""]}]},
+            ]
+        },
+    }
+
+
+# -- KMS ----------------------------------------------------------------------------------------
+
+# Everything an administrator needs to manage a key, and none of Encrypt/Decrypt/GenerateDataKey
+# or CreateGrant (a grant could give its maker decryption). Changing this policy to allow
+# decryption is itself a PutKeyPolicy, which CloudTrail records.
+KEY_ADMIN_ACTIONS = [
+    "kms:DescribeKey",
+    "kms:GetKeyPolicy",
+    "kms:PutKeyPolicy",
+    "kms:GetKeyRotationStatus",
+    "kms:EnableKeyRotation",
+    "kms:DisableKeyRotation",
+    "kms:ListKeyPolicies",
+    "kms:ListGrants",
+    "kms:ListResourceTags",
+    "kms:RevokeGrant",
+    "kms:RetireGrant",
+    "kms:EnableKey",
+    "kms:DisableKey",
+    "kms:UpdateKeyDescription",
+    "kms:CreateAlias",
+    "kms:UpdateAlias",
+    "kms:DeleteAlias",
+    "kms:TagResource",
+    "kms:UntagResource",
+    "kms:ScheduleKeyDeletion",
+    "kms:CancelKeyDeletion",
+]
+
+
+def administer_key() -> dict[str, Any]:
+    return {
+        "Sid": "AccountAdministersKey",
+        "Effect": "Allow",
+        "Principal": {"AWS": ACCOUNT_ROOT},
+        "Action": KEY_ADMIN_ACTIONS,
+        "Resource": "*",
+    }
+
+
+def field_key() -> dict[str, Any]:
+    function_roles = [sub(f"{PARTITION_ARN}:iam::${{AWS::AccountId}}:role/{f.role_name_sub}") for f in FIELD_KEY_USERS]
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            administer_key(),
+            {
+                # The roles are named by aws:PrincipalArn rather than as principals: a principal must
+                # exist when the key policy is set, and the roles are made after the key.
+                "Sid": "FunctionsUseKeyForHubRecordsOnly",
+                "Effect": "Allow",
+                "Principal": {"AWS": ACCOUNT_ROOT},
+                "Action": ["kms:GenerateDataKey", "kms:Decrypt"],
+                "Resource": "*",
+                "Condition": {
+                    "ArnEquals": {"aws:PrincipalArn": function_roles},
+                    "StringEquals": {"kms:EncryptionContext:service": ENCRYPTION_CONTEXT_SERVICE},
+                },
+            },
+        ],
+    }
+    return {
+        "Type": "AWS::KMS::Key",
+        **RETAIN,  # without it every referral ever stored is unreadable
+        "Properties": {
+            "Description": "MASH hub: envelope encryption of personal fields",
+            "EnableKeyRotation": True,
+            "PendingWindowInDays": 30,
+            "KeyPolicy": policy,
+        },
+    }
+
+
+def storage_key() -> dict[str, Any]:
+    via_services = [sub(f"{service}.${{AWS::Region}}.amazonaws.com") for service in ("dynamodb", "s3", "sns")]
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            administer_key(),
+            {
+                # What AWS documents for at-rest encryption with a customer managed key: any
+                # principal of this account, only through these services; the table, bucket and
+                # topic policies and the principals' IAM decide who reaches the data.
+                "Sid": "AccountUsesKeyThroughStorageServices",
+                "Effect": "Allow",
+                "Principal": {"AWS": "*"},
+                "Action": [
+                    "kms:Encrypt",
+                    "kms:Decrypt",
+                    "kms:ReEncryptFrom",
+                    "kms:ReEncryptTo",
+                    "kms:GenerateDataKey",
+                    "kms:GenerateDataKeyWithoutPlaintext",
+                    "kms:CreateGrant",
+                    "kms:DescribeKey",
+                ],
+                "Resource": "*",
+                "Condition": {
+                    "StringEquals": {"kms:CallerAccount": ref("AWS::AccountId"), "kms:ViaService": via_services}
+                },
+            },
+            {
+                # SES writes received mail into the encrypted bucket and publishes sending events
+                # to the encrypted topic: both need a data key.
+                "Sid": "SesWritesMailAndEvents",
+                "Effect": "Allow",
+                "Principal": {"Service": "ses.amazonaws.com"},
+                "Action": ["kms:GenerateDataKey", "kms:Decrypt"],
+                "Resource": "*",
+                "Condition": {"StringEquals": {"aws:SourceAccount": ref("AWS::AccountId")}},
+            },
+        ],
+    }
+    return {
+        "Type": "AWS::KMS::Key",
+        **RETAIN,
+        "Properties": {
+            "Description": "MASH hub: encryption at rest of the table, buckets and topics",
+            "EnableKeyRotation": True,
+            "PendingWindowInDays": 30,
+            "KeyPolicy": policy,
+        },
+    }
+
+
+def kms_resources() -> dict[str, Any]:
+    return {
+        FIELD_KEY: field_key(),
+        "FieldKeyAlias": {
+            "Type": "AWS::KMS::Alias",
+            "Properties": {"AliasName": FIELD_KEY_ALIAS, "TargetKeyId": ref(FIELD_KEY)},
+        },
+        STORAGE_KEY: storage_key(),
+        "StorageKeyAlias": {
+            "Type": "AWS::KMS::Alias",
+            "Properties": {"AliasName": STORAGE_KEY_ALIAS, "TargetKeyId": ref(STORAGE_KEY)},
+        },
+    }
+
+
+# -- DynamoDB -----------------------------------------------------------------------------------
+
+
+def table() -> dict[str, Any]:
+    properties = table_definition(TABLE_NAME)  # CreateTable's arguments are CloudFormation's names too
+    properties.update(
+        {
+            "TimeToLiveSpecification": ttl_specification(),
+            "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True},
+            "SSESpecification": {"SSEEnabled": True, "SSEType": "KMS", "KMSMasterKeyId": ref(STORAGE_KEY)},
+            "DeletionProtectionEnabled": True,
+        }
+    )
+    return {TABLE: {"Type": "AWS::DynamoDB::Table", **RETAIN, "Properties": properties}}
+
+
+# -- SQS and SNS --------------------------------------------------------------------------------
+
+
+def queue_arn(name: str) -> dict[str, str]:
+    return sub(f"{PARTITION_ARN}:sqs:${{AWS::Region}}:${{AWS::AccountId}}:{name}")
+
+
+def queue_with_dlq(logical_id: str, name: str, senders: list[dict[str, Any]]) -> dict[str, Any]:
+    """A queue for an `on_sqs_message` handler, its dead-letter queue, and who may send to it."""
+    dlq_id = f"{logical_id}DeadLetters"
+    visibility = VISIBILITY_TIMEOUT_FACTOR * longest_function_timeout()
+    return {
+        logical_id: {
+            "Type": "AWS::SQS::Queue",
+            "Properties": {
+                "QueueName": name,
+                "VisibilityTimeout": visibility,
+                "SqsManagedSseEnabled": True,  # SQS-owned key: S3 and SNS can send without a key grant
+                "RedrivePolicy": {"deadLetterTargetArn": arn_of(dlq_id), "maxReceiveCount": MAX_RECEIVES_BEFORE_DLQ},
+            },
+        },
+        dlq_id: {
+            "Type": "AWS::SQS::Queue",
+            "Properties": {
+                "QueueName": f"{name}-dlq",
+                "MessageRetentionPeriod": DLQ_RETENTION_SECONDS,
+                "SqsManagedSseEnabled": True,
+                # Only its own queue may dead-letter here (by ARN: a Ref would be a cycle).
+                "RedriveAllowPolicy": {"redrivePermission": "byQueue", "sourceQueueArns": [queue_arn(name)]},
+            },
+        },
+        f"{logical_id}Policy": {
+            "Type": "AWS::SQS::QueuePolicy",
+            "Properties": {
+                "Queues": [ref(logical_id), ref(dlq_id)],
+                "PolicyDocument": {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        deny_insecure_transport("sqs:*", [arn_of(logical_id), arn_of(dlq_id)]),
+                        *senders,
+                    ],
+                },
+            },
+        },
+    }
+
+
+def service_sends_to_queue(service: str, queue_id: str, source_arn: Any) -> dict[str, Any]:
+    return {
+        "Sid": f"{service.capitalize()}Sends",
+        "Effect": "Allow",
+        "Principal": {"Service": f"{service}.amazonaws.com"},
+        "Action": "sqs:SendMessage",
+        "Resource": arn_of(queue_id),
+        "Condition": {
+            "ArnEquals": {"aws:SourceArn": source_arn},
+            "StringEquals": {"aws:SourceAccount": ref("AWS::AccountId")},
+        },
+    }
+
+
+def topic(logical_id: str, name: str, publishers: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        logical_id: {
+            "Type": "AWS::SNS::Topic",
+            "Properties": {"TopicName": name, "KmsMasterKeyId": ref(STORAGE_KEY)},
+        },
+        f"{logical_id}Policy": {
+            "Type": "AWS::SNS::TopicPolicy",
+            "Properties": {
+                "Topics": [ref(logical_id)],
+                "PolicyDocument": {
+                    "Version": "2012-10-17",
+                    "Statement": [deny_insecure_transport("sns:Publish", ref(logical_id)), *publishers],
+                },
+            },
+        },
+    }
+
+
+def subscribe(
+    logical_id: str, topic_id: str, queue_id: str, filter_policy: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    properties: dict[str, Any] = {
+        "TopicArn": ref(topic_id),
+        "Protocol": "sqs",
+        "Endpoint": arn_of(queue_id),
+        "RawMessageDelivery": True,  # the handler gets the message and its attributes, not an SNS envelope
+    }
+    if filter_policy:
+        properties["FilterPolicy"] = filter_policy
+        properties["FilterPolicyScope"] = "MessageAttributes"
+    return {logical_id: {"Type": "AWS::SNS::Subscription", "Properties": properties}}
+
+
+def messaging_resources() -> dict[str, Any]:
+    inbound_bucket_arn = sub(f"{PARTITION_ARN}:s3:::{inbound_bucket_name()}")
+    return {
+        # Agency enquiries: one message per agency, the agency as a message attribute.
+        **topic("AgencyTopic", AGENCY_TOPIC, publishers=[]),
+        **queue_with_dlq(
+            "AgencyRequestsQueue",
+            AGENCY_QUEUE,
+            [service_sends_to_queue("sns", "AgencyRequestsQueue", ref("AgencyTopic"))],
+        ),
+        # Only messages that name an agency: one without would be a request to nobody.
+        **subscribe("AgencyRequestsSubscription", "AgencyTopic", "AgencyRequestsQueue", {"agency": [{"exists": True}]}),
+        # SES sending events (delivery, bounce, complaint, reject) through a queue, so none is lost
+        # while the handler is failing.
+        **topic("MailEventsTopic", MAIL_EVENTS_TOPIC, publishers=[ses_publishes_events()]),
+        **queue_with_dlq(
+            "MailEventsQueue",
+            MAIL_EVENTS_QUEUE,
+            [service_sends_to_queue("sns", "MailEventsQueue", ref("MailEventsTopic"))],
+        ),
+        **subscribe("MailEventsSubscription", "MailEventsTopic", "MailEventsQueue"),
+        # Inbound mail: the bucket notifies this queue of each new object under inbound/.
+        **queue_with_dlq(
+            "InboundMailQueue",
+            INBOUND_MAIL_QUEUE,
+            [service_sends_to_queue("s3", "InboundMailQueue", inbound_bucket_arn)],
+        ),
+    }
+
+
+def ses_publishes_events() -> dict[str, Any]:
+    return {
+        "Sid": "SesPublishesSendingEvents",
+        "Effect": "Allow",
+        "Principal": {"Service": "ses.amazonaws.com"},
+        "Action": "sns:Publish",
+        "Resource": ref("MailEventsTopic"),
+        "Condition": {
+            "StringEquals": {"aws:SourceAccount": ref("AWS::AccountId")},
+            "ArnEquals": {
+                "aws:SourceArn": sub(
+                    f"{PARTITION_ARN}:ses:${{AWS::Region}}:${{AWS::AccountId}}:configuration-set/{CONFIGURATION_SET}"
+                )
+            },
+        },
+    }
+
+
+# -- S3 -----------------------------------------------------------------------------------------
+
+
+def inbound_bucket_name() -> str:
+    # Named (not generated) so the queue policy can name the bucket without a dependency cycle.
+    return f"{PREFIX}-inbound-mail-${{AWS::AccountId}}-${{AWS::Region}}"
+
+
+def bucket(
+    logical_id: str, lifecycle_rules: list[dict[str, Any]], extra: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    return {
+        "Type": "AWS::S3::Bucket",
+        **RETAIN,
+        "Properties": {
+            "PublicAccessBlockConfiguration": {
+                "BlockPublicAcls": True,
+                "BlockPublicPolicy": True,
+                "IgnorePublicAcls": True,
+                "RestrictPublicBuckets": True,
+            },
+            "OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]},
+            "BucketEncryption": {
+                "ServerSideEncryptionConfiguration": [
+                    {
+                        "ServerSideEncryptionByDefault": {
+                            "SSEAlgorithm": "aws:kms",
+                            "KMSMasterKeyID": arn_of(STORAGE_KEY),
+                        },
+                        "BucketKeyEnabled": True,  # one KMS call per bucket key, not per object
+                    }
+                ]
+            },
+            "VersioningConfiguration": {"Status": "Enabled"},
+            "LifecycleConfiguration": {"Rules": lifecycle_rules},
+            **(extra or {}),
+        },
+    }
+
+
+def common_lifecycle() -> list[dict[str, Any]]:
+    return [
+        {
+            "Id": "ForgetOldVersions",
+            "Status": "Enabled",
+            "NoncurrentVersionExpiration": {"NoncurrentDays": NONCURRENT_VERSION_DAYS},
+            "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 1},
+            "ExpiredObjectDeleteMarker": True,
+        }
+    ]
+
+
+def bucket_policy(logical_id: str, bucket_id: str, more: list[dict[str, Any]]) -> dict[str, Any]:
+    objects = sub(f"${{{bucket_id}.Arn}}/*")
+    return {
+        logical_id: {
+            "Type": "AWS::S3::BucketPolicy",
+            "Properties": {
+                "Bucket": ref(bucket_id),
+                "PolicyDocument": {
+                    "Version": "2012-10-17",
+                    "Statement": [deny_insecure_transport("s3:*", [arn_of(bucket_id), objects]), *more],
+                },
+            },
+        }
+    }
+
+
+def storage_resources() -> dict[str, Any]:
+    ses_writes_inbound = {
+        "Sid": "SesStoresReceivedMail",
+        "Effect": "Allow",
+        "Principal": {"Service": "ses.amazonaws.com"},
+        "Action": "s3:PutObject",
+        "Resource": sub(f"${{InboundMailBucket.Arn}}/{INBOUND_PREFIX}*"),
+        "Condition": {
+            "StringEquals": {"aws:SourceAccount": ref("AWS::AccountId")},
+            "ArnLike": {
+                "aws:SourceArn": sub(
+                    f"{PARTITION_ARN}:ses:${{AWS::Region}}:${{AWS::AccountId}}:receipt-rule-set/{RECEIPT_RULE_SET}:receipt-rule/{RECEIPT_RULE}"
+                )
+            },
+        },
+    }
+    inbound_lifecycle = [
+        {
+            "Id": "ExpireRawInboundMail",
+            "Status": "Enabled",
+            "Prefix": INBOUND_PREFIX,
+            "ExpirationInDays": INBOUND_MAIL_RETENTION_DAYS,
+        },
+        *common_lifecycle(),
+    ]
+    notify_queue = {
+        "NotificationConfiguration": {
+            "QueueConfigurations": [
+                {
+                    "Event": "s3:ObjectCreated:*",
+                    "Queue": arn_of("InboundMailQueue"),
+                    "Filter": {"S3Key": {"Rules": [{"Name": "prefix", "Value": INBOUND_PREFIX}]}},
+                }
+            ]
+        },
+        "BucketName": sub(inbound_bucket_name()),
+    }
+    inbound = bucket("InboundMailBucket", inbound_lifecycle, notify_queue)
+    # S3 checks it may send to the queue when the notification is set.
+    inbound["DependsOn"] = ["InboundMailQueuePolicy"]
+    return {
+        "InboundMailBucket": inbound,
+        **bucket_policy("InboundMailBucketPolicy", "InboundMailBucket", [ses_writes_inbound]),
+        # Attachments of agency replies; the hub also envelope-encrypts them with the field key.
+        "AttachmentsBucket": bucket("AttachmentsBucket", common_lifecycle()),
+        **bucket_policy("AttachmentsBucketPolicy", "AttachmentsBucket", []),
+    }
+
+
+# -- SES ----------------------------------------------------------------------------------------
+
+
+def mail_resources() -> dict[str, Any]:
+    domain = ref(MAIL_DOMAIN_PARAMETER)
+    return {
+        "MailDomainIdentity": {
+            "Type": "AWS::SES::EmailIdentity",
+            "Properties": {
+                "EmailIdentity": domain,
+                "DkimSigningAttributes": {"NextSigningKeyLength": "RSA_2048_BIT"},
+                "ConfigurationSetAttributes": {"ConfigurationSetName": ref("MailConfigurationSet")},
+                "FeedbackAttributes": {"EmailForwardingEnabled": False},  # bounces come as events
+            },
+        },
+        "MailConfigurationSet": {
+            "Type": "AWS::SES::ConfigurationSet",
+            "Properties": {
+                "Name": CONFIGURATION_SET,
+                "DeliveryOptions": {"TlsPolicy": "REQUIRE"},  # never hand personal data over plain SMTP
+                "ReputationOptions": {"ReputationMetricsEnabled": True},
+                "SendingOptions": {"SendingEnabled": True},
+            },
+        },
+        "MailEventDestination": {
+            "Type": "AWS::SES::ConfigurationSetEventDestination",
+            "DependsOn": ["MailEventsTopicPolicy"],
+            "Properties": {
+                "ConfigurationSetName": ref("MailConfigurationSet"),
+                "EventDestination": {
+                    "Name": "to-sns",
+                    "Enabled": True,
+                    "MatchingEventTypes": [
+                        "send",
+                        "reject",
+                        "bounce",
+                        "complaint",
+                        "delivery",
+                        "deliveryDelay",
+                        "renderingFailure",
+                    ],
+                    "SnsDestination": {"TopicARN": ref("MailEventsTopic")},
+                },
+            },
+        },
+        # Receiving is region-limited (see README); the rule set must also be made active by hand.
+        "InboundRuleSet": {
+            "Type": "AWS::SES::ReceiptRuleSet",
+            "Condition": "ReceiveMail",
+            "Properties": {"RuleSetName": RECEIPT_RULE_SET},
+        },
+        "InboundRule": {
+            "Type": "AWS::SES::ReceiptRule",
+            "Condition": "ReceiveMail",
+            "DependsOn": ["InboundMailBucketPolicy"],  # SES checks it may write when the rule is made
+            "Properties": {
+                "RuleSetName": ref("InboundRuleSet"),
+                "Rule": {
+                    "Name": RECEIPT_RULE,
+                    "Enabled": True,
+                    "ScanEnabled": True,  # spam and virus verdicts, which the handler acts on
+                    "TlsPolicy": "Require",
+                    "Recipients": [domain],
+                    "Actions": [
+                        {"S3Action": {"BucketName": ref("InboundMailBucket"), "ObjectKeyPrefix": INBOUND_PREFIX}}
+                    ],
+                },
+            },
+        },
+    }
+
+
+# -- Cognito ------------------------------------------------------------------------------------
+
+GROUP_DESCRIPTIONS = {
+    Role.PRACTITIONER: "Screens referrals, records decisions and opens agency enquiries",
+    Role.MANAGER: "Approves decisions, places legal holds; everything a practitioner does",
+    Role.AUDITOR: "Reads the audit trail and exports subject-access bundles",
+}
+
+
+def cognito_resources() -> dict[str, Any]:
+    groups = {
+        f"{role.name.capitalize()}Group": {
+            "Type": "AWS::Cognito::UserPoolGroup",
+            "Properties": {
+                "UserPoolId": ref("StaffUserPool"),
+                "GroupName": role.value,
+                "Description": GROUP_DESCRIPTIONS[role],
+            },
+        }
+        for role in Role
+    }
+    return {
+        "StaffUserPool": {
+            "Type": "AWS::Cognito::UserPool",
+            **RETAIN,
+            "Properties": {
+                "UserPoolName": f"{PREFIX}-staff",
+                "DeletionProtection": "ACTIVE",
+                # Staff are added by an administrator; nobody signs themselves up.
+                "AdminCreateUserConfig": {"AllowAdminCreateUserOnly": True},
+                "UsernameAttributes": ["email"],
+                "AutoVerifiedAttributes": ["email"],
+                "MfaConfiguration": "ON",
+                "EnabledMfas": ["SOFTWARE_TOKEN_MFA"],
+                "Policies": {
+                    "PasswordPolicy": {
+                        "MinimumLength": 14,
+                        "RequireLowercase": True,
+                        "RequireUppercase": True,
+                        "RequireNumbers": True,
+                        "RequireSymbols": False,
+                        "TemporaryPasswordValidityDays": 3,
+                    }
+                },
+                "AccountRecoverySetting": {"RecoveryMechanisms": [{"Name": "verified_email", "Priority": 1}]},
+            },
+        },
+        "StaffAppClient": {
+            "Type": "AWS::Cognito::UserPoolClient",
+            "Properties": {
+                "UserPoolId": ref("StaffUserPool"),
+                "ClientName": f"{PREFIX}-staff",
+                "GenerateSecret": False,
+                "ExplicitAuthFlows": ["ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
+                "PreventUserExistenceErrors": "ENABLED",
+                "EnableTokenRevocation": True,
+                # A working day's session at most; the ID token itself lasts an hour.
+                "IdTokenValidity": 60,
+                "AccessTokenValidity": 60,
+                "RefreshTokenValidity": 10,
+                "TokenValidityUnits": {"IdToken": "minutes", "AccessToken": "minutes", "RefreshToken": "hours"},
+            },
+        },
+        **groups,
+    }
+
+
+# -- The API ------------------------------------------------------------------------------------
+
+
+def api_resources() -> dict[str, Any]:
+    stage = api_stage_name()
+    stage_resource = f"RestAPI{stage}Stage"  # the stage SAM makes for Chalice's RestAPI
+    stage_arn = sub(f"{PARTITION_ARN}:apigateway:${{AWS::Region}}::/restapis/${{RestAPI}}/stages/{stage}")
+    visibility = {"SampledRequestsEnabled": True, "CloudWatchMetricsEnabled": True}
+    return {
+        "RestAPI": {
+            "Properties": {
+                "MethodSettings": [
+                    {
+                        "ResourcePath": "/*",
+                        "HttpMethod": "*",
+                        "ThrottlingRateLimit": API_RATE_LIMIT_PER_SECOND,
+                        "ThrottlingBurstLimit": API_BURST_LIMIT,
+                        "MetricsEnabled": True,
+                    }
+                ]
+            }
+        },
+        "PublicWebAcl": {
+            "Type": "AWS::WAFv2::WebACL",
+            "Properties": {
+                "Name": f"{PREFIX}-public",
+                "Scope": "REGIONAL",
+                "DefaultAction": {"Allow": {}},
+                "VisibilityConfig": {**visibility, "MetricName": f"{PREFIX}-public"},
+                "Rules": [
+                    {
+                        "Name": "per-client-rate-limit",
+                        "Priority": 0,
+                        "Action": {"Block": {}},
+                        "Statement": {
+                            "RateBasedStatement": {
+                                "Limit": WAF_REQUESTS_PER_IP_PER_5_MINUTES,
+                                "AggregateKeyType": "IP",
+                                "EvaluationWindowSec": 300,
+                            }
+                        },
+                        "VisibilityConfig": {**visibility, "MetricName": "per-client-rate-limit"},
+                    }
+                ],
+            },
+        },
+        "PublicWebAclAssociation": {
+            "Type": "AWS::WAFv2::WebACLAssociation",
+            "DependsOn": [stage_resource],
+            "Properties": {"ResourceArn": stage_arn, "WebACLArn": arn_of("PublicWebAcl")},
+        },
+        "ApiDomain": {
+            "Type": "AWS::ApiGateway::DomainName",
+            "Condition": "HasCustomDomain",
+            "Properties": {
+                "DomainName": ref("CustomDomainName"),
+                "RegionalCertificateArn": ref("CustomDomainCertificateArn"),
+                "EndpointConfiguration": {"Types": ["REGIONAL"]},
+                "SecurityPolicy": "TLS_1_2",
+            },
+        },
+        "ApiRootMapping": {
+            "Type": "AWS::ApiGateway::BasePathMapping",
+            "Condition": "HasCustomDomain",
+            "DependsOn": [stage_resource],
+            "Properties": {"DomainName": ref("ApiDomain"), "RestApiId": ref("RestAPI"), "Stage": stage},
+        },
+    }
+
+
+# -- The functions ------------------------------------------------------------------------------
+
+
+def environment() -> dict[str, Any]:
+    """Every MASH_* setting the functions read in AWS (MASH_STAGE comes from config.json)."""
+    issuer = sub("https://cognito-idp.${AWS::Region}.amazonaws.com/${StaffUserPool}")
+    return {
+        "MASH_TABLE_NAME": ref(TABLE),
+        "MASH_KMS_KEY_ID": arn_of(FIELD_KEY),
+        # Resolved by CloudFormation at deploy time; the template and its history hold only the name.
+        "MASH_HMAC_SECRET": sub("{{resolve:secretsmanager:${HmacSecretName}:SecretString}}"),
+        "MASH_MAIL_DOMAIN": ref(MAIL_DOMAIN_PARAMETER),
+        "MASH_MAIL_SENDER": sub(f"${{MailSenderLocalPart}}@${{{MAIL_DOMAIN_PARAMETER}}}"),
+        "MASH_SES_CONFIGURATION_SET": ref("MailConfigurationSet"),
+        "MASH_JWT_ISSUER": issuer,
+        "MASH_JWT_AUDIENCE": ref("StaffAppClient"),
+        "MASH_JWKS_URL": sub("https://cognito-idp.${AWS::Region}.amazonaws.com/${StaffUserPool}/.well-known/jwks.json"),
+        "MASH_COUNCIL_NAME": ref("CouncilName"),
+        "MASH_MASH_EMAIL": ref("MashEmail"),
+        "MASH_MASH_PHONE_OFFICE_HOURS": ref("MashPhoneOfficeHours"),
+        "MASH_MASH_PHONE_OUT_OF_HOURS": ref("MashPhoneOutOfHours"),
+        "MASH_MASH_OFFICE_HOURS": ref("MashOfficeHours"),
+        # For the agency-enquiry and inbound-mail handlers (issue 5) when they land.
+        "MASH_AGENCY_TOPIC_ARN": ref("AgencyTopic"),
+        "MASH_INBOUND_MAIL_BUCKET": ref("InboundMailBucket"),
+        "MASH_ATTACHMENTS_BUCKET": ref("AttachmentsBucket"),
+    }
+
+
+def function_resources() -> dict[str, Any]:
+    resources: dict[str, Any] = {}
+    for function in FUNCTIONS:
+        resources[function.logical_id] = {
+            "Properties": {"FunctionName": function.function_name},
+            "DependsOn": [f"{function.logical_id}Logs"],  # so Lambda never makes it without a retention
+        }
+        resources[function.role_logical_id] = {"Properties": {"RoleName": sub(function.role_name_sub)}}
+        resources[f"{function.logical_id}Logs"] = {
+            "Type": "AWS::Logs::LogGroup",
+            "Properties": {
+                "LogGroupName": f"/aws/lambda/{function.function_name}",
+                "RetentionInDays": LOG_RETENTION_DAYS,
+            },
+        }
+    return resources
+
+
+def outputs() -> dict[str, Any]:
+    values = {
+        "TableName": ref(TABLE),
+        "FieldKeyArn": arn_of(FIELD_KEY),
+        "UserPoolId": ref("StaffUserPool"),
+        "UserPoolClientId": ref("StaffAppClient"),
+        "ConfigurationSetName": ref("MailConfigurationSet"),
+        "InboundMailBucketName": ref("InboundMailBucket"),
+        "AttachmentsBucketName": ref("AttachmentsBucket"),
+        "InboundMailMxTarget": sub("inbound-smtp.${AWS::Region}.amazonaws.com"),
+    }
+    for n in (1, 2, 3):
+        values[f"DkimRecord{n}"] = {
+            "Fn::Join": [
+                " ",
+                [
+                    {"Fn::GetAtt": ["MailDomainIdentity", f"DkimDNSTokenName{n}"]},
+                    "CNAME",
+                    {"Fn::GetAtt": ["MailDomainIdentity", f"DkimDNSTokenValue{n}"]},
+                ],
+            ]
+        }
+    result = {name: {"Value": value} for name, value in values.items()}
+    result["CustomDomainTarget"] = {
+        "Condition": "HasCustomDomain",
+        "Description": "CNAME (or alias) the custom domain to this",
+        "Value": {"Fn::GetAtt": ["ApiDomain", "RegionalDomainName"]},
+    }
+    return result
+
+
+def merge_template() -> dict[str, Any]:
+    resources: dict[str, Any] = {}
+    for part in (
+        kms_resources(),
+        table(),
+        messaging_resources(),
+        storage_resources(),
+        mail_resources(),
+        cognito_resources(),
+        api_resources(),
+        function_resources(),
+    ):
+        overlap = resources.keys() & part.keys()
+        if overlap:
+            raise ValueError(f"logical ids declared twice: {sorted(overlap)}")
+        resources.update(part)
+    return {
+        "Parameters": parameters(),
+        "Conditions": conditions(),
+        "Globals": {"Function": {"Environment": {"Variables": environment()}}},
+        "Resources": resources,
+        "Outputs": outputs(),
+    }
+
+
+def write_merge_template(path: Path = MERGE_TEMPLATE) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(merge_template(), indent=2) + "\n")
+    return path
+
+
+if __name__ == "__main__":
+    print(f"wrote {write_merge_template().relative_to(PROJECT_ROOT)}")
