@@ -1,0 +1,335 @@
+"""The packaged CloudFormation (build/sam.json from `chalice package` + deploy/template.py) lints clean
+and keeps its promises: least privilege, nothing lost (DLQs), data kept (PITR) and expired (TTL), no
+public buckets, secrets by reference."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+import subprocess
+import sys
+import zipfile
+from collections.abc import Iterator
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from chalicelib.adapters.table import TTL_ATTRIBUTE, table_definition
+from chalicelib.domain.staff import Role
+from chalicelib.settings import Settings
+from deploy import names
+from local import package
+
+pytestmark = pytest.mark.package
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+ZIP_SIZE_GOAL_BYTES = 15_000_000
+# Read by the functions in AWS; MASH_STAGE comes from config.json, the rest from the merge template.
+REQUIRED_ENVIRONMENT = {
+    "MASH_TABLE_NAME",
+    "MASH_KMS_KEY_ID",
+    "MASH_HMAC_SECRET",
+    "MASH_JWT_ISSUER",
+    "MASH_JWT_AUDIENCE",
+    "MASH_JWKS_URL",
+    "MASH_MAIL_DOMAIN",
+    "MASH_MAIL_SENDER",
+    "MASH_SES_CONFIGURATION_SET",
+}
+POLICY_HOLDERS = {
+    "AWS::IAM::Role": lambda p: [policy["PolicyDocument"] for policy in p.get("Policies", [])],
+    "AWS::IAM::Policy": lambda p: [p["PolicyDocument"]],
+    "AWS::IAM::ManagedPolicy": lambda p: [p["PolicyDocument"]],
+    "AWS::KMS::Key": lambda p: [p["KeyPolicy"]],
+    "AWS::S3::BucketPolicy": lambda p: [p["PolicyDocument"]],
+    "AWS::SQS::QueuePolicy": lambda p: [p["PolicyDocument"]],
+    "AWS::SNS::TopicPolicy": lambda p: [p["PolicyDocument"]],
+}
+
+
+@pytest.fixture(scope="module")
+def build(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    if not (PROJECT_ROOT / "static" / "govuk-frontend.min.css").exists():
+        pytest.fail("static/ is not built: run `make assets` (make test does)")
+    output = tmp_path_factory.mktemp("build")
+    package.build(output)
+    return output
+
+
+@pytest.fixture(scope="module")
+def template(build: Path) -> dict[str, Any]:
+    return json.loads((build / "sam.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def resources_(template: dict[str, Any]) -> dict[str, Any]:
+    return template["Resources"]
+
+
+def of_type(resources_: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
+    return {name: resource for name, resource in resources_.items() if resource.get("Type") == kind}
+
+
+def statements(resources_: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    for name, resource in resources_.items():
+        documents = POLICY_HOLDERS.get(resource.get("Type"))
+        if documents:
+            for document in documents(resource["Properties"]):
+                for statement in document["Statement"]:
+                    yield name, statement
+
+
+def as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def cfn_lint() -> str:
+    local = Path(sys.executable).parent / "cfn-lint"
+    found = str(local) if local.exists() else shutil.which("cfn-lint")
+    if not found:
+        pytest.fail("cfn-lint is not installed: it is in requirements-dev.txt (make test installs it)")
+    return found
+
+
+# -- cfn-lint ---------------------------------------------------------------------------------
+
+# Python 3.11's Lambda runtime can no longer be used to create functions (see the xfail below);
+# that one finding is reported there, so it does not hide every other error here.
+RUNTIME_RULE = "E2533"
+
+
+def test_cfn_lint_finds_no_errors_in_the_packaged_template(build: Path) -> None:
+    answer = subprocess.run(
+        [cfn_lint(), "--format", "json", "--ignore-checks", RUNTIME_RULE, "--", str(build / "sam.json")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    findings = json.loads(answer.stdout or "[]")
+    errors = [f"{f['Rule']['Id']} {f['Message']} at {f['Location']['Path']}" for f in findings if f["Level"] == "Error"]
+    assert errors == [], "\n".join(errors)
+    assert answer.returncode in {0, 4, 8, 12}, answer.stderr  # 2 = errors; 4 warnings, 8 informational
+
+
+@pytest.mark.xfail(
+    sys.version_info[:2] == (3, 11),
+    strict=True,
+    reason="chalice package takes the Lambda runtime from the Python that runs it; AWS blocked creating "
+    "python3.11 functions on 2026-07-31: the project must move to Python 3.12+ (3.13 packages and lints clean)",
+)
+def test_the_lambda_runtime_can_still_be_created(resources_: dict[str, Any]) -> None:
+    lifecycle = json.loads(
+        resources.files("cfnlint").joinpath("data/AdditionalSpecs/LmbdRuntimeLifecycle.json").read_text()
+    )
+    runtimes = {f["Properties"]["Runtime"] for f in of_type(resources_, "AWS::Serverless::Function").values()}
+    today = dt.date.today().isoformat()
+    blocked = {runtime for runtime in runtimes if lifecycle.get(runtime, {}).get("create-block", "9999") <= today}
+    assert blocked == set()
+
+
+# -- IAM --------------------------------------------------------------------------------------
+
+
+def test_no_policy_allows_every_action_or_a_whole_service(resources_: dict[str, Any]) -> None:
+    too_wide = [
+        (name, action)
+        for name, statement in statements(resources_)
+        if statement["Effect"] == "Allow"
+        for action in as_list(statement.get("Action", []))
+        if action == "*" or action.endswith(":*")
+    ]
+    assert too_wide == []
+
+
+def test_function_roles_name_their_resources(resources_: dict[str, Any]) -> None:
+    wildcard_resources = [
+        (name, statement.get("Sid"))
+        for name, statement in statements(resources_)
+        if resources_[name]["Type"] == "AWS::IAM::Role" and "*" in as_list(statement["Resource"])
+    ]
+    assert wildcard_resources == []
+
+
+def test_every_function_has_its_own_role_with_its_own_policy(resources_: dict[str, Any]) -> None:
+    functions = of_type(resources_, "AWS::Serverless::Function")
+    roles = {name: function["Properties"]["Role"]["Fn::GetAtt"][0] for name, function in functions.items()}
+    known = {f.logical_id: f.role_logical_id for f in names.FUNCTIONS}
+    assert roles == known, (
+        "each Lambda function needs a least-privilege policy: add it to deploy/names.py FUNCTIONS, "
+        "deploy/policies.py POLICIES and config.json's prod lambda_functions"
+    )
+
+
+def role_actions(resources_: dict[str, Any], role: str) -> set[str]:
+    return {
+        action
+        for name, statement in statements(resources_)
+        if name == role and statement["Effect"] == "Allow"
+        for action in as_list(statement["Action"])
+    }
+
+
+def test_the_staff_token_authorizer_can_only_write_logs(resources_: dict[str, Any]) -> None:
+    assert role_actions(resources_, names.STAFF_TOKEN.role_logical_id) == {"logs:CreateLogStream", "logs:PutLogEvents"}
+
+
+def test_the_outbox_sweep_reads_and_sends_but_never_seals_or_deletes(resources_: dict[str, Any]) -> None:
+    actions = role_actions(resources_, names.OUTBOX_SWEEP.role_logical_id)
+    assert actions == {
+        "logs:CreateLogStream",
+        "logs:PutLogEvents",
+        "dynamodb:Query",
+        "dynamodb:GetItem",
+        "dynamodb:UpdateItem",
+        "kms:Decrypt",
+        "ses:SendRawEmail",
+    }
+
+
+def test_functions_use_the_field_key_only_with_the_hub_encryption_context(resources_: dict[str, Any]) -> None:
+    kms_statements = [
+        statement
+        for name, statement in statements(resources_)
+        if resources_[name]["Type"] == "AWS::IAM::Role"
+        and any(action.startswith("kms:") for action in as_list(statement["Action"]))
+    ]
+    assert kms_statements
+    for statement in kms_statements:
+        assert statement["Condition"] == {"StringEquals": {"kms:EncryptionContext:service": "mash-hub"}}
+
+
+def test_the_field_key_policy_lets_only_the_function_roles_use_it_and_only_with_the_context(
+    resources_: dict[str, Any],
+) -> None:
+    key = resources_[names.FIELD_KEY]["Properties"]
+    assert key["EnableKeyRotation"] is True
+    crypto = {"kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey", "kms:CreateGrant", "kms:ReEncryptFrom"}
+    for statement in key["KeyPolicy"]["Statement"]:
+        granted = crypto & set(as_list(statement["Action"]))
+        if granted:
+            assert granted <= {"kms:GenerateDataKey", "kms:Decrypt"}
+            assert statement["Condition"]["StringEquals"] == {"kms:EncryptionContext:service": "mash-hub"}
+            assert len(statement["Condition"]["ArnEquals"]["aws:PrincipalArn"]) == len(names.FIELD_KEY_USERS)
+
+
+def test_the_hmac_secret_is_a_reference_resolved_at_deploy_time(template: dict[str, Any]) -> None:
+    secret = template["Globals"]["Function"]["Environment"]["Variables"]["MASH_HMAC_SECRET"]
+    assert secret == {"Fn::Sub": "{{resolve:secretsmanager:${HmacSecretName}:SecretString}}"}
+
+
+def test_the_functions_get_every_setting_they_need_in_aws(template: dict[str, Any]) -> None:
+    variables = template["Globals"]["Function"]["Environment"]["Variables"]
+    assert set(variables) >= REQUIRED_ENVIRONMENT
+    # Every MASH_* name the template sets is one the settings read, or one for handlers to come.
+    settings_names = {"MASH_" + field.upper() for field in Settings.model_fields}
+    upcoming = {"MASH_AGENCY_TOPIC_ARN", "MASH_INBOUND_MAIL_BUCKET", "MASH_ATTACHMENTS_BUCKET"}
+    assert set(variables) - settings_names <= upcoming
+    for function in of_type(template["Resources"], "AWS::Serverless::Function").values():
+        assert function["Properties"]["Environment"]["Variables"]["MASH_STAGE"] == "prod"
+
+
+# -- Data: table, queues, buckets ---------------------------------------------------------------
+
+
+def test_the_table_is_the_one_table_py_defines_with_pitr_ttl_and_kms(resources_: dict[str, Any]) -> None:
+    table = resources_[names.TABLE]
+    properties = table["Properties"]
+    for key, value in table_definition(names.TABLE_NAME).items():
+        assert properties[key] == value, key
+    assert properties["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+    assert properties["TimeToLiveSpecification"] == {"AttributeName": TTL_ATTRIBUTE, "Enabled": True}
+    assert properties["SSESpecification"]["SSEType"] == "KMS"
+    assert properties["DeletionProtectionEnabled"] is True
+    assert table["DeletionPolicy"] == "Retain"
+
+
+def test_every_queue_has_a_dead_letter_queue_and_a_long_enough_visibility_timeout(resources_: dict[str, Any]) -> None:
+    queues = of_type(resources_, "AWS::SQS::Queue")
+    dead_letter_queues = {
+        queue["Properties"]["RedrivePolicy"]["deadLetterTargetArn"]["Fn::GetAtt"][0]
+        for queue in queues.values()
+        if "RedrivePolicy" in queue["Properties"]
+    }
+    longest = max(f["Properties"]["Timeout"] for f in of_type(resources_, "AWS::Serverless::Function").values())
+    working = {name: queue for name, queue in queues.items() if name not in dead_letter_queues}
+    assert len(working) >= 3  # agency requests, mail events, inbound mail
+    for name, queue in working.items():
+        assert "RedrivePolicy" in queue["Properties"], name
+        assert queue["Properties"]["VisibilityTimeout"] >= 6 * longest, name
+    for name in queues:
+        assert queues[name]["Properties"].get("SqsManagedSseEnabled") or queues[name]["Properties"].get(
+            "KmsMasterKeyId"
+        ), name
+
+
+def test_every_topic_is_encrypted(resources_: dict[str, Any]) -> None:
+    topics = of_type(resources_, "AWS::SNS::Topic")
+    assert len(topics) >= 2
+    assert all("KmsMasterKeyId" in topic["Properties"] for topic in topics.values())
+
+
+def test_buckets_block_public_access_encrypt_with_kms_and_refuse_plain_http(resources_: dict[str, Any]) -> None:
+    buckets = of_type(resources_, "AWS::S3::Bucket")
+    assert len(buckets) >= 2
+    policies = {
+        policy["Properties"]["Bucket"]["Ref"]: policy
+        for policy in of_type(resources_, "AWS::S3::BucketPolicy").values()
+    }
+    for name, bucket in buckets.items():
+        properties = bucket["Properties"]
+        assert set(properties["PublicAccessBlockConfiguration"].values()) == {True}, name
+        (rule,) = properties["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+        assert rule["ServerSideEncryptionByDefault"]["SSEAlgorithm"] == "aws:kms", name
+        denies = [s for s in policies[name]["Properties"]["PolicyDocument"]["Statement"] if s["Effect"] == "Deny"]
+        assert any(s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}} for s in denies), name
+
+
+def test_raw_inbound_mail_expires(resources_: dict[str, Any]) -> None:
+    rules = resources_["InboundMailBucket"]["Properties"]["LifecycleConfiguration"]["Rules"]
+    assert any(rule.get("Prefix") == names.INBOUND_PREFIX and rule.get("ExpirationInDays") for rule in rules)
+
+
+# -- Mail, staff, API ---------------------------------------------------------------------------
+
+
+def test_inbound_mail_is_scanned_and_stored_under_inbound(resources_: dict[str, Any]) -> None:
+    rule = resources_["InboundRule"]["Properties"]["Rule"]
+    assert rule["ScanEnabled"] is True
+    assert rule["Actions"] == [
+        {"S3Action": {"BucketName": {"Ref": "InboundMailBucket"}, "ObjectKeyPrefix": names.INBOUND_PREFIX}}
+    ]
+
+
+def test_sending_events_go_to_sns(resources_: dict[str, Any]) -> None:
+    destination = resources_["MailEventDestination"]["Properties"]["EventDestination"]
+    assert destination["SnsDestination"] == {"TopicARN": {"Ref": "MailEventsTopic"}}
+    assert {"bounce", "complaint", "delivery", "reject"} <= set(destination["MatchingEventTypes"])
+
+
+def test_the_user_pool_has_a_group_per_role(resources_: dict[str, Any]) -> None:
+    groups = {g["Properties"]["GroupName"] for g in of_type(resources_, "AWS::Cognito::UserPoolGroup").values()}
+    assert groups == {role.value for role in Role}
+    assert resources_["StaffUserPool"]["Properties"]["AdminCreateUserConfig"]["AllowAdminCreateUserOnly"] is True
+
+
+def test_the_api_stage_is_throttled(resources_: dict[str, Any]) -> None:
+    (settings,) = resources_["RestAPI"]["Properties"]["MethodSettings"]
+    assert settings["ThrottlingRateLimit"] > 0
+    assert settings["ThrottlingBurstLimit"] >= settings["ThrottlingRateLimit"]
+
+
+# -- The zip (test_package.py checks its contents) ------------------------------------------------
+
+
+def test_the_zip_is_within_its_size_goal_and_holds_no_build_tooling(build: Path) -> None:
+    zip_path = build / "deployment.zip"
+    size = zip_path.stat().st_size
+    print(f"deployment.zip: {size / 1e6:.1f} MB (goal {ZIP_SIZE_GOAL_BYTES / 1e6:.0f} MB)")
+    assert size <= ZIP_SIZE_GOAL_BYTES
+    with zipfile.ZipFile(zip_path) as built:
+        top = {name.split("/", 1)[0] for name in built.namelist()}
+    # Not "tests": govuk-frontend-jinja's wheel ships a top-level tests/utils/app.py of its own.
+    assert top & {"deploy", "local", "bench", "cfnlint", "samtranslator"} == set()
