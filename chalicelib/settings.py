@@ -68,6 +68,10 @@ class Settings(BaseModel):
     rag_amber_working_days: int = 1
     rag_green_working_days: int = 3
 
+    # Years a closed referral is kept, by outcome, as JSON overriding the defaults in
+    # chalicelib/domain/retention.py, e.g. {"no_further_action": 3}.
+    retention_years: str = "{}"
+
     # Outbox retries: delay doubles from base, capped, until max attempts then 'failed'.
     outbox_max_attempts: int = 8
     outbox_base_delay_seconds: int = 30
@@ -77,6 +81,12 @@ class Settings(BaseModel):
         if self.stage != "local" and self.hmac_secret == LOCAL_ONLY_SECRET:
             raise ValueError("MASH_HMAC_SECRET must be set to a real secret outside the local stage")
         return self
+
+    @property
+    def retention_years_by_outcome(self) -> dict[str, int]:
+        import json
+
+        return {str(k): int(v) for k, v in json.loads(self.retention_years).items()}
 
     @property
     def is_local(self) -> bool:

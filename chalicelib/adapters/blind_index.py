@@ -48,9 +48,9 @@ class KmsBlindIndexKey:
         if stored is not None:
             return stored
         try:
-            wrapped = self._kms.generate_data_key(
-                KeyId=self._kms_key_id, KeySpec="AES_256", EncryptionContext=CONTEXT
-            )["CiphertextBlob"]
+            wrapped = self._kms.generate_data_key(KeyId=self._kms_key_id, KeySpec="AES_256", EncryptionContext=CONTEXT)[
+                "CiphertextBlob"
+            ]
         except Exception as exc:
             raise translate("kms", exc) from None
         try:

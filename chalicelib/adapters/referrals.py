@@ -12,13 +12,14 @@ from typing import Any
 
 from chalicelib.adapters.aws import AwsError, translate
 from chalicelib.adapters.envelope import FieldCipher, SealedRecord
-from chalicelib.adapters.table import OUTBOX_INDEX, OUTBOX_PARTITION
+from chalicelib.adapters.table import OUTBOX_INDEX, OUTBOX_PARTITION, TTL_ATTRIBUTE
 from chalicelib.domain.audit import AuditAction, AuditEvent, ChainHead
 from chalicelib.domain.decision import Decision, Outcome, Rag, Screening
 from chalicelib.domain.lifecycle import OPEN_STATUSES
 from chalicelib.domain.notices import Notice, NoticeKind, NoticeStatus
 from chalicelib.domain.referral import ReferralSubmission, Route
 from chalicelib.domain.referral_record import PERSONAL_SECTIONS, Channel, Referral, ReferralStatus
+from chalicelib.domain.retention import TTL_BACKSTOP, LegalHold
 
 REFERRAL_SK = "REFERRAL"
 FIELD_PREFIX = "pd_"
@@ -51,6 +52,17 @@ class ReferralSummary:
 
 
 CHILD_PREFIX = "CHILD#"
+
+
+@dataclass(frozen=True)
+class RetentionFacts:
+    reference: str
+    version: int
+    child_keys: tuple[str, ...]
+    audit_head: ChainHead
+    outcome: str | None
+    closed_at: dt.datetime | None
+    deletable_after: dt.datetime | None
 
 
 def partition_key(reference: str) -> str:
@@ -132,6 +144,7 @@ def to_item(referral: Referral, sealed: SealedRecord) -> dict[str, Any]:
     for section in PERSONAL_SECTIONS:
         if submission.get(section) is not None:
             item[FIELD_PREFIX + section] = sealed.encrypt(section, submission[section])
+    item.update(_retention_attributes(referral, sealed))
     item.update(_screening_attributes(referral.screening, sealed))
     item.update(_decision_attributes(referral.decision, sealed))
     item.update(outbox_attributes(referral) or {})
@@ -141,8 +154,13 @@ def to_item(referral: Referral, sealed: SealedRecord) -> dict[str, Any]:
 def queue_attributes(referral: Referral) -> dict[str, Any]:
     """The work queue's index entry: open referrals by urgency, then deadline. Clear metadata only."""
     due = referral.due_at
+    if referral.status not in OPEN_STATUSES:
+        # Closed referrals sort by when they may be deleted; a held one sorts after every date.
+        deletable = referral.deletable_after
+        key = f"{_iso(deletable)}#{referral.reference}" if deletable else f"~HOLD#{referral.reference}"
+        return {"queue_pk": "CLOSED", "queue_sk": key}
     attributes: dict[str, Any] = {
-        "queue_pk": "OPEN" if referral.status in OPEN_STATUSES else "CLOSED",
+        "queue_pk": "OPEN",
         "queue_sk": f"{referral.urgency_rank}#{_iso(due) if due else '~'}#{referral.reference}",
     }
     if due:
@@ -151,6 +169,29 @@ def queue_attributes(referral: Referral) -> dict[str, Any]:
         attributes["rag"] = referral.screening.rag.value
         attributes["level"] = referral.screening.level
     return attributes
+
+
+def _retention_attributes(referral: Referral, sealed: SealedRecord) -> dict[str, Any]:
+    attributes: dict[str, Any] = {}
+    if referral.closed_at and referral.retention_until:
+        attributes.update(closed_at=_iso(referral.closed_at), retention_until=_iso(referral.retention_until))
+        if referral.deletable_after:
+            attributes[TTL_ATTRIBUTE] = int((referral.deletable_after + TTL_BACKSTOP).timestamp())
+    hold = referral.legal_hold
+    if hold:
+        attributes.update(hold_by=hold.placed_by, hold_at=_iso(hold.placed_at))
+        attributes[FIELD_PREFIX + "legal_hold_reason"] = sealed.encrypt("legal_hold_reason", hold.reason)
+    return attributes
+
+
+def _legal_hold_from_item(item: dict[str, Any], sealed: SealedRecord) -> LegalHold | None:
+    if "hold_by" not in item:
+        return None
+    return LegalHold(
+        placed_by=item["hold_by"],
+        placed_at=_parse(item["hold_at"]),  # type: ignore[arg-type]
+        reason=sealed.decrypt("legal_hold_reason", bytes(item[FIELD_PREFIX + "legal_hold_reason"])),
+    )
 
 
 def _screening_attributes(screening: Screening | None, sealed: SealedRecord) -> dict[str, Any]:
@@ -266,6 +307,9 @@ def opened_from_item(item: dict[str, Any], cipher: FieldCipher) -> OpenReferral:
         decision=_decision_from_item(item, sealed),
         audit_head=ChainHead(int(item.get("audit_seq", 0)), item.get("audit_head", ChainHead().last_hash)),
         child_keys=summary.child_keys,
+        closed_at=_parse(item.get("closed_at")),
+        retention_until=_parse(item.get("retention_until")),
+        legal_hold=_legal_hold_from_item(item, sealed),
         version=int(item["version"]),
     )
     return OpenReferral(referral, sealed)
@@ -417,15 +461,47 @@ class ReferralStore:
         self._append_audit(referral.reference, referral.audit_head.sequence, head, [audit_to_item(e) for e in events])
         return replace(referral, audit_head=head)
 
-    def audit_trail(self, reference: str) -> tuple[list[AuditEvent], ChainHead]:
+    def audit_trail(self, reference: str) -> tuple[list[AuditEvent], ChainHead | None]:
         """Every audit event of a referral in order, and the chain head stored on the referral."""
         items = self._partition(reference)
         referral = next((i for i in items if i["sk"] == REFERRAL_SK), None)
+        events = sorted(
+            (audit_from_item(i) for i in items if i["sk"].startswith(AUDIT_PREFIX)), key=lambda e: e.sequence
+        )
         if referral is None:
-            raise ReferralNotFound(reference)
-        events = [audit_from_item(i) for i in items if i["sk"].startswith(AUDIT_PREFIX)]
+            if not events:
+                raise ReferralNotFound(reference)
+            # Deleted by retention: its audit events (ids and codes only) are the receipt.
+            return events, None
         head = ChainHead(int(referral.get("audit_seq", 0)), referral.get("audit_head", ChainHead().last_hash))
-        return sorted(events, key=lambda e: e.sequence), head
+        return events, head
+
+    def retention_facts(self, reference: str) -> RetentionFacts:
+        """What the retention sweep needs, read from clear metadata: nothing is decrypted."""
+        item = self._get(reference)
+        retention_until = _parse(item.get("retention_until"))
+        return RetentionFacts(
+            reference=reference,
+            version=int(item["version"]),
+            child_keys=tuple(item.get("child_keys", ())),
+            audit_head=ChainHead(int(item.get("audit_seq", 0)), item.get("audit_head", ChainHead().last_hash)),
+            outcome=item.get("outcome"),
+            closed_at=_parse(item.get("closed_at")),
+            deletable_after=None if "hold_by" in item else retention_until,
+        )
+
+    def delete_with_receipt(self, facts: RetentionFacts, receipt: AuditEvent) -> None:
+        """Delete a referral and its child index entries, leaving the receipt, all at once."""
+        self._delete_with_receipt(
+            facts.reference,
+            facts.version,
+            [(CHILD_PREFIX + key, f"REF#{facts.reference}") for key in facts.child_keys],
+            audit_to_item(receipt),
+        )
+
+    def references_due_for_deletion(self, now: dt.datetime, limit: int = 50) -> list[str]:
+        items, _ = self._closed_before(_iso(now), limit)
+        return [item["reference"] for item in items]
 
     def add_child_index(self, reference: str, child_keys: tuple[str, ...]) -> None:
         """One small item per child under its keyed hash, pointing at the referral (idempotent)."""
@@ -496,6 +572,14 @@ class ReferralStore:
         raise NotImplementedError
 
     def _put_index(self, items: list[dict[str, Any]]) -> None:
+        raise NotImplementedError
+
+    def _delete_with_receipt(
+        self, reference: str, version: int, index_keys: list[tuple[str, str]], receipt: dict[str, Any]
+    ) -> None:
+        raise NotImplementedError
+
+    def _closed_before(self, moment: str, limit: int) -> tuple[list[dict[str, Any]], None]:
         raise NotImplementedError
 
     def _indexed_references(self, pk: str) -> list[str]:
@@ -581,6 +665,24 @@ class InMemoryReferralStore(ReferralStore):
         last = page[-1] if page and rest else None
         key = {k: last[k] for k in ("pk", "sk", "queue_pk", "queue_sk")} if last else None
         return [dict(i) for i in matching], key
+
+    def _delete_with_receipt(
+        self, reference: str, version: int, index_keys: list[tuple[str, str]], receipt: dict[str, Any]
+    ) -> None:
+        current = self._get(reference)
+        if current["version"] != version or (receipt["pk"], receipt["sk"]) in self.items:
+            raise StaleReferral(reference)
+        del self.items[(current["pk"], current["sk"])]
+        for key in index_keys:
+            self.items.pop(key, None)
+        self.items[(receipt["pk"], receipt["sk"])] = dict(receipt)
+
+    def _closed_before(self, moment: str, limit: int) -> tuple[list[dict[str, Any]], None]:
+        closed = sorted(
+            (i for i in self.items.values() if i.get("queue_pk") == "CLOSED" and i["queue_sk"] < moment),
+            key=lambda i: i["queue_sk"],
+        )
+        return [dict(i) for i in closed[:limit]], None
 
     def _put_index(self, items: list[dict[str, Any]]) -> None:
         for item in items:
@@ -767,6 +869,44 @@ class DynamoReferralStore(ReferralStore):
             raise translate("dynamodb", exc) from None
         # Throttled five times over: the caller stores nothing and says "try again".
         raise AwsError("dynamodb", "UnprocessedItems", retryable=True)
+
+    def _delete_with_receipt(
+        self, reference: str, version: int, index_keys: list[tuple[str, str]], receipt: dict[str, Any]
+    ) -> None:
+        self._transact(
+            reference,
+            [
+                {
+                    "Delete": {
+                        "TableName": self._table,
+                        "Key": {"pk": {"S": partition_key(reference)}, "sk": {"S": REFERRAL_SK}},
+                        # Not if someone placed a hold (or changed anything) since the sweep read it.
+                        "ConditionExpression": "version = :v",
+                        "ExpressionAttributeValues": {":v": {"N": str(version)}},
+                    }
+                },
+                *[
+                    {"Delete": {"TableName": self._table, "Key": {"pk": {"S": pk}, "sk": {"S": sk}}}}
+                    for pk, sk in index_keys
+                ],
+                *self._audit_puts([receipt]),
+            ],
+        )
+
+    def _closed_before(self, moment: str, limit: int) -> tuple[list[dict[str, Any]], None]:
+        from chalicelib.adapters.table import QUEUE_INDEX
+
+        try:
+            answer = self._db.query(
+                TableName=self._table,
+                IndexName=QUEUE_INDEX,
+                KeyConditionExpression="queue_pk = :closed AND queue_sk < :moment",
+                ExpressionAttributeValues={":closed": {"S": "CLOSED"}, ":moment": {"S": moment}},
+                Limit=limit,
+            )
+        except Exception as exc:
+            raise translate("dynamodb", exc) from None
+        return [self._decode(i) for i in answer.get("Items", [])], None
 
     def _indexed_references(self, pk: str) -> list[str]:
         try:

@@ -27,6 +27,9 @@ class AuditAction(StrEnum):
     DECISION_RETURNED = "decision.returned"
     CLOSED = "referral.closed"
     EXPORTED = "referral.exported"
+    HOLD_PLACED = "legal_hold.placed"
+    HOLD_LIFTED = "legal_hold.lifted"
+    DELETED = "referral.deleted"
 
 
 class AccessReason(StrEnum):

@@ -19,6 +19,7 @@ from chalicelib.domain.decision import (
 from chalicelib.domain.lifecycle import Action, ReferralStatus, next_status
 from chalicelib.domain.notices import Notice, NoticeKind
 from chalicelib.domain.referral import ReferralSubmission, Route
+from chalicelib.domain.retention import LegalHold, retention_until
 
 __all__ = ["Channel", "Referral", "ReferralStatus"]
 
@@ -53,6 +54,9 @@ class Referral:
     audit_head: ChainHead = field(default_factory=ChainHead)
     # Keyed hashes of each child's normalised name and date of birth ("known before?").
     child_keys: tuple[str, ...] = ()
+    closed_at: dt.datetime | None = None
+    retention_until: dt.datetime | None = None
+    legal_hold: LegalHold | None = None
     version: int = 0
 
     @classmethod
@@ -128,6 +132,28 @@ class Referral:
         if self.decision is None:  # the state machine makes this unreachable; keep the type checker honest
             raise NotAllowed("There is no decision to approve")
         return replace(self, status=status, decision=self.decision.approve(manager_id, now))
+
+    def close(self, now: dt.datetime, years_by_outcome: dict[str, int]) -> Referral:
+        status = next_status(self.status, Action.CLOSE)
+        if self.decision is None:
+            raise NotAllowed("There is no decision: a referral is closed only once decided")
+        until = retention_until(self.decision.outcome, now, years_by_outcome)
+        return replace(self, status=status, closed_at=now, retention_until=until)
+
+    def place_legal_hold(self, hold: LegalHold) -> Referral:
+        if self.legal_hold is not None:
+            raise NotAllowed("A legal hold is already in place: lift it first to change its reason")
+        return replace(self, legal_hold=hold)
+
+    def lift_legal_hold(self) -> Referral:
+        if self.legal_hold is None:
+            raise NotAllowed("There is no legal hold to lift")
+        return replace(self, legal_hold=None)
+
+    @property
+    def deletable_after(self) -> dt.datetime | None:
+        """When the retention sweep may delete it: never while open or held."""
+        return None if self.legal_hold else self.retention_until
 
     def return_decision(self, manager_id: str, reason: str) -> Referral:
         status = next_status(self.status, Action.RETURN_DECISION)

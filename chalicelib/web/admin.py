@@ -46,6 +46,17 @@ class DecisionRequest(StaffRequest):
     reasons: Rationale
 
 
+class LegalHoldRequest(StaffRequest):
+    hold: bool
+    reason: Rationale
+
+
+class SubjectAccessRequest(StaffRequest):
+    first_name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    last_name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    date_of_birth: dt.date
+
+
 class ApprovalRequest(StaffRequest):
     approve: bool
     reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000)] | None = None
@@ -236,6 +247,61 @@ def approval(reference: str) -> Response:
     return _answer(work)
 
 
+@admin_route(admin, "/admin/referrals/{reference}/closure", methods=["POST"], roles=CASEWORK, content_types=ANY_BODY)
+def closure(reference: str) -> Response:
+    def work() -> Response:
+        from chalicelib.services.retention import close_referral
+
+        referral = close_referral(
+            _reference(reference), staff=current_staff(admin.current_request), request_id=_request_id()
+        )
+        return _json(_state(referral))
+
+    return _answer(work)
+
+
+@admin_route(admin, "/admin/referrals/{reference}/legal-hold", methods=["POST"], roles=MANAGERS, content_types=ANY_BODY)
+def legal_hold(reference: str) -> Response:
+    def work() -> Response:
+        from chalicelib.services.retention import lift_legal_hold, place_legal_hold
+
+        body = parse_json(admin.current_request, LegalHoldRequest, STAFF_BODY_LIMIT, "legal hold")
+        staff, request_id = current_staff(admin.current_request), _request_id()
+        if body.hold:
+            referral = place_legal_hold(_reference(reference), reason=body.reason, staff=staff, request_id=request_id)
+        else:
+            referral = lift_legal_hold(_reference(reference), staff=staff, request_id=request_id)
+        return _json(_state(referral))
+
+    return _answer(work)
+
+
+@admin_route(admin, "/admin/subject-access", methods=["POST"], roles=AUDITORS, content_types=ANY_BODY)
+def subject_access() -> Response:
+    def work() -> Response:
+        from chalicelib.services.subject_access import subject_access_bundle
+        from chalicelib.services.view_referral import ReferralView
+
+        body = parse_json(admin.current_request, SubjectAccessRequest, STAFF_BODY_LIMIT, "subject access request")
+        held = subject_access_bundle(
+            first_name=body.first_name,
+            last_name=body.last_name,
+            date_of_birth=body.date_of_birth,
+            staff=current_staff(admin.current_request),
+            request_id=_request_id(),
+        )
+        referrals = [referral_picture(ReferralView(h.referral, h.history, [], [])) for h in held]
+        return _json({"generated_at": _iso(_now()), "referrals": referrals})
+
+    return _answer(work)
+
+
+def _now() -> dt.datetime:
+    from chalicelib.wiring import wiring
+
+    return wiring().clock()
+
+
 @admin_route(admin, "/admin/audit", methods=["GET"], roles=AUDITORS)
 def audit() -> Response:
     def work() -> Response:
@@ -285,6 +351,9 @@ def _state(referral: Any) -> dict[str, Any]:
         "due_at": _iso(referral.due_at),
         "working_together_due_at": _iso(referral.working_together_due_at),
         "decision": _decision(referral.decision, with_reasons=False),
+        "closed_at": _iso(referral.closed_at),
+        "retention_until": _iso(referral.retention_until),
+        "legal_hold": referral.legal_hold is not None,
         "allowed_actions": [a.value for a in allowed_actions(referral.status)],
     }
 

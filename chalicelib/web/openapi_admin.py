@@ -83,6 +83,9 @@ def response_schemas() -> dict[str, Any]:
         "due_at": _nullable(DATE_TIME),
         "working_together_due_at": _nullable(DATE_TIME),
         "decision": _nullable(_ref("DecisionSummary")),
+        "closed_at": _nullable(DATE_TIME),
+        "retention_until": _nullable({**DATE_TIME, "description": "When the retention sweep may delete it"}),
+        "legal_hold": {"type": "boolean", "description": "A manager's hold stops deletion until lifted"},
         "allowed_actions": {"type": "array", "items": _enum(Action)},
     }
     screening = {
@@ -164,6 +167,12 @@ def response_schemas() -> dict[str, Any]:
         "KnownReferral": _object(known_referral),
         "ReferralPicture": _object(picture),
         "AuditTrail": _object({"events": {"type": "array", "items": _ref("AuditEvent")}}),
+        "SubjectAccessBundle": _object(
+            {
+                "generated_at": DATE_TIME,
+                "referrals": {"type": "array", "items": _ref("ReferralPicture")},
+            }
+        ),
         "ChainReport": _object(
             {
                 "intact": {"type": "boolean"},
@@ -180,11 +189,17 @@ def response_schemas() -> dict[str, Any]:
 
 def request_schemas() -> dict[str, Any]:
     """The bodies' JSON Schemas from the pydantic models that parse them, with their $defs."""
-    from chalicelib.web.admin import ApprovalRequest, DecisionRequest, ScreeningRequest
+    from chalicelib.web.admin import (
+        ApprovalRequest,
+        DecisionRequest,
+        LegalHoldRequest,
+        ScreeningRequest,
+        SubjectAccessRequest,
+    )
 
     schemas: dict[str, Any] = {}
     model: type[BaseModel]
-    for model in (ScreeningRequest, DecisionRequest, ApprovalRequest):
+    for model in (ScreeningRequest, DecisionRequest, ApprovalRequest, LegalHoldRequest, SubjectAccessRequest):
         schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
         schemas.update(schema.pop("$defs", {}))
         schemas[model.__name__] = schema
@@ -329,6 +344,34 @@ def admin_paths() -> dict[str, Any]:
                 state_change,
                 parameters=[REFERENCE_IN_PATH],
                 body=routes.ApprovalRequest,
+            )
+        },
+        "/admin/referrals/{reference}/closure": {
+            "post": _operation(
+                routes.closure,
+                "Close a decided referral: its retention clock starts, by outcome",
+                "ReferralState",
+                ("404", "409"),
+                parameters=[REFERENCE_IN_PATH],
+            )
+        },
+        "/admin/referrals/{reference}/legal-hold": {
+            "post": _operation(
+                routes.legal_hold,
+                "Place or lift a legal hold, with a reason (managers)",
+                "ReferralState",
+                state_change,
+                parameters=[REFERENCE_IN_PATH],
+                body=routes.LegalHoldRequest,
+            )
+        },
+        "/admin/subject-access": {
+            "post": _operation(
+                routes.subject_access,
+                "Everything the hub holds about one child, as a bundle (each export is audited)",
+                "SubjectAccessBundle",
+                BODY_ERRORS,
+                body=routes.SubjectAccessRequest,
             )
         },
         "/admin/audit": {

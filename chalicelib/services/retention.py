@@ -1,0 +1,86 @@
+"""Closing a referral starts its retention clock; legal holds stop it; the sweep deletes with a receipt."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from chalicelib.adapters.referrals import ReferralNotFound, StaleReferral
+from chalicelib.domain.audit import AuditAction
+from chalicelib.domain.referral_record import Referral
+from chalicelib.domain.retention import LegalHold
+from chalicelib.domain.staff import StaffMember
+from chalicelib.logs import logger
+from chalicelib.services.referral_changes import change_referral
+from chalicelib.wiring import wiring
+
+SWEEPER = "retention-sweep"
+
+
+def close_referral(reference: str, *, staff: StaffMember, request_id: str | None) -> Referral:
+    hub = wiring()
+    now = hub.clock()
+    years = hub.settings.retention_years_by_outcome
+    return change_referral(
+        reference,
+        staff,
+        request_id,
+        AuditAction.CLOSED,
+        lambda referral: referral.close(now, years),
+        lambda referral: {
+            "retention_until": referral.retention_until.date().isoformat() if referral.retention_until else ""
+        },
+    )
+
+
+def place_legal_hold(reference: str, *, reason: str, staff: StaffMember, request_id: str | None) -> Referral:
+    hold = LegalHold(placed_by=staff.id, placed_at=wiring().clock(), reason=reason)
+    return change_referral(
+        reference, staff, request_id, AuditAction.HOLD_PLACED, lambda referral: referral.place_legal_hold(hold)
+    )
+
+
+def lift_legal_hold(reference: str, *, staff: StaffMember, request_id: str | None) -> Referral:
+    return change_referral(
+        reference, staff, request_id, AuditAction.HOLD_LIFTED, lambda referral: referral.lift_legal_hold()
+    )
+
+
+@dataclass
+class SweepReport:
+    deleted: int = 0
+    skipped: int = 0
+
+
+def sweep_expired(limit: int = 50) -> SweepReport:
+    """Delete closed referrals past their retention date, each leaving an audit receipt."""
+    hub = wiring()
+    now = hub.clock()
+    report = SweepReport()
+    for reference in hub.referrals.references_due_for_deletion(now, limit):
+        try:
+            facts = hub.referrals.retention_facts(reference)
+            if facts.deletable_after is None or facts.deletable_after > now:
+                report.skipped += 1
+                continue
+            receipt, _ = facts.audit_head.append(
+                reference,
+                AuditAction.DELETED,
+                at=now,
+                actor=SWEEPER,
+                role="system",
+                request_id=None,
+                key=hub.audit_key,
+                # What was deleted and why, in codes and dates: the receipt holds no personal data.
+                details={
+                    "outcome": facts.outcome or "",
+                    "closed_at": facts.closed_at.date().isoformat() if facts.closed_at else "",
+                    "retention_until": facts.deletable_after.date().isoformat(),
+                },
+            )
+            hub.referrals.delete_with_receipt(facts, receipt)
+        except (StaleReferral, ReferralNotFound):
+            report.skipped += 1
+            continue
+        logger.info("referral deleted by retention", extra={"reference": reference})
+        report.deleted += 1
+    return report

@@ -1,0 +1,57 @@
+"""Subject access: everything the hub holds about one child, for an auditor, itself audited."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from chalicelib.adapters.referrals import StaleReferral
+from chalicelib.domain.audit import AuditAction, AuditEvent
+from chalicelib.domain.child_identity import identity_text
+from chalicelib.domain.referral_record import Referral
+from chalicelib.domain.staff import StaffMember
+from chalicelib.services.referral_changes import MAX_TRIES, primary_role
+from chalicelib.wiring import wiring
+
+
+@dataclass(frozen=True)
+class HeldReferral:
+    referral: Referral
+    history: list[AuditEvent]
+
+
+def subject_access_bundle(
+    *, first_name: str, last_name: str, date_of_birth: dt.date, staff: StaffMember, request_id: str | None
+) -> list[HeldReferral]:
+    """Every referral of the child (found by keyed hash), each export recorded in its audit first."""
+    hub = wiring()
+    identity = identity_text(first_name, last_name, date_of_birth)
+    if identity is None:
+        return []
+    bundle = []
+    for summary in hub.referrals.referrals_of_child(hub.blind_index.hash(identity)):
+        referral = _record_export(summary.reference, staff, request_id)
+        history, _head = hub.referrals.audit_trail(summary.reference)
+        bundle.append(HeldReferral(referral, history))
+    return bundle
+
+
+def _record_export(reference: str, staff: StaffMember, request_id: str | None) -> Referral:
+    hub = wiring()
+    for _ in range(MAX_TRIES):
+        referral = hub.referrals.fetch(reference)
+        event, _ = referral.audit_head.append(
+            reference,
+            AuditAction.EXPORTED,
+            at=hub.clock(),
+            actor=staff.id,
+            role=primary_role(staff),
+            request_id=request_id,
+            key=hub.audit_key,
+            details={"purpose": "subject_access_request"},
+        )
+        try:
+            return hub.referrals.append_audit(referral, [event])
+        except StaleReferral:
+            continue
+    raise StaleReferral(reference)
