@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 GOVUK_DIST := node_modules/govuk-frontend/dist/govuk
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint unit browser bench package assets chromium clean token
+.PHONY: help run test lint unit browser bench package assets chromium clean token fuzz
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -37,6 +37,9 @@ run: $(STAMP) assets ## Run the whole hub locally on the moto emulator (http://1
 test: $(STAMP) assets chromium ## Lint, then every test (unit, API, events, browser, package)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
+
+fuzz: $(STAMP) ## Fuzz the API and the form with a long budget: make fuzz FUZZ_EXAMPLES=1000 (examples per strategy)
+	FUZZ_EXAMPLES=$(or $(FUZZ_EXAMPLES),500) $(BIN)/python -m pytest -q -p no:cacheprovider tests/fuzz
 
 lint: $(STAMP) ## ruff only
 	$(BIN)/ruff check .

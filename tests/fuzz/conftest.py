@@ -6,12 +6,17 @@ import os
 from typing import Any
 
 import pytest
+from hypothesis.configuration import set_hypothesis_home_dir
 
 from local.issuer import LocalIssuer
-from tests.fuzz.tally import TALLIES, write_results
+from tests.fuzz.tally import RESULTS, TALLIES, write_results
+
+# Hypothesis keeps caches beside the tests by default; the example database is off (database=None
+# in every @settings) and its other files go under the git-ignored test-results/.
+set_hypothesis_home_dir(RESULTS.parent / "hypothesis")
 
 # `make test` runs a bounded budget; `make fuzz` raises it with FUZZ_EXAMPLES (examples per strategy).
-DEFAULT_EXAMPLES = 40
+DEFAULT_EXAMPLES = 50
 
 
 def fuzz_examples(default: int = DEFAULT_EXAMPLES) -> int:

@@ -41,9 +41,8 @@ TALLIES: dict[str, Tally] = {}
 
 
 def tally(name: str) -> Tally:
-    """A fresh tally for one fuzz test (a rerun replaces the last one)."""
-    TALLIES[name] = Tally(name)
-    return TALLIES[name]
+    """The tally a fuzz suite counts into: one per suite, shared by its parametrized tests."""
+    return TALLIES.setdefault(name, Tally(name))
 
 
 def write_results() -> None:
