@@ -27,7 +27,13 @@ LONG_TEXT = 5000
 POSTCODE_PATTERN = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}$", re.IGNORECASE)
 # Digits with optional +, spaces, brackets and hyphens: 10 to 15 digits in all.
 PHONE_PATTERN = re.compile(r"^\+?[0-9 ()\-]{10,20}$")
-EMAIL_PATTERN = re.compile(r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+$")
+# An address goes into an email's To header: no whitespace, no control characters (CR/LF and NUL
+# would let a value add headers of its own), none of RFC 5322's specials (the stdlib reads "x:" as
+# a group and "(x)" as a comment, so the mail would go to another address than the one stored),
+# no bidi or zero-width characters (they disguise an address), and \Z, not $, which would let a
+# trailing newline through.
+_EMAIL_PART = r"[^@\s<>,;:()\[\]\\\"\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]+"
+EMAIL_PATTERN = re.compile(rf"^{_EMAIL_PART}@{_EMAIL_PART}\.{_EMAIL_PART}\Z")
 
 
 class DomainModel(BaseModel):

@@ -1,7 +1,8 @@
 """Emails from jinja2 templates: `templates/email/<name>.{subject.txt,txt,html}` -> one MIME message.
 
 The stdlib `email` package (modern policy) builds the message, and refuses CR/LF in headers,
-so a value can never add a header of its own.
+so a value can never add a header of its own. It writes other control characters (NUL, ESC)
+as they are, so `_header_value` refuses those itself.
 """
 
 from __future__ import annotations
@@ -26,12 +27,19 @@ def compose(
     subject = " ".join(render(f"email/{template}.subject.txt", **context).split())
     message = EmailMessage()
     message["From"] = Address(display_name="MASH referral hub", addr_spec=sender)
-    message["To"] = to
+    message["To"] = _header_value("To", to)
     if reply_to:
-        message["Reply-To"] = reply_to
-    message["Subject"] = subject
+        message["Reply-To"] = _header_value("Reply-To", reply_to)
+    message["Subject"] = _header_value("Subject", subject)
     message["Date"] = formatdate(localtime=False, usegmt=True)
     message["Message-ID"] = make_msgid(domain=mail_domain)
     message.set_content(render(f"email/{template}.txt", **context))
     message.add_alternative(render(f"email/{template}.html", **context), subtype="html")
     return message
+
+
+def _header_value(name: str, value: str) -> str:
+    """The value, or ValueError if it holds a control character (the caller marks the notice failed)."""
+    if any(ord(char) < 32 or 127 <= ord(char) < 160 for char in value):
+        raise ValueError(f"the {name} header value contains a control character")
+    return value
