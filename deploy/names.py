@@ -70,7 +70,8 @@ class Function:
 API_HANDLER = Function("api_handler", "APIHandler", "ApiHandlerRole")
 STAFF_TOKEN = Function("staff_token", "StaffToken", "StaffTokenRole")
 OUTBOX_SWEEP = Function("outbox_sweep", "OutboxSweep", "OutboxSweepRole")
-FUNCTIONS = (API_HANDLER, STAFF_TOKEN, OUTBOX_SWEEP)
+RETENTION_SWEEP = Function("retention_sweep", "RetentionSweep", "RetentionSweepRole")
+FUNCTIONS = (API_HANDLER, STAFF_TOKEN, OUTBOX_SWEEP, RETENTION_SWEEP)
 # Roles that may ask the field key for data keys (the staff token authorizer never decrypts).
 FIELD_KEY_USERS = (API_HANDLER, OUTBOX_SWEEP)
 

@@ -29,6 +29,7 @@ from deploy.names import (
     MAIL_DOMAIN_PARAMETER,
     OUTBOX_SWEEP,
     PREFIX,
+    RETENTION_SWEEP,
     STAFF_TOKEN,
     STAGE,
     TABLE,
@@ -139,6 +140,27 @@ def outbox_sweep_policy() -> list[Statement]:
     ]
 
 
+def retention_sweep_policy() -> list[Statement]:
+    # Reads clear metadata only (closed-since dates, holds, the audit head): no KMS at all.
+    return [
+        write_logs(RETENTION_SWEEP),
+        {
+            "Sid": "FindClosedReferrals",
+            "Effect": "Allow",
+            "Action": ["dynamodb:Query"],
+            "Resource": _index_arn(QUEUE_INDEX),
+        },
+        {
+            # GetItem: a referral's retention facts. DeleteItem: the referral and its child-index
+            # entries; PutItem: the deletion's audit receipt (one TransactWriteItems, authorised as these).
+            "Sid": "DeleteExpiredReferralsWithReceipt",
+            "Effect": "Allow",
+            "Action": ["dynamodb:GetItem", "dynamodb:DeleteItem", "dynamodb:PutItem"],
+            "Resource": TABLE_ARN,
+        },
+    ]
+
+
 def staff_token_policy() -> list[Statement]:
     # The authorizer verifies ID tokens against the user pool's public JWKS (HTTPS, no IAM).
     return [write_logs(STAFF_TOKEN)]
@@ -159,6 +181,7 @@ def default_policy() -> list[Statement]:
 POLICIES = {
     API_HANDLER.chalice_name: api_handler_policy,
     OUTBOX_SWEEP.chalice_name: outbox_sweep_policy,
+    RETENTION_SWEEP.chalice_name: retention_sweep_policy,
     STAFF_TOKEN.chalice_name: staff_token_policy,
 }
 

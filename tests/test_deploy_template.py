@@ -189,6 +189,18 @@ def test_the_outbox_sweep_reads_and_sends_but_never_seals_or_deletes(resources_:
     }
 
 
+def test_the_retention_sweep_deletes_with_a_receipt_and_never_decrypts(resources_: dict[str, Any]) -> None:
+    actions = role_actions(resources_, names.RETENTION_SWEEP.role_logical_id)
+    assert actions == {
+        "logs:CreateLogStream",
+        "logs:PutLogEvents",
+        "dynamodb:Query",
+        "dynamodb:GetItem",
+        "dynamodb:DeleteItem",
+        "dynamodb:PutItem",
+    }
+
+
 def test_functions_use_the_field_key_only_with_the_hub_encryption_context(resources_: dict[str, Any]) -> None:
     kms_statements = [
         statement
