@@ -34,8 +34,10 @@ chromium: ## Install Debian's Chromium for the browser tests, if missing
 run: $(STAMP) assets ## Run the whole hub locally on the moto emulator (http://127.0.0.1:8000)
 	$(BIN)/python -m local.run
 
-test: $(STAMP) assets chromium ## Lint, then every test (unit, API, events, browser, package)
+test: $(STAMP) assets chromium ## Lint, bandit, pip-audit, then every test (unit, API, events, browser, package)
 	$(BIN)/ruff check .
+	$(BIN)/bandit -q -r chalicelib app.py local --severity-level medium
+	$(BIN)/python -m tests.security.dependency_audit
 	$(BIN)/python -m pytest -q
 
 fuzz: $(STAMP) ## Fuzz the API and the form with a long budget: make fuzz FUZZ_EXAMPLES=1000 (examples per strategy)
