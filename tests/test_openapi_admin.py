@@ -192,6 +192,7 @@ def test_refusals_answer_as_documented(client: Any, call: Callable[..., Any], co
         {"outcome": "early_help", "reasons": "r"},
     )  # 409
     call("practitioner", "GET", "/admin/referrals", "/admin/referrals?limit=0")  # 422
+    call("practitioner", "GET", "/admin/referrals", "/admin/referrals?limit=\u00b2")  # 422 ("²".isdigit(): was a 500)
     call("auditor", "GET", "/admin/audit", "/admin/audit")  # 422
     call("practitioner", "POST", item + "/screening", f"/admin/referrals/{reference}/screening", {"rag": "red"})  # 422
     assert {status.rsplit(" ", 1)[1] for status in conforms.checked} == {"401", "403", "404", "409", "422"}

@@ -270,7 +270,8 @@ def expired_page() -> Response:
 
 
 def _number(raw: str, limit: int) -> int | None:
-    return int(raw) if raw.isdigit() and 1 <= int(raw) <= limit else None
+    # isascii: str.isdigit() is true for "²", which int() refuses (a 500 before this check).
+    return int(raw) if raw.isascii() and raw.isdigit() and 1 <= int(raw) <= limit else None
 
 
 # --- routes ------------------------------------------------------------------------------------
