@@ -60,20 +60,23 @@ def test_there_are_public_posts_to_check() -> None:
     assert {route.path for route in PUBLIC_POSTS} >= {"/api/referrals", "/referral/check", "/referral/child/{number}"}
 
 
-@pytest.mark.parametrize("route", PUBLIC_POSTS, ids=lambda route: route.path)
 def test_every_public_post_refuses_a_body_over_the_limit_with_413_and_stores_nothing(
-    client: Any, hub: Any, route: Any
+    client: Any, hub: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     too_big = "x" * (hub.settings.max_body_bytes + 1)
-    if route.takes_form_posts and route.path != "/api/referrals":
-        response = client.http.post(route.url, headers={"Content-Type": FORM}, body=f"field={too_big}")
-        assert "longer than this form allows" in response.body.decode()
-    else:
-        response = client.http.post(
-            route.url, headers={"Content-Type": "application/json"}, body=json.dumps({"x": too_big})
-        )
-        assert json.loads(response.body)["error"] == "body_too_large"
-    assert response.status_code == 413
+    answers = {}
+    for number, route in enumerate(PUBLIC_POSTS):
+        from_address(monkeypatch, f"198.51.100.{number}")  # one client per route: this module's limits are tiny
+        if route.path == "/api/referrals":
+            response = client.http.post(
+                route.url, headers={"Content-Type": "application/json"}, body=json.dumps({"x": too_big})
+            )
+            said = json.loads(response.body)["error"] == "body_too_large"
+        else:
+            response = client.http.post(route.url, headers={"Content-Type": FORM}, body=f"field={too_big}")
+            said = "longer than this form allows" in response.body.decode()
+        answers[route.path] = (response.status_code, said)
+    assert {path: answer for path, answer in answers.items() if answer != (413, True)} == {}
     assert stored_records(hub) == []
 
 
