@@ -14,6 +14,13 @@ from chalicelib.adapters.aws import AwsError, translate
 from chalicelib.adapters.envelope import FieldCipher, SealedRecord
 from chalicelib.adapters.table import OUTBOX_INDEX, OUTBOX_PARTITION, TTL_ATTRIBUTE
 from chalicelib.domain.audit import AuditAction, AuditEvent, ChainHead
+from chalicelib.domain.consent import (
+    ConsentRecord,
+    ConsentSource,
+    ConsentState,
+    ParentsToldDecision,
+    ParentsToldState,
+)
 from chalicelib.domain.decision import Decision, Outcome, Rag, Screening
 from chalicelib.domain.lifecycle import OPEN_STATUSES
 from chalicelib.domain.notices import Notice, NoticeKind, NoticeStatus
@@ -145,6 +152,8 @@ def to_item(referral: Referral, sealed: SealedRecord) -> dict[str, Any]:
         if submission.get(section) is not None:
             item[FIELD_PREFIX + section] = sealed.encrypt(section, submission[section])
     item.update(_retention_attributes(referral, sealed))
+    item.update(_consent_attributes(referral.recorded_consent, sealed))
+    item.update(_parents_told_attributes(referral.parents_told_decision, sealed))
     item.update(_screening_attributes(referral.screening, sealed))
     item.update(_decision_attributes(referral.decision, sealed))
     item.update(outbox_attributes(referral) or {})
@@ -182,6 +191,80 @@ def _retention_attributes(referral: Referral, sealed: SealedRecord) -> dict[str,
         attributes.update(hold_by=hold.placed_by, hold_at=_iso(hold.placed_at))
         attributes[FIELD_PREFIX + "legal_hold_reason"] = sealed.encrypt("legal_hold_reason", hold.reason)
     return attributes
+
+
+def _consent_attributes(record: ConsentRecord | None, sealed: SealedRecord) -> dict[str, Any]:
+    if record is None:
+        return {}
+    attributes: dict[str, Any] = {
+        "consent_state": record.state.value,
+        "consent_source": record.source.value,
+        "consent_recorded_by": record.recorded_by,
+        "consent_recorded_at": _iso(record.recorded_at),
+        # Who gave it, how, for which service, and why not: may name the family.
+        FIELD_PREFIX + "consent_record": sealed.encrypt(
+            "consent_record",
+            {
+                "given_by": record.given_by,
+                "given_on": record.given_on.isoformat() if record.given_on else None,
+                "how": record.how,
+                "service": record.service,
+                "reason": record.reason,
+            },
+        ),
+    }
+    if record.review_on:
+        attributes["consent_review_on"] = record.review_on.isoformat()
+    if record.signed_off_by:
+        attributes["consent_signed_off_by"] = record.signed_off_by
+    return attributes
+
+
+def _consent_from_item(item: dict[str, Any], sealed: SealedRecord) -> ConsentRecord | None:
+    if "consent_state" not in item:
+        return None
+    details = sealed.decrypt("consent_record", bytes(item[FIELD_PREFIX + "consent_record"]))
+    return ConsentRecord(
+        state=ConsentState(item["consent_state"]),
+        source=ConsentSource(item["consent_source"]),
+        recorded_by=item["consent_recorded_by"],
+        recorded_at=_parse(item["consent_recorded_at"]),  # type: ignore[arg-type]
+        given_by=details.get("given_by"),
+        given_on=dt.date.fromisoformat(details["given_on"]) if details.get("given_on") else None,
+        how=details.get("how"),
+        service=details.get("service"),
+        reason=details.get("reason"),
+        review_on=dt.date.fromisoformat(item["consent_review_on"]) if item.get("consent_review_on") else None,
+        signed_off_by=item.get("consent_signed_off_by"),
+    )
+
+
+def _parents_told_attributes(decision: ParentsToldDecision | None, sealed: SealedRecord) -> dict[str, Any]:
+    if decision is None:
+        return {}
+    attributes: dict[str, Any] = {
+        "parents_told": decision.state.value,
+        "parents_told_by": decision.decided_by,
+        "parents_told_at": _iso(decision.decided_at) if decision.decided_at else None,
+    }
+    if decision.review_on:
+        attributes["parents_told_review_on"] = decision.review_on.isoformat()
+    if decision.reason:
+        attributes[FIELD_PREFIX + "parents_told_reason"] = sealed.encrypt("parents_told_reason", decision.reason)
+    return {key: value for key, value in attributes.items() if value is not None}
+
+
+def _parents_told_from_item(item: dict[str, Any], sealed: SealedRecord) -> ParentsToldDecision | None:
+    if "parents_told" not in item:
+        return None
+    reason = item.get(FIELD_PREFIX + "parents_told_reason")
+    return ParentsToldDecision(
+        state=ParentsToldState(item["parents_told"]),
+        decided_by=item.get("parents_told_by"),
+        decided_at=_parse(item.get("parents_told_at")),
+        reason=sealed.decrypt("parents_told_reason", bytes(reason)) if reason else None,
+        review_on=dt.date.fromisoformat(item["parents_told_review_on"]) if item.get("parents_told_review_on") else None,
+    )
 
 
 def _legal_hold_from_item(item: dict[str, Any], sealed: SealedRecord) -> LegalHold | None:
@@ -310,6 +393,8 @@ def opened_from_item(item: dict[str, Any], cipher: FieldCipher) -> OpenReferral:
         closed_at=_parse(item.get("closed_at")),
         retention_until=_parse(item.get("retention_until")),
         legal_hold=_legal_hold_from_item(item, sealed),
+        recorded_consent=_consent_from_item(item, sealed),
+        parents_told_decision=_parents_told_from_item(item, sealed),
         version=int(item["version"]),
     )
     return OpenReferral(referral, sealed)

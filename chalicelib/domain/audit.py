@@ -30,6 +30,8 @@ class AuditAction(StrEnum):
     HOLD_PLACED = "legal_hold.placed"
     HOLD_LIFTED = "legal_hold.lifted"
     DELETED = "referral.deleted"
+    CONSENT_RECORDED = "consent.recorded"
+    PARENTS_TOLD_DECIDED = "parents_told.decided"
 
 
 class AccessReason(StrEnum):

@@ -7,6 +7,15 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 from chalicelib.domain.audit import ChainHead
+from chalicelib.domain.consent import (
+    ConsentProblem,
+    ConsentRecord,
+    ParentsToldDecision,
+    ParentsToldState,
+    check_record,
+    initial_consent,
+    sharing_refusal,
+)
 from chalicelib.domain.decision import (
     URGENCY_RANK,
     Decision,
@@ -16,7 +25,7 @@ from chalicelib.domain.decision import (
     Screening,
     needs_manager_approval,
 )
-from chalicelib.domain.lifecycle import Action, ReferralStatus, next_status
+from chalicelib.domain.lifecycle import Action, IllegalTransition, ReferralStatus, next_status
 from chalicelib.domain.notices import Notice, NoticeKind
 from chalicelib.domain.referral import ReferralSubmission, Route
 from chalicelib.domain.retention import LegalHold, retention_until
@@ -57,6 +66,9 @@ class Referral:
     closed_at: dt.datetime | None = None
     retention_until: dt.datetime | None = None
     legal_hold: LegalHold | None = None
+    # None until staff or a parent record something: until then it follows from the submission.
+    recorded_consent: ConsentRecord | None = None
+    parents_told_decision: ParentsToldDecision | None = None
     version: int = 0
 
     @classmethod
@@ -101,6 +113,40 @@ class Referral:
             n.next_attempt_at for n in self.notices if n.next_attempt_at is not None and n.status.value == "pending"
         ]
         return min(times) if times else None
+
+    @property
+    def consent(self) -> ConsentRecord:
+        return self.recorded_consent or initial_consent(self.submission, "referrer", self.received_at)
+
+    @property
+    def parents_told(self) -> ParentsToldDecision | None:
+        """Protection route only: whether the MASH tells the parents (held until decided)."""
+        if self.route is not Route.PROTECTION:
+            return None
+        return self.parents_told_decision or ParentsToldDecision(ParentsToldState.UNDECIDED)
+
+    @property
+    def sharing_refusal(self) -> str | None:
+        """Why agencies may not be asked to share information yet; None when they may."""
+        return sharing_refusal(self.route, self.consent)
+
+    def record_consent(self, record: ConsentRecord, *, by_manager: bool) -> Referral:
+        if self.status is ReferralStatus.CLOSED:
+            raise IllegalTransition(Action.SCREEN, self.status)
+        check_record(record, self.route, by_manager=by_manager)
+        return replace(self, recorded_consent=record)
+
+    def decide_parents_told(self, decision: ParentsToldDecision, *, by_manager: bool) -> Referral:
+        if self.route is not Route.PROTECTION:
+            raise ConsentProblem("Only a protection referral has a decision on telling the parents")
+        if decision.state is ParentsToldState.WITHHELD:
+            if not by_manager:
+                raise NotAllowed("Only a manager can decide the parents are not told")
+            if not decision.reason or decision.review_on is None:
+                raise ConsentProblem("Not telling the parents needs: reason, review_on")
+        if decision.state is ParentsToldState.UNDECIDED:
+            raise ConsentProblem("Decide tell or withheld")
+        return replace(self, parents_told_decision=decision)
 
     @property
     def rag(self) -> Rag | None:

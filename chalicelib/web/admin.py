@@ -46,6 +46,22 @@ class DecisionRequest(StaffRequest):
     reasons: Rationale
 
 
+class ConsentRequest(StaffRequest):
+    state: Annotated[str, StringConstraints(pattern="^(requested|given|implicit|refused|dispensed)$")]
+    given_by: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
+    given_on: dt.date | None = None
+    how: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
+    service: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000)] | None = None
+    review_on: dt.date | None = None
+
+
+class ParentsToldRequest(StaffRequest):
+    tell: bool
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000)] | None = None
+    review_on: dt.date | None = None
+
+
 class LegalHoldRequest(StaffRequest):
     hold: bool
     reason: Rationale
@@ -85,6 +101,7 @@ def _answer(work: Callable[[], Response]) -> Response:
     """Run a route's work; map each domain refusal to the status and message a person can act on."""
     from chalicelib.adapters.aws import AwsError
     from chalicelib.adapters.referrals import InvalidCursor, ReferralNotFound, StaleReferral
+    from chalicelib.domain.consent import ConsentProblem
     from chalicelib.domain.decision import NotAllowed
     from chalicelib.domain.lifecycle import IllegalTransition
     from chalicelib.services.view_referral import ReasonRequired
@@ -99,6 +116,8 @@ def _answer(work: Callable[[], Response]) -> Response:
         return problem(409, "not_allowed_now", str(illegal))
     except NotAllowed as refused:
         return problem(403, "not_allowed", str(refused))
+    except ConsentProblem as problem_found:
+        return problem(422, "consent_incomplete", str(problem_found))
     except ReasonRequired:
         reasons = ", ".join(reason.value for reason in AccessReason)
         return problem(
@@ -248,6 +267,57 @@ def approval(reference: str) -> Response:
     return _answer(work)
 
 
+@admin_route(admin, "/admin/referrals/{reference}/consent", methods=["POST"], roles=CASEWORK, content_types=ANY_BODY)
+def consent(reference: str) -> Response:
+    def work() -> Response:
+        from chalicelib.domain.consent import ConsentRecord, ConsentSource, ConsentState
+        from chalicelib.services.record_consent import record_consent
+
+        body = parse_json(admin.current_request, ConsentRequest, STAFF_BODY_LIMIT, "consent")
+        staff = current_staff(admin.current_request)
+        state = ConsentState(body.state)
+        record = ConsentRecord(
+            state=state,
+            source=ConsentSource.STAFF,
+            recorded_by=staff.id,
+            recorded_at=_now(),
+            given_by=body.given_by,
+            given_on=body.given_on,
+            how=body.how,
+            service=body.service,
+            reason=body.reason,
+            review_on=body.review_on,
+            signed_off_by=staff.id if state is ConsentState.DISPENSED else None,
+        )
+        referral = record_consent(_reference(reference), record=record, staff=staff, request_id=_request_id())
+        return _json(_state(referral))
+
+    return _answer(work)
+
+
+@admin_route(
+    admin, "/admin/referrals/{reference}/parents-told", methods=["POST"], roles=CASEWORK, content_types=ANY_BODY
+)
+def parents_told(reference: str) -> Response:
+    def work() -> Response:
+        from chalicelib.domain.consent import ParentsToldDecision, ParentsToldState
+        from chalicelib.services.record_consent import decide_parents_told
+
+        body = parse_json(admin.current_request, ParentsToldRequest, STAFF_BODY_LIMIT, "parents told decision")
+        staff = current_staff(admin.current_request)
+        decision = ParentsToldDecision(
+            state=ParentsToldState.TELL if body.tell else ParentsToldState.WITHHELD,
+            decided_by=staff.id,
+            decided_at=_now(),
+            reason=body.reason,
+            review_on=body.review_on,
+        )
+        referral = decide_parents_told(_reference(reference), decision=decision, staff=staff, request_id=_request_id())
+        return _json(_state(referral))
+
+    return _answer(work)
+
+
 @admin_route(admin, "/admin/referrals/{reference}/closure", methods=["POST"], roles=CASEWORK, content_types=ANY_BODY)
 def closure(reference: str) -> Response:
     def work() -> Response:
@@ -355,6 +425,10 @@ def _state(referral: Any) -> dict[str, Any]:
         "closed_at": _iso(referral.closed_at),
         "retention_until": _iso(referral.retention_until),
         "legal_hold": referral.legal_hold is not None,
+        "consent": referral.consent.state.value,
+        "sharing_allowed": referral.sharing_refusal is None,
+        "sharing_refusal": referral.sharing_refusal,
+        "parents_told": referral.parents_told.state.value if referral.parents_told else None,
         "allowed_actions": [a.value for a in allowed_actions(referral.status)],
     }
 
@@ -384,6 +458,34 @@ def _event(event: Any) -> dict[str, Any]:
         "role": event.role,
         "request_id": event.request_id,
         "details": event.details,
+    }
+
+
+def _consent_record(record: Any) -> dict[str, Any]:
+    return {
+        "state": record.state.value,
+        "source": record.source.value,
+        "recorded_by": record.recorded_by,
+        "recorded_at": _iso(record.recorded_at),
+        "given_by": record.given_by,
+        "given_on": record.given_on.isoformat() if record.given_on else None,
+        "how": record.how,
+        "service": record.service,
+        "reason": record.reason,
+        "review_on": record.review_on.isoformat() if record.review_on else None,
+        "signed_off_by": record.signed_off_by,
+    }
+
+
+def _parents_told(decision: Any) -> dict[str, Any] | None:
+    if decision is None:
+        return None
+    return {
+        "state": decision.state.value,
+        "decided_by": decision.decided_by,
+        "decided_at": _iso(decision.decided_at),
+        "reason": decision.reason,
+        "review_on": decision.review_on.isoformat() if decision.review_on else None,
     }
 
 
@@ -419,6 +521,8 @@ def referral_picture(view: Any) -> dict[str, Any]:
             for n in referral.notices
         ],
         "submission": referral.submission.model_dump(mode="json"),
+        "consent_record": _consent_record(referral.consent),
+        "parents_told_decision": _parents_told(referral.parents_told),
         "history": [_event(e) for e in view.history],
         "known_before": [
             {

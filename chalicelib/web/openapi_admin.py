@@ -61,6 +61,7 @@ DATE_TIME = {"type": "string", "format": "date-time"}
 def response_schemas() -> dict[str, Any]:
     """JSON Schemas of what admin.py answers with, by component name."""
     from chalicelib.domain.audit import AuditAction
+    from chalicelib.domain.consent import ConsentSource, ConsentState, ParentsToldState
     from chalicelib.domain.decision import Outcome, Rag
     from chalicelib.domain.lifecycle import Action, ReferralStatus
     from chalicelib.domain.notices import NoticeKind, NoticeStatus
@@ -86,6 +87,10 @@ def response_schemas() -> dict[str, Any]:
         "closed_at": _nullable(DATE_TIME),
         "retention_until": _nullable({**DATE_TIME, "description": "When the retention sweep may delete it"}),
         "legal_hold": {"type": "boolean", "description": "A manager's hold stops deletion until lifted"},
+        "consent": _enum(ConsentState),
+        "sharing_allowed": {"type": "boolean", "description": "Whether agencies may be asked to share information"},
+        "sharing_refusal": _nullable({"type": "string", "description": "Why not, and what would unblock it"}),
+        "parents_told": _nullable(_enum(ParentsToldState)),
         "allowed_actions": {"type": "array", "items": _enum(Action)},
     }
     screening = {
@@ -133,6 +138,8 @@ def response_schemas() -> dict[str, Any]:
         "decision": _nullable(_ref("Decision")),
         "notices": {"type": "array", "items": _ref("Notice")},
         "submission": _ref("ReferralSubmission"),
+        "consent_record": _ref("ConsentRecord"),
+        "parents_told_decision": _nullable(_ref("ParentsToldDecision")),
         "history": {"type": "array", "items": _ref("AuditEvent")},
         "known_before": {
             "type": "array",
@@ -147,7 +154,30 @@ def response_schemas() -> dict[str, Any]:
         "received_at": _nullable(DATE_TIME),
         "outcome": _nullable(_enum(Outcome)),
     }
+    date = {"type": "string", "format": "date"}
+    consent_record = {
+        "state": _enum(ConsentState),
+        "source": _enum(ConsentSource),
+        "recorded_by": {"type": "string"},
+        "recorded_at": _nullable(DATE_TIME),
+        "given_by": _nullable({"type": "string"}),
+        "given_on": _nullable(date),
+        "how": _nullable({"type": "string"}),
+        "service": _nullable({"type": "string"}),
+        "reason": _nullable({"type": "string"}),
+        "review_on": _nullable(date),
+        "signed_off_by": _nullable({"type": "string"}),
+    }
+    parents_told = {
+        "state": _enum(ParentsToldState),
+        "decided_by": _nullable({"type": "string"}),
+        "decided_at": _nullable(DATE_TIME),
+        "reason": _nullable({"type": "string"}),
+        "review_on": _nullable(date),
+    }
     return {
+        "ConsentRecord": _object(consent_record),
+        "ParentsToldDecision": _object(parents_told),
         "WhoAmI": _object({"id": {"type": "string"}, "roles": {"type": "array", "items": _enum(Role)}}),
         "QueueRow": _object(queue_row),
         "WorkQueue": _object(
@@ -191,15 +221,25 @@ def request_schemas() -> dict[str, Any]:
     """The bodies' JSON Schemas from the pydantic models that parse them, with their $defs."""
     from chalicelib.web.admin import (
         ApprovalRequest,
+        ConsentRequest,
         DecisionRequest,
         LegalHoldRequest,
+        ParentsToldRequest,
         ScreeningRequest,
         SubjectAccessRequest,
     )
 
     schemas: dict[str, Any] = {}
     model: type[BaseModel]
-    for model in (ScreeningRequest, DecisionRequest, ApprovalRequest, LegalHoldRequest, SubjectAccessRequest):
+    for model in (
+        ScreeningRequest,
+        DecisionRequest,
+        ApprovalRequest,
+        ConsentRequest,
+        ParentsToldRequest,
+        LegalHoldRequest,
+        SubjectAccessRequest,
+    ):
         schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
         schemas.update(schema.pop("$defs", {}))
         schemas[model.__name__] = schema
@@ -344,6 +384,26 @@ def admin_paths() -> dict[str, Any]:
                 state_change,
                 parameters=[REFERENCE_IN_PATH],
                 body=routes.ApprovalRequest,
+            )
+        },
+        "/admin/referrals/{reference}/consent": {
+            "post": _operation(
+                routes.consent,
+                "Record parental consent on a support referral (dispensing needs a manager)",
+                "ReferralState",
+                state_change,
+                parameters=[REFERENCE_IN_PATH],
+                body=routes.ConsentRequest,
+            )
+        },
+        "/admin/referrals/{reference}/parents-told": {
+            "post": _operation(
+                routes.parents_told,
+                "Protection referral: tell the parents, or (manager) record why not",
+                "ReferralState",
+                state_change,
+                parameters=[REFERENCE_IN_PATH],
+                body=routes.ParentsToldRequest,
             )
         },
         "/admin/referrals/{reference}/closure": {
