@@ -26,7 +26,11 @@ def create_referral() -> Response:
     try:
         if key is not None and not IDEMPOTENCY_KEY.match(key):
             raise BodyRefused(
-                problem(400, "invalid_idempotency_key", "Idempotency-Key must be 1 to 255 visible ASCII characters, like a UUID")
+                problem(
+                    400,
+                    "invalid_idempotency_key",
+                    "Idempotency-Key must be 1 to 255 visible ASCII characters, like a UUID",
+                )
             )
         submission = parse_json(request, ReferralSubmission, get_settings().max_body_bytes, "referral")
     except BodyRefused as refused:

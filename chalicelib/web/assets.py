@@ -25,7 +25,11 @@ SHORT_CACHE = "public, max-age=3600"
 SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,100}$")
 FOLDERS = {"fonts", "images"}
 # At the top level: the two bundles beside assets/, plus the web manifest inside it.
-TOP_LEVEL = {"govuk-frontend.min.css": STATIC_DIR, "govuk-frontend.min.js": STATIC_DIR, "manifest.json": STATIC_DIR / "assets"}
+TOP_LEVEL = {
+    "govuk-frontend.min.css": STATIC_DIR,
+    "govuk-frontend.min.js": STATIC_DIR,
+    "manifest.json": STATIC_DIR / "assets",
+}
 CONTENT_TYPES = {
     ".css": "text/css; charset=utf-8",
     ".js": "text/javascript; charset=utf-8",
@@ -57,7 +61,7 @@ for (const group of document.querySelectorAll('[data-module="govuk-radios"]')) {
 }
 """
 INIT_JS = (
-    f"import {{ createAll, {', '.join(ENHANCED)} }} from \"/assets/govuk-frontend.min.js\";\n"
+    f'import {{ createAll, {", ".join(ENHANCED)} }} from "/assets/govuk-frontend.min.js";\n'
     + "".join(f"createAll({name});\n" for name in ENHANCED)
     + REVEAL_JS
 )

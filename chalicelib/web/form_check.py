@@ -29,20 +29,47 @@ Row = dict[str, Any]
 
 def check_sections(answers: dict[str, Any]) -> list[dict[str, Any]]:
     """Each card on the page: a title, its rows, and card-level actions (remove a child)."""
-    sections = [{"title": "Your referral", "rows": _referral_rows(answers)},
-                {"title": "About you", "rows": _referrer_rows(answers.get("referrer") or {})}]
+    sections = [
+        {"title": "Your referral", "rows": _referral_rows(answers)},
+        {"title": "About you", "rows": _referrer_rows(answers.get("referrer") or {})},
+    ]
     children = answers.get("children") or []
     for number, child in enumerate(children, start=1):
-        sections.append({"title": f"Child {number}", "rows": _child_rows(child, number),
-                         "remove": f"/referral/child/{number}/remove" if len(children) > 1 else None})
-    sections.append({"title": "Children", "rows": [_row("Children added", str(len(children)), "/referral/children",
-                                                        "Add or remove", "children")]})
+        sections.append(
+            {
+                "title": f"Child {number}",
+                "rows": _child_rows(child, number),
+                "remove": f"/referral/child/{number}/remove" if len(children) > 1 else None,
+            }
+        )
+    sections.append(
+        {
+            "title": "Children",
+            "rows": [_row("Children added", str(len(children)), "/referral/children", "Add or remove", "children")],
+        }
+    )
     for number, parent in enumerate(answers.get("parents_carers") or [], start=1):
-        sections.append({"title": f"Parent or carer {number}", "rows": _parent_rows(parent, number),
-                         "remove": f"/referral/parent/{number}/remove"})
-    sections.append({"title": "Parents and carers", "rows": [_row(
-        "Parents or carers added", str(len(answers.get("parents_carers") or [])), "/referral/parents",
-        "Add or remove", "parents or carers")]})
+        sections.append(
+            {
+                "title": f"Parent or carer {number}",
+                "rows": _parent_rows(parent, number),
+                "remove": f"/referral/parent/{number}/remove",
+            }
+        )
+    sections.append(
+        {
+            "title": "Parents and carers",
+            "rows": [
+                _row(
+                    "Parents or carers added",
+                    str(len(answers.get("parents_carers") or [])),
+                    "/referral/parents",
+                    "Add or remove",
+                    "parents or carers",
+                )
+            ],
+        }
+    )
     sections.append({"title": "Your concerns", "rows": _concern_rows(answers.get("concerns") or {})})
     if answers.get("route") == Route.PROTECTION.value:
         sections.append({"title": "Telling the parents", "rows": _informed_rows(answers.get("parents_informed") or {})})
@@ -52,7 +79,9 @@ def check_sections(answers: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _row(key: str, value: Any, href: str, action: str = "Change", hidden: str | None = None) -> Row:
-    value_part = {"html": value} if isinstance(value, Markup) else {"text": value if value not in (None, "") else "Not given"}
+    value_part = (
+        {"html": value} if isinstance(value, Markup) else {"text": value if value not in (None, "") else "Not given"}
+    )
     return {
         "key": {"text": key},
         "value": value_part,
@@ -80,17 +109,27 @@ def _address(address: dict[str, Any] | None) -> Markup:
 def _referral_rows(answers: dict[str, Any]) -> list[Row]:
     route = answers.get("route")
     return [
-        _row("Child at immediate risk of harm", _yes_no(answers.get("immediate_risk")), "/referral/immediate-risk",
-             hidden="whether a child is at immediate risk of harm"),
-        _row("Kind of referral", ROUTE_LABELS[Route(route)] if route else "", "/referral/route",
-             hidden="the kind of referral"),
+        _row(
+            "Child at immediate risk of harm",
+            _yes_no(answers.get("immediate_risk")),
+            "/referral/immediate-risk",
+            hidden="whether a child is at immediate risk of harm",
+        ),
+        _row(
+            "Kind of referral",
+            ROUTE_LABELS[Route(route)] if route else "",
+            "/referral/route",
+            hidden="the kind of referral",
+        ),
     ]
 
 
 def _referrer_rows(referrer: dict[str, Any]) -> list[Row]:
     href = "/referral/about-you"
     kind = referrer.get("kind")
-    rows = [_row("You are", KIND_LABELS[ReferrerKind(kind)] if kind else "", href, hidden="whether you are a professional")]
+    rows = [
+        _row("You are", KIND_LABELS[ReferrerKind(kind)] if kind else "", href, hidden="whether you are a professional")
+    ]
     rows.append(_row("Your name", referrer.get("name"), href))
     if kind == ReferrerKind.PROFESSIONAL.value:
         agency = referrer.get("agency")
@@ -111,14 +150,20 @@ def _child_rows(child: dict[str, Any], number: int) -> list[Row]:
     else:
         born = _row("Date of birth", _date(child.get("date_of_birth")), href, hidden=f"child {number}'s date of birth")
     return [
-        _row("Name", f"{child.get('first_name', '')} {child.get('last_name', '')}", href, hidden=f"child {number}'s name"),
+        _row(
+            "Name", f"{child.get('first_name', '')} {child.get('last_name', '')}", href, hidden=f"child {number}'s name"
+        ),
         born,
         _row("Gender", GENDER_LABELS[Gender(gender)] if gender else "", href, hidden=f"child {number}'s gender"),
         _row("Address", _address(child.get("address")), href, hidden=f"child {number}'s address"),
         _row("School or setting", child.get("school_or_setting"), href, hidden=f"child {number}'s school or setting"),
         _row("First language", child.get("first_language"), href, hidden=f"child {number}'s first language"),
-        _row("Interpreter needed", _yes_no(child.get("interpreter_needed")), href,
-             hidden=f"whether child {number} needs an interpreter"),
+        _row(
+            "Interpreter needed",
+            _yes_no(child.get("interpreter_needed")),
+            href,
+            hidden=f"whether child {number} needs an interpreter",
+        ),
         _row("Disability", child.get("disability"), href, hidden=f"child {number}'s disability"),
     ]
 
@@ -130,8 +175,12 @@ def _parent_rows(parent: dict[str, Any], number: int) -> list[Row]:
     return [
         _row("Name", parent.get("name"), href, hidden=f"{hidden} name"),
         _row("Relationship to the child", parent.get("relationship"), href, hidden=f"{hidden} relationship"),
-        _row("Parental responsibility", _yes_no(parent.get("parental_responsibility")), href,
-             hidden=f"whether parent or carer {number} has parental responsibility"),
+        _row(
+            "Parental responsibility",
+            _yes_no(parent.get("parental_responsibility")),
+            href,
+            hidden=f"whether parent or carer {number} has parental responsibility",
+        ),
         _row("Phone number", parent.get("phone"), href, hidden=f"{hidden} phone number"),
         _row("Email address", parent.get("email"), href, hidden=f"{hidden} email address"),
         _row("Address", address, href, hidden=f"{hidden} address"),
@@ -155,29 +204,49 @@ def _concern_rows(concerns: dict[str, Any]) -> list[Row]:
 def _consent_rows(consent: dict[str, Any]) -> list[Row]:
     href = "/referral/consent"
     rows = [
-        _row("Parents aware of the referral", _yes_no(consent.get("parents_aware")), href,
-             hidden="whether the parents are aware of the referral"),
+        _row(
+            "Parents aware of the referral",
+            _yes_no(consent.get("parents_aware")),
+            href,
+            hidden="whether the parents are aware of the referral",
+        ),
         _row("Consent", CONSENT_LABELS.get(consent.get("status", ""), ""), href, hidden="consent"),
     ]
     status = consent.get("status")
     if status == "given":
-        rows += [_row("Given by", consent.get("given_by"), href, hidden="who gave consent"),
-                 _row("Given on", _date(consent.get("given_on")), href, hidden="when consent was given"),
-                 _row("How", consent.get("how"), href, hidden="how consent was given")]
+        rows += [
+            _row("Given by", consent.get("given_by"), href, hidden="who gave consent"),
+            _row("Given on", _date(consent.get("given_on")), href, hidden="when consent was given"),
+            _row("How", consent.get("how"), href, hidden="how consent was given"),
+        ]
     elif status == "refused":
         rows.append(_row("Why it was refused", consent.get("reason_refused"), href, hidden="why consent was refused"))
     elif status == "not_sought":
-        rows.append(_row("Why it was not asked for", consent.get("reason_not_sought"), href,
-                         hidden="why consent was not asked for"))
+        rows.append(
+            _row(
+                "Why it was not asked for",
+                consent.get("reason_not_sought"),
+                href,
+                hidden="why consent was not asked for",
+            )
+        )
     return rows
 
 
 def _informed_rows(informed: dict[str, Any]) -> list[Row]:
     href = "/referral/consent"
-    rows = [_row("Parents told about the referral", _yes_no(informed.get("informed")), href,
-                 hidden="whether the parents have been told")]
+    rows = [
+        _row(
+            "Parents told about the referral",
+            _yes_no(informed.get("informed")),
+            href,
+            hidden="whether the parents have been told",
+        )
+    ]
     if informed.get("informed") is False:
-        rows.append(_row("Why not", informed.get("reason_not_informed"), href, hidden="why the parents have not been told"))
+        rows.append(
+            _row("Why not", informed.get("reason_not_informed"), href, hidden="why the parents have not been told")
+        )
     return rows
 
 
@@ -211,12 +280,21 @@ def list_rows(key: str, items: list[dict[str, Any]]) -> list[Row]:
     for number, item in enumerate(items, start=1):
         if key == "children":
             name = f"{item.get('first_name', '')} {item.get('last_name', '')}"
-            detail = f"Due {_date(item.get('expected_date'))}" if item.get("unborn") else f"Born {_date(item.get('date_of_birth'))}"
+            detail = (
+                f"Due {_date(item.get('expected_date'))}"
+                if item.get("unborn")
+                else f"Born {_date(item.get('date_of_birth'))}"
+            )
         else:
             name, detail = item.get("name", ""), item.get("relationship", "")
         actions = [{"href": f"/referral/{kind}/{number}", "text": "Change", "visuallyHiddenText": f"{noun} {number}"}]
         if key != "children" or len(items) > 1:  # a referral always keeps one child
-            actions.append({"href": f"/referral/{kind}/{number}/remove", "text": "Remove",
-                            "visuallyHiddenText": f"{noun} {number}"})
+            actions.append(
+                {
+                    "href": f"/referral/{kind}/{number}/remove",
+                    "text": "Remove",
+                    "visuallyHiddenText": f"{noun} {number}",
+                }
+            )
         rows.append({"key": {"text": name}, "value": {"text": detail}, "actions": {"items": actions}})
     return rows

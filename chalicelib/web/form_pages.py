@@ -42,10 +42,29 @@ MAX_PARENTS = 10
 
 ADDRESS_ORDER = ("address", "address.line1", "address.line2", "address.town", "address.postcode")
 # Each page's fields in the order they appear, so the error summary reads top to bottom.
-CHILD_ORDER = ("first_name", "last_name", "born", "date_of_birth", "expected_date", "gender", *ADDRESS_ORDER,
-               "school_or_setting", "first_language", "interpreter_needed", "disability")
-PARENT_ORDER = ("name", "relationship", "parental_responsibility", "phone", "email", "address_same_as_child",
-                *ADDRESS_ORDER, "first_language")
+CHILD_ORDER = (
+    "first_name",
+    "last_name",
+    "born",
+    "date_of_birth",
+    "expected_date",
+    "gender",
+    *ADDRESS_ORDER,
+    "school_or_setting",
+    "first_language",
+    "interpreter_needed",
+    "disability",
+)
+PARENT_ORDER = (
+    "name",
+    "relationship",
+    "parental_responsibility",
+    "phone",
+    "email",
+    "address_same_as_child",
+    *ADDRESS_ORDER,
+    "first_language",
+)
 CONSENT_ORDER = ("parents_aware", "status", "given_by", "given_on", "how", "reason_refused", "reason_not_sought")
 
 ADDRESS_BLANKS = {

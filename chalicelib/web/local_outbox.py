@@ -38,7 +38,11 @@ def outbox_json() -> Response:
     return Response(body={"emails": emails}, status_code=200)
 
 
-@local_outbox.route("/_local/outbox/{message_id}/{kind}", methods=["POST"], content_types=["application/x-www-form-urlencoded", "application/json"])
+@local_outbox.route(
+    "/_local/outbox/{message_id}/{kind}",
+    methods=["POST"],
+    content_types=["application/x-www-form-urlencoded", "application/json"],
+)
 def replay_feedback(message_id: str, kind: str) -> Response:
     """Publish the SES delivery/bounce/complaint event for one sent email, as SES would."""
     if kind not in emulator_mail.FEEDBACK_KINDS:
@@ -48,7 +52,9 @@ def replay_feedback(message_id: str, kind: str) -> Response:
         return _problem(404, "No sent email has that message id")
     topic = emulator_mail.feedback_topic_arn(wiring().settings.ses_configuration_set)
     if topic is None:
-        return _problem(409, "No SES configuration set with an SNS event destination is set up (MASH_SES_CONFIGURATION_SET)")
+        return _problem(
+            409, "No SES configuration set with an SNS event destination is set up (MASH_SES_CONFIGURATION_SET)"
+        )
     event = emulator_mail.ses_feedback_event(sent, kind)
     wiring().aws_client("sns").publish(TopicArn=topic, Message=json.dumps(event))
     return Response(body={"published": event["eventType"], "message_id": message_id}, status_code=202)

@@ -182,8 +182,14 @@ def _headers() -> Any:
     return public_form.current_request.headers
 
 
-def _show(step: Step, answers: Answers, session_id: str, errors: PageErrors | None = None,
-          values: dict[str, Any] | None = None, cookies: list[str] | None = None) -> Response:
+def _show(
+    step: Step,
+    answers: Answers,
+    session_id: str,
+    errors: PageErrors | None = None,
+    values: dict[str, Any] | None = None,
+    cookies: list[str] | None = None,
+) -> Response:
     errors = errors or PageErrors()
     return page(
         step.template,
@@ -294,10 +300,16 @@ def immediate_risk_post() -> Response:
 
 @public_form.route("/referral/call-now", methods=["GET"])
 def call_now() -> Response:
-    return _get(Step(
-        template="call_now.html", read=lambda f, e: None, store=lambda a, v: None,
-        values=lambda a: {}, next=lambda a, v: "/referral/route", back=lambda a: FIRST_PAGE,
-    ))
+    return _get(
+        Step(
+            template="call_now.html",
+            read=lambda f, e: None,
+            store=lambda a, v: None,
+            values=lambda a: {},
+            next=lambda a, v: "/referral/route",
+            back=lambda a: FIRST_PAGE,
+        )
+    )
 
 
 @public_form.route("/referral/route", methods=["GET"])
@@ -395,8 +407,11 @@ def parents_post() -> Response:
         another = yes_no(form, "add_another") if count < pages.MAX_PARENTS else False
         if another is None:
             errors = PageErrors()
-            message = ("Select yes if you need to tell us about another parent or carer" if count
-                       else "Select yes if you can tell us about a parent or carer")
+            message = (
+                "Select yes if you need to tell us about another parent or carer"
+                if count
+                else "Select yes if you can tell us about a parent or carer"
+            )
             errors.add("add_another", message)
             return _summary_page("parents_carers", "parents.html", answers, session_id, errors)
         if another:
@@ -418,13 +433,23 @@ def _summary_get(key: str, template: str, when_empty: str | None) -> Response:
     return _summary_page(key, template, answers, session_id)
 
 
-def _summary_page(key: str, template: str, answers: Answers, session_id: str,
-                  errors: PageErrors | None = None) -> Response:
+def _summary_page(
+    key: str, template: str, answers: Answers, session_id: str, errors: PageErrors | None = None
+) -> Response:
     back = "/referral/children" if key == "parents_carers" else f"/referral/child/{len(answers.get(key, []))}"
-    step = Step(template=template, read=lambda f, e: None, store=lambda a, v: None,
-                values=lambda a: {}, next=lambda a, v: CHECK, back=lambda a: _back(a, back),
-                context={"items": answers.get(key, []), "rows": list_rows(key, answers.get(key, [])),
-                         "limit": pages.MAX_CHILDREN})
+    step = Step(
+        template=template,
+        read=lambda f, e: None,
+        store=lambda a, v: None,
+        values=lambda a: {},
+        next=lambda a, v: CHECK,
+        back=lambda a: _back(a, back),
+        context={
+            "items": answers.get(key, []),
+            "rows": list_rows(key, answers.get(key, [])),
+            "limit": pages.MAX_CHILDREN,
+        },
+    )
     return _show(step, answers, session_id, errors=errors)
 
 
@@ -434,9 +459,15 @@ def remove(kind: str, number: str) -> Response:
     if found is None:
         return page("errors/not_found.html", status=404)
     key, index = found
-    step = Step(template="remove.html", read=lambda f, e: None, store=lambda a, v: None, values=lambda a: {},
-                next=lambda a, v: CHECK, back=lambda a: _summary_path(key),
-                context={"kind": kind, "number": index})
+    step = Step(
+        template="remove.html",
+        read=lambda f, e: None,
+        store=lambda a, v: None,
+        values=lambda a: {},
+        next=lambda a, v: CHECK,
+        back=lambda a: _summary_path(key),
+        context={"kind": kind, "number": index},
+    )
     return _get(lambda a: step if index <= len(a.get(key, [])) else redirect(_summary_path(key)))
 
 
@@ -523,7 +554,10 @@ def submit() -> Response:
         session.forget_answers(session_id)
         return redirect(
             "/referral/confirmation",
-            cookies=[session.clear_cookie(session.SESSION_COOKIE), session.receipt_cookie(receipt.reference, session_id)],
+            cookies=[
+                session.clear_cookie(session.SESSION_COOKIE),
+                session.receipt_cookie(receipt.reference, session_id),
+            ],
         )
 
     def already_sent() -> Response | None:
