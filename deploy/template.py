@@ -56,8 +56,15 @@ MERGE_TEMPLATE = PROJECT_ROOT / "build" / "merge-template.json"
 # API Gateway stage throttling (all clients together): a council's referrals are tens a day, and a
 # page view is a handful of requests; this absorbs a busy hour many times over while capping what a
 # flood can cost. Per-client limits: the WAF rule below and the app's own limit (settings).
+# The numbers README "Limits" gives; keep the two together.
 API_RATE_LIMIT_PER_SECOND = 50
 API_BURST_LIMIT = 100
+# Per route, for the public POSTs: the JSON API takes whole referrals from agency systems; a form
+# referral is about fifteen page posts.
+REFERRALS_API_ROUTE = "/api/referrals"
+REFERRALS_API_RATE_PER_SECOND, REFERRALS_API_BURST = 5, 10
+FORM_ROUTE_PREFIX = "/referral/"
+FORM_POST_RATE_PER_SECOND, FORM_POST_BURST = 20, 40
 # WAF: requests per source IP per 5 minutes before it is blocked for a while. Generous, because a
 # school or a police station sends all its staff's requests from one address.
 WAF_REQUESTS_PER_IP_PER_5_MINUTES = 1500
@@ -711,6 +718,33 @@ def cognito_resources() -> dict[str, Any]:
 # -- The API ------------------------------------------------------------------------------------
 
 
+def public_post_throttles() -> list[dict[str, Any]]:
+    """A MethodSettings entry per public POST route of the app (`/api/referrals`, `/referral/...`)."""
+    from app import app  # the routes as Chalice will publish them
+
+    entries = []
+    for path in sorted(app.routes):
+        if "POST" not in app.routes[path]:
+            continue
+        if path == REFERRALS_API_ROUTE:
+            rate, burst = REFERRALS_API_RATE_PER_SECOND, REFERRALS_API_BURST
+        elif path.startswith(FORM_ROUTE_PREFIX):
+            rate, burst = FORM_POST_RATE_PER_SECOND, FORM_POST_BURST
+        else:
+            continue
+        entries.append(
+            {
+                # CloudFormation's encoding of a resource path: /a/b is /~1a~1b.
+                "ResourcePath": "/" + path.replace("/", "~1"),
+                "HttpMethod": "POST",
+                "ThrottlingRateLimit": rate,
+                "ThrottlingBurstLimit": burst,
+                "MetricsEnabled": True,
+            }
+        )
+    return entries
+
+
 def api_resources() -> dict[str, Any]:
     stage = api_stage_name()
     stage_resource = f"RestAPI{stage}Stage"  # the stage SAM makes for Chalice's RestAPI
@@ -726,7 +760,8 @@ def api_resources() -> dict[str, Any]:
                         "ThrottlingRateLimit": API_RATE_LIMIT_PER_SECOND,
                         "ThrottlingBurstLimit": API_BURST_LIMIT,
                         "MetricsEnabled": True,
-                    }
+                    },
+                    *public_post_throttles(),
                 ]
             }
         },

@@ -327,10 +327,17 @@ def test_the_user_pool_has_a_group_per_role(resources_: dict[str, Any]) -> None:
     assert resources_["StaffUserPool"]["Properties"]["AdminCreateUserConfig"]["AllowAdminCreateUserOnly"] is True
 
 
-def test_the_api_stage_is_throttled(resources_: dict[str, Any]) -> None:
-    (settings,) = resources_["RestAPI"]["Properties"]["MethodSettings"]
-    assert settings["ThrottlingRateLimit"] > 0
-    assert settings["ThrottlingBurstLimit"] >= settings["ThrottlingRateLimit"]
+def test_the_api_stage_and_each_public_post_are_throttled_as_readme_limits_says(resources_: dict[str, Any]) -> None:
+    from app import app
+
+    settings = {(s["ResourcePath"], s["HttpMethod"]): s for s in resources_["RestAPI"]["Properties"]["MethodSettings"]}
+    limits = {key: (s["ThrottlingRateLimit"], s["ThrottlingBurstLimit"]) for key, s in settings.items()}
+    assert limits[("/*", "*")] == (50, 100)
+    assert limits[("/~1api~1referrals", "POST")] == (5, 10)
+    form_posts = [path for path, methods in app.routes.items() if path.startswith("/referral/") and "POST" in methods]
+    assert form_posts
+    for path in form_posts:
+        assert limits["/" + path.replace("/", "~1"), "POST"] == (20, 40), path
 
 
 # -- The zip (test_package.py checks its contents) ------------------------------------------------
