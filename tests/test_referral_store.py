@@ -196,3 +196,16 @@ def test_an_index_entry_left_by_a_reference_clash_is_never_shown(store: Referral
     store.add_child_index("AAA-AAA-AAA", ("k-other-child",))  # the clash's leftover
     store.add_child_index("ZZZ-ZZZ-ZZZ", ("k-other-child",))  # and one whose referral never landed
     assert store.referrals_of_child("k-other-child") == []
+
+
+def test_notice_history_and_tasks_come_back_whole(store: ReferralStore) -> None:
+    from chalicelib.domain.notices import NoticeStatus, recipient_parent
+    from chalicelib.domain.tasks import Task, TaskKind
+
+    referral = new_referral()
+    store.add(referral)
+    ack = referral.notices[0].sent("ses-1", NOW).delivery_event(NoticeStatus.BOUNCED, NOW)
+    changed = replace(referral.with_notice(ack), notices=(ack, replace(ack, notice_id="p0", recipient=recipient_parent(0))))
+    changed = changed.with_task(Task("t1", TaskKind.CONTACT_PARENT_ANOTHER_WAY, NOW, about="p0"))
+    saved = store.save(store.open(referral.reference), changed, [])
+    assert store.fetch(referral.reference) == saved

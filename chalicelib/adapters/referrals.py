@@ -23,10 +23,11 @@ from chalicelib.domain.consent import (
 )
 from chalicelib.domain.decision import Decision, Outcome, Rag, Screening
 from chalicelib.domain.lifecycle import OPEN_STATUSES
-from chalicelib.domain.notices import Notice, NoticeKind, NoticeStatus
+from chalicelib.domain.notices import REFERRER, Notice, NoticeKind, NoticeStatus
 from chalicelib.domain.referral import ReferralSubmission, Route
 from chalicelib.domain.referral_record import PERSONAL_SECTIONS, Channel, Referral, ReferralStatus
 from chalicelib.domain.retention import TTL_BACKSTOP, LegalHold
+from chalicelib.domain.tasks import Task, TaskKind
 
 REFERRAL_SK = "REFERRAL"
 FIELD_PREFIX = "pd_"
@@ -94,6 +95,9 @@ def notice_to_map(notice: Notice) -> dict[str, Any]:
         "last_error": notice.last_error,
         "provider_message_id": notice.provider_message_id,
         "sent_at": _iso(notice.sent_at) if notice.sent_at else None,
+        # The default recipient (the referrer) is implied: every byte of the item is billed.
+        "recipient": notice.recipient if notice.recipient != REFERRER else None,
+        "history": [list(entry) for entry in notice.history] or None,
     }
     # Absent, not null: every byte of the item is billed on every write.
     return {key: value for key, value in data.items() if value is not None}
@@ -110,6 +114,8 @@ def notice_from_map(notice_id: str, data: dict[str, Any]) -> Notice:
         last_error=data.get("last_error"),
         provider_message_id=data.get("provider_message_id"),
         sent_at=_parse(data.get("sent_at")),
+        recipient=data.get("recipient", REFERRER),
+        history=tuple((str(status), str(at)) for status, at in data.get("history", [])),
     )
 
 
@@ -154,6 +160,8 @@ def to_item(referral: Referral, sealed: SealedRecord) -> dict[str, Any]:
     item.update(_retention_attributes(referral, sealed))
     item.update(_consent_attributes(referral.recorded_consent, sealed))
     item.update(_parents_told_attributes(referral.parents_told_decision, sealed))
+    if referral.tasks:
+        item["tasks"] = {task.task_id: _task_to_map(task) for task in referral.tasks}
     item.update(_screening_attributes(referral.screening, sealed))
     item.update(_decision_attributes(referral.decision, sealed))
     item.update(outbox_attributes(referral) or {})
@@ -264,6 +272,28 @@ def _parents_told_from_item(item: dict[str, Any], sealed: SealedRecord) -> Paren
         decided_at=_parse(item.get("parents_told_at")),
         reason=sealed.decrypt("parents_told_reason", bytes(reason)) if reason else None,
         review_on=dt.date.fromisoformat(item["parents_told_review_on"]) if item.get("parents_told_review_on") else None,
+    )
+
+
+def _task_to_map(task: Task) -> dict[str, Any]:
+    data = {
+        "kind": task.kind.value,
+        "created_at": _iso(task.created_at),
+        "about": task.about,
+        "done_by": task.done_by,
+        "done_at": _iso(task.done_at) if task.done_at else None,
+    }
+    return {key: value for key, value in data.items() if value is not None}
+
+
+def _task_from_map(task_id: str, data: dict[str, Any]) -> Task:
+    return Task(
+        task_id=task_id,
+        kind=TaskKind(data["kind"]),
+        created_at=_parse(data["created_at"]),  # type: ignore[arg-type]
+        about=data.get("about"),
+        done_by=data.get("done_by"),
+        done_at=_parse(data.get("done_at")),
     )
 
 
@@ -395,6 +425,7 @@ def opened_from_item(item: dict[str, Any], cipher: FieldCipher) -> OpenReferral:
         legal_hold=_legal_hold_from_item(item, sealed),
         recorded_consent=_consent_from_item(item, sealed),
         parents_told_decision=_parents_told_from_item(item, sealed),
+        tasks=tuple(_task_from_map(k, v) for k, v in sorted(item.get("tasks", {}).items())),
         version=int(item["version"]),
     )
     return OpenReferral(referral, sealed)

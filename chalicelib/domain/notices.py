@@ -16,13 +16,47 @@ SEND_GRACE = dt.timedelta(minutes=2)
 
 
 class NoticeKind(StrEnum):
-    ACKNOWLEDGEMENT = "acknowledgement"
+    ACKNOWLEDGEMENT = "acknowledgement"  # to the referrer
+    CONSENT_REQUEST = "consent_request"  # to a parent: may agencies share information?
+    PARENTS_TOLD = "parents_told"  # to a parent: a protection referral was made
+    OUTCOME = "outcome"  # to a parent: what the MASH decided
+    REFERRER_FEEDBACK = "referrer_feedback"  # to the referrer: the outcome, as fits who they are
+    ONWARD_REFERRAL = "onward_referral"  # to the service the family is passed to
 
 
 class NoticeStatus(StrEnum):
     PENDING = "pending"
+    SENDING = "sending"
     SENT = "sent"
+    DELAYED = "delayed"
+    DELIVERED = "delivered"
+    BOUNCED = "bounced"
+    COMPLAINED = "complained"
+    REJECTED = "rejected"
     FAILED = "failed"
+
+
+# A final failure is never overwritten: not by a late "delivered", not by a "delayed".
+FINAL_FAILURES = frozenset({NoticeStatus.BOUNCED, NoticeStatus.COMPLAINED, NoticeStatus.REJECTED, NoticeStatus.FAILED})
+# Order of progress; an event that would move a notice backwards (a "delayed" after "delivered",
+# events arriving out of order) is recorded in the history but does not change the status.
+PROGRESS = {
+    NoticeStatus.PENDING: 0,
+    NoticeStatus.SENDING: 1,
+    NoticeStatus.SENT: 2,
+    NoticeStatus.DELAYED: 3,
+    NoticeStatus.DELIVERED: 4,
+    # A complaint can follow a delivery; every final failure outranks success.
+    **dict.fromkeys(FINAL_FAILURES, 5),
+}
+
+
+def recipient_parent(index: int) -> str:
+    """How a notice names the parent or carer it goes to: by position, never by address."""
+    return f"parent:{index}"
+
+
+REFERRER = "referrer"
 
 
 @dataclass(frozen=True)
@@ -36,12 +70,24 @@ class Notice:
     last_error: str | None = None
     provider_message_id: str | None = None
     sent_at: dt.datetime | None = None
+    # Who it goes to: REFERRER, recipient_parent(i), or a service name; never an address.
+    recipient: str = REFERRER
+    # (status, when) for every delivery event after sending, in the order they arrived.
+    history: tuple[tuple[str, str], ...] = ()
 
     @classmethod
-    def new(cls, notice_id: str, kind: NoticeKind, now: dt.datetime) -> Notice:
+    def new(cls, notice_id: str, kind: NoticeKind, now: dt.datetime, recipient: str = REFERRER) -> Notice:
         # The request that creates a notice sends it at once; the outbox sweep only takes it
         # after a grace period, so the two never race (and a crashed request is picked up).
-        return cls(notice_id, kind, NoticeStatus.PENDING, now, next_attempt_at=now + SEND_GRACE)
+        return cls(notice_id, kind, NoticeStatus.PENDING, now, next_attempt_at=now + SEND_GRACE, recipient=recipient)
+
+    def delivery_event(self, status: NoticeStatus, at: dt.datetime) -> Notice:
+        """A provider's report (delivered, bounced, ...): kept in the history; moves the status
+        only forwards, and never off a final failure."""
+        history = (*self.history, (status.value, at.astimezone(dt.UTC).isoformat(timespec="seconds")))
+        if self.status in FINAL_FAILURES or PROGRESS[status] <= PROGRESS[self.status]:
+            return replace(self, history=history)
+        return replace(self, status=status, history=history)
 
     def claimed(self, now: dt.datetime) -> Notice:
         """Taken by a dispatcher: not due again until the lease runs out."""

@@ -29,6 +29,7 @@ from chalicelib.domain.lifecycle import Action, IllegalTransition, ReferralStatu
 from chalicelib.domain.notices import Notice, NoticeKind
 from chalicelib.domain.referral import ReferralSubmission, Route
 from chalicelib.domain.retention import LegalHold, retention_until
+from chalicelib.domain.tasks import Task
 
 __all__ = ["Channel", "Referral", "ReferralStatus"]
 
@@ -69,6 +70,7 @@ class Referral:
     # None until staff or a parent record something: until then it follows from the submission.
     recorded_consent: ConsentRecord | None = None
     parents_told_decision: ParentsToldDecision | None = None
+    tasks: tuple[Task, ...] = ()
     version: int = 0
 
     @classmethod
@@ -104,6 +106,15 @@ class Referral:
     def with_notice(self, updated: Notice) -> Referral:
         notices = tuple(updated if n.notice_id == updated.notice_id else n for n in self.notices)
         return replace(self, notices=notices)
+
+    def with_task(self, task: Task) -> Referral:
+        """Add a task, or replace the one with the same id (tasks are idempotent by id)."""
+        others = tuple(t for t in self.tasks if t.task_id != task.task_id)
+        return replace(self, tasks=(*others, task))
+
+    @property
+    def open_tasks(self) -> list[Task]:
+        return [task for task in self.tasks if task.open]
 
     def due_notices(self, now: dt.datetime) -> list[Notice]:
         return [n for n in self.notices if n.is_due(now)]

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 from chalicelib.domain.audit import AccessReason
 from chalicelib.domain.decision import Outcome, Rag
 from chalicelib.domain.staff import Role
+from chalicelib.domain.tasks import TASK_TEXT
 from chalicelib.web.auth import admin_route, current_staff
 from chalicelib.web.errors import problem
 from chalicelib.web.json_body import ANY_BODY, BodyRefused, parse_json
@@ -513,12 +514,25 @@ def referral_picture(view: Any) -> dict[str, Any]:
         "notices": [
             {
                 "kind": n.kind.value,
+                "recipient": n.recipient,
                 "status": n.status.value,
                 "attempts": n.attempts,
                 "last_error": n.last_error,
                 "sent_at": _iso(n.sent_at),
+                "history": [{"status": status, "at": at} for status, at in n.history],
             }
             for n in referral.notices
+        ],
+        "tasks": [
+            {
+                "id": task.task_id,
+                "kind": task.kind.value,
+                "text": TASK_TEXT[task.kind],
+                "created_at": _iso(task.created_at),
+                "about": task.about,
+                "done_at": _iso(task.done_at),
+            }
+            for task in referral.tasks
         ],
         "submission": referral.submission.model_dump(mode="json"),
         "consent_record": _consent_record(referral.consent),

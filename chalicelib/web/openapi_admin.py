@@ -68,6 +68,7 @@ def response_schemas() -> dict[str, Any]:
     from chalicelib.domain.referral import Route
     from chalicelib.domain.referral_record import Channel
     from chalicelib.domain.staff import Role
+    from chalicelib.domain.tasks import TaskKind
 
     decision = {
         "outcome": _enum(Outcome),
@@ -103,10 +104,24 @@ def response_schemas() -> dict[str, Any]:
     }
     notice = {
         "kind": _enum(NoticeKind),
+        "recipient": {"type": "string", "description": "referrer, parent:<n> or a service: never an address"},
         "status": _enum(NoticeStatus),
         "attempts": {"type": "integer", "minimum": 0},
         "last_error": _nullable({"type": "string"}),
         "sent_at": _nullable(DATE_TIME),
+        "history": {
+            "type": "array",
+            "description": "Delivery events in the order they arrived",
+            "items": _object({"status": _enum(NoticeStatus), "at": DATE_TIME}),
+        },
+    }
+    task = {
+        "id": {"type": "string"},
+        "kind": _enum(TaskKind),
+        "text": {"type": "string"},
+        "created_at": _nullable(DATE_TIME),
+        "about": _nullable({"type": "string"}),
+        "done_at": _nullable(DATE_TIME),
     }
     event = {
         "sequence": {"type": "integer", "minimum": 1},
@@ -137,6 +152,7 @@ def response_schemas() -> dict[str, Any]:
         "screening": _nullable(_ref("Screening")),
         "decision": _nullable(_ref("Decision")),
         "notices": {"type": "array", "items": _ref("Notice")},
+        "tasks": {"type": "array", "items": _ref("Task")},
         "submission": _ref("ReferralSubmission"),
         "consent_record": _ref("ConsentRecord"),
         "parents_told_decision": _nullable(_ref("ParentsToldDecision")),
@@ -193,6 +209,7 @@ def response_schemas() -> dict[str, Any]:
         "ReferralState": _object(state),
         "Screening": _object(screening),
         "Notice": _object(notice),
+        "Task": _object(task),
         "AuditEvent": _object(event),
         "KnownReferral": _object(known_referral),
         "ReferralPicture": _object(picture),

@@ -98,3 +98,17 @@ def test_unscreened_immediate_risk_referral_tops_the_queue() -> None:
 
     urgent = replace(received(), immediate_risk=True)
     assert urgent.urgency_rank < received().screen(screening(Rag.RED)).urgency_rank < received().urgency_rank
+
+
+def test_delivery_events_move_a_notice_forward_and_never_off_a_final_failure() -> None:
+    from chalicelib.domain.notices import Notice, NoticeKind, NoticeStatus
+
+    sent = Notice.new("ack", NoticeKind.ACKNOWLEDGEMENT, NOW).sent("ses-1", NOW)
+    delivered = sent.delivery_event(NoticeStatus.DELIVERED, NOW)
+    late_delay = delivered.delivery_event(NoticeStatus.DELAYED, NOW)
+    assert (late_delay.status, len(late_delay.history)) == (NoticeStatus.DELIVERED, 2)
+    complained = late_delay.delivery_event(NoticeStatus.COMPLAINED, NOW)
+    assert complained.status is NoticeStatus.COMPLAINED
+    bounced_then_delivered = sent.delivery_event(NoticeStatus.BOUNCED, NOW).delivery_event(NoticeStatus.DELIVERED, NOW)
+    assert bounced_then_delivered.status is NoticeStatus.BOUNCED
+    assert [status for status, _ in bounced_then_delivered.history] == ["bounced", "delivered"]

@@ -1,0 +1,39 @@
+"""Things a practitioner must do that the hub cannot: call a parent whose email bounced, read a
+parent's answer to a consent request. Tasks sit on the referral and show in its whole picture."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, replace
+from enum import StrEnum
+
+
+class TaskKind(StrEnum):
+    CONTACT_PARENT_ANOTHER_WAY = "contact_parent_another_way"  # email bounced or complained
+    CONSENT_ANSWERED = "consent_answered"  # a parent answered a consent request
+    NOTICE_FAILED = "notice_failed"  # an email could not be sent after every retry
+
+
+TASK_TEXT: dict[TaskKind, str] = {
+    TaskKind.CONTACT_PARENT_ANOTHER_WAY: "Contact the parent or carer by phone or letter: their email could not be delivered",
+    TaskKind.CONSENT_ANSWERED: "A parent has answered the consent request: read their answer and any comment",
+    TaskKind.NOTICE_FAILED: "An email could not be sent: check the address and send the notice another way",
+}
+
+
+@dataclass(frozen=True)
+class Task:
+    task_id: str
+    kind: TaskKind
+    created_at: dt.datetime
+    # The notice or consent request it is about, by id: never a name or address.
+    about: str | None = None
+    done_by: str | None = None
+    done_at: dt.datetime | None = None
+
+    @property
+    def open(self) -> bool:
+        return self.done_at is None
+
+    def done(self, by: str, at: dt.datetime) -> Task:
+        return replace(self, done_by=by, done_at=at)
