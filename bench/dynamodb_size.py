@@ -7,7 +7,10 @@ moto answers ReturnConsumedCapacity with a constant, so the bench computes WCUs 
 - a standard write costs 1 WCU per started KB of the larger of the item before and after;
 - each global secondary index the write touches costs 1 WCU per started KB of the projected
   entry (2 when the index key changes: delete the old entry, put the new one);
-- a transactional write costs twice that.
+- a transactional write (TransactWriteItems) costs twice that for the item itself; its GSI
+  entries are written after the transaction commits (DynamoDB propagates them as ordinary
+  index writes), so they are priced at the standard rate;
+- BatchWriteItem is priced per request, as if each were its own PutItem or DeleteItem.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ Item = dict[str, dict[str, Any]]
 
 
 def attribute_value_size(value: dict[str, Any]) -> int:
-    (kind, inner), = value.items()
+    ((kind, inner),) = value.items()
     if kind == "S":
         return len(inner.encode())
     if kind == "B":
@@ -69,13 +72,13 @@ class WriteCost:
     def of(self, before: Item | None, after: Item | None, transactional: bool = False) -> dict[str, int]:
         """{'table': n, '<index>': n, ...} for one write that took the item from `before` to `after`."""
         largest = max(item_size(before or {}), item_size(after or {}))
-        cost = {"table": units(largest)}
+        # Transactions pay twice for the item (prepare and commit), not for the index entries.
+        cost = {"table": units(largest) * (2 if transactional else 1)}
         for index in self._indexes:
             index_units = self._index_units(index, before, after)
             if index_units:
                 cost[index["IndexName"]] = index_units
-        factor = 2 if transactional else 1
-        return {name: n * factor for name, n in cost.items()}
+        return cost
 
     def _index_units(self, index: dict[str, Any], before: Item | None, after: Item | None) -> int:
         old, new = self._entry(index, before), self._entry(index, after)
