@@ -23,7 +23,7 @@ from chalicelib.domain.consent import (
 )
 from chalicelib.domain.decision import Decision, Outcome, Rag, Screening
 from chalicelib.domain.lifecycle import OPEN_STATUSES
-from chalicelib.domain.notices import REFERRER, Notice, NoticeKind, NoticeStatus
+from chalicelib.domain.notices import FINAL_FAILURES, REFERRER, Notice, NoticeKind, NoticeStatus
 from chalicelib.domain.referral import ReferralSubmission, Route
 from chalicelib.domain.referral_record import PERSONAL_SECTIONS, Channel, Referral, ReferralStatus
 from chalicelib.domain.retention import TTL_BACKSTOP, LegalHold
@@ -185,6 +185,8 @@ def queue_attributes(referral: Referral) -> dict[str, Any]:
     if referral.screening:
         attributes["rag"] = referral.screening.rag.value
         attributes["level"] = referral.screening.level
+    if has_undelivered_notice(referral):
+        attributes[UNDELIVERED_ATTRIBUTE] = True
     return attributes
 
 
@@ -528,6 +530,40 @@ def decode_cursor(cursor: str) -> dict[str, str]:
     return key
 
 
+# -- Delivery tracking: the message index and the queue's "undelivered" flag ---------------------
+# SES events name only its MessageId. One small item per sent email, `MSG#<message id>`, says
+# which referral and notice it carried: ids only, never an address. It cannot share the notice's
+# UpdateItem (another item), so it is written just after SES accepts the email; if that write
+# is lost, the event handler counts the event as unmatched and the notice stays "sent".
+MESSAGE_PREFIX = "MSG#"
+MESSAGE_SK = "NOTICE"
+# SES reports within days (a complaint can take weeks); then the table's TTL removes the item.
+MESSAGE_INDEX_LIFETIME = dt.timedelta(days=90)
+UNDELIVERED_ATTRIBUTE = "undelivered"
+
+
+@dataclass(frozen=True)
+class SentMessage:
+    """Where an SES message id points: the referral and the notice it carried."""
+
+    reference: str
+    notice_id: str
+
+
+def has_undelivered_notice(referral: Referral) -> bool:
+    return any(notice.status in FINAL_FAILURES for notice in referral.notices)
+
+
+def message_index_item(message_id: str, reference: str, notice_id: str, now: dt.datetime) -> dict[str, Any]:
+    return {
+        "pk": MESSAGE_PREFIX + message_id,
+        "sk": MESSAGE_SK,
+        "reference": reference,
+        "notice_id": notice_id,
+        TTL_ATTRIBUTE: int((now + MESSAGE_INDEX_LIFETIME).timestamp()),
+    }
+
+
 class ReferralStore:
     """Base of both stores: encoding and the rules; subclasses only move items."""
 
@@ -643,16 +679,31 @@ class ReferralStore:
         return sorted(found, key=lambda summary: summary.received_at)
 
     def list_queue(
-        self, *, status: str | None = None, rag: str | None = None, limit: int = 25, cursor: str | None = None
+        self,
+        *,
+        status: str | None = None,
+        rag: str | None = None,
+        limit: int = 25,
+        cursor: str | None = None,
+        undelivered: bool = False,
     ) -> QueuePage:
         start = decode_cursor(cursor) if cursor else None
-        items, last_key = self._queue_items(status, rag, limit, start)
+        items, last_key = self._queue_items(status, rag, limit, start, undelivered=undelivered)
         return QueuePage([queue_row(i) for i in items], encode_cursor(last_key) if last_key else None)
 
     def save_notices(self, referral: Referral) -> Referral:
         """Record notices' delivery state; refuses if the referral changed since it was read."""
         notices = {n.notice_id: notice_to_map(n) for n in referral.notices}
-        self._update_notices(referral.reference, referral.version, notices, outbox_attributes(referral))
+        # Tasks and the queue's "undelivered" flag ride along: a bounce raises a task in the same write.
+        tasks = {task.task_id: _task_to_map(task) for task in referral.tasks} or None
+        self._update_notices(
+            referral.reference,
+            referral.version,
+            notices,
+            outbox_attributes(referral),
+            tasks=tasks,
+            undelivered=has_undelivered_notice(referral),
+        )
         return _bump(referral)
 
     def _get(self, reference: str) -> dict[str, Any]:
@@ -662,7 +713,14 @@ class ReferralStore:
         raise NotImplementedError
 
     def _update_notices(
-        self, reference: str, version: int, notices: dict[str, Any], outbox: dict[str, str] | None
+        self,
+        reference: str,
+        version: int,
+        notices: dict[str, Any],
+        outbox: dict[str, str] | None,
+        *,
+        tasks: dict[str, Any] | None = None,
+        undelivered: bool = False,
     ) -> None:
         raise NotImplementedError
 
@@ -683,7 +741,13 @@ class ReferralStore:
         raise NotImplementedError
 
     def _queue_items(
-        self, status: str | None, rag: str | None, limit: int, start: dict[str, str] | None
+        self,
+        status: str | None,
+        rag: str | None,
+        limit: int,
+        start: dict[str, str] | None,
+        *,
+        undelivered: bool = False,
     ) -> tuple[list[dict[str, Any]], dict[str, str] | None]:
         raise NotImplementedError
 
@@ -699,6 +763,22 @@ class ReferralStore:
         raise NotImplementedError
 
     def _indexed_references(self, pk: str) -> list[str]:
+        raise NotImplementedError
+
+    # -- delivery tracking: the message index ---------------------------------------------------
+
+    def save_message_index(self, message_id: str, reference: str, notice_id: str, now: dt.datetime) -> None:
+        """Remember which notice an SES message carried (idempotent: the same item again)."""
+        self._put_index([message_index_item(message_id, reference, notice_id, now)])
+
+    def fetch_sent_message(self, message_id: str) -> SentMessage | None:
+        """The notice an SES message id belongs to; None if it was never indexed (or expired)."""
+        item = self._get_key(MESSAGE_PREFIX + message_id, MESSAGE_SK)
+        if item is None:
+            return None
+        return SentMessage(reference=item["reference"], notice_id=item["notice_id"])
+
+    def _get_key(self, pk: str, sk: str) -> dict[str, Any] | None:
         raise NotImplementedError
 
 
@@ -726,12 +806,24 @@ class InMemoryReferralStore(ReferralStore):
         self.items[key] = dict(item)
 
     def _update_notices(
-        self, reference: str, version: int, notices: dict[str, Any], outbox: dict[str, str] | None
+        self,
+        reference: str,
+        version: int,
+        notices: dict[str, Any],
+        outbox: dict[str, str] | None,
+        *,
+        tasks: dict[str, Any] | None = None,
+        undelivered: bool = False,
     ) -> None:
         item = self._get(reference)
         if item["version"] != version:
             raise StaleReferral(reference)
         item.update(notices=notices, version=version + 1)
+        if tasks:
+            item["tasks"] = tasks
+        item.pop(UNDELIVERED_ATTRIBUTE, None)
+        if undelivered:
+            item[UNDELIVERED_ATTRIBUTE] = True
         item.pop("outbox_pk", None)
         item.pop("outbox_due", None)
         item.update(outbox or {})
@@ -765,7 +857,13 @@ class InMemoryReferralStore(ReferralStore):
         return [dict(item) for (item_pk, _), item in sorted(self.items.items()) if item_pk == pk]
 
     def _queue_items(
-        self, status: str | None, rag: str | None, limit: int, start: dict[str, str] | None
+        self,
+        status: str | None,
+        rag: str | None,
+        limit: int,
+        start: dict[str, str] | None,
+        *,
+        undelivered: bool = False,
     ) -> tuple[list[dict[str, Any]], dict[str, str] | None]:
         ordered = sorted(
             (i for i in self.items.values() if i.get("queue_pk") == "OPEN" and i["sk"] == REFERRAL_SK),
@@ -776,7 +874,11 @@ class InMemoryReferralStore(ReferralStore):
         # Like DynamoDB: Limit counts items read, the filter applies after.
         page, rest = ordered[:limit], ordered[limit:]
         matching = [
-            i for i in page if (status is None or i["status"] == status) and (rag is None or i.get("rag") == rag)
+            i
+            for i in page
+            if (status is None or i["status"] == status)
+            and (rag is None or i.get("rag") == rag)
+            and (not undelivered or i.get(UNDELIVERED_ATTRIBUTE))
         ]
         last = page[-1] if page and rest else None
         key = {k: last[k] for k in ("pk", "sk", "queue_pk", "queue_sk")} if last else None
@@ -814,6 +916,12 @@ class InMemoryReferralStore(ReferralStore):
             if item.get("outbox_pk") == OUTBOX_PARTITION and item["outbox_due"] <= _iso(now)
         )
         return [reference for _, reference in due[:limit]]
+
+    # -- delivery tracking ------------------------------------------------------------------------
+
+    def _get_key(self, pk: str, sk: str) -> dict[str, Any] | None:
+        item = self.items.get((pk, sk))
+        return dict(item) if item is not None else None
 
 
 class DynamoReferralStore(ReferralStore):
@@ -861,19 +969,36 @@ class DynamoReferralStore(ReferralStore):
             raise error from None
 
     def _update_notices(
-        self, reference: str, version: int, notices: dict[str, Any], outbox: dict[str, str] | None
+        self,
+        reference: str,
+        version: int,
+        notices: dict[str, Any],
+        outbox: dict[str, str] | None,
+        *,
+        tasks: dict[str, Any] | None = None,
+        undelivered: bool = False,
     ) -> None:
         values = {
             ":notices": self._serialize(notices),
             ":expected": {"N": str(version)},
             ":next": {"N": str(version + 1)},
         }
+        sets, removes = ["notices = :notices", "version = :next"], []
         if outbox:
-            update = "SET notices = :notices, version = :next, outbox_pk = :opk, outbox_due = :odue"
+            sets += ["outbox_pk = :opk", "outbox_due = :odue"]
             values[":opk"] = {"S": outbox["outbox_pk"]}
             values[":odue"] = {"S": outbox["outbox_due"]}
         else:
-            update = "SET notices = :notices, version = :next REMOVE outbox_pk, outbox_due"
+            removes += ["outbox_pk", "outbox_due"]
+        if tasks:
+            sets.append("tasks = :tasks")
+            values[":tasks"] = self._serialize(tasks)
+        if undelivered:
+            sets.append(f"{UNDELIVERED_ATTRIBUTE} = :undelivered")
+            values[":undelivered"] = {"BOOL": True}
+        else:
+            removes.append(UNDELIVERED_ATTRIBUTE)
+        update = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
         try:
             self._db.update_item(
                 TableName=self._table,
@@ -1056,7 +1181,13 @@ class DynamoReferralStore(ReferralStore):
             raise translate("dynamodb", exc) from None
 
     def _queue_items(
-        self, status: str | None, rag: str | None, limit: int, start: dict[str, str] | None
+        self,
+        status: str | None,
+        rag: str | None,
+        limit: int,
+        start: dict[str, str] | None,
+        *,
+        undelivered: bool = False,
     ) -> tuple[list[dict[str, Any]], dict[str, str] | None]:
         from chalicelib.adapters.table import QUEUE_INDEX
 
@@ -1076,6 +1207,9 @@ class DynamoReferralStore(ReferralStore):
         if rag:
             filters.append("rag = :rag")
             arguments["ExpressionAttributeValues"][":rag"] = {"S": rag}
+        if undelivered:
+            filters.append(f"{UNDELIVERED_ATTRIBUTE} = :undelivered")
+            arguments["ExpressionAttributeValues"][":undelivered"] = {"BOOL": True}
         if filters:
             arguments["FilterExpression"] = " AND ".join(filters)
         if names:
@@ -1089,6 +1223,15 @@ class DynamoReferralStore(ReferralStore):
         last = answer.get("LastEvaluatedKey")
         key = {k: v["S"] for k, v in last.items()} if last else None
         return [self._decode(i) for i in answer.get("Items", [])], key
+
+    # -- delivery tracking ------------------------------------------------------------------------
+
+    def _get_key(self, pk: str, sk: str) -> dict[str, Any] | None:
+        try:
+            answer = self._db.get_item(TableName=self._table, Key={"pk": {"S": pk}, "sk": {"S": sk}})
+        except Exception as exc:
+            raise translate("dynamodb", exc) from None
+        return self._decode(answer["Item"]) if "Item" in answer else None
 
 
 def _chain_at(sequence: int) -> str:

@@ -17,7 +17,18 @@ QUEUE_INDEX = "queue"
 OUTBOX_INDEX = "outbox"
 OUTBOX_PARTITION = "PENDING"
 
-QUEUE_PROJECTED = ["reference", "route", "status", "received_at", "proposed_level", "rag", "level", "due_at"]
+# "undelivered": set while a notice has bounced, been complained about, rejected or failed.
+QUEUE_PROJECTED = [
+    "reference",
+    "route",
+    "status",
+    "received_at",
+    "proposed_level",
+    "rag",
+    "level",
+    "due_at",
+    "undelivered",
+]
 
 
 def table_definition(table_name: str) -> dict[str, Any]:
