@@ -33,6 +33,9 @@ class Settings(BaseModel):
     mail_sender: str = "mash-hub@mash.example"
     mail_domain: str = "mash.example"
     ses_configuration_set: str | None = None
+    # The SNS topic the configuration set publishes SES events to (deploy/names.py MAIL_EVENTS_TOPIC).
+    # Read when app.py is imported: Chalice names the topic in the handler's decorator.
+    ses_events_topic: str = "mash-hub-ses-events"
 
     # What a person must ring before (or instead of) filling the form.
     emergency_number: str = "999"
@@ -71,6 +74,11 @@ class Settings(BaseModel):
     # Years a closed referral is kept, by outcome, as JSON overriding the defaults in
     # chalicelib/domain/retention.py, e.g. {"no_further_action": 3}.
     retention_years: str = "{}"
+
+    # Consent request emails to parents: where the link points (the hub's public address, no
+    # trailing slash; in AWS https://<CustomDomainName>) and how long the link works.
+    public_url: str = "http://127.0.0.1:8000"
+    consent_link_days: int = 14
 
     # Outbox retries: delay doubles from base, capped, until max attempts then 'failed'.
     outbox_max_attempts: int = 8

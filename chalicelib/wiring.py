@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from chalicelib.adapters.mailer import Mailer
     from chalicelib.adapters.rate_limits import RateLimitStore
     from chalicelib.adapters.referrals import ReferralStore
+    from chalicelib.adapters.suppression import SuppressionList
     from chalicelib.domain.deadlines import DeadlinePolicy
 
 
@@ -97,6 +98,20 @@ class Wiring:
 
         return self._once(
             "rate_limits", lambda: DynamoRateLimitStore(self.aws_client("dynamodb"), self.settings.table_name)
+        )
+
+    @property
+    def suppressions(self) -> SuppressionList:
+        """Addresses not to email again, keyed by an HMAC under a key derived from the stage secret."""
+        import hashlib
+        import hmac
+
+        from chalicelib.adapters.suppression import DynamoSuppressionList
+
+        key = hmac.new(self.settings.hmac_secret.encode(), b"suppression-list", hashlib.sha256).digest()
+        return self._once(
+            "suppressions",
+            lambda: DynamoSuppressionList(self.aws_client("dynamodb"), self.settings.table_name, key),
         )
 
     @property

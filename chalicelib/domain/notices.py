@@ -84,10 +84,14 @@ class Notice:
     def delivery_event(self, status: NoticeStatus, at: dt.datetime) -> Notice:
         """A provider's report (delivered, bounced, ...): kept in the history; moves the status
         only forwards, and never off a final failure."""
-        history = (*self.history, (status.value, at.astimezone(dt.UTC).isoformat(timespec="seconds")))
+        history = (*self.history, (status.value, _history_time(at)))
         if self.status in FINAL_FAILURES or PROGRESS[status] <= PROGRESS[self.status]:
             return replace(self, history=history)
         return replace(self, status=status, history=history)
+
+    def knows_event(self, status: NoticeStatus, at: dt.datetime) -> bool:
+        """Whether this very report is already in the history (providers deliver events at least once)."""
+        return (status.value, _history_time(at)) in self.history
 
     def claimed(self, now: dt.datetime) -> Notice:
         """Taken by a dispatcher: not due again until the lease runs out."""
@@ -114,6 +118,10 @@ class Notice:
                 self, status=NoticeStatus.FAILED, attempts=attempts, last_error=error_code, next_attempt_at=None
             )
         return replace(self, attempts=attempts, last_error=error_code, next_attempt_at=now + policy.delay(attempts))
+
+
+def _history_time(at: dt.datetime) -> str:
+    return at.astimezone(dt.UTC).isoformat(timespec="seconds")
 
 
 @dataclass(frozen=True)

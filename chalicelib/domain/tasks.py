@@ -12,12 +12,14 @@ class TaskKind(StrEnum):
     CONTACT_PARENT_ANOTHER_WAY = "contact_parent_another_way"  # email bounced or complained
     CONSENT_ANSWERED = "consent_answered"  # a parent answered a consent request
     NOTICE_FAILED = "notice_failed"  # an email could not be sent after every retry
+    CONTACT_REFERRER_ANOTHER_WAY = "contact_referrer_another_way"  # the referrer's email bounced or complained
 
 
 TASK_TEXT: dict[TaskKind, str] = {
     TaskKind.CONTACT_PARENT_ANOTHER_WAY: "Contact the parent or carer by phone or letter: their email could not be delivered",
     TaskKind.CONSENT_ANSWERED: "A parent has answered the consent request: read their answer and any comment",
     TaskKind.NOTICE_FAILED: "An email could not be sent: check the address and send the notice another way",
+    TaskKind.CONTACT_REFERRER_ANOTHER_WAY: "Contact the referrer by phone or letter: their email could not be delivered",
 }
 
 

@@ -9,9 +9,11 @@ from email.message import EmailMessage
 from chalicelib.adapters.aws import AwsError
 from chalicelib.adapters.mailer import Mailer
 from chalicelib.adapters.referrals import ReferralNotFound, ReferralStore, StaleReferral
+from chalicelib.adapters.suppression import SuppressionList
 from chalicelib.domain.notices import Notice, NoticeKind, NoticeStatus, RetryPolicy
 from chalicelib.domain.referral import ReferrerKind
 from chalicelib.domain.referral_record import Referral
+from chalicelib.domain.tasks import Task, TaskKind
 from chalicelib.logs import logger
 from chalicelib.mail.compose import compose
 from chalicelib.settings import Settings
@@ -64,10 +66,28 @@ def contact_numbers(settings: Settings) -> dict[str, str]:
     }
 
 
-def send_notice(referral: Referral, notice: Notice, mailer: Mailer, settings: Settings, now: dt.datetime) -> Notice:
+# last_error of a notice not sent because its address bounced or complained before.
+SUPPRESSED = "suppressed"
+
+
+def send_notice(
+    referral: Referral,
+    notice: Notice,
+    mailer: Mailer,
+    settings: Settings,
+    now: dt.datetime,
+    suppressions: SuppressionList | None = None,
+) -> Notice:
     """One attempt; the returned notice says sent, retry later, or failed for good."""
     try:
         message = compose_notice(referral, notice, settings)
+        if suppressions is not None and _to_suppressed_address(message, suppressions):
+            # Not retried: the address bounced for good or complained; staff reach them another way.
+            logger.warning(
+                "notice not sent: recipient suppressed",
+                extra={"reference": referral.reference, "notice": notice.notice_id},
+            )
+            return notice.attempt_failed(SUPPRESSED, False, now, retry_policy(settings))
         provider_id = mailer.send(message)
     except AwsError as error:
         updated = notice.attempt_failed(error.code, error.retryable, now, retry_policy(settings))
@@ -93,23 +113,47 @@ def send_notice(referral: Referral, notice: Notice, mailer: Mailer, settings: Se
     return notice.sent(provider_id, now)
 
 
+def _to_suppressed_address(message: EmailMessage, suppressions: SuppressionList) -> bool:
+    return any(suppressions.is_suppressed(str(address)) for address in message.get_all("To", []))
+
+
+def _suppression_list(suppressions: SuppressionList | None) -> SuppressionList:
+    if suppressions is not None:
+        return suppressions
+    from chalicelib.wiring import wiring
+
+    return wiring().suppressions
+
+
 def deliver_now(
-    referral: Referral, store: ReferralStore, mailer: Mailer, settings: Settings, now: dt.datetime
+    referral: Referral,
+    store: ReferralStore,
+    mailer: Mailer,
+    settings: Settings,
+    now: dt.datetime,
+    suppressions: SuppressionList | None = None,
 ) -> Referral:
     """Send what this request just created (it holds the grace lease) and record the result."""
+    suppressions = _suppression_list(suppressions)
     outcomes = [
-        send_notice(referral, notice, mailer, settings, now)
+        send_notice(referral, notice, mailer, settings, now, suppressions)
         for notice in referral.notices
         if notice.status is NoticeStatus.PENDING
     ]
-    return record_outcomes(store, referral, outcomes)
+    return record_outcomes(store, referral, outcomes, now=now)
 
 
 def dispatch_due(
-    store: ReferralStore, mailer: Mailer, settings: Settings, now: dt.datetime, limit: int = 50
+    store: ReferralStore,
+    mailer: Mailer,
+    settings: Settings,
+    now: dt.datetime,
+    limit: int = 50,
+    suppressions: SuppressionList | None = None,
 ) -> DispatchReport:
     """The outbox sweep: every referral with a notice due gets one attempt per due notice."""
     report = DispatchReport()
+    suppressions = _suppression_list(suppressions)
     for reference in store.references_with_notices_due(now, limit):
         try:
             referral = store.fetch(reference)
@@ -124,23 +168,64 @@ def dispatch_due(
         except (StaleReferral, ReferralNotFound):
             report.skipped += 1
             continue
-        outcomes = [send_notice(referral, notice, mailer, settings, now) for notice in due]
+        outcomes = [send_notice(referral, notice, mailer, settings, now, suppressions) for notice in due]
         for outcome in outcomes:
             report.sent += outcome.status is NoticeStatus.SENT
             report.failed += outcome.status is NoticeStatus.FAILED
             report.retrying += outcome.status is NoticeStatus.PENDING
-        record_outcomes(store, referral, outcomes)
+        record_outcomes(store, referral, outcomes, now=now)
     return report
 
 
-def record_outcomes(store: ReferralStore, referral: Referral, outcomes: list[Notice], tries: int = 3) -> Referral:
+def record_outcomes(
+    store: ReferralStore,
+    referral: Referral,
+    outcomes: list[Notice],
+    tries: int = 3,
+    *,
+    now: dt.datetime | None = None,
+) -> Referral:
     """Save delivery results; if the referral changed meanwhile, re-read and apply them again,
-    so a sent email is never forgotten (and so never sent twice)."""
+    so a sent email is never forgotten (and so never sent twice).
+
+    A notice that failed for good raises a task for staff in the same write."""
+    now = now or dt.datetime.now(dt.UTC)
+    for outcome in outcomes:
+        _index_message(store, referral.reference, outcome, now)
     for _ in range(tries):
         for outcome in outcomes:
             referral = referral.with_notice(outcome)
+            if outcome.status is NoticeStatus.FAILED:
+                referral = _with_task_once(referral, TaskKind.NOTICE_FAILED, outcome.notice_id, now)
         try:
             return store.save_notices(referral)
         except StaleReferral:
             referral = store.fetch(referral.reference)
     raise StaleReferral(referral.reference)
+
+
+def _index_message(store: ReferralStore, reference: str, notice: Notice, now: dt.datetime) -> None:
+    """Point the SES message id at its notice, so delivery events find it. Before the notice is
+    saved; if this write fails the email still counts as sent, and its events are counted as
+    unmatched by the handler rather than lost silently."""
+    if notice.status is not NoticeStatus.SENT or not notice.provider_message_id:
+        return
+    try:
+        store.save_message_index(notice.provider_message_id, reference, notice.notice_id, now)
+    except AwsError as error:
+        logger.warning(
+            "message index not written",
+            extra={"reference": reference, "notice": notice.notice_id, "error": error.code},
+        )
+
+
+def task_id_for(kind: TaskKind, notice_id: str) -> str:
+    """One task per notice and kind: a repeated event or retry never raises a second one."""
+    return f"{kind.value}:{notice_id}"
+
+
+def _with_task_once(referral: Referral, kind: TaskKind, notice_id: str, now: dt.datetime) -> Referral:
+    task_id = task_id_for(kind, notice_id)
+    if any(task.task_id == task_id for task in referral.tasks):
+        return referral
+    return referral.with_task(Task(task_id, kind, now, about=notice_id))

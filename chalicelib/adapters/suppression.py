@@ -1,0 +1,106 @@
+"""The suppression list: addresses the hub must not email again (a permanent bounce, a complaint).
+
+Each entry is keyed by an HMAC of the normalised address under a key derived from the stage
+secret, never the address in clear: a plain hash of an email address is easily guessed back.
+The hub checks the list before every send; SES's own account-level list is a backstop only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+from email.utils import parseaddr
+from enum import StrEnum
+from typing import Any
+
+from chalicelib.adapters.aws import translate
+
+SUPPRESSION_PREFIX = "SUPPRESS#"
+SUPPRESSION_SK = "ADDRESS"
+
+
+class SuppressionReason(StrEnum):
+    BOUNCED = "bounced"  # a permanent bounce: the mailbox does not exist or refuses mail
+    COMPLAINED = "complained"  # the recipient marked our email as spam
+
+
+def normalised(address: str) -> str:
+    """`"Sam" <Sam@School.Example>` and `sam@school.example` are one mailbox to the list."""
+    return (parseaddr(address)[1] or address).strip().lower()
+
+
+def suppression_key(secret: bytes, address: str) -> str:
+    return hmac.new(secret, normalised(address).encode(), hashlib.sha256).hexdigest()
+
+
+class SuppressionList:
+    """Add and check addresses; subclasses store the keyed hashes only."""
+
+    def __init__(self, key: bytes) -> None:
+        self._key = key
+
+    def add(self, address: str, reason: SuppressionReason, now: dt.datetime) -> str:
+        """Suppress an address (idempotent); returns its key, which is safe to log."""
+        key = suppression_key(self._key, address)
+        self._put(key, reason, now)
+        return key
+
+    def is_suppressed(self, address: str) -> bool:
+        return self._contains(suppression_key(self._key, address))
+
+    def _put(self, key: str, reason: SuppressionReason, now: dt.datetime) -> None:
+        raise NotImplementedError
+
+    def _contains(self, key: str) -> bool:
+        raise NotImplementedError
+
+
+class InMemorySuppressionList(SuppressionList):
+    def __init__(self, key: bytes) -> None:
+        super().__init__(key)
+        self.entries: dict[str, tuple[SuppressionReason, dt.datetime]] = {}
+
+    def _put(self, key: str, reason: SuppressionReason, now: dt.datetime) -> None:
+        self.entries.setdefault(key, (reason, now))
+
+    def _contains(self, key: str) -> bool:
+        return key in self.entries
+
+
+class DynamoSuppressionList(SuppressionList):
+    """One item per suppressed address in the hub's table: `SUPPRESS#<keyed hash>`."""
+
+    def __init__(self, dynamodb_client: Any, table_name: str, key: bytes) -> None:
+        super().__init__(key)
+        self._db = dynamodb_client
+        self._table = table_name
+
+    def _put(self, key: str, reason: SuppressionReason, now: dt.datetime) -> None:
+        try:
+            self._db.put_item(
+                TableName=self._table,
+                Item={
+                    "pk": {"S": SUPPRESSION_PREFIX + key},
+                    "sk": {"S": SUPPRESSION_SK},
+                    "reason": {"S": reason.value},
+                    "suppressed_at": {"S": now.astimezone(dt.UTC).isoformat(timespec="seconds")},
+                },
+                # The first reason and time stand: a repeated event changes nothing.
+                ConditionExpression="attribute_not_exists(pk)",
+            )
+        except Exception as exc:
+            error = translate("dynamodb", exc)
+            if error.code != "ConditionalCheckFailedException":
+                raise error from None
+
+    def _contains(self, key: str) -> bool:
+        try:
+            answer = self._db.get_item(
+                TableName=self._table,
+                Key={"pk": {"S": SUPPRESSION_PREFIX + key}, "sk": {"S": SUPPRESSION_SK}},
+                ProjectionExpression="pk",
+            )
+        except Exception as exc:
+            raise translate("dynamodb", exc) from None
+        return "Item" in answer
