@@ -4,6 +4,7 @@ from chalice import Chalice
 
 from chalicelib.events.outbox import outbox_events
 from chalicelib.events.retention import retention_events
+from chalicelib.events.ses_events import ses_events
 from chalicelib.settings import get_settings
 from chalicelib.web.admin import admin
 from chalicelib.web.api import api
@@ -23,6 +24,7 @@ app.register_blueprint(public_form)
 app.register_blueprint(assets)
 app.register_blueprint(outbox_events)
 app.register_blueprint(retention_events)
+app.register_blueprint(ses_events)
 app.register_blueprint(staff_auth)  # the staff token authorizer that admin routes use
 app.register_blueprint(admin)
 

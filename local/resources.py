@@ -29,4 +29,38 @@ def create_resources(settings: Settings, client: Any) -> dict[str, str]:
     ses = client("ses")
     ses.verify_domain_identity(Domain=settings.mail_domain)
     ses.verify_email_identity(EmailAddress=settings.mail_sender)
+    if settings.ses_configuration_set:
+        _create_mail_events(settings, client)
     return {"kms_key_id": key_id}
+
+
+# The event types the deployed configuration set publishes (deploy/template.py MailEventDestination).
+MAIL_EVENT_TYPES = ["send", "reject", "bounce", "complaint", "delivery", "deliveryDelay", "renderingFailure"]
+
+
+def _create_mail_events(settings: Settings, client: Any) -> None:
+    """The configuration set publishing SES events to the events topic, as in AWS. moto stores it
+    but never emits events; the local outbox's buttons publish them (DESIGN §5)."""
+    from botocore.exceptions import ClientError
+
+    topic_arn = client("sns").create_topic(Name=settings.ses_events_topic)["TopicArn"]
+    ses = client("ses")
+    name = settings.ses_configuration_set
+    try:
+        ses.create_configuration_set(ConfigurationSet={"Name": name})
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] != "ConfigurationSetAlreadyExists":
+            raise
+    try:
+        ses.create_configuration_set_event_destination(
+            ConfigurationSetName=name,
+            EventDestination={
+                "Name": "to-sns",
+                "Enabled": True,
+                "MatchingEventTypes": MAIL_EVENT_TYPES,
+                "SNSDestination": {"TopicARN": topic_arn},
+            },
+        )
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] != "EventDestinationAlreadyExists":
+            raise

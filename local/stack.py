@@ -147,6 +147,8 @@ class LocalStack:
             "MASH_STAGE": "local",
             "MASH_AWS_ENDPOINT_URL": self.moto_url,
             "MASH_COOKIE_SECURE": "false",
+            # As in AWS (deploy/names.py CONFIGURATION_SET): the outbox's replay buttons need it.
+            "MASH_SES_CONFIGURATION_SET": "mash-hub",
             "AWS_ACCESS_KEY_ID": "testing",
             "AWS_SECRET_ACCESS_KEY": "testing",
             "AWS_DEFAULT_REGION": REGION,

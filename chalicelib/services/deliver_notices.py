@@ -196,7 +196,7 @@ def record_outcomes(
         for outcome in outcomes:
             referral = referral.with_notice(outcome)
             if outcome.status is NoticeStatus.FAILED:
-                referral = _with_task_once(referral, TaskKind.NOTICE_FAILED, outcome.notice_id, now)
+                referral = with_task_once(referral, TaskKind.NOTICE_FAILED, outcome.notice_id, now)
         try:
             return store.save_notices(referral)
         except StaleReferral:
@@ -224,7 +224,7 @@ def task_id_for(kind: TaskKind, notice_id: str) -> str:
     return f"{kind.value}:{notice_id}"
 
 
-def _with_task_once(referral: Referral, kind: TaskKind, notice_id: str, now: dt.datetime) -> Referral:
+def with_task_once(referral: Referral, kind: TaskKind, notice_id: str, now: dt.datetime) -> Referral:
     task_id = task_id_for(kind, notice_id)
     if any(task.task_id == task_id for task in referral.tasks):
         return referral

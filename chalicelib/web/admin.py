@@ -167,7 +167,11 @@ def work_queue() -> Response:
         _check_choice("status", status, _statuses())
         _check_choice("rag", rag, [r.value for r in Rag])
         limit = _limit(query.get("limit"))
-        page = list_work_queue(status=status, rag=rag, limit=limit, cursor=query.get("cursor"))
+        undelivered = query.get("undelivered")
+        _check_choice("undelivered", undelivered, ["true", "false"])
+        page = list_work_queue(
+            status=status, rag=rag, limit=limit, cursor=query.get("cursor"), undelivered=undelivered == "true"
+        )
         return _json({"referrals": [vars(row) for row in page.rows], "next_cursor": page.next_cursor})
 
     return _answer(work)

@@ -287,6 +287,11 @@ def _queue_parameters() -> list[dict[str, Any]]:
     return [
         _query("status", _enum([s.value for s in OPEN_STATUSES]), "Only referrals in this status"),
         _query("rag", _enum(Rag), "Only referrals screened with this RAG rating"),
+        _query(
+            "undelivered",
+            {"type": "string", "enum": ["true", "false"], "default": "false"},
+            "true: only referrals with a notice that bounced, was complained about, rejected or failed",
+        ),
         _query("limit", {"type": "integer", "minimum": 1, "maximum": 100, "default": 25}, "Rows per page"),
         _query("cursor", {"type": "string"}, "next_cursor from the page before"),
     ]
