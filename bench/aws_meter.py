@@ -24,7 +24,10 @@ TABLE_KEY = ("pk", "sk")
 # Item kinds by partition key prefix (see chalicelib/adapters/*): labels for the breakdown.
 KIND_BY_PREFIX = (
     ("CHILD#", "child-index"),
+    ("MSG#", "message-index"),
     ("RATE#", "rate-limit"),
+    ("SUPPRESS#", "suppression"),
+    ("CONSENT#", "consent"),
     ("CONFIG", "config"),
     ("DRAFT#", "draft"),
 )

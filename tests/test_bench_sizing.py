@@ -6,6 +6,7 @@ import pytest
 
 from bench.aws_meter import WriteLabel, counting_aws, item_kind, price, unprocessed, write_targets
 from bench.dynamodb_size import WriteCost, attribute_value_size, item_size
+from bench.referrals import ACKNOWLEDGEMENT, OTHER, RATE_LIMIT, SUBMISSION, part_of_submission
 
 
 @pytest.mark.parametrize(
@@ -136,6 +137,7 @@ def test_unprocessed_batch_requests_are_not_billed() -> None:
 def test_items_are_labelled_by_kind() -> None:
     assert [item_kind(key) for key in (CHILD, REFERRAL_KEY, AUDIT)] == ["child-index", "referral", "audit"]
     assert item_kind({"pk": {"S": "RATE#x"}, "sk": {"S": "api#1"}}) == "rate-limit"
+    assert item_kind({"pk": {"S": "MSG#0100"}, "sk": {"S": "NOTICE"}}) == "message-index"
     assert item_kind({"pk": {"S": "CONFIG"}, "sk": {"S": "BLIND_INDEX_KEY"}}) == "config"
 
 
@@ -175,3 +177,18 @@ def test_the_meter_prices_real_batch_and_transaction_calls_against_moto() -> Non
         WriteLabel("TransactWriteItems", "audit", "table"): 2,
     }
     assert tally.calls == {"dynamodb.BatchWriteItem": 1, "dynamodb.TransactWriteItems": 2}
+
+
+@pytest.mark.parametrize(
+    ("label", "part"),
+    [
+        (WriteLabel("BatchWriteItem", "child-index", "table"), SUBMISSION),
+        (WriteLabel("PutItem", "referral", "queue"), SUBMISSION),
+        (WriteLabel("UpdateItem", "referral", "table"), ACKNOWLEDGEMENT),
+        (WriteLabel("BatchWriteItem", "message-index", "table"), ACKNOWLEDGEMENT),
+        (WriteLabel("UpdateItem", "rate-limit", "table"), RATE_LIMIT),
+        (WriteLabel("PutItem", "config", "table"), OTHER),
+    ],
+)
+def test_each_write_of_a_submission_is_counted_in_its_part(label: WriteLabel, part: str) -> None:
+    assert part_of_submission(label) == part
