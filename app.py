@@ -10,6 +10,7 @@ from chalicelib.web.admin import admin
 from chalicelib.web.api import api
 from chalicelib.web.assets import assets
 from chalicelib.web.auth import staff_auth
+from chalicelib.web.parent_consent import parent_consent
 from chalicelib.web.public_form import public_form
 from chalicelib.web.rate_limit import public_rate_limit
 from chalicelib.web.security import security_headers
@@ -21,6 +22,7 @@ app.register_middleware(security_headers, "http")
 app.register_middleware(public_rate_limit, "http")  # after the headers: a 429 gets them too
 app.register_blueprint(api)
 app.register_blueprint(public_form)
+app.register_blueprint(parent_consent)  # the parent's answer to a consent request
 app.register_blueprint(assets)
 app.register_blueprint(outbox_events)
 app.register_blueprint(retention_events)

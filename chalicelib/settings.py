@@ -75,6 +75,10 @@ class Settings(BaseModel):
     # chalicelib/domain/retention.py, e.g. {"no_further_action": 3}.
     retention_years: str = "{}"
 
+    # Consent request emails to parents: where the link points (the hub's public address, no
+    # trailing slash; in AWS https://<CustomDomainName>) and how long the link works.
+    public_url: str = "http://127.0.0.1:8000"
+    consent_link_days: int = 14
 
     # Outbox retries: delay doubles from base, capped, until max attempts then 'failed'.
     outbox_max_attempts: int = 8

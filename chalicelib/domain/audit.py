@@ -31,6 +31,8 @@ class AuditAction(StrEnum):
     HOLD_LIFTED = "legal_hold.lifted"
     DELETED = "referral.deleted"
     CONSENT_RECORDED = "consent.recorded"
+    CONSENT_REQUESTED = "consent.requested"  # a consent request emailed to a parent
+    CONSENT_ANSWERED = "consent.answered"  # the parent answered it by the link
     PARENTS_TOLD_DECIDED = "parents_told.decided"
 
 

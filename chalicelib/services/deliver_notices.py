@@ -51,6 +51,11 @@ def compose_notice(referral: Referral, notice: Notice, settings: Settings) -> Em
             mail_domain=settings.mail_domain,
             context=context,
         )
+    if notice.kind is NoticeKind.CONSENT_REQUEST:
+        # Its own module: the link, the parent's address and the wording live with the feature.
+        from chalicelib.services.request_consent import compose_consent_request
+
+        return compose_consent_request(referral, notice, settings)
     raise ValueError(f"no template for notice kind {notice.kind}")
 
 

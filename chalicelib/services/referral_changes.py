@@ -33,6 +33,8 @@ def change_referral(
     action: AuditAction,
     step: Callable[[Referral], Referral],
     details: Callable[[Referral], dict[str, str]] | None = None,
+    *,
+    role: str | None = None,
 ) -> Referral:
     hub = wiring()
     for _ in range(MAX_TRIES):
@@ -43,7 +45,8 @@ def change_referral(
             action,
             at=hub.clock(),
             actor=staff.id,
-            role=primary_role(staff),
+            # A parent answering a consent request is audited as "parent", not as a staff role.
+            role=role or primary_role(staff),
             request_id=request_id,
             key=hub.audit_key,
             details=details(changed) if details else {},

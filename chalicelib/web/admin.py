@@ -55,6 +55,8 @@ class ConsentRequest(StaffRequest):
     service: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
     reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000)] | None = None
     review_on: dt.date | None = None
+    # With state "requested": email a consent request to this parent (position in parents_carers).
+    parent: Annotated[int, Field(ge=0, le=20)] | None = None
 
 
 class ParentsToldRequest(StaffRequest):
@@ -281,6 +283,8 @@ def consent(reference: str) -> Response:
         body = parse_json(admin.current_request, ConsentRequest, STAFF_BODY_LIMIT, "consent")
         staff = current_staff(admin.current_request)
         state = ConsentState(body.state)
+        if body.parent is not None:
+            return _json(_state(_ask_parent(reference, body, staff)))
         record = ConsentRecord(
             state=state,
             source=ConsentSource.STAFF,
@@ -298,6 +302,15 @@ def consent(reference: str) -> Response:
         return _json(_state(referral))
 
     return _answer(work)
+
+
+def _ask_parent(reference: str, body: ConsentRequest, staff: Any) -> Any:
+    from chalicelib.domain.consent import ConsentProblem
+    from chalicelib.services.request_consent import request_consent
+
+    if body.state != "requested" or body.parent is None:
+        raise ConsentProblem("parent goes with state requested: it names the parent or carer to email")
+    return request_consent(_reference(reference), parent=body.parent, staff=staff, request_id=_request_id())
 
 
 @admin_route(

@@ -1,0 +1,230 @@
+"""Ask a parent for consent by email, and take their answer from the link (issue 4 items 1–2).
+
+Asking: the link's item is written first, then the referral changes (consent `requested` and the
+consent request notice, one save: the outbox guarantees the email), then the email goes at once,
+best effort. Answering: the link is verified (signature, expiry), its item is claimed once, and the
+answer is saved through `change_referral` with the parent as the actor; if that save fails for a
+reason that may pass, the claim is released so the parent can try again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from email.message import EmailMessage
+
+from chalicelib.adapters.aws import AwsError
+from chalicelib.adapters.consent_requests import AlreadyAnswered, ConsentRequestRecord, consent_request_store
+from chalicelib.adapters.referrals import ReferralNotFound, StaleReferral
+from chalicelib.domain.audit import AuditAction
+from chalicelib.domain.consent_links import (
+    ConsentLink,
+    LinkSuperseded,
+    LinkTampered,
+    LinkUsed,
+    link_for,
+    link_key,
+    sign,
+    verify,
+)
+from chalicelib.domain.consent_requests import (
+    ParentAnswer,
+    ask_parent,
+    consent_notice_id,
+    current_request_notice,
+    is_current_request,
+    parent_actor,
+    record_answer,
+)
+from chalicelib.domain.lifecycle import IllegalTransition
+from chalicelib.domain.notices import Notice
+from chalicelib.domain.referral import ReferrerKind
+from chalicelib.domain.referral_record import Referral
+from chalicelib.domain.staff import Role, StaffMember
+from chalicelib.logs import logger
+from chalicelib.services.referral_changes import change_referral
+from chalicelib.settings import Settings
+from chalicelib.wiring import wiring
+
+CONSENT_PATH = "/consent/"
+# The agencies in the MASH (mash-guidance.txt §1), as a parent would know them.
+MASH_AGENCIES = (
+    "children’s social care",
+    "health services, such as your GP, health visitor or school nurse",
+    "your child’s school or nursery",
+    "the police",
+    "probation",
+    "housing",
+    "early help services",
+    "the youth offending service",
+    "victim support services",
+)
+
+
+def _lifetime(settings: Settings) -> dt.timedelta:
+    return dt.timedelta(days=settings.consent_link_days)
+
+
+# --- asking ------------------------------------------------------------------------------------
+
+
+def request_consent(reference: str, *, parent: int, staff: StaffMember, request_id: str | None) -> Referral:
+    hub = wiring()
+    # Whole seconds: the time names the request on the referral and in the link.
+    now = hub.clock().replace(microsecond=0)
+    notice_id = consent_notice_id(now)
+    link = link_for(
+        reference=reference,
+        notice_id=notice_id,
+        requested_at=now,
+        key=link_key(hub.settings.hmac_secret),
+        lifetime=_lifetime(hub.settings),
+    )
+    # First, so a link that is emailed can always be found; if the change below is refused, this
+    # item is never linked to and the table's TTL removes it.
+    consent_request_store().save(
+        ConsentRequestRecord(link.lookup_key, reference, parent, notice_id, now, link.expires_at)
+    )
+    saved = change_referral(
+        reference,
+        staff,
+        request_id,
+        AuditAction.CONSENT_REQUESTED,
+        lambda referral: ask_parent(
+            referral, parent=parent, staff_id=staff.id, by_manager=Role.MANAGER in staff.roles, now=now
+        ),
+        lambda referral: {"state": "requested", "source": "staff", "parent": str(parent), "notice": notice_id},
+    )
+    return _send_now(saved)
+
+
+def _send_now(referral: Referral) -> Referral:
+    """Best effort, as for the acknowledgement: the notice is saved, so the outbox sends it later."""
+    from chalicelib.services.deliver_notices import deliver_now
+
+    hub = wiring()
+    try:
+        return deliver_now(referral, hub.referrals, hub.mailer, hub.settings, hub.clock())
+    except (AwsError, StaleReferral) as error:
+        code = error.code if isinstance(error, AwsError) else "StaleReferral"
+        logger.warning("consent request left to the outbox", extra={"reference": referral.reference, "error": code})
+        return referral
+
+
+def consent_link(referral: Referral, notice: Notice, settings: Settings) -> str:
+    """The link a consent request email carries; ValueError (the notice fails) if the request was
+    answered or replaced before the email could go."""
+    if notice.notice_id != current_request_notice(referral):
+        raise ValueError("the consent request this notice was for is no longer awaiting an answer")
+    link = link_for(
+        reference=referral.reference,
+        notice_id=notice.notice_id,
+        requested_at=referral.consent.recorded_at,
+        key=link_key(settings.hmac_secret),
+        lifetime=_lifetime(settings),
+    )
+    return settings.public_url.rstrip("/") + CONSENT_PATH + sign(link, link_key(settings.hmac_secret))
+
+
+def compose_consent_request(referral: Referral, notice: Notice, settings: Settings) -> EmailMessage:
+    """Plain English for a parent: who is worried in general terms, what would be shared, with whom,
+    why, and how to answer. Never the referrer's name, the concerns, or the child's details."""
+    from chalicelib.mail.compose import compose
+    from chalicelib.services.deliver_notices import contact_numbers
+
+    parent = int(notice.recipient.removeprefix("parent:"))
+    address = referral.submission.parents_carers[parent].email
+    if not address:
+        raise ValueError("the parent or carer has no email address")
+    expires_on = referral.consent.recorded_at + _lifetime(settings)
+    context = {
+        "link": consent_link(referral, notice, settings),
+        "expires_on": f"{expires_on.day} {expires_on:%B %Y}",
+        "is_professional": referral.submission.referrer.kind is ReferrerKind.PROFESSIONAL,
+        "agencies": MASH_AGENCIES,
+        **contact_numbers(settings),
+    }
+    return compose(
+        "consent_request", sender=settings.mail_sender, to=address, mail_domain=settings.mail_domain, context=context
+    )
+
+
+# --- answering ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OpenRequest:
+    """A consent request a link may still answer, and the little the parent's page shows."""
+
+    link: ConsentLink
+    record: ConsentRequestRecord
+    child_first_names: tuple[str, ...]
+
+
+def open_consent_request(token: str) -> OpenRequest:
+    """The request a link names, if it can still be answered; else LinkRefused (which kind says why)."""
+    hub = wiring()
+    link = verify(token, link_key(hub.settings.hmac_secret), hub.clock())
+    record = consent_request_store().find(link.lookup_key)
+    if record is None:
+        raise LinkTampered()  # signed by us but never sent (its request was refused), or long gone
+    if record.answered_at is not None:
+        raise LinkUsed()
+    try:
+        referral = hub.referrals.fetch(record.reference)
+    except ReferralNotFound:
+        raise LinkSuperseded() from None  # deleted by the retention sweep
+    if not is_current_request(referral, record.requested_at):
+        raise LinkSuperseded()
+    names = tuple(child.first_name for child in referral.submission.children)
+    return OpenRequest(link, record, names)
+
+
+def answer_consent_request(token: str, answer: ParentAnswer, request_id: str | None) -> ConsentRequestRecord:
+    opened = open_consent_request(token)
+    record, store = opened.record, consent_request_store()
+    state = "given" if answer.agreed else "refused"
+    try:
+        store.claim(record.lookup_key, state, wiring().clock())
+    except AlreadyAnswered:
+        raise LinkUsed() from None
+    try:
+        _save_answer(record, answer, state, request_id)
+    except (AwsError, StaleReferral):
+        store.release(record.lookup_key)
+        raise
+    except IllegalTransition:
+        raise LinkSuperseded() from None  # closed meanwhile: the answer no longer changes anything
+    logger.info("consent answered by link", extra={"reference": record.reference, "state": state})
+    return record
+
+
+def _save_answer(record: ConsentRequestRecord, answer: ParentAnswer, state: str, request_id: str | None) -> None:
+    # Not a staff member: an actor with no role, audited as "parent" (by position, never by name).
+    parent = StaffMember(parent_actor(record.parent), frozenset())
+    now = wiring().clock()
+    change_referral(
+        record.reference,
+        parent,
+        request_id,
+        AuditAction.CONSENT_ANSWERED,
+        lambda referral: record_answer(
+            referral,
+            requested_at=record.requested_at,
+            parent=record.parent,
+            notice_id=record.notice_id,
+            answer=answer,
+            now=now,
+        ),
+        # No comment here: the audit holds the outcome, the comment stays encrypted on the referral.
+        lambda referral: {"state": state, "source": "parent", "notice": record.notice_id},
+        role="parent",
+    )
+
+
+def answered_request(token: str) -> ConsentRequestRecord | None:
+    """For the confirmation page: the request this link answered, if it was answered."""
+    hub = wiring()
+    link = verify(token, link_key(hub.settings.hmac_secret), hub.clock())
+    record = consent_request_store().find(link.lookup_key)
+    return record if record is not None and record.answered_at is not None else None

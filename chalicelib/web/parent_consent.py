@@ -1,0 +1,151 @@
+"""The parent's consent page: `/consent/{token}` from the consent request email (GOV.UK style).
+
+The parent has no session: GET sets a random id in a cookie and the form carries its CSRF token
+(an HMAC of it), like the referral form. The page shows nothing about the family but the child's
+first name. Every refused link (tampered, expired, used, no longer needed) is a GOV.UK page that
+says what to do, with a 4xx status, and changes nothing. The token is only ever in this path: the
+security headers set `Referrer-Policy: no-referrer`, so no link on the page passes it on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from typing import Any
+
+from chalice import Blueprint
+from chalice.app import Response
+
+from chalicelib.domain.consent_links import LinkExpired, LinkRefused, LinkSuperseded, LinkUsed
+from chalicelib.domain.consent_requests import COMMENT_MAX_LENGTH, ParentAnswer
+from chalicelib.logs import logger
+from chalicelib.settings import get_settings
+from chalicelib.web import form_session as session
+from chalicelib.web.form_fields import Form, PageErrors, text
+from chalicelib.web.form_http import FORM_CONTENT_TYPES, BodyTooLarge, form_body, page, redirect
+
+parent_consent = Blueprint(__name__)
+
+CONSENT_COOKIE = "mash_consent"
+RECEIPT_COOKIE = "mash_consent_answered"
+COOKIE_MAX_AGE_SECONDS = 60 * 60
+RECEIPT_MAX_AGE_SECONDS = 30 * 60
+ANSWERS = {"yes": True, "no": False}
+
+# Status and what the page says for each refused link.
+REFUSALS: dict[type[LinkRefused], tuple[int, str]] = {
+    LinkExpired: (410, "expired"),
+    LinkUsed: (410, "used"),
+    LinkSuperseded: (410, "superseded"),
+}
+
+
+def _headers() -> Any:
+    return parent_consent.current_request.headers
+
+
+def _request_id() -> str | None:
+    return (parent_consent.current_request.context or {}).get("requestId")
+
+
+def refused_page(refused: LinkRefused) -> Response:
+    status, problem = REFUSALS.get(type(refused), (404, "not_recognised"))
+    # The kind only: never the token, which is a key to the request.
+    logger.info("consent link refused", extra={"problem": problem})
+    return page("consent_link_refused.html", status=status, problem=problem)
+
+
+def _cookie_id() -> str | None:
+    value = session.read_cookie(_headers(), CONSENT_COOKIE)
+    return value if value and session.SESSION_ID_PATTERN.match(value) else None
+
+
+def _form_page(token: str, names: tuple[str, ...], cookie_id: str, **context: Any) -> Response:
+    return page(
+        "parent_consent.html",
+        cookies=[session.set_cookie(CONSENT_COOKIE, cookie_id, COOKIE_MAX_AGE_SECONDS)],
+        action=f"/consent/{token}",
+        child_names=names,
+        comment_limit=COMMENT_MAX_LENGTH,
+        csrf_token=session.csrf_token(cookie_id),
+        **context,
+    )
+
+
+@parent_consent.route("/consent/{token}", methods=["GET"])
+def consent_page(token: str) -> Response:
+    from chalicelib.services.request_consent import open_consent_request
+
+    try:
+        opened = open_consent_request(token)
+    except LinkRefused as refused:
+        return refused_page(refused)
+    return _form_page(token, opened.child_first_names, _cookie_id() or session.new_session_id())
+
+
+def read_answer(form: Form) -> tuple[ParentAnswer | None, PageErrors]:
+    errors = PageErrors()
+    agreed = ANSWERS.get(text(form, "answer"))
+    comment = text(form, "comment")
+    if agreed is None:
+        errors.add("answer", "Select yes if you agree to agencies sharing information, or no if you do not")
+    if len(comment) > COMMENT_MAX_LENGTH:
+        errors.add("comment", f"Your comment must be {COMMENT_MAX_LENGTH:,} characters or fewer")
+    if errors or agreed is None:
+        return None, errors
+    return ParentAnswer(agreed, comment or None), errors
+
+
+@parent_consent.route("/consent/{token}", methods=["POST"], content_types=FORM_CONTENT_TYPES)
+def consent_answer(token: str) -> Response:
+    from chalicelib.adapters.aws import AwsError
+    from chalicelib.adapters.referrals import StaleReferral
+    from chalicelib.services.request_consent import answer_consent_request, open_consent_request
+
+    try:
+        form = form_body(parent_consent.current_request)
+    except BodyTooLarge:
+        return page("errors/too_large.html", status=413)
+    cookie_id = _cookie_id()
+    if cookie_id is None or not session.csrf_valid(cookie_id, text(form, session.CSRF_FIELD)):
+        logger.info("consent answer refused: CSRF token missing or wrong")
+        return page("consent_csrf.html", status=400, retry_href=f"/consent/{token}")
+    answer, errors = read_answer(form)
+    try:
+        if answer is None:
+            opened = open_consent_request(token)
+            values = {"answer": text(form, "answer"), "comment": text(form, "comment")}
+            return _form_page(
+                token, opened.child_first_names, cookie_id, values=values, errors=errors.messages,
+                error_list=errors.summary(),
+            )  # fmt: skip
+        record = answer_consent_request(token, answer, _request_id())
+    except LinkRefused as refused:
+        return refused_page(refused)
+    except (AwsError, StaleReferral):
+        return page("consent_try_again.html", status=503, retry_href=f"/consent/{token}")
+    return redirect(
+        f"/consent/{token}/answered",
+        cookies=[session.set_cookie(RECEIPT_COOKIE, _receipt(record.lookup_key), RECEIPT_MAX_AGE_SECONDS)],
+    )
+
+
+def _receipt(lookup_key: str) -> str:
+    """Ties the confirmation page to the browser that answered: another holder of the link sees
+    only "already used", never what was answered."""
+    key = get_settings().hmac_secret.encode()
+    return hmac.new(key, f"consent-answered:{lookup_key}".encode(), hashlib.sha256).hexdigest()
+
+
+@parent_consent.route("/consent/{token}/answered", methods=["GET"])
+def consent_answered(token: str) -> Response:
+    from chalicelib.services.request_consent import answered_request
+
+    try:
+        record = answered_request(token)
+    except LinkRefused as refused:
+        return refused_page(refused)
+    receipt = session.read_cookie(_headers(), RECEIPT_COOKIE) or ""
+    if record is None or not hmac.compare_digest(receipt.encode(), _receipt(record.lookup_key).encode()):
+        return refused_page(LinkUsed())
+    return page("parent_consent_answered.html", agreed=record.answer == "given")
