@@ -95,10 +95,13 @@ def _iso_date(header: Any) -> str | None:
 FEEDBACK_KINDS = {"delivery": "Delivery", "bounce": "Bounce", "complaint": "Complaint"}
 
 
-def ses_feedback_event(sent: SentEmail, kind: str, now: dt.datetime | None = None) -> dict[str, Any]:
+def ses_feedback_event(
+    sent: SentEmail, kind: str, now: dt.datetime | None = None, configuration_set: str | None = None
+) -> dict[str, Any]:
     """The event SES would publish to a configuration set's SNS destination for this email.
 
-    moto never emits these; the local outbox replays them on demand (DESIGN §5).
+    moto never emits these; the local outbox replays them on demand (DESIGN §5). The shape follows
+    AWS's "Examples of event data that Amazon SES publishes to Amazon SNS".
     """
     event_type = FEEDBACK_KINDS[kind]
     stamp = (now or dt.datetime.now(dt.UTC)).strftime("%Y-%m-%dT%H:%M:%S.000Z")
@@ -108,10 +111,22 @@ def ses_feedback_event(sent: SentEmail, kind: str, now: dt.datetime | None = Non
         "mail": {
             "timestamp": sent.sent_at or stamp,
             "source": _address_only(sent.sender),
+            "sourceArn": f"arn:aws:ses:eu-west-2:{EMULATOR_ACCOUNT}:identity/{_domain(sent.sender)}",
+            "sendingAccountId": EMULATOR_ACCOUNT,
             "messageId": sent.message_id,
             "destination": recipients,
             "headersTruncated": False,
-            "commonHeaders": {"subject": sent.subject, "to": sent.recipients, "from": [sent.sender]},
+            "commonHeaders": {
+                "from": [sent.sender],
+                "to": sent.recipients,
+                "messageId": sent.message_id,
+                "subject": sent.subject,
+            },
+            "tags": {
+                "ses:configuration-set": [configuration_set or ""],
+                "ses:from-domain": [_domain(sent.sender)],
+                "ses:caller-identity": ["local"],
+            },
         },
     }
     if kind == "delivery":
@@ -121,6 +136,7 @@ def ses_feedback_event(sent: SentEmail, kind: str, now: dt.datetime | None = Non
             "recipients": recipients,
             "smtpResponse": "250 2.6.0 Message received",
             "reportingMTA": "a8-70.smtp-out.amazonses.com",
+            "remoteMtaIp": "203.0.113.5",
         }
     elif kind == "bounce":
         event["bounce"] = {
@@ -137,15 +153,25 @@ def ses_feedback_event(sent: SentEmail, kind: str, now: dt.datetime | None = Non
             ],
             "timestamp": stamp,
             "feedbackId": str(uuid.uuid4()),
+            "reportingMTA": "dsn; a8-70.smtp-out.amazonses.com",
         }
     else:
         event["complaint"] = {
             "complainedRecipients": [{"emailAddress": r} for r in recipients],
             "timestamp": stamp,
             "feedbackId": str(uuid.uuid4()),
+            "userAgent": "ExampleMail/1.0",
             "complaintFeedbackType": "abuse",
+            "arrivalDate": stamp,
         }
     return event
+
+
+EMULATOR_ACCOUNT = "123456789012"  # moto's default account
+
+
+def _domain(address: str) -> str:
+    return _address_only(address).rpartition("@")[2]
 
 
 def _address_only(value: str) -> str:

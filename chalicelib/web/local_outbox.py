@@ -55,7 +55,7 @@ def replay_feedback(message_id: str, kind: str) -> Response:
         return _problem(
             409, "No SES configuration set with an SNS event destination is set up (MASH_SES_CONFIGURATION_SET)"
         )
-    event = emulator_mail.ses_feedback_event(sent, kind)
+    event = emulator_mail.ses_feedback_event(sent, kind, configuration_set=wiring().settings.ses_configuration_set)
     wiring().aws_client("sns").publish(TopicArn=topic, Message=json.dumps(event))
     return Response(body={"published": event["eventType"], "message_id": message_id}, status_code=202)
 
