@@ -662,7 +662,7 @@ class ReferralStore:
                 [{"pk": CHILD_PREFIX + key, "sk": f"REF#{reference}", "reference": reference} for key in child_keys]
             )
 
-    def referrals_of_child(self, child_key: str) -> list[ReferralSummary]:
+    def referrals_of_child(self, child_key: str, exclude: str | None = None) -> list[ReferralSummary]:
         """Every referral indexed under this child's keyed hash: metadata only, nothing decrypted.
 
         An index item whose referral does not carry the same key (one left behind when a
@@ -670,6 +670,8 @@ class ReferralStore:
         """
         found = []
         for reference in self._indexed_references(CHILD_PREFIX + child_key):
+            if reference == exclude:
+                continue  # the referral being read: no need to read it again
             try:
                 summary = self.fetch_summary(reference)
             except ReferralNotFound:

@@ -17,9 +17,8 @@ def known_before(referral: Referral) -> list[ReferralSummary]:
     """Other referrals of any of this referral's children; none of them is decrypted."""
     seen: dict[str, ReferralSummary] = {}
     for child_key in referral.child_keys:
-        for summary in wiring().referrals.referrals_of_child(child_key):
-            if summary.reference != referral.reference:
-                seen.setdefault(summary.reference, summary)
+        for summary in wiring().referrals.referrals_of_child(child_key, exclude=referral.reference):
+            seen.setdefault(summary.reference, summary)
     return sorted(seen.values(), key=lambda summary: summary.received_at)
 
 
