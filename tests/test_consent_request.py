@@ -306,3 +306,15 @@ def test_an_answer_without_the_pages_token_is_refused(client: Any, aws: Any, sta
     assert response.status_code == 400 and "could not accept your answer" in text_of(response)
     assert Browser(client).post(path, {"answer": "yes"}, token="").status_code == 400
     assert picture(staff, reference)["consent"] == "requested"
+
+
+def test_a_hostile_comment_is_shown_back_inert(client: Any, aws: Any, staff: Callable[..., Any]) -> None:
+    from tests.security.test_xss import EVIDENCE_OF_ESCAPING, PAYLOAD, live_payloads
+
+    ask(staff, submit(client))
+    path = link_path(consent_email(aws))
+    parent = Browser(client)
+    shown = answer(parent, path, "", PAYLOAD).body.decode()
+    assert live_payloads(shown) == [] and EVIDENCE_OF_ESCAPING in shown
+    assert answer(parent, path, "no", PAYLOAD).status_code == 303
+    assert live_payloads(parent.get(f"{path}/answered").body.decode()) == []

@@ -19,6 +19,9 @@ from tests.test_public_form import Browser, csrf_token, fill_support_referral
 
 FORM_POSTS = [route for route in routes("POST") if route.takes_form_posts]
 SESSION_FORM_POSTS = [route for route in FORM_POSTS if route.path.startswith("/referral/")]
+# The parent's consent page: its own cookie and token (tests/test_consent_request.py posts to it
+# with a wrong, missing and another browser's token; here, a refusal before the link is even read).
+CONSENT_LINK_POSTS = [route for route in FORM_POSTS if route.path.startswith("/consent/")]
 NO_AMBIENT_CREDENTIAL = [route for route in FORM_POSTS if route.path.startswith(("/api/", "/admin/"))]
 # Local stage only (app.py registers it nowhere else); it replays a synthetic SES event to the
 # emulator for one email, which holds a reference and no personal data.
@@ -28,7 +31,7 @@ CROSS_SITE_TYPES = ["application/x-www-form-urlencoded", "multipart/form-data; b
 
 
 def test_every_form_post_route_is_covered() -> None:
-    covered = {route.path for route in SESSION_FORM_POSTS + NO_AMBIENT_CREDENTIAL} | EXEMPT
+    covered = {route.path for route in SESSION_FORM_POSTS + NO_AMBIENT_CREDENTIAL + CONSENT_LINK_POSTS} | EXEMPT
     assert {route.path for route in FORM_POSTS} == covered
     assert len(SESSION_FORM_POSTS) >= 10
 
@@ -80,3 +83,11 @@ def test_routes_without_a_session_refuse_what_a_cross_site_form_can_send(client:
     # The staff API answers 401 before reading the body (no bearer token: a form cannot send one).
     assert {status for status in statuses.values()} <= {401, 415}, statuses
     assert stored_records(aws) == []
+
+
+@pytest.mark.parametrize("route", CONSENT_LINK_POSTS, ids=lambda route: route.path)
+def test_a_consent_answer_without_the_pages_token_is_refused(client: Any, aws: Any, route: Any) -> None:
+    for token in WRONG_TOKENS.values():
+        body = urlencode({"answer": "yes", **({"csrf_token": token} if token is not None else {})})
+        response = client.http.post(route.url, body=body, headers={"Content-Type": "application/x-www-form-urlencoded"})
+        assert response.status_code == 400 and "did not come from this service" in response.body.decode()
