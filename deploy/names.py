@@ -71,9 +71,10 @@ API_HANDLER = Function("api_handler", "APIHandler", "ApiHandlerRole")
 STAFF_TOKEN = Function("staff_token", "StaffToken", "StaffTokenRole")
 OUTBOX_SWEEP = Function("outbox_sweep", "OutboxSweep", "OutboxSweepRole")
 RETENTION_SWEEP = Function("retention_sweep", "RetentionSweep", "RetentionSweepRole")
-FUNCTIONS = (API_HANDLER, STAFF_TOKEN, OUTBOX_SWEEP, RETENTION_SWEEP)
+SES_EVENTS = Function("ses_events", "SesEvents", "SesEventsRole")
+FUNCTIONS = (API_HANDLER, STAFF_TOKEN, OUTBOX_SWEEP, RETENTION_SWEEP, SES_EVENTS)
 # Roles that may ask the field key for data keys (the staff token authorizer never decrypts).
-FIELD_KEY_USERS = (API_HANDLER, OUTBOX_SWEEP)
+FIELD_KEY_USERS = (API_HANDLER, OUTBOX_SWEEP, SES_EVENTS)
 
 
 def prod_stage_config() -> dict:

@@ -30,6 +30,7 @@ from deploy.names import (
     OUTBOX_SWEEP,
     PREFIX,
     RETENTION_SWEEP,
+    SES_EVENTS,
     STAFF_TOKEN,
     STAGE,
     TABLE,
@@ -161,6 +162,22 @@ def retention_sweep_policy() -> list[Statement]:
     ]
 
 
+def ses_events_policy() -> list[Statement]:
+    return [
+        write_logs(SES_EVENTS),
+        {
+            # GetItem: the MSG# index item and the referral it points to. PutItem: an address
+            # onto the suppression list. UpdateItem: the notice's delivery status and any task.
+            "Sid": "RecordDeliveryEvents",
+            "Effect": "Allow",
+            "Action": ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+            "Resource": TABLE_ARN,
+        },
+        # Decrypt: the referral is read whole to update its notices (one Decrypt per event).
+        field_key("Decrypt"),
+    ]
+
+
 def staff_token_policy() -> list[Statement]:
     # The authorizer verifies ID tokens against the user pool's public JWKS (HTTPS, no IAM).
     return [write_logs(STAFF_TOKEN)]
@@ -182,6 +199,7 @@ POLICIES = {
     API_HANDLER.chalice_name: api_handler_policy,
     OUTBOX_SWEEP.chalice_name: outbox_sweep_policy,
     RETENTION_SWEEP.chalice_name: retention_sweep_policy,
+    SES_EVENTS.chalice_name: ses_events_policy,
     STAFF_TOKEN.chalice_name: staff_token_policy,
 }
 

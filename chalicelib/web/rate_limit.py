@@ -25,6 +25,8 @@ if TYPE_CHECKING:  # imported when first used: every request pays this module's 
 
 API_PATH = "/api/referrals"
 FORM_PREFIX = "/referral/"
+# The parent's consent page is a public form too.
+PUBLIC_FORM_PREFIXES = (FORM_PREFIX, "/consent/")
 
 
 def limit_for(method: str, path: str, settings: Settings) -> RateLimit | None:
@@ -35,7 +37,7 @@ def limit_for(method: str, path: str, settings: Settings) -> RateLimit | None:
         return None
     if path == API_PATH:
         return RateLimit("api", settings.rate_limit_api_requests, settings.rate_limit_window_seconds)
-    if path.startswith(FORM_PREFIX):
+    if path.startswith(PUBLIC_FORM_PREFIXES):
         return RateLimit("form", settings.rate_limit_form_requests, settings.rate_limit_window_seconds)
     return None
 
