@@ -13,6 +13,7 @@ class TaskKind(StrEnum):
     CONSENT_ANSWERED = "consent_answered"  # a parent answered a consent request
     NOTICE_FAILED = "notice_failed"  # an email could not be sent after every retry
     CONTACT_REFERRER_ANOTHER_WAY = "contact_referrer_another_way"  # the referrer's email bounced or complained
+    TELL_PARENT_ANOTHER_WAY = "tell_parent_another_way"  # protection referral: a parent with no email
 
 
 TASK_TEXT: dict[TaskKind, str] = {
@@ -20,6 +21,9 @@ TASK_TEXT: dict[TaskKind, str] = {
     TaskKind.CONSENT_ANSWERED: "A parent has answered the consent request: read their answer and any comment",
     TaskKind.NOTICE_FAILED: "An email could not be sent: check the address and send the notice another way",
     TaskKind.CONTACT_REFERRER_ANOTHER_WAY: "Contact the referrer by phone or letter: their email could not be delivered",
+    TaskKind.TELL_PARENT_ANOTHER_WAY: (
+        "Tell the parent or carer about the protection referral by phone or letter: they have no email address"
+    ),
 }
 
 

@@ -56,6 +56,10 @@ def compose_notice(referral: Referral, notice: Notice, settings: Settings) -> Em
         from chalicelib.services.request_consent import compose_consent_request
 
         return compose_consent_request(referral, notice, settings)
+    if notice.kind is NoticeKind.PARENTS_TOLD:
+        from chalicelib.mail.parents_told import compose_parents_told
+
+        return compose_parents_told(referral, notice, settings)
     raise ValueError(f"no template for notice kind {notice.kind}")
 
 

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from chalicelib.adapters.aws import AwsError
+from chalicelib.adapters.referrals import StaleReferral
 from chalicelib.domain.audit import AuditAction
 from chalicelib.domain.consent import ConsentRecord, ParentsToldDecision
+from chalicelib.domain.parents_told import tell_parents
 from chalicelib.domain.referral_record import Referral
 from chalicelib.domain.staff import Role, StaffMember
+from chalicelib.logs import logger
 from chalicelib.services.referral_changes import change_referral
+from chalicelib.wiring import wiring
 
 
 def record_consent(reference: str, *, record: ConsentRecord, staff: StaffMember, request_id: str | None) -> Referral:
@@ -23,11 +28,29 @@ def record_consent(reference: str, *, record: ConsentRecord, staff: StaffMember,
 def decide_parents_told(
     reference: str, *, decision: ParentsToldDecision, staff: StaffMember, request_id: str | None
 ) -> Referral:
-    return change_referral(
+    """The decision and, if it is `tell`, the notices and tasks it owes: one save, then sent at once."""
+    now = wiring().clock()
+    saved = change_referral(
         reference,
         staff,
         request_id,
         AuditAction.PARENTS_TOLD_DECIDED,
-        lambda referral: referral.decide_parents_told(decision, by_manager=Role.MANAGER in staff.roles),
+        lambda referral: tell_parents(
+            referral.decide_parents_told(decision, by_manager=Role.MANAGER in staff.roles), now
+        ),
         lambda referral: {"state": decision.state.value},
     )
+    return _send_now(saved)
+
+
+def _send_now(referral: Referral) -> Referral:
+    """Best effort: the notices are saved, so the outbox sends whatever this misses."""
+    from chalicelib.services.deliver_notices import deliver_now
+
+    hub = wiring()
+    try:
+        return deliver_now(referral, hub.referrals, hub.mailer, hub.settings, hub.clock())
+    except (AwsError, StaleReferral) as error:
+        code = error.code if isinstance(error, AwsError) else "StaleReferral"
+        logger.warning("parents told notice left to the outbox", extra={"reference": referral.reference, "error": code})
+        return referral

@@ -1,0 +1,28 @@
+"""The email telling a parent about a protection referral: plain English, never who referred or
+what they said (that could put the child, or the referrer, at risk)."""
+
+from __future__ import annotations
+
+from email.message import EmailMessage
+
+from chalicelib.domain.notices import Notice
+from chalicelib.domain.referral import ReferrerKind
+from chalicelib.domain.referral_record import Referral
+from chalicelib.mail.compose import compose
+from chalicelib.settings import Settings
+
+
+def compose_parents_told(referral: Referral, notice: Notice, settings: Settings) -> EmailMessage:
+    from chalicelib.services.deliver_notices import contact_numbers
+
+    parent = int(notice.recipient.removeprefix("parent:"))
+    address = referral.submission.parents_carers[parent].email
+    if not address:
+        raise ValueError("the parent or carer has no email address")
+    context = {
+        "is_professional": referral.submission.referrer.kind is ReferrerKind.PROFESSIONAL,
+        **contact_numbers(settings),
+    }
+    return compose(
+        "parents_told", sender=settings.mail_sender, to=address, mail_domain=settings.mail_domain, context=context
+    )
