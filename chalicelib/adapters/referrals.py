@@ -24,6 +24,7 @@ from chalicelib.domain.consent import (
 from chalicelib.domain.decision import Decision, Outcome, Rag, Screening
 from chalicelib.domain.lifecycle import OPEN_STATUSES
 from chalicelib.domain.notices import FINAL_FAILURES, REFERRER, Notice, NoticeKind, NoticeStatus
+from chalicelib.domain.outcome_notices import OutcomeNoticeChoice, OutcomeNoticeDecision
 from chalicelib.domain.referral import ReferralSubmission, Route
 from chalicelib.domain.referral_record import PERSONAL_SECTIONS, Channel, Referral, ReferralStatus
 from chalicelib.domain.retention import TTL_BACKSTOP, LegalHold
@@ -160,6 +161,7 @@ def to_item(referral: Referral, sealed: SealedRecord) -> dict[str, Any]:
     item.update(_retention_attributes(referral, sealed))
     item.update(_consent_attributes(referral.recorded_consent, sealed))
     item.update(_parents_told_attributes(referral.parents_told_decision, sealed))
+    item.update(_outcome_notice_attributes(referral.outcome_notice_decision, sealed))
     if referral.tasks:
         item["tasks"] = {task.task_id: _task_to_map(task) for task in referral.tasks}
     item.update(_screening_attributes(referral.screening, sealed))
@@ -274,6 +276,34 @@ def _parents_told_from_item(item: dict[str, Any], sealed: SealedRecord) -> Paren
         decided_at=_parse(item.get("parents_told_at")),
         reason=sealed.decrypt("parents_told_reason", bytes(reason)) if reason else None,
         review_on=dt.date.fromisoformat(item["parents_told_review_on"]) if item.get("parents_told_review_on") else None,
+    )
+
+
+def _outcome_notice_attributes(decision: OutcomeNoticeDecision | None, sealed: SealedRecord) -> dict[str, Any]:
+    if decision is None:
+        return {}
+    attributes: dict[str, Any] = {
+        "outcome_notice": decision.choice.value,
+        "outcome_notice_by": decision.decided_by,
+        "outcome_notice_at": _iso(decision.decided_at),
+        # Why a family is not told may itself say what the worry is: encrypted.
+        FIELD_PREFIX + "outcome_notice_reason": sealed.encrypt("outcome_notice_reason", decision.reason),
+    }
+    if decision.review_on:
+        attributes["outcome_notice_review_on"] = decision.review_on.isoformat()
+    return attributes
+
+
+def _outcome_notice_from_item(item: dict[str, Any], sealed: SealedRecord) -> OutcomeNoticeDecision | None:
+    if "outcome_notice" not in item:
+        return None
+    review_on = item.get("outcome_notice_review_on")
+    return OutcomeNoticeDecision(
+        choice=OutcomeNoticeChoice(item["outcome_notice"]),
+        decided_by=item["outcome_notice_by"],
+        decided_at=_parse(item["outcome_notice_at"]),  # type: ignore[arg-type]
+        reason=sealed.decrypt("outcome_notice_reason", bytes(item[FIELD_PREFIX + "outcome_notice_reason"])),
+        review_on=dt.date.fromisoformat(review_on) if review_on else None,
     )
 
 
@@ -427,6 +457,7 @@ def opened_from_item(item: dict[str, Any], cipher: FieldCipher) -> OpenReferral:
         legal_hold=_legal_hold_from_item(item, sealed),
         recorded_consent=_consent_from_item(item, sealed),
         parents_told_decision=_parents_told_from_item(item, sealed),
+        outcome_notice_decision=_outcome_notice_from_item(item, sealed),
         tasks=tuple(_task_from_map(k, v) for k, v in sorted(item.get("tasks", {}).items())),
         version=int(item["version"]),
     )

@@ -34,6 +34,8 @@ class AuditAction(StrEnum):
     CONSENT_REQUESTED = "consent.requested"  # a consent request emailed to a parent
     CONSENT_ANSWERED = "consent.answered"  # the parent answered it by the link
     PARENTS_TOLD_DECIDED = "parents_told.decided"
+    OUTCOME_NOTICE_DECIDED = "outcome_notice.decided"  # a manager withheld or released the parents' notice
+    NOTICE_PREVIEWED = "notice.previewed"  # staff read a rendered notice (personal data) before it went
 
 
 class AccessReason(StrEnum):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from chalicelib.domain.audit import ChainHead
 from chalicelib.domain.consent import (
@@ -30,6 +31,9 @@ from chalicelib.domain.notices import Notice, NoticeKind
 from chalicelib.domain.referral import ReferralSubmission, Route
 from chalicelib.domain.retention import LegalHold, retention_until
 from chalicelib.domain.tasks import Task
+
+if TYPE_CHECKING:
+    from chalicelib.domain.outcome_notices import OutcomeNoticeDecision
 
 __all__ = ["Channel", "Referral", "ReferralStatus"]
 
@@ -71,6 +75,8 @@ class Referral:
     recorded_consent: ConsentRecord | None = None
     parents_told_decision: ParentsToldDecision | None = None
     tasks: tuple[Task, ...] = ()
+    # A manager's choice to withhold (or send despite the parents not being told) the outcome notice.
+    outcome_notice_decision: OutcomeNoticeDecision | None = None
     version: int = 0
 
     @classmethod

@@ -9,6 +9,9 @@ from enum import StrEnum
 
 
 class TaskKind(StrEnum):
+    TELL_OUTCOME_ANOTHER_WAY = "tell_outcome_another_way"  # a parent with no email: the decision
+    TRANSLATE_OUTCOME = "translate_outcome"  # a parent whose first language is not English
+    OUTCOME_NOTICE_HELD = "outcome_notice_held"  # the parents' outcome notice is withheld or held
     CONTACT_PARENT_ANOTHER_WAY = "contact_parent_another_way"  # email bounced or complained
     CONSENT_ANSWERED = "consent_answered"  # a parent answered a consent request
     NOTICE_FAILED = "notice_failed"  # an email could not be sent after every retry
@@ -17,6 +20,14 @@ class TaskKind(StrEnum):
 
 
 TASK_TEXT: dict[TaskKind, str] = {
+    TaskKind.TELL_OUTCOME_ANOTHER_WAY: "Tell the parent or carer the outcome by phone or letter: they have no email address",
+    TaskKind.TRANSLATE_OUTCOME: (
+        "Arrange a translation of the outcome notice into the parent's first language (shown on the notice), "
+        "by a translator or interpreter, not by machine"
+    ),
+    TaskKind.OUTCOME_NOTICE_HELD: (
+        "The outcome notice to the parents is held: review it on the date recorded, or a manager can release it"
+    ),
     TaskKind.CONTACT_PARENT_ANOTHER_WAY: "Contact the parent or carer by phone or letter: their email could not be delivered",
     TaskKind.CONSENT_ANSWERED: "A parent has answered the consent request: read their answer and any comment",
     TaskKind.NOTICE_FAILED: "An email could not be sent: check the address and send the notice another way",

@@ -60,6 +60,14 @@ def compose_notice(referral: Referral, notice: Notice, settings: Settings) -> Em
         from chalicelib.mail.parents_told import compose_parents_told
 
         return compose_parents_told(referral, notice, settings)
+    if notice.kind is NoticeKind.OUTCOME:
+        from chalicelib.mail.outcome import compose_outcome
+
+        return compose_outcome(referral, notice, settings)
+    if notice.kind is NoticeKind.REFERRER_FEEDBACK:
+        from chalicelib.mail.outcome import compose_referrer_feedback
+
+        return compose_referrer_feedback(referral, notice, settings)
     raise ValueError(f"no template for notice kind {notice.kind}")
 
 

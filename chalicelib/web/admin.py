@@ -6,6 +6,7 @@ Routes parse, call one service, and shape the answer; `_answer` maps what went w
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from typing import Annotated, Any
 
@@ -28,7 +29,9 @@ MANAGERS = frozenset({Role.MANAGER})
 AUDITORS = frozenset({Role.AUDITOR})
 STAFF_BODY_LIMIT = 16 * 1024
 NOT_FOUND = "No referral has that reference: check it against the acknowledgement"
+NOTICE_NOT_FOUND = "This referral has no notice with that id: take it from the notices in the whole picture"
 
+NOTICE_ID = re.compile(r"[a-z0-9_:-]{1,64}")
 Rationale = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000)]
 
 
@@ -62,6 +65,15 @@ class ConsentRequest(StaffRequest):
 class ParentsToldRequest(StaffRequest):
     tell: bool
     reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000)] | None = None
+    review_on: dt.date | None = None
+
+
+class OutcomeNoticeRequest(StaffRequest):
+    """withhold: true keeps the parents' outcome notice from going (reason and review_on);
+    false releases it (reason), e.g. when the parents were not told of a protection referral."""
+
+    withhold: bool
+    reason: Rationale
     review_on: dt.date | None = None
 
 
@@ -107,6 +119,8 @@ def _answer(work: Callable[[], Response]) -> Response:
     from chalicelib.domain.consent import ConsentProblem
     from chalicelib.domain.decision import NotAllowed
     from chalicelib.domain.lifecycle import IllegalTransition
+    from chalicelib.domain.outcome_notices import OutcomeNoticeProblem
+    from chalicelib.services.tell_outcome import NoticeNotFound
     from chalicelib.services.view_referral import ReasonRequired
 
     try:
@@ -121,6 +135,10 @@ def _answer(work: Callable[[], Response]) -> Response:
         return problem(403, "not_allowed", str(refused))
     except ConsentProblem as problem_found:
         return problem(422, "consent_incomplete", str(problem_found))
+    except OutcomeNoticeProblem as refused:
+        return problem(422, "outcome_notice_refused", str(refused))
+    except NoticeNotFound:
+        return problem(404, "notice_not_found", NOTICE_NOT_FOUND)
     except ReasonRequired:
         reasons = ", ".join(reason.value for reason in AccessReason)
         return problem(
@@ -336,6 +354,45 @@ def parents_told(reference: str) -> Response:
     return _answer(work)
 
 
+@admin_route(
+    admin, "/admin/referrals/{reference}/outcome-notice", methods=["POST"], roles=MANAGERS, content_types=ANY_BODY
+)
+def outcome_notice(reference: str) -> Response:
+    def work() -> Response:
+        from chalicelib.services.tell_outcome import record_outcome_notice_choice
+
+        body = parse_json(admin.current_request, OutcomeNoticeRequest, STAFF_BODY_LIMIT, "outcome notice")
+        referral = record_outcome_notice_choice(
+            _reference(reference),
+            withhold=body.withhold,
+            reason=body.reason,
+            review_on=body.review_on,
+            staff=current_staff(admin.current_request),
+            request_id=_request_id(),
+        )
+        return _json(_state(referral))
+
+    return _answer(work)
+
+
+@admin_route(admin, "/admin/referrals/{reference}/notices/{notice_id}/preview", methods=["GET"], roles=CASEWORK)
+def notice_preview(reference: str, notice_id: str) -> Response:
+    def work() -> Response:
+        from chalicelib.services.tell_outcome import NoticeNotFound, preview_notice
+
+        if not NOTICE_ID.fullmatch(notice_id):
+            raise NoticeNotFound(notice_id)
+        try:
+            preview = preview_notice(
+                _reference(reference), notice_id, staff=current_staff(admin.current_request), request_id=_request_id()
+            )
+        except ValueError:
+            return problem(409, "cannot_compose", "This notice cannot be written now (e.g. its request was answered)")
+        return _json(vars(preview))
+
+    return _answer(work)
+
+
 @admin_route(admin, "/admin/referrals/{reference}/closure", methods=["POST"], roles=CASEWORK, content_types=ANY_BODY)
 def closure(reference: str) -> Response:
     def work() -> Response:
@@ -507,7 +564,27 @@ def _parents_told(decision: Any) -> dict[str, Any] | None:
     }
 
 
+def _outcome_notice(referral: Any) -> dict[str, Any]:
+    from chalicelib.domain.outcome_notices import held_because
+
+    held, decision = held_because(referral), referral.outcome_notice_decision
+    return {
+        "held_because": held.value if held else None,
+        "decision": None
+        if decision is None
+        else {
+            "choice": decision.choice.value,
+            "decided_by": decision.decided_by,
+            "decided_at": _iso(decision.decided_at),
+            "reason": decision.reason,
+            "review_on": decision.review_on.isoformat() if decision.review_on else None,
+        },
+    }
+
+
 def referral_picture(view: Any) -> dict[str, Any]:
+    from chalicelib.domain.outcome_notices import translation_language
+
     referral = view.referral
     screening = referral.screening
     return {
@@ -530,6 +607,7 @@ def referral_picture(view: Any) -> dict[str, Any]:
         "decision": _decision(referral.decision, with_reasons=True),
         "notices": [
             {
+                "notice_id": n.notice_id,
                 "kind": n.kind.value,
                 "recipient": n.recipient,
                 "status": n.status.value,
@@ -537,9 +615,12 @@ def referral_picture(view: Any) -> dict[str, Any]:
                 "last_error": n.last_error,
                 "sent_at": _iso(n.sent_at),
                 "history": [{"status": status, "at": at} for status, at in n.history],
+                # Not machine-translated: staff arrange a translation (a task says so).
+                "translation_needed": translation_language(referral, n),
             }
             for n in referral.notices
         ],
+        "outcome_notice": _outcome_notice(referral),
         "tasks": [
             {
                 "id": task.task_id,

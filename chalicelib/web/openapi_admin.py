@@ -65,6 +65,7 @@ def response_schemas() -> dict[str, Any]:
     from chalicelib.domain.decision import Outcome, Rag
     from chalicelib.domain.lifecycle import Action, ReferralStatus
     from chalicelib.domain.notices import NoticeKind, NoticeStatus
+    from chalicelib.domain.outcome_notices import HeldBecause, OutcomeNoticeChoice
     from chalicelib.domain.referral import Route
     from chalicelib.domain.referral_record import Channel
     from chalicelib.domain.staff import Role
@@ -103,6 +104,7 @@ def response_schemas() -> dict[str, Any]:
         "decision_due_at": _nullable(DATE_TIME),
     }
     notice = {
+        "notice_id": {"type": "string", "description": "Names the notice in .../notices/{notice_id}/preview"},
         "kind": _enum(NoticeKind),
         "recipient": {"type": "string", "description": "referrer, parent:<n> or a service: never an address"},
         "status": _enum(NoticeStatus),
@@ -114,6 +116,9 @@ def response_schemas() -> dict[str, Any]:
             "description": "Delivery events in the order they arrived",
             "items": _object({"status": _enum(NoticeStatus), "at": DATE_TIME}),
         },
+        "translation_needed": _nullable(
+            {"type": "string", "description": "The parent's first language: staff arrange a translation (no machine)"}
+        ),
     }
     task = {
         "id": {"type": "string"},
@@ -156,6 +161,7 @@ def response_schemas() -> dict[str, Any]:
         "submission": _ref("ReferralSubmission"),
         "consent_record": _ref("ConsentRecord"),
         "parents_told_decision": _nullable(_ref("ParentsToldDecision")),
+        "outcome_notice": _ref("OutcomeNotice"),
         "history": {"type": "array", "items": _ref("AuditEvent")},
         "known_before": {
             "type": "array",
@@ -191,7 +197,31 @@ def response_schemas() -> dict[str, Any]:
         "reason": _nullable({"type": "string"}),
         "review_on": _nullable(date),
     }
+    outcome_notice_decision = {
+        "choice": _enum(OutcomeNoticeChoice),
+        "decided_by": {"type": "string"},
+        "decided_at": _nullable(DATE_TIME),
+        "reason": {"type": "string"},
+        "review_on": _nullable(date),
+    }
+    outcome_notice = {
+        "held_because": _nullable({**_enum(HeldBecause), "description": "Why the parents' outcome notice is held"}),
+        "decision": _nullable(_ref("OutcomeNoticeDecision")),
+    }
+    preview = {
+        "notice_id": {"type": "string"},
+        "kind": _enum(NoticeKind),
+        "recipient": {"type": "string", "description": "referrer or parent:<n>: never an address"},
+        "status": _enum(NoticeStatus),
+        "subject": {"type": "string"},
+        "text": {"type": "string"},
+        "html": {"type": "string"},
+        "translation_needed": _nullable({"type": "string"}),
+    }
     return {
+        "OutcomeNoticeDecision": _object(outcome_notice_decision),
+        "OutcomeNotice": _object(outcome_notice),
+        "NoticePreview": _object(preview),
         "ConsentRecord": _object(consent_record),
         "ParentsToldDecision": _object(parents_told),
         "WhoAmI": _object({"id": {"type": "string"}, "roles": {"type": "array", "items": _enum(Role)}}),
@@ -241,6 +271,7 @@ def request_schemas() -> dict[str, Any]:
         ConsentRequest,
         DecisionRequest,
         LegalHoldRequest,
+        OutcomeNoticeRequest,
         ParentsToldRequest,
         ScreeningRequest,
         SubjectAccessRequest,
@@ -254,6 +285,7 @@ def request_schemas() -> dict[str, Any]:
         ApprovalRequest,
         ConsentRequest,
         ParentsToldRequest,
+        OutcomeNoticeRequest,
         LegalHoldRequest,
         SubjectAccessRequest,
     ):
@@ -277,6 +309,16 @@ REFERENCE_IN_PATH = {
     "description": "The referral's reference as a person types it: case, spaces and dashes do not matter",
     "schema": {"type": "string", "minLength": 1},
     "example": REFERENCE_EXAMPLE,
+}
+
+
+NOTICE_ID_IN_PATH = {
+    "name": "notice_id",
+    "in": "path",
+    "required": True,
+    "description": "The notice's id, from the notices in the whole picture",
+    "schema": {"type": "string", "pattern": "^[a-z0-9_:-]{1,64}$"},
+    "example": "outcome-0",
 }
 
 
@@ -426,6 +468,25 @@ def admin_paths() -> dict[str, Any]:
                 state_change,
                 parameters=[REFERENCE_IN_PATH],
                 body=routes.ParentsToldRequest,
+            )
+        },
+        "/admin/referrals/{reference}/outcome-notice": {
+            "post": _operation(
+                routes.outcome_notice,
+                "Withhold the parents' outcome notice (reason, review date) or release it (managers)",
+                "ReferralState",
+                state_change,
+                parameters=[REFERENCE_IN_PATH],
+                body=routes.OutcomeNoticeRequest,
+            )
+        },
+        "/admin/referrals/{reference}/notices/{notice_id}/preview": {
+            "get": _operation(
+                routes.notice_preview,
+                "A notice rendered as it would go, without sending it (the read is audited)",
+                "NoticePreview",
+                ("404", "409"),
+                parameters=[REFERENCE_IN_PATH, NOTICE_ID_IN_PATH],
             )
         },
         "/admin/referrals/{reference}/closure": {

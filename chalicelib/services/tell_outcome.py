@@ -1,0 +1,153 @@
+"""Telling the family and the referrer the outcome (issue 4 item 4): sending what a standing
+decision owes, a manager withholding or releasing the parents' notice, and staff previewing any
+notice before it goes."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from email.message import EmailMessage
+
+from chalicelib.adapters.aws import AwsError
+from chalicelib.adapters.referrals import StaleReferral
+from chalicelib.domain.audit import AuditAction
+from chalicelib.domain.notices import Notice, NoticeKind
+from chalicelib.domain.outcome_notices import (
+    OutcomeNoticeChoice,
+    OutcomeNoticeDecision,
+    decide_outcome_notice,
+    held_because,
+)
+from chalicelib.domain.referral_record import Referral
+from chalicelib.domain.staff import Role, StaffMember
+from chalicelib.logs import logger
+from chalicelib.services.referral_changes import MAX_TRIES, change_referral, primary_role
+from chalicelib.wiring import wiring
+
+
+def send_owed_notices(referral: Referral) -> Referral:
+    """Best effort, after the save: the notices are in the outbox already, so a failure here only
+    means the sweep sends them a little later."""
+    from chalicelib.services.deliver_notices import deliver_now
+
+    hub = wiring()
+    try:
+        return deliver_now(referral, hub.referrals, hub.mailer, hub.settings, hub.clock())
+    except (AwsError, StaleReferral) as error:
+        code = error.code if isinstance(error, AwsError) else "StaleReferral"
+        logger.warning("outcome notices left to the outbox", extra={"reference": referral.reference, "error": code})
+        return referral
+
+
+def outcome_audit_details(referral: Referral) -> dict[str, str]:
+    """What the audit says about the parents' outcome notice: codes and counts, no personal data."""
+    held = held_because(referral)
+    owed = sum(1 for n in referral.notices if n.kind is NoticeKind.OUTCOME)
+    return {"outcome_notice": held.value if held else "owed", "outcome_notices": str(owed)}
+
+
+def record_outcome_notice_choice(
+    reference: str,
+    *,
+    withhold: bool,
+    reason: str,
+    review_on: dt.date | None,
+    staff: StaffMember,
+    request_id: str | None,
+) -> Referral:
+    now = wiring().clock()
+    choice = OutcomeNoticeChoice.WITHHOLD if withhold else OutcomeNoticeChoice.SEND
+    decision = OutcomeNoticeDecision(choice, staff.id, now, reason, review_on)
+    saved = change_referral(
+        reference,
+        staff,
+        request_id,
+        AuditAction.OUTCOME_NOTICE_DECIDED,
+        lambda referral: decide_outcome_notice(referral, decision, by_manager=Role.MANAGER in staff.roles),
+        # The reason stays encrypted on the referral: the audit has the choice and the review date.
+        lambda referral: {
+            "choice": choice.value,
+            **({"review_on": review_on.isoformat()} if review_on and withhold else {}),
+            **outcome_audit_details(referral),
+        },
+    )
+    return send_owed_notices(saved) if not withhold else saved
+
+
+# --- preview -----------------------------------------------------------------------------------
+
+
+class NoticeNotFound(Exception):
+    """No notice with that id on the referral."""
+
+
+@dataclass(frozen=True)
+class NoticePreview:
+    notice_id: str
+    kind: str
+    recipient: str  # a role (referrer, parent:<n>), never an address
+    status: str
+    subject: str
+    text: str
+    html: str
+    translation_needed: str | None
+
+
+def preview_notice(reference: str, notice_id: str, *, staff: StaffMember, request_id: str | None) -> NoticePreview:
+    """The notice as it would go, rendered without sending; the read is audited first, as for the
+    whole picture, because the rendered email is personal data."""
+    from chalicelib.domain.outcome_notices import translation_language
+    from chalicelib.services.deliver_notices import compose_notice
+
+    hub = wiring()
+    for _ in range(MAX_TRIES):
+        referral = hub.referrals.fetch(reference)
+        notice = next((n for n in referral.notices if n.notice_id == notice_id), None)
+        if notice is None:
+            raise NoticeNotFound(notice_id)
+        event, _ = referral.audit_head.append(
+            reference,
+            AuditAction.NOTICE_PREVIEWED,
+            at=hub.clock(),
+            actor=staff.id,
+            role=primary_role(staff),
+            request_id=request_id,
+            key=hub.audit_key,
+            details={"notice": notice.notice_id, "kind": notice.kind.value},
+        )
+        try:
+            hub.referrals.append_audit(referral, [event])
+        except StaleReferral:
+            continue
+        # ValueError (e.g. a consent request already answered) goes to the caller: nothing to show.
+        message = compose_notice(referral, notice, hub.settings)
+        text, html = _without_live_link(referral, notice, _body(message, "plain"), _body(message, "html"))
+        return NoticePreview(
+            notice_id=notice.notice_id,
+            kind=notice.kind.value,
+            recipient=notice.recipient,
+            status=notice.status.value,
+            subject=str(message["Subject"]),
+            text=text,
+            html=html,
+            translation_needed=translation_language(referral, notice),
+        )
+    raise StaleReferral(reference)
+
+
+# A preview must not carry a working consent link: staff could answer for the parent with it.
+LINK_PLACEHOLDER = "[the parent's single-use link]"
+
+
+def _without_live_link(referral: Referral, notice: Notice, text: str, html: str) -> tuple[str, str]:
+    if notice.kind is not NoticeKind.CONSENT_REQUEST:
+        return text, html
+    from chalicelib.services.request_consent import consent_link
+
+    link = consent_link(referral, notice, wiring().settings)
+    return text.replace(link, LINK_PLACEHOLDER), html.replace(link, LINK_PLACEHOLDER)
+
+
+def _body(message: EmailMessage, subtype: str) -> str:
+    part = message.get_body(preferencelist=(subtype,))
+    return part.get_content() if part is not None else ""  # type: ignore[attr-defined]
