@@ -9,6 +9,13 @@ from pydantic import BaseModel, ConfigDict, model_validator
 
 ENV_PREFIX = "MASH_"
 LOCAL_ONLY_SECRET = "local-dev-secret-change-me"  # noqa: S105 - refused outside the local stage
+# The local stage's service directory for onward referrals: synthetic services, .example addresses.
+LOCAL_ONWARD_SERVICES = (
+    {"id": "early-help-hub", "name": "the Early Help Hub", "email": "early-help-hub@services.example"},
+    {"id": "health-visiting", "name": "the Health Visiting Service", "email": "health-visiting@health.example"},
+    {"id": "school-nursing", "name": "the School Nursing Service", "email": "school-nursing@health.example"},
+    {"id": "another-authority-mash", "name": "the MASH of Another Council", "email": "mash@another-council.example"},
+)
 
 
 class Settings(BaseModel):
@@ -80,6 +87,11 @@ class Settings(BaseModel):
     public_url: str = "http://127.0.0.1:8000"
     consent_link_days: int = 14
 
+    # Services a family can be referred on to, as JSON [{"id", "name", "email"}, ...], set per stage
+    # (MASH_ONWARD_SERVICES). Unset: the local stage gets LOCAL_ONWARD_SERVICES (synthetic), any
+    # other stage none, so no email can go to a made-up address from a real hub.
+    onward_services: str | None = None
+
     # Outbox retries: delay doubles from base, capped, until max attempts then 'failed'.
     outbox_max_attempts: int = 8
     outbox_base_delay_seconds: int = 30
@@ -95,6 +107,14 @@ class Settings(BaseModel):
         import json
 
         return {str(k): int(v) for k, v in json.loads(self.retention_years).items()}
+
+    @property
+    def onward_service_directory(self) -> list[dict[str, str]]:
+        import json
+
+        if self.onward_services is None:
+            return list(LOCAL_ONWARD_SERVICES) if self.is_local else []
+        return [{k: str(v) for k, v in entry.items()} for entry in json.loads(self.onward_services)]
 
     @property
     def is_local(self) -> bool:

@@ -24,6 +24,7 @@ from chalicelib.domain.consent import (
 from chalicelib.domain.decision import Decision, Outcome, Rag, Screening
 from chalicelib.domain.lifecycle import OPEN_STATUSES
 from chalicelib.domain.notices import FINAL_FAILURES, REFERRER, Notice, NoticeKind, NoticeStatus
+from chalicelib.domain.onward_referral import OnwardReferral, Section
 from chalicelib.domain.outcome_notices import OutcomeNoticeChoice, OutcomeNoticeDecision
 from chalicelib.domain.referral import ReferralSubmission, Route
 from chalicelib.domain.referral_record import PERSONAL_SECTIONS, Channel, Referral, ReferralStatus
@@ -161,6 +162,7 @@ def to_item(referral: Referral, sealed: SealedRecord) -> dict[str, Any]:
     item.update(_retention_attributes(referral, sealed))
     item.update(_consent_attributes(referral.recorded_consent, sealed))
     item.update(_parents_told_attributes(referral.parents_told_decision, sealed))
+    item.update(_onward_attributes(referral.onward_referrals, sealed))
     item.update(_outcome_notice_attributes(referral.outcome_notice_decision, sealed))
     if referral.tasks:
         item["tasks"] = {task.task_id: _task_to_map(task) for task in referral.tasks}
@@ -304,6 +306,47 @@ def _outcome_notice_from_item(item: dict[str, Any], sealed: SealedRecord) -> Out
         decided_at=_parse(item["outcome_notice_at"]),  # type: ignore[arg-type]
         reason=sealed.decrypt("outcome_notice_reason", bytes(item[FIELD_PREFIX + "outcome_notice_reason"])),
         review_on=dt.date.fromisoformat(review_on) if review_on else None,
+    )
+
+
+def _onward_attributes(onward: tuple[OnwardReferral, ...], sealed: SealedRecord) -> dict[str, Any]:
+    """One encrypted field: the reasons are written about the family and may name them."""
+    if not onward:
+        return {}
+    return {
+        FIELD_PREFIX + "onward_referrals": sealed.encrypt(
+            "onward_referrals",
+            [
+                {
+                    "notice_id": o.notice_id,
+                    "service_id": o.service_id,
+                    "service_name": o.service_name,
+                    "sections": [section.value for section in o.sections],
+                    "reason": o.reason,
+                    "referred_by": o.referred_by,
+                    "referred_at": _iso(o.referred_at),
+                }
+                for o in onward
+            ],
+        )
+    }
+
+
+def _onward_from_item(item: dict[str, Any], sealed: SealedRecord) -> tuple[OnwardReferral, ...]:
+    blob = item.get(FIELD_PREFIX + "onward_referrals")
+    if blob is None:
+        return ()
+    return tuple(
+        OnwardReferral(
+            notice_id=o["notice_id"],
+            service_id=o["service_id"],
+            service_name=o["service_name"],
+            sections=tuple(Section(section) for section in o["sections"]),
+            reason=o["reason"],
+            referred_by=o["referred_by"],
+            referred_at=_parse(o["referred_at"]),  # type: ignore[arg-type]
+        )
+        for o in sealed.decrypt("onward_referrals", bytes(blob))
     )
 
 
@@ -457,6 +500,7 @@ def opened_from_item(item: dict[str, Any], cipher: FieldCipher) -> OpenReferral:
         legal_hold=_legal_hold_from_item(item, sealed),
         recorded_consent=_consent_from_item(item, sealed),
         parents_told_decision=_parents_told_from_item(item, sealed),
+        onward_referrals=_onward_from_item(item, sealed),
         outcome_notice_decision=_outcome_notice_from_item(item, sealed),
         tasks=tuple(_task_from_map(k, v) for k, v in sorted(item.get("tasks", {}).items())),
         version=int(item["version"]),

@@ -34,6 +34,7 @@ class AuditAction(StrEnum):
     CONSENT_REQUESTED = "consent.requested"  # a consent request emailed to a parent
     CONSENT_ANSWERED = "consent.answered"  # the parent answered it by the link
     PARENTS_TOLD_DECIDED = "parents_told.decided"
+    ONWARD_REFERRAL_MADE = "onward_referral.made"  # details: service id and section names only
     OUTCOME_NOTICE_DECIDED = "outcome_notice.decided"  # a manager withheld or released the parents' notice
     NOTICE_PREVIEWED = "notice.previewed"  # staff read a rendered notice (personal data) before it went
 

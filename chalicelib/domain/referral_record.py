@@ -28,6 +28,7 @@ from chalicelib.domain.decision import (
 )
 from chalicelib.domain.lifecycle import Action, IllegalTransition, ReferralStatus, next_status
 from chalicelib.domain.notices import Notice, NoticeKind
+from chalicelib.domain.onward_referral import OnwardReferral
 from chalicelib.domain.referral import ReferralSubmission, Route
 from chalicelib.domain.retention import LegalHold, retention_until
 from chalicelib.domain.tasks import Task
@@ -75,6 +76,8 @@ class Referral:
     recorded_consent: ConsentRecord | None = None
     parents_told_decision: ParentsToldDecision | None = None
     tasks: tuple[Task, ...] = ()
+    # What was passed to other services, to whom and why (mash-guidance.txt §4).
+    onward_referrals: tuple[OnwardReferral, ...] = ()
     # A manager's choice to withhold (or send despite the parents not being told) the outcome notice.
     outcome_notice_decision: OutcomeNoticeDecision | None = None
     version: int = 0

@@ -60,6 +60,10 @@ def compose_notice(referral: Referral, notice: Notice, settings: Settings) -> Em
         from chalicelib.mail.parents_told import compose_parents_told
 
         return compose_parents_told(referral, notice, settings)
+    if notice.kind is NoticeKind.ONWARD_REFERRAL:
+        from chalicelib.mail.onward_referral import compose_onward_referral
+
+        return compose_onward_referral(referral, notice, settings)
     if notice.kind is NoticeKind.OUTCOME:
         from chalicelib.mail.outcome import compose_outcome
 

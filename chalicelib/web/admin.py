@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_vali
 
 from chalicelib.domain.audit import AccessReason
 from chalicelib.domain.decision import Outcome, Rag
+from chalicelib.domain.onward_referral import Section
 from chalicelib.domain.staff import Role
 from chalicelib.domain.tasks import TASK_TEXT
 from chalicelib.web.auth import admin_route, current_staff
@@ -77,6 +78,13 @@ class OutcomeNoticeRequest(StaffRequest):
     review_on: dt.date | None = None
 
 
+class OnwardReferralRequest(StaffRequest):
+    # A service id from the directory (settings, per stage), never an address.
+    service: Annotated[str, StringConstraints(strip_whitespace=True, pattern="^[a-z0-9-]{1,64}$")]
+    sections: Annotated[list[Section], Field(min_length=1, max_length=len(Section))]
+    reason: Rationale
+
+
 class LegalHoldRequest(StaffRequest):
     hold: bool
     reason: Rationale
@@ -121,6 +129,7 @@ def _answer(work: Callable[[], Response]) -> Response:
     from chalicelib.domain.lifecycle import IllegalTransition
     from chalicelib.domain.outcome_notices import OutcomeNoticeProblem
     from chalicelib.services.tell_outcome import NoticeNotFound
+    from chalicelib.domain.onward_referral import OnwardReferralProblem, OnwardReferralRefused
     from chalicelib.services.view_referral import ReasonRequired
 
     try:
@@ -139,6 +148,10 @@ def _answer(work: Callable[[], Response]) -> Response:
         return problem(422, "outcome_notice_refused", str(refused))
     except NoticeNotFound:
         return problem(404, "notice_not_found", NOTICE_NOT_FOUND)
+    except OnwardReferralRefused as refused:
+        return problem(409, "not_allowed_now", str(refused))
+    except OnwardReferralProblem as problem_found:
+        return problem(422, "onward_referral_incomplete", str(problem_found))
     except ReasonRequired:
         reasons = ", ".join(reason.value for reason in AccessReason)
         return problem(
@@ -393,6 +406,27 @@ def notice_preview(reference: str, notice_id: str) -> Response:
     return _answer(work)
 
 
+@admin_route(
+    admin, "/admin/referrals/{reference}/onward-referral", methods=["POST"], roles=CASEWORK, content_types=ANY_BODY
+)
+def onward_referral(reference: str) -> Response:
+    def work() -> Response:
+        from chalicelib.services.refer_on import make_onward_referral
+
+        body = parse_json(admin.current_request, OnwardReferralRequest, STAFF_BODY_LIMIT, "onward referral")
+        referral = make_onward_referral(
+            _reference(reference),
+            service_id=body.service,
+            sections=tuple(body.sections),
+            reason=body.reason,
+            staff=current_staff(admin.current_request),
+            request_id=_request_id(),
+        )
+        return _json(_state(referral))
+
+    return _answer(work)
+
+
 @admin_route(admin, "/admin/referrals/{reference}/closure", methods=["POST"], roles=CASEWORK, content_types=ANY_BODY)
 def closure(reference: str) -> Response:
     def work() -> Response:
@@ -582,6 +616,18 @@ def _outcome_notice(referral: Any) -> dict[str, Any]:
     }
 
 
+def _onward(onward: Any) -> dict[str, Any]:
+    return {
+        "service": onward.service_id,
+        "service_name": onward.service_name,
+        "sections": [section.value for section in onward.sections],
+        "reason": onward.reason,
+        "referred_by": onward.referred_by,
+        "referred_at": _iso(onward.referred_at),
+        "notice_id": onward.notice_id,
+    }
+
+
 def referral_picture(view: Any) -> dict[str, Any]:
     from chalicelib.domain.outcome_notices import translation_language
 
@@ -635,6 +681,7 @@ def referral_picture(view: Any) -> dict[str, Any]:
         "submission": referral.submission.model_dump(mode="json"),
         "consent_record": _consent_record(referral.consent),
         "parents_told_decision": _parents_told(referral.parents_told),
+        "onward_referrals": [_onward(onward) for onward in referral.onward_referrals],
         "history": [_event(e) for e in view.history],
         "known_before": [
             {

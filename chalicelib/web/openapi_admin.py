@@ -66,6 +66,7 @@ def response_schemas() -> dict[str, Any]:
     from chalicelib.domain.lifecycle import Action, ReferralStatus
     from chalicelib.domain.notices import NoticeKind, NoticeStatus
     from chalicelib.domain.outcome_notices import HeldBecause, OutcomeNoticeChoice
+    from chalicelib.domain.onward_referral import Section
     from chalicelib.domain.referral import Route
     from chalicelib.domain.referral_record import Channel
     from chalicelib.domain.staff import Role
@@ -160,6 +161,11 @@ def response_schemas() -> dict[str, Any]:
         "tasks": {"type": "array", "items": _ref("Task")},
         "submission": _ref("ReferralSubmission"),
         "consent_record": _ref("ConsentRecord"),
+        "onward_referrals": {
+            "type": "array",
+            "description": "What was passed to other services, to whom and why",
+            "items": _ref("OnwardReferral"),
+        },
         "parents_told_decision": _nullable(_ref("ParentsToldDecision")),
         "outcome_notice": _ref("OutcomeNotice"),
         "history": {"type": "array", "items": _ref("AuditEvent")},
@@ -222,6 +228,17 @@ def response_schemas() -> dict[str, Any]:
         "OutcomeNoticeDecision": _object(outcome_notice_decision),
         "OutcomeNotice": _object(outcome_notice),
         "NoticePreview": _object(preview),
+        "OnwardReferral": _object(
+            {
+                "service": {"type": "string", "description": "The service's id in the directory"},
+                "service_name": {"type": "string"},
+                "sections": {"type": "array", "items": _enum(Section)},
+                "reason": {"type": "string", "description": "Why these parts (the parents are told)"},
+                "referred_by": {"type": "string"},
+                "referred_at": _nullable(DATE_TIME),
+                "notice_id": {"type": "string", "description": "The email to the service, among the notices"},
+            }
+        ),
         "ConsentRecord": _object(consent_record),
         "ParentsToldDecision": _object(parents_told),
         "WhoAmI": _object({"id": {"type": "string"}, "roles": {"type": "array", "items": _enum(Role)}}),
@@ -272,6 +289,7 @@ def request_schemas() -> dict[str, Any]:
         DecisionRequest,
         LegalHoldRequest,
         OutcomeNoticeRequest,
+        OnwardReferralRequest,
         ParentsToldRequest,
         ScreeningRequest,
         SubjectAccessRequest,
@@ -286,6 +304,7 @@ def request_schemas() -> dict[str, Any]:
         ConsentRequest,
         ParentsToldRequest,
         OutcomeNoticeRequest,
+        OnwardReferralRequest,
         LegalHoldRequest,
         SubjectAccessRequest,
     ):
@@ -487,6 +506,17 @@ def admin_paths() -> dict[str, Any]:
                 "NoticePreview",
                 ("404", "409"),
                 parameters=[REFERENCE_IN_PATH, NOTICE_ID_IN_PATH],
+            )
+        },
+        "/admin/referrals/{reference}/onward-referral": {
+            "post": _operation(
+                routes.onward_referral,
+                "Refer the family on to a service with only the chosen sections of the record (once the decision "
+                "stands and its outcome passes the family on)",
+                "ReferralState",
+                state_change,
+                parameters=[REFERENCE_IN_PATH],
+                body=routes.OnwardReferralRequest,
             )
         },
         "/admin/referrals/{reference}/closure": {
