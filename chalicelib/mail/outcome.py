@@ -14,6 +14,7 @@ from email.message import EmailMessage
 
 from chalicelib.domain.decision import OUTCOME_LABELS, Outcome
 from chalicelib.domain.notices import Notice
+from chalicelib.domain.passing_on import passed_on_lines
 from chalicelib.domain.referral import ReferrerKind
 from chalicelib.domain.referral_record import Referral
 from chalicelib.mail.compose import compose
@@ -129,7 +130,8 @@ def compose_outcome(referral: Referral, notice: Notice, settings: Settings) -> E
         sender=settings.mail_sender,
         to=address,
         mail_domain=settings.mail_domain,
-        context=outcome_context(referral, settings),
+        # Exactly what went to which service and why (mash-guidance.txt §4).
+        context=outcome_context(referral, settings, passed_on_lines(referral)),
     )
 
 

@@ -127,9 +127,9 @@ def _answer(work: Callable[[], Response]) -> Response:
     from chalicelib.domain.consent import ConsentProblem
     from chalicelib.domain.decision import NotAllowed
     from chalicelib.domain.lifecycle import IllegalTransition
+    from chalicelib.domain.onward_referral import OnwardReferralProblem, OnwardReferralRefused
     from chalicelib.domain.outcome_notices import OutcomeNoticeProblem
     from chalicelib.services.tell_outcome import NoticeNotFound
-    from chalicelib.domain.onward_referral import OnwardReferralProblem, OnwardReferralRefused
     from chalicelib.services.view_referral import ReasonRequired
 
     try:

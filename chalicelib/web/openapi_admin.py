@@ -65,8 +65,8 @@ def response_schemas() -> dict[str, Any]:
     from chalicelib.domain.decision import Outcome, Rag
     from chalicelib.domain.lifecycle import Action, ReferralStatus
     from chalicelib.domain.notices import NoticeKind, NoticeStatus
-    from chalicelib.domain.outcome_notices import HeldBecause, OutcomeNoticeChoice
     from chalicelib.domain.onward_referral import Section
+    from chalicelib.domain.outcome_notices import HeldBecause, OutcomeNoticeChoice
     from chalicelib.domain.referral import Route
     from chalicelib.domain.referral_record import Channel
     from chalicelib.domain.staff import Role
@@ -288,8 +288,8 @@ def request_schemas() -> dict[str, Any]:
         ConsentRequest,
         DecisionRequest,
         LegalHoldRequest,
-        OutcomeNoticeRequest,
         OnwardReferralRequest,
+        OutcomeNoticeRequest,
         ParentsToldRequest,
         ScreeningRequest,
         SubjectAccessRequest,
