@@ -74,12 +74,16 @@ def _form_page(token: str, names: tuple[str, ...], cookie_id: str, **context: An
 
 @parent_consent.route("/consent/{token}", methods=["GET"])
 def consent_page(token: str) -> Response:
+    from chalicelib.adapters.aws import AwsError
     from chalicelib.services.request_consent import open_consent_request
 
     try:
         opened = open_consent_request(token)
     except LinkRefused as refused:
         return refused_page(refused)
+    except AwsError:
+        # The store or KMS failed for a moment (found by tests/faults): "try again", never a 500.
+        return page("consent_try_again.html", status=503, retry_href=f"/consent/{token}")
     return _form_page(token, opened.child_first_names, _cookie_id() or session.new_session_id())
 
 
