@@ -1,0 +1,245 @@
+"""The flows driven under faults, each as a client, a member of staff or a parent would:
+retrying what the API says may be retried, reading state back rather than guessing it."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlencode
+
+from tests.factories import EXAMPLE_NAMES, example
+from tests.faults.harness import World, json_body
+
+JSON = {"Content-Type": "application/json"}
+FORM = "application/x-www-form-urlencoded"
+
+
+# --- public submission ------------------------------------------------------------------------
+
+
+def submit_with_retries(world: World, key: str, body: dict[str, Any], responses: list[Any]) -> str | None:
+    """An agency system posting with an Idempotency-Key, retrying 503/5xx/409 with the same key."""
+
+    def send() -> Any:
+        return world.client.http.post("/api/referrals", headers={**JSON, "Idempotency-Key": key}, body=json.dumps(body))
+
+    response = world.request(send, ok=lambda r: r.status_code in (200, 201), label=f"POST /api/referrals {key}")
+    responses.append(response)
+    if response.status_code in (200, 201):
+        return json_body(response)["reference"]
+    return None
+
+
+def check_submissions(world: World, sent: dict[str, list[Any]]) -> None:
+    """0 lost: every 2xx names a stored referral; each key made exactly one referral."""
+    stored = [item["reference"]["S"] for item in world.referral_items()]
+    for key, responses in sent.items():
+        references = {json_body(r)["reference"] for r in responses if r.status_code in (200, 201)}
+        if len(references) != 1:
+            world.outcome.lost.append(f"{key}: 2xx references {sorted(references)}")
+            continue
+        [reference] = references
+        if stored.count(reference) != 1:
+            world.outcome.lost.append(f"{key}: {reference} stored {stored.count(reference)} times")
+    if len(stored) != len(sent):
+        world.outcome.lost.append(f"{len(sent)} keys but {len(stored)} referrals stored")
+
+
+def submission_flow(world: World) -> None:
+    rng = world.faults.rng
+    bodies = {f"fault-{world.outcome.seed}-{i}": example(rng.choice(EXAMPLE_NAMES)) for i in range(rng.randint(1, 3))}
+    sent: dict[str, list[Any]] = {key: [] for key in bodies}
+    for key, body in bodies.items():
+        submit_with_retries(world, key, body, sent[key])
+        world.sweep()  # the schedule may run between requests, faults and all
+    # Recovery: the client keeps retrying with the same key until it is told the reference.
+    world.faults.enabled = False
+    for key, body in bodies.items():
+        if sent[key][-1].status_code not in (200, 201):
+            submit_with_retries(world, key, body, sent[key])
+    world.recover()
+    check_submissions(world, sent)
+    world.check_mail()
+
+
+def submit_for_staff(world: World, name: str) -> str:
+    """A referral to work on, stored with faults on (the client retries until it has one)."""
+    body = example(name)
+    key = f"fault-{world.outcome.seed}-staff"
+    responses: list[Any] = []
+    reference = submit_with_retries(world, key, body, responses)
+    if reference is None:
+        world.faults.enabled = False
+        reference = submit_with_retries(world, key, body, responses)
+        world.faults.enabled = True
+    assert reference is not None, f"seed {world.outcome.seed}: no referral even without faults"
+    world.submitted[key] = responses
+    return reference
+
+
+# --- staff: screening, decision, approval ----------------------------------------------------
+
+
+class Staff:
+    def __init__(self, world: World, issuer: Any) -> None:
+        self.world = world
+        self.issuer = issuer
+
+    def __call__(self, who: str, method: str, path: str, body: Any = None) -> Any:
+        from local.issuer import SYNTHETIC_STAFF
+
+        token = self.issuer.sign(self.issuer.claims_for(SYNTHETIC_STAFF[who]))
+        headers = {"Authorization": f"Bearer {token}", **JSON}
+        raw = json.dumps(body).encode() if body is not None else b""
+        return self.world.client.http.request(method, path, headers=headers, body=raw)
+
+
+NEXT_STEP: dict[str, tuple[str, str, dict[str, Any]]] = {
+    "received": ("practitioner", "screening", {"rag": "amber", "level": 3, "rationale": "Hunger and absence"}),
+    "screened": (
+        "practitioner",
+        "decision",
+        {"outcome": "child_and_family_assessment_s17", "reasons": "Needs an assessment"},
+    ),
+    "decision_proposed": ("manager", "decision/approval", {"approve": True}),
+}
+
+
+def drive_to_decided(world: World, staff: Staff, reference: str, tries: int) -> str:
+    """Read the status, take the next step; a 503 or 409 means read again and carry on."""
+    status = "unknown"
+    for _ in range(tries):
+        picture = staff("practitioner", "GET", f"/admin/referrals/{reference}")
+        world._note(picture, f"GET /admin/referrals/{reference}")
+        if picture.status_code != 200:
+            continue
+        status = json_body(picture)["status"]
+        if status not in NEXT_STEP:
+            return status
+        who, step, body = NEXT_STEP[status]
+        response = staff(who, "POST", f"/admin/referrals/{reference}/{step}", body)
+        world._note(response, f"POST {step}")
+    return status
+
+
+def check_decided(world: World, staff: Staff, reference: str) -> None:
+    """Nothing half-written: the change and its audit event are one, and the chain is intact."""
+    status = drive_to_decided(world, staff, reference, tries=4)
+    if status != "decided":
+        world.outcome.invisible.append(f"{reference}: status {status} after recovery")
+    events = json_body(staff("auditor", "GET", f"/admin/audit?reference={reference}"))["events"]
+    actions = [event["action"] for event in events]
+    for once in ("decision.recorded", "decision.approved"):
+        if actions.count(once) != 1:
+            world.outcome.invisible.append(f"{reference}: {actions.count(once)}x {once} in the audit")
+    verify = json_body(staff("auditor", "GET", f"/admin/audit/verify?reference={reference}"))
+    if not verify["intact"]:
+        world.outcome.invisible.append(f"{reference}: audit chain broken at {verify['first_broken_sequence']}")
+
+
+def staff_flow(world: World, staff: Staff) -> None:
+    rng = world.faults.rng
+    reference = submit_for_staff(world, "referral-support.json")
+    drive_to_decided(world, staff, reference, tries=rng.randint(2, 6))
+    world.sweep()
+    world.recover()
+    check_decided(world, staff, reference)
+    world.recover()  # whatever the decision owes (outcome notices, once they land)
+    check_submissions(world, world.submitted)
+    world.check_mail()
+
+
+# --- consent: staff ask, the parent answers by the link --------------------------------------
+
+LINK = re.compile(r"https?://[^/\s]+(/consent/[A-Za-z0-9_.-]+)")
+
+
+def consent_flow(world: World, staff: Staff) -> None:
+    reference = submit_for_staff(world, "referral-support-no-consent.json")
+    ask_parent(world, staff, reference)
+    world.sweep()
+    world.recover()  # the consent request email goes, or fails visibly
+    path = link_in_mail(world)
+    if path is not None:
+        world.faults.enabled = True
+        answered = parent_answers(world, path, tries=world.faults.rng.randint(1, 3))
+        world.faults.enabled = False
+        if not answered:
+            answered = parent_answers(world, path, tries=2)
+        check_consent(world, staff, reference, answered)
+    world.recover()
+    check_submissions(world, world.submitted)
+    world.check_mail()
+
+
+def ask_parent(world: World, staff: Staff, reference: str) -> None:
+    """Ask once it is sure the last ask did not land: read the consent state before each try."""
+    for enabled in (True, False):
+        world.faults.enabled = enabled
+        for _ in range(3):
+            picture = staff("practitioner", "GET", f"/admin/referrals/{reference}")
+            world._note(picture, "GET picture")
+            if picture.status_code == 200 and json_body(picture)["consent"] == "requested":
+                return
+            if picture.status_code != 200:
+                continue
+            asked = staff(
+                "practitioner", "POST", f"/admin/referrals/{reference}/consent", {"state": "requested", "parent": 0}
+            )
+            world._note(asked, "POST consent requested")
+    world.outcome.lost.append(f"{reference}: consent never requested, even without faults")
+
+
+def link_in_mail(world: World) -> str | None:
+    import email
+    from email import policy
+
+    for message in world.ses_messages():
+        parsed = email.message_from_string(message.raw_data, policy=policy.default)
+        if "share information" in str(parsed["Subject"]):
+            match = LINK.search(parsed.get_body(preferencelist=("plain",)).get_content())
+            return match.group(1) if match else None
+    return None
+
+
+def parent_answers(world: World, path: str, tries: int) -> bool:
+    """A parent's browser: load the page (for its CSRF token and cookie), answer yes; a 503 page
+    says try again, so they do. True once the hub has taken the answer (303)."""
+    for _ in range(tries):
+        page = world.client.http.get(path)
+        world._note(page, f"GET {path}")
+        if page.status_code != 200:
+            if page.status_code == 410:
+                return False
+            continue
+        cookie = "; ".join(line.split(";")[0] for line in _set_cookies(page))
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page.body.decode())
+        form = urlencode({"answer": "yes", "comment": "", "csrf_token": token.group(1) if token else ""})
+        sent = world.client.http.post(path, body=form, headers={"content-type": FORM, "cookie": cookie})
+        world._note(sent, f"POST {path}")
+        if sent.status_code == 303:
+            return True
+        if sent.status_code == 410:
+            return False
+    return False
+
+
+def _set_cookies(response: Any) -> list[str]:
+    value = response.headers.get("Set-Cookie") or []
+    return [value] if isinstance(value, str) else list(value)
+
+
+def check_consent(world: World, staff: Staff, reference: str, answered: bool) -> None:
+    """The parent's answer is never lost: taken (303) means recorded; refused means it was."""
+    picture = json_body(staff("practitioner", "GET", f"/admin/referrals/{reference}"))
+    if picture["consent"] != "given":
+        how = "taken" if answered else "refused as used"
+        world.outcome.lost.append(f"{reference}: parent's answer {how} but consent is {picture['consent']}")
+    tasks = [task["kind"] for task in picture["tasks"]]
+    if picture["consent"] == "given" and tasks.count("consent_answered") != 1:
+        world.outcome.invisible.append(f"{reference}: {tasks.count('consent_answered')} consent_answered tasks")
+
+
+Flow = Callable[[World], None]

@@ -1,0 +1,216 @@
+"""One seeded run: a fresh moto world, a fake clock, the app through chalice.test, a fault
+injector on the real clients, a retrying client, then recovery (faults off, sweeps until
+nothing is due) and the three promises checked from what moto holds."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import random
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from tests.faults.injector import FaultInjector
+
+# A Thursday in MASH hours; every run starts here so nothing depends on the wall clock.
+START = dt.datetime(2026, 11, 26, 10, 0, tzinfo=dt.UTC)
+# Past the longest backoff (capped at an hour) and the send grace, so each sweep finds all due.
+SWEEP_STEP = dt.timedelta(hours=1, minutes=5)
+MAX_SWEEPS = 12
+CLIENT_TRIES = 3  # a client's tries while faults are on; after recovery it tries until it works
+SETTLED = {"sent", "delivered", "failed", "bounced", "complained", "rejected"}
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = START
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+    def advance(self, delta: dt.timedelta) -> None:
+        self.now += delta
+
+
+@dataclass
+class Outcome:
+    """What one run found; the counts the suite reports come from these."""
+
+    seed: int
+    flow: str
+    faults: int = 0
+    calls: int = 0
+    client_errors: Counter[int] = field(default_factory=Counter)
+    lost: list[str] = field(default_factory=list)
+    duplicated: list[str] = field(default_factory=list)
+    invisible: list[str] = field(default_factory=list)
+    server_errors: list[str] = field(default_factory=list)  # a 500: a fault the hub did not handle
+    notices: int = 0
+    notices_failed_visibly: int = 0
+    fault_log: list[str] = field(default_factory=list)
+
+    @property
+    def violations(self) -> list[str]:
+        return [*self.lost, *self.duplicated, *self.invisible, *self.server_errors]
+
+
+@dataclass
+class World:
+    hub: Any
+    clock: Clock
+    faults: FaultInjector
+    client: Any
+    outcome: Outcome
+    # Idempotency-Key -> every response the client got for it, for the "0 lost" check.
+    submitted: dict[str, list[Any]] = field(default_factory=dict)
+
+    def sweep(self) -> None:
+        """The scheduled outbox Lambda, as EventBridge invokes it. Under faults it may fail: the
+        schedule simply runs it again next minute, so a failure here is not a lost notice."""
+        event = self.client.events.generate_cw_event(
+            source="aws.events", detail_type="Scheduled Event", detail={}, resources=[]
+        )
+        try:
+            self.client.lambda_.invoke("outbox_sweep", event)
+        except Exception:  # a failed scheduled run; raised only once faults are off
+            if not self.faults.enabled:
+                raise
+
+    def request(self, send: Callable[[], Any], *, ok: Callable[[Any], bool], label: str) -> Any:
+        """A retrying client: a few tries under faults, then (faults off) until it works."""
+        response = None
+        for _ in range(CLIENT_TRIES):
+            response = send()
+            self._note(response, label)
+            if ok(response):
+                return response
+        return response
+
+    def _note(self, response: Any, label: str) -> None:
+        status = response.status_code
+        if status >= 400:
+            self.outcome.client_errors[status] += 1
+        if status >= 500 and status != 503:
+            self.outcome.server_errors.append(f"{label}: {status} {response.body[:200]!r}")
+
+    def recover(self) -> None:
+        """Faults off; the outbox sweeps, the clock moved past every backoff, until nothing is due."""
+        self.faults.enabled = False
+        for _ in range(MAX_SWEEPS):
+            if not self.pending_notices():
+                return
+            self.clock.advance(SWEEP_STEP)
+            self.sweep()
+
+    # --- what moto holds ------------------------------------------------------------------
+
+    def referral_items(self) -> list[dict[str, Any]]:
+        from tests.conftest import table_items
+
+        return [i for i in table_items(self.hub) if i["pk"]["S"].startswith("REF#") and i["sk"]["S"] == "REFERRAL"]
+
+    def referrals(self) -> list[Any]:
+        return [self.hub.referrals.fetch(item["reference"]["S"]) for item in self.referral_items()]
+
+    def pending_notices(self) -> list[str]:
+        return [
+            f"{r.reference}/{n.notice_id}" for r in self.referrals() for n in r.notices if n.status.value not in SETTLED
+        ]
+
+    def ses_messages(self) -> list[Any]:
+        from moto.core import DEFAULT_ACCOUNT_ID
+        from moto.ses.models import ses_backends
+
+        return list(ses_backends[DEFAULT_ACCOUNT_ID][self.hub.settings.aws_region].sent_messages)
+
+    def check_mail(self) -> None:
+        """0 emails sent twice, every notice settled and every failure visible as a task."""
+        import email
+        from email import policy
+
+        by_recipient_and_subject: Counter[tuple[str, str]] = Counter()
+        for message in self.ses_messages():
+            parsed = email.message_from_string(message.raw_data, policy=policy.default)
+            by_recipient_and_subject[(str(parsed["To"]), str(parsed["Subject"]))] += 1
+        for (to, subject), count in by_recipient_and_subject.items():
+            if count > 1:
+                self.outcome.duplicated.append(f"{count}x '{subject}' to {to.split('@')[0]}@…")
+        for referral in self.referrals():
+            tasks = {task.task_id for task in referral.tasks}
+            for notice in referral.notices:
+                self.outcome.notices += 1
+                where = f"{referral.reference}/{notice.notice_id}"
+                if notice.status.value not in SETTLED:
+                    self.outcome.invisible.append(f"{where} still {notice.status.value} after recovery")
+                elif notice.status.value == "failed":
+                    if f"notice_failed:{notice.notice_id}" in tasks:
+                        self.outcome.notices_failed_visibly += 1
+                    else:
+                        self.outcome.invisible.append(f"{where} failed with no task")
+
+    def finish(self) -> Outcome:
+        self.outcome.faults = len(self.faults.faults)
+        self.outcome.calls = len(self.faults.calls)
+        self.outcome.fault_log = [f"step {f.step} {f.service}.{f.operation} {f.code}" for f in self.faults.faults]
+        return self.outcome
+
+
+@contextmanager
+def shared_aws() -> Iterator[tuple[Any, Any]]:
+    """One moto account for a module of runs: creating its KMS key (an RSA key in moto) and
+    clients per run would cost most of the time budget. Each run wipes what the last one left."""
+    from chalice.test import Client
+    from moto import mock_aws
+
+    from app import app
+    from chalicelib import wiring as wiring_module
+    from local.resources import create_resources
+
+    with mock_aws():
+        hub = wiring_module.reset()
+        create_resources(hub.settings, hub.aws_client)
+        with Client(app) as client:
+            yield hub, client
+    wiring_module.reset()
+
+
+@contextmanager
+def world(seed: int, flow: str, shared: tuple[Any, Any]) -> Iterator[World]:
+    hub, client = shared
+    _wipe(hub)
+    rng = random.Random(seed)  # noqa: S311 - faults, not secrets: the seed must replay
+    clock = Clock()
+    hub.clock = clock
+    injector = FaultInjector(rng, probability=rng.choice((0.05, 0.1, 0.2, 0.3)), reject_mail=rng.random() < 0.2)
+    injector.attach(hub)
+    try:
+        yield World(hub, clock, injector, client, Outcome(seed, flow))
+    finally:
+        injector.detach(hub)
+
+
+def _wipe(hub: Any) -> None:
+    """Every item but the hub's wrapped blind-index key (its adapter keeps the key in memory),
+    and every email moto holds: one run's state never meets another's."""
+    from chalicelib.adapters.blind_index import KEY_PK
+    from tests.conftest import table_items
+
+    db, table = hub.aws_client("dynamodb"), hub.settings.table_name
+    keys = [{"pk": i["pk"], "sk": i["sk"]} for i in table_items(hub) if i["pk"]["S"] != KEY_PK]
+    for start in range(0, len(keys), 25):
+        batch = [{"DeleteRequest": {"Key": key}} for key in keys[start : start + 25]]
+        db.batch_write_item(RequestItems={table: batch})
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.ses.models import ses_backends
+
+    ses_backends[DEFAULT_ACCOUNT_ID][hub.settings.aws_region].sent_messages.clear()
+
+
+def json_body(response: Any) -> Any:
+    try:
+        return json.loads(response.body)
+    except ValueError:
+        return None
