@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from chalicelib.domain.decision import OUTCOME_LABELS, Outcome, needs_manager_approval
+from chalicelib.domain.onward_referral import PASSING_ON_OUTCOMES
 from chalicelib.domain.referral import Route
 from chalicelib.mail.outcome import OUTCOMES, SERVICES
 from local.issuer import LocalIssuer
@@ -73,6 +74,22 @@ def decide(staff: Callable[..., Any], reference: str, outcome: Outcome, route: R
     if needs_manager_approval(outcome, route):
         response = staff("manager", "POST", f"/admin/referrals/{reference}/decision/approval", {"approve": True})
         assert response.status_code == 200, response.body
+    if outcome in PASSING_ON_OUTCOMES:
+        # The parents' notice waits for the onward referral, so it can say what went where.
+        refer_on(staff, reference, ONWARD_SERVICE[outcome])
+
+
+ONWARD_SERVICE = {
+    Outcome.EARLY_HELP: "early-help-hub",
+    Outcome.UNIVERSAL_SERVICES: "health-visiting",
+    Outcome.TRANSFER: "another-authority-mash",
+}
+
+
+def refer_on(staff: Callable[..., Any], reference: str, service: str) -> None:
+    payload = {"service": service, "sections": ["children", "concerns"], "reason": "So they can offer support"}
+    response = staff("practitioner", "POST", f"/admin/referrals/{reference}/onward-referral", payload)
+    assert response.status_code == 200, response.body
 
 
 def emails_to(aws: Any, address: str, subject_part: str) -> list[Any]:
@@ -177,7 +194,7 @@ def test_a_manager_withholding_the_outcome_notice_keeps_it_from_the_parents_and_
     reference = submit(client)
     response = staff("manager", "POST", f"/admin/referrals/{reference}/outcome-notice", WITHHOLD)
     assert response.status_code == 200, response.body
-    decide(staff, reference, Outcome.EARLY_HELP)
+    decide(staff, reference, Outcome.NO_FURTHER_ACTION)
     assert emails_to(aws, PARENT_EMAIL, "what the MASH has decided") == []
     assert len(emails_to(aws, REFERRER_EMAIL, "decision on referral")) == 1
     case = picture(staff, reference)
@@ -233,7 +250,7 @@ def test_withholding_while_the_notice_is_pending_withdraws_it() -> None:
     referral = Referral.receive(
         "K7Q-F3M-RW9", submission, channel=Channel.API, now=now, request_fingerprint="x", idempotency_key_hash=None
     )
-    referral = referral.screen(_screening(now)).record_decision(Outcome.EARLY_HELP, "r", "p", now)
+    referral = referral.screen(_screening(now)).record_decision(Outcome.NO_FURTHER_ACTION, "r", "p", now)
     owed = owe_outcome_notices(referral, now)
     assert [n.notice_id for n in owed.notices] == ["ack", "feedback", "outcome-0"]
     withheld = decide_outcome_notice(
@@ -327,3 +344,23 @@ def test_screen_decide_approve_then_the_parent_and_the_referrer_get_their_emails
     case = picture(staff, reference)
     [approved] = [e for e in case["history"] if e["action"] == "decision.approved"]
     assert approved["details"]["outcome_notice"] == "owed" and approved["details"]["outcome_notices"] == "1"
+
+
+def test_a_family_passed_on_hears_the_outcome_only_with_what_was_passed_where_and_why(
+    client: Any, aws: Any, staff: Callable[..., Any]
+) -> None:
+    reference = submit(client)
+    screen(staff, reference)
+    staff("practitioner", "POST", f"/admin/referrals/{reference}/decision", {"outcome": "early_help", "reasons": "r"})
+    parent = example("referral-support.json")["parents_carers"][0]["email"]
+    held = picture(staff, reference)
+    assert [n["kind"] for n in held["notices"] if n["kind"] == "outcome"] == []
+    assert [t["kind"] for t in held["tasks"] if t["done_at"] is None] == ["outcome_notice_held"]
+    assert emails_to(aws, parent, "") == []
+
+    refer_on(staff, reference, "early-help-hub")
+    [email] = [m for m in sent_emails(aws) if m["To"] == parent]
+    text = bodies(email)
+    assert "the Early Help Hub" in text and "So they can offer support" in text
+    after = picture(staff, reference)
+    assert [t["kind"] for t in after["tasks"] if t["done_at"] is None] == []

@@ -21,6 +21,7 @@ from enum import StrEnum
 from chalicelib.domain.consent import ParentsToldState
 from chalicelib.domain.lifecycle import Action, IllegalTransition, ReferralStatus
 from chalicelib.domain.notices import Notice, NoticeKind, NoticeStatus, recipient_parent
+from chalicelib.domain.onward_referral import PASSING_ON_OUTCOMES
 from chalicelib.domain.referral_record import Referral
 from chalicelib.domain.tasks import Task, TaskKind
 
@@ -53,6 +54,9 @@ class HeldBecause(StrEnum):
     WITHHELD_BY_MANAGER = "withheld_by_manager"
     PARENTS_NOT_TOLD = "parents_not_told"
     PARENTS_TOLD_UNDECIDED = "parents_told_undecided"
+    # The family is passed to another service: the parents' notice must say exactly what went,
+    # to whom and why, so it waits for the onward referral and goes with it.
+    AWAITING_ONWARD_REFERRAL = "awaiting_onward_referral"
 
 
 class OutcomeNoticeProblem(Exception):
@@ -64,12 +68,17 @@ def held_because(referral: Referral) -> HeldBecause | None:
     if decision is not None:
         return HeldBecause.WITHHELD_BY_MANAGER if decision.choice is OutcomeNoticeChoice.WITHHOLD else None
     told = referral.parents_told
-    if told is None or told.state is ParentsToldState.TELL:
-        return None
-    # Undecided is held too: the parents' notice of the referral itself is held until decided.
-    return (
-        HeldBecause.PARENTS_NOT_TOLD if told.state is ParentsToldState.WITHHELD else HeldBecause.PARENTS_TOLD_UNDECIDED
-    )
+    if told is not None and told.state is not ParentsToldState.TELL:
+        # Undecided is held too: the parents' notice of the referral itself is held until decided.
+        return (
+            HeldBecause.PARENTS_NOT_TOLD
+            if told.state is ParentsToldState.WITHHELD
+            else HeldBecause.PARENTS_TOLD_UNDECIDED
+        )
+    passes_on = referral.decision is not None and referral.decision.outcome in PASSING_ON_OUTCOMES
+    if passes_on and not referral.onward_referrals:
+        return HeldBecause.AWAITING_ONWARD_REFERRAL
+    return None
 
 
 def translation_language(referral: Referral, notice: Notice) -> str | None:
@@ -92,6 +101,17 @@ def owe_outcome_notices(referral: Referral, now: dt.datetime) -> Referral:
     if held_because(referral) is not None:
         return referral.with_task(Task(HELD_TASK_ID, TaskKind.OUTCOME_NOTICE_HELD, now, about="outcome"))
     return _owe_parents(referral, now)
+
+
+def owe_held_outcome_notices(referral: Referral, now: dt.datetime, by: str) -> Referral:
+    """Once nothing holds them any more (e.g. the onward referral is made), owe the parents'
+    outcome notices and close the 'held' task. Safe to call again: notices are owed once."""
+    if referral.status is not ReferralStatus.DECIDED or held_because(referral) is not None:
+        return referral
+    referral = _owe_parents(referral, now)
+    for task in [t for t in referral.tasks if t.task_id == HELD_TASK_ID and t.open]:
+        referral = referral.with_task(task.done(by, now))
+    return referral
 
 
 def _owe_parents(referral: Referral, now: dt.datetime) -> Referral:

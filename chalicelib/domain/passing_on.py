@@ -16,6 +16,7 @@ from chalicelib.domain.onward_referral import (
     OnwardService,
     Section,
 )
+from chalicelib.domain.outcome_notices import owe_held_outcome_notices
 from chalicelib.domain.referral_record import Referral
 
 
@@ -77,7 +78,11 @@ def refer_on(
         referred_at=now,
     )
     notice = Notice.new(notice_id, NoticeKind.ONWARD_REFERRAL, now, recipient=service.service_id)
-    return replace(referral, onward_referrals=(*referral.onward_referrals, onward), notices=(*referral.notices, notice))
+    referred = replace(
+        referral, onward_referrals=(*referral.onward_referrals, onward), notices=(*referral.notices, notice)
+    )
+    # The parents' outcome notice waited for this: it now says exactly what went, where and why.
+    return owe_held_outcome_notices(referred, now, by)
 
 
 def passed_on_summary(referral: Referral) -> list[dict[str, object]]:
