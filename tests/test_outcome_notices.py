@@ -364,3 +364,17 @@ def test_a_family_passed_on_hears_the_outcome_only_with_what_was_passed_where_an
     assert "the Early Help Hub" in text and "So they can offer support" in text
     after = picture(staff, reference)
     assert [t["kind"] for t in after["tasks"] if t["done_at"] is None] == []
+
+
+def test_deciding_to_tell_the_parents_after_the_decision_frees_the_held_outcome_notice(
+    client: Any, aws: Any, staff: Callable[..., Any]
+) -> None:
+    reference = submit(client, example("referral-protection.json"))
+    decide(staff, reference, Outcome.STRATEGY_DISCUSSION, Route.PROTECTION)
+    assert picture(staff, reference)["outcome_notice"]["held_because"] == "parents_told_undecided"
+    told = staff("practitioner", "POST", f"/admin/referrals/{reference}/parents-told", {"tell": True})
+    assert told.status_code == 200, told.body
+    case = picture(staff, reference)
+    assert ("outcome", "parent:0") not in kinds(case)  # the father has no email: a task instead
+    assert "tell_outcome_another_way" in [t["kind"] for t in case["tasks"]]
+    assert [t["kind"] for t in case["tasks"] if t["kind"] == "outcome_notice_held" and t["done_at"] is None] == []

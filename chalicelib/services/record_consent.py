@@ -6,6 +6,7 @@ from chalicelib.adapters.aws import AwsError
 from chalicelib.adapters.referrals import StaleReferral
 from chalicelib.domain.audit import AuditAction
 from chalicelib.domain.consent import ConsentRecord, ParentsToldDecision
+from chalicelib.domain.outcome_notices import owe_held_outcome_notices
 from chalicelib.domain.parents_told import tell_parents
 from chalicelib.domain.referral_record import Referral
 from chalicelib.domain.staff import Role, StaffMember
@@ -35,8 +36,11 @@ def decide_parents_told(
         staff,
         request_id,
         AuditAction.PARENTS_TOLD_DECIDED,
-        lambda referral: tell_parents(
-            referral.decide_parents_told(decision, by_manager=Role.MANAGER in staff.roles), now
+        # Telling the parents also frees an outcome notice held because they had not been told.
+        lambda referral: owe_held_outcome_notices(
+            tell_parents(referral.decide_parents_told(decision, by_manager=Role.MANAGER in staff.roles), now),
+            now,
+            staff.id,
         ),
         lambda referral: {"state": decision.state.value},
     )
