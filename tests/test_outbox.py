@@ -138,3 +138,27 @@ def test_kms_outage_stores_nothing_and_says_retry(aws: Any, monkeypatch: Any) ->
     assert "nothing was saved" in json.loads(response.body)["message"]
     # Nothing of the referral (the hub's own items, like its wrapped blind-index key, may exist).
     assert [i["pk"]["S"] for i in table_items(aws) if i["pk"]["S"].startswith(("REF#", "CHILD#"))] == []
+
+
+def test_an_email_ses_accepted_is_not_sent_again_when_recording_it_failed(hub: Any, monkeypatch: Any) -> None:
+    from chalicelib.adapters.aws import AwsError
+
+    store_class = type(hub.referrals)
+    real_save = store_class.save_notices
+    failures = iter([True])
+
+    def save_fails_once(self: Any, referral: Any) -> Any:
+        if next(failures, False):
+            raise AwsError("dynamodb", "InternalServerError", retryable=True)
+        return real_save(self, referral)
+
+    monkeypatch.setattr(store_class, "save_notices", save_fails_once)
+    reference = submit(hub)
+    assert len(hub.mailer.sent) == 1  # SES accepted it ...
+    assert ack_of(hub, reference).status.value == "pending"  # ... but 'sent' was never saved
+
+    hub.clock.advance(SEND_GRACE)
+    assert sweep(hub)["sent"] == 1
+    assert ack_of(hub, reference).status.value == "sent"
+    assert ack_of(hub, reference).provider_message_id == "local-1"
+    assert len(hub.mailer.sent) == 1  # never twice

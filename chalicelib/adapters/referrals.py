@@ -639,6 +639,20 @@ def message_index_item(message_id: str, reference: str, notice_id: str, now: dt.
     }
 
 
+SENT_PREFIX = "SENT#"
+
+
+def sent_marker_item(reference: str, notice_id: str, message_id: str, now: dt.datetime) -> dict[str, Any]:
+    """A small item in the referral's partition saying SES accepted this notice: if recording the
+    notice as sent then fails, the outbox finds this before it would send the email again."""
+    return {
+        "pk": partition_key(reference),
+        "sk": SENT_PREFIX + notice_id,
+        "message_id": message_id,
+        TTL_ATTRIBUTE: int((now + MESSAGE_INDEX_LIFETIME).timestamp()),
+    }
+
+
 class ReferralStore:
     """Base of both stores: encoding and the rules; subclasses only move items."""
 
@@ -845,8 +859,19 @@ class ReferralStore:
     # -- delivery tracking: the message index ---------------------------------------------------
 
     def save_message_index(self, message_id: str, reference: str, notice_id: str, now: dt.datetime) -> None:
-        """Remember which notice an SES message carried (idempotent: the same item again)."""
-        self._put_index([message_index_item(message_id, reference, notice_id, now)])
+        """Remember which notice an SES message carried, and that the notice was accepted by SES
+        (idempotent: the same items again). One BatchWriteItem for both small items."""
+        self._put_index(
+            [
+                message_index_item(message_id, reference, notice_id, now),
+                sent_marker_item(reference, notice_id, message_id, now),
+            ]
+        )
+
+    def fetch_sent_marker(self, reference: str, notice_id: str) -> str | None:
+        """The SES message id of a notice SES already accepted, if it did."""
+        item = self._get_key(partition_key(reference), SENT_PREFIX + notice_id)
+        return item["message_id"] if item else None
 
     def fetch_sent_message(self, message_id: str) -> SentMessage | None:
         """The notice an SES message id belongs to; None if it was never indexed (or expired)."""

@@ -154,10 +154,16 @@ def deliver_now(
     now: dt.datetime,
     suppressions: SuppressionList | None = None,
 ) -> Referral:
-    """Send what this request just created (it holds the grace lease) and record the result."""
+    """Send what this request just created (it holds the grace lease) and record the result.
+
+    A referral that was saved before (version > 0) may also hold an older pending notice whose
+    send SES accepted but whose 'sent' was never saved: the marker check keeps it from going twice.
+    A referral just stored (version 0) has never sent anything, so it needs no check."""
     suppressions = _suppression_list(suppressions)
     outcomes = [
-        send_notice(referral, notice, mailer, settings, now, suppressions)
+        _send_once(store, referral, notice, mailer, settings, now, suppressions)
+        if referral.version
+        else send_notice(referral, notice, mailer, settings, now, suppressions)
         for notice in referral.notices
         if notice.status is NoticeStatus.PENDING
     ]
@@ -189,13 +195,37 @@ def dispatch_due(
         except (StaleReferral, ReferralNotFound):
             report.skipped += 1
             continue
-        outcomes = [send_notice(referral, notice, mailer, settings, now, suppressions) for notice in due]
+        outcomes = [_send_once(store, referral, notice, mailer, settings, now, suppressions) for notice in due]
         for outcome in outcomes:
             report.sent += outcome.status is NoticeStatus.SENT
             report.failed += outcome.status is NoticeStatus.FAILED
             report.retrying += outcome.status is NoticeStatus.PENDING
         record_outcomes(store, referral, outcomes, now=now)
     return report
+
+
+def _send_once(
+    store: ReferralStore,
+    referral: Referral,
+    notice: Notice,
+    mailer: Mailer,
+    settings: Settings,
+    now: dt.datetime,
+    suppressions: SuppressionList,
+) -> Notice:
+    """Send a notice unless SES already accepted it (its 'sent' was never saved: the save failed
+    after the send). If the marker cannot be read just now, leave the notice pending for the next
+    sweep: waiting a minute is better than an email twice, and it is never lost."""
+    try:
+        message_id = store.fetch_sent_marker(referral.reference, notice.notice_id)
+    except AwsError:
+        return notice
+    if message_id is not None:
+        logger.info(
+            "notice already accepted by SES", extra={"reference": referral.reference, "notice": notice.notice_id}
+        )
+        return notice.sent(message_id, now)
+    return send_notice(referral, notice, mailer, settings, now, suppressions)
 
 
 def record_outcomes(
@@ -225,19 +255,26 @@ def record_outcomes(
     raise StaleReferral(referral.reference)
 
 
+INDEX_TRIES = 3
+
+
 def _index_message(store: ReferralStore, reference: str, notice: Notice, now: dt.datetime) -> None:
     """Point the SES message id at its notice, so delivery events find it. Before the notice is
     saved; if this write fails the email still counts as sent, and its events are counted as
     unmatched by the handler rather than lost silently."""
     if notice.status is not NoticeStatus.SENT or not notice.provider_message_id:
         return
-    try:
-        store.save_message_index(notice.provider_message_id, reference, notice.notice_id, now)
-    except AwsError as error:
-        logger.warning(
-            "message index not written",
-            extra={"reference": reference, "notice": notice.notice_id, "error": error.code},
-        )
+    for attempt in range(1, INDEX_TRIES + 1):
+        try:
+            store.save_message_index(notice.provider_message_id, reference, notice.notice_id, now)
+            return
+        except AwsError as error:
+            # Tried again at once: this write is what stops the outbox sending the email twice.
+            if attempt == INDEX_TRIES:
+                logger.warning(
+                    "message index not written",
+                    extra={"reference": reference, "notice": notice.notice_id, "error": error.code},
+                )
 
 
 def task_id_for(kind: TaskKind, notice_id: str) -> str:

@@ -168,14 +168,15 @@ def open_consent_request(token: str) -> OpenRequest:
     record = consent_request_store().find(link.lookup_key)
     if record is None:
         raise LinkTampered()  # signed by us but never sent (its request was refused), or long gone
-    if record.answered_at is not None:
-        raise LinkUsed()
     try:
         referral = hub.referrals.fetch(record.reference)
     except ReferralNotFound:
         raise LinkSuperseded() from None  # deleted by the retention sweep
     if not is_current_request(referral, record.requested_at):
-        raise LinkSuperseded()
+        # Answered (the answer is now the referral's consent), or replaced by staff.
+        raise LinkUsed() if record.answered_at is not None else LinkSuperseded()
+    # A claim whose answer never reached the referral (the save and its release both failed) does
+    # not use the link up: the referral still awaits this answer, so the parent may give it.
     names = tuple(child.first_name for child in referral.submission.children)
     return OpenRequest(link, record, names)
 
@@ -187,7 +188,11 @@ def answer_consent_request(token: str, answer: ParentAnswer, request_id: str | N
     try:
         store.claim(record.lookup_key, state, wiring().clock())
     except AlreadyAnswered:
-        raise LinkUsed() from None
+        # open_consent_request found the link's request still the referral's consent, so no answer
+        # was recorded: this claim was left by a save that failed (and whose release failed too),
+        # or another tab is answering right now. Go on: the versioned save and record_answer's own
+        # check let exactly one answer land, and a parent's answer is never lost to a stale claim.
+        logger.info("consent link claimed before, answer not recorded", extra={"reference": record.reference})
     try:
         _save_answer(record, answer, state, request_id)
     except (AwsError, StaleReferral):
