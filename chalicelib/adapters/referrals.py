@@ -73,6 +73,7 @@ class RetentionFacts:
     outcome: str | None
     closed_at: dt.datetime | None
     deletable_after: dt.datetime | None
+    notice_ids: tuple[str, ...] = ()
 
 
 def partition_key(reference: str) -> str:
@@ -729,6 +730,7 @@ class ReferralStore:
             outcome=item.get("outcome"),
             closed_at=_parse(item.get("closed_at")),
             deletable_after=None if "hold_by" in item else retention_until,
+            notice_ids=tuple(item.get("notices", {})),
         )
 
     def delete_with_receipt(self, facts: RetentionFacts, receipt: AuditEvent) -> None:
@@ -736,7 +738,9 @@ class ReferralStore:
         self._delete_with_receipt(
             facts.reference,
             facts.version,
-            [(CHILD_PREFIX + key, f"REF#{facts.reference}") for key in facts.child_keys],
+            [(CHILD_PREFIX + key, f"REF#{facts.reference}") for key in facts.child_keys]
+            # The markers of emails SES accepted (message ids only) go with the referral too.
+            + [(partition_key(facts.reference), SENT_PREFIX + notice_id) for notice_id in facts.notice_ids],
             audit_to_item(receipt),
         )
 
