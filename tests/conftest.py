@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterator
 from typing import Any
@@ -67,3 +68,25 @@ def sent_emails(hub: Any) -> list[Any]:
 
     backend = ses_backends[DEFAULT_ACCOUNT_ID][hub.settings.aws_region]
     return [email.message_from_string(m.raw_data, policy=policy.default) for m in backend.sent_messages]
+
+
+@pytest.fixture
+def issuer(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """A staff token issuer the app trusts. Request it before `aws` (e.g. with
+    `pytestmark = pytest.mark.usefixtures("issuer")`): it sets the key path the settings read."""
+    from local.issuer import LocalIssuer
+
+    issuer = LocalIssuer(tmp_path_factory.mktemp("issuer"))
+    monkeypatch.setenv("MASH_LOCAL_JWKS_PATH", str(issuer.jwks_path))
+    return issuer
+
+
+@pytest.fixture
+def staff(issuer: Any, client: Any) -> Any:
+    """`staff("manager", "POST", path, payload)`: a request from a synthetic staff member."""
+
+    def request(who: str, method: str, path: str, payload: Any = None) -> Any:
+        headers = {"Authorization": f"Bearer {issuer.token_for(who)}", "Content-Type": "application/json"}
+        return client.http.request(method, path, headers=headers, body=json.dumps(payload).encode() if payload else b"")
+
+    return request

@@ -10,29 +10,14 @@ from typing import Any
 
 import pytest
 
-from local.issuer import LocalIssuer
 from tests.conftest import sent_emails, table_items
 from tests.factories import example, set_path
 from tests.test_public_form import Browser, csrf_token, h1, text_of
 
+# The staff token issuer must set its key path before `aws` reads the settings.
+pytestmark = pytest.mark.usefixtures("issuer")
+
 FAMILY_DETAILS = ("Testchild", "Jamie Testparent", "Example Road", "E17 1AA", "Casey Example", "Neighbours report")
-
-
-@pytest.fixture(autouse=True)
-def issuer(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> LocalIssuer:
-    # autouse: it must set the JWKS path before `aws` reads the settings.
-    issuer = LocalIssuer(tmp_path_factory.mktemp("issuer"))
-    monkeypatch.setenv("MASH_LOCAL_JWKS_PATH", str(issuer.jwks_path))
-    return issuer
-
-
-@pytest.fixture
-def staff(issuer: LocalIssuer, client: Any) -> Callable[..., Any]:
-    def request(who: str, method: str, path: str, payload: Any = None) -> Any:
-        headers = {"Authorization": f"Bearer {issuer.token_for(who)}", "Content-Type": "application/json"}
-        return client.http.request(method, path, headers=headers, body=json.dumps(payload).encode() if payload else b"")
-
-    return request
 
 
 def submit(client: Any, data: dict[str, Any] | None = None) -> str:

@@ -11,28 +11,14 @@ import pytest
 
 from chalicelib.domain.passing_on import passed_on_summary
 from chalicelib.templating import render
-from local.issuer import LocalIssuer
 from tests.conftest import sent_emails, table_items
 from tests.factories import example
 
+# The staff token issuer must set its key path before `aws` reads the settings.
+pytestmark = pytest.mark.usefixtures("issuer")
+
 REASON = "Early help needs to know who the children are and what the worries are, to offer support"
 CHOSEN = ["children", "concerns"]
-
-
-@pytest.fixture(autouse=True)
-def issuer(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> LocalIssuer:
-    issuer = LocalIssuer(tmp_path_factory.mktemp("issuer"))
-    monkeypatch.setenv("MASH_LOCAL_JWKS_PATH", str(issuer.jwks_path))
-    return issuer
-
-
-@pytest.fixture
-def staff(issuer: LocalIssuer, client: Any) -> Callable[..., Any]:
-    def request(who: str, method: str, path: str, payload: Any = None) -> Any:
-        headers = {"Authorization": f"Bearer {issuer.token_for(who)}", "Content-Type": "application/json"}
-        return client.http.request(method, path, headers=headers, body=json.dumps(payload).encode() if payload else b"")
-
-    return request
 
 
 def body(response: Any) -> Any:

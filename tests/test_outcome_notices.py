@@ -12,9 +12,11 @@ from chalicelib.domain.decision import OUTCOME_LABELS, Outcome, needs_manager_ap
 from chalicelib.domain.onward_referral import PASSING_ON_OUTCOMES
 from chalicelib.domain.referral import Route
 from chalicelib.mail.outcome import OUTCOMES, SERVICES
-from local.issuer import LocalIssuer
 from tests.conftest import sent_emails, table_items
 from tests.factories import example, protection_referral, set_path
+
+# The staff token issuer must set its key path before `aws` reads the settings.
+pytestmark = pytest.mark.usefixtures("issuer")
 
 PARENT_EMAIL = "alex.testparent@family.example"
 REFERRER_EMAIL = "priya.example@school.example"
@@ -34,22 +36,6 @@ SECOND_PARENT = {
     "email": None,
     "address_same_as_child": True,
 }
-
-
-@pytest.fixture(autouse=True)
-def issuer(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> LocalIssuer:
-    issuer = LocalIssuer(tmp_path_factory.mktemp("issuer"))
-    monkeypatch.setenv("MASH_LOCAL_JWKS_PATH", str(issuer.jwks_path))
-    return issuer
-
-
-@pytest.fixture
-def staff(issuer: LocalIssuer, client: Any) -> Callable[..., Any]:
-    def request(who: str, method: str, path: str, payload: Any = None) -> Any:
-        headers = {"Authorization": f"Bearer {issuer.token_for(who)}", "Content-Type": "application/json"}
-        return client.http.request(method, path, headers=headers, body=json.dumps(payload).encode() if payload else b"")
-
-    return request
 
 
 def submit(client: Any, data: dict[str, Any] | None = None) -> str:

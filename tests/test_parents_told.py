@@ -8,9 +8,11 @@ from typing import Any
 
 import pytest
 
-from local.issuer import LocalIssuer
 from tests.conftest import sent_emails
 from tests.factories import protection_referral
+
+# The staff token issuer must set its key path before `aws` reads the settings.
+pytestmark = pytest.mark.usefixtures("issuer")
 
 SECOND_PARENT = {
     "name": "Avery Testparent",
@@ -21,22 +23,6 @@ SECOND_PARENT = {
     "address_same_as_child": True,
 }
 WITHHOLD = {"tell": False, "reason": "Telling them could put the child at more risk", "review_on": "2026-12-01"}
-
-
-@pytest.fixture(autouse=True)
-def issuer(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> LocalIssuer:
-    issuer = LocalIssuer(tmp_path_factory.mktemp("issuer"))
-    monkeypatch.setenv("MASH_LOCAL_JWKS_PATH", str(issuer.jwks_path))
-    return issuer
-
-
-@pytest.fixture
-def staff(issuer: LocalIssuer, client: Any) -> Callable[..., Any]:
-    def request(who: str, method: str, path: str, payload: Any = None) -> Any:
-        headers = {"Authorization": f"Bearer {issuer.token_for(who)}", "Content-Type": "application/json"}
-        return client.http.request(method, path, headers=headers, body=json.dumps(payload).encode() if payload else b"")
-
-    return request
 
 
 def submit_two_parents(client: Any) -> str:
