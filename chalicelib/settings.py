@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import os
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, model_validator
+
+if TYPE_CHECKING:
+    from chalicelib.domain.agencies import AgencyDirectory
 
 ENV_PREFIX = "MASH_"
 LOCAL_ONLY_SECRET = "local-dev-secret-change-me"  # noqa: S105 - refused outside the local stage
@@ -92,6 +96,20 @@ class Settings(BaseModel):
     # other stage none, so no email can go to a made-up address from a real hub.
     onward_services: str | None = None
 
+    # Partner agencies answering information requests (chalicelib/domain/agencies.py), as JSON
+    # [{"id", "mailbox", "reply_domains": [...], "escalation_contact"}]. Unset: the local stage gets
+    # a synthetic directory, any other stage none (enquiries are refused until it is set).
+    agencies: str | None = None
+    # Agency enquiries: the SNS topic they fan out on (one message per agency), the bucket SES
+    # stores inbound replies in, and the bucket reply attachments are kept in (SSE-KMS).
+    agency_topic_arn: str | None = None
+    inbound_mail_bucket: str = "mash-hub-inbound-mail"
+    attachments_bucket: str = "mash-hub-attachments"
+    # How long a reply address (reply+<token>@mail_domain) is accepted after the request.
+    enquiry_reply_days: int = 30
+    # Reply attachments: larger or other types go to triage for a person to look at.
+    attachment_max_bytes: int = 10 * 1024 * 1024
+
     # Outbox retries: delay doubles from base, capped, until max attempts then 'failed'.
     outbox_max_attempts: int = 8
     outbox_base_delay_seconds: int = 30
@@ -100,6 +118,10 @@ class Settings(BaseModel):
     def _real_secret_outside_local(self) -> Settings:
         if self.stage != "local" and self.hmac_secret == LOCAL_ONLY_SECRET:
             raise ValueError("MASH_HMAC_SECRET must be set to a real secret outside the local stage")
+        if self.agencies is not None:
+            from chalicelib.domain.agencies import parse_directory
+
+            parse_directory(self.agencies)  # a broken directory is refused at start-up
         return self
 
     @property
@@ -115,6 +137,14 @@ class Settings(BaseModel):
         if self.onward_services is None:
             return list(LOCAL_ONWARD_SERVICES) if self.is_local else []
         return [{k: str(v) for k, v in entry.items()} for entry in json.loads(self.onward_services)]
+
+    @property
+    def agency_directory(self) -> AgencyDirectory:
+        from chalicelib.domain.agencies import LOCAL_DIRECTORY, AgencyDirectory, parse_directory
+
+        if self.agencies is None:
+            return AgencyDirectory(LOCAL_DIRECTORY if self.is_local else ())
+        return AgencyDirectory(parse_directory(self.agencies))
 
     @property
     def is_local(self) -> bool:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from chalicelib.adapters.aws import AwsError, translate
+from chalicelib.adapters.enquiry_codec import enquiries_from_item, enquiries_to_map, questions_attribute
 from chalicelib.adapters.envelope import FieldCipher, SealedRecord
 from chalicelib.adapters.table import OUTBOX_INDEX, OUTBOX_PARTITION, TTL_ATTRIBUTE
 from chalicelib.domain.audit import AuditAction, AuditEvent, ChainHead
@@ -165,6 +166,9 @@ def to_item(referral: Referral, sealed: SealedRecord) -> dict[str, Any]:
     item.update(_parents_told_attributes(referral.parents_told_decision, sealed))
     item.update(_onward_attributes(referral.onward_referrals, sealed))
     item.update(_outcome_notice_attributes(referral.outcome_notice_decision, sealed))
+    if referral.enquiries:
+        item["enquiries"] = enquiries_to_map(referral.enquiries)
+        item.update(questions_attribute(referral.enquiries, sealed, FIELD_PREFIX))
     if referral.tasks:
         item["tasks"] = {task.task_id: _task_to_map(task) for task in referral.tasks}
     item.update(_screening_attributes(referral.screening, sealed))
@@ -504,6 +508,7 @@ def opened_from_item(item: dict[str, Any], cipher: FieldCipher) -> OpenReferral:
         onward_referrals=_onward_from_item(item, sealed),
         outcome_notice_decision=_outcome_notice_from_item(item, sealed),
         tasks=tuple(_task_from_map(k, v) for k, v in sorted(item.get("tasks", {}).items())),
+        enquiries=enquiries_from_item(item, sealed, FIELD_PREFIX),
         version=int(item["version"]),
     )
     return OpenReferral(referral, sealed)
@@ -798,6 +803,7 @@ class ReferralStore:
             outbox_attributes(referral),
             tasks=tasks,
             undelivered=has_undelivered_notice(referral),
+            enquiries=enquiries_to_map(referral.enquiries),
         )
         return _bump(referral)
 
@@ -816,6 +822,7 @@ class ReferralStore:
         *,
         tasks: dict[str, Any] | None = None,
         undelivered: bool = False,
+        enquiries: dict[str, Any] | None = None,
     ) -> None:
         raise NotImplementedError
 
@@ -920,6 +927,7 @@ class InMemoryReferralStore(ReferralStore):
         *,
         tasks: dict[str, Any] | None = None,
         undelivered: bool = False,
+        enquiries: dict[str, Any] | None = None,
     ) -> None:
         item = self._get(reference)
         if item["version"] != version:
@@ -927,6 +935,8 @@ class InMemoryReferralStore(ReferralStore):
         item.update(notices=notices, version=version + 1)
         if tasks:
             item["tasks"] = tasks
+        if enquiries:
+            item["enquiries"] = enquiries
         item.pop(UNDELIVERED_ATTRIBUTE, None)
         if undelivered:
             item[UNDELIVERED_ATTRIBUTE] = True
@@ -1083,6 +1093,7 @@ class DynamoReferralStore(ReferralStore):
         *,
         tasks: dict[str, Any] | None = None,
         undelivered: bool = False,
+        enquiries: dict[str, Any] | None = None,
     ) -> None:
         values = {
             ":notices": self._serialize(notices),
@@ -1099,6 +1110,10 @@ class DynamoReferralStore(ReferralStore):
         if tasks:
             sets.append("tasks = :tasks")
             values[":tasks"] = self._serialize(tasks)
+        if enquiries:
+            # Metadata only: the questions stay sealed, and an enquiry is never removed by this.
+            sets.append("enquiries = :enquiries")
+            values[":enquiries"] = self._serialize(enquiries)
         if undelivered:
             sets.append(f"{UNDELIVERED_ATTRIBUTE} = :undelivered")
             values[":undelivered"] = {"BOOL": True}

@@ -37,6 +37,10 @@ class AuditAction(StrEnum):
     ONWARD_REFERRAL_MADE = "onward_referral.made"  # details: service id and section names only
     OUTCOME_NOTICE_DECIDED = "outcome_notice.decided"  # a manager withheld or released the parents' notice
     NOTICE_PREVIEWED = "notice.previewed"  # staff read a rendered notice (personal data) before it went
+    ENQUIRIES_OPENED = "enquiries.opened"  # details: enquiry ids and agencies, never the question
+    REPLY_RECEIVED = "enquiry.answered"  # an agency's reply matched by its token and stored
+    REPLY_ATTACHED = "enquiry.reply_attached"  # staff attached a reply from the triage list
+    ENQUIRY_ESCALATED = "enquiry.escalated"  # overdue twice: the agency's contact and a manager told
 
 
 class AccessReason(StrEnum):

@@ -22,6 +22,9 @@ class NoticeKind(StrEnum):
     OUTCOME = "outcome"  # to a parent: what the MASH decided
     REFERRER_FEEDBACK = "referrer_feedback"  # to the referrer: the outcome, as fits who they are
     ONWARD_REFERRAL = "onward_referral"  # to the service the family is passed to
+    AGENCY_REQUEST = "agency_request"  # to an agency: what do you hold? (sent from its queue)
+    AGENCY_CHASER = "agency_chaser"  # to an agency: the answer is overdue
+    AGENCY_ESCALATION = "agency_escalation"  # to an agency's escalation contact: overdue twice
 
 
 class NoticeStatus(StrEnum):

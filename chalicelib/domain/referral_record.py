@@ -26,6 +26,13 @@ from chalicelib.domain.decision import (
     Screening,
     needs_manager_approval,
 )
+from chalicelib.domain.enquiries import (
+    AgencyNotConfigured,
+    Enquiry,
+    EnquiryRefused,
+    enquiry_deadlines,
+    next_enquiry_id,
+)
 from chalicelib.domain.lifecycle import Action, IllegalTransition, ReferralStatus, next_status
 from chalicelib.domain.notices import Notice, NoticeKind
 from chalicelib.domain.onward_referral import OnwardReferral
@@ -34,6 +41,7 @@ from chalicelib.domain.retention import LegalHold, retention_until
 from chalicelib.domain.tasks import Task
 
 if TYPE_CHECKING:
+    from chalicelib.domain.agencies import AgencyDirectory, AgencyId
     from chalicelib.domain.outcome_notices import OutcomeNoticeDecision
 
 __all__ = ["Channel", "Referral", "ReferralStatus"]
@@ -80,6 +88,8 @@ class Referral:
     onward_referrals: tuple[OnwardReferral, ...] = ()
     # A manager's choice to withhold (or send despite the parents not being told) the outcome notice.
     outcome_notice_decision: OutcomeNoticeDecision | None = None
+    # Information requests to partner agencies, and whether each has been answered.
+    enquiries: tuple[Enquiry, ...] = ()
     version: int = 0
 
     @classmethod
@@ -129,10 +139,66 @@ class Referral:
         return [n for n in self.notices if n.is_due(now)]
 
     def next_notice_due(self) -> dt.datetime | None:
+        """The next moment the outbox sweep must act on this referral: a notice to send, or an
+        enquiry to publish, chase or escalate."""
         times = [
             n.next_attempt_at for n in self.notices if n.next_attempt_at is not None and n.status.value == "pending"
         ]
+        times += [moment for e in self.enquiries if (moment := e.next_moment()) is not None]
         return min(times) if times else None
+
+    # --- agency enquiries ----------------------------------------------------------------------
+
+    def enquiry(self, enquiry_id: str) -> Enquiry | None:
+        return next((e for e in self.enquiries if e.enquiry_id == enquiry_id), None)
+
+    def with_enquiry(self, updated: Enquiry) -> Referral:
+        return replace(
+            self, enquiries=tuple(updated if e.enquiry_id == updated.enquiry_id else e for e in self.enquiries)
+        )
+
+    def open_enquiries(
+        self,
+        agencies: list[AgencyId],
+        question: str,
+        *,
+        by: str,
+        now: dt.datetime,
+        directory: AgencyDirectory,
+    ) -> Referral:
+        """One enquiry per agency, each owing its publish to the agency's queue (the outbox)."""
+        if self.status is ReferralStatus.CLOSED:
+            raise EnquiryRefused("The referral is closed: reopen it as a new referral to ask agencies again")
+        refusal = self.sharing_refusal
+        if refusal:
+            raise EnquiryRefused(refusal)
+        if self.screening is None:
+            raise EnquiryRefused("Screen the referral first: an enquiry's due time comes from its RAG rating")
+        unknown = [agency.value for agency in agencies if agency not in directory]
+        if unknown:
+            raise AgencyNotConfigured(
+                f"Not in this hub's agency directory: {', '.join(unknown)}. Ask an administrator to add them"
+            )
+        waiting = sorted({e.agency.value for e in self.enquiries if e.is_open and e.agency in agencies})
+        if waiting:
+            raise EnquiryRefused(
+                f"Already waiting for an answer from: {', '.join(waiting)}. Chase that enquiry rather than ask twice"
+            )
+        due, escalate = enquiry_deadlines(now, self.due_at)
+        enquiries = self.enquiries
+        for agency in agencies:
+            enquiry = Enquiry(
+                enquiry_id=next_enquiry_id(enquiries),
+                agency=agency,
+                question=question,
+                opened_by=by,
+                opened_at=now,
+                due_at=due,
+                escalate_at=escalate,
+            )
+            # The opening request publishes at once; the sweep only after the grace (a crash).
+            enquiries = (*enquiries, enquiry.claimed_for_publish(now))
+        return replace(self, enquiries=enquiries)
 
     @property
     def consent(self) -> ConsentRecord:

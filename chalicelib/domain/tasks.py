@@ -17,6 +17,8 @@ class TaskKind(StrEnum):
     NOTICE_FAILED = "notice_failed"  # an email could not be sent after every retry
     CONTACT_REFERRER_ANOTHER_WAY = "contact_referrer_another_way"  # the referrer's email bounced or complained
     TELL_PARENT_ANOTHER_WAY = "tell_parent_another_way"  # protection referral: a parent with no email
+    ENQUIRY_ESCALATED = "enquiry_escalated"  # manager: an agency has not answered by the decision deadline
+    REPLY_TO_READ = "reply_to_read"  # an agency has answered an enquiry
 
 
 TASK_TEXT: dict[TaskKind, str] = {
@@ -32,6 +34,11 @@ TASK_TEXT: dict[TaskKind, str] = {
     TaskKind.CONSENT_ANSWERED: "A parent has answered the consent request: read their answer and any comment",
     TaskKind.NOTICE_FAILED: "An email could not be sent: check the address and send the notice another way",
     TaskKind.CONTACT_REFERRER_ANOTHER_WAY: "Contact the referrer by phone or letter: their email could not be delivered",
+    TaskKind.ENQUIRY_ESCALATED: (
+        "Manager: an agency has not answered its enquiry by the decision deadline; it was chased and its "
+        "escalation contact told. Decide whether to wait, phone the agency, or decide without its answer"
+    ),
+    TaskKind.REPLY_TO_READ: "An agency has answered an enquiry: read the reply",
     TaskKind.TELL_PARENT_ANOTHER_WAY: (
         "Tell the parent or carer about the protection referral by phone or letter: they have no email address"
     ),

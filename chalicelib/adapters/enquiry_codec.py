@@ -1,0 +1,62 @@
+"""How a referral's agency enquiries sit in its item: metadata in clear (so the outbox sweep can
+record a publish or a chaser without a KMS call), the questions in one sealed field."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from chalicelib.adapters.envelope import SealedRecord
+from chalicelib.domain.agencies import AgencyId
+from chalicelib.domain.enquiries import Enquiry
+
+QUESTIONS_FIELD = "enquiry_questions"
+_TIMES = ("opened_at", "due_at", "escalate_at", "next_publish_at", "published_at", "answered_at", "chased_at", "escalated_at")
+
+
+def enquiries_to_map(enquiries: tuple[Enquiry, ...]) -> dict[str, Any] | None:
+    if not enquiries:
+        return None
+    return {e.enquiry_id: _to_map(e) for e in enquiries}
+
+
+def _to_map(enquiry: Enquiry) -> dict[str, Any]:
+    data: dict[str, Any] = {"agency": enquiry.agency.value, "opened_by": enquiry.opened_by}
+    for name in _TIMES:
+        moment: dt.datetime | None = getattr(enquiry, name)
+        if moment is not None:
+            data[name] = moment.astimezone(dt.UTC).isoformat()
+    if enquiry.publish_attempts:
+        data["publish_attempts"] = enquiry.publish_attempts
+    if enquiry.reply_ids:
+        data["reply_ids"] = list(enquiry.reply_ids)
+    return data
+
+
+def questions_attribute(enquiries: tuple[Enquiry, ...], sealed: SealedRecord, prefix: str) -> dict[str, Any]:
+    if not enquiries:
+        return {}
+    return {prefix + QUESTIONS_FIELD: sealed.encrypt(QUESTIONS_FIELD, {e.enquiry_id: e.question for e in enquiries})}
+
+
+def enquiries_from_item(item: dict[str, Any], sealed: SealedRecord, prefix: str) -> tuple[Enquiry, ...]:
+    stored = item.get("enquiries") or {}
+    if not stored:
+        return ()
+    questions = sealed.decrypt(QUESTIONS_FIELD, bytes(item[prefix + QUESTIONS_FIELD]))
+    # e2 before e10: by number, not by text.
+    ids = sorted(stored, key=lambda enquiry_id: int(enquiry_id[1:]))
+    return tuple(_from_map(enquiry_id, stored[enquiry_id], questions[enquiry_id]) for enquiry_id in ids)
+
+
+def _from_map(enquiry_id: str, data: dict[str, Any], question: str) -> Enquiry:
+    times = {name: dt.datetime.fromisoformat(data[name]) if data.get(name) else None for name in _TIMES}
+    return Enquiry(
+        enquiry_id=enquiry_id,
+        agency=AgencyId(data["agency"]),
+        question=question,
+        opened_by=data["opened_by"],
+        publish_attempts=int(data.get("publish_attempts", 0)),
+        reply_ids=tuple(data.get("reply_ids", ())),
+        **times,  # type: ignore[arg-type]
+    )

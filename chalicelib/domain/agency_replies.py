@@ -1,0 +1,112 @@
+"""An agency's answer to an enquiry, as the hub keeps it, and mail that could not be matched (triage).
+
+A reply is kept whole (`full_text`, the original with its quoted history) and as the agency's own
+words (`text`, quoted history and signature removed). Every text field is personal data: sealed
+under the referral's data key in its own item. Attachments live in S3 (SSE-KMS); the item holds
+their names (sealed), types, sizes and digests.
+
+Mail the hub cannot safely put on a referral goes to the triage list with a reason code: a person
+attaches it to the right enquiry or rejects it. The hub never guesses and never drops a reply.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+from enum import StrEnum
+
+from chalicelib.domain.agencies import AgencyId
+
+
+class TriageReason(StrEnum):  # reason codes, not secrets
+    NO_TOKEN = "no_token"  # noqa: S105 - no reply+… address: sent to the wrong address, or forwarded
+    TOKEN_MALFORMED = "token_malformed"  # noqa: S105
+    TOKEN_FORGED = "token_forged"  # noqa: S105 - the signature does not match: never the hub's token
+    TOKEN_EXPIRED = "token_expired"  # noqa: S105
+    UNKNOWN_ENQUIRY = "unknown_enquiry"  # a valid token for an enquiry or referral that is gone
+    ENQUIRY_CLOSED = "enquiry_closed"  # the referral is closed
+    WRONG_SENDER_DOMAIN = "wrong_sender_domain"  # not a domain of the agency asked
+    SPAM = "spam"  # SES spam verdict not PASS
+    DMARC_FAILED = "dmarc_failed"
+    AUTHENTICATION_FAILED = "authentication_failed"  # SPF and DKIM both failed
+    ATTACHMENT_REFUSED = "attachment_refused"  # too large or a type the hub does not keep
+    UNREADABLE = "unreadable"  # not an email the parser could read
+    VIRUS = "virus"  # quarantined: never parsed; can only be rejected
+
+
+TRIAGE_TEXT: dict[TriageReason, str] = {
+    TriageReason.NO_TOKEN: "The email was not a reply to a request from the hub (no reply address)",
+    TriageReason.TOKEN_MALFORMED: "The reply address was damaged, so the enquiry it answers is not known",
+    TriageReason.TOKEN_FORGED: "The reply address was not one the hub made",
+    TriageReason.TOKEN_EXPIRED: "The reply came after its reply address had expired",
+    TriageReason.UNKNOWN_ENQUIRY: "The reply names an enquiry the hub does not hold",
+    TriageReason.ENQUIRY_CLOSED: "The reply is to an enquiry on a closed referral",
+    TriageReason.WRONG_SENDER_DOMAIN: "The sender is not at a domain of the agency that was asked",
+    TriageReason.SPAM: "The mail service marked the email as possible spam",
+    TriageReason.DMARC_FAILED: "The sender's domain did not vouch for the email (DMARC failed)",
+    TriageReason.AUTHENTICATION_FAILED: "The email could not be authenticated (SPF and DKIM failed)",
+    TriageReason.ATTACHMENT_REFUSED: "An attachment was too large or of a type the hub does not keep",
+    TriageReason.UNREADABLE: "The email could not be read",
+    TriageReason.VIRUS: "The mail service found a virus: the email was quarantined and not opened",
+}
+
+
+class TriageStatus(StrEnum):
+    WAITING = "waiting"
+    ATTACHED = "attached"
+    REJECTED = "rejected"
+
+
+@dataclass(frozen=True)
+class StoredAttachment:
+    attachment_id: str  # a1, a2, … within the reply
+    filename: str  # sealed: names can carry a family's name
+    content_type: str  # checked by content, not by name
+    size: int
+    sha256: str
+    object_key: str  # in the attachments bucket: no personal data in the key
+
+
+@dataclass(frozen=True)
+class AgencyReply:
+    reply_id: str
+    reference: str
+    enquiry_id: str
+    agency: AgencyId
+    received_at: dt.datetime
+    sender: str  # sealed
+    subject: str  # sealed
+    text: str  # sealed: the agency's own words
+    full_text: str  # sealed: the whole message as text, quoted history included
+    attachments: tuple[StoredAttachment, ...] = ()
+    source_key: str | None = None  # the raw message's key in the inbound bucket
+    attached_by: str | None = None  # a staff id when attached from triage; None when matched by token
+
+
+@dataclass(frozen=True)
+class TriageItem:
+    triage_id: str
+    received_at: dt.datetime
+    reason: TriageReason
+    status: TriageStatus
+    source_key: str  # the raw message in the inbound bucket (or the quarantine prefix)
+    # What the token claimed, when it could be read: a hint for the person, never acted on alone.
+    claimed_reference: str | None = None
+    claimed_enquiry_id: str | None = None
+    # Sealed (under the triage item's own data key): None for a quarantined message (never parsed).
+    sender: str | None = None
+    subject: str | None = None
+    text: str | None = None
+    full_text: str | None = None
+    attachments: tuple[StoredAttachment, ...] = ()
+    verdicts: dict[str, str] | None = None
+    decided_by: str | None = None
+    decided_at: dt.datetime | None = None
+    decision_note: str | None = None  # sealed: why it was rejected, or where it went
+
+
+def message_id_for(source_key: str) -> str:
+    """One id per inbound message (its object key): a repeated S3 notification finds the same id,
+    so the reply is stored once."""
+    return hashlib.sha256(source_key.encode()).hexdigest()[:20]
