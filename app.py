@@ -2,6 +2,8 @@
 
 from chalice import Chalice
 
+from chalicelib.events.agency_requests import agency_requests_events
+from chalicelib.events.inbound_mail import inbound_mail_events
 from chalicelib.events.outbox import outbox_events
 from chalicelib.events.retention import retention_events
 from chalicelib.events.ses_events import ses_events
@@ -27,6 +29,8 @@ app.register_blueprint(assets)
 app.register_blueprint(outbox_events)
 app.register_blueprint(retention_events)
 app.register_blueprint(ses_events)
+app.register_blueprint(agency_requests_events)  # one handler per agency queue: the request emails
+app.register_blueprint(inbound_mail_events)  # agency replies, from the inbound bucket's queue
 app.register_blueprint(staff_auth)  # the staff token authorizer that admin routes use
 app.register_blueprint(admin)
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from chalicelib.settings import Settings, get_settings, reset_settings
 
 if TYPE_CHECKING:
+    from chalicelib.adapters.agency_topic import AgencyTopic
     from chalicelib.adapters.blind_index import BlindIndex
     from chalicelib.adapters.drafts import DraftStore
     from chalicelib.adapters.envelope import FieldCipher
@@ -131,6 +132,20 @@ class Wiring:
             amber_working_days=self.settings.rag_amber_working_days,
             green_working_days=self.settings.rag_green_working_days,
         )
+
+    @property
+    def agency_topic(self) -> AgencyTopic:
+        from chalicelib.adapters.agency_topic import SnsAgencyTopic
+
+        return self._once(
+            "agency_topic", lambda: SnsAgencyTopic(self.aws_client("sns"), self.settings.agency_topic_arn)
+        )
+
+    @property
+    def reply_token_key(self) -> bytes:
+        from chalicelib.domain.reply_tokens import token_key
+
+        return token_key(self.settings.hmac_secret)
 
     def aws_client(self, service: str) -> Any:
         def build() -> Any:

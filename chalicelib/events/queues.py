@@ -1,0 +1,22 @@
+"""Names of the queues the handlers read, as Chalice needs them at import (`on_sqs_message(queue=...)`).
+
+deploy/names.py builds the deployed resources from these, so the code and the template agree.
+"""
+
+from __future__ import annotations
+
+from chalicelib.domain.agencies import AgencyId
+
+PREFIX = "mash-hub"
+INBOUND_MAIL_QUEUE = f"{PREFIX}-inbound-mail"
+INBOUND_MAIL_FUNCTION = "inbound_mail"
+
+
+def agency_queue(agency: AgencyId) -> str:
+    """One queue per agency, subscribed to the enquiry topic with a filter on the agency attribute:
+    a broken mailbox or a throttled agency holds up only its own requests."""
+    return f"{PREFIX}-agency-requests-{agency.slug}"
+
+
+def agency_function(agency: AgencyId) -> str:
+    return f"agency_requests_{agency.value}"
