@@ -70,7 +70,7 @@ def test_ses_outage_keeps_the_referral_and_the_sweep_sends_the_acknowledgement(h
     assert hub.mailer.sent == []
 
     hub.clock.advance(dt.timedelta(seconds=31))
-    assert sweep(hub) == {"sent": 1, "retrying": 0, "failed": 0, "skipped": 0}
+    assert sweep(hub) == {"sent": 1, "retrying": 0, "failed": 0, "skipped": 0, "published": 0}
     assert ack_of(hub, reference).status.value == "sent"
     [message] = hub.mailer.sent
     assert reference in str(message["Subject"])
@@ -86,7 +86,7 @@ def test_permanent_rejection_is_marked_failed_not_retried(hub: Any) -> None:
     failed = ack_of(hub, reference)
     assert (failed.status.value, failed.last_error) == ("failed", "MessageRejected")
     hub.clock.advance(dt.timedelta(hours=1))
-    assert sweep(hub) == {"sent": 0, "retrying": 0, "failed": 0, "skipped": 0}
+    assert sweep(hub) == {"sent": 0, "retrying": 0, "failed": 0, "skipped": 0, "published": 0}
 
 
 def test_retries_back_off_then_fail_visibly_after_the_last_attempt(hub: Any) -> None:

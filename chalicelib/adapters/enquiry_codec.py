@@ -11,7 +11,16 @@ from chalicelib.domain.agencies import AgencyId
 from chalicelib.domain.enquiries import Enquiry
 
 QUESTIONS_FIELD = "enquiry_questions"
-_TIMES = ("opened_at", "due_at", "escalate_at", "next_publish_at", "published_at", "answered_at", "chased_at", "escalated_at")
+_TIMES = (
+    "opened_at",
+    "due_at",
+    "escalate_at",
+    "next_publish_at",
+    "published_at",
+    "answered_at",
+    "chased_at",
+    "escalated_at",
+)
 
 
 def enquiries_to_map(enquiries: tuple[Enquiry, ...]) -> dict[str, Any] | None:

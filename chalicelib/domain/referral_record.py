@@ -126,6 +126,12 @@ class Referral:
         notices = tuple(updated if n.notice_id == updated.notice_id else n for n in self.notices)
         return replace(self, notices=notices)
 
+    def with_notice_added(self, notice: Notice) -> Referral:
+        """Owe a new notice; one already owed under the same id is kept as it is (ids are idempotent)."""
+        if any(n.notice_id == notice.notice_id for n in self.notices):
+            return self
+        return replace(self, notices=(*self.notices, notice))
+
     def with_task(self, task: Task) -> Referral:
         """Add a task, or replace the one with the same id (tasks are idempotent by id)."""
         others = tuple(t for t in self.tasks if t.task_id != task.task_id)

@@ -6,10 +6,12 @@ import datetime as dt
 from dataclasses import dataclass
 from email.message import EmailMessage
 
+from chalicelib.adapters.agency_topic import AgencyTopic
 from chalicelib.adapters.aws import AwsError
 from chalicelib.adapters.mailer import Mailer
 from chalicelib.adapters.referrals import ReferralNotFound, ReferralStore, StaleReferral
 from chalicelib.adapters.suppression import SuppressionList
+from chalicelib.domain.enquiry_followups import owe_followups
 from chalicelib.domain.notices import Notice, NoticeKind, NoticeStatus, RetryPolicy
 from chalicelib.domain.referral import ReferrerKind
 from chalicelib.domain.referral_record import Referral
@@ -25,6 +27,7 @@ class DispatchReport:
     retrying: int = 0
     failed: int = 0
     skipped: int = 0
+    published: int = 0  # agency enquiries handed to their queues
 
 
 def retry_policy(settings: Settings) -> RetryPolicy:
@@ -68,6 +71,10 @@ def compose_notice(referral: Referral, notice: Notice, settings: Settings) -> Em
         from chalicelib.mail.outcome import compose_outcome
 
         return compose_outcome(referral, notice, settings)
+    if notice.kind in (NoticeKind.AGENCY_REQUEST, NoticeKind.AGENCY_CHASER, NoticeKind.AGENCY_ESCALATION):
+        from chalicelib.mail.agency_request import compose_agency_email
+
+        return compose_agency_email(referral, notice, settings)
     if notice.kind is NoticeKind.REFERRER_FEEDBACK:
         from chalicelib.mail.outcome import compose_referrer_feedback
 
@@ -177,6 +184,7 @@ def dispatch_due(
     now: dt.datetime,
     limit: int = 50,
     suppressions: SuppressionList | None = None,
+    topic: AgencyTopic | None = None,
 ) -> DispatchReport:
     """The outbox sweep: every referral with a notice due gets one attempt per due notice."""
     report = DispatchReport()
@@ -184,8 +192,10 @@ def dispatch_due(
     for reference in store.references_with_notices_due(now, limit):
         try:
             referral = store.fetch(reference)
+            # Agency enquiries: publishes left over, chasers and escalations now owed.
+            referral, to_publish = owe_followups(referral, now)
             due = referral.due_notices(now)
-            if not due:
+            if not due and not to_publish:
                 report.skipped += 1
                 continue
             # Claim first (conditional on version), so two sweeps never send the same notice.
@@ -200,8 +210,20 @@ def dispatch_due(
             report.sent += outcome.status is NoticeStatus.SENT
             report.failed += outcome.status is NoticeStatus.FAILED
             report.retrying += outcome.status is NoticeStatus.PENDING
-        record_outcomes(store, referral, outcomes, now=now)
+        if outcomes:
+            referral = record_outcomes(store, referral, outcomes, now=now)
+        if to_publish:
+            from chalicelib.services.open_enquiries import publish_enquiries
+
+            report.published += len(to_publish)
+            publish_enquiries(store, topic or _agency_topic(), referral, to_publish, now)
     return report
+
+
+def _agency_topic() -> AgencyTopic:
+    from chalicelib.wiring import wiring
+
+    return wiring().agency_topic
 
 
 def _send_once(
