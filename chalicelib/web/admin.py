@@ -13,6 +13,7 @@ from typing import Annotated, Any
 from chalice import Blueprint, Response
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from chalicelib.domain.agencies import AgencyId
 from chalicelib.domain.audit import AccessReason
 from chalicelib.domain.decision import Outcome, Rag
 from chalicelib.domain.onward_referral import Section
@@ -85,6 +86,19 @@ class OnwardReferralRequest(StaffRequest):
     reason: Rationale
 
 
+class EnquiriesRequest(StaffRequest):
+    agencies: Annotated[list[AgencyId], Field(min_length=1, max_length=len(AgencyId))]
+    question: Annotated[str, StringConstraints(strip_whitespace=True, min_length=10, max_length=2000)]
+
+    @model_validator(mode="after")
+    def _each_agency_once(self) -> EnquiriesRequest:
+        from chalicelib.domain.referral import FieldProblem
+
+        if len(set(self.agencies)) != len(self.agencies):
+            raise FieldProblem({"agencies": "Name each agency once"})
+        return self
+
+
 class LegalHoldRequest(StaffRequest):
     hold: bool
     reason: Rationale
@@ -126,6 +140,7 @@ def _answer(work: Callable[[], Response]) -> Response:
     from chalicelib.adapters.referrals import InvalidCursor, ReferralNotFound, StaleReferral
     from chalicelib.domain.consent import ConsentProblem
     from chalicelib.domain.decision import NotAllowed
+    from chalicelib.domain.enquiries import AgencyNotConfigured, EnquiryRefused
     from chalicelib.domain.lifecycle import IllegalTransition
     from chalicelib.domain.onward_referral import OnwardReferralProblem, OnwardReferralRefused
     from chalicelib.domain.outcome_notices import OutcomeNoticeProblem
@@ -148,6 +163,10 @@ def _answer(work: Callable[[], Response]) -> Response:
         return problem(422, "outcome_notice_refused", str(refused))
     except NoticeNotFound:
         return problem(404, "notice_not_found", NOTICE_NOT_FOUND)
+    except EnquiryRefused as refused:
+        return problem(409, "not_allowed_now", str(refused))
+    except AgencyNotConfigured as missing:
+        return problem(422, "agency_not_configured", str(missing))
     except OnwardReferralRefused as refused:
         return problem(409, "not_allowed_now", str(refused))
     except OnwardReferralProblem as problem_found:
@@ -427,6 +446,60 @@ def onward_referral(reference: str) -> Response:
     return _answer(work)
 
 
+@admin_route(admin, "/admin/referrals/{reference}/enquiries", methods=["POST"], roles=CASEWORK, content_types=ANY_BODY)
+def enquiries(reference: str) -> Response:
+    """Ask partner agencies what they hold: one enquiry per agency, emailed through its queue."""
+
+    def work() -> Response:
+        from chalicelib.services.open_enquiries import open_enquiries
+
+        body = parse_json(admin.current_request, EnquiriesRequest, STAFF_BODY_LIMIT, "enquiries")
+        referral, opened = open_enquiries(
+            _reference(reference),
+            list(body.agencies),
+            body.question,
+            staff=current_staff(admin.current_request),
+            request_id=_request_id(),
+        )
+        now = _now()
+        return _json(
+            {
+                "reference": referral.reference,
+                "enquiries": [_enquiry(e, now) for e in referral.enquiries if e.enquiry_id in opened],
+            },
+            201,
+        )
+
+    return _answer(work)
+
+
+def _now() -> dt.datetime:
+    from chalicelib.wiring import wiring
+
+    return wiring().clock()
+
+
+def _enquiry(enquiry: Any, now: dt.datetime) -> dict[str, Any]:
+    from chalicelib.domain.agencies import AGENCY_NAMES
+
+    return {
+        "enquiry_id": enquiry.enquiry_id,
+        "agency": enquiry.agency.value,
+        "agency_name": AGENCY_NAMES[enquiry.agency],
+        "question": enquiry.question,
+        "state": enquiry.state(now).value,
+        "opened_by": enquiry.opened_by,
+        "opened_at": _iso(enquiry.opened_at),
+        "due_at": _iso(enquiry.due_at),
+        "escalate_at": _iso(enquiry.escalate_at),
+        "published_at": _iso(enquiry.published_at),
+        "chased_at": _iso(enquiry.chased_at),
+        "escalated_at": _iso(enquiry.escalated_at),
+        "answered_at": _iso(enquiry.answered_at),
+        "reply_ids": list(enquiry.reply_ids),
+    }
+
+
 @admin_route(admin, "/admin/referrals/{reference}/closure", methods=["POST"], roles=CASEWORK, content_types=ANY_BODY)
 def closure(reference: str) -> Response:
     def work() -> Response:
@@ -682,6 +755,7 @@ def referral_picture(view: Any) -> dict[str, Any]:
         "consent_record": _consent_record(referral.consent),
         "parents_told_decision": _parents_told(referral.parents_told),
         "onward_referrals": [_onward(onward) for onward in referral.onward_referrals],
+        "enquiries": [_enquiry(e, _now()) for e in referral.enquiries],
         "history": [_event(e) for e in view.history],
         "known_before": [
             {

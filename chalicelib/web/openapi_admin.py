@@ -60,9 +60,11 @@ DATE_TIME = {"type": "string", "format": "date-time"}
 
 def response_schemas() -> dict[str, Any]:
     """JSON Schemas of what admin.py answers with, by component name."""
+    from chalicelib.domain.agencies import AgencyId
     from chalicelib.domain.audit import AuditAction
     from chalicelib.domain.consent import ConsentSource, ConsentState, ParentsToldState
     from chalicelib.domain.decision import Outcome, Rag
+    from chalicelib.domain.enquiries import EnquiryState
     from chalicelib.domain.lifecycle import Action, ReferralStatus
     from chalicelib.domain.notices import NoticeKind, NoticeStatus
     from chalicelib.domain.onward_referral import Section
@@ -168,6 +170,11 @@ def response_schemas() -> dict[str, Any]:
         },
         "parents_told_decision": _nullable(_ref("ParentsToldDecision")),
         "outcome_notice": _ref("OutcomeNotice"),
+        "enquiries": {
+            "type": "array",
+            "description": "Information requests to partner agencies and whether each is answered",
+            "items": _ref("Enquiry"),
+        },
         "history": {"type": "array", "items": _ref("AuditEvent")},
         "known_before": {
             "type": "array",
@@ -224,7 +231,30 @@ def response_schemas() -> dict[str, Any]:
         "html": {"type": "string"},
         "translation_needed": _nullable({"type": "string"}),
     }
+    enquiry = {
+        "enquiry_id": {"type": "string", "examples": ["e1"]},
+        "agency": _enum(AgencyId),
+        "agency_name": {"type": "string"},
+        "question": {"type": "string"},
+        "state": {
+            **_enum(EnquiryState),
+            "description": "queued (not yet with the agency's queue), requested, overdue, chased, escalated, answered",
+        },
+        "opened_by": {"type": "string"},
+        "opened_at": _nullable(DATE_TIME),
+        "due_at": {**_nullable(DATE_TIME), "description": "Half way to the decision deadline: then chased once"},
+        "escalate_at": {**_nullable(DATE_TIME), "description": "The decision deadline: then escalated"},
+        "published_at": _nullable(DATE_TIME),
+        "chased_at": _nullable(DATE_TIME),
+        "escalated_at": _nullable(DATE_TIME),
+        "answered_at": _nullable(DATE_TIME),
+        "reply_ids": {"type": "array", "items": {"type": "string"}},
+    }
     return {
+        "Enquiry": _object(enquiry),
+        "OpenedEnquiries": _object(
+            {"reference": {"type": "string"}, "enquiries": {"type": "array", "items": _ref("Enquiry")}}
+        ),
         "OutcomeNoticeDecision": _object(outcome_notice_decision),
         "OutcomeNotice": _object(outcome_notice),
         "NoticePreview": _object(preview),
@@ -287,6 +317,7 @@ def request_schemas() -> dict[str, Any]:
         ApprovalRequest,
         ConsentRequest,
         DecisionRequest,
+        EnquiriesRequest,
         LegalHoldRequest,
         OnwardReferralRequest,
         OutcomeNoticeRequest,
@@ -305,6 +336,7 @@ def request_schemas() -> dict[str, Any]:
         ParentsToldRequest,
         OutcomeNoticeRequest,
         OnwardReferralRequest,
+        EnquiriesRequest,
         LegalHoldRequest,
         SubjectAccessRequest,
     ):
@@ -379,6 +411,7 @@ def _operation(
     *,
     parameters: list[dict[str, Any]] | None = None,
     body: type[BaseModel] | None = None,
+    success: str = "200",
 ) -> dict[str, Any]:
     from chalicelib.web.auth import declared_roles
 
@@ -391,7 +424,10 @@ def _operation(
         "security": [{"bearerAuth": []}],
         "parameters": parameters or [],
         "responses": {
-            "200": {"description": "OK", "content": {"application/json": {"schema": _ref(answer)}}},
+            success: {
+                "description": "Created" if success == "201" else "OK",
+                "content": {"application/json": {"schema": _ref(answer)}},
+            },
             **{status: _error_response(status) for status in sorted({*SIGN_IN_ERRORS, *errors})},
         },
     }
@@ -517,6 +553,18 @@ def admin_paths() -> dict[str, Any]:
                 state_change,
                 parameters=[REFERENCE_IN_PATH],
                 body=routes.OnwardReferralRequest,
+            )
+        },
+        "/admin/referrals/{reference}/enquiries": {
+            "post": _operation(
+                routes.enquiries,
+                "Ask partner agencies what they hold (one enquiry each, emailed through the agency's queue); "
+                "refused while the consent gate does not allow sharing, or before screening",
+                "OpenedEnquiries",
+                (*state_change, "422"),
+                parameters=[REFERENCE_IN_PATH],
+                body=routes.EnquiriesRequest,
+                success="201",
             )
         },
         "/admin/referrals/{reference}/closure": {
