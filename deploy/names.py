@@ -10,6 +10,9 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from chalicelib.domain.agencies import AgencyId
+from chalicelib.events.queues import INBOUND_MAIL_FUNCTION, agency_function, agency_queue
+from chalicelib.events.queues import INBOUND_MAIL_QUEUE as INBOUND_MAIL_QUEUE
 from chalicelib.settings import Settings
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -36,12 +39,17 @@ CONFIGURATION_SET = PREFIX
 RECEIPT_RULE_SET = f"{PREFIX}-inbound"
 RECEIPT_RULE = f"{PREFIX}-store-inbound-mail"
 INBOUND_PREFIX = "inbound/"
+# Where the inbound handler moves mail SES flagged as carrying a virus (same bucket, never parsed),
+# and where reply attachments are kept in the attachments bucket.
+QUARANTINE_PREFIX = "quarantine/"
+ATTACHMENTS_PREFIX = "replies/"
 
+# The enquiry topic fans out to one queue per agency (chalicelib/events/queues.py names them):
+# each subscription's filter policy passes only messages whose `agency` attribute is its agency.
 AGENCY_TOPIC = f"{PREFIX}-agency-enquiries"
-AGENCY_QUEUE = f"{PREFIX}-agency-requests"
+AGENCY_MESSAGE_ATTRIBUTE = "agency"  # chalicelib/adapters/agency_topic.py sets it on every message
 MAIL_EVENTS_TOPIC = f"{PREFIX}-ses-events"
 MAIL_EVENTS_QUEUE = f"{PREFIX}-mail-events"
-INBOUND_MAIL_QUEUE = f"{PREFIX}-inbound-mail"
 
 
 @dataclass(frozen=True)
@@ -51,6 +59,25 @@ class Function:
     chalice_name: str  # the name in config.json's lambda_functions
     logical_id: str  # the function's resource in the packaged template
     role_logical_id: str  # its role (one per function because autogen_policy is false)
+    queue: str | None = None  # the SQS queue it reads (`on_sqs_message`), if it reads one
+
+    @classmethod
+    def reading(cls, chalice_name: str, queue: str) -> Function:
+        """An `on_sqs_message` handler, named in the template as `chalice package` names it."""
+        logical_id = cfn_name(chalice_name)
+        return cls(chalice_name, logical_id, f"{logical_id}Role", queue)
+
+    @property
+    def queue_logical_id(self) -> str:
+        """The queue's resource in the merge template (its dead-letter queue adds `DeadLetters`)."""
+        if self.queue is None:
+            raise ValueError(f"{self.chalice_name} reads no queue")
+        return f"{self.logical_id}Queue"
+
+    @property
+    def event_source_logical_id(self) -> str:
+        """The SQS event of the function in the packaged template (chalice: `<name>-sqs-event-source`)."""
+        return cfn_name(f"{self.chalice_name}-sqs-event-source")
 
     @property
     def function_name(self) -> str:
@@ -67,14 +94,35 @@ class Function:
         return f"policy-{STAGE}-{self.chalice_name.replace('_', '-')}.json"
 
 
+def cfn_name(name: str) -> str:
+    """A Chalice resource name as `chalice package` turns it into a logical id."""
+    from chalice.utils import to_cfn_resource_name
+
+    return to_cfn_resource_name(name)
+
+
 API_HANDLER = Function("api_handler", "APIHandler", "ApiHandlerRole")
 STAFF_TOKEN = Function("staff_token", "StaffToken", "StaffTokenRole")
 OUTBOX_SWEEP = Function("outbox_sweep", "OutboxSweep", "OutboxSweepRole")
 RETENTION_SWEEP = Function("retention_sweep", "RetentionSweep", "RetentionSweepRole")
 SES_EVENTS = Function("ses_events", "SesEvents", "SesEventsRole")
-FUNCTIONS = (API_HANDLER, STAFF_TOKEN, OUTBOX_SWEEP, RETENTION_SWEEP, SES_EVENTS)
+# One function per agency, each reading its own queue (a stuck agency holds up only its requests).
+AGENCY_FUNCTIONS: dict[AgencyId, Function] = {
+    agency: Function.reading(agency_function(agency), agency_queue(agency)) for agency in AgencyId
+}
+INBOUND_MAIL = Function.reading(INBOUND_MAIL_FUNCTION, INBOUND_MAIL_QUEUE)
+FUNCTIONS = (
+    API_HANDLER,
+    STAFF_TOKEN,
+    OUTBOX_SWEEP,
+    RETENTION_SWEEP,
+    SES_EVENTS,
+    *AGENCY_FUNCTIONS.values(),
+    INBOUND_MAIL,
+)
+QUEUE_READERS = tuple(f for f in FUNCTIONS if f.queue is not None)
 # Roles that may ask the field key for data keys (the staff token authorizer never decrypts).
-FIELD_KEY_USERS = (API_HANDLER, OUTBOX_SWEEP, SES_EVENTS)
+FIELD_KEY_USERS = (API_HANDLER, OUTBOX_SWEEP, SES_EVENTS, *AGENCY_FUNCTIONS.values(), INBOUND_MAIL)
 
 
 def prod_stage_config() -> dict:

@@ -20,19 +20,25 @@ from typing import Any
 
 from chalicelib.adapters.table import OUTBOX_INDEX, QUEUE_INDEX
 from deploy.names import (
+    AGENCY_FUNCTIONS,
     API_HANDLER,
+    ATTACHMENTS_PREFIX,
     CHALICE_DIR,
     CONFIGURATION_SET,
     ENCRYPTION_CONTEXT_SERVICE,
     FIELD_KEY,
     FUNCTIONS,
+    INBOUND_MAIL,
+    INBOUND_PREFIX,
     MAIL_DOMAIN_PARAMETER,
     OUTBOX_SWEEP,
     PREFIX,
+    QUARANTINE_PREFIX,
     RETENTION_SWEEP,
     SES_EVENTS,
     STAFF_TOKEN,
     STAGE,
+    STORAGE_KEY,
     TABLE,
     Function,
 )
@@ -41,6 +47,10 @@ Statement = dict[str, Any]
 
 DEFAULT_POLICY_FILE = f"policy-{STAGE}.json"
 TABLE_ARN = {"Fn::GetAtt": [TABLE, "Arn"]}
+# Logical ids of the merge template's topic and buckets (deploy/template.py).
+AGENCY_TOPIC_ID = "AgencyTopic"
+INBOUND_BUCKET_ID = "InboundMailBucket"
+ATTACHMENTS_BUCKET_ID = "AttachmentsBucket"
 
 
 def _index_arn(index: str) -> dict[str, str]:
@@ -86,6 +96,42 @@ def send_mail() -> Statement:
     }
 
 
+def publish_enquiries() -> Statement:
+    # PublishBatch is authorised as sns:Publish, on this topic only.
+    return {
+        "Sid": "PublishAgencyEnquiries",
+        "Effect": "Allow",
+        "Action": ["sns:Publish"],
+        "Resource": {"Ref": AGENCY_TOPIC_ID},
+    }
+
+
+def read_own_queue(function: Function) -> Statement:
+    # What Lambda's SQS poller does with the function's role: its own queue, nothing else.
+    return {
+        "Sid": "ReadOwnQueue",
+        "Effect": "Allow",
+        "Action": ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"],
+        "Resource": {"Fn::GetAtt": [function.queue_logical_id, "Arn"]},
+    }
+
+
+def objects(bucket_id: str, prefix: str) -> dict[str, str]:
+    return {"Fn::Sub": f"${{{bucket_id}.Arn}}/{prefix}*"}
+
+
+def storage_key_through_s3(*actions: str) -> Statement:
+    # The buckets are SSE-KMS under the storage key: reading an object needs Decrypt, writing one a
+    # data key. Only as S3 asks on the role's behalf, never directly.
+    return {
+        "Sid": "UseStorageKeyThroughS3Only",
+        "Effect": "Allow",
+        "Action": [f"kms:{action}" for action in actions],
+        "Resource": {"Fn::GetAtt": [STORAGE_KEY, "Arn"]},
+        "Condition": {"StringEquals": {"kms:ViaService": {"Fn::Sub": "s3.${AWS::Region}.amazonaws.com"}}},
+    }
+
+
 def api_handler_policy() -> list[Statement]:
     return [
         write_logs(API_HANDLER),
@@ -116,6 +162,8 @@ def api_handler_policy() -> list[Statement]:
         field_key("GenerateDataKey", "Decrypt"),
         # The acknowledgement goes out at once after a referral is stored.
         send_mail(),
+        # Staff open agency enquiries: one message per agency on the enquiry topic.
+        publish_enquiries(),
     ]
 
 
@@ -129,15 +177,19 @@ def outbox_sweep_policy() -> list[Statement]:
             "Resource": _index_arn(OUTBOX_INDEX),
         },
         {
-            # GetItem: the referral with a notice due. UpdateItem: claim it, then record the outcome.
+            # GetItem: the referral with a notice due, its SENT# marker, the suppression list.
+            # UpdateItem: claim it, then record the outcome. BatchWriteItem: the MSG# and SENT#
+            # items once SES accepted an email (IAM authorises a batch as BatchWriteItem, not PutItem).
             "Sid": "ClaimAndRecordNotices",
             "Effect": "Allow",
-            "Action": ["dynamodb:GetItem", "dynamodb:UpdateItem"],
+            "Action": ["dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:BatchWriteItem"],
             "Resource": TABLE_ARN,
         },
         # Decrypt only: the email is composed from the stored referral; the sweep never seals data.
         field_key("Decrypt"),
         send_mail(),
+        # Enquiries whose publishing failed when staff opened them are published again.
+        publish_enquiries(),
     ]
 
 
@@ -159,6 +211,13 @@ def retention_sweep_policy() -> list[Statement]:
             "Action": ["dynamodb:GetItem", "dynamodb:DeleteItem", "dynamodb:PutItem"],
             "Resource": TABLE_ARN,
         },
+        {
+            # Agency replies' attachments go with their referral (keys name ids, never people).
+            "Sid": "DeleteReplyAttachments",
+            "Effect": "Allow",
+            "Action": ["s3:DeleteObject"],
+            "Resource": objects(ATTACHMENTS_BUCKET_ID, ATTACHMENTS_PREFIX),
+        },
     ]
 
 
@@ -175,6 +234,66 @@ def ses_events_policy() -> list[Statement]:
         },
         # Decrypt: the referral is read whole to update its notices (one Decrypt per event).
         field_key("Decrypt"),
+    ]
+
+
+def agency_requests_policy(function: Function) -> list[Statement]:
+    """One agency's handler: reads an enquiry off its own queue and emails the request."""
+    return [
+        write_logs(function),
+        read_own_queue(function),
+        {
+            # GetItem: the referral, the enquiry's SENT# marker, the suppression list. UpdateItem:
+            # the enquiry's notice (sent, or failed). PutItem/BatchWriteItem: the MSG# and SENT#
+            # items once SES accepted the email.
+            "Sid": "ReadReferralAndRecordRequestSent",
+            "Effect": "Allow",
+            "Action": ["dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:PutItem", "dynamodb:BatchWriteItem"],
+            "Resource": TABLE_ARN,
+        },
+        # Decrypt: the request is composed from the referral. GenerateDataKey: the save re-seals it.
+        field_key("GenerateDataKey", "Decrypt"),
+        send_mail(),
+    ]
+
+
+def inbound_mail_policy() -> list[Statement]:
+    """Agency replies: the raw mail SES stored, the reply and its attachments into the hub."""
+    return [
+        write_logs(INBOUND_MAIL),
+        read_own_queue(INBOUND_MAIL),
+        {
+            # The raw message SES stored; deleted once kept (sealed) in the table.
+            "Sid": "ReadAndRemoveReceivedMail",
+            "Effect": "Allow",
+            "Action": ["s3:GetObject", "s3:DeleteObject"],
+            "Resource": objects(INBOUND_BUCKET_ID, INBOUND_PREFIX),
+        },
+        {
+            # Mail SES flagged as carrying a virus is moved aside, never parsed.
+            "Sid": "QuarantineInfectedMail",
+            "Effect": "Allow",
+            "Action": ["s3:PutObject"],
+            "Resource": objects(INBOUND_BUCKET_ID, QUARANTINE_PREFIX),
+        },
+        {
+            # Attachments of a reply; DeleteObject to undo a reply whose save failed.
+            "Sid": "StoreReplyAttachments",
+            "Effect": "Allow",
+            "Action": ["s3:PutObject", "s3:DeleteObject"],
+            "Resource": objects(ATTACHMENTS_BUCKET_ID, ATTACHMENTS_PREFIX),
+        },
+        {
+            # GetItem: the referral a reply answers. PutItem: the reply or a triage item.
+            # UpdateItem: the enquiry answered. (TransactWriteItems is authorised as these.)
+            "Sid": "RecordRepliesAndTriage",
+            "Effect": "Allow",
+            "Action": ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+            "Resource": TABLE_ARN,
+        },
+        # GenerateDataKey: the reply is sealed under a data key. Decrypt: the referral is read.
+        field_key("GenerateDataKey", "Decrypt"),
+        storage_key_through_s3("GenerateDataKey", "Decrypt"),
     ]
 
 
@@ -201,6 +320,8 @@ POLICIES = {
     RETENTION_SWEEP.chalice_name: retention_sweep_policy,
     SES_EVENTS.chalice_name: ses_events_policy,
     STAFF_TOKEN.chalice_name: staff_token_policy,
+    INBOUND_MAIL.chalice_name: inbound_mail_policy,
+    **{f.chalice_name: (lambda f=f: agency_requests_policy(f)) for f in AGENCY_FUNCTIONS.values()},
 }
 
 

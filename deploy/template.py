@@ -26,7 +26,8 @@ from typing import Any
 from chalicelib.adapters.table import table_definition, ttl_specification
 from chalicelib.domain.staff import Role
 from deploy.names import (
-    AGENCY_QUEUE,
+    AGENCY_FUNCTIONS,
+    AGENCY_MESSAGE_ATTRIBUTE,
     AGENCY_TOPIC,
     CONFIGURATION_SET,
     ENCRYPTION_CONTEXT_SERVICE,
@@ -34,19 +35,22 @@ from deploy.names import (
     FIELD_KEY_ALIAS,
     FIELD_KEY_USERS,
     FUNCTIONS,
-    INBOUND_MAIL_QUEUE,
+    INBOUND_MAIL,
     INBOUND_PREFIX,
     MAIL_DOMAIN_PARAMETER,
     MAIL_EVENTS_QUEUE,
     MAIL_EVENTS_TOPIC,
     PREFIX,
     PROJECT_ROOT,
+    QUARANTINE_PREFIX,
+    QUEUE_READERS,
     RECEIPT_RULE,
     RECEIPT_RULE_SET,
     STORAGE_KEY,
     STORAGE_KEY_ALIAS,
     TABLE,
     TABLE_NAME,
+    Function,
     api_stage_name,
     longest_function_timeout,
 )
@@ -75,6 +79,7 @@ LOG_RETENTION_DAYS = 400  # logs carry ids, never personal data; a year and a bi
 DLQ_RETENTION_SECONDS = 14 * 24 * 3600  # the SQS maximum, to give people time to look
 MAX_RECEIVES_BEFORE_DLQ = 5
 VISIBILITY_TIMEOUT_FACTOR = 6  # AWS's advice for SQS event sources: 6x the function timeout
+REPORT_BATCH_ITEM_FAILURES = "ReportBatchItemFailures"
 
 PARTITION_ARN = "arn:${AWS::Partition}"
 ACCOUNT_ROOT = {"Fn::Sub": f"{PARTITION_ARN}:iam::${{AWS::AccountId}}:root"}
@@ -133,6 +138,11 @@ def parameters() -> dict[str, Any]:
         "MashOfficeHours": {
             "Type": "String",
             "Default": "Monday to Thursday 9am to 5:15pm, Friday 9am to 5pm",
+        },
+        "AgencyDirectory": {
+            "Type": "String",
+            "Default": "[]",
+            "Description": 'Partner agencies, JSON: [{"id": "police", "mailbox": "...", "reply_domains": ["..."], "escalation_contact": "..."}, ...] (ids: chalicelib/domain/agencies.py). "[]": enquiries are refused until it is set',
         },
         "InboundMailEnabled": {
             "Type": "String",
@@ -416,18 +426,35 @@ def subscribe(
     return {logical_id: {"Type": "AWS::SNS::Subscription", "Properties": properties}}
 
 
+def agency_filter_policy(agency: str) -> dict[str, list[str]]:
+    """Only the messages naming this agency (an exact match on the message attribute)."""
+    return {AGENCY_MESSAGE_ATTRIBUTE: [agency]}
+
+
+def agency_queues() -> dict[str, Any]:
+    """A queue and dead-letter queue per agency, each subscribed to the enquiry topic with a filter
+    on the `agency` attribute: a broken mailbox or a throttled agency holds up only its own requests,
+    and a message naming no known agency reaches no queue."""
+    resources: dict[str, Any] = {}
+    for agency, function in AGENCY_FUNCTIONS.items():
+        queue_id = function.queue_logical_id
+        assert function.queue is not None
+        resources.update(
+            queue_with_dlq(queue_id, function.queue, [service_sends_to_queue("sns", queue_id, ref("AgencyTopic"))])
+        )
+        resources.update(
+            subscribe(f"{queue_id}Subscription", "AgencyTopic", queue_id, agency_filter_policy(agency.value))
+        )
+    return resources
+
+
 def messaging_resources() -> dict[str, Any]:
     inbound_bucket_arn = sub(f"{PARTITION_ARN}:s3:::{inbound_bucket_name()}")
+    assert INBOUND_MAIL.queue is not None
     return {
         # Agency enquiries: one message per agency, the agency as a message attribute.
         **topic("AgencyTopic", AGENCY_TOPIC, publishers=[]),
-        **queue_with_dlq(
-            "AgencyRequestsQueue",
-            AGENCY_QUEUE,
-            [service_sends_to_queue("sns", "AgencyRequestsQueue", ref("AgencyTopic"))],
-        ),
-        # Only messages that name an agency: one without would be a request to nobody.
-        **subscribe("AgencyRequestsSubscription", "AgencyTopic", "AgencyRequestsQueue", {"agency": [{"exists": True}]}),
+        **agency_queues(),
         # SES sending events (delivery, bounce, complaint, reject) through a queue, so none is lost
         # while the handler is failing.
         **topic("MailEventsTopic", MAIL_EVENTS_TOPIC, publishers=[ses_publishes_events()]),
@@ -439,9 +466,9 @@ def messaging_resources() -> dict[str, Any]:
         **subscribe("MailEventsSubscription", "MailEventsTopic", "MailEventsQueue"),
         # Inbound mail: the bucket notifies this queue of each new object under inbound/.
         **queue_with_dlq(
-            "InboundMailQueue",
-            INBOUND_MAIL_QUEUE,
-            [service_sends_to_queue("s3", "InboundMailQueue", inbound_bucket_arn)],
+            INBOUND_MAIL.queue_logical_id,
+            INBOUND_MAIL.queue,
+            [service_sends_to_queue("s3", INBOUND_MAIL.queue_logical_id, inbound_bucket_arn)],
         ),
     }
 
@@ -555,6 +582,13 @@ def storage_resources() -> dict[str, Any]:
             "Prefix": INBOUND_PREFIX,
             "ExpirationInDays": INBOUND_MAIL_RETENTION_DAYS,
         },
+        {
+            # Mail flagged as infected is never opened; its triage item records that it came.
+            "Id": "ExpireQuarantinedMail",
+            "Status": "Enabled",
+            "Prefix": QUARANTINE_PREFIX,
+            "ExpirationInDays": INBOUND_MAIL_RETENTION_DAYS,
+        },
         *common_lifecycle(),
     ]
     notify_queue = {
@@ -562,7 +596,7 @@ def storage_resources() -> dict[str, Any]:
             "QueueConfigurations": [
                 {
                     "Event": "s3:ObjectCreated:*",
-                    "Queue": arn_of("InboundMailQueue"),
+                    "Queue": arn_of(INBOUND_MAIL.queue_logical_id),
                     "Filter": {"S3Key": {"Rules": [{"Name": "prefix", "Value": INBOUND_PREFIX}]}},
                 }
             ]
@@ -571,7 +605,7 @@ def storage_resources() -> dict[str, Any]:
     }
     inbound = bucket("InboundMailBucket", inbound_lifecycle, notify_queue)
     # S3 checks it may send to the queue when the notification is set.
-    inbound["DependsOn"] = ["InboundMailQueuePolicy"]
+    inbound["DependsOn"] = [f"{INBOUND_MAIL.queue_logical_id}Policy"]
     return {
         "InboundMailBucket": inbound,
         **bucket_policy("InboundMailBucketPolicy", "InboundMailBucket", [ses_writes_inbound]),
@@ -841,10 +875,22 @@ def environment() -> dict[str, Any]:
         "MASH_MASH_PHONE_OFFICE_HOURS": ref("MashPhoneOfficeHours"),
         "MASH_MASH_PHONE_OUT_OF_HOURS": ref("MashPhoneOutOfHours"),
         "MASH_MASH_OFFICE_HOURS": ref("MashOfficeHours"),
-        # For the agency-enquiry and inbound-mail handlers (issue 5) when they land.
+        # Agency enquiries: who to ask (JSON, chalicelib/domain/agencies.py), the topic they fan
+        # out on, the bucket SES stores replies in and the one their attachments are kept in.
+        "MASH_AGENCIES": ref("AgencyDirectory"),
         "MASH_AGENCY_TOPIC_ARN": ref("AgencyTopic"),
         "MASH_INBOUND_MAIL_BUCKET": ref("InboundMailBucket"),
         "MASH_ATTACHMENTS_BUCKET": ref("AttachmentsBucket"),
+    }
+
+
+def sqs_event_properties(function: Function) -> dict[str, Any]:
+    """What the merge adds to the function's SQS event (chalice package writes Queue and BatchSize):
+    report batch item failures, so one bad message is retried alone (chalicelib/events/batch.py)."""
+    return {
+        "Events": {
+            function.event_source_logical_id: {"Properties": {"FunctionResponseTypes": [REPORT_BATCH_ITEM_FAILURES]}}
+        }
     }
 
 
@@ -852,8 +898,16 @@ def function_resources() -> dict[str, Any]:
     resources: dict[str, Any] = {}
     for function in FUNCTIONS:
         resources[function.logical_id] = {
-            "Properties": {"FunctionName": function.function_name},
-            "DependsOn": [f"{function.logical_id}Logs"],  # so Lambda never makes it without a retention
+            "Properties": {
+                "FunctionName": function.function_name,
+                **(sqs_event_properties(function) if function in QUEUE_READERS else {}),
+            },
+            # The log group: so Lambda never makes it without a retention. The queue: chalice
+            # names it by ARN, so without this the event source mapping could come before it.
+            "DependsOn": [
+                f"{function.logical_id}Logs",
+                *([function.queue_logical_id] if function in QUEUE_READERS else []),
+            ],
         }
         resources[function.role_logical_id] = {"Properties": {"RoleName": sub(function.role_name_sub)}}
         resources[f"{function.logical_id}Logs"] = {

@@ -184,8 +184,12 @@ def test_the_outbox_sweep_reads_and_sends_but_never_seals_or_deletes(resources_:
         "dynamodb:Query",
         "dynamodb:GetItem",
         "dynamodb:UpdateItem",
+        # The MSG#/SENT# items after SES accepts an email are one BatchWriteItem, which IAM
+        # authorises as itself (not as PutItem): without it the never-twice marker is lost in AWS.
+        "dynamodb:BatchWriteItem",
         "kms:Decrypt",
         "ses:SendRawEmail",
+        "sns:Publish",  # enquiries whose publishing failed, again
     }
 
 
@@ -198,7 +202,19 @@ def test_the_retention_sweep_deletes_with_a_receipt_and_never_decrypts(resources
         "dynamodb:GetItem",
         "dynamodb:DeleteItem",
         "dynamodb:PutItem",
+        "s3:DeleteObject",  # reply attachments go with their referral
     }
+
+
+def role_statements(resources_: dict[str, Any], role: str, prefix: str) -> list[dict[str, Any]]:
+    """The role's Allow statements with an action of one service (`sqs:`)."""
+    return [
+        statement
+        for name, statement in statements(resources_)
+        if name == role
+        and statement["Effect"] == "Allow"
+        and any(action.startswith(prefix) for action in as_list(statement["Action"]))
+    ]
 
 
 def test_functions_use_the_field_key_only_with_the_hub_encryption_context(resources_: dict[str, Any]) -> None:
@@ -210,7 +226,94 @@ def test_functions_use_the_field_key_only_with_the_hub_encryption_context(resour
     ]
     assert kms_statements
     for statement in kms_statements:
-        assert statement["Condition"] == {"StringEquals": {"kms:EncryptionContext:service": "mash-hub"}}
+        if statement["Resource"] == {"Fn::GetAtt": [names.STORAGE_KEY, "Arn"]}:
+            # The buckets' SSE-KMS key: only as S3 asks for it on the role's behalf.
+            assert statement["Condition"] == {
+                "StringEquals": {"kms:ViaService": {"Fn::Sub": "s3.${AWS::Region}.amazonaws.com"}}
+            }
+            assert set(as_list(statement["Action"])) <= {"kms:GenerateDataKey", "kms:Decrypt"}
+        else:
+            assert statement["Resource"] == {"Fn::GetAtt": [names.FIELD_KEY, "Arn"]}
+            assert statement["Condition"] == {"StringEquals": {"kms:EncryptionContext:service": "mash-hub"}}
+
+
+def test_only_the_inbound_mail_handler_uses_the_storage_key(resources_: dict[str, Any]) -> None:
+    users = {
+        name
+        for name, statement in statements(resources_)
+        if resources_[name]["Type"] == "AWS::IAM::Role"
+        and statement["Resource"] == {"Fn::GetAtt": [names.STORAGE_KEY, "Arn"]}
+    }
+    assert users == {names.INBOUND_MAIL.role_logical_id}
+
+
+@pytest.mark.parametrize("agency", list(names.AGENCY_FUNCTIONS), ids=str)
+def test_each_agency_function_reads_only_its_own_queue_and_sends_mail(resources_: dict[str, Any], agency: Any) -> None:
+    function = names.AGENCY_FUNCTIONS[agency]
+    (sqs,) = role_statements(resources_, function.role_logical_id, "sqs:")
+    assert set(sqs["Action"]) == {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"}
+    assert sqs["Resource"] == {"Fn::GetAtt": [function.queue_logical_id, "Arn"]}
+    queue = resources_[function.queue_logical_id]["Properties"]
+    assert queue["QueueName"] == function.queue == f"mash-hub-agency-requests-{agency.slug}"
+    assert role_actions(resources_, function.role_logical_id) == {
+        "logs:CreateLogStream",
+        "logs:PutLogEvents",
+        "sqs:ReceiveMessage",
+        "sqs:DeleteMessage",
+        "sqs:GetQueueAttributes",
+        "dynamodb:GetItem",
+        "dynamodb:UpdateItem",
+        "dynamodb:PutItem",
+        "dynamodb:BatchWriteItem",
+        "kms:GenerateDataKey",
+        "kms:Decrypt",
+        "ses:SendRawEmail",
+    }
+    (ses,) = role_statements(resources_, function.role_logical_id, "ses:")
+    assert any("configuration-set/mash-hub" in json.dumps(arn) for arn in ses["Resource"])
+
+
+def test_only_queue_readers_receive_and_each_from_its_own_queue(resources_: dict[str, Any]) -> None:
+    readers = {f.role_logical_id: f for f in names.QUEUE_READERS}
+    for name, statement in statements(resources_):
+        if resources_[name]["Type"] != "AWS::IAM::Role" or statement["Effect"] != "Allow":
+            continue
+        if any(action.startswith("sqs:") for action in as_list(statement["Action"])):
+            assert name in readers, name
+            assert statement["Resource"] == {"Fn::GetAtt": [readers[name].queue_logical_id, "Arn"]}, name
+
+
+def test_only_the_api_and_the_outbox_sweep_publish_and_only_to_the_agency_topic(resources_: dict[str, Any]) -> None:
+    publishers = {}
+    for name, statement in statements(resources_):
+        is_role = resources_[name]["Type"] == "AWS::IAM::Role" and statement["Effect"] == "Allow"
+        if is_role and any(action.startswith("sns:") for action in as_list(statement["Action"])):
+            assert as_list(statement["Action"]) == ["sns:Publish"], name
+            publishers[name] = statement["Resource"]
+    assert publishers == {
+        names.API_HANDLER.role_logical_id: {"Ref": "AgencyTopic"},
+        names.OUTBOX_SWEEP.role_logical_id: {"Ref": "AgencyTopic"},
+    }
+
+
+def test_the_inbound_mail_handler_touches_only_its_prefixes(resources_: dict[str, Any]) -> None:
+    role = names.INBOUND_MAIL.role_logical_id
+    s3 = {
+        json.dumps(statement["Resource"], sort_keys=True): set(statement["Action"])
+        for statement in role_statements(resources_, role, "s3:")
+    }
+    assert s3 == {
+        json.dumps({"Fn::Sub": "${InboundMailBucket.Arn}/inbound/*"}): {"s3:GetObject", "s3:DeleteObject"},
+        json.dumps({"Fn::Sub": "${InboundMailBucket.Arn}/quarantine/*"}): {"s3:PutObject"},
+        json.dumps({"Fn::Sub": "${AttachmentsBucket.Arn}/replies/*"}): {"s3:PutObject", "s3:DeleteObject"},
+    }
+    actions = role_actions(resources_, role)
+    assert {a for a in actions if a.startswith("dynamodb:")} == {
+        "dynamodb:GetItem",
+        "dynamodb:PutItem",
+        "dynamodb:UpdateItem",
+    }
+    assert not {a for a in actions if a.startswith(("ses:", "sns:"))}
 
 
 def test_the_field_key_policy_lets_only_the_function_roles_use_it_and_only_with_the_context(
@@ -235,10 +338,12 @@ def test_the_hmac_secret_is_a_reference_resolved_at_deploy_time(template: dict[s
 def test_the_functions_get_every_setting_they_need_in_aws(template: dict[str, Any]) -> None:
     variables = template["Globals"]["Function"]["Environment"]["Variables"]
     assert set(variables) >= REQUIRED_ENVIRONMENT
-    # Every MASH_* name the template sets is one the settings read, or one for handlers to come.
+    # Every MASH_* name the template sets is one the settings read.
     settings_names = {"MASH_" + field.upper() for field in Settings.model_fields}
-    upcoming = {"MASH_AGENCY_TOPIC_ARN", "MASH_INBOUND_MAIL_BUCKET", "MASH_ATTACHMENTS_BUCKET"}
-    assert set(variables) - settings_names <= upcoming
+    assert set(variables) - settings_names == set()
+    assert {"MASH_AGENCIES", "MASH_AGENCY_TOPIC_ARN", "MASH_INBOUND_MAIL_BUCKET", "MASH_ATTACHMENTS_BUCKET"} <= set(
+        variables
+    )
     for function in of_type(template["Resources"], "AWS::Serverless::Function").values():
         assert function["Properties"]["Environment"]["Variables"]["MASH_STAGE"] == "prod"
 
@@ -267,7 +372,7 @@ def test_every_queue_has_a_dead_letter_queue_and_a_long_enough_visibility_timeou
     }
     longest = max(f["Properties"]["Timeout"] for f in of_type(resources_, "AWS::Serverless::Function").values())
     working = {name: queue for name, queue in queues.items() if name not in dead_letter_queues}
-    assert len(working) >= 3  # agency requests, mail events, inbound mail
+    assert len(working) == len(names.AGENCY_FUNCTIONS) + 2  # one per agency, mail events, inbound mail
     for name, queue in working.items():
         assert "RedrivePolicy" in queue["Properties"], name
         assert queue["Properties"]["VisibilityTimeout"] >= 6 * longest, name
@@ -275,6 +380,86 @@ def test_every_queue_has_a_dead_letter_queue_and_a_long_enough_visibility_timeou
         assert queues[name]["Properties"].get("SqsManagedSseEnabled") or queues[name]["Properties"].get(
             "KmsMasterKeyId"
         ), name
+
+
+def sqs_events(resources_: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Every SQS event source of the packaged functions, by the function's logical id."""
+    found = {}
+    for name, function in of_type(resources_, "AWS::Serverless::Function").items():
+        for event in (function["Properties"].get("Events") or {}).values():
+            if event["Type"] == "SQS":
+                found[name] = event["Properties"]
+    return found
+
+
+def queue_names(resources_: dict[str, Any]) -> dict[str, str]:
+    return {q["Properties"]["QueueName"]: name for name, q in of_type(resources_, "AWS::SQS::Queue").items()}
+
+
+def test_every_sqs_handler_reads_a_queue_of_the_template_and_reports_batch_item_failures(
+    resources_: dict[str, Any],
+) -> None:
+    from chalice.app import SQSEventConfig
+
+    from app import app
+
+    handlers = {s.name: s.queue for s in app.event_sources if isinstance(s, SQSEventConfig)}
+    assert handlers == {f.chalice_name: f.queue for f in names.QUEUE_READERS}
+    events = sqs_events(resources_)
+    assert set(events) == {f.logical_id for f in names.QUEUE_READERS}
+    assert not of_type(resources_, "AWS::Lambda::EventSourceMapping")  # none made outside SAM's events
+    declared = queue_names(resources_)
+    for function in names.QUEUE_READERS:
+        event = events[function.logical_id]
+        assert event["FunctionResponseTypes"] == ["ReportBatchItemFailures"], function.chalice_name
+        assert event["Queue"]["Fn::Sub"].endswith(f":{function.queue}"), function.chalice_name
+        assert declared[function.queue] == function.queue_logical_id
+        # The queue exists before the mapping (chalice names it by ARN, not by reference).
+        assert function.queue_logical_id in resources_[function.logical_id]["DependsOn"]
+        timeout = resources_[function.logical_id]["Properties"]["Timeout"]
+        assert resources_[function.queue_logical_id]["Properties"]["VisibilityTimeout"] >= 6 * timeout
+
+
+@pytest.mark.parametrize("agency", list(names.AGENCY_FUNCTIONS), ids=str)
+def test_each_agency_queue_gets_only_its_agencys_enquiries_raw(resources_: dict[str, Any], agency: Any) -> None:
+    queue_id = names.AGENCY_FUNCTIONS[agency].queue_logical_id
+    subscriptions = [
+        s["Properties"]
+        for s in of_type(resources_, "AWS::SNS::Subscription").values()
+        if s["Properties"]["Endpoint"] == {"Fn::GetAtt": [queue_id, "Arn"]}
+    ]
+    assert subscriptions == [
+        {
+            "TopicArn": {"Ref": "AgencyTopic"},
+            "Protocol": "sqs",
+            "Endpoint": {"Fn::GetAtt": [queue_id, "Arn"]},
+            "RawMessageDelivery": True,
+            "FilterPolicy": {"agency": [agency.value]},
+            "FilterPolicyScope": "MessageAttributes",
+        }
+    ]
+    # Only the agency topic may send to it.
+    policy = resources_[f"{queue_id}Policy"]["Properties"]["PolicyDocument"]
+    (allow,) = [s for s in policy["Statement"] if s["Effect"] == "Allow"]
+    assert allow["Principal"] == {"Service": "sns.amazonaws.com"}
+    assert allow["Condition"]["ArnEquals"] == {"aws:SourceArn": {"Ref": "AgencyTopic"}}
+    redrive = resources_[queue_id]["Properties"]["RedrivePolicy"]
+    assert redrive["deadLetterTargetArn"] == {"Fn::GetAtt": [f"{queue_id}DeadLetters", "Arn"]}
+
+
+def test_the_agency_topic_fans_out_to_exactly_one_queue_per_agency(resources_: dict[str, Any]) -> None:
+    filters = [
+        s["Properties"]["FilterPolicy"]["agency"]
+        for s in of_type(resources_, "AWS::SNS::Subscription").values()
+        if s["Properties"]["TopicArn"] == {"Ref": "AgencyTopic"}
+    ]
+    assert sorted(value for (value,) in filters) == sorted(agency.value for agency in names.AGENCY_FUNCTIONS)
+
+
+def test_the_inbound_bucket_notifies_the_inbound_queue_of_new_mail_only(resources_: dict[str, Any]) -> None:
+    (notification,) = resources_["InboundMailBucket"]["Properties"]["NotificationConfiguration"]["QueueConfigurations"]
+    assert notification["Queue"] == {"Fn::GetAtt": [names.INBOUND_MAIL.queue_logical_id, "Arn"]}
+    assert notification["Filter"] == {"S3Key": {"Rules": [{"Name": "prefix", "Value": "inbound/"}]}}
 
 
 def test_every_topic_is_encrypted(resources_: dict[str, Any]) -> None:
