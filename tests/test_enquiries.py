@@ -265,3 +265,47 @@ def test_an_overdue_enquiry_is_chased_once_then_escalated_once_with_a_manager_ta
     assert enquiry["state"] == "escalated" and enquiry["chased_at"] and enquiry["escalated_at"]
     tasks = [t for t in picture["tasks"] if t["kind"] == "enquiry_escalated"]
     assert [(t["id"], t["about"]) for t in tasks] == [("enquiry_escalated:e1", "e1")]
+
+
+def test_no_question_or_family_detail_is_stored_published_or_logged_in_clear(
+    client: Any,
+    aws: Any,
+    staff: Callable[..., Any],
+    topic: InMemoryAgencyTopic,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from tests.conftest import table_items
+    from tests.factories import canary_referral
+
+    referral, canaries = canary_referral("protection")
+    response = client.http.post(
+        "/api/referrals", headers={"Content-Type": "application/json"}, body=json.dumps(referral)
+    )
+    reference = body(response)["reference"]
+    screen = {"rag": "red", "level": 4, "rationale": "Injury seen"}
+    assert staff("practitioner", "POST", f"/admin/referrals/{reference}/screening", screen).status_code == 200
+    question = "Canary question QZX-CANARY-ENQUIRY: any contact with this family?"
+    assert (
+        ask(staff, reference, [a.id.value for a in aws.settings.agency_directory.agencies], question).status_code == 201
+    )
+    deliver(topic)
+
+    secrets = [*canaries, "QZX-CANARY-ENQUIRY"]
+    dump = json.dumps(table_items(aws), default=repr).lower()
+    assert '"enquiries"' in dump  # the scan saw the enquiries
+    assert [s for s in secrets if s.lower() in dump] == []
+    published = " ".join(m.body() for m in topic.published).lower()
+    assert [s for s in secrets if s.lower() in published] == []
+    logs = (capsys.readouterr().out + "\n".join(json.dumps(vars(r), default=str) for r in caplog.records)).lower()
+    assert reference.lower() in logs
+    assert [s for s in secrets if s.lower() in logs] == []
+    # The emails carry the question and the names to search by, and nothing about the concern.
+    emails = agency_emails(aws)
+    assert len(emails) == 8
+    text = emails[0].get_body(preferencelist=("plain",)).get_content().lower()
+    assert "qzx-canary-enquiry" in text
+    concern = [c for c in canaries if c.lower() in json.dumps(referral["concerns"]).lower()]
+    referrer = [c for c in canaries if c.lower() in json.dumps(referral["referrer"]).lower()]
+    assert concern and referrer
+    assert [c for c in concern + referrer if c.lower() in text] == []
