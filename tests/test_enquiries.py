@@ -309,3 +309,17 @@ def test_no_question_or_family_detail_is_stored_published_or_logged_in_clear(
     referrer = [c for c in canaries if c.lower() in json.dumps(referral["referrer"]).lower()]
     assert concern and referrer
     assert [c for c in concern + referrer if c.lower() in text] == []
+
+
+def test_once_a_decision_is_recorded_no_agency_is_chased(
+    client: Any, aws: Any, staff: Callable[..., Any], topic: InMemoryAgencyTopic
+) -> None:
+    reference = screened(client, staff)
+    opened = body(ask(staff, reference, ["housing"]))["enquiries"][0]
+    deliver(topic)
+    decision = {"outcome": "early_help", "reasons": "Support from early help fits the level of need"}
+    assert staff("practitioner", "POST", f"/admin/referrals/{reference}/decision", decision).status_code == 200
+    aws.clock = lambda: dt.datetime.fromisoformat(opened["escalate_at"]) + dt.timedelta(hours=1)
+    sweep(aws)
+    assert agency_emails(aws, "Reminder") == [] and agency_emails(aws, "Escalation") == []
+    assert aws.referrals.fetch(reference).next_notice_due() is None  # off the outbox index

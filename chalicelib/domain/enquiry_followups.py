@@ -29,7 +29,9 @@ def escalation_task_id(enquiry_id: str) -> str:
 def owe_followups(referral: Referral, now: dt.datetime) -> tuple[Referral, list[str]]:
     """The referral with chasers and escalations owed (their notices due now), and the ids of the
     enquiries this sweep must publish (claimed, so no other sweep publishes them meanwhile)."""
-    to_publish = []
+    to_publish: list[str] = []
+    if not referral.awaits_agency_answers:
+        return referral, to_publish
     for enquiry in referral.enquiries:
         if enquiry.publish_due(now):
             referral = referral.with_enquiry(enquiry.claimed_for_publish(now))

@@ -150,8 +150,15 @@ class Referral:
         times = [
             n.next_attempt_at for n in self.notices if n.next_attempt_at is not None and n.status.value == "pending"
         ]
-        times += [moment for e in self.enquiries if (moment := e.next_moment()) is not None]
+        if self.awaits_agency_answers:
+            times += [moment for e in self.enquiries if (moment := e.next_moment()) is not None]
         return min(times) if times else None
+
+    @property
+    def awaits_agency_answers(self) -> bool:
+        """Enquiries are published, chased and escalated only while the decision is still to make:
+        once one is proposed, an agency is not pressed for an answer it no longer informs."""
+        return self.status in (ReferralStatus.RECEIVED, ReferralStatus.SCREENED)
 
     # --- agency enquiries ----------------------------------------------------------------------
 
