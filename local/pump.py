@@ -24,7 +24,8 @@ import json
 import logging
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -175,7 +176,17 @@ class EventPump:
         events.put_targets(Rule=rule, Targets=[{"Id": "pump", "Arn": arn}])
         return QueueRoute(source.name, "cw", url, arn)
 
+    def route_for(self, handler_name: str) -> QueueRoute:
+        return next(route for route in self.routes if route.handler_name == handler_name)
+
     # -- delivery -----------------------------------------------------------------------------
+
+    @contextmanager
+    def paused(self) -> Iterator[None]:
+        """Nothing is delivered inside (the pump thread waits): a test can read the queues as the
+        emulator holds them. Do not call `pump_once` inside: it would wait for itself."""
+        with self._lock:
+            yield
 
     def pump_once(self, schedules: bool = True) -> int:
         """One cycle, synchronously: schedules (if asked), then every queue until drained.

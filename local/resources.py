@@ -1,22 +1,34 @@
-"""Create every AWS resource the hub needs, in the emulator (moto). Safe to run twice."""
+"""Create every AWS resource the hub needs, in the emulator (moto). Safe to run twice.
+
+The names and shapes are the deployed ones (deploy/names.py, deploy/template.py): the agency topic
+fanning out to one queue per agency through filter policies on the `agency` attribute, raw
+delivery, each queue with a dead-letter queue; the inbound bucket notifying the inbound queue of
+new objects under inbound/; the attachments bucket. moto applies the filter policies and makes
+the S3 notifications itself, in process and in server mode (tests/test_local_stack.py checks).
+"""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from chalicelib.adapters.table import table_definition, ttl_specification
+from chalicelib.domain.agencies import AgencyId
+from chalicelib.events.queues import INBOUND_MAIL_QUEUE, agency_queue
 from chalicelib.settings import Settings
+
+# Locally a failed message is tried again within seconds, not after AWS's 6x the function timeout.
+LOCAL_VISIBILITY_TIMEOUT_SECONDS = 5
 
 
 def create_resources(settings: Settings, client: Any) -> dict[str, str]:
-    """`client(service)` returns a boto3 client. Returns the ids the app needs (e.g. the key id)."""
+    """`client(service)` returns a boto3 client. Returns the ids the app needs: the key id, and the
+    agency topic's ARN (known once it exists, as in AWS; give it to the app as MASH_AGENCY_TOPIC_ARN)."""
     dynamodb = client("dynamodb")
     existing = dynamodb.list_tables()["TableNames"]
     if settings.table_name not in existing:
         dynamodb.create_table(**table_definition(settings.table_name))
-        dynamodb.update_time_to_live(
-            TableName=settings.table_name, TimeToLiveSpecification=ttl_specification()
-        )
+        dynamodb.update_time_to_live(TableName=settings.table_name, TimeToLiveSpecification=ttl_specification())
 
     kms = client("kms")
     alias = settings.kms_key_id if settings.kms_key_id.startswith("alias/") else "alias/mash-hub"
@@ -31,7 +43,80 @@ def create_resources(settings: Settings, client: Any) -> dict[str, str]:
     ses.verify_email_identity(EmailAddress=settings.mail_sender)
     if settings.ses_configuration_set:
         _create_mail_events(settings, client)
-    return {"kms_key_id": key_id}
+    topic_arn = _create_agency_enquiries(client)
+    _create_inbound_mail(settings, client)
+    return {"kms_key_id": key_id, "agency_topic_arn": topic_arn}
+
+
+def _create_queue_with_dlq(client: Any, name: str) -> str:
+    """The queue (its ARN returned) and `<name>-dlq`, after the template's receive limit."""
+    from deploy.template import MAX_RECEIVES_BEFORE_DLQ
+
+    sqs = client("sqs")
+    dlq_arn = _queue_arn(sqs.create_queue(QueueName=f"{name}-dlq")["QueueUrl"], client)
+    attributes = {
+        "VisibilityTimeout": str(LOCAL_VISIBILITY_TIMEOUT_SECONDS),
+        "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": MAX_RECEIVES_BEFORE_DLQ}),
+    }
+    # The same attributes again on a second run: CreateQueue then answers with the queue it has.
+    return _queue_arn(sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"], client)
+
+
+def _queue_arn(url: str, client: Any) -> str:
+    """From the URL (…/<account>/<name>), without a GetQueueAttributes call per queue: this runs
+    before every moto test (tests/conftest.py), so its calls are counted."""
+    account, name = url.rstrip("/").split("/")[-2:]
+    region = client("sqs").meta.region_name
+    return f"arn:aws:sqs:{region}:{account}:{name}"
+
+
+def _create_agency_enquiries(client: Any) -> str:
+    """The enquiry topic and one queue per agency, subscribed raw with its filter policy."""
+    from deploy.names import AGENCY_TOPIC
+    from deploy.template import agency_filter_policy
+
+    sns = client("sns")
+    topic_arn = str(sns.create_topic(Name=AGENCY_TOPIC)["TopicArn"])
+    existing = {s["Endpoint"] for s in sns.list_subscriptions_by_topic(TopicArn=topic_arn).get("Subscriptions", [])}
+    for agency in AgencyId:
+        queue_arn = _create_queue_with_dlq(client, agency_queue(agency))
+        if queue_arn in existing:
+            continue
+        sns.subscribe(
+            TopicArn=topic_arn,
+            Protocol="sqs",
+            Endpoint=queue_arn,
+            Attributes={
+                "RawMessageDelivery": "true",
+                "FilterPolicy": json.dumps(agency_filter_policy(agency.value)),
+                "FilterPolicyScope": "MessageAttributes",
+            },
+        )
+    return topic_arn
+
+
+def _create_inbound_mail(settings: Settings, client: Any) -> None:
+    """Where SES's receipt rule stores agency replies, the queue it notifies, and the attachments bucket."""
+    from deploy.names import INBOUND_PREFIX
+
+    queue_arn = _create_queue_with_dlq(client, INBOUND_MAIL_QUEUE)
+    s3 = client("s3")
+    existing = {b["Name"] for b in s3.list_buckets().get("Buckets", [])}
+    for bucket in (settings.inbound_mail_bucket, settings.attachments_bucket):
+        if bucket not in existing:
+            s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": settings.aws_region})
+    s3.put_bucket_notification_configuration(
+        Bucket=settings.inbound_mail_bucket,
+        NotificationConfiguration={
+            "QueueConfigurations": [
+                {
+                    "QueueArn": queue_arn,
+                    "Events": ["s3:ObjectCreated:*"],
+                    "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": INBOUND_PREFIX}]}},
+                }
+            ]
+        },
+    )
 
 
 # The event types the deployed configuration set publishes (deploy/template.py MailEventDestination).

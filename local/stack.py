@@ -173,8 +173,16 @@ class LocalStack:
         from local.resources import create_resources
 
         reset_settings()
-        create_resources(get_settings(), _client_factory(self.moto_url))
+        created = create_resources(get_settings(), _client_factory(self.moto_url))
+        # Known once the topic exists, as in AWS (the template passes it as MASH_AGENCY_TOPIC_ARN).
+        self._set("MASH_AGENCY_TOPIC_ARN", created["agency_topic_arn"])
+        reset_settings()
         _reset_wiring()
+
+    def _set(self, name: str, value: str) -> None:
+        """Set an environment variable for the stack's life (restored by stop)."""
+        self._saved_env.setdefault(name, os.environ.get(name))
+        os.environ[name] = value
 
     def _start_app_server(self) -> None:
         from chalice.local import LocalDevServer

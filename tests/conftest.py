@@ -25,7 +25,7 @@ os.environ.pop("MASH_AWS_ENDPOINT_URL", None)
 
 
 @pytest.fixture
-def aws() -> Iterator[Any]:
+def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     """moto in-process with every resource created; yields the fresh wiring."""
     from moto import mock_aws
 
@@ -34,7 +34,9 @@ def aws() -> Iterator[Any]:
 
     with mock_aws():
         hub = wiring_module.reset()
-        create_resources(hub.settings, hub.aws_client)
+        created = create_resources(hub.settings, hub.aws_client)
+        monkeypatch.setenv("MASH_AGENCY_TOPIC_ARN", created["agency_topic_arn"])  # as local/stack.py does
+        hub = wiring_module.reset()
         yield hub
     wiring_module.reset()
 

@@ -89,7 +89,9 @@ def test_schedule_gets_a_scheduled_event(pump: EventPump, recorder: Recorder) ->
     assert event["resources"][0].endswith("rule/pump-test-local-every_minute")
 
 
-def test_sqs_messages_arrive_as_a_real_shaped_batch_and_are_deleted(pump: EventPump, recorder: Recorder, aws: Any) -> None:
+def test_sqs_messages_arrive_as_a_real_shaped_batch_and_are_deleted(
+    pump: EventPump, recorder: Recorder, aws: Any
+) -> None:
     url = queue_url(aws, "work")
     aws("sqs").send_message(
         QueueUrl=url,
@@ -128,7 +130,9 @@ def test_sns_publish_reaches_the_handler_as_an_sns_event(pump: EventPump, record
     assert event["Records"][0]["EventSource"] == "aws:sns"
 
 
-def test_s3_object_created_reaches_the_handler_through_the_bucket_notification(pump: EventPump, recorder: Recorder, aws: Any) -> None:
+def test_s3_object_created_reaches_the_handler_through_the_bucket_notification(
+    pump: EventPump, recorder: Recorder, aws: Any
+) -> None:
     aws("s3").put_object(Bucket="inbound-mail", Key="mail/abc", Body=b"MIME")
     aws("s3").put_object(Bucket="inbound-mail", Key="other/xyz", Body=b"ignored: outside the prefix")
     pump.pump_once(schedules=False)
@@ -151,3 +155,112 @@ def test_a_failing_async_handler_is_tried_three_times_then_dropped(aws: Any, rec
     assert len(calls) == 3
     route = next(r for r in impatient.routes if r.kind == "sns")
     assert aws("sqs").receive_message(QueueUrl=route.queue_url).get("Messages") is None
+
+
+def test_failed_messages_go_to_the_dead_letter_queue_after_the_receive_limit(aws: Any, recorder: Recorder) -> None:
+    sqs = aws("sqs")
+    dlq = sqs.create_queue(QueueName="work-dlq")["QueueUrl"]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    redrive = json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": 2})
+    url = sqs.create_queue(QueueName="work", Attributes={"VisibilityTimeout": "0", "RedrivePolicy": redrive})[
+        "QueueUrl"
+    ]
+    pump = EventPump(recorder.app, aws, REGION)
+    pump.wire()  # finds the queue as it is: its redrive policy stays
+    recorder.fail_bodies = {"bad"}
+    for body in ("good", "bad"):
+        sqs.send_message(QueueUrl=url, MessageBody=body)
+    pump.pump_once(schedules=False)
+    bodies = [r["body"] for r in recorder.seen["sqs"]]
+    assert bodies.count("good") == 1 and bodies.count("bad") == 2  # tried twice, then dead-lettered
+    assert sqs.receive_message(QueueUrl=url).get("Messages") is None
+    (dead,) = sqs.receive_message(QueueUrl=dlq, MaxNumberOfMessages=10)["Messages"]
+    assert dead["Body"] == "bad"
+
+
+# -- The hub's own handlers, on the resources local/resources.py creates --------------------------
+
+
+@pytest.fixture
+def hub(aws: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
+    from chalicelib import wiring
+    from local.resources import create_resources
+
+    created = create_resources(wiring.reset().settings, aws)
+    monkeypatch.setenv("MASH_AGENCY_TOPIC_ARN", created["agency_topic_arn"])
+    yield wiring.reset()
+    wiring.reset()
+
+
+def agency_queue_counts(aws: Any) -> dict[str, int]:
+    from chalicelib.domain.agencies import AgencyId
+    from chalicelib.events.queues import agency_queue
+
+    counts = {}
+    for agency in AgencyId:
+        attributes = aws("sqs").get_queue_attributes(
+            QueueUrl=queue_url(aws, agency_queue(agency)), AttributeNames=["ApproximateNumberOfMessages"]
+        )["Attributes"]
+        counts[agency.value] = int(attributes["ApproximateNumberOfMessages"])
+    return counts
+
+
+def test_an_enquiry_published_for_the_police_reaches_only_the_police_queue_raw(hub: Any, aws: Any) -> None:
+    # The app's own adapter (PublishBatch with the agency attribute) and moto's filter policies.
+    from chalicelib.adapters.agency_topic import EnquiryMessage
+    from chalicelib.domain.agencies import AgencyId
+    from chalicelib.events.queues import agency_queue
+
+    outcome = hub.agency_topic.publish([EnquiryMessage("K7Q-F3M-RW9", "e1", AgencyId.POLICE)])
+    assert outcome == {"K7Q-F3M-RW9-e1": None}
+    counts = agency_queue_counts(aws)
+    assert counts == {agency.value: int(agency is AgencyId.POLICE) for agency in AgencyId}
+    (message,) = aws("sqs").receive_message(
+        QueueUrl=queue_url(aws, agency_queue(AgencyId.POLICE)), MessageAttributeNames=["All"]
+    )["Messages"]
+    assert json.loads(message["Body"]) == {"reference": "K7Q-F3M-RW9", "enquiry_id": "e1"}  # raw: no SNS envelope
+    assert message["MessageAttributes"]["agency"]["StringValue"] == "police"
+
+
+def test_each_agency_queue_has_a_dead_letter_queue(hub: Any, aws: Any) -> None:
+    from chalicelib.domain.agencies import AgencyId
+    from chalicelib.events.queues import INBOUND_MAIL_QUEUE, agency_queue
+
+    for name in [*(agency_queue(a) for a in AgencyId), INBOUND_MAIL_QUEUE]:
+        attributes = aws("sqs").get_queue_attributes(QueueUrl=queue_url(aws, name), AttributeNames=["All"])
+        redrive = json.loads(attributes["Attributes"]["RedrivePolicy"])
+        assert redrive["deadLetterTargetArn"].endswith(f":{name}-dlq"), name
+        assert int(redrive["maxReceiveCount"]) == 5
+
+
+def test_the_pump_delivers_each_agency_queue_and_the_inbound_queue_to_its_handler(
+    hub: Any, aws: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from app import app
+    from chalicelib.adapters.agency_topic import EnquiryMessage
+    from chalicelib.domain.agencies import AgencyId
+    from chalicelib.events.queues import INBOUND_MAIL_FUNCTION, agency_function
+
+    seen: dict[str, list[str]] = {}
+
+    def recording(name: str) -> Any:
+        def handler(event: dict[str, Any], context: Any) -> dict[str, list]:
+            seen.setdefault(name, []).extend(record["body"] for record in event["Records"])
+            return {"batchItemFailures": []}
+
+        return handler
+
+    names = [agency_function(a) for a in AgencyId] + [INBOUND_MAIL_FUNCTION]
+    for name in names:
+        monkeypatch.setitem(app.handler_map, name, recording(name))
+    pump = EventPump(app, aws, REGION)
+    pump.wire()
+    assert {pump.route_for(name).kind for name in names} == {"sqs"}
+    hub.agency_topic.publish([EnquiryMessage("K7Q-F3M-RW9", f"e{i}", a) for i, a in enumerate(AgencyId, 1)])
+    aws("s3").put_object(Bucket=hub.settings.inbound_mail_bucket, Key="inbound/abc", Body=b"MIME")
+    pump.pump_once(schedules=False)
+    for i, agency in enumerate(AgencyId, 1):
+        assert [json.loads(b)["enquiry_id"] for b in seen[agency_function(agency)]] == [f"e{i}"]
+    notifications = [json.loads(body) for body in seen[INBOUND_MAIL_FUNCTION]]
+    keys = [r["s3"]["object"]["key"] for n in notifications for r in n.get("Records", [])]
+    assert [key.replace("%2F", "/") for key in keys] == ["inbound/abc"]  # moto URL-encodes the "/"

@@ -8,6 +8,8 @@ import sys
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
+from urllib.parse import unquote
 
 import pytest
 import requests
@@ -89,3 +91,78 @@ def test_stopping_releases_the_ports_and_a_second_stack_starts_on_them() -> None
     )
     assert result.returncode == 0, result.stderr[-3000:]
     assert "restarted on" in result.stdout
+
+
+# -- Agency enquiries: moto's server really routes them (filter policies, S3 notifications) -------
+
+
+def emulator(stack: LocalStack, service: str) -> Any:
+    import boto3
+
+    return boto3.client(service, endpoint_url=stack.moto_url, region_name="eu-west-2")
+
+
+def test_the_app_is_given_the_agency_topic_the_stack_made(stack: LocalStack) -> None:
+    from chalicelib.settings import get_settings
+
+    arn = get_settings().agency_topic_arn
+    assert arn and arn.endswith(":mash-hub-agency-enquiries")
+    assert arn in [t["TopicArn"] for t in emulator(stack, "sns").list_topics()["Topics"]]
+
+
+def test_an_enquiry_for_the_police_lands_only_in_the_police_queue(stack: LocalStack) -> None:
+    from chalicelib.domain.agencies import AgencyId
+    from chalicelib.events.queues import agency_queue
+    from chalicelib.settings import get_settings
+
+    sqs, sns = emulator(stack, "sqs"), emulator(stack, "sns")
+    urls = {agency: sqs.get_queue_url(QueueName=agency_queue(agency))["QueueUrl"] for agency in AgencyId}
+    assert stack.pump is not None
+    with stack.pump.paused():  # a running pump would hand it to the handler first
+        answer = sns.publish_batch(
+            TopicArn=get_settings().agency_topic_arn,
+            PublishBatchRequestEntries=[
+                {
+                    "Id": "probe",
+                    "Message": json.dumps({"reference": "ZZZ-ZZZ-ZZZ", "enquiry_id": "e1"}),
+                    "MessageAttributes": {"agency": {"DataType": "String", "StringValue": "police"}},
+                }
+            ],
+        )
+        assert answer["Failed"] == []
+        received = {
+            agency: sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, MessageAttributeNames=["All"]).get(
+                "Messages", []
+            )
+            for agency, url in urls.items()
+        }
+        for agency, messages in received.items():
+            for message in messages:
+                sqs.delete_message(QueueUrl=urls[agency], ReceiptHandle=message["ReceiptHandle"])
+    assert {agency: len(messages) for agency, messages in received.items()} == {
+        agency: int(agency is AgencyId.POLICE) for agency in AgencyId
+    }
+    (message,) = received[AgencyId.POLICE]
+    assert json.loads(message["Body"]) == {"reference": "ZZZ-ZZZ-ZZZ", "enquiry_id": "e1"}  # raw delivery
+    assert message["MessageAttributes"]["agency"]["StringValue"] == "police"
+
+
+def test_mail_stored_under_inbound_notifies_the_inbound_queue(stack: LocalStack) -> None:
+    from chalicelib.events.queues import INBOUND_MAIL_QUEUE
+    from chalicelib.settings import get_settings
+
+    sqs, s3 = emulator(stack, "sqs"), emulator(stack, "s3")
+    url = sqs.get_queue_url(QueueName=INBOUND_MAIL_QUEUE)["QueueUrl"]
+    bucket = get_settings().inbound_mail_bucket
+    assert stack.pump is not None
+    with stack.pump.paused():
+        s3.put_object(Bucket=bucket, Key="inbound/probe-stack-test", Body=b"not really mail")
+        s3.put_object(Bucket=bucket, Key="elsewhere/probe-stack-test", Body=b"outside the prefix")
+        messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
+        for message in messages:
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+        for key in ("inbound/probe-stack-test", "elsewhere/probe-stack-test"):
+            s3.delete_object(Bucket=bucket, Key=key)
+    records = [r for m in messages for r in json.loads(m["Body"]).get("Records", [])]
+    assert [(r["eventName"], r["s3"]["bucket"]["name"]) for r in records] == [("ObjectCreated:Put", bucket)]
+    assert unquote(records[0]["s3"]["object"]["key"]) == "inbound/probe-stack-test"
