@@ -147,6 +147,31 @@ class Wiring:
 
         return token_key(self.settings.hmac_secret)
 
+    @property
+    def replies(self) -> Any:  # ReplyStore (chalicelib/adapters/agency_replies.py)
+        """Agency replies, in their referral's partition, sealed with the referral's key."""
+        from chalicelib.adapters.agency_replies import DynamoReplyStore
+
+        return self._once("replies", lambda: DynamoReplyStore(self.aws_client("dynamodb"), self.settings.table_name))
+
+    @property
+    def triage(self) -> Any:  # TriageStore (chalicelib/adapters/agency_replies.py)
+        """Mail the hub could not match to an enquiry, each item under its own data key."""
+        from chalicelib.adapters.agency_replies import DynamoTriageStore
+
+        return self._once(
+            "triage", lambda: DynamoTriageStore(self.aws_client("dynamodb"), self.settings.table_name, self.cipher)
+        )
+
+    @property
+    def mail_objects(self) -> Any:  # MailObjects (chalicelib/adapters/mail_objects.py)
+        """Raw inbound mail and reply attachments in S3."""
+        from chalicelib.adapters.mail_objects import S3MailObjects
+
+        return self._once(
+            "mail_objects", lambda: S3MailObjects(self.aws_client("s3"), self.settings.attachments_bucket)
+        )
+
     def aws_client(self, service: str) -> Any:
         def build() -> Any:
             from chalicelib.adapters.aws import make_client

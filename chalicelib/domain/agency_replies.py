@@ -65,7 +65,9 @@ class StoredAttachment:
     content_type: str  # checked by content, not by name
     size: int
     sha256: str
-    object_key: str  # in the attachments bucket: no personal data in the key
+    object_key: str  # in the attachments bucket: no personal data in the key ("" when not kept)
+    # Why the hub did not keep this file (AttachmentRefusal), or None when it is kept in the bucket.
+    refused: str | None = None
 
 
 @dataclass(frozen=True)
@@ -104,6 +106,142 @@ class TriageItem:
     decided_by: str | None = None
     decided_at: dt.datetime | None = None
     decision_note: str | None = None  # sealed: why it was rejected, or where it went
+    # Where it went when attached (clear: a reference and an enquiry id are not personal data).
+    attached_reference: str | None = None
+    attached_enquiry_id: str | None = None
+    # Every time a member of staff read its content: who and when (reads of personal data are accountable).
+    views: tuple[TriageView, ...] = ()
+
+
+@dataclass(frozen=True)
+class TriageView:
+    by: str  # a staff id
+    at: dt.datetime
+
+
+@dataclass(frozen=True)
+class TriageSummary:
+    """One line of the triage list: metadata only, so listing needs no KMS call."""
+
+    triage_id: str
+    received_at: dt.datetime
+    reason: TriageReason
+    status: TriageStatus
+    claimed_reference: str | None
+    claimed_enquiry_id: str | None
+    attachment_count: int
+    decided_by: str | None = None
+    decided_at: dt.datetime | None = None
+
+    @property
+    def reason_text(self) -> str:
+        return TRIAGE_TEXT[self.reason]
+
+
+class TriageNotFound(LookupError):
+    """No triage item has this id."""
+
+
+class TriageAlreadyDecided(Exception):
+    """Someone attached or rejected the item first: nothing was changed."""
+
+
+class TriageRefused(Exception):
+    """The item may not be attached or rejected as asked; the message says why and what to do."""
+
+
+class AttachmentRefusal(StrEnum):
+    TOO_LARGE = "too_large"
+    TYPE_NOT_KEPT = "type_not_kept"  # by its content, not its name: PDF, PNG, JPEG, Word (docx) or plain text only
+
+
+PDF = "application/pdf"
+PNG = "image/png"
+JPEG = "image/jpeg"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+TEXT = "text/plain"
+UNKNOWN_TYPE = "application/octet-stream"
+
+
+def content_type_of(data: bytes) -> str | None:
+    """The type of a file by its content (magic bytes), when it is one the hub keeps; None otherwise.
+
+    A name or a declared type is the sender's word: `invoice.pdf` may be anything. A Word file is a
+    zip holding `word/`; one with macros (`word/vbaProject.bin`, a .docm renamed) is not kept.
+    """
+    if data.startswith(b"%PDF-"):
+        return PDF
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return PNG
+    if data.startswith(b"\xff\xd8\xff"):
+        return JPEG
+    if data.startswith(b"PK\x03\x04"):
+        return DOCX if _is_docx(data) else None
+    if b"\x00" not in data:
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+        return TEXT
+    return None
+
+
+def _is_docx(data: bytes) -> bool:
+    import io
+    import zipfile
+
+    try:
+        # The central directory only: nothing is decompressed, so a zip bomb costs nothing here.
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = archive.namelist()
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError):
+        return False
+    lowered = [name.lower() for name in names]
+    return any(name.startswith("word/") for name in lowered) and "word/vbaproject.bin" not in lowered
+
+
+def attachment_refusal(data: bytes, max_bytes: int) -> AttachmentRefusal | None:
+    if len(data) > max_bytes:
+        return AttachmentRefusal.TOO_LARGE
+    return None if content_type_of(data) else AttachmentRefusal.TYPE_NOT_KEPT
+
+
+def attachment_key(reply_id: str, attachment_id: str) -> str:
+    """Where a reply's file is kept: ids only. A triage item's files are kept under the id the reply
+    will have if it is attached (the same message id), so attaching moves nothing."""
+    return f"{REPLY_OBJECT_PREFIX}{reply_id}/{attachment_id}"
+
+
+REPLY_OBJECT_PREFIX = "replies/"
+
+# Text fields are capped so a reply always fits its item (DynamoDB's 400 KB), sealed and compressed.
+MAX_FULL_TEXT_BYTES = 192 * 1024
+MAX_TEXT_BYTES = 64 * 1024
+MAX_SUBJECT_CHARS = 1000
+TRUNCATED = "\n\n[The hub kept only the start of this text: it was too long to store whole.]"
+
+
+def capped(text: str, max_bytes: int) -> str:
+    """At most `max_bytes` of UTF-8, cut at a character boundary, with a note when cut."""
+    encoded = text.encode("utf-8")
+    if len(encoded) <= max_bytes:
+        return text
+    room = max(0, max_bytes - len(TRUNCATED.encode()))
+    return encoded[:room].decode("utf-8", errors="ignore") + TRUNCATED
+
+
+def claimed_enquiry(token_text: str | None) -> tuple[str, str] | None:
+    """(reference, enquiry id) a token names, when its text is well formed: a hint for a person
+    (a forged or expired token's claim is never acted on)."""
+    from chalicelib.domain.reply_tokens import TOKEN_PATTERN
+
+    if not token_text:
+        return None
+    match = TOKEN_PATTERN.match(token_text.strip().lower())
+    if match is None:
+        return None
+    compact = match.group(1).upper()
+    return f"{compact[:3]}-{compact[3:6]}-{compact[6:]}", match.group(2)
 
 
 def message_id_for(source_key: str) -> str:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from chalicelib.adapters.aws import AwsError
 from chalicelib.adapters.referrals import ReferralNotFound, StaleReferral
+from chalicelib.domain.agency_replies import REPLY_OBJECT_PREFIX
 from chalicelib.domain.audit import AuditAction
 from chalicelib.domain.referral_record import Referral
 from chalicelib.domain.retention import LegalHold
@@ -56,6 +58,9 @@ def sweep_expired(limit: int = 50) -> SweepReport:
     hub = wiring()
     now = hub.clock()
     report = SweepReport()
+    # Agency replies of referrals deleted before, whose cleanup did not finish then.
+    for reference in hub.replies.pending_cleanups():
+        _finish_reply_cleanup(reference)
     for reference in hub.referrals.references_due_for_deletion(now, limit):
         try:
             facts = hub.referrals.retention_facts(reference)
@@ -77,10 +82,44 @@ def sweep_expired(limit: int = 50) -> SweepReport:
                     "retention_until": facts.deletable_after.date().isoformat(),
                 },
             )
+            # Marked first: if the replies cannot go just after the referral, the next sweep sees the mark.
+            has_replies = bool(hub.replies.reply_ids(reference))
+            if has_replies:
+                hub.replies.mark_for_cleanup(reference)
             hub.referrals.delete_with_receipt(facts, receipt)
         except (StaleReferral, ReferralNotFound):
             report.skipped += 1
             continue
         logger.info("referral deleted by retention", extra={"reference": reference})
         report.deleted += 1
+        if has_replies:
+            _finish_reply_cleanup(reference)
     return report
+
+
+def _finish_reply_cleanup(reference: str) -> bool:
+    """Delete a deleted referral's agency replies and their files; False if it must be tried again.
+
+    Only once the referral itself is gone: a referral that was not deleted after all (a legal hold
+    placed meanwhile) keeps its replies, and its mark is dropped.
+    """
+    hub = wiring()
+    try:
+        try:
+            hub.referrals.fetch_summary(reference)
+        except ReferralNotFound:
+            reply_ids = hub.replies.reply_ids(reference)
+            for reply_id in reply_ids:
+                hub.mail_objects.delete_attachments(f"{REPLY_OBJECT_PREFIX}{reply_id}/")
+            hub.replies.delete_replies(reference, reply_ids)
+            logger.info(
+                "agency replies deleted by retention", extra={"reference": reference, "replies": len(reply_ids)}
+            )
+        hub.replies.cleanup_done(reference)
+    except AwsError as error:
+        logger.warning(
+            "agency replies not yet deleted: the next sweep tries again",
+            extra={"reference": reference, "error": error.code},
+        )
+        return False
+    return True
