@@ -1,0 +1,152 @@
+"""The agency enquiry loop on `make run`'s stack, over HTTP: staff open enquiries to the police and
+health, the topic's filter policies put each on its agency's queue, the pump hands them to the
+agency handlers, the request emails reach the local outbox; the police answer through the outbox's
+"Reply as the agency" form, the reply goes into the inbound bucket, its notification reaches the
+inbound mail handler, and the enquiry is answered in the whole picture."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import re
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from local.stack import LocalStack
+from tests.factories import EXAMPLES_DIR
+
+QUESTION = "Please tell us of any contact with the family in the last 12 months"
+REPLY = "Known to us: one call-out to the address in May, no further action."
+INBOUND_PIPELINE = importlib.util.find_spec("chalicelib.services.receive_reply") is not None
+
+
+@pytest.fixture(scope="module")
+def stack() -> Iterator[LocalStack]:
+    running = LocalStack.active()
+    if running is not None:  # one stack per process: share the browser tests' one
+        yield running
+        return
+    with LocalStack(pump_interval=None) as started:
+        yield started
+
+
+@pytest.fixture(scope="module")
+def practitioner(stack: LocalStack) -> dict[str, str]:
+    """A practitioner's token from the issuer whose JWKS the stack reads (as `make token` does)."""
+    from chalicelib.settings import get_settings
+    from local.issuer import LocalIssuer
+
+    issuer = LocalIssuer(Path(get_settings().local_jwks_path).resolve().parent)
+    return {"Authorization": f"Bearer {issuer.token_for('practitioner')}"}
+
+
+def settle(stack: LocalStack, done: Callable[[], Any], seconds: float = 20) -> Any:
+    """Deliver events until `done()` answers something true (a running pump thread may be first)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        stack.pump_once()
+        answer = done()
+        if answer or time.monotonic() > deadline:
+            return answer
+        time.sleep(0.2)
+
+
+def screened_referral(stack: LocalStack, practitioner: dict[str, str]) -> str:
+    referral = json.loads((EXAMPLES_DIR / "referral-support.json").read_text())
+    sent = requests.post(stack.app_url + "/api/referrals", json=referral, timeout=10)
+    assert sent.status_code == 201, sent.text
+    reference = sent.json()["reference"]
+    screening = {"rag": "amber", "level": 3, "rationale": "Needs a multi-agency picture"}
+    answer = requests.post(
+        f"{stack.app_url}/admin/referrals/{reference}/screening", json=screening, headers=practitioner, timeout=10
+    )
+    assert answer.status_code == 200, answer.text
+    return str(reference)
+
+
+def open_enquiries(stack: LocalStack, practitioner: dict[str, str], reference: str) -> None:
+    body = {"agencies": ["police", "health"], "question": QUESTION}
+    answer = requests.post(
+        f"{stack.app_url}/admin/referrals/{reference}/enquiries", json=body, headers=practitioner, timeout=10
+    )
+    assert answer.status_code == 201, answer.text
+
+
+def request_emails(stack: LocalStack, reference: str) -> dict[str, dict[str, Any]]:
+    """The information requests for this referral in the local outbox, by recipient."""
+    emails = requests.get(stack.app_url + "/_local/outbox.json", timeout=10).json()["emails"]
+    return {
+        recipient: e
+        for e in emails
+        if reference in e["subject"] and e["subject"].startswith("Information request")
+        for recipient in e["recipients"]
+    }
+
+
+def picture(stack: LocalStack, practitioner: dict[str, str], reference: str) -> dict[str, Any]:
+    answer = requests.get(f"{stack.app_url}/admin/referrals/{reference}", headers=practitioner, timeout=10)
+    assert answer.status_code == 200, answer.text
+    return dict(answer.json())
+
+
+def reply_through_the_outbox(stack: LocalStack, message_id: str, text: str, verdict: str = "pass") -> str:
+    """As a tester at the outbox page: the form's prefilled sender, the text, the verdicts. Returns
+    the confirmation page."""
+    browser = requests.Session()
+    page = browser.get(stack.app_url + "/_local/outbox", timeout=10).text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert token and f"/_local/outbox/{message_id}/reply" in page
+    form = page[page.index(f'action="/_local/outbox/{message_id}/reply"') :]
+    sender = re.search(r'name="from" type="email" spellcheck="false" value="([^"]+)"', form)
+    assert sender, "the From field is prefilled"
+    answer = browser.post(
+        f"{stack.app_url}/_local/outbox/{message_id}/reply",
+        data={"csrf_token": token.group(1), "from": sender.group(1), "text": text, "verdict": verdict},
+        timeout=10,
+    )
+    assert answer.status_code == 200 and answer.url.startswith(stack.app_url + "/_local/outbox?replied=")
+    assert "Reply sent as the agency" in answer.text
+    return sender.group(1)
+
+
+def test_the_request_emails_reach_the_outbox_with_a_reply_form_each(
+    stack: LocalStack, practitioner: dict[str, str]
+) -> None:
+    reference = screened_referral(stack, practitioner)
+    open_enquiries(stack, practitioner, reference)
+    emails = settle(stack, lambda: (found := request_emails(stack, reference)) and len(found) == 2 and found)
+    assert sorted(emails) == ["mash-checks@health.example", "mash-checks@police.example"]
+    page = requests.get(stack.app_url + "/_local/outbox", timeout=10).text
+    for email in emails.values():
+        assert f'action="/_local/outbox/{email["message_id"]}/reply"' in page
+    assert 'value="officer@police.example"' in page and 'value="officer@health.example"' in page
+
+
+@pytest.mark.skipif(
+    not INBOUND_PIPELINE,
+    reason="needs the inbound pipeline (chalicelib/services/receive_reply.py, receive_notification) on main",
+)
+def test_a_police_reply_through_the_outbox_answers_the_police_enquiry(
+    stack: LocalStack, practitioner: dict[str, str]
+) -> None:
+    reference = screened_referral(stack, practitioner)
+    open_enquiries(stack, practitioner, reference)
+    emails = settle(stack, lambda: (found := request_emails(stack, reference)) and len(found) == 2 and found)
+    assert sorted(emails) == ["mash-checks@health.example", "mash-checks@police.example"]
+
+    sender = reply_through_the_outbox(stack, emails["mash-checks@police.example"]["message_id"], REPLY)
+    assert sender == "officer@police.example"
+
+    def answered() -> dict[str, Any] | None:
+        enquiries = {e["agency"]: e for e in picture(stack, practitioner, reference)["enquiries"]}
+        return enquiries if enquiries["police"]["state"] == "answered" else None
+
+    enquiries = settle(stack, answered)
+    assert enquiries, f"the police enquiry was not answered: {picture(stack, practitioner, reference)['enquiries']}"
+    assert enquiries["police"]["answered_at"] and len(enquiries["police"]["reply_ids"]) == 1
+    assert enquiries["health"]["state"] == "requested" and enquiries["health"]["reply_ids"] == []
