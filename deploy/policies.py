@@ -194,18 +194,36 @@ def outbox_sweep_policy() -> list[Statement]:
 
 
 def retention_sweep_policy() -> list[Statement]:
-    # Reads clear metadata only (closed-since dates, holds, the audit head): no KMS at all.
+    # Reads clear metadata only (closed-since dates, holds, the audit head, reply ids): no KMS at all.
     return [
         write_logs(RETENTION_SWEEP),
         {
-            "Sid": "FindClosedReferrals",
+            # The index: referrals closed long enough. The table: a referral's agency replies, and
+            # the cleanup marks of replies still to delete.
+            "Sid": "FindClosedReferralsAndTheirReplies",
             "Effect": "Allow",
             "Action": ["dynamodb:Query"],
-            "Resource": _index_arn(QUEUE_INDEX),
+            "Resource": [_index_arn(QUEUE_INDEX), TABLE_ARN],
+        },
+        {
+            # The replies of a deleted referral and their cleanup marks, in batches.
+            "Sid": "DeleteRepliesOfDeletedReferrals",
+            "Effect": "Allow",
+            "Action": ["dynamodb:BatchWriteItem"],
+            "Resource": TABLE_ARN,
+        },
+        {
+            # A reply's files are found by its key prefix (replies/<reply id>/), nothing else listed.
+            "Sid": "FindReplyAttachments",
+            "Effect": "Allow",
+            "Action": ["s3:ListBucket"],
+            "Resource": {"Fn::GetAtt": [ATTACHMENTS_BUCKET_ID, "Arn"]},
+            "Condition": {"StringLike": {"s3:prefix": [f"{ATTACHMENTS_PREFIX}*"]}},
         },
         {
             # GetItem: a referral's retention facts. DeleteItem: the referral and its child-index
-            # entries; PutItem: the deletion's audit receipt (one TransactWriteItems, authorised as these).
+            # entries; PutItem: the deletion's audit receipt (one TransactWriteItems, authorised as
+            # these), and the mark that its replies are to go.
             "Sid": "DeleteExpiredReferralsWithReceipt",
             "Effect": "Allow",
             "Action": ["dynamodb:GetItem", "dynamodb:DeleteItem", "dynamodb:PutItem"],
@@ -244,15 +262,16 @@ def agency_requests_policy(function: Function) -> list[Statement]:
         read_own_queue(function),
         {
             # GetItem: the referral, the enquiry's SENT# marker, the suppression list. UpdateItem:
-            # the enquiry's notice (sent, or failed). PutItem/BatchWriteItem: the MSG# and SENT#
-            # items once SES accepted the email.
+            # the request owed, then sent or failed (notices only: nothing is re-sealed).
+            # BatchWriteItem: the MSG# and SENT# items once SES accepted the email.
+            # tests/test_local_enquiry_loop.py checks these cover every call the handler makes.
             "Sid": "ReadReferralAndRecordRequestSent",
             "Effect": "Allow",
-            "Action": ["dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:PutItem", "dynamodb:BatchWriteItem"],
+            "Action": ["dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:BatchWriteItem"],
             "Resource": TABLE_ARN,
         },
-        # Decrypt: the request is composed from the referral. GenerateDataKey: the save re-seals it.
-        field_key("GenerateDataKey", "Decrypt"),
+        # Decrypt only: the request is composed from the stored referral.
+        field_key("Decrypt"),
         send_mail(),
     ]
 
@@ -284,11 +303,13 @@ def inbound_mail_policy() -> list[Statement]:
             "Resource": objects(ATTACHMENTS_BUCKET_ID, ATTACHMENTS_PREFIX),
         },
         {
-            # GetItem: the referral a reply answers. PutItem: the reply or a triage item.
-            # UpdateItem: the enquiry answered. (TransactWriteItems is authorised as these.)
+            # GetItem: the referral a reply answers, a reply or triage item already there.
+            # PutItem: the reply, a triage item and its list line, the referral with the enquiry
+            # answered and its audit event (conditional puts, some in one TransactWriteItems,
+            # which IAM authorises per item). tests/test_local_enquiry_loop.py records the calls.
             "Sid": "RecordRepliesAndTriage",
             "Effect": "Allow",
-            "Action": ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+            "Action": ["dynamodb:GetItem", "dynamodb:PutItem"],
             "Resource": TABLE_ARN,
         },
         # GenerateDataKey: the reply is sealed under a data key. Decrypt: the referral is read.

@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import pytest
 import requests
@@ -150,3 +151,133 @@ def test_a_police_reply_through_the_outbox_answers_the_police_enquiry(
     assert enquiries, f"the police enquiry was not answered: {picture(stack, practitioner, reference)['enquiries']}"
     assert enquiries["police"]["answered_at"] and len(enquiries["police"]["reply_ids"]) == 1
     assert enquiries["health"]["state"] == "requested" and enquiries["health"]["reply_ids"] == []
+
+
+# -- The deployed IAM policies cover what the handlers really did in the loop ---------------------
+
+# An operation's IAM actions (most are `service:Operation`); a transaction is authorised per item.
+TRANSACT_ITEM_ACTIONS = {
+    "Put": "dynamodb:PutItem",
+    "Update": "dynamodb:UpdateItem",
+    "Delete": "dynamodb:DeleteItem",
+    "ConditionCheck": "dynamodb:ConditionCheckItem",
+}
+S3_ACTIONS = {
+    "HeadObject": ["s3:GetObject"],
+    "CopyObject": ["s3:PutObject"],  # and s3:GetObject on the source, recorded beside it
+    "DeleteObjects": ["s3:DeleteObject"],
+    "ListObjectsV2": ["s3:ListBucket"],
+}
+SERVICES = ("dynamodb", "kms", "ses", "sns", "s3")
+
+
+def iam_calls(service: str, operation: str, params: dict[str, Any]) -> list[tuple[str, str | None]]:
+    """(IAM action, S3 object key or None) for one API call."""
+    if service == "dynamodb" and operation == "TransactWriteItems":
+        return [(TRANSACT_ITEM_ACTIONS[kind], None) for item in params["TransactItems"] for kind in item]
+    if service == "sns" and operation == "PublishBatch":
+        return [("sns:Publish", None)]
+    if service == "s3":
+        key = params.get("Key")
+        if operation == "CopyObject":
+            source = params["CopySource"]  # botocore may have made the dict "bucket/key" already
+            source_key = source["Key"] if isinstance(source, dict) else unquote(source.split("?")[0].split("/", 1)[1])
+            return [("s3:GetObject", source_key), ("s3:PutObject", key)]
+        if operation == "ListObjectsV2":
+            return [("s3:ListBucket", (params.get("Prefix") or "") + "*")]
+        if operation == "DeleteObjects":
+            return [("s3:DeleteObject", o["Key"]) for o in params["Delete"]["Objects"]]
+        return [(action, key) for action in S3_ACTIONS.get(operation, [f"s3:{operation}"])]
+    return [(f"{service}:{operation}", None)]
+
+
+def allowed(function: Any, action: str, key: str | None) -> bool:
+    """Does the function's policy (deploy/policies.py) allow the action (on the object key)?"""
+    from deploy.policies import POLICIES
+
+    for statement in POLICIES[function.chalice_name]():
+        if statement["Effect"] != "Allow" or action not in statement["Action"]:
+            continue
+        if key is None:
+            return True
+        resources = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+        for resource in resources:
+            pattern = json.dumps(resource)
+            prefix = re.search(r"Arn\}/([^*\"]*)\*", pattern)
+            if prefix and key.startswith(prefix.group(1)):
+                return True
+    return False
+
+
+@pytest.fixture
+def recorded(stack: LocalStack, monkeypatch: pytest.MonkeyPatch) -> dict[str, set[tuple[str, str | None]]]:
+    """Every AWS call each event handler makes through the app's clients while the pump runs it."""
+    import threading
+
+    from chalicelib.wiring import wiring
+
+    current = threading.local()
+    calls: dict[str, set[tuple[str, str | None]]] = {}
+
+    def hook(params: dict[str, Any], model: Any, **_: Any) -> None:
+        name = getattr(current, "name", None)
+        if name is not None:
+            service = model.service_model.endpoint_prefix
+            service = "ses" if service == "email" else service
+            try:
+                made = iam_calls(service, model.name, params)
+            except Exception as error:  # never break the handler: fail the test instead
+                made = [(f"unreadable {service}:{model.name} ({type(error).__name__})", None)]
+            calls.setdefault(name, set()).update(made)
+
+    for service in SERVICES:
+        wiring().aws_client(service).meta.events.register("before-parameter-build", hook)
+
+    def tracing(name: str, handler: Any) -> Any:
+        def traced(event: Any, context: Any) -> Any:
+            current.name = name
+            try:
+                return handler(event, context)
+            finally:
+                current.name = None
+
+        return traced
+
+    assert stack.app is not None
+    for source in stack.app.event_sources:
+        monkeypatch.setitem(
+            stack.app.handler_map, source.name, tracing(source.name, stack.app.handler_map[source.name])
+        )
+    yield calls
+    for service in SERVICES:
+        wiring().aws_client(service).meta.events.unregister("before-parameter-build", hook)
+
+
+@pytest.mark.skipif(not INBOUND_PIPELINE, reason="needs the inbound pipeline (chalicelib/services/receive_reply.py)")
+def test_the_deployed_policies_allow_every_call_the_handlers_made(
+    stack: LocalStack, practitioner: dict[str, str], recorded: dict[str, set[tuple[str, str | None]]]
+) -> None:
+    from deploy import names
+
+    reference = screened_referral(stack, practitioner)
+    open_enquiries(stack, practitioner, reference)
+    emails = settle(stack, lambda: (found := request_emails(stack, reference)) and len(found) == 2 and found)
+    police = emails["mash-checks@police.example"]["message_id"]
+    reply_through_the_outbox(stack, police, REPLY)
+    reply_through_the_outbox(stack, police, "This one carries a virus", verdict="virus")
+
+    def both_replies_handled() -> bool:
+        made = recorded.get("inbound_mail", set())
+        return any(action == "s3:PutObject" and (key or "").startswith("quarantine/") for action, key in made) and any(
+            action == "dynamodb:TransactWriteItems" or action == "dynamodb:PutItem" for action, _ in made
+        )
+
+    assert settle(stack, both_replies_handled, seconds=10), recorded
+
+    functions = {f.chalice_name: f for f in names.FUNCTIONS}
+    assert {"agency_requests_police", "agency_requests_health", "inbound_mail"} <= set(recorded)
+    denied = {
+        name: sorted((action, key) for action, key in made if not allowed(functions[name], action, key))
+        for name, made in recorded.items()
+    }
+    assert {name: missing for name, missing in denied.items() if missing} == {}, recorded
