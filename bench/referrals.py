@@ -121,7 +121,9 @@ def app_under_moto(extra_env: dict[str, str] | None = None) -> Iterator[tuple[An
 
     with mock_aws():
         hub = wiring.reset()
-        create_resources(hub.settings, hub.aws_client)
+        created = create_resources(hub.settings, hub.aws_client)
+        os.environ["MASH_AGENCY_TOPIC_ARN"] = created["agency_topic_arn"]  # as local/stack.py hands it over
+        hub = wiring.reset()
         from app import app
 
         with Client(app) as client:

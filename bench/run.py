@@ -167,6 +167,41 @@ def _kms(work: staff_api_bench.PerRequest) -> dict[str, float]:
     return {name: n for name, n in work.calls.items() if name.startswith("kms.")}
 
 
+def enquiries() -> None:
+    from bench import enquiries as enquiries_bench
+    from bench import reply_parsing
+
+    print("(g) Agency enquiries: one referral to all 8 agencies (in-process moto), then replies parsed")
+    fan = enquiries_bench.measure_fan_out()
+    show(f"POST .../enquiries for {fan.agencies} agencies", _calls(fan.open_calls))
+    publishes = fan.open_calls.get("sns.PublishBatch", 0) + fan.open_calls.get("sns.Publish", 0)
+    show("  SNS calls for the fan-out", f"{publishes:g}", "one batch, not one per agency", publishes == 1)
+    delivered = sum(fan.messages_per_queue.values())
+    one_each = all(n == 1 for n in fan.messages_per_queue.values())
+    show(
+        "  messages routed by the filter policies",
+        f"{delivered} ({'one per agency queue' if one_each else fan.messages_per_queue})",
+        "1 per queue",
+        one_each,
+    )
+    show(f"the {fan.agencies} agency handlers, in all", _calls(fan.send_calls))
+    ses = fan.send_calls.get("ses.SendRawEmail", 0)
+    show("  SES sends", f"{ses:g} ({fan.emails} request notices recorded)", f"{fan.agencies}", ses == fan.agencies)
+    show(
+        "  app SQS calls (Lambda's poller reads and deletes)",
+        f"{sum(n for k, n in fan.send_calls.items() if k.startswith('sqs.')):g}",
+    )
+    parsed = reply_parsing.measure()
+    show(
+        f"parse + strip a reply ({parsed['cases']} corpus replies x {parsed['repeats']})",
+        f"median {parsed['median_ms']:.2f} ms, p95 {parsed['p95_ms']:.2f} ms",
+    )
+    show(
+        f"visible reply as expected ({parsed['library']})",
+        f"{parsed['matched']}/{parsed['cases']} ({parsed['share']:.0%})",
+    )
+
+
 def main() -> None:
     # The app logs each submission; the figures are what this run is for.
     logging.disable(logging.INFO)
@@ -176,6 +211,7 @@ def main() -> None:
     latency()
     package_size()
     staff_api()
+    enquiries()
 
 
 if __name__ == "__main__":
