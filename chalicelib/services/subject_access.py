@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from chalicelib.adapters.referrals import StaleReferral
+from chalicelib.domain.agency_replies import AgencyReply
 from chalicelib.domain.audit import AuditAction, AuditEvent
 from chalicelib.domain.child_identity import identity_text
 from chalicelib.domain.referral_record import Referral
@@ -18,6 +19,8 @@ from chalicelib.wiring import wiring
 class HeldReferral:
     referral: Referral
     history: list[AuditEvent]
+    # The agencies' answers are held about the child too.
+    replies: list[AgencyReply] = field(default_factory=list)
 
 
 def subject_access_bundle(
@@ -30,16 +33,17 @@ def subject_access_bundle(
         return []
     bundle = []
     for summary in hub.referrals.referrals_of_child(hub.blind_index.hash(identity)):
-        referral = _record_export(summary.reference, staff, request_id)
+        referral, replies = _record_export(summary.reference, staff, request_id)
         history, _head = hub.referrals.audit_trail(summary.reference)
-        bundle.append(HeldReferral(referral, history))
+        bundle.append(HeldReferral(referral, history, replies))
     return bundle
 
 
-def _record_export(reference: str, staff: StaffMember, request_id: str | None) -> Referral:
+def _record_export(reference: str, staff: StaffMember, request_id: str | None) -> tuple[Referral, list[AgencyReply]]:
     hub = wiring()
     for _ in range(MAX_TRIES):
-        referral = hub.referrals.fetch(reference)
+        opened = hub.referrals.open(reference)
+        referral = opened.referral
         event, _ = referral.audit_head.append(
             reference,
             AuditAction.EXPORTED,
@@ -51,7 +55,9 @@ def _record_export(reference: str, staff: StaffMember, request_id: str | None) -
             details={"purpose": "subject_access_request"},
         )
         try:
-            return hub.referrals.append_audit(referral, [event])
+            exported = hub.referrals.append_audit(referral, [event])
         except StaleReferral:
             continue
+        replies = hub.replies.replies_of(reference, opened.sealed) if referral.enquiries else []
+        return exported, replies
     raise StaleReferral(reference)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from chalicelib.adapters.referrals import ReferralSummary, StaleReferral
+from chalicelib.domain.agency_replies import AgencyReply
 from chalicelib.domain.audit import AccessReason, AuditAction, AuditEvent
 from chalicelib.domain.lifecycle import ReferralStatus, allowed_actions
 from chalicelib.domain.referral_record import Referral
@@ -33,6 +34,8 @@ class ReferralView:
     allowed_actions: list[str]
     # Earlier (and later) referrals of the same child(ren), found by keyed hash: metadata only.
     known_before: list[ReferralSummary]
+    # Agencies' answers to the enquiries, sealed under the referral's key (no further KMS call).
+    replies: list[AgencyReply] = field(default_factory=list)
 
 
 def view_referral(
@@ -40,7 +43,8 @@ def view_referral(
 ) -> ReferralView:
     hub = wiring()
     for _ in range(MAX_TRIES):
-        referral = hub.referrals.fetch(reference)
+        opened = hub.referrals.open(reference)
+        referral = opened.referral
         if referral.status is ReferralStatus.CLOSED and reason is None:
             raise ReasonRequired(reference)
         details = {"reason": reason.value} if reason else {}
@@ -61,6 +65,10 @@ def view_referral(
             continue
         history, _head = hub.referrals.audit_trail(reference)
         return ReferralView(
-            referral, history, [a.value for a in allowed_actions(referral.status)], known_before(referral)
+            referral,
+            history,
+            [a.value for a in allowed_actions(referral.status)],
+            known_before(referral),
+            hub.replies.replies_of(reference, opened.sealed) if referral.enquiries else [],
         )
     raise StaleReferral(reference)

@@ -99,6 +99,15 @@ class EnquiriesRequest(StaffRequest):
         return self
 
 
+class TriageAttachRequest(StaffRequest):
+    reference: Annotated[str, StringConstraints(strip_whitespace=True, min_length=9, max_length=11)]
+    enquiry_id: Annotated[str, StringConstraints(strip_whitespace=True, pattern="^e[1-9][0-9]{0,2}$")]
+
+
+class TriageRejectRequest(StaffRequest):
+    note: Rationale
+
+
 class LegalHoldRequest(StaffRequest):
     hold: bool
     reason: Rationale
@@ -138,6 +147,7 @@ def _answer(work: Callable[[], Response]) -> Response:
     """Run a route's work; map each domain refusal to the status and message a person can act on."""
     from chalicelib.adapters.aws import AwsError
     from chalicelib.adapters.referrals import InvalidCursor, ReferralNotFound, StaleReferral
+    from chalicelib.domain.agency_replies import TriageAlreadyDecided, TriageNotFound, TriageRefused
     from chalicelib.domain.consent import ConsentProblem
     from chalicelib.domain.decision import NotAllowed
     from chalicelib.domain.enquiries import AgencyNotConfigured, EnquiryRefused
@@ -163,6 +173,10 @@ def _answer(work: Callable[[], Response]) -> Response:
         return problem(422, "outcome_notice_refused", str(refused))
     except NoticeNotFound:
         return problem(404, "notice_not_found", NOTICE_NOT_FOUND)
+    except TriageNotFound as missing:
+        return problem(404, "triage_not_found", str(missing))
+    except (TriageAlreadyDecided, TriageRefused) as refused:
+        return problem(409, "not_allowed_now", str(refused))
     except EnquiryRefused as refused:
         return problem(409, "not_allowed_now", str(refused))
     except AgencyNotConfigured as missing:
@@ -500,6 +514,143 @@ def _enquiry(enquiry: Any, now: dt.datetime) -> dict[str, Any]:
     }
 
 
+TRIAGE_ID = re.compile(r"[0-9a-f]{20}")
+
+
+def _triage_id(raw: str) -> str:
+    from chalicelib.domain.agency_replies import TriageNotFound
+
+    if not TRIAGE_ID.fullmatch(raw):
+        raise TriageNotFound(f"No email in the triage list has the id {raw[:40]}: reload the list and choose again")
+    return raw
+
+
+@admin_route(admin, "/admin/triage", methods=["GET"], roles=CASEWORK)
+def triage_list() -> Response:
+    """Replies the hub could not put on a referral by itself: newest first, metadata only."""
+
+    def work() -> Response:
+        from chalicelib.domain.agency_replies import TriageStatus
+        from chalicelib.services.triage import list_triage
+
+        query = admin.current_request.query_params or {}
+        status = query.get("status") or "waiting"
+        _check_choice("status", status, [s.value for s in TriageStatus])
+        try:
+            items, cursor = list_triage(status, _limit(query.get("limit")), query.get("cursor"))
+        except ValueError as invalid:
+            raise BodyRefused(problem(422, "invalid_cursor", f"The cursor is not valid: {invalid}")) from None
+        return _json({"items": [_triage_summary(item) for item in items], "next_cursor": cursor})
+
+    return _answer(work)
+
+
+@admin_route(admin, "/admin/triage/{triage_id}", methods=["GET"], roles=CASEWORK)
+def triage_item(triage_id: str) -> Response:
+    """One triaged email with its content; the read is recorded on it first."""
+
+    def work() -> Response:
+        from chalicelib.services.triage import view_triage
+
+        item = view_triage(_triage_id(triage_id), current_staff(admin.current_request))
+        return _json(_triage_detail(item))
+
+    return _answer(work)
+
+
+@admin_route(admin, "/admin/triage/{triage_id}/attach", methods=["POST"], roles=CASEWORK, content_types=ANY_BODY)
+def triage_attach(triage_id: str) -> Response:
+    """Put a triaged email on the enquiry it answers, as a person decided (audited on the referral)."""
+
+    def work() -> Response:
+        from chalicelib.services.triage import attach_triage
+
+        body = parse_json(admin.current_request, TriageAttachRequest, STAFF_BODY_LIMIT, "triage attach")
+        reply = attach_triage(
+            _triage_id(triage_id),
+            _reference(body.reference),
+            body.enquiry_id,
+            current_staff(admin.current_request),
+            _request_id(),
+        )
+        return _json({"reference": reply.reference, "enquiry_id": reply.enquiry_id, "reply_id": reply.reply_id})
+
+    return _answer(work)
+
+
+@admin_route(admin, "/admin/triage/{triage_id}/reject", methods=["POST"], roles=CASEWORK, content_types=ANY_BODY)
+def triage_reject(triage_id: str) -> Response:
+    def work() -> Response:
+        from chalicelib.services.triage import reject_triage
+
+        body = parse_json(admin.current_request, TriageRejectRequest, STAFF_BODY_LIMIT, "triage reject")
+        item = reject_triage(_triage_id(triage_id), body.note, current_staff(admin.current_request))
+        return _json(_triage_summary(item))
+
+    return _answer(work)
+
+
+def _triage_summary(item: Any) -> dict[str, Any]:
+    from chalicelib.domain.agency_replies import TRIAGE_TEXT
+
+    return {
+        "triage_id": item.triage_id,
+        "received_at": _iso(item.received_at),
+        "reason": item.reason.value,
+        "reason_text": TRIAGE_TEXT[item.reason],
+        "status": item.status.value,
+        "claimed_reference": item.claimed_reference,
+        "claimed_enquiry_id": item.claimed_enquiry_id,
+        "attachment_count": getattr(item, "attachment_count", None)
+        if hasattr(item, "attachment_count")
+        else len(item.attachments),
+        "decided_by": item.decided_by,
+        "decided_at": _iso(item.decided_at),
+    }
+
+
+def _triage_detail(item: Any) -> dict[str, Any]:
+    return {
+        **_triage_summary(item),
+        "sender": item.sender,
+        "subject": item.subject,
+        "text": item.text,
+        "full_text": item.full_text,
+        "attachments": [_attachment(a) for a in item.attachments],
+        "verdicts": item.verdicts,
+        "decision_note": item.decision_note,
+        "attached_reference": item.attached_reference,
+        "attached_enquiry_id": item.attached_enquiry_id,
+        "views": [{"by": view.by, "at": _iso(view.at)} for view in item.views],
+    }
+
+
+def _attachment(attachment: Any) -> dict[str, Any]:
+    return {
+        "attachment_id": attachment.attachment_id,
+        "filename": attachment.filename,
+        "content_type": attachment.content_type,
+        "size": attachment.size,
+        "kept": attachment.refused is None,
+        "refused": attachment.refused,
+    }
+
+
+def _reply(reply: Any) -> dict[str, Any]:
+    return {
+        "reply_id": reply.reply_id,
+        "enquiry_id": reply.enquiry_id,
+        "agency": reply.agency.value,
+        "received_at": _iso(reply.received_at),
+        "sender": reply.sender,
+        "subject": reply.subject,
+        "text": reply.text,
+        "full_text": reply.full_text,
+        "attachments": [_attachment(a) for a in reply.attachments],
+        "attached_by": reply.attached_by,
+    }
+
+
 @admin_route(admin, "/admin/referrals/{reference}/closure", methods=["POST"], roles=CASEWORK, content_types=ANY_BODY)
 def closure(reference: str) -> Response:
     def work() -> Response:
@@ -543,7 +694,7 @@ def subject_access() -> Response:
             staff=current_staff(admin.current_request),
             request_id=_request_id(),
         )
-        referrals = [referral_picture(ReferralView(h.referral, h.history, [], [])) for h in held]
+        referrals = [referral_picture(ReferralView(h.referral, h.history, [], [], h.replies)) for h in held]
         return _json({"generated_at": _iso(_now()), "referrals": referrals})
 
     return _answer(work)
@@ -756,6 +907,7 @@ def referral_picture(view: Any) -> dict[str, Any]:
         "parents_told_decision": _parents_told(referral.parents_told),
         "onward_referrals": [_onward(onward) for onward in referral.onward_referrals],
         "enquiries": [_enquiry(e, _now()) for e in referral.enquiries],
+        "replies": [_reply(reply) for reply in view.replies],
         "history": [_event(e) for e in view.history],
         "known_before": [
             {

@@ -61,6 +61,7 @@ DATE_TIME = {"type": "string", "format": "date-time"}
 def response_schemas() -> dict[str, Any]:
     """JSON Schemas of what admin.py answers with, by component name."""
     from chalicelib.domain.agencies import AgencyId
+    from chalicelib.domain.agency_replies import TriageReason, TriageStatus
     from chalicelib.domain.audit import AuditAction
     from chalicelib.domain.consent import ConsentSource, ConsentState, ParentsToldState
     from chalicelib.domain.decision import Outcome, Rag
@@ -175,6 +176,11 @@ def response_schemas() -> dict[str, Any]:
             "description": "Information requests to partner agencies and whether each is answered",
             "items": _ref("Enquiry"),
         },
+        "replies": {
+            "type": "array",
+            "description": "The agencies' answers: their own words (text) and the whole email (full_text)",
+            "items": _ref("AgencyReply"),
+        },
         "history": {"type": "array", "items": _ref("AuditEvent")},
         "known_before": {
             "type": "array",
@@ -250,7 +256,68 @@ def response_schemas() -> dict[str, Any]:
         "answered_at": _nullable(DATE_TIME),
         "reply_ids": {"type": "array", "items": {"type": "string"}},
     }
+    attachment = {
+        "attachment_id": {"type": "string"},
+        "filename": {"type": "string"},
+        "content_type": {"type": "string", "description": "As the hub read it from the content, not the name"},
+        "size": {"type": "integer", "minimum": 0},
+        "kept": {"type": "boolean"},
+        "refused": _nullable({"type": "string", "description": "Why the hub did not keep the file"}),
+    }
+    reply = {
+        "reply_id": {"type": "string"},
+        "enquiry_id": {"type": "string"},
+        "agency": _enum(AgencyId),
+        "received_at": _nullable(DATE_TIME),
+        "sender": {"type": "string"},
+        "subject": {"type": "string"},
+        "text": {"type": "string", "description": "The agency's own words: quoted history and signature removed"},
+        "full_text": {"type": "string", "description": "The whole email as text, as it arrived"},
+        "attachments": {"type": "array", "items": _ref("Attachment")},
+        "attached_by": _nullable({"type": "string", "description": "Staff id when attached from triage"}),
+    }
+    triage_summary = {
+        "triage_id": {"type": "string"},
+        "received_at": _nullable(DATE_TIME),
+        "reason": _enum(TriageReason),
+        "reason_text": {"type": "string"},
+        "status": _enum(TriageStatus),
+        "claimed_reference": _nullable({"type": "string"}),
+        "claimed_enquiry_id": _nullable({"type": "string"}),
+        "attachment_count": {"type": "integer", "minimum": 0},
+        "decided_by": _nullable({"type": "string"}),
+        "decided_at": _nullable(DATE_TIME),
+    }
+    triage_detail = {
+        **triage_summary,
+        "sender": _nullable({"type": "string"}),
+        "subject": _nullable({"type": "string"}),
+        "text": _nullable({"type": "string"}),
+        "full_text": _nullable({"type": "string"}),
+        "attachments": {"type": "array", "items": _ref("Attachment")},
+        "verdicts": _nullable({"type": "object", "additionalProperties": {"type": "string"}}),
+        "decision_note": _nullable({"type": "string"}),
+        "attached_reference": _nullable({"type": "string"}),
+        "attached_enquiry_id": _nullable({"type": "string"}),
+        "views": {
+            "type": "array",
+            "items": _object({"by": {"type": "string"}, "at": _nullable(DATE_TIME)}),
+        },
+    }
     return {
+        "Attachment": _object(attachment),
+        "AgencyReply": _object(reply),
+        "TriageSummary": _object(triage_summary),
+        "TriageItem": _object(triage_detail),
+        "TriageList": _object(
+            {
+                "items": {"type": "array", "items": _ref("TriageSummary")},
+                "next_cursor": _nullable({"type": "string", "description": "Pass as ?cursor= for the next page"}),
+            }
+        ),
+        "TriageAttached": _object(
+            {"reference": {"type": "string"}, "enquiry_id": {"type": "string"}, "reply_id": {"type": "string"}}
+        ),
         "Enquiry": _object(enquiry),
         "OpenedEnquiries": _object(
             {"reference": {"type": "string"}, "enquiries": {"type": "array", "items": _ref("Enquiry")}}
@@ -324,6 +391,8 @@ def request_schemas() -> dict[str, Any]:
         ParentsToldRequest,
         ScreeningRequest,
         SubjectAccessRequest,
+        TriageAttachRequest,
+        TriageRejectRequest,
     )
 
     schemas: dict[str, Any] = {}
@@ -337,6 +406,8 @@ def request_schemas() -> dict[str, Any]:
         OutcomeNoticeRequest,
         OnwardReferralRequest,
         EnquiriesRequest,
+        TriageAttachRequest,
+        TriageRejectRequest,
         LegalHoldRequest,
         SubjectAccessRequest,
     ):
@@ -363,6 +434,13 @@ REFERENCE_IN_PATH = {
 }
 
 
+TRIAGE_ID_IN_PATH = {
+    "name": "triage_id",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "string", "pattern": "^[0-9a-f]{20}$"},
+    "description": "The id from the triage list",
+}
 NOTICE_ID_IN_PATH = {
     "name": "notice_id",
     "in": "path",
@@ -565,6 +643,49 @@ def admin_paths() -> dict[str, Any]:
                 parameters=[REFERENCE_IN_PATH],
                 body=routes.EnquiriesRequest,
                 success="201",
+            )
+        },
+        "/admin/triage": {
+            "get": _operation(
+                routes.triage_list,
+                "Agency emails the hub could not put on a referral by itself (no or bad reply token, wrong sender "
+                "domain, spam, DMARC, virus, refused attachment): newest first, metadata only",
+                "TriageList",
+                ("422",),
+                parameters=[
+                    _query("status", _enum(["waiting", "attached", "rejected"]), "Which list (default waiting)"),
+                    _query("limit", {"type": "integer", "minimum": 1, "maximum": 100}, "Page size (default 25)"),
+                    _query("cursor", {"type": "string"}, "next_cursor from the previous page"),
+                ],
+            )
+        },
+        "/admin/triage/{triage_id}": {
+            "get": _operation(
+                routes.triage_item,
+                "One triaged email with its content; the read is recorded on it",
+                "TriageItem",
+                ("404",),
+                parameters=[TRIAGE_ID_IN_PATH],
+            )
+        },
+        "/admin/triage/{triage_id}/attach": {
+            "post": _operation(
+                routes.triage_attach,
+                "Attach a triaged email to the enquiry it answers (audited on that referral); never a quarantined one",
+                "TriageAttached",
+                ("404", "409", *BODY_ERRORS),
+                parameters=[TRIAGE_ID_IN_PATH],
+                body=routes.TriageAttachRequest,
+            )
+        },
+        "/admin/triage/{triage_id}/reject": {
+            "post": _operation(
+                routes.triage_reject,
+                "Reject a triaged email with a note saying why",
+                "TriageSummary",
+                ("404", "409", *BODY_ERRORS),
+                parameters=[TRIAGE_ID_IN_PATH],
+                body=routes.TriageRejectRequest,
             )
         },
         "/admin/referrals/{reference}/closure": {
