@@ -281,3 +281,49 @@ def test_the_deployed_policies_allow_every_call_the_handlers_made(
         for name, made in recorded.items()
     }
     assert {name: missing for name, missing in denied.items() if missing} == {}, recorded
+
+
+# -- The reply form in a browser: axe finds nothing on the form, its error and its confirmation ---
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's Chromium at /usr/bin/chromium: run `make chromium`")
+def test_the_reply_form_is_accessible_in_a_browser(stack: LocalStack, practitioner: dict[str, str]) -> None:
+    from axe_playwright_python.sync_playwright import Axe
+    from playwright.sync_api import sync_playwright
+
+    reference = screened_referral(stack, practitioner)
+    open_enquiries(stack, practitioner, reference)
+    assert settle(stack, lambda: len(request_emails(stack, reference)) == 2)
+    axe = Axe()
+
+    def no_violations(page: Any, state: str) -> None:
+        page.wait_for_load_state("load")
+        violations = axe.run(page).response["violations"]
+        assert violations == [], f"axe on the outbox ({state}): " + json.dumps(
+            [{"id": v["id"], "nodes": [n["html"][:200] for n in v["nodes"]][:3]} for v in violations]
+        )
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"])
+        try:
+            page = browser.new_page()
+            page.set_default_timeout(10_000)
+            page.goto(stack.app_url + "/_local/outbox")
+            no_violations(page, "page")
+            police = page.locator("section", has_text="mash-checks@police.example").first
+            police.get_by_text("Reply as the agency", exact=True).click()
+            police.get_by_role("button", name="Send reply as the agency").click()
+            no_violations(page, "error")
+            assert page.locator(".govuk-error-summary__list a").all_inner_texts() == ["Enter the reply text"]
+            page.locator(".govuk-error-summary__list a").first.click()  # the link takes you to the field
+            focused = page.evaluate("document.activeElement.id")
+            assert focused.startswith("text-")
+            page.locator(f"#{focused}").fill("Known to us: nothing recent.")
+            page.locator(f"#{focused}").locator("xpath=ancestor::form").get_by_role("button").click()
+            no_violations(page, "confirmation")
+            assert "Reply sent as the agency" in page.locator(".govuk-notification-banner").inner_text()
+        finally:
+            browser.close()
