@@ -3,6 +3,7 @@ retrying what the API says may be retried, reading state back rather than guessi
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from collections.abc import Callable
@@ -243,3 +244,182 @@ def check_consent(world: World, staff: Staff, reference: str, answered: bool) ->
 
 
 Flow = Callable[[World], None]
+
+
+# --- agency enquiries: staff ask, the agencies' queues send, the agencies reply by email ----------
+
+AGENCIES = ("police", "health", "education", "housing")
+PUBLISH_STEP = dt.timedelta(minutes=3)
+
+
+def enquiry_flow(world: World, staff: Staff) -> None:
+    """Staff open enquiries (faults on); SNS fans them out; each agency queue's Lambda sends its
+    request; every agency replies and SES's notification reaches the inbound Lambda, sometimes twice.
+    After recovery: every enquiry published once and emailed once, every reply stored once."""
+    rng = world.faults.rng
+    reference = submit_for_staff(world, "referral-protection.json")
+    agencies = rng.sample(AGENCIES, rng.randint(1, 3))
+    screen_and_ask(world, staff, reference, agencies)
+    world.sweep()
+    mail = AgencyMail(world)
+    mail.pump_agency_queues()
+    # Recovery of the asking half: faults off, sweeps publish what was left, queues drained.
+    world.faults.enabled = False
+    for _ in range(8):
+        world.clock.advance(PUBLISH_STEP)  # past the send grace and a publish's backoff
+        world.sweep()
+        mail.pump_agency_queues()
+    world.recover()
+    requests = mail.requests()
+    # The replying half: each agency answers its request; the notification may come twice.
+    world.faults.enabled = True
+    for request in requests:
+        mail.reply(request, twice=rng.random() < 0.3)
+    world.faults.enabled = False
+    mail.retry_failed_notifications()
+    world.recover()
+    check_enquiries(world, staff, reference, agencies, requests)
+    check_submissions(world, world.submitted)
+    world.check_mail()
+
+
+def screen_and_ask(world: World, staff: Staff, reference: str, agencies: list[str]) -> None:
+    """Read the state before each try, as a practitioner would after an error page."""
+    question = {"agencies": agencies, "question": "Any contact with the family in the last year?"}
+    for enabled in (True, False):
+        world.faults.enabled = enabled
+        for _ in range(3):
+            picture = staff("practitioner", "GET", f"/admin/referrals/{reference}")
+            world._note(picture, "GET picture")
+            if picture.status_code != 200:
+                continue
+            seen = json_body(picture)
+            if seen["status"] == "received":
+                screened = staff(
+                    "practitioner", "POST", f"/admin/referrals/{reference}/screening", NEXT_STEP["received"][2]
+                )
+                world._note(screened, "POST screening")
+                continue
+            if {e["agency"] for e in seen["enquiries"]} >= set(agencies):
+                world.faults.enabled = True
+                return
+            asked = staff("practitioner", "POST", f"/admin/referrals/{reference}/enquiries", question)
+            world._note(asked, "POST enquiries")
+    world.faults.enabled = True
+    world.outcome.lost.append(f"{reference}: enquiries never opened, even without faults")
+
+
+class AgencyMail:
+    """What AWS does between the hub's handlers: Lambda's SQS poller on the agency and inbound
+    queues (delete on success, redeliver what the handler reports failed), and SES storing each
+    reply in the inbound bucket. Its own clients are never faulted: these are AWS's calls."""
+
+    def __init__(self, world: World) -> None:
+        import boto3
+
+        self.world = world
+        region = world.hub.settings.aws_region
+        self.sqs = boto3.client("sqs", region_name=region)
+        self.s3 = boto3.client("s3", region_name=region)
+        self.failed_notifications: list[str] = []
+        self.count = 0
+
+    def pump_agency_queues(self) -> None:
+        from chalicelib.domain.agencies import AgencyId
+        from chalicelib.events.queues import agency_function, agency_queue
+
+        for agency in AgencyId:
+            url = self.sqs.get_queue_url(QueueName=agency_queue(agency))["QueueUrl"]
+            for _ in range(5):
+                messages = self.sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
+                if not messages:
+                    break
+                failed = self._invoke(agency_function(agency), agency_queue(agency), [m["Body"] for m in messages])
+                for index, message in enumerate(messages):
+                    if index in failed:
+                        self.sqs.change_message_visibility(
+                            QueueUrl=url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0
+                        )
+                    else:
+                        self.sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+                if failed:
+                    break  # the poller comes back later for those
+
+    def _invoke(self, function: str, queue: str, bodies: list[str]) -> set[int]:
+        """The handler's batch answer: the positions it reports failed (all, if it raised)."""
+        event = self.world.client.events.generate_sqs_event(message_bodies=bodies, queue_name=queue)
+        ids = [record["messageId"] for record in event["Records"]]
+        try:
+            answer = self.world.client.lambda_.invoke(function, event).payload
+        except Exception:  # the whole batch comes back
+            if not self.world.faults.enabled:
+                raise
+            return set(range(len(bodies)))
+        failed = {item["itemIdentifier"] for item in (answer or {}).get("batchItemFailures", [])}
+        return {index for index, message_id in enumerate(ids) if message_id in failed}
+
+    def requests(self) -> list[Any]:
+        import email
+        from email import policy
+
+        parsed = [email.message_from_string(m.raw_data, policy=policy.default) for m in self.world.ses_messages()]
+        return [m for m in parsed if str(m["Subject"]).strip().startswith("Information request")]
+
+    def reply(self, request: Any, *, twice: bool) -> None:
+        from chalicelib.events.queues import INBOUND_MAIL_FUNCTION, INBOUND_MAIL_QUEUE
+
+        self.count += 1
+        key = f"inbound/fault-{self.world.outcome.seed}-{self.count}"
+        domain = str(request["To"]).split("@")[1]
+        raw = (
+            "X-SES-Spam-Verdict: PASS\r\nX-SES-Virus-Verdict: PASS\r\n"
+            f"Authentication-Results: amazonses.com; spf=pass; dkim=pass; dmarc=pass header.from={domain};\r\n"
+            f"From: officer@{domain}\r\nTo: {request['Reply-To']}\r\nSubject: RE: {str(request['Subject']).strip()}\r\n"
+            f"Message-ID: <{self.count}.{self.world.outcome.seed}@{domain}>\r\n\r\n"
+            "No information held.\r\n\r\n> the request\r\n"
+        ).encode()
+        self.s3.put_object(Bucket=self.world.hub.settings.inbound_mail_bucket, Key=key, Body=raw)
+        notification = json.dumps(
+            {
+                "Records": [
+                    {
+                        "eventSource": "aws:s3",
+                        "eventName": "ObjectCreated:Put",
+                        "s3": {"bucket": {"name": self.world.hub.settings.inbound_mail_bucket}, "object": {"key": key}},
+                    }
+                ]
+            }
+        )
+        for _ in range(2 if twice else 1):
+            if self._invoke(INBOUND_MAIL_FUNCTION, INBOUND_MAIL_QUEUE, [notification]):
+                self.failed_notifications.append(notification)
+
+    def retry_failed_notifications(self) -> None:
+        from chalicelib.events.queues import INBOUND_MAIL_FUNCTION, INBOUND_MAIL_QUEUE
+
+        for notification in self.failed_notifications:
+            if self._invoke(INBOUND_MAIL_FUNCTION, INBOUND_MAIL_QUEUE, [notification]):
+                self.world.outcome.lost.append("an inbound notification failed even without faults")
+        self.failed_notifications.clear()
+
+
+def check_enquiries(world: World, staff: Staff, reference: str, agencies: list[str], requests: list[Any]) -> None:
+    picture = json_body(staff("practitioner", "GET", f"/admin/referrals/{reference}"))
+    enquiries = {e["agency"]: e for e in picture["enquiries"]}
+    if sorted(enquiries) != sorted(agencies):
+        world.outcome.lost.append(f"{reference}: enquiries {sorted(enquiries)} for {sorted(agencies)}")
+    if len(requests) != len(agencies):
+        world.outcome.lost.append(f"{reference}: {len(requests)} request emails for {len(agencies)} agencies")
+    for agency, enquiry in enquiries.items():
+        if enquiry["published_at"] is None:
+            world.outcome.lost.append(f"{reference}/{agency}: never handed to its queue")
+        if len(enquiry["reply_ids"]) != 1 or enquiry["state"] != "answered":
+            world.outcome.lost.append(f"{reference}/{agency}: {len(enquiry['reply_ids'])} replies, {enquiry['state']}")
+    if len(picture["replies"]) != len(requests):
+        world.outcome.duplicated.append(f"{reference}: {len(picture['replies'])} replies stored for {len(requests)}")
+    actions = [event["action"] for event in picture["history"]]
+    if actions.count("enquiry.answered") != len(requests):
+        world.outcome.duplicated.append(f"{reference}: {actions.count('enquiry.answered')} answered events")
+    reads = [t for t in picture["tasks"] if t["kind"] == "reply_to_read"]
+    if len(reads) != len(requests):
+        world.outcome.invisible.append(f"{reference}: {len(reads)} reply tasks for {len(requests)} replies")

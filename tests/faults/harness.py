@@ -169,11 +169,20 @@ def shared_aws() -> Iterator[tuple[Any, Any]]:
     from chalicelib import wiring as wiring_module
     from local.resources import create_resources
 
+    import os
+
     with mock_aws():
         hub = wiring_module.reset()
-        create_resources(hub.settings, hub.aws_client)
+        created = create_resources(hub.settings, hub.aws_client)
+        previous = os.environ.get("MASH_AGENCY_TOPIC_ARN")
+        os.environ["MASH_AGENCY_TOPIC_ARN"] = created["agency_topic_arn"]  # as local/stack.py hands it over
+        hub = wiring_module.reset()
         with Client(app) as client:
             yield hub, client
+        if previous is None:
+            os.environ.pop("MASH_AGENCY_TOPIC_ARN", None)
+        else:
+            os.environ["MASH_AGENCY_TOPIC_ARN"] = previous
     wiring_module.reset()
 
 

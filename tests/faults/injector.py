@@ -26,6 +26,8 @@ SERVICE_FAULTS: dict[str, tuple[tuple[str, int], ...]] = {
     ),
     "kms": (("KMSInternalException", 500), ("ThrottlingException", 400), ("ServiceUnavailableException", 503)),
     "ses": (("Throttling", 400), ("ServiceUnavailable", 503), ("InternalFailure", 500)),
+    "sns": (("Throttling", 400), ("InternalError", 500), ("KMSThrottling", 400)),
+    "s3": (("SlowDown", 503), ("InternalError", 500), ("ServiceUnavailable", 503)),
 }
 NETWORK_FAULTS = ("ReadTimeoutError", "EndpointConnectionError")
 # SES refuses a message it will never send: permanent, the notice must fail visibly.

@@ -9,12 +9,13 @@ from typing import Any
 import pytest
 
 from tests.faults.conftest import record
-from tests.faults.flows import Staff, consent_flow, staff_flow, submission_flow
+from tests.faults.flows import Staff, consent_flow, enquiry_flow, staff_flow, submission_flow
 from tests.faults.harness import Outcome, shared_aws, world
 
 SUBMISSION_SEEDS = range(0, 110)
 STAFF_SEEDS = range(1000, 1040)
 CONSENT_SEEDS = range(2000, 2050)
+ENQUIRY_SEEDS = range(3000, 3040)
 
 # Bugs the suite found and the hub does not fix yet (reported to the lead; see faults.json):
 # 1. SES accepts an email, then saving the notice as sent fails (UpdateItem throttled or timed
@@ -69,6 +70,15 @@ def test_screening_decision_and_approval_survive_faults(seed: int, issuer: Any, 
 def test_a_consent_request_and_the_parents_answer_survive_faults(seed: int, issuer: Any, shared: Any) -> None:
     with world(seed, "consent", shared) as run:
         consent_flow(run, Staff(run, issuer))
+        outcome = run.finish()
+    record(outcome)
+    assert_promises_kept(outcome)
+
+
+@pytest.mark.parametrize("seed", ENQUIRY_SEEDS)
+def test_enquiries_their_requests_and_the_agencies_replies_survive_faults(seed: int, issuer: Any, shared: Any) -> None:
+    with world(seed, "enquiry", shared) as run:
+        enquiry_flow(run, Staff(run, issuer))
         outcome = run.finish()
     record(outcome)
     assert_promises_kept(outcome)
