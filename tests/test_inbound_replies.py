@@ -318,6 +318,14 @@ def test_only_objects_under_inbound_in_the_inbound_bucket_are_read(hub: Any, ref
     no_reply_stored(hub, referral.reference)
 
 
+def test_the_object_ses_writes_when_the_rule_is_set_up_is_not_a_message(hub: Any) -> None:
+    key = "inbound/AMAZON_SES_SETUP_NOTIFICATION"
+    body = b"This is a test message from Amazon SES to verify the bucket."
+    hub.aws_client("s3").put_object(Bucket=hub.settings.inbound_mail_bucket, Key=key, Body=body)
+    assert receive_notification(s3_event(hub.settings.inbound_mail_bucket, key)) == []
+    assert hub.triage.list_triage() == ([], None)  # not quarantined as a message with no virus verdict
+
+
 def test_a_notification_for_a_message_already_gone_is_done(hub: Any) -> None:
     [handled] = receive_notification(s3_event(hub.settings.inbound_mail_bucket, "inbound/expired"))
     assert handled.outcome == "gone"

@@ -61,6 +61,8 @@ VERDICT_FAIL = "FAIL"
 MAX_RAW_TEXT_BYTES = 256 * 1024
 SAVE_TRIES = 3
 AGENCY_ROLE = "agency"
+# What SES writes under the rule's prefix when the S3 action is set up: not a message.
+SES_SETUP_OBJECT = "AMAZON_SES_SETUP_NOTIFICATION"
 
 
 @dataclass(frozen=True)
@@ -105,6 +107,9 @@ def receive_notification(body: str) -> list[Received]:
         bucket, key = location
         if bucket != bucket_expected or not key.startswith(INBOUND_PREFIX):
             logger.warning("inbound record ignored: not in the inbound mail folder", extra={"record": position})
+            continue
+        if key.endswith("/" + SES_SETUP_OBJECT):
+            logger.info("inbound record: SES's set-up notification, nothing to do", extra={"record": position})
             continue
         try:
             done.append(receive_message(bucket, key))
