@@ -323,3 +323,25 @@ def test_once_a_decision_is_recorded_no_agency_is_chased(
     sweep(aws)
     assert agency_emails(aws, "Reminder") == [] and agency_emails(aws, "Escalation") == []
     assert aws.referrals.fetch(reference).next_notice_due() is None  # off the outbox index
+
+
+def test_an_enquiry_that_cannot_be_published_is_retried_and_after_five_tries_staff_are_told(
+    client: Any, aws: Any, staff: Callable[..., Any], topic: InMemoryAgencyTopic
+) -> None:
+    reference = screened(client, staff)
+    topic.fail_next = 100
+    ask(staff, reference, ["youth_offending"])
+    now = aws.clock()
+    for minutes in range(3, 200, 3):
+        aws.clock = lambda minutes=minutes: now + dt.timedelta(minutes=minutes)
+        sweep(aws)
+    stored = aws.referrals.fetch(reference)
+    [enquiry] = stored.enquiries
+    assert enquiry.published_at is None and enquiry.publish_attempts > 5  # still tried
+    assert [(t.kind.value, t.about) for t in stored.tasks if t.kind.value == "enquiry_not_sent"] == [
+        ("enquiry_not_sent", "e1")
+    ]
+    topic.fail_next = 0
+    aws.clock = lambda: now + dt.timedelta(hours=5)
+    sweep(aws)
+    assert aws.referrals.fetch(reference).enquiries[0].published_at is not None

@@ -19,6 +19,7 @@ class TaskKind(StrEnum):
     TELL_PARENT_ANOTHER_WAY = "tell_parent_another_way"  # protection referral: a parent with no email
     ENQUIRY_ESCALATED = "enquiry_escalated"  # manager: an agency has not answered by the decision deadline
     REPLY_TO_READ = "reply_to_read"  # an agency has answered an enquiry
+    ENQUIRY_NOT_SENT = "enquiry_not_sent"  # an enquiry could not be handed to its agency's queue, after tries
 
 
 TASK_TEXT: dict[TaskKind, str] = {
@@ -39,6 +40,10 @@ TASK_TEXT: dict[TaskKind, str] = {
         "escalation contact told. Decide whether to wait, phone the agency, or decide without its answer"
     ),
     TaskKind.REPLY_TO_READ: "An agency has answered an enquiry: read the reply",
+    TaskKind.ENQUIRY_NOT_SENT: (
+        "An enquiry could not be handed to the agency after several tries. The hub keeps trying; if it is "
+        "urgent, phone the agency, and tell the hub's administrators"
+    ),
     TaskKind.TELL_PARENT_ANOTHER_WAY: (
         "Tell the parent or carer about the protection referral by phone or letter: they have no email address"
     ),

@@ -16,11 +16,14 @@ from chalicelib.domain.agencies import AgencyId
 from chalicelib.domain.audit import AuditAction
 from chalicelib.domain.referral_record import Referral
 from chalicelib.domain.staff import StaffMember
+from chalicelib.domain.tasks import Task, TaskKind
 from chalicelib.logs import logger
 from chalicelib.services.referral_changes import change_referral
 from chalicelib.wiring import wiring
 
 SAVE_TRIES = 3
+# About 15 minutes of tries (30 s doubling): then staff are told, and the tries go on.
+ALERT_AFTER_ATTEMPTS = 5
 
 
 def open_enquiries(
@@ -73,6 +76,10 @@ def publish_enquiries(
                 continue
             updated = enquiry.publish_failed(now) if enquiry_id in failed else enquiry.published(now)
             referral = referral.with_enquiry(updated)
+            if updated.publish_attempts == ALERT_AFTER_ATTEMPTS and updated.published_at is None:
+                # Still retried (with backoff, capped at an hour), but now visible to staff.
+                task_id = f"{TaskKind.ENQUIRY_NOT_SENT.value}:{enquiry_id}"
+                referral = referral.with_task(Task(task_id, TaskKind.ENQUIRY_NOT_SENT, now, about=enquiry_id))
         try:
             return store.save_notices(referral)
         except StaleReferral:
