@@ -772,3 +772,22 @@ def test_a_referral_kept_after_all_keeps_its_replies_and_loses_the_mark(hub: Any
     hub.replies.mark_for_cleanup(referral.reference)  # as if the deletion had then been refused (a hold)
     sweep_expired()
     assert reply_items(hub) == [f"REPLY#{message_id_for('inbound/r1')}"]
+
+
+def test_the_notifications_s3_itself_puts_on_the_inbound_queue_are_understood(hub: Any, referral: Referral) -> None:
+    """Not a hand-made event: the bodies moto's S3 sends to the queue (the test event, then the object's)."""
+    sqs = hub.aws_client("sqs")
+    url = sqs.get_queue_url(QueueName="mash-hub-inbound-mail")["QueueUrl"]
+    key = "inbound/with space+plus"
+    hub.aws_client("s3").put_object(
+        Bucket=hub.settings.inbound_mail_bucket, Key=key, Body=mime(address_for(hub, referral.reference))
+    )
+    bodies = []
+    while messages := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", []):
+        bodies += [m["Body"] for m in messages]
+        sqs.delete_message_batch(
+            QueueUrl=url, Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(messages)]
+        )
+    handled = [received for body in bodies for received in receive_notification(body)]
+    assert [(r.outcome, r.message_id) for r in handled] == [("stored", message_id_for(key))]
+    assert hub.referrals.fetch(referral.reference).enquiry("e1").reply_ids == (message_id_for(key),)
