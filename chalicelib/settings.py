@@ -105,6 +105,9 @@ class Settings(BaseModel):
     agency_topic_arn: str | None = None
     inbound_mail_bucket: str = "mash-hub-inbound-mail"
     attachments_bucket: str = "mash-hub-attachments"
+    # The KMS key reply attachments are stored under (SSE-KMS). Unset: the bucket's default
+    # encryption applies (locally, moto's); in AWS the template sets the storage key's ARN.
+    storage_key_id: str | None = None
     # How long a reply address (reply+<token>@mail_domain) is accepted after the request.
     enquiry_reply_days: int = 30
     # Reply attachments: larger or other types go to triage for a person to look at.

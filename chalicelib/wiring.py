@@ -169,7 +169,10 @@ class Wiring:
         from chalicelib.adapters.mail_objects import S3MailObjects
 
         return self._once(
-            "mail_objects", lambda: S3MailObjects(self.aws_client("s3"), self.settings.attachments_bucket)
+            "mail_objects",
+            lambda: S3MailObjects(
+                self.aws_client("s3"), self.settings.attachments_bucket, self.settings.storage_key_id
+            ),
         )
 
     def aws_client(self, service: str) -> Any:
