@@ -165,3 +165,38 @@ def test_triage_refusals_say_what_to_do(client: Any, aws: Any, staff: Callable[.
         "practitioner", "POST", f"/admin/triage/{triage_id}/attach", {"reference": reference, "enquiry_id": "e1"}
     )
     assert late.status_code == 409 and "already rejected" in body(late)["message"]
+
+
+def test_a_rejected_triage_email_is_deleted_with_its_files_thirty_days_after_while_waiting_ones_stay(
+    client: Any, aws: Any, staff: Callable[..., Any]
+) -> None:
+    import datetime as dt
+
+    from chalicelib.services.retention import sweep_expired
+
+    pdf = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+    message = EmailMessage()
+    message["X-SES-Spam-Verdict"] = "PASS"
+    message["X-SES-Virus-Verdict"] = "PASS"
+    message["From"] = "someone@else.example"
+    message["To"] = "mash@mash.example"
+    message["Subject"] = "Report"
+    message.set_content("See attached")
+    message.add_attachment(pdf, maintype="application", subtype="pdf", filename="report.pdf")
+    rejected = deliver(aws, message.as_bytes(), key="inbound/reject-me")
+    waiting = deliver(aws, message.as_bytes(), key="inbound/keep-me")
+    note = {"note": "Not for the MASH"}
+    assert staff("practitioner", "POST", f"/admin/triage/{rejected}/reject", note).status_code == 200
+    bucket = aws.settings.attachments_bucket
+    files = {o["Key"] for o in aws.aws_client("s3").list_objects_v2(Bucket=bucket).get("Contents", [])}
+    assert {f"replies/{rejected}/a1", f"replies/{waiting}/a1"} <= files
+
+    start = aws.clock()
+    aws.clock = lambda: start + dt.timedelta(days=29)
+    assert sweep_expired().triage_deleted == 0
+    aws.clock = lambda: start + dt.timedelta(days=31)
+    assert sweep_expired().triage_deleted == 1
+    assert staff("practitioner", "GET", f"/admin/triage/{rejected}").status_code == 404
+    assert body(staff("practitioner", "GET", f"/admin/triage/{waiting}"))["status"] == "waiting"
+    files = {o["Key"] for o in aws.aws_client("s3").list_objects_v2(Bucket=bucket).get("Contents", [])}
+    assert f"replies/{rejected}/a1" not in files and f"replies/{waiting}/a1" in files

@@ -682,6 +682,22 @@ class TriageStore:
             raise TriageAlreadyDecided(triage_id) from None
         return self._from_item(decided, decrypt=False)
 
+    def rejected_before(self, cutoff: dt.datetime, limit: int = 100) -> list[str]:
+        """Ids of rejected items decided before `cutoff`, oldest received first (metadata only)."""
+        lines, _ = self.items.query(TRIAGE_LIST_PK, f"{TriageStatus.REJECTED.value}#", limit=limit)
+        return [
+            line["triage_id"]
+            for line in lines
+            if (decided := _parse(line.get("decided_at"))) is not None and decided < cutoff
+        ]
+
+    def delete_triage(self, triage_id: str) -> None:
+        """The item and its list line. Its files (if any) are the caller's to delete first."""
+        stored = self.items.get(TRIAGE_ITEM_PREFIX + triage_id, TRIAGE_ITEM_SK)
+        if stored is None:
+            return
+        self.items.delete([(TRIAGE_ITEM_PREFIX + triage_id, TRIAGE_ITEM_SK), (TRIAGE_LIST_PK, stored["list_sk"])])
+
     def _from_item(self, stored: dict[str, Any], *, decrypt: bool = True) -> TriageItem:
         triage_id = stored["triage_id"]
         content: dict[str, Any] = {}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from chalicelib.adapters.aws import AwsError
@@ -47,10 +48,15 @@ def lift_legal_hold(reference: str, *, staff: StaffMember, request_id: str | Non
     )
 
 
+# A rejected triage email is kept this long (to answer "what happened to my reply?"), then deleted.
+REJECTED_TRIAGE_DAYS = 30
+
+
 @dataclass
 class SweepReport:
     deleted: int = 0
     skipped: int = 0
+    triage_deleted: int = 0
 
 
 def sweep_expired(limit: int = 50) -> SweepReport:
@@ -61,6 +67,7 @@ def sweep_expired(limit: int = 50) -> SweepReport:
     # Agency replies of referrals deleted before, whose cleanup did not finish then.
     for reference in hub.replies.pending_cleanups():
         _finish_reply_cleanup(reference)
+    report.triage_deleted = _delete_rejected_triage(now - dt.timedelta(days=REJECTED_TRIAGE_DAYS))
     for reference in hub.referrals.references_due_for_deletion(now, limit):
         try:
             facts = hub.referrals.retention_facts(reference)
@@ -123,3 +130,21 @@ def _finish_reply_cleanup(reference: str) -> bool:
         )
         return False
     return True
+
+
+def _delete_rejected_triage(cutoff: dt.datetime) -> int:
+    """Rejected triage emails decided before `cutoff`: their files, then the item (so a failure
+    part way leaves the item for the next sweep). Waiting items are never deleted: a person decides."""
+    hub = wiring()
+    deleted = 0
+    for triage_id in hub.triage.rejected_before(cutoff):
+        try:
+            hub.mail_objects.delete_attachments(f"{REPLY_OBJECT_PREFIX}{triage_id}/")
+            hub.triage.delete_triage(triage_id)
+        except AwsError as error:
+            logger.warning("rejected triage email not yet deleted", extra={"triage_id": triage_id, "error": error.code})
+            continue
+        deleted += 1
+    if deleted:
+        logger.info("rejected triage emails deleted by retention", extra={"count": deleted})
+    return deleted
