@@ -13,6 +13,7 @@ from pathlib import Path
 from chalicelib.domain.agencies import AgencyId
 from chalicelib.events.queues import INBOUND_MAIL_FUNCTION, agency_function, agency_queue
 from chalicelib.events.queues import INBOUND_MAIL_QUEUE as INBOUND_MAIL_QUEUE
+from chalicelib.events.queues import MAIL_EVENTS_QUEUE as MAIL_EVENTS_QUEUE
 from chalicelib.settings import Settings
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -48,8 +49,9 @@ ATTACHMENTS_PREFIX = "replies/"
 # each subscription's filter policy passes only messages whose `agency` attribute is its agency.
 AGENCY_TOPIC = f"{PREFIX}-agency-enquiries"
 AGENCY_MESSAGE_ATTRIBUTE = "agency"  # chalicelib/adapters/agency_topic.py sets it on every message
+# SES sending events: the configuration set publishes to this topic, which delivers them raw to
+# MAIL_EVENTS_QUEUE (chalicelib/events/queues.py), read by the ses_events function.
 MAIL_EVENTS_TOPIC = f"{PREFIX}-ses-events"
-MAIL_EVENTS_QUEUE = f"{PREFIX}-mail-events"
 
 
 @dataclass(frozen=True)
@@ -60,19 +62,21 @@ class Function:
     logical_id: str  # the function's resource in the packaged template
     role_logical_id: str  # its role (one per function because autogen_policy is false)
     queue: str | None = None  # the SQS queue it reads (`on_sqs_message`), if it reads one
+    # The queue's logical id when it is not `<logical id>Queue` (a queue declared before its reader).
+    queue_id: str | None = None
 
     @classmethod
-    def reading(cls, chalice_name: str, queue: str) -> Function:
+    def reading(cls, chalice_name: str, queue: str, queue_id: str | None = None) -> Function:
         """An `on_sqs_message` handler, named in the template as `chalice package` names it."""
         logical_id = cfn_name(chalice_name)
-        return cls(chalice_name, logical_id, f"{logical_id}Role", queue)
+        return cls(chalice_name, logical_id, f"{logical_id}Role", queue, queue_id)
 
     @property
     def queue_logical_id(self) -> str:
         """The queue's resource in the merge template (its dead-letter queue adds `DeadLetters`)."""
         if self.queue is None:
             raise ValueError(f"{self.chalice_name} reads no queue")
-        return f"{self.logical_id}Queue"
+        return self.queue_id or f"{self.logical_id}Queue"
 
     @property
     def event_source_logical_id(self) -> str:
@@ -105,7 +109,9 @@ API_HANDLER = Function("api_handler", "APIHandler", "ApiHandlerRole")
 STAFF_TOKEN = Function("staff_token", "StaffToken", "StaffTokenRole")
 OUTBOX_SWEEP = Function("outbox_sweep", "OutboxSweep", "OutboxSweepRole")
 RETENTION_SWEEP = Function("retention_sweep", "RetentionSweep", "RetentionSweepRole")
-SES_EVENTS = Function("ses_events", "SesEvents", "SesEventsRole")
+# SES sending events, from the queue subscribed to the events topic. The queue keeps the logical id
+# it had before the function read it (MailEventsQueue): a new id would replace a named queue.
+SES_EVENTS = Function.reading("ses_events", MAIL_EVENTS_QUEUE, queue_id="MailEventsQueue")
 # One function per agency, each reading its own queue (a stuck agency holds up only its requests).
 AGENCY_FUNCTIONS: dict[AgencyId, Function] = {
     agency: Function.reading(agency_function(agency), agency_queue(agency)) for agency in AgencyId

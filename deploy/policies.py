@@ -240,8 +240,10 @@ def retention_sweep_policy() -> list[Statement]:
 
 
 def ses_events_policy() -> list[Statement]:
+    """SES sending events, off the mail events queue (the topic delivers to the queue, not to the function)."""
     return [
         write_logs(SES_EVENTS),
+        read_own_queue(SES_EVENTS),
         {
             # GetItem: the MSG# index item and the referral it points to. PutItem: an address
             # onto the suppression list. UpdateItem: the notice's delivery status and any task.
@@ -282,7 +284,9 @@ def inbound_mail_policy() -> list[Statement]:
         write_logs(INBOUND_MAIL),
         read_own_queue(INBOUND_MAIL),
         {
-            # The raw message SES stored; deleted once kept (sealed) in the table.
+            # The raw message SES stored. Read, and left to the bucket's 30-day lifecycle once the
+            # reply is kept (sealed) in the table; deleted only when moved to quarantine/ (copy, then
+            # delete the original).
             "Sid": "ReadAndRemoveReceivedMail",
             "Effect": "Allow",
             "Action": ["s3:GetObject", "s3:DeleteObject"],

@@ -38,7 +38,6 @@ from deploy.names import (
     INBOUND_MAIL,
     INBOUND_PREFIX,
     MAIL_DOMAIN_PARAMETER,
-    MAIL_EVENTS_QUEUE,
     MAIL_EVENTS_TOPIC,
     PREFIX,
     PROJECT_ROOT,
@@ -46,6 +45,7 @@ from deploy.names import (
     QUEUE_READERS,
     RECEIPT_RULE,
     RECEIPT_RULE_SET,
+    SES_EVENTS,
     STORAGE_KEY,
     STORAGE_KEY_ALIAS,
     TABLE,
@@ -73,7 +73,9 @@ FORM_POST_RATE_PER_SECOND, FORM_POST_BURST = 20, 40
 # school or a police station sends all its staff's requests from one address.
 WAF_REQUESTS_PER_IP_PER_5_MINUTES = 1500
 
-INBOUND_MAIL_RETENTION_DAYS = 30  # raw MIME, once parsed and stored encrypted in the table
+# Raw MIME under inbound/: the handler reads it and leaves it (the reply is kept sealed in the
+# table); this lifecycle deletes it. Mail moved to quarantine/ (virus verdict) expires the same way.
+INBOUND_MAIL_RETENTION_DAYS = 30
 NONCURRENT_VERSION_DAYS = 30  # how long an overwritten or deleted object can still be restored
 LOG_RETENTION_DAYS = 400  # logs carry ids, never personal data; a year and a bit for incidents
 DLQ_RETENTION_SECONDS = 14 * 24 * 3600  # the SQS maximum, to give people time to look
@@ -450,20 +452,21 @@ def agency_queues() -> dict[str, Any]:
 
 def messaging_resources() -> dict[str, Any]:
     inbound_bucket_arn = sub(f"{PARTITION_ARN}:s3:::{inbound_bucket_name()}")
-    assert INBOUND_MAIL.queue is not None
+    assert INBOUND_MAIL.queue is not None and SES_EVENTS.queue is not None
     return {
         # Agency enquiries: one message per agency, the agency as a message attribute.
         **topic("AgencyTopic", AGENCY_TOPIC, publishers=[]),
         **agency_queues(),
-        # SES sending events (delivery, bounce, complaint, reject) through a queue, so none is lost
-        # while the handler is failing.
+        # SES sending events (delivery, bounce, complaint, reject) through a queue the ses_events
+        # function reads, so none is lost while the handler is failing. Raw delivery: each message
+        # body is the SES event JSON itself.
         **topic("MailEventsTopic", MAIL_EVENTS_TOPIC, publishers=[ses_publishes_events()]),
         **queue_with_dlq(
-            "MailEventsQueue",
-            MAIL_EVENTS_QUEUE,
-            [service_sends_to_queue("sns", "MailEventsQueue", ref("MailEventsTopic"))],
+            SES_EVENTS.queue_logical_id,
+            SES_EVENTS.queue,
+            [service_sends_to_queue("sns", SES_EVENTS.queue_logical_id, ref("MailEventsTopic"))],
         ),
-        **subscribe("MailEventsSubscription", "MailEventsTopic", "MailEventsQueue"),
+        **subscribe("MailEventsSubscription", "MailEventsTopic", SES_EVENTS.queue_logical_id),
         # Inbound mail: the bucket notifies this queue of each new object under inbound/.
         **queue_with_dlq(
             INBOUND_MAIL.queue_logical_id,
@@ -609,7 +612,10 @@ def storage_resources() -> dict[str, Any]:
     return {
         "InboundMailBucket": inbound,
         **bucket_policy("InboundMailBucketPolicy", "InboundMailBucket", [ses_writes_inbound]),
-        # Attachments of agency replies; the hub also envelope-encrypts them with the field key.
+        # Files of agency replies and of triage items, under replies/<id>/: SSE-KMS under the storage
+        # key, which the inbound function also names in each PutObject (MASH_STORAGE_KEY_ID), so an
+        # object never falls back to S3's account-managed key. They go with their reply or triage
+        # item (the retention sweep), never by age.
         "AttachmentsBucket": bucket("AttachmentsBucket", common_lifecycle()),
         **bucket_policy("AttachmentsBucketPolicy", "AttachmentsBucket", []),
     }
@@ -894,12 +900,23 @@ def sqs_event_properties(function: Function) -> dict[str, Any]:
     }
 
 
+def function_environment(function: Function) -> dict[str, Any]:
+    """Settings only some functions read, merged over the Globals (SAM merges the two)."""
+    variables = {}
+    if function is INBOUND_MAIL:
+        # Reply attachments are put with SSE-KMS under this key (chalicelib/adapters/mail_objects.py);
+        # the role may use it through S3 only (deploy/policies.py storage_key_through_s3).
+        variables["MASH_STORAGE_KEY_ID"] = arn_of(STORAGE_KEY)
+    return {"Environment": {"Variables": variables}} if variables else {}
+
+
 def function_resources() -> dict[str, Any]:
     resources: dict[str, Any] = {}
     for function in FUNCTIONS:
         resources[function.logical_id] = {
             "Properties": {
                 "FunctionName": function.function_name,
+                **function_environment(function),
                 **(sqs_event_properties(function) if function in QUEUE_READERS else {}),
             },
             # The log group: so Lambda never makes it without a retention. The queue: chalice

@@ -3,7 +3,8 @@
 The names and shapes are the deployed ones (deploy/names.py, deploy/template.py): the agency topic
 fanning out to one queue per agency through filter policies on the `agency` attribute, raw
 delivery, each queue with a dead-letter queue; the inbound bucket notifying the inbound queue of
-new objects under inbound/; the attachments bucket. moto applies the filter policies and makes
+new objects under inbound/; the attachments bucket; the SES events topic delivering raw to the mail
+events queue (with a configuration set, as `make run` has). moto applies the filter policies and makes
 the S3 notifications itself, in process and in server mode (tests/test_local_stack.py checks).
 """
 
@@ -14,7 +15,7 @@ from typing import Any
 
 from chalicelib.adapters.table import table_definition, ttl_specification
 from chalicelib.domain.agencies import AgencyId
-from chalicelib.events.queues import INBOUND_MAIL_QUEUE, agency_queue
+from chalicelib.events.queues import INBOUND_MAIL_QUEUE, MAIL_EVENTS_QUEUE, agency_queue
 from chalicelib.settings import Settings
 
 # Locally a failed message is tried again within seconds, not after AWS's 6x the function timeout.
@@ -124,11 +125,19 @@ MAIL_EVENT_TYPES = ["send", "reject", "bounce", "complaint", "delivery", "delive
 
 
 def _create_mail_events(settings: Settings, client: Any) -> None:
-    """The configuration set publishing SES events to the events topic, as in AWS. moto stores it
-    but never emits events; the local outbox's buttons publish them (DESIGN §5)."""
+    """The configuration set publishing SES events to the events topic, and the topic delivering
+    them raw to the mail events queue (with its dead-letter queue), as in AWS. moto stores the
+    configuration set but never emits events; the local outbox's buttons publish them (DESIGN §5)."""
     from botocore.exceptions import ClientError
 
-    topic_arn = client("sns").create_topic(Name=settings.ses_events_topic)["TopicArn"]
+    sns = client("sns")
+    topic_arn = sns.create_topic(Name=settings.ses_events_topic)["TopicArn"]
+    queue_arn = _create_queue_with_dlq(client, MAIL_EVENTS_QUEUE)
+    existing = {s["Endpoint"] for s in sns.list_subscriptions_by_topic(TopicArn=topic_arn).get("Subscriptions", [])}
+    if queue_arn not in existing:
+        sns.subscribe(
+            TopicArn=topic_arn, Protocol="sqs", Endpoint=queue_arn, Attributes={"RawMessageDelivery": "true"}
+        )
     ses = client("ses")
     name = settings.ses_configuration_set
     try:

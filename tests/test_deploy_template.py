@@ -210,6 +210,11 @@ def test_the_retention_sweep_deletes_with_a_receipt_and_never_decrypts(resources
     assert listing["Condition"] == {"StringLike": {"s3:prefix": ["replies/*"]}}
     (deleting,) = role_statements(resources_, names.RETENTION_SWEEP.role_logical_id, "s3:DeleteObject")
     assert deleting["Resource"] == {"Fn::Sub": "${AttachmentsBucket.Arn}/replies/*"}
+    # replies/ holds both replies' and triage items' files (replies/<reply or triage id>/...): a
+    # rejected triage item's files are deleted with it.
+    from chalicelib.domain.agency_replies import REPLY_OBJECT_PREFIX, attachment_key
+
+    assert attachment_key("triage-id", "a1").startswith(REPLY_OBJECT_PREFIX) and REPLY_OBJECT_PREFIX == "replies/"
 
 
 def role_statements(resources_: dict[str, Any], role: str, prefix: str) -> list[dict[str, Any]]:
@@ -298,6 +303,81 @@ def test_only_the_api_and_the_outbox_sweep_publish_and_only_to_the_agency_topic(
         names.API_HANDLER.role_logical_id: {"Ref": "AgencyTopic"},
         names.OUTBOX_SWEEP.role_logical_id: {"Ref": "AgencyTopic"},
     }
+
+
+def test_the_ses_events_function_reads_its_queue_and_records_delivery_only(resources_: dict[str, Any]) -> None:
+    role = names.SES_EVENTS.role_logical_id
+    assert role_actions(resources_, role) == {
+        "logs:CreateLogStream",
+        "logs:PutLogEvents",
+        "sqs:ReceiveMessage",
+        "sqs:DeleteMessage",
+        "sqs:GetQueueAttributes",
+        "dynamodb:GetItem",
+        "dynamodb:PutItem",  # the suppression list
+        "dynamodb:UpdateItem",
+        "kms:Decrypt",
+    }
+    (sqs,) = role_statements(resources_, role, "sqs:")
+    assert sqs["Resource"] == {"Fn::GetAtt": ["MailEventsQueue", "Arn"]}
+
+
+def test_sending_events_reach_the_function_through_their_queue_never_straight_from_the_topic(
+    resources_: dict[str, Any],
+) -> None:
+    function = resources_[names.SES_EVENTS.logical_id]["Properties"]
+    assert [event["Type"] for event in function["Events"].values()] == ["SQS"]
+    assert function["Events"][names.SES_EVENTS.event_source_logical_id]["Properties"]["Queue"]["Fn::Sub"].endswith(
+        ":mash-hub-mail-events"
+    )
+    assert resources_["MailEventsQueue"]["Properties"]["QueueName"] == names.MAIL_EVENTS_QUEUE
+    # The topic's one subscription is the queue, raw (the body is SES's JSON); no function is subscribed.
+    subscriptions = [
+        s["Properties"]
+        for s in of_type(resources_, "AWS::SNS::Subscription").values()
+        if s["Properties"]["TopicArn"] == {"Ref": "MailEventsTopic"}
+    ]
+    assert subscriptions == [
+        {
+            "TopicArn": {"Ref": "MailEventsTopic"},
+            "Protocol": "sqs",
+            "Endpoint": {"Fn::GetAtt": ["MailEventsQueue", "Arn"]},
+            "RawMessageDelivery": True,
+        }
+    ]
+    for name, resource in resources_.items():
+        events = (resource.get("Properties") or {}).get("Events") or {}
+        assert all(event["Type"] != "SNS" for event in events.values()), name
+    policy = resources_["MailEventsQueuePolicy"]["Properties"]["PolicyDocument"]
+    (allow,) = [s for s in policy["Statement"] if s["Effect"] == "Allow"]
+    assert allow["Condition"]["ArnEquals"] == {"aws:SourceArn": {"Ref": "MailEventsTopic"}}
+
+
+def test_the_inbound_function_stores_attachments_under_the_storage_key_through_s3_only(
+    template: dict[str, Any], resources_: dict[str, Any]
+) -> None:
+    storage_key = {"Fn::GetAtt": [names.STORAGE_KEY, "Arn"]}
+    inbound = resources_[names.INBOUND_MAIL.logical_id]["Properties"]["Environment"]["Variables"]
+    assert inbound["MASH_STORAGE_KEY_ID"] == storage_key
+    assert "MASH_STORAGE_KEY_ID" not in template["Globals"]["Function"]["Environment"]["Variables"]
+    assert "MASH_STORAGE_KEY_ID" in {"MASH_" + field.upper() for field in Settings.model_fields}
+    # The attachments bucket's own default is that key too.
+    (rule,) = resources_["AttachmentsBucket"]["Properties"]["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    assert rule["ServerSideEncryptionByDefault"]["KMSMasterKeyID"] == storage_key
+    # IAM: data keys and decryption of that key only as S3 asks on the role's behalf.
+    (kms,) = [
+        s
+        for s in role_statements(resources_, names.INBOUND_MAIL.role_logical_id, "kms:")
+        if s["Resource"] == storage_key
+    ]
+    assert set(kms["Action"]) == {"kms:GenerateDataKey", "kms:Decrypt"}
+    assert kms["Condition"] == {"StringEquals": {"kms:ViaService": {"Fn::Sub": "s3.${AWS::Region}.amazonaws.com"}}}
+    # The key policy lets the account's principals use it through the storage services only.
+    key_policy = resources_[names.STORAGE_KEY]["Properties"]["KeyPolicy"]["Statement"]
+    (account_use,) = [s for s in key_policy if s["Sid"] == "AccountUsesKeyThroughStorageServices"]
+    assert {"kms:GenerateDataKey", "kms:Decrypt"} <= set(account_use["Action"])
+    via = account_use["Condition"]["StringEquals"]["kms:ViaService"]
+    assert {"Fn::Sub": "s3.${AWS::Region}.amazonaws.com"} in via
 
 
 def test_the_inbound_mail_handler_touches_only_its_prefixes(resources_: dict[str, Any]) -> None:
@@ -484,9 +564,11 @@ def test_buckets_block_public_access_encrypt_with_kms_and_refuse_plain_http(reso
         assert any(s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}} for s in denies), name
 
 
-def test_raw_inbound_mail_expires(resources_: dict[str, Any]) -> None:
+def test_raw_and_quarantined_inbound_mail_expire_after_30_days(resources_: dict[str, Any]) -> None:
     rules = resources_["InboundMailBucket"]["Properties"]["LifecycleConfiguration"]["Rules"]
-    assert any(rule.get("Prefix") == names.INBOUND_PREFIX and rule.get("ExpirationInDays") for rule in rules)
+    expiring = {rule["Prefix"]: rule["ExpirationInDays"] for rule in rules if rule.get("ExpirationInDays")}
+    assert expiring == {names.INBOUND_PREFIX: 30, names.QUARANTINE_PREFIX: 30}
+    assert all(rule["Status"] == "Enabled" for rule in rules)
 
 
 # -- Mail, staff, API ---------------------------------------------------------------------------

@@ -264,3 +264,84 @@ def test_the_pump_delivers_each_agency_queue_and_the_inbound_queue_to_its_handle
     notifications = [json.loads(body) for body in seen[INBOUND_MAIL_FUNCTION]]
     keys = [r["s3"]["object"]["key"] for n in notifications for r in n.get("Records", [])]
     assert [key.replace("%2F", "/") for key in keys] == ["inbound/abc"]  # moto URL-encodes the "/"
+
+
+# -- SES sending events: topic -> mail events queue (raw) -> ses_events -------------------------
+
+
+@pytest.fixture
+def mail_hub(aws: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The hub's resources with a configuration set, as `make run` has: the SES events topic and its queue."""
+    monkeypatch.setenv("MASH_SES_CONFIGURATION_SET", "mash-hub")
+    from chalicelib import wiring
+    from local.resources import create_resources
+
+    created = create_resources(wiring.reset().settings, aws)
+    monkeypatch.setenv("MASH_AGENCY_TOPIC_ARN", created["agency_topic_arn"])
+    yield wiring.reset()
+    wiring.reset()
+
+
+def publish_ses_event(aws: Any, hub: Any, event: dict[str, Any]) -> None:
+    topic = aws("sns").create_topic(Name=hub.settings.ses_events_topic)["TopicArn"]  # as SES would
+    aws("sns").publish(TopicArn=topic, Message=json.dumps(event))
+
+
+SES_DELIVERY = {
+    "eventType": "Delivery",
+    "mail": {"messageId": "not-ours", "timestamp": "2026-11-25T10:00:00Z", "destination": []},
+    "delivery": {"timestamp": "2026-11-25T10:00:01Z"},
+}
+
+
+def test_ses_events_reach_their_handler_raw_through_the_mail_events_queue(
+    mail_hub: Any, aws: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from app import app
+    from chalicelib.events.queues import MAIL_EVENTS_QUEUE
+
+    seen: list[str] = []
+
+    def handler(event: dict[str, Any], context: Any) -> dict[str, list]:
+        seen.extend(record["body"] for record in event["Records"])
+        return {"batchItemFailures": []}
+
+    monkeypatch.setitem(app.handler_map, "ses_events", handler)
+    pump = EventPump(app, aws, REGION)
+    pump.wire()
+    route = pump.route_for("ses_events")
+    assert (route.kind, route.queue_arn.rsplit(":", 1)[-1]) == ("sqs", MAIL_EVENTS_QUEUE)
+    (subscription,) = aws("sns").list_subscriptions_by_topic(
+        TopicArn=aws("sns").create_topic(Name=mail_hub.settings.ses_events_topic)["TopicArn"]
+    )["Subscriptions"]
+    assert subscription["Endpoint"] == route.queue_arn  # the queue, as in AWS; no subscription of the pump's
+    publish_ses_event(aws, mail_hub, SES_DELIVERY)
+    pump.pump_once(schedules=False)
+    assert [json.loads(body) for body in seen] == [SES_DELIVERY]  # raw: the SES JSON, no SNS envelope
+    attributes = aws("sqs").get_queue_attributes(
+        QueueUrl=queue_url(aws, MAIL_EVENTS_QUEUE), AttributeNames=["RedrivePolicy"]
+    )["Attributes"]
+    assert json.loads(attributes["RedrivePolicy"])["deadLetterTargetArn"].endswith(f":{MAIL_EVENTS_QUEUE}-dlq")
+
+
+def test_an_ses_event_the_handler_could_not_record_stays_on_the_queue(mail_hub: Any, aws: Any) -> None:
+    from botocore.exceptions import ClientError
+
+    from app import app
+    from chalicelib.events.queues import MAIL_EVENTS_QUEUE
+
+    def throttled(**_: Any) -> None:
+        raise ClientError({"Error": {"Code": "ThrottlingException", "Message": "slow down"}}, "GetItem")
+
+    mail_hub.aws_client("dynamodb").meta.events.register("before-call.dynamodb.GetItem", throttled)
+    pump = EventPump(app, aws, REGION)
+    pump.wire()
+    publish_ses_event(aws, mail_hub, SES_DELIVERY)
+    publish_ses_event(aws, mail_hub, {"eventType": "Bounce"})  # malformed: logged and dropped
+    pump.pump_once(schedules=False)
+    counts = aws("sqs").get_queue_attributes(
+        QueueUrl=queue_url(aws, MAIL_EVENTS_QUEUE),
+        AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+    )["Attributes"]
+    # The delivery is back on the queue (invisible until its visibility timeout), the malformed one gone.
+    assert int(counts["ApproximateNumberOfMessages"]) + int(counts["ApproximateNumberOfMessagesNotVisible"]) == 1

@@ -24,7 +24,8 @@ from chalicelib.domain.notices import Notice, NoticeKind, NoticeStatus, recipien
 from chalicelib.domain.referral import ReferralSubmission
 from chalicelib.domain.referral_record import Channel, Referral
 from chalicelib.domain.tasks import TaskKind
-from chalicelib.events.ses_events import delivery_report, read_ses_event
+from chalicelib.events.queues import MAIL_EVENTS_QUEUE
+from chalicelib.events.ses_events import delivery_report, read_ses_event, record_ses_message
 from chalicelib.services.deliver_notices import SUPPRESSED, deliver_now
 from chalicelib.services.record_delivery_event import DeliveryOutcome, record_delivery_event
 from local.issuer import SYNTHETIC_STAFF, LocalIssuer
@@ -238,7 +239,7 @@ def test_events_that_are_not_delivery_state_are_ignored() -> None:
     assert delivery_report(parsed) is None
 
 
-# -- Through the Lambda handler, as SNS invokes it -----------------------------------------------
+# -- Through the Lambda handler, as SQS invokes it -----------------------------------------------
 
 
 @pytest.fixture
@@ -256,9 +257,43 @@ def submit(client: Any) -> str:
     return json.loads(response.body)["reference"]
 
 
-def invoke(client: Any, message: str) -> dict[str, str]:
-    event = client.events.generate_sns_event(message=message, subject="")
-    return client.lambda_.invoke("ses_events", event).payload
+def sqs_event(*bodies: str) -> dict[str, Any]:
+    """What Lambda's SQS poller hands the function: one record per message, each its own id."""
+    return {
+        "Records": [
+            {
+                "messageId": f"sqs-{n}",
+                "receiptHandle": f"handle-{n}",
+                "body": body,
+                "attributes": {"ApproximateReceiveCount": "1"},
+                "messageAttributes": {},
+                "md5OfBody": "",
+                "eventSource": "aws:sqs",
+                "eventSourceARN": f"arn:aws:sqs:eu-west-2:123456789012:{MAIL_EVENTS_QUEUE}",
+                "awsRegion": "eu-west-2",
+            }
+            for n, body in enumerate(bodies)
+        ]
+    }
+
+
+def invoke(client: Any, *bodies: str) -> list[str]:
+    """The ids of the messages the handler left on the queue (its batch item failures)."""
+    answer = client.lambda_.invoke("ses_events", sqs_event(*bodies)).payload
+    return [failure["itemIdentifier"] for failure in answer["batchItemFailures"]]
+
+
+def sns_envelope(message: str) -> str:
+    """The body a subscription without raw delivery would put on the queue."""
+    return json.dumps(
+        {
+            "Type": "Notification",
+            "MessageId": "b0e8d3f7-0000-4000-8000-000000000000",
+            "TopicArn": "arn:aws:sns:eu-west-2:123456789012:mash-hub-ses-events",
+            "Message": message,
+            "Timestamp": "2026-11-25T10:00:00.000Z",
+        }
+    )
 
 
 def test_a_bounce_through_the_handler_suppresses_the_referrer_for_the_next_referral(
@@ -268,9 +303,8 @@ def test_a_bounce_through_the_handler_suppresses_the_referrer_for_the_next_refer
     [sent] = hub.mailer.sent
     message_id = "local-1"  # InMemoryMailer's id for its first email
 
-    answer = invoke(client, ses_json("event-bounce-permanent", message_id, REFERRER_ADDRESS))
+    assert invoke(client, ses_json("event-bounce-permanent", message_id, REFERRER_ADDRESS)) == []
 
-    assert answer == {"outcome": "recorded"}
     referral = hub.referrals.fetch(first)
     assert referral.notices[0].status is NoticeStatus.BOUNCED
     assert [t.kind for t in referral.tasks] == [TaskKind.CONTACT_REFERRER_ANOTHER_WAY]
@@ -290,12 +324,65 @@ def captured_logs(capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureF
     return capsys.readouterr().out + "\n".join(json.dumps(vars(r), default=str) for r in caplog.records)
 
 
-def test_an_event_for_an_unknown_message_is_counted_not_raised(
+def test_an_event_for_an_unknown_message_is_counted_and_an_unreadable_one_dropped(
     client: Any, hub: Any, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
 ) -> None:
-    assert invoke(client, ses_json("event-delivery", "not-ours")) == {"outcome": "unmatched"}
-    assert invoke(client, "{not json") == {"outcome": "unreadable"}
-    assert '"outcome": "unmatched"' in captured_logs(capsys, caplog)
+    assert invoke(client, ses_json("event-delivery", "not-ours"), "{not json", '{"eventType": "Bounce"}') == []
+    logs = captured_logs(capsys, caplog)
+    assert '"outcome": "unmatched"' in logs
+    assert logs.count('"outcome": "unreadable"') == 2  # logged, taken off the queue: retrying cannot help
+
+
+def test_the_outcome_of_each_message_is_what_the_log_counts(hub: Any) -> None:
+    assert record_ses_message(ses_json("event-delivery", "not-ours")) == "unmatched"
+    assert record_ses_message("{not json") == "unreadable"
+    assert record_ses_message(ses_json("event-delivery", "m").replace('"Delivery"', '"Open"')) == "ignored"
+
+
+def test_an_event_wrapped_in_an_sns_notification_is_read_too(client: Any, hub: Any) -> None:
+    """Raw delivery is what the template sets; a subscription without it must not lose events."""
+    reference = submit(client)
+    assert invoke(client, sns_envelope(ses_json("event-delivery", "local-1", REFERRER_ADDRESS))) == []
+    assert hub.referrals.fetch(reference).notices[0].status is NoticeStatus.DELIVERED
+
+
+def throttle_dynamodb(hub: Any, calls: int) -> list[str]:
+    """DynamoDB refuses the next `calls` reads as throttled (the app's client retries are spent)."""
+    from botocore.exceptions import ClientError
+
+    refused: list[str] = []
+
+    def refuse(**_: Any) -> None:
+        if len(refused) < calls:
+            refused.append("GetItem")
+            raise ClientError(
+                {"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "throttled"}}, "GetItem"
+            )
+
+    hub.aws_client("dynamodb").meta.events.register("before-call.dynamodb.GetItem", refuse)
+    return refused
+
+
+def test_a_throttled_event_goes_back_to_the_queue_and_the_rest_of_the_batch_is_recorded(
+    client: Any, hub: Any, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    first, second = submit(client), submit(client)  # acknowledgements local-1 and local-2
+    throttle_dynamodb(hub, calls=1)  # the first message's first read
+
+    bounce = ses_json("event-bounce-permanent", "local-1", REFERRER_ADDRESS)
+    left = invoke(client, bounce, ses_json("event-delivery", "local-2", REFERRER_ADDRESS), "{not json")
+
+    assert left == ["sqs-0"]  # only the throttled one: retried by SQS, then dead-lettered
+    assert hub.referrals.fetch(second).notices[0].status is NoticeStatus.DELIVERED
+    assert hub.referrals.fetch(first).notices[0].status is NoticeStatus.SENT  # not lost: still to come
+    assert REFERRER_ADDRESS not in captured_logs(capsys, caplog).lower()
+
+    assert invoke(client, bounce) == []  # SQS delivers it again
+    referral = hub.referrals.fetch(first)
+    assert referral.notices[0].status is NoticeStatus.BOUNCED
+    assert [t.kind for t in referral.tasks] == [TaskKind.CONTACT_REFERRER_ANOTHER_WAY]
+    assert invoke(client, bounce) == []  # and again, as SQS may: nothing changes twice
+    assert len(hub.referrals.fetch(first).tasks) == 1
 
 
 # -- The queue filter -----------------------------------------------------------------------------

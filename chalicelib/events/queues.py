@@ -10,6 +10,9 @@ from chalicelib.domain.agencies import AgencyId
 PREFIX = "mash-hub"
 INBOUND_MAIL_QUEUE = f"{PREFIX}-inbound-mail"
 INBOUND_MAIL_FUNCTION = "inbound_mail"
+# SES sending events: the configuration set publishes them to a topic (deploy/names.py
+# MAIL_EVENTS_TOPIC), which delivers each raw to this queue for the `ses_events` handler.
+MAIL_EVENTS_QUEUE = f"{PREFIX}-mail-events"
 
 
 def agency_queue(agency: AgencyId) -> str:

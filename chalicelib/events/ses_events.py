@@ -1,4 +1,11 @@
-"""SES sending events (through the configuration set's SNS topic) recorded against notices.
+"""SES sending events recorded against notices.
+
+The configuration set publishes each event to the SES events topic, which delivers it to the mail
+events queue with raw message delivery (deploy/template.py): the SQS body is the SES event JSON
+itself. A body that is a whole SNS notification (a subscription without raw delivery) is read too,
+from its `Message`. The queue keeps an event while the handler fails: a message whose recording
+fails (DynamoDB throttled, KMS unavailable) is reported as a batch item failure and retried, then
+dead-lettered; one that can never be read is logged and dropped.
 
 Both shapes SES sends are read: event publishing (`eventType`, from a configuration set) and
 the older identity notifications (`notificationType`: Delivery, Bounce, Complaint). The JSON
@@ -9,18 +16,23 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from typing import Any
 
 from chalice import Blueprint
-from chalice.app import SNSEvent
+from chalice.app import SQSEvent, SQSRecord
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from chalicelib.adapters.suppression import SuppressionReason
 from chalicelib.domain.notices import NoticeStatus
+from chalicelib.events.batch import each_message
+from chalicelib.events.queues import MAIL_EVENTS_QUEUE
 from chalicelib.logs import logger
 from chalicelib.services.record_delivery_event import DeliveryReport
-from chalicelib.settings import get_settings
 
 ses_events = Blueprint(__name__)
+HANDLER = "ses_events"
+# A handful of small DynamoDB writes per event: ten fit the function's timeout many times over.
+BATCH_SIZE = 10
 
 
 class _Edge(BaseModel):
@@ -113,9 +125,9 @@ def _when(detail: _Timed | None, mail: _Mail) -> dt.datetime:
 
 
 def read_ses_event(message: str) -> SesEvent | None:
-    """The SNS message as an SES event; None (logged by field and error type only) if it is not one."""
+    """The queued message as an SES event; None (logged by field and error type only) if it is not one."""
     try:
-        return SesEvent.model_validate(json.loads(message))
+        return SesEvent.model_validate(_unwrapped(json.loads(message)))
     except json.JSONDecodeError:
         logger.warning("ses event unreadable", extra={"error": "not_json"})
     except ValidationError as error:
@@ -125,18 +137,26 @@ def read_ses_event(message: str) -> SesEvent | None:
     return None
 
 
-@ses_events.on_sns_message(topic=get_settings().ses_events_topic, name="ses_events")
-def on_ses_event(event: SNSEvent) -> dict[str, str]:
+def _unwrapped(body: Any) -> Any:
+    """The SES event inside an SNS notification (a subscription without raw delivery), else the body."""
+    if isinstance(body, dict) and body.get("Type") == "Notification" and isinstance(body.get("Message"), str):
+        return json.loads(body["Message"])
+    return body
+
+
+def record_ses_message(body: str) -> str:
+    """Record one queued SES event; returns the outcome. Raises if recording failed (an AWS error):
+    the message then goes back to the queue. An unreadable or irrelevant event is not retried: the
+    same message would fail the same way."""
     from chalicelib.services.record_delivery_event import record_delivery_event
     from chalicelib.wiring import wiring
 
-    parsed = read_ses_event(event.message)
+    parsed = read_ses_event(body)
     report = delivery_report(parsed) if parsed else None
     if parsed is None or report is None:
-        # Not retried: the same message would fail the same way.
         outcome = "unreadable" if parsed is None else "ignored"
         logger.info("ses event", extra={"outcome": outcome, "event": parsed.kind if parsed else None})
-        return {"outcome": outcome}
+        return outcome
     hub = wiring()
     outcome = record_delivery_event(report, hub.referrals, hub.suppressions, hub.clock()).value
     logger.info(
@@ -149,4 +169,13 @@ def on_ses_event(event: SNSEvent) -> dict[str, str]:
             "suppressed": len(report.addresses),
         },
     )
-    return {"outcome": outcome}
+    return outcome
+
+
+def _handle(record: SQSRecord) -> None:
+    record_ses_message(record.body)
+
+
+@ses_events.on_sqs_message(queue=MAIL_EVENTS_QUEUE, batch_size=BATCH_SIZE, name=HANDLER)
+def on_ses_event(event: SQSEvent) -> dict[str, list]:
+    return each_message(event, _handle, handler=HANDLER)
