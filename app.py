@@ -9,6 +9,7 @@ from chalicelib.events.retention import retention_events
 from chalicelib.events.ses_events import ses_events
 from chalicelib.settings import get_settings
 from chalicelib.web.admin import admin
+from chalicelib.web.admin_reports import admin_reports
 from chalicelib.web.api import api
 from chalicelib.web.assets import assets
 from chalicelib.web.auth import staff_auth
@@ -33,6 +34,7 @@ app.register_blueprint(agency_requests_events)  # one handler per agency queue: 
 app.register_blueprint(inbound_mail_events)  # agency replies, from the inbound bucket's queue
 app.register_blueprint(staff_auth)  # the staff token authorizer that admin routes use
 app.register_blueprint(admin)
+app.register_blueprint(admin_reports)  # figures from clear metadata (timeliness)
 
 if get_settings().is_local:
     # Local-only pages (the emulated outbox); the module is never imported in AWS stages.

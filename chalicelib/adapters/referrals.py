@@ -31,6 +31,7 @@ from chalicelib.domain.referral import ReferralSubmission, Route
 from chalicelib.domain.referral_record import PERSONAL_SECTIONS, Channel, Referral, ReferralStatus
 from chalicelib.domain.retention import TTL_BACKSTOP, LegalHold
 from chalicelib.domain.tasks import Task, TaskKind
+from chalicelib.domain.timeliness import EnquiryTimes, NoticeState, ReferralTimes
 
 REFERRAL_SK = "REFERRAL"
 FIELD_PREFIX = "pd_"
@@ -391,6 +392,11 @@ def _screening_attributes(screening: Screening | None, sealed: SealedRecord) -> 
     if screening is None:
         return {}
     return {
+        # Also set by the open queue's entry; kept here so a closed referral keeps its rating and
+        # deadline in clear (the timeliness report reads them, and reading it back needs them).
+        "rag": screening.rag.value,
+        "level": screening.level,
+        "due_at": _iso(screening.decision_due_at),
         "screened_by": screening.screened_by,
         "screened_at": _iso(screening.screened_at),
         # Staff free text may name the family: encrypted like the referral itself.
@@ -611,6 +617,50 @@ def decode_cursor(cursor: str) -> dict[str, str]:
     return key
 
 
+# -- The timeliness report: times and codes in clear, never a pd_ field, never a key ------------
+# What a report reads of each referral (a DynamoDB ProjectionExpression): see domain/timeliness.py.
+TIMELINESS_ATTRIBUTES = (
+    "received_at",
+    "status",
+    "rag",
+    "screened_at",
+    "due_at",
+    "working_together_due_at",
+    "decided_at",
+    "needs_approval",
+    "approved_at",
+    "enquiries",
+    "notices",
+)
+
+
+def timeliness_row(item: dict[str, Any]) -> ReferralTimes:
+    enquiries = item.get("enquiries") or {}
+    return ReferralTimes(
+        received_at=_parse(item["received_at"]),  # type: ignore[arg-type]
+        status=item["status"],
+        rag=item.get("rag"),
+        screened_at=_parse(item.get("screened_at")),
+        due_at=_parse(item.get("due_at")),
+        working_together_due_at=_parse(item.get("working_together_due_at")),
+        decided_at=_parse(item.get("decided_at")),
+        needs_approval=bool(item.get("needs_approval", False)),
+        approved_at=_parse(item.get("approved_at")),
+        enquiries=tuple(
+            EnquiryTimes(
+                agency=e["agency"],
+                opened_at=_parse(e["opened_at"]),  # type: ignore[arg-type]
+                due_at=_parse(e.get("due_at")),
+                answered_at=_parse(e.get("answered_at")),
+            )
+            for _, e in sorted(enquiries.items())
+        ),
+        notices=tuple(
+            NoticeState(kind=n["kind"], status=n["status"]) for _, n in sorted((item.get("notices") or {}).items())
+        ),
+    )
+
+
 # -- Delivery tracking: the message index and the queue's "undelivered" flag ---------------------
 # SES events name only its MessageId. One small item per sent email, `MSG#<message id>`, says
 # which referral and notice it carried: ids only, never an address. It cannot share the notice's
@@ -806,6 +856,14 @@ class ReferralStore:
             enquiries=enquiries_to_map(referral.enquiries),
         )
         return _bump(referral)
+
+    def metadata_received_between(self, start: dt.datetime, end: dt.datetime) -> list[ReferralTimes]:
+        """Every referral received in [start, end), as clear metadata for the timeliness report:
+        only TIMELINESS_ATTRIBUTES are read (never a pd_ field) and no key is unwrapped."""
+        return [timeliness_row(item) for item in self._received_between(_iso(start), _iso(end))]
+
+    def _received_between(self, start: str, end: str) -> list[dict[str, Any]]:
+        raise NotImplementedError
 
     def _get(self, reference: str) -> dict[str, Any]:
         raise NotImplementedError
@@ -1017,6 +1075,14 @@ class InMemoryReferralStore(ReferralStore):
             key=lambda i: i["queue_sk"],
         )
         return [dict(i) for i in closed[:limit]], None
+
+    def _received_between(self, start: str, end: str) -> list[dict[str, Any]]:
+        # Like the DynamoDB twin: every referral is in the queue index; only the listed attributes.
+        return [
+            {name: item[name] for name in ("pk", "sk", *TIMELINESS_ATTRIBUTES) if name in item}
+            for item in self.items.values()
+            if item["sk"] == REFERRAL_SK and "queue_pk" in item and start <= item["received_at"] < end
+        ]
 
     def _put_index(self, items: list[dict[str, Any]]) -> None:
         for item in items:
@@ -1269,6 +1335,55 @@ class DynamoReferralStore(ReferralStore):
         except Exception as exc:
             raise translate("dynamodb", exc) from None
         return [self._decode(i) for i in answer.get("Items", [])], None
+
+    def _received_between(self, start: str, end: str) -> list[dict[str, Any]]:
+        """The queue index holds every referral (OPEN or CLOSED) with its received_at: find the keys
+        there, then read the clear attributes with BatchGetItem (the index does not project them)."""
+        from chalicelib.adapters.table import QUEUE_INDEX
+
+        keys: dict[str, dict[str, Any]] = {}
+        for partition in ("OPEN", "CLOSED"):
+            arguments: dict[str, Any] = {
+                "TableName": self._table,
+                "IndexName": QUEUE_INDEX,
+                "KeyConditionExpression": "queue_pk = :p",
+                "FilterExpression": "received_at >= :start AND received_at < :end",
+                "ProjectionExpression": "pk, sk",
+                "ExpressionAttributeValues": {":p": {"S": partition}, ":start": {"S": start}, ":end": {"S": end}},
+            }
+            try:
+                while True:
+                    answer = self._db.query(**arguments)
+                    # A referral closing while we read could be in both: one key per referral.
+                    keys.update({i["pk"]["S"]: {"pk": i["pk"], "sk": i["sk"]} for i in answer.get("Items", [])})
+                    if "LastEvaluatedKey" not in answer:
+                        break
+                    arguments["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
+            except Exception as exc:
+                raise translate("dynamodb", exc) from None
+        found = list(keys.values())
+        return [
+            item
+            for start_at in range(0, len(found), 100)
+            for item in self._metadata_of(found[start_at : start_at + 100])
+        ]
+
+    def _metadata_of(self, keys: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        names = {f"#a{n}": name for n, name in enumerate(TIMELINESS_ATTRIBUTES)}
+        request: dict[str, Any] = {
+            self._table: {"Keys": keys, "ProjectionExpression": ", ".join(names), "ExpressionAttributeNames": names}
+        }
+        items: list[dict[str, Any]] = []
+        try:
+            for _ in range(5):
+                answer = self._db.batch_get_item(RequestItems=request)
+                items.extend(self._decode(i) for i in answer.get("Responses", {}).get(self._table, []))
+                request = answer.get("UnprocessedKeys") or {}
+                if not request:
+                    return items
+        except Exception as exc:
+            raise translate("dynamodb", exc) from None
+        raise AwsError("dynamodb", "UnprocessedKeys", retryable=True)
 
     def _indexed_references(self, pk: str) -> list[str]:
         try:

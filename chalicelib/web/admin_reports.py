@@ -1,0 +1,61 @@
+"""Staff reports under /admin/reports/: figures from clear metadata, for managers and auditors.
+
+GET /admin/reports/timeliness?from=YYYY-MM-DD&to=YYYY-MM-DD[&format=csv]
+    How fast the hub decides, for referrals received on those London dates (both included, at most
+    366 days): JSON by default, or a CSV download. Nothing is decrypted, so there is no KMS call
+    and no read audit: the report holds times, codes and counts, never a name or a reference.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalice import Blueprint, Response
+
+from chalicelib.domain.staff import Role
+from chalicelib.web.auth import admin_route
+from chalicelib.web.errors import problem
+
+admin_reports = Blueprint(__name__)
+
+REPORT_READERS = frozenset({Role.MANAGER, Role.AUDITOR})
+FORMATS = ("json", "csv")
+
+
+@admin_route(admin_reports, "/admin/reports/timeliness", methods=["GET"], roles=REPORT_READERS)
+def timeliness() -> Response:
+    from chalicelib.adapters.aws import AwsError
+    from chalicelib.services.timeliness_report import InvalidRange, ReportRange, timeliness_report, to_csv
+
+    query: dict[str, Any] = admin_reports.current_request.query_params or {}
+    answer_as = query.get("format") or "json"
+    if answer_as not in FORMATS:
+        return problem(422, "invalid_format", f"format must be one of: {', '.join(FORMATS)} (json if not given)")
+    try:
+        report_range = ReportRange.parse(query.get("from"), query.get("to"))
+        report = timeliness_report(report_range)
+    except InvalidRange as invalid:
+        return problem(422, invalid.code, str(invalid))
+    except AwsError:
+        return problem(
+            503,
+            "unavailable",
+            "The report could not be made just now: try again in a minute",
+            headers={"Retry-After": "60"},
+        )
+    if answer_as == "csv":
+        name = f"mash-timeliness-{report.date_from.isoformat()}-to-{report.date_to.isoformat()}.csv"
+        return Response(
+            body=to_csv(report),
+            status_code=200,
+            headers={
+                "Content-Type": "text/csv; charset=utf-8",
+                "Content-Disposition": f'attachment; filename="{name}"',
+                "Cache-Control": "no-store",
+            },
+        )
+    return Response(
+        body=report.as_json(),
+        status_code=200,
+        headers={"Content-Type": "application/json", "Cache-Control": "no-store"},
+    )
