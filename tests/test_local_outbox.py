@@ -308,3 +308,29 @@ def test_a_stored_reply_notifies_the_inbound_queue(outbox_client: Client, aws: A
     bodies = [json.loads(m["Body"]) for m in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]]
     keys = [r["s3"]["object"]["key"] for b in bodies for r in b.get("Records", [])]
     assert [key.replace("%2F", "/") for key in keys] == list(inbound_objects(aws))
+
+
+def test_the_hubs_clock_moves_forward_only_with_the_pages_token(outbox_client: Client, aws: Any) -> None:
+    import datetime as dt
+
+    from chalicelib.web import local_outbox
+
+    cookie, token = open_outbox(outbox_client)
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    refused = outbox_client.http.post("/_local/clock", headers={**form, "Cookie": cookie}, body="by=1d&csrf_token=x")
+    assert refused.status_code == 400 and aws.clock().date() == dt.datetime.now(dt.UTC).date()
+    unknown = outbox_client.http.post(
+        "/_local/clock", headers={**form, "Cookie": cookie}, body=f"by=1y&csrf_token={token}"
+    )
+    assert unknown.status_code == 422
+    before = local_outbox.clock_offset()
+    try:
+        moved = outbox_client.http.post(
+            "/_local/clock", headers={**form, "Cookie": cookie}, body=f"by=1d&csrf_token={token}"
+        )
+        assert moved.status_code == 303 and moved.headers["Location"] == "/_local/outbox"
+        ahead = aws.clock() - dt.datetime.now(dt.UTC)
+        assert dt.timedelta(hours=23, minutes=59) < ahead - before < dt.timedelta(days=1, minutes=1)
+        assert "hours ahead of real time" in outbox_client.http.get("/_local/outbox").body.decode()
+    finally:
+        local_outbox._clock_offset[0] = before

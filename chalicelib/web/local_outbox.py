@@ -13,6 +13,7 @@ can be tried; so can a sender at the wrong domain.
 
 from __future__ import annotations
 
+import datetime as dt
 import email
 import email.policy
 import json
@@ -114,6 +115,8 @@ def _outbox(
         csrf_token=session.csrf_token(cookie_id),
         replied=replied,
         inbound_bucket=settings.inbound_mail_bucket,
+        hub_time=wiring().clock().astimezone(dt.UTC).strftime("%A %-d %B %Y %H:%M UTC"),
+        clock_offset_hours=clock_offset().total_seconds() / 3600,
         errors=errors,
         values=values or {},
         error_list=[item for problems in errors.values() for item in problems.values()],
@@ -155,6 +158,40 @@ def replay_feedback(message_id: str, kind: str) -> Response:
 
 def _problem(status: int, message: str) -> Response:
     return Response(body={"error": message}, status_code=status)
+
+
+# -- the hub's clock ------------------------------------------------------------------------------
+# Deadlines run in hours and days; to see a chaser, an escalation or an expiry locally, the hub's
+# clock (what every handler and the pump's schedules read through `wiring().clock`) can be moved
+# forward. The emulator's own clock (moto's TTL, SES timestamps) is not moved.
+
+CLOCK_STEPS = {"1h": dt.timedelta(hours=1), "1d": dt.timedelta(days=1)}
+_clock_offset = [dt.timedelta(0)]
+
+
+def _moved_clock() -> dt.datetime:
+    return dt.datetime.now(dt.UTC) + _clock_offset[0]
+
+
+def clock_offset() -> dt.timedelta:
+    return _clock_offset[0]
+
+
+@local_outbox.route("/_local/clock", methods=["POST"], content_types=["application/x-www-form-urlencoded"])
+def move_clock() -> Response:
+    from chalicelib.web import form_session as session
+
+    raw = (local_outbox.current_request.raw_body or b"")[:1024]
+    form = {k: v[0] for k, v in parse_qs(raw.decode("utf-8", errors="replace")).items()}
+    cookie_id = _cookie_id()
+    if cookie_id is None or not session.csrf_valid(cookie_id, form.get(session.CSRF_FIELD)):
+        return _problem(400, "The form did not come from this page: open /_local/outbox and try again")
+    step = CLOCK_STEPS.get(form.get("by", ""))
+    if step is None:
+        return _problem(422, f"Move the clock by one of: {', '.join(CLOCK_STEPS)}")
+    _clock_offset[0] += step
+    wiring().clock = _moved_clock
+    return Response(body="", status_code=303, headers={**HTML, "Location": "/_local/outbox"})
 
 
 # -- reply as the agency -------------------------------------------------------------------------

@@ -25,7 +25,8 @@ CONSENT_LINK_POSTS = [route for route in FORM_POSTS if route.path.startswith("/c
 NO_AMBIENT_CREDENTIAL = [route for route in FORM_POSTS if route.path.startswith(("/api/", "/admin/"))]
 # Local stage only (app.py registers it nowhere else); it replays a synthetic SES event to the
 # emulator for one email, which holds a reference and no personal data.
-EXEMPT = {"/_local/outbox/{message_id}/{kind}"}
+# The local clock checks its own token too (tests/test_local_outbox.py).
+EXEMPT = {"/_local/outbox/{message_id}/{kind}", "/_local/clock"}
 # What an HTML form on another site can send without a CORS preflight.
 CROSS_SITE_TYPES = ["application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "text/plain"]
 
