@@ -16,6 +16,7 @@ files in .chalice/ match it.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 from chalicelib.adapters.table import OUTBOX_INDEX, QUEUE_INDEX
@@ -362,10 +363,11 @@ def render(document: dict[str, Any]) -> str:
     return json.dumps(document, indent=2) + "\n"
 
 
-def write_policy_files() -> list[str]:
+def write_policy_files(directory: Path = CHALICE_DIR) -> list[str]:
+    """Into .chalice/ (the files in git), or a package build's own copy of it (local/package.py)."""
     names = []
     for name, document in policy_documents().items():
-        (CHALICE_DIR / name).write_text(render(document))
+        (directory / name).write_text(render(document))
         names.append(name)
     return names
 

@@ -96,14 +96,9 @@ def cfn_lint() -> str:
 
 # -- cfn-lint ---------------------------------------------------------------------------------
 
-# Python 3.11's Lambda runtime can no longer be used to create functions (see the xfail below);
-# that one finding is reported there, so it does not hide every other error here.
-RUNTIME_RULE = "E2533"
-
-
 def test_cfn_lint_finds_no_errors_in_the_packaged_template(build: Path) -> None:
     answer = subprocess.run(
-        [cfn_lint(), "--format", "json", "--ignore-checks", RUNTIME_RULE, "--", str(build / "sam.json")],
+        [cfn_lint(), "--format", "json", "--", str(build / "sam.json")],
         capture_output=True,
         text=True,
         check=False,
@@ -114,13 +109,9 @@ def test_cfn_lint_finds_no_errors_in_the_packaged_template(build: Path) -> None:
     assert answer.returncode in {0, 4, 8, 12}, answer.stderr  # 2 = errors; 4 warnings, 8 informational
 
 
-@pytest.mark.xfail(
-    sys.version_info[:2] == (3, 11),
-    strict=True,
-    reason="chalice package takes the Lambda runtime from the Python that runs it; AWS blocked creating "
-    "python3.11 functions on 2026-07-31: the project must move to Python 3.12+ (3.13 packages and lints clean)",
-)
 def test_the_lambda_runtime_can_still_be_created(resources_: dict[str, Any]) -> None:
+    """chalice package takes the runtime from the Python that runs it: local/package.py runs it from
+    a Python 3.12+ build venv (AWS blocked creating python3.11 functions on 2026-07-31)."""
     lifecycle = json.loads(
         resources.files("cfnlint").joinpath("data/AdditionalSpecs/LmbdRuntimeLifecycle.json").read_text()
     )
@@ -128,6 +119,7 @@ def test_the_lambda_runtime_can_still_be_created(resources_: dict[str, Any]) -> 
     today = dt.date.today().isoformat()
     blocked = {runtime for runtime in runtimes if lifecycle.get(runtime, {}).get("create-block", "9999") <= today}
     assert blocked == set()
+    assert runtimes <= {"python3.12", "python3.13"}
 
 
 # -- IAM --------------------------------------------------------------------------------------
