@@ -13,6 +13,7 @@ from chalicelib.web.admin_reports import admin_reports
 from chalicelib.web.api import api
 from chalicelib.web.assets import assets
 from chalicelib.web.auth import staff_auth
+from chalicelib.web.console import console
 from chalicelib.web.parent_consent import parent_consent
 from chalicelib.web.public_form import public_form
 from chalicelib.web.rate_limit import public_rate_limit
@@ -34,6 +35,7 @@ app.register_blueprint(agency_requests_events)  # one handler per agency queue: 
 app.register_blueprint(inbound_mail_events)  # agency replies, from the inbound bucket's queue
 app.register_blueprint(staff_auth)  # the staff token authorizer that admin routes use
 app.register_blueprint(admin)
+app.register_blueprint(console)  # the staff console's pages (/staff/), over the admin API's services
 app.register_blueprint(admin_reports)  # figures from clear metadata (timeliness)
 
 if get_settings().is_local:
@@ -41,3 +43,8 @@ if get_settings().is_local:
     from chalicelib.web.local_outbox import local_outbox
 
     app.register_blueprint(local_outbox)
+
+    # Sign in to the console as a synthetic staff member (the local issuer): local stage only.
+    from chalicelib.web.console_local_sign_in import console_local_sign_in
+
+    app.register_blueprint(console_local_sign_in)

@@ -77,6 +77,13 @@ class Settings(BaseModel):
     jwks_url: str | None = None
     local_jwks_path: str = ".local/issuer-jwks.json"
 
+    # The staff console (/staff/): a session unused this long is signed out. In AWS staff sign in
+    # through the user pool's hosted UI at this domain (https://<prefix>.auth.<region>.amazoncognito.com
+    # or a custom one), as the app client jwt_audience, called back at <public_url>/staff/callback.
+    # Unset: the local stage offers its synthetic staff; any other stage cannot sign in to the console.
+    console_idle_minutes: int = 15
+    console_hosted_ui_domain: str | None = None
+
     # How long each RAG rating gives for the MASH decision (typical London practice).
     rag_red_hours: float = 4
     rag_amber_working_days: int = 1

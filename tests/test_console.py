@@ -1,0 +1,712 @@
+"""The staff console over HTTP (chalice.test.Client under moto): sign-in, the session and its cookie,
+CSRF, idle timeout, roles, the queue, the referral page (audited, escaped) and the first action forms.
+
+The client keeps no cookies, so `Browser` plays a browser's part: it keeps what Set-Cookie gives it
+and sends it back, and reads each form's CSRF token from the page as a person's browser would.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import html
+import json
+import re
+import urllib.parse
+from typing import Any
+
+import pytest
+
+from chalicelib.domain.staff import Role, StaffMember
+from tests.conftest import table_items
+from tests.factories import example, support_referral
+
+pytestmark = pytest.mark.usefixtures("issuer")
+
+# A Thursday in MASH working hours, so deadlines are easy to read.
+THURSDAY_10AM = dt.datetime(2026, 11, 26, 10, 0, tzinfo=dt.UTC)
+FORM = "application/x-www-form-urlencoded"
+
+
+class Browser:
+    """Cookies in, cookies out; forms posted with the token the page carried."""
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
+        self.cookies: dict[str, str] = {}
+        self.last: Any = None
+
+    def _remember(self, response: Any) -> Any:
+        raw = response.headers.get("Set-Cookie") or []
+        for line in [raw] if isinstance(raw, str) else raw:
+            name, _, rest = line.partition("=")
+            value = rest.split(";")[0]
+            if "Max-Age=0" in line:
+                self.cookies.pop(name, None)
+            else:
+                self.cookies[name] = value
+        self.last = response
+        return response
+
+    def _headers(self, extra: dict[str, str] | None = None) -> dict[str, str]:
+        headers = dict(extra or {})
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        return headers
+
+    def get(self, path: str) -> Any:
+        return self._remember(self.client.http.get(path, headers=self._headers()))
+
+    def post(self, path: str, fields: dict[str, str] | list[tuple[str, str]], csrf: str | None = "page") -> Any:
+        pairs = list(fields.items()) if isinstance(fields, dict) else list(fields)
+        if csrf == "page":
+            pairs.append(("csrf_token", self.csrf()))
+        elif csrf is not None:
+            pairs.append(("csrf_token", csrf))
+        body = urllib.parse.urlencode(pairs).encode()
+        return self._remember(self.client.http.post(path, headers=self._headers({"Content-Type": FORM}), body=body))
+
+    def csrf(self) -> str:
+        found = re.search(r'name="csrf_token" value="([^"]+)"', self.text())
+        assert found, "no CSRF token on the last page"
+        return found.group(1)
+
+    def text(self, response: Any = None) -> str:
+        return (response or self.last).body.decode()
+
+    def sign_in(self, who: str) -> Browser:
+        assert self.get("/staff/local-sign-in").status_code == 200
+        response = self.post("/staff/local-sign-in", {"staff": who})
+        assert response.status_code == 303, self.text(response)
+        assert response.headers["Location"] == "/staff/"
+        return self
+
+
+def page_text(response: Any) -> str:
+    """The visible words of a page, tags removed, entities decoded, spaces collapsed."""
+    body = re.sub(r"<(script|style)\b.*?</\1>", " ", response.body.decode(), flags=re.S)
+    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", body))).strip()
+
+
+def error_summary(response: Any) -> list[str]:
+    block = re.search(r'<ul class="govuk-list govuk-error-summary__list">(.*?)</ul>', response.body.decode(), re.S)
+    return [re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", "", item))).strip()
+            for item in re.findall(r"<li>(.*?)</li>", block.group(1), re.S)] if block else []  # fmt: skip
+
+
+def submit(client: Any, referral: dict[str, Any] | None = None) -> str:
+    response = client.http.post(
+        "/api/referrals", headers={"Content-Type": "application/json"}, body=json.dumps(referral or example())
+    )
+    assert response.status_code == 201, response.body
+    return json.loads(response.body)["reference"]
+
+
+def stored(reference: str) -> Any:
+    from chalicelib.wiring import wiring
+
+    return wiring().referrals.open(reference).referral
+
+
+@pytest.fixture
+def clock(aws: Any) -> dict[str, dt.datetime]:
+    """The wiring clock, movable: `clock["now"] += dt.timedelta(...)`."""
+    now = {"now": THURSDAY_10AM}
+    aws.clock = lambda: now["now"]
+    return now
+
+
+@pytest.fixture
+def browser(client: Any, clock: Any) -> Any:
+    return lambda who=None: Browser(client).sign_in(who) if who else Browser(client)
+
+
+# --- sign-in, cookie, session -------------------------------------------------------------------
+
+
+def test_signing_in_locally_gives_only_an_opaque_strict_http_only_cookie(client: Any, aws: Any, browser: Any) -> None:
+    person = browser("practitioner")
+    [cookie] = [c for c in person.last.headers["Set-Cookie"] if c.startswith("mash_staff=")]
+    assert "HttpOnly" in cookie and "SameSite=Strict" in cookie and "Path=/" in cookie
+    assert "Max-Age" not in cookie  # ends with the browser; the server ends it sooner
+    session_id = person.cookies["mash_staff"]
+    assert re.fullmatch(r"[A-Za-z0-9_-]{43}", session_id)
+    assert "mash_staff_sign_in" not in person.cookies  # the sign-in cookie is cleared
+
+    page = person.get("/staff/")
+    assert page.status_code == 200
+    assert "Pat Practitioner" in page_text(page)
+    assert page.headers["Cache-Control"] == "no-store"
+
+    # The table holds the id's hash as the key and the token sealed: no token, no name, no session id.
+    [item] = [i for i in table_items(aws) if i["pk"]["S"].startswith("STAFFSESSION#")]
+    assert item["pk"]["S"] == "STAFFSESSION#" + hashlib.sha256(session_id.encode()).hexdigest()
+    raw = json.dumps(item, default=str)
+    assert session_id not in raw and "eyJ" not in raw and "Pat Practitioner" not in raw
+    assert int(item["expires_at"]["N"]) > dt.datetime.now(dt.UTC).timestamp()
+
+
+def test_a_secure_stage_names_the_cookie_with_the_host_prefix(
+    client: Any, clock: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from chalicelib import wiring as wiring_module
+
+    monkeypatch.setenv("MASH_COOKIE_SECURE", "true")
+    hub = wiring_module.reset()
+    hub.clock = lambda: THURSDAY_10AM
+    person = Browser(client)
+    person.get("/staff/local-sign-in")
+    assert any(c.startswith("__Host-mash_staff_sign_in=") and "Secure" in c for c in person.last.headers["Set-Cookie"])
+    person.post("/staff/local-sign-in", {"staff": "manager"})
+    [cookie] = [c for c in person.last.headers["Set-Cookie"] if c.startswith("__Host-mash_staff=")]
+    assert cookie.endswith("Secure") and "SameSite=Strict" in cookie and "HttpOnly" in cookie
+    assert person.get("/staff/").status_code == 200
+
+
+def test_every_console_page_needs_a_session(client: Any, clock: Any) -> None:
+    reference = submit(client)
+    nobody = Browser(client)
+    for path in (
+        "/staff/",
+        "/staff/triage",
+        f"/staff/referrals/{reference}",
+        f"/staff/referrals/{reference}/screening",
+    ):
+        response = nobody.get(path)
+        assert (response.status_code, response.headers["Location"]) == (303, "/staff/sign-in"), path
+    assert nobody.get("/staff/sign-in").headers["Location"] == "/staff/local-sign-in"
+    refused = nobody.post(f"/staff/referrals/{reference}/screening", {"rag": "red"}, csrf="x" * 64)
+    assert refused.status_code == 401
+    assert stored(reference).screening is None
+    # A made-up session id is no session.
+    nobody.cookies["mash_staff"] = "A" * 43
+    assert nobody.get("/staff/").status_code == 401
+
+
+def test_every_staff_page_is_declared_with_its_roles_and_they_are_the_apis(client: Any) -> None:
+    from app import app
+    from chalicelib.web import admin as admin_api
+    from chalicelib.web import console
+    from chalicelib.web.auth import declared_roles
+
+    assert console.undeclared_console_routes(app) == []
+    assert console.console_roles(console.work_queue) == declared_roles(admin_api.work_queue)
+    assert console.console_roles(console.referral_page) == declared_roles(admin_api.referral)
+    for action, api_view in (
+        (console.SCREENING, admin_api.screening),
+        (console.DECISION, admin_api.decision),
+        (console.APPROVAL, admin_api.approval),
+    ):
+        assert action.roles == declared_roles(api_view)
+    assert console.APPROVAL.roles == frozenset({Role.MANAGER})
+
+
+def test_the_local_sign_in_refuses_a_post_without_its_token_or_a_person(client: Any, clock: Any) -> None:
+    person = Browser(client)
+    person.get("/staff/local-sign-in")
+    assert person.post("/staff/local-sign-in", {"staff": "manager"}, csrf=None).status_code == 400
+    person.get("/staff/local-sign-in")
+    response = person.post("/staff/local-sign-in", {"staff": "someone-else"})
+    assert response.status_code == 400
+    assert error_summary(response) == ["Select who to sign in as"]
+    assert "mash_staff" not in person.cookies
+
+
+def test_a_post_without_the_csrf_token_or_with_a_wrong_one_changes_nothing(client: Any, browser: Any) -> None:
+    reference = submit(client)
+    person = browser("practitioner")
+    fields = {"rag": "red", "level": "3", "rationale": "Hungry every morning"}
+    for csrf in (None, "0" * 64, "é"):
+        response = person.post(f"/staff/referrals/{reference}/screening", fields, csrf=csrf)
+        assert response.status_code == 400
+        assert "Sorry, we could not accept that page" in page_text(response)
+    # A token from another session does not pass either.
+    other = browser("manager")
+    other.get(f"/staff/referrals/{reference}/screening")
+    assert person.post(f"/staff/referrals/{reference}/screening", fields, csrf=other.csrf()).status_code == 400
+    assert stored(reference).screening is None
+
+
+def test_every_console_post_refuses_a_missing_or_wrong_token_and_changes_nothing(
+    client: Any, aws: Any, browser: Any
+) -> None:
+    from tests.security.routes import routes
+
+    posts = [route for route in routes("POST") if route.path.startswith("/staff/")]
+    assert {route.path for route in posts} >= {"/staff/sign-out", "/staff/referrals/{reference}/screening"}
+    reference = submit(client)
+    person = browser("manager")
+    before = sorted(json.dumps(item, sort_keys=True, default=str) for item in table_items(aws))
+    accepted = []
+    for route in posts:
+        for token in (None, "", "0" * 64):
+            url = route.url.replace("ABC-DEF-GHJ", reference)
+            fields = {"rag": "red", "level": "4", "rationale": "x", "outcome": "early_help", "reasons": "x",
+                      "approve": "true", "staff": "auditor"}  # fmt: skip
+            response = person.post(url, fields, csrf=token)
+            if response.status_code != 400 or "Sorry, we could not accept that page" not in page_text(response):
+                accepted.append(f"{route.path} with {token!r}: {response.status_code}")
+    assert accepted == []
+    assert sorted(json.dumps(item, sort_keys=True, default=str) for item in table_items(aws)) == before
+    assert "Morgan Manager" in page_text(person.get("/staff/"))  # still signed in, as the manager
+
+
+def test_an_idle_session_is_signed_out(client: Any, aws: Any, browser: Any, clock: Any) -> None:
+    person = browser("practitioner")
+    clock["now"] += dt.timedelta(minutes=14)
+    assert person.get("/staff/").status_code == 200  # in use: the idle clock starts again
+    clock["now"] += dt.timedelta(minutes=14)
+    assert person.get("/staff/").status_code == 200
+    clock["now"] += dt.timedelta(minutes=15, seconds=1)
+    response = person.get("/staff/")
+    assert response.status_code == 401
+    assert "You have been signed out" in page_text(response)
+    assert "not used the console for 15 minutes" in page_text(response)
+    assert "mash_staff" not in person.cookies  # cleared
+    assert not [i for i in table_items(aws) if i["pk"]["S"].startswith("STAFFSESSION#")]
+
+
+def test_an_expired_token_ends_the_session(client: Any, aws: Any, issuer: Any, clock: Any) -> None:
+    from chalicelib.web import console_session
+    from local.issuer import SYNTHETIC_STAFF
+
+    past = dt.datetime.now(dt.UTC) - dt.timedelta(hours=9)
+    expired = issuer.sign(issuer.claims_for(SYNTHETIC_STAFF["practitioner"], past))
+    # As if it was good when stored: the item outlives it (DynamoDB's TTL is lazy).
+    console_session.sessions().save(
+        "S" * 43, id_token=expired, refresh_token=None, expires_at=int(past.timestamp()) + 10 * 3600,
+        now=THURSDAY_10AM.timestamp(),
+    )  # fmt: skip
+    person = Browser(client)
+    person.cookies["mash_staff"] = "S" * 43
+    response = person.get("/staff/")
+    assert response.status_code == 401
+    assert "The staff token has expired: sign in again" in page_text(response)
+    assert console_session.sessions().load("S" * 43, 0) is None
+
+
+def test_signing_out_ends_the_session(client: Any, aws: Any, browser: Any) -> None:
+    person = browser("manager")
+    old = dict(person.cookies)
+    person.get("/staff/")
+    response = person.post("/staff/sign-out", {})
+    assert (response.status_code, response.headers["Location"]) == (303, "/staff/signed-out")
+    assert "mash_staff" not in person.cookies
+    assert "You have signed out" in page_text(person.get("/staff/signed-out"))
+    person.cookies.update(old)  # the old id is worth nothing now
+    assert person.get("/staff/").status_code == 401
+
+
+# --- roles --------------------------------------------------------------------------------------
+
+
+def test_an_auditor_cannot_screen_or_see_the_queue(client: Any, browser: Any) -> None:
+    reference = submit(client)
+    auditor = browser("auditor")
+    for path in ("/staff/", f"/staff/referrals/{reference}", f"/staff/referrals/{reference}/screening"):
+        response = auditor.get(path)
+        assert response.status_code == 403, path
+        assert "This page needs the mash-manager or mash-practitioner role" in page_text(response)
+    fields = {"rag": "red", "level": "3", "rationale": "x"}
+    assert auditor.post(f"/staff/referrals/{reference}/screening", fields).status_code == 403
+    assert stored(reference).screening is None
+
+
+def test_a_practitioner_cannot_approve(client: Any, browser: Any) -> None:
+    reference = submit(client)
+    practitioner = browser("practitioner")
+    assert practitioner.get(f"/staff/referrals/{reference}/approval").status_code == 403
+    assert "needs the mash-manager role" in page_text(practitioner.last)
+
+
+# --- the queue ----------------------------------------------------------------------------------
+
+
+def screen(person: Browser, reference: str, rag: str = "red", level: str = "3") -> Any:
+    person.get(f"/staff/referrals/{reference}/screening")
+    return person.post(
+        f"/staff/referrals/{reference}/screening", {"rag": rag, "level": level, "rationale": "Hungry and absent"}
+    )
+
+
+def test_the_queue_shows_urgency_deadlines_and_time_left_by_the_clock(client: Any, browser: Any, clock: Any) -> None:
+    red, waiting = submit(client), submit(client)
+    person = browser("practitioner")
+    assert screen(person, red).status_code == 303
+    page = page_text(person.get("/staff/"))
+    assert red in page and waiting in page
+    assert page.index(red) < page.index(waiting)  # Red first
+    assert "Red" in page and "Not screened" in page
+    assert "26 November 2026 at 2pm" in page  # Red: four clock hours
+    assert "4 hours left" in page
+    assert "0 replies from agencies waiting in triage" in page
+    assert f'href="/staff/referrals/{red}"' in person.text()
+
+    clock["now"] += dt.timedelta(hours=5, minutes=10)
+    page = page_text(browser("manager").get("/staff/"))  # a fresh sign-in: the first one has gone idle
+    assert "Overdue by 1 hour 10 minutes" in page
+
+
+def test_time_left_reads_as_a_person_would_say_it() -> None:
+    from chalicelib.web.console import time_left
+
+    now = THURSDAY_10AM
+    assert time_left(now + dt.timedelta(hours=2, minutes=10), now) == "2 hours 10 minutes left"
+    assert time_left(now - dt.timedelta(days=1), now) == "overdue by 1 day"
+    assert time_left(now + dt.timedelta(days=2, hours=1, minutes=5), now) == "2 days 1 hour left"
+    assert time_left(now + dt.timedelta(minutes=1), now) == "1 minute left"
+    assert time_left(now + dt.timedelta(seconds=20), now) == "less than a minute left"
+    assert time_left(None, now) == ""
+
+
+def test_the_queue_filters_and_pages_with_the_cursor(
+    client: Any, browser: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from chalicelib.web import console
+
+    references = [submit(client) for _ in range(3)]
+    person = browser("practitioner")
+    screen(person, references[0], rag="green", level="2")
+    page = page_text(person.get("/staff/?rag=green"))
+    assert references[0] in page and references[1] not in page and references[2] not in page
+    page = page_text(person.get("/staff/?status=received"))
+    assert references[0] not in page and references[1] in page
+
+    monkeypatch.setattr(console, "QUEUE_PAGE_SIZE", 2)
+    first = person.get("/staff/?status=received&undelivered=")
+    assert "Next page" in page_text(first)
+    next_href = html.unescape(re.search(r'href="([^"]+)" rel="next"', person.text()).group(1))
+    assert next_href.startswith("/staff/?status=received&cursor=")
+    second = page_text(person.get(next_href))
+    shown = [r for r in references[1:] if r in page_text(first)] + [r for r in references[1:] if r in second]
+    assert sorted(shown) == sorted(references[1:])
+    assert "First page" in second
+
+
+def test_the_queue_says_what_is_wrong_with_a_filter_or_a_cursor(client: Any, browser: Any) -> None:
+    person = browser("manager")
+    response = person.get("/staff/?status=lost&rag=pink")
+    assert response.status_code == 400
+    assert error_summary(response) == ["Select a status from the list", "Select a RAG rating from the list"]
+    response = person.get("/staff/?cursor=not-a-cursor")
+    assert response.status_code == 400
+    assert error_summary(response) == ["The link to the next page no longer works: start again from the first page"]
+
+
+def test_the_triage_list_shows_metadata_only(client: Any, browser: Any) -> None:
+    response = browser("practitioner").get("/staff/triage")
+    assert response.status_code == 200
+    assert "No emails are waiting." in page_text(response)
+
+
+# --- the referral page --------------------------------------------------------------------------
+
+
+def test_the_referral_page_shows_the_whole_picture_and_the_view_is_audited(client: Any, browser: Any) -> None:
+    from chalicelib.services.audit_trail import audit_trail
+
+    reference = submit(client)
+    person = browser("practitioner")
+    response = person.get(f"/staff/referrals/{reference}")
+    assert response.status_code == 200
+    page = page_text(response)
+    for expected in (
+        f"Referral {reference}",
+        "Request for support",
+        "Sam Testchild",
+        "14 March 2017",
+        "1 Example Road",
+        "Alex Testparent (mother)",
+        "Priya Example",
+        "Designated safeguarding lead, Example Primary School (Education",
+        "Sam has arrived hungry most mornings",
+        "Sam says there is often no food at home",
+        "Breakfast club offered",
+        "Consent Given",
+        "No agencies asked yet.",
+        "Acknowledgement",
+        "Screen the referral",
+    ):
+        assert expected in page, expected
+    assert "Record the decision" not in page  # not allowed before screening
+    [viewed] = [e for e in audit_trail(reference) if e.action.value == "referral.viewed"]
+    assert viewed.actor == "0b6f7c1e-0000-4000-8000-000000000001"
+    assert viewed.role == "mash-practitioner"
+    assert "referral.viewed" in page  # the history shows the view itself
+
+
+def test_a_script_in_a_concern_is_shown_as_text_never_run(client: Any, browser: Any) -> None:
+    payload = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+    reference = submit(client, support_referral(**{"concerns.description": payload, "children.0.first_name": payload}))
+    response = browser("practitioner").get(f"/staff/referrals/{reference}")
+    body = response.body.decode()
+    assert "<script>alert" not in body and "<img src=x" not in body
+    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt;" in body
+    assert payload in page_text(response)
+
+
+def test_an_unknown_or_malformed_reference_is_not_found(client: Any, browser: Any) -> None:
+    person = browser("practitioner")
+    for reference in ("K7Q-F3M-RW9", "not-a-ref", "%3Cscript%3E"):
+        response = person.get(f"/staff/referrals/{reference}")
+        assert response.status_code == 404, reference
+        assert "No referral has that reference" in page_text(response)
+        assert person.get(f"/staff/referrals/{reference}/screening").status_code == 404
+
+
+def test_a_closed_referral_opens_only_with_a_reason(client: Any, aws: Any, browser: Any) -> None:
+    from chalicelib.services.audit_trail import audit_trail
+    from chalicelib.services.retention import close_referral
+
+    reference = submit(client)
+    person = browser("practitioner")
+    screen(person, reference, rag="green", level="1")
+    person.get(f"/staff/referrals/{reference}/decision")
+    person.post(f"/staff/referrals/{reference}/decision", {"outcome": "no_further_action", "reasons": "Advice given"})
+    close_referral(reference, staff=StaffMember("s", frozenset({Role.PRACTITIONER})), request_id=None)
+
+    response = person.get(f"/staff/referrals/{reference}")
+    assert response.status_code == 200
+    assert "Why are you opening this closed referral?" in page_text(response)
+    assert "Sam" not in page_text(response)
+    response = person.get(f"/staff/referrals/{reference}?asked=1")
+    assert response.status_code == 400
+    assert error_summary(response) == ["Select why you are opening this closed referral"]
+    response = person.get(f"/staff/referrals/{reference}?asked=1&reason=quality_audit")
+    assert response.status_code == 200
+    assert "You opened it for: A quality audit." in page_text(response)
+    assert "Sam Testchild" in page_text(response)
+    viewed = [e for e in audit_trail(reference) if e.action.value == "referral.viewed"]
+    assert viewed[-1].details == {"reason": "quality_audit"}
+
+
+# --- action forms -------------------------------------------------------------------------------
+
+
+def test_screening_says_what_is_missing_then_records_and_shows_a_banner(client: Any, browser: Any) -> None:
+    reference = submit(client)
+    person = browser("practitioner")
+    form = person.get(f"/staff/referrals/{reference}/screening")
+    assert form.status_code == 200
+    assert "Screen the referral" in page_text(form) and "Sam" not in page_text(form)
+
+    response = person.post(f"/staff/referrals/{reference}/screening", {"rationale": "  "})
+    assert response.status_code == 400
+    assert error_summary(response) == [
+        "Select a RAG rating",
+        "Select the level of need",
+        "Enter why you chose this rating and level",
+    ]
+    assert 'href="#rag"' in person.text() and 'id="rag"' in person.text()
+    assert page_text(response).startswith("Error: Screen the referral")
+
+    response = person.post(
+        f"/staff/referrals/{reference}/screening", {"rag": "purple", "level": "7", "rationale": "ok"}
+    )
+    assert response.status_code == 400
+    assert error_summary(response)[0].startswith("Rag must be one of")
+
+    response = person.post(
+        f"/staff/referrals/{reference}/screening", {"rag": "amber", "level": "3", "rationale": "Hungry; school worried"}
+    )
+    assert response.status_code == 303
+    assert response.headers["Location"] == f"/staff/referrals/{reference}?done=screening"
+    page = page_text(person.get(response.headers["Location"]))
+    assert "Success Screening recorded: the decision deadline is set" in page
+    assert "Hungry; school worried" in page
+    referral = stored(reference)
+    assert (referral.status.value, referral.screening.rag.value, referral.screening.level) == ("screened", "amber", 3)
+    assert referral.screening.screened_by == "0b6f7c1e-0000-4000-8000-000000000001"
+
+
+def test_a_decision_before_screening_is_refused_with_the_domains_message(client: Any, browser: Any) -> None:
+    reference = submit(client)
+    person = browser("practitioner")
+    person.get(f"/staff/referrals/{reference}/decision")
+    response = person.post(f"/staff/referrals/{reference}/decision", {"outcome": "early_help", "reasons": "Support"})
+    assert response.status_code == 409
+    [message] = error_summary(response)
+    assert message.startswith("Cannot record a decision while the referral is received. Allowed now: screen")
+    assert 'value="early_help" checked' in person.text()  # what was chosen is kept
+    assert stored(reference).decision is None
+
+
+def test_a_decision_that_needs_approval_is_approved_by_another_manager(client: Any, browser: Any) -> None:
+    reference = submit(client)
+    practitioner = browser("practitioner")
+    screen(practitioner, reference)
+    practitioner.get(f"/staff/referrals/{reference}/decision")
+    assert error_summary(practitioner.post(f"/staff/referrals/{reference}/decision", {})) == [
+        "Select the outcome",
+        "Enter the reasons for the decision",
+    ]
+    response = practitioner.post(
+        f"/staff/referrals/{reference}/decision",
+        {"outcome": "child_and_family_assessment_s17", "reasons": "Needs an assessment"},
+    )
+    assert response.status_code == 303
+    page = page_text(practitioner.get(response.headers["Location"]))
+    assert "Decision recorded" in page and "Waiting for a manager" in page
+    assert "Approve or return the decision" not in page  # not a practitioner's to do
+    assert stored(reference).status.value == "decision_proposed"
+
+    manager = browser("manager")
+    page = page_text(manager.get(f"/staff/referrals/{reference}"))
+    assert "Approve or return the decision" in page
+    manager.get(f"/staff/referrals/{reference}/approval")
+    assert error_summary(manager.post(f"/staff/referrals/{reference}/approval", {})) == [
+        "Select whether you approve the decision or return it"
+    ]
+    response = manager.post(f"/staff/referrals/{reference}/approval", {"approve": "true"})
+    assert response.status_code == 303
+    assert "Your answer on the decision is recorded" in page_text(manager.get(response.headers["Location"]))
+    referral = stored(reference)
+    assert referral.status.value == "decided"
+    assert referral.decision.approved_by == "0b6f7c1e-0000-4000-8000-000000000002"
+
+
+def test_a_manager_cannot_approve_their_own_decision(client: Any, browser: Any) -> None:
+    reference = submit(client)
+    manager = browser("manager")
+    screen(manager, reference)
+    manager.get(f"/staff/referrals/{reference}/decision")
+    manager.post(f"/staff/referrals/{reference}/decision", {"outcome": "strategy_discussion_s47", "reasons": "Harm"})
+    manager.get(f"/staff/referrals/{reference}/approval")
+    response = manager.post(f"/staff/referrals/{reference}/approval", {"approve": "true"})
+    assert response.status_code == 403
+    assert error_summary(response) == ["A manager cannot approve their own decision: ask another manager"]
+    assert stored(reference).status.value == "decision_proposed"
+
+
+def test_a_returned_decision_needs_a_reason_and_goes_back_to_screened(client: Any, browser: Any) -> None:
+    reference = submit(client)
+    practitioner, manager = browser("practitioner"), browser("manager")
+    screen(practitioner, reference)
+    practitioner.get(f"/staff/referrals/{reference}/decision")
+    practitioner.post(f"/staff/referrals/{reference}/decision", {"outcome": "map_mase_meeting", "reasons": "Risk"})
+    manager.get(f"/staff/referrals/{reference}/approval")
+    response = manager.post(f"/staff/referrals/{reference}/approval", {"approve": "false", "reason": ""})
+    assert response.status_code == 400
+    assert error_summary(response) == ["Say why the decision is returned, so the practitioner knows what to change"]
+    response = manager.post(
+        f"/staff/referrals/{reference}/approval", {"approve": "false", "reason": "Ask health first"}
+    )
+    assert response.status_code == 303
+    referral = stored(reference)
+    assert referral.status.value == "screened" and referral.decision.returned_reason == "Ask health first"
+    assert "A manager returned an earlier decision: Ask health first" in page_text(
+        practitioner.get(f"/staff/referrals/{reference}")
+    )
+
+
+def test_nothing_personal_goes_in_a_console_url(client: Any, browser: Any) -> None:
+    reference = submit(client)
+    person = browser("practitioner")
+    response = screen(person, reference)
+    assert response.headers["Location"] == f"/staff/referrals/{reference}?done=screening"
+    links = re.findall(r'href="([^"]+)"', person.get(f"/staff/referrals/{reference}").body.decode())
+    assert not [link for link in links if "Sam" in link or "Testchild" in link or "example" in link]
+
+
+# --- Cognito's hosted UI (AWS) ------------------------------------------------------------------
+
+
+@pytest.fixture
+def hosted_ui(monkeypatch: pytest.MonkeyPatch, issuer: Any, aws: Any, clock: Any) -> dict[str, Any]:
+    """The stage configured for the hosted UI; its token endpoint answered by the local issuer."""
+    from chalicelib import wiring as wiring_module
+    from chalicelib.adapters.staff_tokens import LOCAL_AUDIENCE
+    from chalicelib.web import console_session
+
+    monkeypatch.setenv("MASH_CONSOLE_HOSTED_UI_DOMAIN", "https://sign-in.mash.example")
+    monkeypatch.setenv("MASH_JWT_AUDIENCE", LOCAL_AUDIENCE)
+    monkeypatch.setenv("MASH_PUBLIC_URL", "https://hub.mash.example")
+    hub = wiring_module.reset()
+    hub.clock = lambda: clock["now"]
+    calls: dict[str, Any] = {"posts": [], "answer": lambda fields: {"id_token": issuer.token_for("manager")}}
+
+    def token_endpoint(url: str, fields: dict[str, str]) -> dict[str, Any]:
+        calls["posts"].append((url, fields))
+        return calls["answer"](fields)
+
+    monkeypatch.setattr(console_session, "_post_form", token_endpoint)
+    return calls
+
+
+def test_the_hosted_ui_signs_in_with_a_pkce_code_exchange(client: Any, hosted_ui: dict[str, Any]) -> None:
+    person = Browser(client)
+    response = person.get("/staff/sign-in")
+    assert response.status_code == 303
+    location = urllib.parse.urlsplit(response.headers["Location"])
+    assert (location.scheme, location.netloc, location.path) == ("https", "sign-in.mash.example", "/oauth2/authorize")
+    query = dict(urllib.parse.parse_qsl(location.query))
+    assert query["response_type"] == "code" and query["code_challenge_method"] == "S256"
+    assert query["redirect_uri"] == "https://hub.mash.example/staff/callback"
+    assert query["scope"] == "openid email profile"
+    [pending] = [c for c in response.headers["Set-Cookie"] if c.startswith("mash_staff_sign_in=")]
+    assert "SameSite=Lax" in pending and "HttpOnly" in pending  # Lax: it must survive the redirect back
+
+    response = person.get(f"/staff/callback?code=abc123&state={query['state']}")
+    assert response.status_code == 200
+    assert '<meta http-equiv="refresh" content="0;url=/staff/">' in person.text()
+    [(url, fields)] = hosted_ui["posts"]
+    assert url == "https://sign-in.mash.example/oauth2/token"
+    assert fields["grant_type"] == "authorization_code" and fields["code"] == "abc123"
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(fields["code_verifier"].encode()).digest()).rstrip(b"=")
+    assert challenge.decode() == query["code_challenge"]
+    assert "mash_staff_sign_in" not in person.cookies
+    assert "Morgan Manager" in page_text(person.get("/staff/"))
+
+
+def test_the_hosted_ui_callback_refuses_a_wrong_state_an_error_or_a_bad_token(
+    client: Any, hosted_ui: dict[str, Any], issuer: Any
+) -> None:
+    person = Browser(client)
+    state = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(person.get("/staff/sign-in").headers["Location"]).query))[
+        "state"
+    ]
+    pending = dict(person.cookies)
+    assert person.get("/staff/callback?code=abc&state=forged").status_code == 400
+    person.cookies = dict(pending)
+    assert person.get("/staff/callback?error=access_denied").status_code == 400
+    person.cookies = dict(pending)
+    hosted_ui["answer"] = lambda fields: {"id_token": issuer.sign({**issuer.claims_for(_manager()), "aud": "other"})}
+    response = person.get(f"/staff/callback?code=abc&state={state}")
+    assert response.status_code == 401
+    assert "The staff token is for another service, not the MASH hub" in page_text(response)
+    assert "mash_staff" not in person.cookies
+    assert hosted_ui["posts"][0][1]["code"] == "abc"
+
+
+def _manager() -> Any:
+    from local.issuer import SYNTHETIC_STAFF
+
+    return SYNTHETIC_STAFF["manager"]
+
+
+def test_an_expired_hosted_ui_token_is_refreshed_and_sign_out_ends_the_pools_session_too(
+    client: Any, hosted_ui: dict[str, Any], issuer: Any
+) -> None:
+    from chalicelib.web import console_session
+
+    past = dt.datetime.now(dt.UTC) - dt.timedelta(hours=9)
+    console_session.sessions().save(
+        "R" * 43, id_token=issuer.sign(issuer.claims_for(_manager(), past)), refresh_token="refresh-me",
+        expires_at=int(dt.datetime.now(dt.UTC).timestamp()) + 3600, now=THURSDAY_10AM.timestamp(),
+    )  # fmt: skip
+    person = Browser(client)
+    person.cookies["mash_staff"] = "R" * 43
+    assert person.get("/staff/").status_code == 200
+    [(_, fields)] = hosted_ui["posts"]
+    assert fields == {"grant_type": "refresh_token", "client_id": "mash-hub-local", "refresh_token": "refresh-me"}
+    assert person.get("/staff/").status_code == 200  # the new token is kept: no second refresh
+    assert len(hosted_ui["posts"]) == 1
+
+    response = person.post("/staff/sign-out", {})
+    assert response.status_code == 200
+    assert (
+        '<meta http-equiv="refresh" content="0;url=https://sign-in.mash.example/logout?client_id=mash-hub-local'
+        "&amp;logout_uri=https%3A%2F%2Fhub.mash.example%2Fstaff%2Fsigned-out"
+    ) in person.text()
+    assert console_session.sessions().load("R" * 43, 0) is None
