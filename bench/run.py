@@ -212,6 +212,9 @@ def main() -> None:
     package_size()
     staff_api()
     enquiries()
+    from bench import timeliness as timeliness_bench  # issue 7: the timeliness report
+
+    timeliness_bench.show_figures(show)
 
 
 if __name__ == "__main__":
