@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from chalicelib.domain.agencies import AgencyId
 from chalicelib.domain.staff import Role, StaffMember
 from tests.conftest import table_items
 from tests.factories import example, support_referral
@@ -710,3 +711,86 @@ def test_an_expired_hosted_ui_token_is_refreshed_and_sign_out_ends_the_pools_ses
         "&amp;logout_uri=https%3A%2F%2Fhub.mash.example%2Fstaff%2Fsigned-out"
     ) in person.text()
     assert console_session.sessions().load("R" * 43, 0) is None
+
+
+def test_enquiries_and_agency_replies_show_with_the_original_kept_in_details(
+    client: Any, aws: Any, browser: Any
+) -> None:
+    from chalicelib.services.agency_requests import send_request_from_message
+    from chalicelib.services.open_enquiries import open_enquiries
+    from tests.conftest import sent_emails
+    from tests.test_inbound_replies import deliver
+    from tests.test_replies_api import queued_messages, reply_to
+
+    reference = submit(client, example("referral-protection.json"))
+    person = browser("practitioner")
+    screen(person, reference, rag="red", level="4")
+    practitioner = StaffMember("0b6f7c1e-0000-4000-8000-000000000001", frozenset({Role.PRACTITIONER}))
+    open_enquiries(reference, [AgencyId.POLICE, AgencyId.HEALTH], "Any contact with the family this year?", staff=practitioner,
+                   request_id=None)  # fmt: skip
+    for bodies in queued_messages(aws).values():
+        for message in bodies:
+            send_request_from_message(message)
+    requests = {str(m["To"]): m for m in sent_emails(aws) if "Information request" in str(m["Subject"])}
+    answer = "Two call-outs in March <script>alert(1)</script>"
+    deliver(aws, reply_to(requests["mash-checks@police.example"], sender="sam.taylor@police.example", text=answer))
+    deliver(
+        aws,
+        reply_to(requests["mash-checks@health.example"], sender="nurse@gmail.example", text="Seen at clinic"),
+        key="inbound/wrong-1",
+    )
+
+    response = person.get(f"/staff/referrals/{reference}")
+    page = page_text(response)
+    for expected in (
+        "Police Answered",
+        "Any contact with the family this year?",
+        "Reply received 26 November 2026",
+        "from sam.taylor@police.example",
+        answer,
+        "The full original email",
+        "Subject: RE:",
+        "Requested",  # health has not answered (its reply went to triage)
+    ):
+        assert expected in page, expected
+    assert "<script>alert(1)" not in response.body.decode()
+    assert "1 reply from agencies waiting in triage" in page_text(person.get("/staff/"))
+    triage = page_text(person.get("/staff/triage"))
+    assert reference in triage and "nurse@gmail.example" not in triage  # metadata only
+
+
+@pytest.mark.parametrize("kind", ["memory", "dynamodb"])
+def test_the_session_store_keeps_tokens_sealed_until_expiry_in_either_twin(aws: Any, kind: str) -> None:
+    from chalicelib.web import console_session as cs
+
+    store = (
+        cs.InMemoryStaffSessionStore(aws.cipher)
+        if kind == "memory"
+        else cs.DynamoStaffSessionStore(aws.aws_client("dynamodb"), aws.settings.table_name, aws.cipher)
+    )
+    store.save("A" * 43, id_token="id.token.x", refresh_token=None, expires_at=2000, now=1000)
+    assert store.load("A" * 43, 1500) == cs.StoredSession("id.token.x", None, 1000.0, 2000)
+    store.touch("A" * 43, 1600)
+    assert store.load("A" * 43, 1700).last_seen == 1600.0
+    assert store.load("A" * 43, 2000) is None  # expired, even before DynamoDB's TTL gets to it
+    assert store.load("B" * 43, 1500) is None
+    store.delete("A" * 43)
+    store.touch("A" * 43, 1800)  # a touch after sign-out brings nothing back
+    assert store.load("A" * 43, 1500) is None
+
+
+def test_a_session_store_outage_is_a_service_page_not_a_500(
+    client: Any, browser: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from chalicelib.adapters.aws import AwsError
+    from chalicelib.web import console_session
+
+    person = browser("practitioner")
+
+    def unavailable(*_: Any, **__: Any) -> Any:
+        raise AwsError("dynamodb", "ProvisionedThroughputExceededException", retryable=True)
+
+    monkeypatch.setattr(console_session.DynamoStaffSessionStore, "_get", unavailable)
+    response = person.get("/staff/")
+    assert response.status_code == 503
+    assert "Sorry, there is a problem with the service" in page_text(response)

@@ -51,6 +51,7 @@ from chalice import Blueprint
 from chalice.app import Response
 from pydantic import BaseModel
 
+from chalicelib.adapters.aws import AwsError
 from chalicelib.domain.audit import AccessReason
 from chalicelib.domain.decision import OUTCOME_LABELS, Outcome, Rag
 from chalicelib.domain.referral import AGENCY_LABELS, CONCERN_LABELS, LEVELS_OF_NEED
@@ -136,7 +137,7 @@ def console_route(
                 me = sessions.current_session(request.headers)
             except sessions.SessionEnded as ended:
                 return _session_ended(ended, request.method)
-            except sessions.SignInUnavailable:
+            except (sessions.SignInUnavailable, AwsError):
                 return _page("staff/unavailable.html", status=503)
             if not me.holds_any(allowed):
                 return _page("staff/forbidden.html", status=403, me=me, needs=describe_roles(allowed))
@@ -334,7 +335,7 @@ def callback() -> Response:
     except TokenRefused as refusal:
         logger.info("console sign-in refused", extra={"refusal": refusal.code})
         return _page("staff/sign_in_failed.html", status=401, cookies=clear, problem="token", message=refusal.message)
-    except sessions.SignInUnavailable:
+    except (sessions.SignInUnavailable, AwsError):
         return _page("staff/unavailable.html", status=503, cookies=clear)
     cookies = [*clear, sessions.session_cookie(signed_in.session_id)]
     # A page, not a 303: this request came by a cross-site redirect, so a browser would not send
@@ -416,8 +417,11 @@ def _queue_page(visit: Visit, filters: dict[str, str], found: Any, errors: PageE
         next_href = HOME + "?" + urllib.parse.urlencode({**kept, "cursor": found.next_cursor})
     triage: tuple[int, bool] | None = None
     if visit.me.holds_any(_api_roles(admin_api.triage_list)):
-        items, more = list_triage("waiting", TRIAGE_COUNT_LIMIT)
-        triage = (len(items), more is not None)
+        try:
+            items, more = list_triage("waiting", TRIAGE_COUNT_LIMIT)
+            triage = (len(items), more is not None)
+        except AwsError:
+            triage = None  # the queue matters more than the count: show it without
     return _page(
         "staff/queue.html",
         status=status,

@@ -14,6 +14,7 @@ from typing import Any
 from chalice import Blueprint
 from chalice.app import Response
 
+from chalicelib.adapters.aws import AwsError
 from chalicelib.web import console_session as sessions
 from chalicelib.web.console import signed_in_redirect
 from chalicelib.web.form_fields import PageErrors, text
@@ -82,5 +83,8 @@ def sign_in_as() -> Response:
         errors = PageErrors()
         errors.add("staff", "Select who to sign in as", "staff")
         return _chooser(pending_id, errors, status=400)
-    signed_in = sessions.start_session(_issuer().token_for(who))
+    try:
+        signed_in = sessions.start_session(_issuer().token_for(who))
+    except (sessions.SignInUnavailable, AwsError):
+        return page("staff/unavailable.html", status=503, me=None)
     return signed_in_redirect(signed_in, cookies=[sessions.clear_sign_in_cookie()])

@@ -33,6 +33,7 @@ import urllib.request
 from dataclasses import dataclass
 from typing import Any
 
+from chalicelib.adapters.envelope import DecryptionFailed
 from chalicelib.adapters.table import TTL_ATTRIBUTE
 from chalicelib.domain.staff import Role, StaffMember
 from chalicelib.settings import Settings, get_settings
@@ -185,7 +186,11 @@ class StaffSessionStore:
         # DynamoDB's TTL deletes lazily (up to days later): expiry is enforced on read too.
         if item is None or int(item[TTL_ATTRIBUTE]) <= now:
             return None
-        tokens = self.cipher.open(record_id, bytes(item["data_key"])).decrypt(TOKEN_FIELD, bytes(item[TOKEN_FIELD]))
+        try:
+            sealed = self.cipher.open(record_id, bytes(item["data_key"]))
+            tokens = sealed.decrypt(TOKEN_FIELD, bytes(item[TOKEN_FIELD]))
+        except DecryptionFailed:
+            return None  # moved or tampered with: no session, rather than someone else's
         return StoredSession(tokens["id"], tokens.get("refresh"), float(item["last_seen"]), int(item[TTL_ATTRIBUTE]))
 
     def touch(self, session_id: str, now: float) -> None:
