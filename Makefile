@@ -49,7 +49,7 @@ lint: $(STAMP) ## ruff only
 bench: $(STAMP) assets ## Print the benchmark figures (cold import, KMS/DynamoDB per referral, latency, zip size)
 	$(BIN)/python -m bench.run
 
-package: $(STAMP) assets ## Build the deployment package into build/ with `chalice package`
+package: $(STAMP) assets ## Build the deployment package into build/ with `chalice package` run by Python 3.12+ (build/venv312)
 	$(BIN)/python -m local.package
 
 token: $(STAMP) ## Print a staff token for the local stage: make token ROLE=practitioner|manager|auditor
