@@ -21,7 +21,7 @@ import datetime as dt
 import json
 from typing import Any
 
-from chalicelib.adapters.aws import AwsError, translate
+from chalicelib.adapters.aws import AwsError, plain_values, translate
 from chalicelib.adapters.envelope import FieldCipher, SealedRecord
 from chalicelib.adapters.referrals import InvalidCursor, partition_key
 from chalicelib.domain.agencies import AgencyId
@@ -182,7 +182,7 @@ class DynamoItems(Items):
         return {key: self._serialize(value) for key, value in item.items()}
 
     def _decode(self, item: dict[str, Any]) -> dict[str, Any]:
-        return _plain({key: self._deserialize(value) for key, value in item.items()})
+        return plain_values({key: self._deserialize(value) for key, value in item.items()})
 
     @staticmethod
     def _key(pk: str, sk: str) -> dict[str, Any]:
@@ -348,20 +348,6 @@ class DynamoItems(Items):
             if requests:
                 raise AwsError("dynamodb", "UnprocessedItems", retryable=True)
 
-
-def _plain(value: Any) -> Any:
-    """DynamoDB numbers come back as Decimal (ours are whole), binary as Binary."""
-    from decimal import Decimal
-
-    if isinstance(value, Decimal):
-        return int(value)
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    if hasattr(value, "value") and type(value).__name__ == "Binary":
-        return bytes(value.value)
-    return value
 
 
 # -- attachments metadata ---------------------------------------------------------------------------

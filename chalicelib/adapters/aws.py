@@ -69,3 +69,19 @@ def translate(service: str, exc: Exception) -> AwsError:
         # Connection resets, read timeouts, endpoint faults: worth another try.
         return AwsError(service, type(exc).__name__, True)
     raise exc
+
+
+def plain_values(value: Any) -> Any:
+    """What boto3's TypeDeserializer gives, as plain Python: DynamoDB numbers come back as Decimal
+    (the hub's are all whole numbers), binary as Binary."""
+    from decimal import Decimal
+
+    if isinstance(value, Decimal):
+        return int(value)
+    if isinstance(value, dict):
+        return {k: plain_values(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain_values(v) for v in value]
+    if hasattr(value, "value") and type(value).__name__ == "Binary":
+        return bytes(value.value)
+    return value

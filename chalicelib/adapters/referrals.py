@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass, replace
 from typing import Any
 
-from chalicelib.adapters.aws import AwsError, translate
+from chalicelib.adapters.aws import AwsError, plain_values, translate
 from chalicelib.adapters.enquiry_codec import enquiries_from_item, enquiries_to_map, questions_attribute
 from chalicelib.adapters.envelope import FieldCipher, SealedRecord
 from chalicelib.adapters.table import OUTBOX_INDEX, OUTBOX_PARTITION, TTL_ATTRIBUTE
@@ -1121,7 +1121,7 @@ class DynamoReferralStore(ReferralStore):
 
     def _decode(self, item: dict[str, Any]) -> dict[str, Any]:
         decoded = {key: self._deserialize(value) for key, value in item.items()}
-        return _plain_numbers(decoded)
+        return plain_values(decoded)
 
     def _get(self, reference: str) -> dict[str, Any]:
         try:
@@ -1478,17 +1478,3 @@ def _chain_at(sequence: int) -> str:
 def _chain_values(sequence: int) -> dict[str, Any]:
     return {":s": {"N": str(sequence)}} if sequence else {}
 
-
-def _plain_numbers(value: Any) -> Any:
-    """DynamoDB numbers come back as Decimal; ours are all whole numbers."""
-    from decimal import Decimal
-
-    if isinstance(value, Decimal):
-        return int(value)
-    if isinstance(value, dict):
-        return {k: _plain_numbers(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain_numbers(v) for v in value]
-    if hasattr(value, "value") and type(value).__name__ == "Binary":
-        return bytes(value.value)
-    return value
