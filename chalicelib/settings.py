@@ -68,6 +68,15 @@ class Settings(BaseModel):
     rate_limit_form_requests: int = 300
     rate_limit_window_seconds: int = 300
 
+    # "Save and come back later" on the public form (README "Save and resume; quick exit"): how
+    # long a saved draft is kept, how long five wrong passphrases lock it, and how many tries at
+    # "Continue a saved referral" one client may make per rate-limit window (0 turns that off).
+    saved_draft_days: int = 7
+    resume_lock_minutes: int = 60
+    rate_limit_resume_requests: int = 10
+    # Where "Exit this page" goes: a neutral site that says nothing about this one.
+    exit_page_url: str = "https://www.bbc.co.uk/weather"
+
     # Staff sign-in (/admin/ routes): a bearer ID token verified against a JWKS. In AWS set all
     # three from the Cognito user pool: issuer https://cognito-idp.<region>.amazonaws.com/<pool id>,
     # audience the app client id, JWKS <issuer>/.well-known/jwks.json. Unset outside the local

@@ -47,7 +47,16 @@ TEXT_SUFFIXES = {".css", ".js", ".json", ".svg"}
 # a few lines that reveal a chosen radio's follow-up question the same way but without putting
 # aria-expanded on the radio input, which ARIA 1.2 does not allow there and axe reports
 # (alphagov/govuk-frontend#979): every page must pass axe with no violation at all.
-ENHANCED = ["Accordion", "Button", "CharacterCount", "Checkboxes", "ErrorSummary", "NotificationBanner", "SkipLink"]
+ENHANCED = [
+    "Accordion",
+    "Button",
+    "CharacterCount",
+    "Checkboxes",
+    "ErrorSummary",
+    "NotificationBanner",
+    "PasswordInput",
+    "SkipLink",
+]
 REVEAL_JS = """
 function syncConditionals(group) {
   for (const input of group.querySelectorAll("input.govuk-radios__input[data-aria-controls]")) {
@@ -60,10 +69,46 @@ for (const group of document.querySelectorAll('[data-module="govuk-radios"]')) {
   group.addEventListener("change", () => syncConditionals(group));
 }
 """
+# "Exit this page" (button, or Shift pressed 3 times). GOV.UK Frontend 6.3.0's ExitThisPage hides
+# the page and then sets `window.location.href`, which keeps the page in the tab's history, so Back
+# returns to it. This subclass does the same but leaves with `location.replace`: the neutral site
+# takes this page's place in history. Before leaving it ends the form session with a beacon (the
+# browser sends it even as the page goes, and the exit never waits for it), so an earlier form page
+# reached with Back shows no answers. GOV_UK_EXIT_PAGE below is the component's own exitPage as
+# minified in static/govuk-frontend.min.js: a test fails if an upgrade changes it, so this copy is
+# looked at again. The keys are the component's own: Shift 3 times within 5 seconds; not Escape,
+# which browsers use to stop a page loading (it would cancel the exit itself).
+EXIT_JS = """
+class ExitThisPageReplacingHistory extends ExitThisPage {
+  exitPage() {
+    if (!this.$updateSpan) return;
+    this.$updateSpan.textContent = "";
+    document.body.classList.add("govuk-exit-this-page-hide-content");
+    this.$overlay = document.createElement("div");
+    this.$overlay.className = "govuk-exit-this-page-overlay";
+    this.$overlay.setAttribute("role", "alert");
+    document.body.appendChild(this.$overlay);
+    this.$overlay.textContent = this.i18n.t("activated");
+    const token = this.$root.dataset.exitToken;
+    if (token && navigator.sendBeacon) {
+      navigator.sendBeacon("/referral/exit", new URLSearchParams({ csrf_token: token }));
+    }
+    window.location.replace(this.$button.href);
+  }
+}
+createAll(ExitThisPageReplacingHistory);
+"""
+GOV_UK_EXIT_PAGE = (
+    'exitPage(){this.$updateSpan&&(this.$updateSpan.textContent="",document.body.classList.add('
+    '"govuk-exit-this-page-hide-content"),this.$overlay=document.createElement("div"),this.$overlay.className='
+    '"govuk-exit-this-page-overlay",this.$overlay.setAttribute("role","alert"),document.body.appendChild('
+    'this.$overlay),this.$overlay.textContent=this.i18n.t("activated"),window.location.href=this.$button.href)}'
+)
 INIT_JS = (
-    f'import {{ createAll, {", ".join(ENHANCED)} }} from "/assets/govuk-frontend.min.js";\n'
+    f'import {{ createAll, ExitThisPage, {", ".join(ENHANCED)} }} from "/assets/govuk-frontend.min.js";\n'
     + "".join(f"createAll({name});\n" for name in ENHANCED)
     + REVEAL_JS
+    + EXIT_JS
 )
 
 

@@ -4,6 +4,10 @@ Every page follows one pattern: GET shows the stored answers; POST checks the CS
 the page's inputs into the referral's JSON shape, validates them with the page's part of the
 domain model, saves the draft server-side and redirects (303) to the next page. No personal
 data is ever put in a URL: pages are addressed by position only (/referral/child/2).
+
+Every question page also has "Save and come back later": it keeps what was typed on the page,
+even if incomplete (no errors are shown), and goes to /referral/save, where a passphrase is set
+and a resume code given (chalicelib/web/form_resume.py). /referral/resume takes them back.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from typing import Any
 from chalice import Blueprint
 from chalice.app import Response
 
+from chalicelib.domain import resume_codes
 from chalicelib.domain.referral import (
     AGENCY_LABELS,
     CONCERN_LABELS,
@@ -25,6 +30,7 @@ from chalicelib.domain.referral import (
 from chalicelib.domain.validation import InvalidReferral, validate
 from chalicelib.logs import logger
 from chalicelib.web import form_pages as pages
+from chalicelib.web import form_resume
 from chalicelib.web import form_session as session
 from chalicelib.web.form_check import check_sections, error_links, list_rows
 from chalicelib.web.form_fields import Form, PageErrors, text, yes_no
@@ -34,6 +40,15 @@ public_form = Blueprint(__name__)
 
 CHECK = "/referral/check"
 FIRST_PAGE = "/referral/immediate-risk"
+SAVE_PAGE = "/referral/save"
+RESUME_PAGE = "/referral/resume"
+# The secondary button's name and value on every question page.
+ACTION_FIELD = "action"
+SAVE_ACTION = "save"
+# Form bookkeeping in the answers (dropped before submitting): what was typed on a page that was
+# saved unfinished, by page path; and the page "Save and come back later" was pressed on.
+PARTIAL = "_partial"
+RESUME_AT = "_resume_at"
 
 Answers = dict[str, Any]
 
@@ -198,6 +213,7 @@ def _show(
         errors=errors.messages,
         error_list=errors.summary(),
         csrf_token=session.csrf_token(session_id),
+        exit_token=session.csrf_token(session_id),
         back_href=step.back(answers),
         **step.context,
     )
@@ -210,7 +226,7 @@ def _resolve(step: StepOrFactory, answers: Answers) -> Step | Response:
     return step if isinstance(step, Step) else step(answers)
 
 
-def _get(step: StepOrFactory, first: bool = False) -> Response:
+def _get(step: StepOrFactory, path: str, first: bool = False) -> Response:
     session_id = session.session_id_from(_headers())
     cookies: list[str] = []
     if session_id is None and first:
@@ -224,7 +240,7 @@ def _get(step: StepOrFactory, first: bool = False) -> Response:
     resolved = _resolve(step, answers)
     if isinstance(resolved, Response):
         return resolved
-    return _show(resolved, answers, session_id, cookies=cookies)
+    return _show(resolved, answers, session_id, values=_typed_on(answers, path), cookies=cookies)
 
 
 def _guarded_post(
@@ -254,21 +270,76 @@ def _guarded_post(
     return handle(form, answers, session_id)
 
 
-def _post(step: StepOrFactory, first: bool = False) -> Response:
+def _post(step: StepOrFactory, path: str, first: bool = False) -> Response:
     def handle(form: Form, answers: Answers, session_id: str) -> Response:
         resolved = _resolve(step, answers)
         if isinstance(resolved, Response):
             return resolved
         errors = PageErrors()
         result = resolved.read(form, errors)
+        if _saving(form):
+            # Keep everything typed: a complete page is stored as an answer, an unfinished one as
+            # it was typed, to show again. No errors now: they come when the page is continued.
+            if errors:
+                _keep_typed(answers, path, form)
+            else:
+                resolved.store(answers, result)
+                _forget_typed(answers, path)
+            return _to_save_page(answers, session_id, path)
         if errors:
-            values = {name: (vals if len(vals) > 1 or name == "categories" else vals[0]) for name, vals in form.items()}
-            return _show(resolved, answers, session_id, errors=errors, values=values)
+            return _show(resolved, answers, session_id, errors=errors, values=_typed(form))
         resolved.store(answers, result)
+        _forget_typed(answers, path)
         session.save_answers(session_id, answers)
         return redirect(resolved.next(answers, result), cookies=[session.session_cookie(session_id)])
 
     return _guarded_post(handle, first=first)
+
+
+def _saving(form: Form) -> bool:
+    return text(form, ACTION_FIELD) == SAVE_ACTION
+
+
+def _typed(form: Form) -> dict[str, Any]:
+    """A posted page's values as its template reads them (a checkbox group's as a list)."""
+    return {
+        name: (vals if len(vals) > 1 or name == "categories" else vals[0])
+        for name, vals in form.items()
+        if name not in (session.CSRF_FIELD, ACTION_FIELD)
+    }
+
+
+def _keep_typed(answers: Answers, path: str, form: Form) -> None:
+    typed = _typed(form)
+    if any(value for value in typed.values()):
+        answers.setdefault(PARTIAL, {})[path] = typed
+    else:
+        _forget_typed(answers, path)
+
+
+def _forget_typed(answers: Answers, path: str) -> None:
+    partial = answers.get(PARTIAL) or {}
+    partial.pop(path, None)
+    if not partial:
+        answers.pop(PARTIAL, None)
+
+
+def _typed_on(answers: Answers, path: str) -> dict[str, Any] | None:
+    return (answers.get(PARTIAL) or {}).get(path)
+
+
+def _to_save_page(answers: Answers, session_id: str, path: str) -> Response:
+    answers[RESUME_AT] = path
+    session.save_answers(session_id, answers)
+    return redirect(SAVE_PAGE, cookies=[session.session_cookie(session_id)])
+
+
+def _landing(answers: Answers) -> str:
+    """Where a resumed referral opens: the page saved unfinished, else the first gap, else check answers."""
+    saved_on = answers.pop(RESUME_AT, None)
+    if saved_on and _typed_on(answers, saved_on):
+        return saved_on
+    return pages.first_incomplete(answers) or CHECK
 
 
 def expired_page() -> Response:
@@ -290,12 +361,12 @@ def start() -> Response:
 
 @public_form.route(FIRST_PAGE, methods=["GET"])
 def immediate_risk() -> Response:
-    return _get(IMMEDIATE_RISK, first=True)
+    return _get(IMMEDIATE_RISK, FIRST_PAGE, first=True)
 
 
 @public_form.route(FIRST_PAGE, methods=["POST"], content_types=FORM_CONTENT_TYPES)
 def immediate_risk_post() -> Response:
-    return _post(IMMEDIATE_RISK, first=True)
+    return _post(IMMEDIATE_RISK, FIRST_PAGE, first=True)
 
 
 @public_form.route("/referral/call-now", methods=["GET"])
@@ -308,28 +379,29 @@ def call_now() -> Response:
             values=lambda a: {},
             next=lambda a, v: "/referral/route",
             back=lambda a: FIRST_PAGE,
-        )
+        ),
+        "/referral/call-now",
     )
 
 
 @public_form.route("/referral/route", methods=["GET"])
 def route() -> Response:
-    return _get(ROUTE)
+    return _get(ROUTE, "/referral/route")
 
 
 @public_form.route("/referral/route", methods=["POST"], content_types=FORM_CONTENT_TYPES)
 def route_post() -> Response:
-    return _post(ROUTE)
+    return _post(ROUTE, "/referral/route")
 
 
 @public_form.route("/referral/about-you", methods=["GET"])
 def about_you() -> Response:
-    return _get(ABOUT_YOU)
+    return _get(ABOUT_YOU, "/referral/about-you")
 
 
 @public_form.route("/referral/about-you", methods=["POST"], content_types=FORM_CONTENT_TYPES)
 def about_you_post() -> Response:
-    return _post(ABOUT_YOU)
+    return _post(ABOUT_YOU, "/referral/about-you")
 
 
 @public_form.route("/referral/child/{number}", methods=["GET"])
@@ -337,7 +409,7 @@ def child(number: str) -> Response:
     index = _number(number, pages.MAX_CHILDREN)
     if index is None:
         return page("errors/not_found.html", status=404)
-    return _get(lambda a: _in_range(a, "children", index, child_step))
+    return _get(lambda a: _in_range(a, "children", index, child_step), f"/referral/child/{index}")
 
 
 @public_form.route("/referral/child/{number}", methods=["POST"], content_types=FORM_CONTENT_TYPES)
@@ -345,7 +417,7 @@ def child_post(number: str) -> Response:
     index = _number(number, pages.MAX_CHILDREN)
     if index is None:
         return page("errors/not_found.html", status=404)
-    return _post(lambda a: _in_range(a, "children", index, child_step))
+    return _post(lambda a: _in_range(a, "children", index, child_step), f"/referral/child/{index}")
 
 
 def _in_range(answers: Answers, key: str, index: int, make: Callable[[int], Step]) -> Step | Response:
@@ -364,6 +436,8 @@ def children() -> Response:
 @public_form.route("/referral/children", methods=["POST"], content_types=FORM_CONTENT_TYPES)
 def children_post() -> Response:
     def handle(form: Form, answers: Answers, session_id: str) -> Response:
+        if _saving(form):
+            return _to_save_page(answers, session_id, "/referral/children")
         count = len(answers.get("children", []))
         if count == 0:
             return redirect("/referral/child/1")
@@ -384,7 +458,7 @@ def parent(number: str) -> Response:
     index = _number(number, pages.MAX_PARENTS)
     if index is None:
         return page("errors/not_found.html", status=404)
-    return _get(lambda a: _in_range(a, "parents_carers", index, parent_step))
+    return _get(lambda a: _in_range(a, "parents_carers", index, parent_step), f"/referral/parent/{index}")
 
 
 @public_form.route("/referral/parent/{number}", methods=["POST"], content_types=FORM_CONTENT_TYPES)
@@ -392,7 +466,7 @@ def parent_post(number: str) -> Response:
     index = _number(number, pages.MAX_PARENTS)
     if index is None:
         return page("errors/not_found.html", status=404)
-    return _post(lambda a: _in_range(a, "parents_carers", index, parent_step))
+    return _post(lambda a: _in_range(a, "parents_carers", index, parent_step), f"/referral/parent/{index}")
 
 
 @public_form.route("/referral/parents", methods=["GET"])
@@ -403,6 +477,8 @@ def parents() -> Response:
 @public_form.route("/referral/parents", methods=["POST"], content_types=FORM_CONTENT_TYPES)
 def parents_post() -> Response:
     def handle(form: Form, answers: Answers, session_id: str) -> Response:
+        if _saving(form):
+            return _to_save_page(answers, session_id, "/referral/parents")
         count = len(answers.get("parents_carers", []))
         another = yes_no(form, "add_another") if count < pages.MAX_PARENTS else False
         if another is None:
@@ -468,7 +544,10 @@ def remove(kind: str, number: str) -> Response:
         back=lambda a: _summary_path(key),
         context={"kind": kind, "number": index},
     )
-    return _get(lambda a: step if index <= len(a.get(key, [])) else redirect(_summary_path(key)))
+    return _get(
+        lambda a: step if index <= len(a.get(key, [])) else redirect(_summary_path(key)),
+        f"/referral/{kind}/{index}/remove",
+    )
 
 
 @public_form.route("/referral/{kind}/{number}/remove", methods=["POST"], content_types=FORM_CONTENT_TYPES)
@@ -482,6 +561,9 @@ def remove_post(kind: str, number: str) -> Response:
         items = answers.get(key, [])
         if yes_no(form, "confirm") and index <= len(items):
             del items[index - 1]
+            # Pages after it move up one: what was typed on them no longer belongs to their number.
+            for path in [path for path in answers.get(PARTIAL) or {} if path.startswith(f"/referral/{kind}/")]:
+                _forget_typed(answers, path)
             session.save_answers(session_id, answers)
         return redirect(_summary_path(key))
 
@@ -500,22 +582,22 @@ def _summary_path(key: str) -> str:
 
 @public_form.route("/referral/concerns", methods=["GET"])
 def concerns() -> Response:
-    return _get(CONCERNS)
+    return _get(CONCERNS, "/referral/concerns")
 
 
 @public_form.route("/referral/concerns", methods=["POST"], content_types=FORM_CONTENT_TYPES)
 def concerns_post() -> Response:
-    return _post(CONCERNS)
+    return _post(CONCERNS, "/referral/concerns")
 
 
 @public_form.route("/referral/consent", methods=["GET"])
 def consent() -> Response:
-    return _get(_consent_step)
+    return _get(_consent_step, "/referral/consent")
 
 
 @public_form.route("/referral/consent", methods=["POST"], content_types=FORM_CONTENT_TYPES)
 def consent_post() -> Response:
-    return _post(_consent_step)
+    return _post(_consent_step, "/referral/consent")
 
 
 @public_form.route(CHECK, methods=["GET"])
@@ -539,6 +621,7 @@ def _check_page(answers: Answers, session_id: str, errors: list[dict[str, str]] 
         sections=check_sections(answers),
         error_list=errors or [],
         csrf_token=session.csrf_token(session_id),
+        exit_token=session.csrf_token(session_id),
         back_href="/referral/consent",
     )
 
@@ -583,3 +666,199 @@ def confirmation() -> Response:
     if reference is None:
         return redirect("/")
     return page("confirmation.html", reference=reference)
+
+
+# --- save and come back later -----------------------------------------------------------------
+
+
+@public_form.route(SAVE_PAGE, methods=["GET"])
+def save_for_later() -> Response:
+    session_id = session.session_id_from(_headers())
+    answers = session.load_answers(session_id) if session_id else None
+    if answers is None:
+        return expired_page()
+    return _save_page(answers, session_id)
+
+
+def _save_page(answers: Answers, session_id: str, errors: PageErrors | None = None) -> Response:
+    errors = errors or PageErrors()
+    return page(
+        "save.html",
+        errors=errors.messages,
+        error_list=errors.summary(),
+        csrf_token=session.csrf_token(session_id),
+        exit_token=session.csrf_token(session_id),
+        back_href=answers.get(RESUME_AT) or pages.first_incomplete(answers) or CHECK,
+    )
+
+
+@public_form.route(SAVE_PAGE, methods=["POST"], content_types=FORM_CONTENT_TYPES)
+def save_for_later_post() -> Response:
+    def handle(form: Form, answers: Answers, session_id: str) -> Response:
+        # As typed: a passphrase is not trimmed (a space may be part of it), and never shown back.
+        passphrase = (form.get("passphrase") or [""])[0]
+        problem = resume_codes.passphrase_problem(passphrase)
+        if problem:
+            errors = PageErrors()
+            errors.add("passphrase", problem)
+            return _save_page(answers, session_id, errors)
+        saved = form_resume.save_for_later(answers, passphrase)
+        # The session ends here: on a shared device nobody can press Back into the answers.
+        session.forget_answers(session_id)
+        # Shown once, in this answer to the POST, rather than after a redirect: the code is never
+        # stored in clear, so there is nothing a later GET could show it from.
+        return page(
+            "saved.html",
+            cookies=[session.clear_cookie(session.SESSION_COOKIE)],
+            code=saved.code,
+            expires=form_resume.london_time(saved.expires),
+        )
+
+    return _guarded_post(handle)
+
+
+@public_form.route(RESUME_PAGE, methods=["GET"])
+def resume() -> Response:
+    session_id = session.session_id_from(_headers())
+    cookies: list[str] = []
+    if session_id is None:  # a session only to tie the CSRF token to; nothing is stored for it yet
+        session_id = session.new_session_id()
+        cookies.append(session.session_cookie(session_id))
+    return _resume_page(session_id, cookies=cookies)
+
+
+def _resume_page(
+    session_id: str,
+    errors: PageErrors | None = None,
+    code: str = "",
+    cookies: list[str] | None = None,
+    status: int = 200,
+) -> Response:
+    errors = errors or PageErrors()
+    summary = errors.summary()
+    if errors.messages.get("resume_code") == WRONG_DETAILS:
+        # One message in the summary, and the same words beside both boxes: neither is singled out.
+        summary = summary[:1]
+        errors.messages["passphrase"] = WRONG_DETAILS
+    return page(
+        "resume.html",
+        status=status,
+        cookies=cookies,
+        errors=errors.messages,
+        error_list=summary,
+        values={"resume_code": code},
+        csrf_token=session.csrf_token(session_id),
+        back_href="/",
+    )
+
+
+WRONG_DETAILS = "The resume code or passphrase is not right. Check both and try again"
+
+
+@public_form.route(RESUME_PAGE, methods=["POST"], content_types=FORM_CONTENT_TYPES)
+def resume_post() -> Response:
+    try:
+        form = form_body(public_form.current_request)
+    except BodyTooLarge:
+        return page("errors/too_large.html", status=413)
+    except ValueError:
+        return page("errors/bad_request.html", status=400)
+    session_id = session.session_id_from(_headers())
+    if session_id is None or not session.csrf_valid(session_id, text(form, session.CSRF_FIELD)):
+        logger.info("form post refused: CSRF token missing or wrong")
+        return page("errors/csrf.html", status=400)
+
+    typed_code = text(form, "resume_code")
+    passphrase = (form.get("passphrase") or [""])[0]
+    code = resume_codes.normalise(typed_code)
+    errors = PageErrors()
+    if not typed_code:
+        errors.add("resume_code", "Enter your resume code")
+    elif code is None:
+        errors.add(
+            "resume_code",
+            f"Enter the resume code as you were given it: 12 letters and numbers, like {resume_codes.EXAMPLE_CODE}",
+        )
+    if not passphrase:
+        errors.add("passphrase", "Enter your passphrase")
+    if errors or code is None:
+        return _resume_page(session_id, errors, code=typed_code)
+
+    refused = _resume_rate_limited()
+    if refused is not None:
+        return refused
+
+    new_session_id = session.new_session_id()  # never the one from before the passphrase
+    outcome = form_resume.resume(code, passphrase, new_session_id)
+    if isinstance(outcome, form_resume.Resumed):
+        if session_id != new_session_id:
+            session.forget_answers(session_id)
+        answers = outcome.answers
+        landing = _landing(answers)
+        session.save_answers(new_session_id, answers)
+        return redirect(landing, cookies=[session.session_cookie(new_session_id)])
+    if isinstance(outcome, form_resume.Locked):
+        return page(
+            "resume_locked.html",
+            until=form_resume.london_time(outcome.until),
+            tries=resume_codes.MAX_WRONG_PASSPHRASES,
+        )
+    if isinstance(outcome, form_resume.Expired):
+        return page("resume_expired.html")
+    errors.add("resume_code", WRONG_DETAILS)
+    return _resume_page(session_id, errors, code=resume_codes.formatted(code))
+
+
+def _resume_rate_limited() -> Response | None:
+    """Tries at a saved draft per client (on top of the form's own limit), in the app's rate-limit store."""
+    import math
+
+    from chalicelib.adapters.aws import AwsError
+    from chalicelib.domain.rate_limit import RateLimit, client_key
+    from chalicelib.web.rate_limit import source_ip
+    from chalicelib.wiring import wiring
+
+    hub = wiring()
+    limit = RateLimit("resume", hub.settings.rate_limit_resume_requests, hub.settings.rate_limit_window_seconds)
+    ip = source_ip(public_form.current_request)
+    if not limit.enabled or ip is None:
+        return None
+    now = hub.clock()
+    window = limit.window_at(now)
+    try:
+        allowed = hub.rate_limits.take(client_key(ip, hub.settings.hmac_secret), limit.scope, window, limit.requests)
+    except AwsError as error:
+        # As the form's limit does: let it through; the per-code lock still stands.
+        logger.warning("rate limit not checked: store unavailable", extra={"scope": limit.scope, "error": error.code})
+        return None
+    if allowed:
+        return None
+    logger.info("rate limit reached", extra={"scope": limit.scope})
+    retry_after = window.retry_after(now)
+    response = page("resume_too_many.html", status=429, wait_minutes=math.ceil(retry_after / 60))
+    response.headers["Retry-After"] = str(retry_after)
+    return response
+
+
+# --- quick exit ---------------------------------------------------------------------------------
+
+
+@public_form.route("/referral/exit", methods=["POST"], content_types=FORM_CONTENT_TYPES)
+def exit_page() -> Response:
+    """Sent by "Exit this page" (a beacon from init.js) as the browser leaves: ends the form session,
+    so Back or a reopened tab finds no answers. The exit itself never waits for this."""
+    try:
+        form = form_body(public_form.current_request)
+    except BodyTooLarge:
+        return page("errors/too_large.html", status=413)
+    except ValueError:
+        return page("errors/bad_request.html", status=400)
+    session_id = session.session_id_from(_headers())
+    if session_id is None:
+        return Response(body="", status_code=204)
+    if not session.csrf_valid(session_id, text(form, session.CSRF_FIELD)):
+        logger.info("form post refused: CSRF token missing or wrong")
+        return page("errors/csrf.html", status=400)
+    session.forget_answers(session_id)
+    logger.info("form session ended by exit this page")
+    return Response(body="", status_code=204, headers={"Set-Cookie": session.clear_cookie(session.SESSION_COOKIE)})

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -316,3 +317,140 @@ def test_the_error_and_edge_pages_are_accessible(referrer: Referrer) -> None:
     assert "Your session has ended" in referrer.page.locator("h1").inner_text()
     referrer.open("/referral/child/99")
     assert "Page not found" in referrer.page.locator("h1").inner_text()
+
+
+# --- save and come back later; exit this page --------------------------------------------------
+
+NEUTRAL_SITE = "https://www.bbc.co.uk/weather"
+
+
+def stand_in_for_the_neutral_site(context: Any) -> list[str]:
+    """Answer for the neutral site in the browser itself: no real network, and a record of each visit."""
+    visits: list[str] = []
+
+    def fulfil(route: Any) -> None:
+        visits.append(route.request.url)
+        route.fulfill(
+            status=200,
+            content_type="text/html; charset=utf-8",
+            body="<!DOCTYPE html><html lang='en'><title>Weather</title><h1>Weather</h1></html>",
+        )
+
+    context.route(NEUTRAL_SITE + "**", fulfil)
+    return visits
+
+
+def continue_to(referrer: Referrer, path: str, heading: str, button: str = "Continue") -> None:
+    """Press a button and wait for the next page itself (a click returns before the navigation ends)."""
+    with referrer.page.expect_navigation(url=referrer.base_url + path):
+        referrer.page.get_by_role("button", name=button, exact=True).first.click()
+    referrer.at(path, heading)
+
+
+def start_a_support_referral(referrer: Referrer) -> None:
+    referrer.open("/referral/immediate-risk")
+    referrer.choose("No")
+    continue_to(referrer, "/referral/route", "What kind of referral are you making?")
+    referrer.choose("A request for help and support")
+    continue_to(referrer, "/referral/about-you", "About you")
+
+
+def test_exit_this_page_replaces_the_page_ends_the_session_and_back_finds_no_answers(referrer: Referrer) -> None:
+    from chalicelib.wiring import wiring
+
+    page = referrer.page
+    visits = stand_in_for_the_neutral_site(page.context)
+    start_a_support_referral(referrer)
+    referrer.fill("Full name", "Priya Example")
+    session_id = next(c["value"] for c in page.context.cookies() if c["name"] == "mash_session")
+    assert wiring().drafts.load(session_id) is not None
+
+    page.get_by_role("button", name="Emergency Exit this page").click()
+    page.wait_for_url(NEUTRAL_SITE)
+    assert visits == [NEUTRAL_SITE]
+    # The beacon ended the form session (it goes as the page goes: Playwright does not see it end).
+    deadline = time.monotonic() + 5
+    while wiring().drafts.load(session_id) is not None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert wiring().drafts.load(session_id) is None
+
+    # location.replace: the form page the person was on is no longer in the tab's history. Back
+    # goes to the page before it, which finds the session over and shows no answers.
+    page.go_back()
+    referrer.at("/referral/route", "Your session has ended")
+    assert "Priya Example" not in page.content()
+    page.go_forward()
+    assert page.url == NEUTRAL_SITE
+
+
+def test_pressing_shift_three_times_exits_too(referrer: Referrer) -> None:
+    page = referrer.page
+    stand_in_for_the_neutral_site(page.context)
+    start_a_support_referral(referrer)
+    page.get_by_label("Full name", exact=True).focus()
+    page.keyboard.press("Shift")
+    page.keyboard.press("Shift")
+    assert "Shift, press 1 more time to exit." in page.locator(".govuk-exit-this-page [role=status]").inner_text()
+    page.keyboard.press("Shift")
+    page.wait_for_url(NEUTRAL_SITE)
+    # Typing capitals (Shift held with a letter) never counts towards it. (A new form session:
+    # first let the exit's beacon clear the old one's cookie, which it does in its own time.)
+    deadline = time.monotonic() + 5
+    while any(c["name"] == "mash_session" for c in page.context.cookies()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    start_a_support_referral(referrer)
+    for _ in range(3):
+        page.get_by_label("Full name", exact=True).press("Shift+P")
+    assert page.url.endswith("/referral/about-you")
+
+
+@pytest.mark.parametrize("referrer", [False], indirect=True, ids=["no-javascript"])
+def test_without_javascript_exit_this_page_is_a_plain_link_to_the_neutral_site(referrer: Referrer) -> None:
+    page = referrer.page
+    visits = stand_in_for_the_neutral_site(page.context)
+    start_a_support_referral(referrer)
+    page.get_by_role("button", name="Emergency Exit this page").click()
+    page.wait_for_url(NEUTRAL_SITE)
+    assert visits == [NEUTRAL_SITE]
+
+
+@pytest.mark.parametrize("referrer", [True, False], indirect=True, ids=["javascript", "no-javascript"])
+def test_a_referrer_saves_part_way_and_comes_back_with_the_code_and_passphrase(
+    referrer: Referrer, chromium: Any, axe: Any, stack: Any
+) -> None:
+    page = referrer.page
+    referrer.open("/")
+    referrer.click("Continue a saved referral", role="link")
+    referrer.at("/referral/resume", "Continue a saved referral")
+    referrer.open("/")
+    start_a_support_referral(referrer)
+    referrer.choose("No, as a member of the public")
+    referrer.fill("Full name", "Jo Neighbour")
+    referrer.fill("Email address", "jo@home")  # not finished: no error now, it is kept as typed
+    referrer.click("Save and come back later")
+
+    referrer.at("/referral/save", "Save your answers and come back later")
+    referrer.click("Save and get a resume code")
+    assert referrer.errors() == ["Enter a passphrase"]
+    referrer.fill("Create a passphrase", "purple kettle morning")
+    referrer.click("Save and get a resume code")
+    referrer.at("/referral/save", "Your answers have been saved")  # the POST's own answer, shown once
+    code = page.locator(".govuk-panel strong").inner_text().strip()
+    assert re.fullmatch(r"[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}", code)
+    assert "Do not write your passphrase next to the code" in page.locator("main").inner_text()
+
+    # Another day: a new browser, nothing kept from before.
+    context = chromium.new_context(java_script_enabled=referrer.checker is None)
+    later = Referrer(context.new_page(), axe, stack.app_url, referrer.checker)
+    later.open("/referral/resume")
+    later.fill("Resume code", code.lower().replace("-", " "))  # typed loosely
+    later.fill("Passphrase", "purple kettle mornin")
+    later.click("Continue")
+    assert later.errors() == ["The resume code or passphrase is not right. Check both and try again"]
+    later.fill("Passphrase", "purple kettle morning")
+    later.click("Continue")
+    later.at("/referral/about-you", "About you")
+    assert later.page.get_by_label("Full name", exact=True).input_value() == "Jo Neighbour"
+    assert later.page.get_by_label("Email address", exact=True).input_value() == "jo@home"
+    assert later.errors() == []
+    context.close()
