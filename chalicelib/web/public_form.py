@@ -855,10 +855,11 @@ def exit_page() -> Response:
         return page("errors/bad_request.html", status=400)
     session_id = session.session_id_from(_headers())
     if session_id is None:
-        return Response(body="", status_code=204)
+        return page("exited.html")
     if not session.csrf_valid(session_id, text(form, session.CSRF_FIELD)):
         logger.info("form post refused: CSRF token missing or wrong")
         return page("errors/csrf.html", status=400)
     session.forget_answers(session_id)
     logger.info("form session ended by exit this page")
-    return Response(body="", status_code=204, headers={"Set-Cookie": session.clear_cookie(session.SESSION_COOKIE)})
+    # A page, like every form POST's answer, though the browser that sent it has already gone.
+    return page("exited.html", cookies=[session.clear_cookie(session.SESSION_COOKIE)])
