@@ -171,6 +171,8 @@ def test_tries_are_counted_before_checking_and_a_lock_starts_the_count_again(sto
     store.lock(KEY, until)
     assert store.reserve_attempt(KEY, NOW + dt.timedelta(minutes=59), 5) == ResumeLocked(until=int(until.timestamp()))
     assert store.reserve_attempt(KEY, until, 5).attempts == 1
+    store.reset_tries(KEY)
+    assert store.reserve_attempt(KEY, until, 5).attempts == 1
     assert store.reserve_attempt("b" * 64, NOW, 5) is None
 
 
@@ -464,6 +466,9 @@ def test_an_expired_code_gets_a_page_that_says_so_and_how_long_drafts_are_kept(
     assert "We keep saved referrals for 7 days" in text_of(expired)
     # Only someone with the passphrase learns the code existed.
     assert error_messages(resume(client, code, "wrong passphrase")[1]) == [WRONG_DETAILS, WRONG_DETAILS]
+    # Coming back to look again, with the right passphrase, is not guessing: it never locks.
+    for _ in range(6):
+        assert h1(resume(client, code)[1]) == "This saved referral has expired"
 
 
 def test_tries_are_limited_per_client(browser: Browser, client: Any, monkeypatch: pytest.MonkeyPatch, aws: Any) -> None:

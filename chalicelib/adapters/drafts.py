@@ -120,6 +120,10 @@ class DraftStore:
         """Lock the code until then, and start counting wrong tries afresh after it."""
         self._lock(saved_id(code_key), int(until.timestamp()))
 
+    def reset_tries(self, code_key: str) -> None:
+        """Start counting wrong tries afresh (the right passphrase was given), with no lock."""
+        self._lock(saved_id(code_key), 0)
+
     def open_saved(self, code_key: str) -> dict[str, Any] | None:
         record_id = saved_id(code_key)
         item = self._get_saved(record_id)

@@ -90,6 +90,8 @@ def resume(code: str, passphrase: str, session_id: str) -> Outcome:
         logger.info("form draft not resumed: wrong details")
         return WrongDetails()
     if attempt.saved_until <= now.timestamp():
+        # The right passphrase: coming back to look again is not guessing, so it never locks.
+        hub.drafts.reset_tries(key)
         logger.info("form draft not resumed: expired")
         return Expired(expired_at=_at(attempt.saved_until))
     answers = hub.drafts.open_saved(key)

@@ -454,3 +454,26 @@ def test_a_referrer_saves_part_way_and_comes_back_with_the_code_and_passphrase(
     assert later.page.get_by_label("Email address", exact=True).input_value() == "jo@home"
     assert later.errors() == []
     context.close()
+
+
+def test_the_locked_and_expired_pages_are_accessible(referrer: Referrer) -> None:
+    from chalicelib.domain import resume_codes
+    from chalicelib.wiring import wiring
+
+    hub = wiring()
+    verifier = resume_codes.hash_passphrase("purple kettle morning")
+
+    def saved(until: dt.datetime) -> tuple[str, str]:
+        code = resume_codes.new_code()
+        key = resume_codes.code_key(code, hub.settings.hmac_secret)
+        assert hub.drafts.save_for_resume(key, {"immediate_risk": False}, verifier, until)
+        return code, key
+
+    locked, key = saved(hub.clock() + dt.timedelta(days=7))
+    hub.drafts.lock(key, hub.clock() + dt.timedelta(minutes=60))
+    expired, _ = saved(hub.clock() - dt.timedelta(seconds=1))
+    for code, heading in ((locked, "This saved referral is locked"), (expired, "This saved referral has expired")):
+        referrer.open("/referral/resume")
+        referrer.fill("Resume code", code)
+        referrer.fill("Passphrase", "purple kettle morning")
+        continue_to(referrer, "/referral/resume", heading)
