@@ -655,3 +655,22 @@ def test_what_is_typed_as_a_code_or_passphrase_is_inert_when_shown_back(client: 
     assert live_payloads(body) == []
     assert EVIDENCE_OF_ESCAPING in body  # the code box shows what was typed, escaped
     assert body.count(EVIDENCE_OF_ESCAPING) == 1  # and the passphrase is never shown back
+
+
+def test_saving_twice_says_the_answers_may_be_saved_already_and_shows_no_second_code(
+    browser: Browser, aws: Any
+) -> None:
+    to_about_you(browser)
+    session_id = browser.cookies["mash_session"]
+    save(browser, "/referral/about-you", {"name": "Priya Example"})
+    token = csrf_token(browser.get("/referral/save"))
+    set_passphrase(browser)
+    # A refresh of the code page re-sends the POST, now without the session's cookie.
+    again = browser.post("/referral/save", {"passphrase": PASSPHRASE}, token=token)
+    assert (again.status_code, h1(again)) == (200, "There are no answers to save")
+    assert "we show a code only once" in text_of(again)
+    assert not CODE_SHAPE.search(text_of(again))
+    # A double click: the second request still carries the cookie, but the draft has gone.
+    browser.cookies["mash_session"] = session_id
+    assert h1(browser.post("/referral/save", {"passphrase": PASSPHRASE}, token=token)) == "There are no answers to save"
+    assert len([item for item in table_items(aws) if item["sk"]["S"] == "CODE"]) == 1

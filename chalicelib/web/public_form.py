@@ -247,6 +247,7 @@ def _guarded_post(
     handle: Callable[[Form, Answers, str], Response],
     first: bool = False,
     when_gone: Callable[[], Response | None] | None = None,
+    when_no_session: Callable[[], Response] = lambda: expired_page(),
 ) -> Response:
     """Size limit, CSRF and session checks shared by every POST, then the page's own handling."""
     try:
@@ -257,7 +258,7 @@ def _guarded_post(
         return page("errors/bad_request.html", status=400)
     session_id = session.session_id_from(_headers())
     if session_id is None:
-        return expired_page()
+        return when_no_session()
     if not session.csrf_valid(session_id, text(form, session.CSRF_FIELD)):
         # No log of the token or session id: just that it happened.
         logger.info("form post refused: CSRF token missing or wrong")
@@ -714,7 +715,12 @@ def save_for_later_post() -> Response:
             expires=form_resume.london_time(saved.expires),
         )
 
-    return _guarded_post(handle)
+    # Saving ends the session, so a second "Save" (a double click without JavaScript, or a refresh
+    # of the code page) finds none: say the answers may already be saved and the code is shown once.
+    def save_gone() -> Response:
+        return page("save_gone.html")
+
+    return _guarded_post(handle, when_gone=save_gone, when_no_session=save_gone)
 
 
 @public_form.route(RESUME_PAGE, methods=["GET"])
