@@ -137,7 +137,8 @@ def api_handler_policy() -> list[Statement]:
     return [
         write_logs(API_HANDLER),
         {
-            # GetItem: a referral or a draft. PutItem: a new referral (conditional), a draft.
+            # GetItem: a referral or a draft; BatchGetItem: the timeliness report's metadata (projected).
+            # PutItem: a new referral (conditional), a draft.
             # UpdateItem: notices after the immediate send. DeleteItem: a draft once it is sent.
             # Staff changes are TransactWriteItems, which IAM authorises as PutItem + UpdateItem.
             # BatchWriteItem: the "known before" blind-index entries, written together.
@@ -145,6 +146,7 @@ def api_handler_policy() -> list[Statement]:
             "Effect": "Allow",
             "Action": [
                 "dynamodb:GetItem",
+                "dynamodb:BatchGetItem",
                 "dynamodb:PutItem",
                 "dynamodb:UpdateItem",
                 "dynamodb:DeleteItem",
