@@ -794,3 +794,19 @@ def test_a_session_store_outage_is_a_service_page_not_a_500(
     response = person.get("/staff/")
     assert response.status_code == 503
     assert "Sorry, there is a problem with the service" in page_text(response)
+
+
+def test_an_access_reason_is_carried_through_an_action_back_to_the_referral(client: Any, browser: Any) -> None:
+    # A closed referral opens only with a reason; an action taken from it comes back with the same one.
+    reference = submit(client)
+    person = browser("manager")
+    person.get(f"/staff/referrals/{reference}/screening?access_reason=quality_audit")
+    assert '<input type="hidden" name="access_reason" value="quality_audit">' in person.text()
+    assert f'href="/staff/referrals/{reference}?reason=quality_audit">Cancel' in person.text()
+    response = person.post(
+        f"/staff/referrals/{reference}/screening",
+        {"rag": "green", "level": "2", "rationale": "Support", "access_reason": "quality_audit"},
+    )
+    assert response.headers["Location"] == f"/staff/referrals/{reference}?done=screening&reason=quality_audit"
+    person.get(f"/staff/referrals/{reference}/screening?access_reason=<b>")
+    assert "access_reason" not in person.text()  # only a known code is carried

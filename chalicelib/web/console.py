@@ -28,8 +28,14 @@ holds one of its roles. For example, legal hold (admin.py's LegalHoldRequest, ma
         perform=_legal_hold,                         # (reference, body, staff, request_id) -> referral
         done="Legal hold recorded",
         blank_messages={"hold": "Select whether to place or lift the hold", "reason": "Enter why"},
-        offered=lambda picture: picture["status"] == "closed",
+        offered=lambda picture: True,                # placed or lifted at any status
+        choices=lambda: {"holds": [("true", "Place a hold"), ("false", "Lift the hold")]},
     ))
+
+    def _legal_hold(reference, body, staff, request_id):   # what admin.legal_hold calls, nothing more
+        if body.hold:
+            return place_legal_hold(reference, reason=body.reason, staff=staff, request_id=request_id)
+        return lift_legal_hold(reference, staff=staff, request_id=request_id)
 
 and `templates/staff/actions/legal-hold.html` with its radios (`hold`: true/false) and textarea
 (`reason`), each input's id the field name so the error summary links to it. Choices a template
@@ -592,7 +598,10 @@ def register(action: ActionForm) -> ActionForm:
         refused = _refused(admin_api._answer(lambda: _known_reference(reference, known)))
         if refused is not None:
             return _problem_page(*refused, visit.me)
-        return _action_page(action, visit, known["summary"].reference, status_now=known["summary"].status.value)
+        return _action_page(
+            action, visit, known["summary"].reference, status_now=known["summary"].status.value,
+            access_reason=_access_reason(console.current_request.query_params or {}),
+        )  # fmt: skip
 
     def post(visit: Visit, reference: str) -> Response:
         return _post_action(action, visit, reference)
@@ -613,6 +622,19 @@ def _known_reference(reference: str, known: dict[str, Any]) -> Response:
     return Response(body="", status_code=200)
 
 
+def _access_reason(found: dict[str, Any]) -> str | None:
+    """A closed referral's access reason code, carried through an action so the page reopens with it."""
+    raw = found.get("access_reason")
+    raw = raw[0] if isinstance(raw, list) and raw else raw
+    return raw if raw in {reason.value for reason in AccessReason} else None
+
+
+def referral_href(reference: str, *, done: str | None = None, access_reason: str | None = None) -> str:
+    """The referral page's address: a reference and codes only, never personal data."""
+    query = {name: value for name, value in (("done", done), ("reason", access_reason)) if value}
+    return f"/staff/referrals/{reference}" + ("?" + urllib.parse.urlencode(query) if query else "")
+
+
 def _action_page(
     action: ActionForm,
     visit: Visit,
@@ -622,6 +644,7 @@ def _action_page(
     values: dict[str, Any] | None = None,
     status: int = 200,
     status_now: str | None = None,
+    access_reason: str | None = None,
 ) -> Response:
     errors = errors or PageErrors()
     return _page(
@@ -633,7 +656,8 @@ def _action_page(
         action=action,
         title=action.title,
         reference=reference,
-        back_href=f"/staff/referrals/{reference}",
+        back_href=referral_href(reference, access_reason=access_reason),
+        access_reason=access_reason,
         values=values or {},
         errors=errors.messages,
         error_list=errors.summary(),
@@ -647,6 +671,7 @@ def _post_action(action: ActionForm, visit: Visit, raw_reference: str) -> Respon
     if refused is not None:
         return _problem_page(*refused, visit.me)
     reference = known["summary"].reference
+    access_reason = _access_reason(visit.form)
     data = action.read(visit.form)
     values = {name: (visit.form.get(name) if name in action.multiple else text(visit.form, name)) for name in data}
     try:
@@ -658,12 +683,13 @@ def _post_action(action: ActionForm, visit: Visit, raw_reference: str) -> Respon
             errors.add(problem.field, action.blank_messages[problem.field] if blank else problem.message)
         errors.sort(tuple(action.model.model_fields))
         return _action_page(
-            action, visit, reference, errors=errors, values=values, status=400, status_now=known["summary"].status.value
-        )
+            action, visit, reference, errors=errors, values=values, status=400,
+            status_now=known["summary"].status.value, access_reason=access_reason,
+        )  # fmt: skip
 
     def work() -> Response:
         action.perform(reference, body, visit.staff, _request_id())
-        return redirect(f"/staff/referrals/{reference}?done={action.slug}")
+        return redirect(referral_href(reference, done=action.slug, access_reason=access_reason))
 
     answer = admin_api._answer(work)
     refused = _refused(answer)
@@ -674,7 +700,7 @@ def _post_action(action: ActionForm, visit: Visit, raw_reference: str) -> Respon
         return _problem_page(status, message, visit.me)
     return _action_page(
         action, visit, reference, errors=_RefusalErrors(message), values=values, status=status,
-        status_now=known["summary"].status.value,
+        status_now=known["summary"].status.value, access_reason=access_reason,
     )  # fmt: skip
 
 
