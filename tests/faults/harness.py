@@ -162,14 +162,14 @@ class World:
 def shared_aws() -> Iterator[tuple[Any, Any]]:
     """One moto account for a module of runs: creating its KMS key (an RSA key in moto) and
     clients per run would cost most of the time budget. Each run wipes what the last one left."""
+    import os
+
     from chalice.test import Client
     from moto import mock_aws
 
     from app import app
     from chalicelib import wiring as wiring_module
     from local.resources import create_resources
-
-    import os
 
     with mock_aws():
         hub = wiring_module.reset()
