@@ -335,15 +335,29 @@ class AgencyMail:
                 if not messages:
                     break
                 failed = self._invoke(agency_function(agency), agency_queue(agency), [m["Body"] for m in messages])
+                lost_deletes = 0
                 for index, message in enumerate(messages):
-                    if index in failed:
+                    # SQS's own failure: the poller's DeleteMessage is lost (or the visibility timeout
+                    # runs out first), so a message the handler already took is delivered again.
+                    redelivered = index not in failed and self._sqs_fault("DeleteMessage")
+                    lost_deletes += redelivered
+                    if index in failed or redelivered:
                         self.sqs.change_message_visibility(
                             QueueUrl=url, ReceiptHandle=message["ReceiptHandle"], VisibilityTimeout=0
                         )
                     else:
                         self.sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
-                if failed:
+                if failed or lost_deletes:
                     break  # the poller comes back later for those
+
+    def _sqs_fault(self, operation: str) -> bool:
+        from tests.faults.injector import InjectedFault
+
+        faults = self.world.faults
+        if not faults.enabled or faults.rng.random() >= faults.probability:
+            return False
+        faults.faults.append(InjectedFault(len(faults.calls), "sqs", operation, "RequestTimeout (redelivered)"))
+        return True
 
     def _invoke(self, function: str, queue: str, bodies: list[str]) -> set[int]:
         """The handler's batch answer: the positions it reports failed (all, if it raised)."""
@@ -390,7 +404,8 @@ class AgencyMail:
                 ]
             }
         )
-        for _ in range(2 if twice else 1):
+        # S3 notifies at least once; SQS may deliver again when the poller's delete is lost.
+        for _ in range(2 if twice or self._sqs_fault("DeleteMessage") else 1):
             if self._invoke(INBOUND_MAIL_FUNCTION, INBOUND_MAIL_QUEUE, [notification]):
                 self.failed_notifications.append(notification)
 
