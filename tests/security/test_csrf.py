@@ -22,6 +22,10 @@ SESSION_FORM_POSTS = [route for route in FORM_POSTS if route.path.startswith("/r
 # The parent's consent page: its own cookie and token (tests/test_consent_request.py posts to it
 # with a wrong, missing and another browser's token; here, a refusal before the link is even read).
 CONSENT_LINK_POSTS = [route for route in FORM_POSTS if route.path.startswith("/consent/")]
+# The staff console: its own session cookie and token. tests/test_console.py posts to every one of
+# these with a missing, empty and wrong token (test_every_console_post_refuses_a_missing_or_wrong_
+# token_and_changes_nothing), with another session's token, and the local sign-in without its own.
+STAFF_CONSOLE_POSTS = [route for route in FORM_POSTS if route.path.startswith("/staff/")]
 NO_AMBIENT_CREDENTIAL = [route for route in FORM_POSTS if route.path.startswith(("/api/", "/admin/"))]
 # Local stage only (app.py registers it nowhere else); it replays a synthetic SES event to the
 # emulator for one email, which holds a reference and no personal data.
@@ -32,7 +36,10 @@ CROSS_SITE_TYPES = ["application/x-www-form-urlencoded", "multipart/form-data; b
 
 
 def test_every_form_post_route_is_covered() -> None:
-    covered = {route.path for route in SESSION_FORM_POSTS + NO_AMBIENT_CREDENTIAL + CONSENT_LINK_POSTS} | EXEMPT
+    covered = {
+        route.path
+        for route in SESSION_FORM_POSTS + NO_AMBIENT_CREDENTIAL + CONSENT_LINK_POSTS + STAFF_CONSOLE_POSTS
+    } | EXEMPT
     assert {route.path for route in FORM_POSTS} == covered
     assert len(SESSION_FORM_POSTS) >= 10
 
