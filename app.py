@@ -7,6 +7,7 @@ from chalicelib.events.inbound_mail import inbound_mail_events
 from chalicelib.events.outbox import outbox_events
 from chalicelib.events.retention import retention_events
 from chalicelib.events.ses_events import ses_events
+from chalicelib.events.uploads import uploads_events
 from chalicelib.settings import get_settings
 from chalicelib.web.admin import admin
 from chalicelib.web.admin_reports import admin_reports
@@ -33,6 +34,7 @@ app.register_blueprint(retention_events)
 app.register_blueprint(ses_events)
 app.register_blueprint(agency_requests_events)  # one handler per agency queue: the request emails
 app.register_blueprint(inbound_mail_events)  # agency replies, from the inbound bucket's queue
+app.register_blueprint(uploads_events)  # documents referrers add, from the uploads bucket's queue
 app.register_blueprint(staff_auth)  # the staff token authorizer that admin routes use
 app.register_blueprint(admin)
 app.register_blueprint(console)  # the staff console's pages (/staff/), over the admin API's services

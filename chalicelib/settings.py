@@ -126,8 +126,12 @@ class Settings(BaseModel):
     storage_key_id: str | None = None
     # How long a reply address (reply+<token>@mail_domain) is accepted after the request.
     enquiry_reply_days: int = 30
-    # Reply attachments: larger or other types go to triage for a person to look at.
+    # Reply attachments: larger or other types go to triage for a person to look at. The same limit
+    # applies to documents a referrer adds (README "Documents").
     attachment_max_bytes: int = 10 * 1024 * 1024
+    # Where the public's presigned POSTs put documents added to a referral (uploads/<reference>/...),
+    # read only by the uploads handler; what it keeps goes to attachments_bucket under referrals/.
+    uploads_bucket: str = "mash-hub-uploads"
 
     # Outbox retries: delay doubles from base, capped, until max attempts then 'failed'.
     outbox_max_attempts: int = 8

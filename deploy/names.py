@@ -11,7 +11,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from chalicelib.domain.agencies import AgencyId
-from chalicelib.events.queues import INBOUND_MAIL_FUNCTION, agency_function, agency_queue
+from chalicelib.events.queues import (
+    INBOUND_MAIL_FUNCTION,
+    UPLOADS_FUNCTION,
+    UPLOADS_QUEUE,
+    agency_function,
+    agency_queue,
+)
 from chalicelib.events.queues import INBOUND_MAIL_QUEUE as INBOUND_MAIL_QUEUE
 from chalicelib.events.queues import MAIL_EVENTS_QUEUE as MAIL_EVENTS_QUEUE
 from chalicelib.settings import Settings
@@ -44,6 +50,10 @@ INBOUND_PREFIX = "inbound/"
 # and where reply attachments are kept in the attachments bucket.
 QUARANTINE_PREFIX = "quarantine/"
 ATTACHMENTS_PREFIX = "replies/"
+# Documents a referrer adds (chalicelib/domain/attachments.py): posted by the public under uploads/ in
+# the uploads bucket, kept (after the check by content) under referrals/ in the attachments bucket.
+UPLOAD_PREFIX = "uploads/"
+REFERRAL_DOCUMENTS_PREFIX = "referrals/"
 
 # The enquiry topic fans out to one queue per agency (chalicelib/events/queues.py names them):
 # each subscription's filter policy passes only messages whose `agency` attribute is its agency.
@@ -117,6 +127,8 @@ AGENCY_FUNCTIONS: dict[AgencyId, Function] = {
     agency: Function.reading(agency_function(agency), agency_queue(agency)) for agency in AgencyId
 }
 INBOUND_MAIL = Function.reading(INBOUND_MAIL_FUNCTION, INBOUND_MAIL_QUEUE)
+# Documents referrers add, from the queue the uploads bucket notifies.
+UPLOADS = Function.reading(UPLOADS_FUNCTION, UPLOADS_QUEUE)
 FUNCTIONS = (
     API_HANDLER,
     STAFF_TOKEN,
@@ -125,10 +137,11 @@ FUNCTIONS = (
     SES_EVENTS,
     *AGENCY_FUNCTIONS.values(),
     INBOUND_MAIL,
+    UPLOADS,
 )
 QUEUE_READERS = tuple(f for f in FUNCTIONS if f.queue is not None)
 # Roles that may ask the field key for data keys (the staff token authorizer never decrypts).
-FIELD_KEY_USERS = (API_HANDLER, OUTBOX_SWEEP, SES_EVENTS, *AGENCY_FUNCTIONS.values(), INBOUND_MAIL)
+FIELD_KEY_USERS = (API_HANDLER, OUTBOX_SWEEP, SES_EVENTS, *AGENCY_FUNCTIONS.values(), INBOUND_MAIL, UPLOADS)
 
 
 def prod_stage_config() -> dict:

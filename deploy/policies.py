@@ -35,12 +35,15 @@ from deploy.names import (
     OUTBOX_SWEEP,
     PREFIX,
     QUARANTINE_PREFIX,
+    REFERRAL_DOCUMENTS_PREFIX,
     RETENTION_SWEEP,
     SES_EVENTS,
     STAFF_TOKEN,
     STAGE,
     STORAGE_KEY,
     TABLE,
+    UPLOAD_PREFIX,
+    UPLOADS,
     Function,
 )
 
@@ -52,6 +55,7 @@ TABLE_ARN = {"Fn::GetAtt": [TABLE, "Arn"]}
 AGENCY_TOPIC_ID = "AgencyTopic"
 INBOUND_BUCKET_ID = "InboundMailBucket"
 ATTACHMENTS_BUCKET_ID = "AttachmentsBucket"
+UPLOADS_BUCKET_ID = "UploadsBucket"
 
 
 def _index_arn(index: str) -> dict[str, str]:
@@ -167,6 +171,27 @@ def api_handler_policy() -> list[Statement]:
         send_mail(),
         # Staff open agency enquiries: one message per agency on the enquiry topic.
         publish_enquiries(),
+        {
+            # A referrer's document: the presigned POST this role signs is authorised, when the
+            # browser sends it, as this role's PutObject, so it may put under uploads/ and nowhere else.
+            "Sid": "SignUploadsOfReferrersDocuments",
+            "Effect": "Allow",
+            "Action": ["s3:PutObject"],
+            "Resource": objects(UPLOADS_BUCKET_ID, UPLOAD_PREFIX),
+        },
+        {
+            # Staff's 60-second download links (presigned GETs) to kept documents and reply files.
+            "Sid": "SignDownloadsForStaff",
+            "Effect": "Allow",
+            "Action": ["s3:GetObject"],
+            "Resource": [
+                objects(ATTACHMENTS_BUCKET_ID, REFERRAL_DOCUMENTS_PREFIX),
+                objects(ATTACHMENTS_BUCKET_ID, ATTACHMENTS_PREFIX),
+            ],
+        },
+        # The same two through S3: an upload is encrypted under the storage key on the signer's
+        # behalf (a data key), a download decrypted (S3 asks KMS as the signing role).
+        storage_key_through_s3("GenerateDataKey", "Decrypt"),
     ]
 
 
@@ -216,12 +241,13 @@ def retention_sweep_policy() -> list[Statement]:
             "Resource": TABLE_ARN,
         },
         {
-            # A reply's files are found by its key prefix (replies/<reply id>/), nothing else listed.
+            # A reply's files are found by its key prefix (replies/<reply id>/), a referral's documents
+            # by theirs (referrals/<reference>/); nothing else is listed.
             "Sid": "FindReplyAttachments",
             "Effect": "Allow",
             "Action": ["s3:ListBucket"],
             "Resource": {"Fn::GetAtt": [ATTACHMENTS_BUCKET_ID, "Arn"]},
-            "Condition": {"StringLike": {"s3:prefix": [f"{ATTACHMENTS_PREFIX}*"]}},
+            "Condition": {"StringLike": {"s3:prefix": [f"{ATTACHMENTS_PREFIX}*", f"{REFERRAL_DOCUMENTS_PREFIX}*"]}},
         },
         {
             # GetItem: a referral's retention facts. DeleteItem: the referral and its child-index
@@ -233,11 +259,15 @@ def retention_sweep_policy() -> list[Statement]:
             "Resource": TABLE_ARN,
         },
         {
-            # Agency replies' attachments go with their referral (keys name ids, never people).
+            # Agency replies' attachments and the referrer's documents go with their referral (keys
+            # name ids, never people).
             "Sid": "DeleteReplyAttachments",
             "Effect": "Allow",
             "Action": ["s3:DeleteObject"],
-            "Resource": objects(ATTACHMENTS_BUCKET_ID, ATTACHMENTS_PREFIX),
+            "Resource": [
+                objects(ATTACHMENTS_BUCKET_ID, ATTACHMENTS_PREFIX),
+                objects(ATTACHMENTS_BUCKET_ID, REFERRAL_DOCUMENTS_PREFIX),
+            ],
         },
     ]
 
@@ -325,6 +355,41 @@ def inbound_mail_policy() -> list[Statement]:
     ]
 
 
+def uploads_policy() -> list[Statement]:
+    """Documents referrers add: each upload read, checked by content, kept or refused, then deleted."""
+    return [
+        write_logs(UPLOADS),
+        read_own_queue(UPLOADS),
+        {
+            # The upload a presigned POST put: read once to check it, then deleted either way.
+            "Sid": "ReadAndRemoveUploads",
+            "Effect": "Allow",
+            "Action": ["s3:GetObject", "s3:DeleteObject"],
+            "Resource": objects(UPLOADS_BUCKET_ID, UPLOAD_PREFIX),
+        },
+        {
+            # A file kept: the bytes that were checked, put under referrals/<reference>/.
+            "Sid": "KeepCheckedDocuments",
+            "Effect": "Allow",
+            "Action": ["s3:PutObject"],
+            "Resource": objects(ATTACHMENTS_BUCKET_ID, REFERRAL_DOCUMENTS_PREFIX),
+        },
+        {
+            # GetItem: the referral (its data key and audit head). Query: its documents so far (and,
+            # on a retry, its audit trail). PutItem: the document's record. UpdateItem + PutItem: the
+            # audit event (one TransactWriteItems, authorised per item).
+            "Sid": "RecordDocumentsOnTheReferral",
+            "Effect": "Allow",
+            "Action": ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+            "Resource": TABLE_ARN,
+        },
+        # Decrypt only: the file's name is sealed with the referral's existing data key.
+        field_key("Decrypt"),
+        # The upload is decrypted as it is read, the kept file encrypted as it is put.
+        storage_key_through_s3("GenerateDataKey", "Decrypt"),
+    ]
+
+
 def staff_token_policy() -> list[Statement]:
     # The authorizer verifies ID tokens against the user pool's public JWKS (HTTPS, no IAM).
     return [write_logs(STAFF_TOKEN)]
@@ -349,6 +414,7 @@ POLICIES = {
     SES_EVENTS.chalice_name: ses_events_policy,
     STAFF_TOKEN.chalice_name: staff_token_policy,
     INBOUND_MAIL.chalice_name: inbound_mail_policy,
+    UPLOADS.chalice_name: uploads_policy,
     **{f.chalice_name: (lambda f=f: agency_requests_policy(f)) for f in AGENCY_FUNCTIONS.values()},
 }
 

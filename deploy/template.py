@@ -29,6 +29,7 @@ from deploy.names import (
     AGENCY_FUNCTIONS,
     AGENCY_MESSAGE_ATTRIBUTE,
     AGENCY_TOPIC,
+    API_HANDLER,
     CONFIGURATION_SET,
     ENCRYPTION_CONTEXT_SERVICE,
     FIELD_KEY,
@@ -50,6 +51,8 @@ from deploy.names import (
     STORAGE_KEY_ALIAS,
     TABLE,
     TABLE_NAME,
+    UPLOAD_PREFIX,
+    UPLOADS,
     Function,
     api_stage_name,
     longest_function_timeout,
@@ -76,6 +79,9 @@ WAF_REQUESTS_PER_IP_PER_5_MINUTES = 1500
 # Raw MIME under inbound/: the handler reads it and leaves it (the reply is kept sealed in the
 # table); this lifecycle deletes it. Mail moved to quarantine/ (virus verdict) expires the same way.
 INBOUND_MAIL_RETENTION_DAYS = 30
+# Uploads of referrers' documents: the handler deletes each once checked; one it never got to (it
+# failed for good, the message dead-lettered) is deleted by the bucket's lifecycle after this.
+UPLOAD_RETENTION_DAYS = 1
 NONCURRENT_VERSION_DAYS = 30  # how long an overwritten or deleted object can still be restored
 LOG_RETENTION_DAYS = 400  # logs carry ids, never personal data; a year and a bit for incidents
 DLQ_RETENTION_SECONDS = 14 * 24 * 3600  # the SQS maximum, to give people time to look
@@ -452,7 +458,7 @@ def agency_queues() -> dict[str, Any]:
 
 def messaging_resources() -> dict[str, Any]:
     inbound_bucket_arn = sub(f"{PARTITION_ARN}:s3:::{inbound_bucket_name()}")
-    assert INBOUND_MAIL.queue is not None and SES_EVENTS.queue is not None
+    assert INBOUND_MAIL.queue is not None and SES_EVENTS.queue is not None and UPLOADS.queue is not None
     return {
         # Agency enquiries: one message per agency, the agency as a message attribute.
         **topic("AgencyTopic", AGENCY_TOPIC, publishers=[]),
@@ -472,6 +478,16 @@ def messaging_resources() -> dict[str, Any]:
             INBOUND_MAIL.queue_logical_id,
             INBOUND_MAIL.queue,
             [service_sends_to_queue("s3", INBOUND_MAIL.queue_logical_id, inbound_bucket_arn)],
+        ),
+        # Referrers' documents: the uploads bucket notifies this queue of each new object under uploads/.
+        **queue_with_dlq(
+            UPLOADS.queue_logical_id,
+            UPLOADS.queue,
+            [
+                service_sends_to_queue(
+                    "s3", UPLOADS.queue_logical_id, sub(f"{PARTITION_ARN}:s3:::{uploads_bucket_name()}")
+                )
+            ],
         ),
     }
 
@@ -500,6 +516,11 @@ def ses_publishes_events() -> dict[str, Any]:
 def inbound_bucket_name() -> str:
     # Named (not generated) so the queue policy can name the bucket without a dependency cycle.
     return f"{PREFIX}-inbound-mail-${{AWS::AccountId}}-${{AWS::Region}}"
+
+
+def uploads_bucket_name() -> str:
+    # Named for the same reason as the inbound bucket: its queue's policy names it.
+    return f"{PREFIX}-uploads-${{AWS::AccountId}}-${{AWS::Region}}"
 
 
 def bucket(
@@ -618,6 +639,60 @@ def storage_resources() -> dict[str, Any]:
         # item (the retention sweep), never by age.
         "AttachmentsBucket": bucket("AttachmentsBucket", common_lifecycle()),
         **bucket_policy("AttachmentsBucketPolicy", "AttachmentsBucket", []),
+        **uploads_storage(),
+    }
+
+
+def uploads_storage() -> dict[str, Any]:
+    """Where the public's presigned POSTs put documents for a referral (uploads/<reference>/...).
+
+    Its own bucket, apart from the files the hub keeps: the public can only ever write here (by a
+    POST the API signed, for one key, size, type and the storage key), and nothing here is ever
+    served: only the uploads function may read an object (the bucket policy refuses every other
+    principal, administrators included), to check it by content and move it to the attachments
+    bucket or refuse it. What the handler never got to expires after a day; so do old versions.
+    """
+    uploads_role = sub(f"{PARTITION_ARN}:iam::${{AWS::AccountId}}:role/{UPLOADS.role_name_sub}")
+    only_the_handler_reads = {
+        "Sid": "OnlyTheUploadsFunctionReadsUploads",
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "s3:GetObject",
+        "Resource": sub("${UploadsBucket.Arn}/*"),
+        "Condition": {"ArnNotEquals": {"aws:PrincipalArn": uploads_role}},
+    }
+    lifecycle = [
+        {
+            "Id": "ExpireUnhandledUploads",
+            "Status": "Enabled",
+            "Prefix": UPLOAD_PREFIX,
+            "ExpirationInDays": UPLOAD_RETENTION_DAYS,
+        },
+        {
+            "Id": "ForgetOldVersions",
+            "Status": "Enabled",
+            "NoncurrentVersionExpiration": {"NoncurrentDays": UPLOAD_RETENTION_DAYS},
+            "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 1},
+            "ExpiredObjectDeleteMarker": True,
+        },
+    ]
+    notify_queue = {
+        "NotificationConfiguration": {
+            "QueueConfigurations": [
+                {
+                    "Event": "s3:ObjectCreated:*",
+                    "Queue": arn_of(UPLOADS.queue_logical_id),
+                    "Filter": {"S3Key": {"Rules": [{"Name": "prefix", "Value": UPLOAD_PREFIX}]}},
+                }
+            ]
+        },
+        "BucketName": sub(uploads_bucket_name()),
+    }
+    uploads = bucket("UploadsBucket", lifecycle, notify_queue)
+    uploads["DependsOn"] = [f"{UPLOADS.queue_logical_id}Policy"]  # S3 checks it may send when it is set
+    return {
+        "UploadsBucket": uploads,
+        **bucket_policy("UploadsBucketPolicy", "UploadsBucket", [only_the_handler_reads]),
     }
 
 
@@ -887,6 +962,8 @@ def environment() -> dict[str, Any]:
         "MASH_AGENCY_TOPIC_ARN": ref("AgencyTopic"),
         "MASH_INBOUND_MAIL_BUCKET": ref("InboundMailBucket"),
         "MASH_ATTACHMENTS_BUCKET": ref("AttachmentsBucket"),
+        # Referrers' documents: where their presigned POSTs put them (README "Documents").
+        "MASH_UPLOADS_BUCKET": ref("UploadsBucket"),
     }
 
 
@@ -903,9 +980,10 @@ def sqs_event_properties(function: Function) -> dict[str, Any]:
 def function_environment(function: Function) -> dict[str, Any]:
     """Settings only some functions read, merged over the Globals (SAM merges the two)."""
     variables = {}
-    if function is INBOUND_MAIL:
-        # Reply attachments are put with SSE-KMS under this key (chalicelib/adapters/mail_objects.py);
-        # the role may use it through S3 only (deploy/policies.py storage_key_through_s3).
+    if function in (INBOUND_MAIL, UPLOADS, API_HANDLER):
+        # Reply attachments and referrers' documents are put with SSE-KMS under this key
+        # (chalicelib/adapters/mail_objects.py), and the API's presigned POSTs require it for each
+        # upload; the roles may use it through S3 only (deploy/policies.py storage_key_through_s3).
         variables["MASH_STORAGE_KEY_ID"] = arn_of(STORAGE_KEY)
     return {"Environment": {"Variables": variables}} if variables else {}
 
@@ -946,6 +1024,7 @@ def outputs() -> dict[str, Any]:
         "ConfigurationSetName": ref("MailConfigurationSet"),
         "InboundMailBucketName": ref("InboundMailBucket"),
         "AttachmentsBucketName": ref("AttachmentsBucket"),
+        "UploadsBucketName": ref("UploadsBucket"),
         "InboundMailMxTarget": sub("inbound-smtp.${AWS::Region}.amazonaws.com"),
     }
     for n in (1, 2, 3):

@@ -3,7 +3,8 @@
 The names and shapes are the deployed ones (deploy/names.py, deploy/template.py): the agency topic
 fanning out to one queue per agency through filter policies on the `agency` attribute, raw
 delivery, each queue with a dead-letter queue; the inbound bucket notifying the inbound queue of
-new objects under inbound/; the attachments bucket; the SES events topic delivering raw to the mail
+new objects under inbound/; the attachments bucket; the uploads bucket notifying the uploads queue
+of new objects under uploads/ (documents referrers add); the SES events topic delivering raw to the mail
 events queue (with a configuration set, as `make run` has). moto applies the filter policies and makes
 the S3 notifications itself, in process and in server mode (tests/test_local_stack.py checks).
 """
@@ -15,7 +16,7 @@ from typing import Any
 
 from chalicelib.adapters.table import table_definition, ttl_specification
 from chalicelib.domain.agencies import AgencyId
-from chalicelib.events.queues import INBOUND_MAIL_QUEUE, MAIL_EVENTS_QUEUE, agency_queue
+from chalicelib.events.queues import INBOUND_MAIL_QUEUE, MAIL_EVENTS_QUEUE, UPLOADS_QUEUE, agency_queue
 from chalicelib.settings import Settings
 
 # Locally a failed message is tried again within seconds, not after AWS's 6x the function timeout.
@@ -46,6 +47,7 @@ def create_resources(settings: Settings, client: Any) -> dict[str, str]:
         _create_mail_events(settings, client)
     topic_arn = _create_agency_enquiries(client)
     _create_inbound_mail(settings, client)
+    _create_uploads(settings, client)
     return {"kms_key_id": key_id, "agency_topic_arn": topic_arn}
 
 
@@ -114,6 +116,31 @@ def _create_inbound_mail(settings: Settings, client: Any) -> None:
                     "QueueArn": queue_arn,
                     "Events": ["s3:ObjectCreated:*"],
                     "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": INBOUND_PREFIX}]}},
+                }
+            ]
+        },
+    )
+
+
+def _create_uploads(settings: Settings, client: Any) -> None:
+    """The bucket referrers' documents are posted to, notifying the uploads queue of each new object
+    under uploads/ (deploy/template.py: UploadsBucket). moto makes the notifications itself."""
+    from chalicelib.domain.attachments import UPLOAD_PREFIX
+
+    queue_arn = _create_queue_with_dlq(client, UPLOADS_QUEUE)
+    s3 = client("s3")
+    if settings.uploads_bucket not in {b["Name"] for b in s3.list_buckets().get("Buckets", [])}:
+        s3.create_bucket(
+            Bucket=settings.uploads_bucket, CreateBucketConfiguration={"LocationConstraint": settings.aws_region}
+        )
+    s3.put_bucket_notification_configuration(
+        Bucket=settings.uploads_bucket,
+        NotificationConfiguration={
+            "QueueConfigurations": [
+                {
+                    "QueueArn": queue_arn,
+                    "Events": ["s3:ObjectCreated:*"],
+                    "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": UPLOAD_PREFIX}]}},
                 }
             ]
         },

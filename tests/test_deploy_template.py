@@ -96,6 +96,7 @@ def cfn_lint() -> str:
 
 # -- cfn-lint ---------------------------------------------------------------------------------
 
+
 def test_cfn_lint_finds_no_errors_in_the_packaged_template(build: Path) -> None:
     answer = subprocess.run(
         [cfn_lint(), "--format", "json", "--", str(build / "sam.json")],
@@ -195,13 +196,16 @@ def test_the_retention_sweep_deletes_with_a_receipt_and_never_decrypts(resources
         "dynamodb:DeleteItem",
         "dynamodb:PutItem",
         "dynamodb:BatchWriteItem",  # the replies of a deleted referral
-        "s3:ListBucket",  # only under replies/ (below)
-        "s3:DeleteObject",  # reply attachments go with their referral
+        "s3:ListBucket",  # only under replies/ and referrals/ (below)
+        "s3:DeleteObject",  # reply attachments and the referrer's documents go with their referral
     }
     (listing,) = role_statements(resources_, names.RETENTION_SWEEP.role_logical_id, "s3:ListBucket")
-    assert listing["Condition"] == {"StringLike": {"s3:prefix": ["replies/*"]}}
+    assert listing["Condition"] == {"StringLike": {"s3:prefix": ["replies/*", "referrals/*"]}}
     (deleting,) = role_statements(resources_, names.RETENTION_SWEEP.role_logical_id, "s3:DeleteObject")
-    assert deleting["Resource"] == {"Fn::Sub": "${AttachmentsBucket.Arn}/replies/*"}
+    assert deleting["Resource"] == [
+        {"Fn::Sub": "${AttachmentsBucket.Arn}/replies/*"},
+        {"Fn::Sub": "${AttachmentsBucket.Arn}/referrals/*"},
+    ]
     # replies/ holds both replies' and triage items' files (replies/<reply or triage id>/...): a
     # rejected triage item's files are deleted with it.
     from chalicelib.domain.agency_replies import REPLY_OBJECT_PREFIX, attachment_key
@@ -240,14 +244,92 @@ def test_functions_use_the_field_key_only_with_the_hub_encryption_context(resour
             assert statement["Condition"] == {"StringEquals": {"kms:EncryptionContext:service": "mash-hub"}}
 
 
-def test_only_the_inbound_mail_handler_uses_the_storage_key(resources_: dict[str, Any]) -> None:
+def test_only_the_functions_that_store_or_sign_files_use_the_storage_key(resources_: dict[str, Any]) -> None:
     users = {
         name
         for name, statement in statements(resources_)
         if resources_[name]["Type"] == "AWS::IAM::Role"
         and statement["Resource"] == {"Fn::GetAtt": [names.STORAGE_KEY, "Arn"]}
     }
-    assert users == {names.INBOUND_MAIL.role_logical_id}
+    # Reply attachments; referrers' documents; the API, whose presigned POSTs and GETs S3 honours
+    # as its role (an upload encrypted, a download decrypted under the key on its behalf).
+    assert users == {
+        names.INBOUND_MAIL.role_logical_id,
+        names.UPLOADS.role_logical_id,
+        names.API_HANDLER.role_logical_id,
+    }
+
+
+def test_the_uploads_function_reads_uploads_keeps_documents_and_records_them_only(resources_: dict[str, Any]) -> None:
+    role = names.UPLOADS.role_logical_id
+    s3 = {
+        json.dumps(statement["Resource"], sort_keys=True): set(statement["Action"])
+        for statement in role_statements(resources_, role, "s3:")
+    }
+    assert s3 == {
+        json.dumps({"Fn::Sub": "${UploadsBucket.Arn}/uploads/*"}): {"s3:GetObject", "s3:DeleteObject"},
+        json.dumps({"Fn::Sub": "${AttachmentsBucket.Arn}/referrals/*"}): {"s3:PutObject"},
+    }
+    actions = role_actions(resources_, role)
+    assert {a for a in actions if a.startswith("dynamodb:")} == {
+        "dynamodb:GetItem",
+        "dynamodb:Query",
+        "dynamodb:PutItem",
+        "dynamodb:UpdateItem",
+    }
+    # The file's name is sealed with the referral's existing key: Decrypt, never a new data key.
+    (field,) = [
+        s
+        for s in role_statements(resources_, role, "kms:")
+        if s["Resource"] == {"Fn::GetAtt": [names.FIELD_KEY, "Arn"]}
+    ]
+    assert field["Action"] == ["kms:Decrypt"]
+    assert not {a for a in actions if a.startswith(("ses:", "sns:"))}
+    (sqs,) = role_statements(resources_, role, "sqs:")
+    assert sqs["Resource"] == {"Fn::GetAtt": [names.UPLOADS.queue_logical_id, "Arn"]}
+    variables = resources_[names.UPLOADS.logical_id]["Properties"]["Environment"]["Variables"]
+    assert variables["MASH_STORAGE_KEY_ID"] == {"Fn::GetAtt": [names.STORAGE_KEY, "Arn"]}
+
+
+def test_the_api_signs_uploads_only_under_uploads_and_downloads_only_of_kept_files(resources_: dict[str, Any]) -> None:
+    role = names.API_HANDLER.role_logical_id
+    s3 = {
+        json.dumps(statement["Resource"], sort_keys=True): set(statement["Action"])
+        for statement in role_statements(resources_, role, "s3:")
+    }
+    assert s3 == {
+        json.dumps({"Fn::Sub": "${UploadsBucket.Arn}/uploads/*"}): {"s3:PutObject"},
+        json.dumps(
+            [{"Fn::Sub": "${AttachmentsBucket.Arn}/referrals/*"}, {"Fn::Sub": "${AttachmentsBucket.Arn}/replies/*"}],
+            sort_keys=True,
+        ): {"s3:GetObject"},
+    }
+
+
+def test_the_uploads_bucket_notifies_its_queue_expires_leftovers_in_a_day_and_only_the_handler_reads_it(
+    resources_: dict[str, Any],
+) -> None:
+    bucket = resources_["UploadsBucket"]["Properties"]
+    (notification,) = bucket["NotificationConfiguration"]["QueueConfigurations"]
+    assert notification["Queue"] == {"Fn::GetAtt": [names.UPLOADS.queue_logical_id, "Arn"]}
+    assert notification["Filter"] == {"S3Key": {"Rules": [{"Name": "prefix", "Value": "uploads/"}]}}
+    rules = bucket["LifecycleConfiguration"]["Rules"]
+    assert {r["Prefix"]: r["ExpirationInDays"] for r in rules if "ExpirationInDays" in r} == {"uploads/": 1}
+    assert [
+        r["NoncurrentVersionExpiration"]["NoncurrentDays"] for r in rules if "NoncurrentVersionExpiration" in r
+    ] == [1]
+    policy = resources_["UploadsBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+    (deny_read,) = [s for s in policy if s["Sid"] == "OnlyTheUploadsFunctionReadsUploads"]
+    assert deny_read["Effect"] == "Deny" and deny_read["Action"] == "s3:GetObject"
+    assert deny_read["Condition"]["ArnNotEquals"]["aws:PrincipalArn"] == {
+        "Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/" + names.UPLOADS.role_name_sub
+    }
+    queue_policy = resources_[f"{names.UPLOADS.queue_logical_id}Policy"]["Properties"]["PolicyDocument"]
+    (allow,) = [s for s in queue_policy["Statement"] if s["Effect"] == "Allow"]
+    assert allow["Principal"] == {"Service": "s3.amazonaws.com"}
+    assert allow["Condition"]["ArnEquals"]["aws:SourceArn"] == {
+        "Fn::Sub": "arn:${AWS::Partition}:s3:::mash-hub-uploads-${AWS::AccountId}-${AWS::Region}"
+    }
 
 
 @pytest.mark.parametrize("agency", list(names.AGENCY_FUNCTIONS), ids=str)
@@ -413,9 +495,13 @@ def test_the_functions_get_every_setting_they_need_in_aws(template: dict[str, An
     # Every MASH_* name the template sets is one the settings read.
     settings_names = {"MASH_" + field.upper() for field in Settings.model_fields}
     assert set(variables) - settings_names == set()
-    assert {"MASH_AGENCIES", "MASH_AGENCY_TOPIC_ARN", "MASH_INBOUND_MAIL_BUCKET", "MASH_ATTACHMENTS_BUCKET"} <= set(
-        variables
-    )
+    assert {
+        "MASH_AGENCIES",
+        "MASH_AGENCY_TOPIC_ARN",
+        "MASH_INBOUND_MAIL_BUCKET",
+        "MASH_ATTACHMENTS_BUCKET",
+        "MASH_UPLOADS_BUCKET",
+    } <= set(variables)
     for function in of_type(template["Resources"], "AWS::Serverless::Function").values():
         assert function["Properties"]["Environment"]["Variables"]["MASH_STAGE"] == "prod"
 
@@ -444,7 +530,7 @@ def test_every_queue_has_a_dead_letter_queue_and_a_long_enough_visibility_timeou
     }
     longest = max(f["Properties"]["Timeout"] for f in of_type(resources_, "AWS::Serverless::Function").values())
     working = {name: queue for name, queue in queues.items() if name not in dead_letter_queues}
-    assert len(working) == len(names.AGENCY_FUNCTIONS) + 2  # one per agency, mail events, inbound mail
+    assert len(working) == len(names.AGENCY_FUNCTIONS) + 3  # one per agency, mail events, inbound mail, uploads
     for name, queue in working.items():
         assert "RedrivePolicy" in queue["Properties"], name
         assert queue["Properties"]["VisibilityTimeout"] >= 6 * longest, name

@@ -13,6 +13,9 @@ INBOUND_MAIL_FUNCTION = "inbound_mail"
 # SES sending events: the configuration set publishes them to a topic (deploy/names.py
 # MAIL_EVENTS_TOPIC), which delivers each raw to this queue for the `ses_events` handler.
 MAIL_EVENTS_QUEUE = f"{PREFIX}-mail-events"
+# Documents a referrer adds: the uploads bucket notifies this queue of each new object under uploads/.
+UPLOADS_QUEUE = f"{PREFIX}-uploads"
+UPLOADS_FUNCTION = "uploads"
 
 
 def agency_queue(agency: AgencyId) -> str:

@@ -13,6 +13,7 @@ from chalicelib.domain.referral_record import Referral
 from chalicelib.domain.retention import LegalHold
 from chalicelib.domain.staff import StaffMember
 from chalicelib.logs import logger
+from chalicelib.services.referral_attachments import delete_attachments, has_attachments
 from chalicelib.services.referral_changes import change_referral
 from chalicelib.wiring import wiring
 
@@ -89,8 +90,9 @@ def sweep_expired(limit: int = 50) -> SweepReport:
                     "retention_until": facts.deletable_after.date().isoformat(),
                 },
             )
-            # Marked first: if the replies cannot go just after the referral, the next sweep sees the mark.
-            has_replies = bool(hub.replies.reply_ids(reference))
+            # Marked first: if the replies and documents cannot go just after the referral, the next
+            # sweep sees the mark (one mark for both: "this deleted referral's files are to go").
+            has_replies = bool(hub.replies.reply_ids(reference)) or has_attachments(reference)
             if has_replies:
                 hub.replies.mark_for_cleanup(reference)
             hub.referrals.delete_with_receipt(facts, receipt)
@@ -105,7 +107,8 @@ def sweep_expired(limit: int = 50) -> SweepReport:
 
 
 def _finish_reply_cleanup(reference: str) -> bool:
-    """Delete a deleted referral's agency replies and their files; False if it must be tried again.
+    """Delete a deleted referral's agency replies and the documents the referrer added, with their
+    files; False if it must be tried again.
 
     Only once the referral itself is gone: a referral that was not deleted after all (a legal hold
     placed meanwhile) keeps its replies, and its mark is dropped.
@@ -119,8 +122,10 @@ def _finish_reply_cleanup(reference: str) -> bool:
             for reply_id in reply_ids:
                 hub.mail_objects.delete_attachments(f"{REPLY_OBJECT_PREFIX}{reply_id}/")
             hub.replies.delete_replies(reference, reply_ids)
+            documents = delete_attachments(reference)
             logger.info(
-                "agency replies deleted by retention", extra={"reference": reference, "replies": len(reply_ids)}
+                "agency replies and documents deleted by retention",
+                extra={"reference": reference, "replies": len(reply_ids), "documents": documents},
             )
         hub.replies.cleanup_done(reference)
     except AwsError as error:

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from chalicelib.adapters.referrals import ReferralSummary, StaleReferral
 from chalicelib.domain.agency_replies import AgencyReply
+from chalicelib.domain.attachments import ReferralAttachment
 from chalicelib.domain.audit import AccessReason, AuditAction, AuditEvent
 from chalicelib.domain.lifecycle import ReferralStatus, allowed_actions
 from chalicelib.domain.referral_record import Referral
@@ -36,11 +37,15 @@ class ReferralView:
     known_before: list[ReferralSummary]
     # Agencies' answers to the enquiries, sealed under the referral's key (no further KMS call).
     replies: list[AgencyReply] = field(default_factory=list)
+    # Documents the referrer added (kept or refused), names sealed under the referral's key too.
+    attachments: list[ReferralAttachment] = field(default_factory=list)
 
 
 def view_referral(
     reference: str, *, staff: StaffMember, request_id: str | None, reason: AccessReason | None = None
 ) -> ReferralView:
+    from chalicelib.services.referral_attachments import attachments_of
+
     hub = wiring()
     for _ in range(MAX_TRIES):
         opened = hub.referrals.open(reference)
@@ -70,5 +75,6 @@ def view_referral(
             [a.value for a in allowed_actions(referral.status)],
             known_before(referral),
             hub.replies.replies_of(reference, opened.sealed) if referral.enquiries else [],
+            attachments_of(opened),
         )
     raise StaleReferral(reference)

@@ -651,6 +651,63 @@ def _reply(reply: Any) -> dict[str, Any]:
     }
 
 
+def _referral_attachment(attachment: Any) -> dict[str, Any]:
+    """A document the referrer added: kept (downloadable by its id) or refused, with why."""
+    from chalicelib.domain.attachments import REFUSAL_TEXT
+
+    return {
+        "attachment_id": attachment.attachment_id,
+        "filename": attachment.filename,
+        "content_type": attachment.content_type or None,
+        "size": attachment.size,
+        "uploaded_at": _iso(attachment.uploaded_at),
+        "kept": attachment.kept,
+        "refused": attachment.refused.value if attachment.refused else None,
+        "refused_text": REFUSAL_TEXT[attachment.refused] if attachment.refused else None,
+    }
+
+
+ATTACHMENT_ID = re.compile(r"[0-9a-f]{20}")
+
+
+@admin_route(admin, "/admin/referrals/{reference}/attachments/{attachment_id}", methods=["GET"], roles=CASEWORK)
+def attachment_download(reference: str, attachment_id: str) -> Response:
+    """A 60-second download link to one kept document; the read is audited on the referral first."""
+
+    def work() -> Response:
+        from chalicelib.services.referral_attachments import AttachmentNotFound, download_attachment
+
+        raw_reason = (admin.current_request.query_params or {}).get("reason")
+        _check_choice("reason", raw_reason, [r.value for r in AccessReason])
+        if not ATTACHMENT_ID.fullmatch(attachment_id):
+            return problem(404, "attachment_not_found", ATTACHMENT_NOT_FOUND)
+        try:
+            download = download_attachment(
+                _reference(reference),
+                attachment_id,
+                staff=current_staff(admin.current_request),
+                request_id=_request_id(),
+                reason=AccessReason(raw_reason) if raw_reason else None,
+            )
+        except AttachmentNotFound:
+            return problem(404, "attachment_not_found", ATTACHMENT_NOT_FOUND)
+        return _json(
+            {
+                "url": download.url,
+                "expires_at": _iso(download.expires_at),
+                "filename": download.filename,
+                "content_type": download.content_type,
+            }
+        )
+
+    return _answer(work)
+
+
+ATTACHMENT_NOT_FOUND = (
+    "This referral has no kept document with that id: take it from the attachments in the whole picture"
+)
+
+
 @admin_route(admin, "/admin/referrals/{reference}/closure", methods=["POST"], roles=CASEWORK, content_types=ANY_BODY)
 def closure(reference: str) -> Response:
     def work() -> Response:
@@ -908,6 +965,7 @@ def referral_picture(view: Any) -> dict[str, Any]:
         "onward_referrals": [_onward(onward) for onward in referral.onward_referrals],
         "enquiries": [_enquiry(e, _now()) for e in referral.enquiries],
         "replies": [_reply(reply) for reply in view.replies],
+        "attachments": [_referral_attachment(a) for a in getattr(view, "attachments", [])],
         "history": [_event(e) for e in view.history],
         "known_before": [
             {

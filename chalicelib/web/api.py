@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Annotated, Any
 
 from chalice import Blueprint, Response
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from chalicelib.adapters.aws import AwsError
 from chalicelib.web.errors import problem
@@ -63,6 +64,7 @@ def _submit(submission: Any, key: str | None) -> Response:
         "status": receipt.status.value,
         "received_at": receipt.received_at.isoformat(timespec="seconds"),
         "next_steps": NEXT_STEPS[submission.route.value],
+        **_attachments(receipt.reference, receipt.received_at),
     }
     if submission.immediate_risk:
         body["immediate_risk_advice"] = _immediate_risk_advice()
@@ -70,6 +72,81 @@ def _submit(submission: Any, key: str | None) -> Response:
     if not receipt.created:
         headers["Idempotent-Replayed"] = "true"
     return Response(body=body, status_code=201 if receipt.created else 200, headers=headers)
+
+
+def _attachments(reference: str, received_at: Any) -> dict[str, str]:
+    """How to add documents to this referral (README "Documents"): the same token on a repeat."""
+    from chalicelib.domain.attachments import window_closes
+    from chalicelib.services.referral_attachments import attachments_token
+
+    return {
+        "attachments_token": attachments_token(reference, received_at),
+        "attachments_until": window_closes(received_at).isoformat(timespec="seconds"),
+        "attachments_url": f"/api/referrals/{reference}/attachments",
+    }
+
+
+class AttachmentRequest(BaseModel):
+    """A document the referrer is about to send: it is checked again by its content when it arrives."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    filename: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
+    content_type: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+    size: Annotated[int, Field(ge=1)]
+
+
+ATTACHMENT_BODY_LIMIT = 4 * 1024
+
+
+@api.route("/api/referrals/{reference}/attachments", methods=["POST"], content_types=ANY_BODY)
+def add_attachment(reference: str) -> Response:
+    """A presigned POST for one document; `Authorization: Bearer <attachments_token>`."""
+    from chalicelib.adapters.aws import AwsError
+    from chalicelib.domain.attachments import UploadRefused
+    from chalicelib.domain.reference import normalise
+    from chalicelib.services.referral_attachments import offer_upload
+
+    request = api.current_request
+    scheme, _, token = (request.headers.get("authorization") or "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return problem(
+            401,
+            "token_required",
+            "Send the referral's attachments_token as Authorization: Bearer <attachments_token>",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    normalised = normalise(reference)
+    try:
+        body = parse_json(request, AttachmentRequest, ATTACHMENT_BODY_LIMIT, "attachment")
+        if normalised is None:
+            raise UploadRefused("invalid_token", "The attachments token is for another referral", status=401)
+        offer = offer_upload(
+            normalised, token=token, filename=body.filename, content_type=body.content_type, size=body.size
+        )
+    except BodyRefused as refused:
+        return refused.response
+    except UploadRefused as refused:
+        headers = {"WWW-Authenticate": "Bearer"} if refused.status == 401 else None
+        return problem(refused.status, refused.code, str(refused), headers=headers)
+    except AwsError as error:
+        return problem(
+            503 if error.retryable else 500,
+            "unavailable",
+            "The hub could not prepare the upload just now: try again in a minute",
+            headers={"Retry-After": "60"},
+        )
+    return Response(
+        body={
+            "upload_id": offer.upload_id,
+            "url": offer.url,
+            "fields": offer.fields,
+            "expires_at": offer.expires_at.isoformat(timespec="seconds"),
+            "attachments_until": offer.window_closes_at.isoformat(timespec="seconds"),
+        },
+        status_code=201,
+        headers={"Content-Type": "application/json", "Cache-Control": "no-store"},
+    )
 
 
 NEXT_STEPS = {

@@ -44,8 +44,82 @@ RECEIPT_SCHEMA: dict[str, Any] = {
             "type": "string",
             "description": "Present when immediate_risk is true: who to ring now",
         },
+        "attachments_token": {
+            "type": "string",
+            "description": "Bearer token for POST /api/referrals/{reference}/attachments: names the referral, nothing personal; works until attachments_until",
+        },
+        "attachments_until": {
+            "type": "string",
+            "format": "date-time",
+            "description": "Documents can be added until then (1 hour after received_at)",
+        },
+        "attachments_url": {"type": "string", "description": "Where to ask for an upload"},
     },
 }
+
+UPLOAD_OFFER_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["upload_id", "url", "fields", "expires_at", "attachments_until"],
+    "properties": {
+        "upload_id": {"type": "string"},
+        "url": {"type": "string", "description": "POST the file here as multipart/form-data"},
+        "fields": {
+            "type": "object",
+            "additionalProperties": {"type": "string"},
+            "description": "Send every field as given, before the file itself (a part named `file`, last)",
+        },
+        "expires_at": {"type": "string", "format": "date-time", "description": "The upload must be sent before then"},
+        "attachments_until": {"type": "string", "format": "date-time"},
+    },
+}
+
+
+def _attachments_path() -> dict[str, Any]:
+    from chalicelib.domain.attachments import ACCEPTED_TYPES, MAX_FILES, describe_size
+    from chalicelib.settings import get_settings
+
+    limit = describe_size(get_settings().attachment_max_bytes)
+    types = ", ".join(f"{label} ({kind})" for kind, label in ACCEPTED_TYPES.items())
+    return {
+        "post": {
+            "operationId": "addAttachment",
+            "summary": "Add a document to a referral just sent: an upload straight to storage",
+            "description": (
+                f"Up to {MAX_FILES} documents, each at most {limit}, within an hour of sending the referral, "
+                f"authorised by its attachments_token. Types: {types}. The answer is an S3 presigned POST: send "
+                "`fields` and then the file (multipart/form-data, the file last) to `url`. The file is checked "
+                "by its content when it arrives, whatever its name or declared type; one that is not kept is "
+                "recorded as refused for the MASH to see. Nothing uploaded can be read back through this API."
+            ),
+            "security": [{"attachmentsToken": []}],
+            "parameters": [
+                {
+                    "name": "reference",
+                    "in": "path",
+                    "required": True,
+                    "schema": {"type": "string"},
+                    "description": "The referral's reference, from the 201 answer",
+                }
+            ],
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/AttachmentRequest"}}},
+            },
+            "responses": {
+                "201": {
+                    "description": "An upload for one file",
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/UploadOffer"}}},
+                },
+                "400": _error("Malformed JSON"),
+                "401": _error("No attachments token, or one that is forged, for another referral or expired"),
+                "409": _error(f"The referral already has {MAX_FILES} documents"),
+                "413": _error("Body over 4 KiB"),
+                "415": _error("Content-Type is not application/json"),
+                "422": _error("A type the hub does not keep, a size over the limit, or a missing filename"),
+                "503": _error("Not available just now; try again"),
+            },
+        }
+    }
 
 
 def _error(description: str) -> dict[str, Any]:
@@ -62,6 +136,18 @@ def _add_schemas(components: dict[str, Any], new: dict[str, Any]) -> None:
             raise ValueError(f"Two different schemas are both named {name!r} in the OpenAPI document")
 
 
+def _attachment_request_schema() -> dict[str, Any]:
+    from chalicelib.domain.attachments import ACCEPTED_TYPES
+    from chalicelib.settings import get_settings
+    from chalicelib.web.api import AttachmentRequest
+
+    schema = AttachmentRequest.model_json_schema()
+    schema["properties"]["content_type"]["enum"] = list(ACCEPTED_TYPES)
+    schema["properties"]["size"]["maximum"] = get_settings().attachment_max_bytes
+    schema["properties"]["size"]["description"] = "The file's size in bytes"
+    return schema
+
+
 @lru_cache(maxsize=1)
 def document() -> dict[str, Any]:
     from chalicelib.settings import get_settings
@@ -72,6 +158,8 @@ def document() -> dict[str, Any]:
     components["ReferralSubmission"] = schema
     components["Error"] = ERROR_SCHEMA
     components["Receipt"] = RECEIPT_SCHEMA
+    components["UploadOffer"] = UPLOAD_OFFER_SCHEMA
+    components["AttachmentRequest"] = _attachment_request_schema()
     _add_schemas(components, request_schemas())
     _add_schemas(components, response_schemas())
     receipt = {"application/json": {"schema": {"$ref": "#/components/schemas/Receipt"}}}
@@ -136,6 +224,7 @@ def document() -> dict[str, Any]:
                     },
                 }
             },
+            "/api/referrals/{reference}/attachments": _attachments_path(),
             "/api/openapi.json": {
                 "get": {
                     "operationId": "openapiDocument",
@@ -145,5 +234,15 @@ def document() -> dict[str, Any]:
             },
             **admin_paths(),
         },
-        "components": {"schemas": components, "securitySchemes": BEARER_AUTH},
+        "components": {
+            "schemas": components,
+            "securitySchemes": {
+                **BEARER_AUTH,
+                "attachmentsToken": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "The attachments_token of POST /api/referrals's answer",
+                },
+            },
+        },
     }

@@ -62,6 +62,7 @@ def response_schemas() -> dict[str, Any]:
     """JSON Schemas of what admin.py answers with, by component name."""
     from chalicelib.domain.agencies import AgencyId
     from chalicelib.domain.agency_replies import TriageReason, TriageStatus
+    from chalicelib.domain.attachments import Refusal
     from chalicelib.domain.audit import AuditAction
     from chalicelib.domain.consent import ConsentSource, ConsentState, ParentsToldState
     from chalicelib.domain.decision import Outcome, Rag
@@ -180,6 +181,11 @@ def response_schemas() -> dict[str, Any]:
             "type": "array",
             "description": "The agencies' answers: their own words (text) and the whole email (full_text)",
             "items": _ref("AgencyReply"),
+        },
+        "attachments": {
+            "type": "array",
+            "description": "Documents the referrer added after sending: kept (download by id) or refused (why)",
+            "items": _ref("ReferralAttachment"),
         },
         "history": {"type": "array", "items": _ref("AuditEvent")},
         "known_before": {
@@ -304,7 +310,25 @@ def response_schemas() -> dict[str, Any]:
             "items": _object({"by": {"type": "string"}, "at": _nullable(DATE_TIME)}),
         },
     }
+    referral_attachment = {
+        "attachment_id": {"type": "string", "pattern": "^[0-9a-f]{20}$"},
+        "filename": {"type": "string", "description": "As the referrer's file was named (sealed at rest)"},
+        "content_type": _nullable({"type": "string", "description": "Read from the content, not the name"}),
+        "size": {"type": "integer", "minimum": 0},
+        "uploaded_at": _nullable(DATE_TIME),
+        "kept": {"type": "boolean"},
+        "refused": _nullable(_enum(Refusal)),
+        "refused_text": _nullable({"type": "string"}),
+    }
+    download = {
+        "url": {"type": "string", "description": "A presigned GET: works once or more for 60 seconds, as a download"},
+        "expires_at": _nullable(DATE_TIME),
+        "filename": {"type": "string"},
+        "content_type": {"type": "string"},
+    }
     return {
+        "ReferralAttachment": _object(referral_attachment),
+        "AttachmentDownload": _object(download),
         "Attachment": _object(attachment),
         "AgencyReply": _object(reply),
         "TriageSummary": _object(triage_summary),
@@ -441,6 +465,13 @@ TRIAGE_ID_IN_PATH = {
     "required": True,
     "schema": {"type": "string", "pattern": "^[0-9a-f]{20}$"},
     "description": "The id from the triage list",
+}
+ATTACHMENT_ID_IN_PATH = {
+    "name": "attachment_id",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "string", "pattern": "^[0-9a-f]{20}$"},
+    "description": "The document's id, from the attachments in the whole picture",
 }
 NOTICE_ID_IN_PATH = {
     "name": "notice_id",
@@ -621,6 +652,15 @@ def admin_paths() -> dict[str, Any]:
                 "NoticePreview",
                 ("404", "409"),
                 parameters=[REFERENCE_IN_PATH, NOTICE_ID_IN_PATH],
+            )
+        },
+        "/admin/referrals/{reference}/attachments/{attachment_id}": {
+            "get": _operation(
+                routes.attachment_download,
+                "A 60-second download link to a document the referrer added (the read is audited first)",
+                "AttachmentDownload",
+                ("404", "422"),
+                parameters=[REFERENCE_IN_PATH, ATTACHMENT_ID_IN_PATH, _reason_parameter()],
             )
         },
         "/admin/referrals/{reference}/onward-referral": {

@@ -669,6 +669,56 @@ def confirmation() -> Response:
     return page("confirmation.html", reference=reference)
 
 
+@public_form.route("/referral/documents", methods=["GET"])
+def documents() -> Response:
+    """Add documents to the referral just sent (README "Documents"): the receipt cookie names it."""
+    from chalicelib.domain.attachments import MAX_FILES, REFUSAL_TEXT, describe_size
+    from chalicelib.services.referral_attachments import documents_for_form
+    from chalicelib.settings import get_settings
+    from chalicelib.web.security import CONTENT_SECURITY_POLICY
+    from chalicelib.wiring import wiring
+
+    reference = session.reference_from(_headers())
+    if reference is None:
+        return redirect("/")
+    query = public_form.current_request.query_params or {}
+    if "key" in query:
+        # S3's redirect after an upload adds the object's key, which holds the file's name: go on
+        # to the same page without it, so the name stays out of the address bar and history.
+        return redirect("/referral/documents?added=1")
+    settings = get_settings()
+    # S3 sends the browser back here once it has the file (an absolute address; locally, this host).
+    host = _headers().get("host")
+    here = f"http://{host}" if settings.is_local and host else settings.public_url
+    found = documents_for_form(reference, redirect=f"{here}/referral/documents?added=1")
+    response = page(
+        "documents.html",
+        page=found,
+        reference=reference,
+        added=query.get("added") == "1",
+        max_files=MAX_FILES,
+        max_size=describe_size(found.max_bytes),
+        closes=form_resume.london_time(found.window_closes_at),
+        refused_text=REFUSAL_TEXT,
+        back_href="/referral/confirmation",
+        # The receipt lasts as long as documents can be added (it is the same signed value).
+        cookies=[
+            session.set_cookie(
+                session.RECEIPT_COOKIE,
+                session.read_cookie(_headers(), session.RECEIPT_COOKIE) or "",
+                max(1, int((found.window_closes_at - wiring().clock()).total_seconds())),
+            )
+        ],
+    )
+    if found.post is not None:
+        # This page's form posts straight to the bucket: its origin, and only on this page.
+        origin = "/".join(found.post.url.split("/")[:3])
+        response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY.replace(
+            "form-action 'self'", f"form-action 'self' {origin}"
+        )
+    return response
+
+
 # --- save and come back later -----------------------------------------------------------------
 
 

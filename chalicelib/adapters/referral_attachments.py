@@ -1,0 +1,267 @@
+"""A referral's documents: their records in the table and the uploads bucket, with in-memory twins.
+
+Records sit in the referral's partition (`REF#<reference>`, `ATTACHMENT#<attachment id>`): in clear
+the id, type (by content), size, SHA-256, when it came, where it is kept and why it was refused;
+sealed with the referral's own data key (field `attachment:<id>`): the file's name. Listing a
+referral's documents with the referral costs no KMS call of its own.
+
+The uploads bucket is where the public's presigned POSTs land (`uploads/<reference>/<upload id>`);
+only the uploads handler reads it, and its lifecycle deletes whatever the handler never got to. The
+files the hub keeps go to the attachments bucket through `MailObjects.put_attachment` (SSE-KMS under
+the storage key), like agency replies' files; staff read them by a presigned GET made here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from chalicelib.adapters.agency_replies import InMemoryItems, Items
+from chalicelib.adapters.aws import translate
+from chalicelib.adapters.envelope import SealedRecord
+from chalicelib.adapters.referrals import partition_key
+from chalicelib.domain.attachments import FILENAME_METADATA, ReferralAttachment, Refusal
+
+ATTACHMENT_PREFIX = "ATTACHMENT#"
+SEALED_FIELD = "pd_attachment"
+_MISSING = frozenset({"NoSuchKey", "404", "NotFound"})
+
+
+def _iso(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.UTC).isoformat(timespec="microseconds")
+
+
+def attachment_field(attachment_id: str) -> str:
+    return f"attachment:{attachment_id}"
+
+
+def to_item(reference: str, attachment: ReferralAttachment, sealed: SealedRecord) -> dict[str, Any]:
+    if sealed.record_id != reference:
+        raise ValueError("a document is sealed with its own referral's key")
+    item: dict[str, Any] = {
+        "pk": partition_key(reference),
+        "sk": ATTACHMENT_PREFIX + attachment.attachment_id,
+        "attachment_id": attachment.attachment_id,
+        "type": attachment.content_type,
+        "size": attachment.size,
+        "sha256": attachment.sha256,
+        "uploaded_at": _iso(attachment.uploaded_at),
+        SEALED_FIELD: sealed.encrypt(attachment_field(attachment.attachment_id), {"filename": attachment.filename}),
+    }
+    if attachment.object_key:
+        item["key"] = attachment.object_key
+    if attachment.refused is not None:
+        item["refused"] = attachment.refused.value
+    return item
+
+
+def from_item(item: dict[str, Any], sealed: SealedRecord | None) -> ReferralAttachment:
+    """With `sealed` None the name is left empty (metadata only, nothing decrypted)."""
+    attachment_id = item["attachment_id"]
+    name = ""
+    if sealed is not None:
+        name = sealed.decrypt(attachment_field(attachment_id), bytes(item[SEALED_FIELD]))["filename"]
+    return ReferralAttachment(
+        attachment_id=attachment_id,
+        filename=name,
+        content_type=item.get("type", ""),
+        size=int(item["size"]),
+        sha256=item["sha256"],
+        uploaded_at=dt.datetime.fromisoformat(item["uploaded_at"]),
+        object_key=item.get("key", ""),
+        refused=Refusal(item["refused"]) if item.get("refused") else None,
+    )
+
+
+class AttachmentRecords:
+    """A referral's document records (the Items of the agency-reply stores: one table, one way to move items)."""
+
+    def __init__(self, items: Items) -> None:
+        self.items = items
+
+    def add(self, reference: str, attachment: ReferralAttachment, sealed: SealedRecord) -> bool:
+        """Record once: a repeat (the same upload notified again) changes nothing and returns False."""
+        return self.items.put_new([to_item(reference, attachment, sealed)])
+
+    def metadata_of(self, reference: str) -> list[ReferralAttachment]:
+        """Every record, oldest first, names left sealed (no decryption): for counting and retention."""
+        found, _ = self.items.query(partition_key(reference), ATTACHMENT_PREFIX)
+        return _oldest_first([from_item(item, None) for item in found])
+
+    def attachments_of(self, reference: str, sealed: SealedRecord) -> list[ReferralAttachment]:
+        """Every record with its name, opened with the referral's unwrapped key."""
+        found, _ = self.items.query(partition_key(reference), ATTACHMENT_PREFIX)
+        return _oldest_first([from_item(item, sealed) for item in found])
+
+    def attachment(self, reference: str, attachment_id: str, sealed: SealedRecord) -> ReferralAttachment | None:
+        item = self.items.get(partition_key(reference), ATTACHMENT_PREFIX + attachment_id)
+        return from_item(item, sealed) if item else None
+
+    def delete_all(self, reference: str, attachment_ids: list[str]) -> None:
+        self.items.delete([(partition_key(reference), ATTACHMENT_PREFIX + i) for i in attachment_ids])
+
+
+def _oldest_first(found: list[ReferralAttachment]) -> list[ReferralAttachment]:
+    return sorted(found, key=lambda a: (a.uploaded_at, a.attachment_id))
+
+
+class InMemoryAttachmentRecords(AttachmentRecords):
+    def __init__(self, items: InMemoryItems | None = None) -> None:
+        super().__init__(items or InMemoryItems())
+
+
+class DynamoAttachmentRecords(AttachmentRecords):
+    def __init__(self, dynamodb_client: Any, table_name: str) -> None:
+        from chalicelib.adapters.agency_replies import DynamoItems
+
+        super().__init__(DynamoItems(dynamodb_client, table_name))
+
+
+# -- S3: the uploads bucket, and download links to kept files ------------------------------------
+
+
+@dataclass(frozen=True)
+class PresignedPost:
+    url: str
+    fields: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Upload:
+    data: bytes
+    metadata: dict[str, str]
+
+
+class UploadObjects:
+    def presign_post(
+        self,
+        key: str,
+        *,
+        max_bytes: int,
+        expires_in: int,
+        content_type: str | None = None,
+        metadata: dict[str, str] | None = None,
+        redirect: str | None = None,
+    ) -> PresignedPost:
+        """A POST for one upload. A key ending in `${filename}` lets the browser's file name in there;
+        any other key is exact. The size, type and encryption are conditions S3 checks."""
+        raise NotImplementedError
+
+    def get_upload(self, key: str) -> Upload | None:
+        """The uploaded bytes and their metadata; None when gone (handled before, or expired)."""
+        raise NotImplementedError
+
+    def delete_upload(self, key: str) -> None:
+        raise NotImplementedError
+
+    def download_url(self, key: str, *, filename: str, content_type: str, expires_in: int) -> str:
+        """A presigned GET of a kept file in the attachments bucket, always as a download (never shown inline)."""
+        raise NotImplementedError
+
+
+class InMemoryUploadObjects(UploadObjects):
+    def __init__(self) -> None:
+        self.uploads: dict[str, Upload] = {}
+        self.posts: list[dict[str, Any]] = []
+        self.downloads: list[dict[str, Any]] = []
+
+    def presign_post(self, key: str, **conditions: Any) -> PresignedPost:
+        self.posts.append({"key": key, **conditions})
+        return PresignedPost("https://uploads.example/", {"key": key})
+
+    def put_upload(self, key: str, data: bytes, metadata: dict[str, str] | None = None) -> None:
+        """Tests: what a browser's POST does."""
+        self.uploads[key] = Upload(data, dict(metadata or {}))
+
+    def get_upload(self, key: str) -> Upload | None:
+        return self.uploads.get(key)
+
+    def delete_upload(self, key: str) -> None:
+        self.uploads.pop(key, None)
+
+    def download_url(self, key: str, *, filename: str, content_type: str, expires_in: int) -> str:
+        self.downloads.append({"key": key, "filename": filename, "expires_in": expires_in})
+        return f"https://attachments.example/{key}?expires={expires_in}"
+
+
+class S3UploadObjects(UploadObjects):
+    def __init__(self, s3_client: Any, uploads_bucket: str, attachments_bucket: str, kms_key_id: str | None) -> None:
+        self._s3 = s3_client
+        self._uploads = uploads_bucket
+        self._attachments = attachments_bucket
+        # Without a key id, `aws:kms` means the account's AWS-managed key (aws/s3), not the hub's.
+        self._kms_key_id = kms_key_id
+
+    def presign_post(
+        self,
+        key: str,
+        *,
+        max_bytes: int,
+        expires_in: int,
+        content_type: str | None = None,
+        metadata: dict[str, str] | None = None,
+        redirect: str | None = None,
+    ) -> PresignedPost:
+        fields: dict[str, str] = {"x-amz-server-side-encryption": "aws:kms"}
+        if self._kms_key_id:
+            fields["x-amz-server-side-encryption-aws-kms-key-id"] = self._kms_key_id
+        if content_type:
+            fields["Content-Type"] = content_type
+        for name, value in (metadata or {}).items():
+            fields[f"x-amz-meta-{name}"] = value
+        if redirect:
+            fields["success_action_redirect"] = redirect
+        # Every field is a condition with its exact value; boto3 adds the bucket and the key (exact,
+        # or starts-with up to `${filename}`).
+        conditions: list[Any] = [{name: value} for name, value in fields.items()]
+        conditions.append(["content-length-range", 1, max_bytes])
+        try:
+            answer = self._s3.generate_presigned_post(
+                Bucket=self._uploads, Key=key, Fields=fields, Conditions=conditions, ExpiresIn=expires_in
+            )
+        except Exception as exc:
+            raise translate("s3", exc) from None
+        return PresignedPost(answer["url"], {k: str(v) for k, v in answer["fields"].items()})
+
+    def get_upload(self, key: str) -> Upload | None:
+        try:
+            answer = self._s3.get_object(Bucket=self._uploads, Key=key)
+            data = answer["Body"].read()
+        except Exception as exc:
+            error = translate("s3", exc)
+            if error.code in _MISSING:
+                return None
+            raise error from None
+        return Upload(data, {k.lower(): v for k, v in (answer.get("Metadata") or {}).items()})
+
+    def delete_upload(self, key: str) -> None:
+        try:
+            self._s3.delete_object(Bucket=self._uploads, Key=key)
+        except Exception as exc:
+            raise translate("s3", exc) from None
+
+    def download_url(self, key: str, *, filename: str, content_type: str, expires_in: int) -> str:
+        from urllib.parse import quote
+
+        # RFC 6266: an ASCII fallback and the UTF-8 name; `attachment` so a browser never renders it.
+        fallback = "".join(c if (c.isascii() and c.isalnum()) or c in "._- " else "_" for c in filename) or "document"
+        disposition = f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
+        try:
+            return str(
+                self._s3.generate_presigned_url(
+                    "get_object",
+                    Params={
+                        "Bucket": self._attachments,
+                        "Key": key,
+                        "ResponseContentDisposition": disposition,
+                        "ResponseContentType": content_type,
+                    },
+                    ExpiresIn=expires_in,
+                )
+            )
+        except Exception as exc:
+            raise translate("s3", exc) from None
+
+
+FILENAME_FIELD = f"x-amz-meta-{FILENAME_METADATA}"
