@@ -345,3 +345,14 @@ def test_an_enquiry_that_cannot_be_published_is_retried_and_after_five_tries_sta
     aws.clock = lambda: now + dt.timedelta(hours=5)
     sweep(aws)
     assert aws.referrals.fetch(reference).enquiries[0].published_at is not None
+
+
+def test_the_request_message_id_is_recorded_on_the_enquiry(
+    client: Any, aws: Any, staff: Callable[..., Any], topic: InMemoryAgencyTopic
+) -> None:
+    reference = screened(client, staff)
+    ask(staff, reference, ["probation"])
+    assert aws.referrals.fetch(reference).enquiries[0].request_message_id is None  # not sent yet
+    deliver(topic)
+    [email] = agency_emails(aws)
+    assert aws.referrals.fetch(reference).enquiries[0].request_message_id == email["Message-ID"]

@@ -39,6 +39,8 @@ def _to_map(enquiry: Enquiry) -> dict[str, Any]:
         data["publish_attempts"] = enquiry.publish_attempts
     if enquiry.reply_ids:
         data["reply_ids"] = list(enquiry.reply_ids)
+    if enquiry.request_message_id:
+        data["request_message_id"] = enquiry.request_message_id
     return data
 
 
@@ -67,5 +69,6 @@ def _from_map(enquiry_id: str, data: dict[str, Any], question: str) -> Enquiry:
         opened_by=data["opened_by"],
         publish_attempts=int(data.get("publish_attempts", 0)),
         reply_ids=tuple(data.get("reply_ids", ())),
+        request_message_id=data.get("request_message_id"),
         **times,  # type: ignore[arg-type]
     )

@@ -94,6 +94,8 @@ class Enquiry:
     reply_ids: tuple[str, ...] = ()
     chased_at: dt.datetime | None = None
     escalated_at: dt.datetime | None = None
+    # The request email's Message-ID, once it is sent: replies and chasers thread on it.
+    request_message_id: str | None = None
 
     @property
     def is_open(self) -> bool:

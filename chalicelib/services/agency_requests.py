@@ -9,11 +9,13 @@ family's details are read (and decrypted) here, from the table.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 from chalicelib.adapters.referrals import ReferralNotFound, StaleReferral
 from chalicelib.domain.enquiries import agency_recipient, request_notice_id
 from chalicelib.domain.notices import Notice, NoticeKind
 from chalicelib.logs import logger
+from chalicelib.mail.agency_request import request_message_id
 from chalicelib.services.deliver_notices import record_outcomes, send_notice
 from chalicelib.wiring import wiring
 
@@ -62,9 +64,13 @@ def send_request(reference: str, enquiry_id: str) -> None:
             return
         notice = Notice.new(notice_id, NoticeKind.AGENCY_REQUEST, now, recipient=agency_recipient(enquiry.agency))
         referral = referral.with_notice_added(notice)
+        # Recorded with the owed email: the Message-ID it carries (the same on every retry), which
+        # the agency's reply and the chaser thread on.
+        enquiry = replace(enquiry, request_message_id=request_message_id(reference, enquiry_id, hub.settings))
         if enquiry.published_at is None:
             # The publisher's save was lost after the publish: the message is the proof it went.
-            referral = referral.with_enquiry(enquiry.published(now))
+            enquiry = enquiry.published(now)
+        referral = referral.with_enquiry(enquiry)
         try:
             referral = hub.referrals.save_notices(referral)
             break
