@@ -18,9 +18,12 @@ import pytest
 import requests
 
 from chalicelib.domain.audit import AuditAction
+from tests import test_local_enquiry_loop as enquiry_loop
 from tests.factories import support_referral
 
 pytestmark = pytest.mark.usefixtures("issuer")
+# The fixture recording every AWS call each event handler makes on the local stack.
+recorded = enquiry_loop.recorded
 
 PDF = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -536,3 +539,55 @@ def test_the_form_says_when_a_document_was_not_added_and_when_no_more_can_be(
     html = documents_page(client, reference).body.decode()
     assert '<form method="post" action=' not in html
     assert "The time for adding documents to this referral has passed" in html
+
+
+# -- make run's stack over real HTTP: the presigned POST against moto's server, the IAM it needs ------
+# Last in the module: the stack sets the emulator's address in the environment while it runs.
+
+
+@pytest.fixture(scope="module")
+def stack() -> Iterator[Any]:
+    from local.stack import LocalStack
+
+    running = LocalStack.active()
+    if running is not None:
+        yield running
+        return
+    with LocalStack(pump_interval=None) as started:
+        yield started
+
+
+def test_over_make_runs_stack_an_upload_is_kept_within_a_pump_and_every_call_is_allowed_by_iam(
+    stack: Any, recorded: dict[str, set[tuple[str, str | None]]], issuer: Any
+) -> None:
+    import time
+
+    from deploy import names
+    from tests.test_local_enquiry_loop import allowed
+
+    answer = requests.post(stack.app_url + "/api/referrals", json=support_referral(), timeout=10)
+    assert answer.status_code == 201, answer.text
+    receipt = answer.json()
+    offer = requests.post(
+        stack.app_url + receipt["attachments_url"],
+        headers={"Authorization": f"Bearer {receipt['attachments_token']}"},
+        json={"filename": "Report.pdf", "content_type": "application/pdf", "size": len(PDF)},
+        timeout=10,
+    ).json()
+    assert offer["url"].startswith(stack.moto_url)  # the emulator, on 127.0.0.1, as a browser reaches it
+
+    started = time.perf_counter()
+    assert post_file(offer, PDF).status_code in (200, 204)
+    stack.pump_once()
+    latency = time.perf_counter() - started
+    print(f"\nupload -> checked and kept, over moto's server with one pump: {latency * 1000:.0f} ms")
+    calls = sorted(recorded.get("uploads", set()), key=str)
+    print(f"AWS calls by the uploads handler for one kept file: {len(calls)} kinds: {calls}")
+
+    functions = {f.chalice_name: f for f in names.FUNCTIONS}
+    assert recorded.get("uploads"), recorded
+    denied = {
+        name: sorted((action, key) for action, key in made if not allowed(functions[name], action, key))
+        for name, made in recorded.items()
+    }
+    assert {name: missing for name, missing in denied.items() if missing} == {}, recorded
