@@ -80,7 +80,8 @@ class Browser:
         assert self.get("/staff/local-sign-in").status_code == 200
         response = self.post("/staff/local-sign-in", {"staff": who})
         assert response.status_code == 303, self.text(response)
-        assert response.headers["Location"] == "/staff/"
+        # An auditor, who has no queue, starts at the report.
+        assert response.headers["Location"] == ("/staff/reports/timeliness" if who == "auditor" else "/staff/")
         return self
 
 
@@ -173,9 +174,13 @@ def test_every_console_page_needs_a_session(client: Any, clock: Any) -> None:
         "/staff/triage",
         f"/staff/referrals/{reference}",
         f"/staff/referrals/{reference}/screening",
+        "/staff/reports/timeliness",
     ):
         response = nobody.get(path)
-        assert (response.status_code, response.headers["Location"]) == (303, "/staff/sign-in"), path
+        assert response.status_code == 303, path
+        # Sent to sign in, with the page asked for (a same-site path) to come back to.
+        expected = "/staff/sign-in" + ("?next=" + urllib.parse.quote(path, safe="") if path != "/staff/" else "")
+        assert response.headers["Location"] == expected, path
     assert nobody.get("/staff/sign-in").headers["Location"] == "/staff/local-sign-in"
     refused = nobody.post(f"/staff/referrals/{reference}/screening", {"rag": "red"}, csrf="x" * 64)
     assert refused.status_code == 401
@@ -810,3 +815,467 @@ def test_an_access_reason_is_carried_through_an_action_back_to_the_referral(clie
     assert response.headers["Location"] == f"/staff/referrals/{reference}?done=screening&reason=quality_audit"
     person.get(f"/staff/referrals/{reference}/screening?access_reason=<b>")
     assert "access_reason" not in person.text()  # only a known code is carried
+
+
+# --- the other action forms (issue 7 item 1) ------------------------------------------------------
+
+
+def act(person: Browser, reference: str, slug: str, fields: dict[str, str] | list[tuple[str, str]]) -> Any:
+    """Open an action's form (as a person would, for its token) and post it."""
+    assert person.get(f"/staff/referrals/{reference}/{slug}").status_code == 200, person.text()
+    return person.post(f"/staff/referrals/{reference}/{slug}", fields)
+
+
+def decide(person: Browser, reference: str, outcome: str, reasons: str = "Reasons given") -> Any:
+    return act(person, reference, "decision", {"outcome": outcome, "reasons": reasons})
+
+
+def buttons(response: Any) -> list[str]:
+    return re.findall(r'role="button"[^>]*>([^<]+)</a>', response.body.decode())
+
+
+def test_every_action_form_takes_its_roles_from_the_api_route_it_mirrors(client: Any) -> None:
+    from chalicelib.web import console
+    from chalicelib.web.auth import declared_roles
+
+    assert set(console.ACTION_FORMS) == {
+        "screening", "decision", "approval", "consent", "enquiries", "parents-told", "outcome-notice",
+        "onward-referral", "closure", "legal-hold",
+    }  # fmt: skip
+    for action in console.ACTION_FORMS.values():
+        assert action.roles == declared_roles(action.api_route), action.slug
+    assert console.OUTCOME_NOTICE.roles == console.LEGAL_HOLD.roles == frozenset({Role.MANAGER})
+
+
+def test_consent_is_recorded_with_only_what_the_chosen_answer_asks(client: Any, browser: Any) -> None:
+    reference = submit(
+        client, support_referral(**{"consent.status": "not_sought", "consent.reason_not_sought": "Not asked"})
+    )
+    person = browser("practitioner")
+    assert "Record consent" in buttons(person.get(f"/staff/referrals/{reference}"))
+    form = person.get(f"/staff/referrals/{reference}/consent")
+    assert "Alex Testparent (mother)" in page_text(form)  # the parents by position and name
+    assert 'name="parent" type="radio" value="0"' in person.text()
+
+    response = person.post(f"/staff/referrals/{reference}/consent", {})
+    assert response.status_code == 400
+    assert error_summary(response) == ["Select what you are recording about consent"]
+    assert 'href="#state"' in person.text()
+
+    # What the domain needs for "given" is its own rule, and its message.
+    response = person.post(f"/staff/referrals/{reference}/consent", {"state": "given", "given_by": "Alex Testparent"})
+    assert response.status_code == 422
+    assert error_summary(response) == ["Consent given needs: given_on, how"]
+    response = person.post(
+        f"/staff/referrals/{reference}/consent",
+        {"state": "given", "given_by": "Alex", "given_on-day": "31", "given_on-month": "2", "given_on-year": "2026"},
+    )
+    assert error_summary(response) == ["The date consent was given must be a real date, like 14 3 2017"]
+    assert 'href="#given_on-day"' in person.text()
+
+    # Typed under "given", then "implicit" chosen: only the service goes to the record.
+    response = person.post(
+        f"/staff/referrals/{reference}/consent",
+        {"state": "implicit", "service": "Breakfast club", "given_by": "Someone", "refused-reason": "x"},
+    )
+    assert (response.status_code, response.headers["Location"]) == (303, f"/staff/referrals/{reference}?done=consent")
+    consent = stored(reference).consent
+    assert (consent.state.value, consent.service, consent.given_by, consent.reason) == (
+        "implicit", "Breakfast club", None, None,
+    )  # fmt: skip
+    assert "Consent recorded" in page_text(person.get(response.headers["Location"]))
+
+
+def test_only_a_manager_dispenses_with_consent(client: Any, browser: Any) -> None:
+    reference = submit(client, support_referral(**{"consent.status": "refused", "consent.reason_refused": "No"}))
+    fields = {"state": "dispensed", "dispensed-reason": "Asking would alert the person harming the child",
+              "review_on-day": "10", "review_on-month": "12", "review_on-year": "2026"}  # fmt: skip
+    practitioner = browser("practitioner")
+    response = act(practitioner, reference, "consent", fields)
+    assert response.status_code == 403
+    assert error_summary(response) == ["Only a manager can dispense with consent"]
+    assert stored(reference).consent.state.value == "refused"
+    assert act(browser("manager"), reference, "consent", fields).status_code == 303
+    consent = stored(reference).consent
+    assert (consent.state.value, consent.review_on, consent.signed_off_by) == (
+        "dispensed", dt.date(2026, 12, 10), "0b6f7c1e-0000-4000-8000-000000000002",
+    )  # fmt: skip
+
+
+def test_a_consent_request_is_emailed_to_the_parent_chosen(client: Any, aws: Any, browser: Any) -> None:
+    from tests.conftest import sent_emails
+
+    reference = submit(client, support_referral(**{"consent.status": "not_sought", "consent.reason_not_sought": "x"}))
+    person = browser("practitioner")
+    response = act(person, reference, "consent", {"state": "requested"})
+    assert error_summary(response) == ["Select the parent or carer to email the consent request to"]
+    assert act(person, reference, "consent", {"state": "requested", "parent": "0"}).status_code == 303
+    referral = stored(reference)
+    assert referral.consent.state.value == "requested"
+    [notice] = [n for n in referral.notices if n.kind.value == "consent_request"]
+    assert notice.recipient == "parent:0"
+    assert any("alex.testparent@family.example" in str(m["To"]) for m in sent_emails(aws))
+
+
+def test_a_protection_referral_is_not_offered_consent_and_the_domain_says_why(client: Any, browser: Any) -> None:
+    reference = submit(client, example("referral-protection.json"))
+    person = browser("practitioner")
+    offered = buttons(person.get(f"/staff/referrals/{reference}"))
+    assert "Record consent" not in offered and "Decide whether the parents are told" in offered
+    response = act(person, reference, "consent", {"state": "implicit", "service": "Nursery"})
+    assert response.status_code == 422
+    assert error_summary(response) == [
+        "A protection referral needs no consent: record whether the parents are told instead"
+    ]
+
+
+def test_parents_told_tell_or_withhold_which_only_a_manager_may(client: Any, browser: Any) -> None:
+    reference = submit(client, example("referral-protection.json"))
+    practitioner = browser("practitioner")
+    response = act(practitioner, reference, "parents-told", {})
+    assert error_summary(response) == ["Select whether the parents are told about the referral"]
+    withheld = {"tell": "false", "reason": "Telling them could put the child at more risk",
+                "review_on-day": "3", "review_on-month": "12", "review_on-year": "2026"}  # fmt: skip
+    response = act(practitioner, reference, "parents-told", withheld)
+    assert response.status_code == 403
+    [message] = error_summary(response)
+    assert "manager" in message
+    assert stored(reference).parents_told.state.value == "undecided"
+    assert act(browser("manager"), reference, "parents-told", withheld).status_code == 303
+    told = stored(reference).parents_told
+    assert (told.state.value, told.review_on) == ("withheld", dt.date(2026, 12, 3))
+    # Telling them: the reason typed under "no" is not sent with "yes".
+    assert act(practitioner, reference, "parents-told", {"tell": "true", "reason": "typed"}).status_code == 303
+    told = stored(reference).parents_told
+    assert (told.state.value, told.reason) == ("tell", None)
+
+
+def test_the_outcome_notice_is_withheld_or_released_by_a_manager(client: Any, browser: Any) -> None:
+    reference = submit(client)
+    practitioner, manager = browser("practitioner"), browser("manager")
+    screen(practitioner, reference, rag="green", level="2")
+    decide(practitioner, reference, "universal_services")
+    assert "Withhold or release the outcome notice" not in buttons(practitioner.get(f"/staff/referrals/{reference}"))
+    assert practitioner.get(f"/staff/referrals/{reference}/outcome-notice").status_code == 403
+    assert "Withhold or release the outcome notice" in buttons(manager.get(f"/staff/referrals/{reference}"))
+    response = act(manager, reference, "outcome-notice", {"withhold": "true"})
+    assert error_summary(response) == ["Enter why: it is kept with the referral"]
+    response = act(manager, reference, "outcome-notice", {"withhold": "true", "reason": "Risk to the child"})
+    assert response.status_code == 422
+    assert error_summary(response) == ["Withholding the outcome notice needs: review_on (when to look at it again)"]
+    fields = {"withhold": "true", "reason": "Risk to the child", "review_on-day": "1", "review_on-month": "12",
+              "review_on-year": "2026"}  # fmt: skip
+    assert act(manager, reference, "outcome-notice", fields).status_code == 303
+    decision = stored(reference).outcome_notice_decision
+    assert (decision.choice.value, decision.review_on) == ("withhold", dt.date(2026, 12, 1))
+    # Released: the review date typed under "withhold" is not sent.
+    fields = {"withhold": "false", "reason": "Safe to tell now", "review_on-day": "1"}
+    assert act(manager, reference, "outcome-notice", fields).status_code == 303
+    decision = stored(reference).outcome_notice_decision
+    assert (decision.choice.value, decision.review_on) == ("send", None)
+
+
+def test_an_onward_referral_sends_the_sections_chosen_to_a_service_from_the_directory(
+    client: Any, browser: Any
+) -> None:
+    reference = submit(client)
+    person = browser("practitioner")
+    screen(person, reference, rag="green", level="2")
+    assert "Refer the family on to a service" not in buttons(person.get(f"/staff/referrals/{reference}"))
+    decide(person, reference, "early_help")
+    assert "Refer the family on to a service" in buttons(person.get(f"/staff/referrals/{reference}"))
+    form = page_text(person.get(f"/staff/referrals/{reference}/onward-referral"))
+    assert "the Early Help Hub" in form and "The concerns" in form
+    response = person.post(f"/staff/referrals/{reference}/onward-referral", {})
+    assert error_summary(response) == [
+        "Select the service to refer the family to",
+        "Select at least one part of the record to pass on",
+        "Enter why these parts are passed on: the parents are told",
+    ]
+    assert 'href="#sections"' in person.text()
+    fields = [("service", "early-help-hub"), ("sections", "children"), ("sections", "concerns"),
+              ("reason", "Early help can support the family with food and routines")]  # fmt: skip
+    response = person.post(f"/staff/referrals/{reference}/onward-referral", fields)
+    assert response.status_code == 303, error_summary(response)
+    [onward] = stored(reference).onward_referrals
+    assert onward.service_id == "early-help-hub"
+    assert [s.value for s in onward.sections] == ["children", "concerns"]
+
+
+def test_enquiries_go_to_the_agencies_chosen_once_the_consent_gate_allows(client: Any, browser: Any) -> None:
+    reference = submit(client, support_referral(**{"consent.status": "refused", "consent.reason_refused": "No"}))
+    person = browser("practitioner")
+    screen(person, reference)
+    # The consent gate: a support referral whose parent refused. No button; a post gets the reason.
+    assert "Ask agencies what they hold" not in buttons(person.get(f"/staff/referrals/{reference}"))
+    response = act(person, reference, "enquiries", [("agencies", "police"), ("question", "Any contact this year?")])
+    assert response.status_code == 409
+    [message] = error_summary(response)
+    assert message.startswith("Agencies cannot be asked to share information on this support referral: the parent")
+    assert 'value="police" checked' in person.text()  # what was chosen is kept
+
+    act(browser("manager"), reference, "consent", {"state": "dispensed", "dispensed-reason": "Undue delay",
+        "review_on-day": "1", "review_on-month": "12", "review_on-year": "2026"})  # fmt: skip
+    assert "Ask agencies what they hold" in buttons(person.get(f"/staff/referrals/{reference}"))
+    form = page_text(person.get(f"/staff/referrals/{reference}/enquiries"))
+    assert "Police" in form and "Youth Offending Service" in form
+    response = person.post(f"/staff/referrals/{reference}/enquiries", {"question": "short"})
+    assert error_summary(response)[0] == "Select at least one agency to ask"
+    assert len(error_summary(response)) == 2
+    fields = [("agencies", "police"), ("agencies", "health"), ("question", "Any contact with the family this year?")]
+    response = person.post(f"/staff/referrals/{reference}/enquiries", fields)
+    assert response.status_code == 303
+    assert sorted(e.agency.value for e in stored(reference).enquiries) == ["health", "police"]
+    response = act(person, reference, "enquiries", [("agencies", "police"), ("question", "And again, please?")])
+    assert response.status_code == 409
+    assert "Already waiting for an answer from: police" in error_summary(response)[0]
+
+
+def test_closing_and_legal_hold(client: Any, browser: Any) -> None:
+    reference = submit(client)
+    practitioner, manager = browser("practitioner"), browser("manager")
+    response = act(practitioner, reference, "closure", {})
+    assert response.status_code == 409
+    assert error_summary(response)[0].startswith("Cannot close the referral while the referral is received")
+    screen(practitioner, reference, rag="green", level="1")
+    decide(practitioner, reference, "no_further_action")
+    assert "Close the referral" in buttons(practitioner.get(f"/staff/referrals/{reference}"))
+    assert act(practitioner, reference, "closure", {}).status_code == 303
+    assert stored(reference).status.value == "closed"
+
+    assert practitioner.get(f"/staff/referrals/{reference}/legal-hold").status_code == 403
+    response = act(manager, reference, "legal-hold", {"hold": "true"})
+    assert error_summary(response) == ["Enter why"]
+    fields = {"hold": "true", "reason": "A court has asked for the record", "access_reason": "court_or_police_request"}
+    response = act(manager, reference, "legal-hold", fields)
+    assert (
+        response.headers["Location"] == f"/staff/referrals/{reference}?done=legal-hold&reason=court_or_police_request"
+    )
+    assert stored(reference).legal_hold is not None
+    assert "Legal hold recorded" in page_text(manager.get(response.headers["Location"]))
+    assert act(manager, reference, "legal-hold", {"hold": "false", "reason": "Case over"}).status_code == 303
+    assert stored(reference).legal_hold is None
+
+
+def test_a_notice_preview_shows_the_email_sends_nothing_and_is_audited(client: Any, aws: Any, browser: Any) -> None:
+    from chalicelib.services.audit_trail import audit_trail
+    from tests.conftest import sent_emails
+
+    reference = submit(client)
+    person = browser("practitioner")
+    page = person.get(f"/staff/referrals/{reference}")
+    assert f'href="/staff/referrals/{reference}/notices/ack"' in person.text()
+    sent = len(sent_emails(aws))
+    response = person.get(f"/staff/referrals/{reference}/notices/ack")
+    assert response.status_code == 200
+    text = page_text(response)
+    assert "Nothing was sent" in text and "Subject" in text and reference in text
+    assert len(sent_emails(aws)) == sent
+    [event] = [e for e in audit_trail(reference) if e.action.value == "notice.previewed"]
+    assert event.details == {"notice": "ack", "kind": "acknowledgement"}
+    assert person.get(f"/staff/referrals/{reference}/notices/nothing-here").status_code == 404
+    assert page.status_code == 200
+
+
+# --- triage ---------------------------------------------------------------------------------------
+
+
+def triaged(aws: Any, *, virus: bool = False) -> tuple[str, str]:
+    """A screened referral with enquiries, and a reply that went to triage: (reference, triage id)."""
+    from tests.test_inbound_replies import address_for, deliver, mime, referral_with_enquiries
+
+    referral = referral_with_enquiries(aws)
+    raw = mime(
+        address_for(aws, referral.reference, "e1"),
+        sender="sam.taylor@gmail.example",  # not a police domain: a person decides
+        verdicts={"virus": "FAIL"} if virus else None,
+    )
+    return referral.reference, deliver(aws, raw, key="inbound/virus" if virus else "inbound/wrong-sender")
+
+
+def test_a_triaged_reply_is_read_on_its_own_page_and_attached_to_its_enquiry(
+    client: Any, aws: Any, browser: Any
+) -> None:
+    reference, triage_id = triaged(aws)
+    person = browser("practitioner")
+    listing = person.get("/staff/triage")
+    assert f'href="/staff/triage/{triage_id}"' in person.text()
+    assert aws.triage.open_triage(triage_id).views == ()  # listing reads metadata only
+    response = person.get(f"/staff/triage/{triage_id}")
+    assert response.status_code == 200
+    text = page_text(response)
+    assert "sam.taylor@gmail.example" in text and "not at a domain of the agency" in text
+    assert f'name="reference" type="text" spellcheck="false" value="{reference}"' in person.text()  # its claim
+    assert 'value="e1"' in person.text()
+    [view] = aws.triage.open_triage(triage_id).views
+    assert view.by == "0b6f7c1e-0000-4000-8000-000000000001"
+
+    response = person.post(f"/staff/triage/{triage_id}/attach", {"reference": reference, "enquiry_id": "e9"})
+    assert response.status_code == 409
+    assert error_summary(response) == [
+        f"Referral {reference} has no enquiry e9: choose one of the enquiries on the referral"
+    ]
+    response = person.post(f"/staff/triage/{triage_id}/attach", {"reference": "", "enquiry_id": "x"})
+    assert error_summary(response)[0] == "Enter the reference of the referral the reply is about"
+    response = person.post(f"/staff/triage/{triage_id}/attach", {"reference": reference, "enquiry_id": "e1"})
+    assert (response.status_code, response.headers["Location"]) == (303, "/staff/triage?done=attached")
+    assert "The email is attached to the enquiry as its reply" in page_text(person.get(response.headers["Location"]))
+    assert aws.triage.open_triage(triage_id).status.value == "attached"
+    assert stored(reference).enquiry("e1").answered_at is not None
+    assert "Reject the email" not in page_text(person.get(f"/staff/triage/{triage_id}"))
+    assert listing.status_code == 200
+
+
+def test_a_quarantined_reply_can_only_be_rejected_with_a_note(client: Any, aws: Any, browser: Any) -> None:
+    _, triage_id = triaged(aws, virus=True)
+    person = browser("manager")
+    text = page_text(person.get(f"/staff/triage/{triage_id}"))
+    assert "Reject the email" in text and "Attach the email" not in text
+    response = person.post(f"/staff/triage/{triage_id}/reject", {"note": " "})
+    assert response.status_code == 400
+    assert error_summary(response) == ["Enter why the email is rejected"]
+    assert 'href="#note"' in person.text()
+    response = person.post(f"/staff/triage/{triage_id}/reject", {"note": "Virus: asked police to resend"})
+    assert response.headers["Location"] == "/staff/triage?done=rejected"
+    assert aws.triage.open_triage(triage_id).status.value == "rejected"
+    person.get("/staff/triage")
+    response = person.post(f"/staff/triage/{triage_id}/attach", {"reference": "ABC-DEF-GHJ", "enquiry_id": "e1"})
+    assert response.status_code == 409
+    assert person.get("/staff/triage/not-an-id").status_code == 404
+    assert browser("auditor").get(f"/staff/triage/{triage_id}").status_code == 403
+
+
+# --- the timeliness report (issue 7 item 2) ---------------------------------------------------------
+
+
+def test_the_report_is_for_managers_and_auditors_as_the_api_says(client: Any, browser: Any) -> None:
+    from chalicelib.web import admin_reports, console
+    from chalicelib.web.auth import declared_roles
+
+    assert console.console_roles(console.timeliness_report_page) == declared_roles(admin_reports.timeliness)
+    practitioner = browser("practitioner")
+    assert practitioner.get("/staff/reports/timeliness").status_code == 403
+    assert "Timeliness report" not in page_text(practitioner.get("/staff/"))  # not in their header
+    manager = browser("manager")
+    assert 'href="/staff/reports/timeliness"' in manager.get("/staff/").body.decode()
+    auditor = browser("auditor")
+    page = auditor.get("/staff/reports/timeliness")
+    assert page.status_code == 200
+    assert (
+        'href="/staff/"'
+        not in re.sub(r"govuk-header.*?</header>", "", page.body.decode(), flags=re.S)
+        .split("govuk-service-navigation__list")[-1]
+        .split("</ul>")[0]
+    )  # the auditor's header offers no queue
+
+
+def test_the_report_shows_the_last_28_days_with_charts_and_their_tables(client: Any, browser: Any, clock: Any) -> None:
+    reference = submit(client)
+    practitioner = browser("practitioner")
+    screen(practitioner, reference, rag="red", level="3")
+    decide(practitioner, reference, "early_help")
+    manager = browser("manager")
+    response = manager.get("/staff/reports/timeliness")
+    assert response.status_code == 200
+    text = page_text(response)
+    assert "Referrals received from 30 October 2026 to 26 November 2026 (London dates)" in text
+    body = response.body.decode()
+    assert 'name="from-day" type="text" value="30"' in body.replace('inputmode="numeric" ', "")
+    svgs = re.findall(r"<svg\b[^>]*>.*?</svg>", body, re.S)
+    assert len(svgs) >= 3
+    for svg in svgs:
+        assert 'role="img"' in svg and 'aria-labelledby="' in svg and "<title " in svg
+    assert " style=" not in body  # the CSP allows no inline style
+    assert "Red: 100.0% (1 of 1)" not in text  # the labels are separate words in the title
+    assert re.search(r"Red 100\.0% \(1 of 1\)", text)
+    assert "All referrals" in text and "Police" in text
+    csv_href = html.unescape(re.search(r'href="([^"]+format=csv)"', body).group(1))
+    assert csv_href == "/staff/reports/timeliness?from=2026-10-30&to=2026-11-26&format=csv"
+    assert reference not in body  # no references in a report
+
+
+def test_the_report_downloads_as_the_same_csv_as_the_api(client: Any, browser: Any, issuer: Any) -> None:
+    import csv
+    import io
+
+    reference = submit(client)
+    screen(browser("practitioner"), reference, rag="amber", level="2")
+    manager = browser("manager")
+    response = manager.get("/staff/reports/timeliness?from=2026-11-01&to=2026-11-30&format=csv")
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
+    assert response.headers["Content-Disposition"] == (
+        'attachment; filename="mash-timeliness-2026-11-01-to-2026-11-30.csv"'
+    )
+    assert response.headers["Cache-Control"] == "no-store"
+    rows = list(csv.DictReader(io.StringIO(response.body.decode())))
+    received = {(r["key"], r["measure"]): r["value"] for r in rows if r["section"] == "referrals"}
+    assert received[("amber", "received")] == "1" and received[("total", "received")] == "1"
+    api = client.http.get(
+        "/admin/reports/timeliness?from=2026-11-01&to=2026-11-30&format=csv",
+        headers={"Authorization": f"Bearer {issuer.token_for('manager')}"},
+    )
+    strip = lambda body: [line for line in body.decode().splitlines() if "generated_at" not in line]  # noqa: E731
+    assert strip(response.body) == strip(api.body)
+
+
+@pytest.mark.parametrize(
+    ("query", "messages"),
+    [
+        ("from-day=1&from-month=12&from-year=2026&to-day=1&to-month=11&to-year=2026",
+         ["from (2026-12-01) is after to (2026-11-01): swap them"]),
+        ("from-day=1&from-month=&from-year=2026&to-day=31&to-month=2&to-year=2026",
+         ["The start date must include a month", "The end date must be a real date, like 14 3 2017"]),
+        ("from-day=&from-month=&from-year=&to-day=1&to-month=1&to-year=2026", ["Enter the start date"]),
+        ("from=2024-01-01&to=2026-01-01",
+         ["A report covers at most 366 days; this range is 732 days: split it into shorter ranges"]),
+        ("from=2026-01-01&to=2026-02-01&format=pdf", ["Choose the report as a page or as a CSV download"]),
+    ],
+)  # fmt: skip
+def test_a_bad_range_is_an_error_summary(client: Any, browser: Any, query: str, messages: list[str]) -> None:
+    response = browser("manager").get("/staff/reports/timeliness?" + query)
+    assert response.status_code == 400
+    assert error_summary(response) == messages
+    assert page_text(response).startswith("Error: Timeliness report")
+    assert "Download CSV" not in page_text(response)
+
+
+# --- small things: the queue's risk flag, and back to the page asked for -------------------------
+
+
+def test_the_queue_shows_the_immediate_risk_flag(client: Any, browser: Any) -> None:
+    at_risk = submit(client, example("referral-protection.json") | {"immediate_risk": True})
+    response = browser("practitioner").get("/staff/")
+    row = re.search(rf"{at_risk}.*?</tr>", response.body.decode(), re.S).group(0)
+    assert "Immediate risk" in row
+
+
+def test_after_signing_in_a_person_returns_to_the_page_they_asked_for(client: Any, clock: Any) -> None:
+    reference = submit(client)
+    person = Browser(client)
+    asked = f"/staff/referrals/{reference}?done=screening"
+    response = person.get(asked)
+    assert response.headers["Location"] == "/staff/sign-in?" + urllib.parse.urlencode({"next": asked})
+    person.get(response.headers["Location"])
+    person.get("/staff/local-sign-in")
+    response = person.post("/staff/local-sign-in", {"staff": "practitioner"})
+    assert (response.status_code, response.headers["Location"]) == (303, asked)
+    assert "mash_staff_return" not in person.cookies  # used once
+    assert person.get(asked).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "next_path",
+    ["https://evil.example/staff/", "//evil.example/staff/", "/\\evil.example", "/staff/../referral/start",
+     "/staff//evil.example", "/other/page", "/staff/sign-out", "/staff/x\r\nSet-Cookie: a=b", "javascript:alert(1)",
+     "/staff/%0d%0a", "/staff/é"],
+)  # fmt: skip
+def test_a_return_path_is_only_ever_a_console_page_on_this_site(client: Any, clock: Any, next_path: str) -> None:
+    from chalicelib.web.console_session import safe_return_path
+
+    assert safe_return_path(next_path) in (None, "/staff/%0d%0a")  # an encoded path is just a path
+    person = Browser(client)
+    person.get("/staff/sign-in?" + urllib.parse.urlencode({"next": next_path}))
+    person.get("/staff/local-sign-in")
+    response = person.post("/staff/local-sign-in", {"staff": "manager"})
+    assert response.headers["Location"] in ("/staff/", "/staff/%0d%0a")

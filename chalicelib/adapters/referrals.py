@@ -567,6 +567,8 @@ class QueueRow:
     proposed_level: int
     received_at: str
     due_at: str | None
+    # The referrer said a child is at immediate risk (kept in clear, like the route).
+    immediate_risk: bool = False
 
 
 @dataclass(frozen=True)
@@ -585,7 +587,16 @@ def queue_row(item: dict[str, Any]) -> QueueRow:
         proposed_level=int(item["proposed_level"]),
         received_at=item["received_at"],
         due_at=item.get("due_at"),
+        immediate_risk=_immediate_risk(item),
     )
+
+
+def _immediate_risk(item: dict[str, Any]) -> bool:
+    if "immediate_risk" in item:
+        return bool(item["immediate_risk"])
+    # The queue index does not project the flag (table.QUEUE_PROJECTED); its sort key does say it
+    # for an unscreened referral, which ranks first (urgency rank 0) for exactly that reason.
+    return str(item.get("queue_sk", "")).startswith("0#")
 
 
 class InvalidCursor(ValueError):

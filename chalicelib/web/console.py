@@ -47,6 +47,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import re
 import urllib.parse
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -65,9 +66,10 @@ from chalicelib.domain.staff import Role, StaffMember, describe_roles
 from chalicelib.domain.validation import InvalidReferral, validate
 from chalicelib.logs import logger
 from chalicelib.web import admin as admin_api
+from chalicelib.web import admin_reports
 from chalicelib.web import console_session as sessions
 from chalicelib.web.auth import declared_roles
-from chalicelib.web.form_fields import Form, PageErrors, text
+from chalicelib.web.form_fields import DATE_PARTS, Form, PageErrors, choices, read_date, text
 from chalicelib.web.form_http import FORM_CONTENT_TYPES, BodyTooLarge, form_body, page, redirect
 
 console = Blueprint(__name__)
@@ -76,6 +78,7 @@ HOME = "/staff/"
 SIGN_IN = "/staff/sign-in"
 STAFF_PREFIX = "/staff"
 LONDON = ZoneInfo("Europe/London")
+REPORT_PATH = "/staff/reports/timeliness"
 QUEUE_PAGE_SIZE = 25
 TRIAGE_COUNT_LIMIT = 100
 # Sign-in pages: the only /staff/ routes without a session (console_local_sign_in adds its own).
@@ -185,11 +188,31 @@ def _api_roles(api_view: Callable[..., Any]) -> frozenset[Role]:
     return roles
 
 
+REPORT_ROLES = _api_roles(admin_reports.timeliness)
+
+
 def _session_ended(ended: sessions.SessionEnded, method: str) -> Response:
     clear = [sessions.clear_session_cookie()]
+    asked = sessions.safe_return_path(_asked_path()) if method == "GET" else None
+    sign_in_href = SIGN_IN + ("?" + urllib.parse.urlencode({"next": asked}) if asked else "")
     if ended.reason == sessions.SessionEnded.NONE and method == "GET":
-        return redirect(SIGN_IN)
-    return _page("staff/signed_out.html", status=401, cookies=clear, reason=ended.reason, message=ended.message)
+        return redirect(sign_in_href)
+    return _page(
+        "staff/signed_out.html", status=401, cookies=clear, reason=ended.reason, message=ended.message,
+        sign_in_href=sign_in_href,
+    )  # fmt: skip
+
+
+def _asked_path() -> str:
+    """The page this request asked for, as a path and query (Chalice gives the route's pattern)."""
+    request = console.current_request
+    params = request.uri_params or {}
+    path = re.sub(
+        r"\{(\w+)\}", lambda found: urllib.parse.quote(params.get(found.group(1), ""), safe="-"), request.path
+    )
+    query = request.query_params or {}
+    pairs = [(name, value) for name in query for value in query.getlist(name)]
+    return path + ("?" + urllib.parse.urlencode(pairs) if pairs else "")
 
 
 # --- pages ----------------------------------------------------------------------------------------
@@ -210,6 +233,9 @@ def _page(
         me=me,
         when=when,
         time_left=lambda due: time_left(due, _now()),
+        # The header shows each person the parts of the console their roles open.
+        can_casework=bool(me and me.holds_any(_api_roles(admin_api.work_queue))),
+        can_report=bool(me and me.holds_any(REPORT_ROLES)),
         **context,
     )
 
@@ -300,11 +326,14 @@ def sign_in() -> Response:
 
     settings = wiring().settings
     hosted = sessions.hosted_ui(settings)
+    # Where to go back to once signed in: a validated same-site /staff/ path, or nowhere.
+    asked = sessions.safe_return_path((console.current_request.query_params or {}).get("next"))
+    remember = [sessions.return_cookie(asked) if asked else sessions.clear_return_cookie()]
     if hosted is not None:
         pending_id = sessions.new_pending_id()
-        return _external_redirect(hosted.authorize_url(pending_id), [sessions.sign_in_cookie(pending_id)])
+        return _external_redirect(hosted.authorize_url(pending_id), [sessions.sign_in_cookie(pending_id), *remember])
     if settings.is_local:
-        return redirect("/staff/local-sign-in")
+        return redirect("/staff/local-sign-in", cookies=remember)
     return _page("staff/sign_in_unavailable.html", status=503)
 
 
@@ -343,15 +372,27 @@ def callback() -> Response:
         return _page("staff/sign_in_failed.html", status=401, cookies=clear, problem="token", message=refusal.message)
     except (sessions.SignInUnavailable, AwsError):
         return _page("staff/unavailable.html", status=503, cookies=clear)
-    cookies = [*clear, sessions.session_cookie(signed_in.session_id)]
+    cookies = [*clear, sessions.clear_return_cookie(), sessions.session_cookie(signed_in.session_id)]
     # A page, not a 303: this request came by a cross-site redirect, so a browser would not send
     # the new SameSite=Strict cookie on a redirect from it; a same-site refresh does.
-    return _page("staff/signing_in.html", cookies=cookies, next_url=HOME)
+    return _page("staff/signing_in.html", cookies=cookies, next_url=landing_page(signed_in, request.headers))
+
+
+def landing_page(signed_in: sessions.SignedIn, headers: Any) -> str:
+    """The page asked for before signing in (validated again), else the queue, else the reports."""
+    asked = sessions.return_path_from(headers)
+    if asked:
+        return asked
+    if not signed_in.holds_any(_api_roles(admin_api.work_queue)) and signed_in.holds_any(REPORT_ROLES):
+        return REPORT_PATH
+    return HOME
 
 
 def signed_in_redirect(signed_in: sessions.SignedIn, cookies: list[str] | None = None) -> Response:
-    """After a same-site sign-in (the local one): straight to the queue with the session cookie."""
-    return redirect(HOME, cookies=[*(cookies or []), sessions.session_cookie(signed_in.session_id)])
+    """After a same-site sign-in (the local one): to the page asked for, with the session cookie."""
+    landing = landing_page(signed_in, console.current_request.headers)
+    cookies = [*(cookies or []), sessions.clear_return_cookie(), sessions.session_cookie(signed_in.session_id)]
+    return redirect(landing, cookies=cookies)
 
 
 @console_route("/staff/sign-out", methods=["POST"], roles=admin_api.ANY_STAFF)
@@ -462,7 +503,11 @@ def triage_list(visit: Visit) -> Response:
         return _page("staff/refused.html", status=400, me=visit.me,
                      message="The link to the next page no longer works: start again from the first page")  # fmt: skip
     next_href = "/staff/triage?" + urllib.parse.urlencode({"cursor": next_cursor}) if next_cursor else None
-    return _page("staff/triage.html", me=visit.me, nav="triage", items=items, reasons=TRIAGE_TEXT, next_href=next_href)
+    done = TRIAGE_DONE.get((console.current_request.query_params or {}).get("done") or "")
+    return _page(
+        "staff/triage.html", me=visit.me, nav="triage", items=items, reasons=TRIAGE_TEXT, next_href=next_href,
+        done=done,
+    )  # fmt: skip
 
 
 # --- the referral page ----------------------------------------------------------------------------
@@ -547,6 +592,41 @@ Perform = Callable[[str, Any, StaffMember, "str | None"], Any]
 
 
 @dataclass(frozen=True)
+class Branches:
+    """Radios that choose which other questions are asked (each in the chosen radio's reveal).
+
+    Only the chosen branch's fields are sent to the model, so text typed under a radio that was
+    then unchosen never reaches the record. Two branches asking the same field (a reason) name its
+    input `<choice>-<field>`, so each has its own id for the error summary to link to."""
+
+    selector: str  # the model field the radios set
+    asks: dict[str, tuple[str, ...]]  # choice -> the fields asked with it
+
+    def input_name(self, field_name: str, chosen: str) -> str | None:
+        """The input a field is read from for this choice; None when this choice does not ask it."""
+        askers = [choice for choice, names in self.asks.items() if field_name in names]
+        if not askers:
+            return field_name  # asked whatever is chosen
+        if chosen not in askers:
+            return None
+        return field_name if len(askers) == 1 else f"{chosen}-{field_name}"
+
+
+@dataclass
+class Reading:
+    """A posted action form: what goes to the model, what to show again, and this page's errors."""
+
+    data: dict[str, Any]
+    values: dict[str, Any]
+    errors: PageErrors
+    inputs: dict[str, str]  # model field -> the input it was read from
+
+    def add(self, field_name: str, message: str, dates: frozenset[str]) -> None:
+        key = self.inputs.get(field_name, field_name)
+        self.errors.add(key, message, f"{key}-day" if field_name in dates else key)
+
+
+@dataclass(frozen=True)
 class ActionForm:
     """One staff action as a GOV.UK form page (see the module docstring for how to add one)."""
 
@@ -557,9 +637,13 @@ class ActionForm:
     perform: Perform  # the one service call: (reference, body, staff, request_id)
     done: str  # the success banner on the referral page
     offered: Callable[[dict[str, Any]], bool]  # shown on the referral page when true (the picture)
-    blank_messages: dict[str, str] = field(default_factory=dict)  # for a field left empty
+    blank_messages: dict[str, str] = field(default_factory=dict)  # for a field (or input) left empty
     choices: Callable[[], dict[str, Any]] = dict  # what the template needs to offer (labels, options)
     multiple: frozenset[str] = frozenset()  # fields posted as several values (checkboxes)
+    dates: dict[str, str] = field(default_factory=dict)  # date fields (GOV.UK date input) -> label
+    branches: Branches | None = None
+    # Options that come from the referral itself (the parents to ask): an audited read, like the page.
+    record_choices: Callable[[Any], dict[str, Any]] | None = None
     button: str = "Save"
 
     @property
@@ -570,17 +654,30 @@ class ActionForm:
     def template(self) -> str:
         return f"staff/actions/{self.slug}.html"
 
-    def read(self, form: Form) -> dict[str, Any]:
+    def read(self, form: Form) -> Reading:
         """The model's fields as posted; blanks left out so the model's 'missing' rules apply."""
-        data: dict[str, Any] = {}
+        chosen = text(form, self.branches.selector) if self.branches else ""
+        reading = Reading({}, {}, PageErrors(), {})
         for name in self.model.model_fields:
+            source = self.branches.input_name(name, chosen) if self.branches else name
+            if source is None:
+                continue
+            reading.inputs[name] = source
             if name in self.multiple:
-                values = [value for value in form.get(name, []) if value]
-                if values:
-                    data[name] = values
-            elif text(form, name):
-                data[name] = text(form, name)
-        return data
+                picked = choices(form, source)
+                reading.values[source] = picked
+                if picked:
+                    reading.data[name] = picked
+            elif name in self.dates:
+                reading.values.update({f"{source}-{part}": text(form, f"{source}-{part}") for part in DATE_PARTS})
+                iso = read_date(form, source, self.dates[name], reading.errors)
+                if iso:
+                    reading.data[name] = iso
+            else:
+                reading.values[source] = text(form, source)
+                if text(form, source):
+                    reading.data[name] = text(form, source)
+        return reading
 
 
 ACTION_FORMS: dict[str, ActionForm] = {}
@@ -635,6 +732,26 @@ def referral_href(reference: str, *, done: str | None = None, access_reason: str
     return f"/staff/referrals/{reference}" + ("?" + urllib.parse.urlencode(query) if query else "")
 
 
+def _record_choices(action: ActionForm, visit: Visit, reference: str, access_reason: str | None) -> Any:
+    """The options an action takes from the referral itself, read (and audited) as the page reads it."""
+    from chalicelib.services.view_referral import view_referral
+
+    if action.record_choices is None:
+        return {}
+    found: dict[str, Any] = {}
+
+    def work() -> Response:
+        view = view_referral(
+            reference, staff=visit.staff, request_id=_request_id(),
+            reason=AccessReason(access_reason) if access_reason else None,
+        )  # fmt: skip
+        found.update(action.record_choices(view.referral))  # type: ignore[misc]
+        return Response(body="", status_code=200)
+
+    answer = admin_api._answer(work)
+    return _refused(answer) or found
+
+
 def _action_page(
     action: ActionForm,
     visit: Visit,
@@ -647,6 +764,9 @@ def _action_page(
     access_reason: str | None = None,
 ) -> Response:
     errors = errors or PageErrors()
+    extra = _record_choices(action, visit, reference, access_reason)
+    if isinstance(extra, tuple):
+        return _problem_page(*extra, visit.me)
     return _page(
         action.template,
         status_now=STATUS_LABELS.get(status_now or "", status_now),
@@ -662,6 +782,7 @@ def _action_page(
         errors=errors.messages,
         error_list=errors.summary(),
         **action.choices(),
+        **extra,
     )
 
 
@@ -672,18 +793,20 @@ def _post_action(action: ActionForm, visit: Visit, raw_reference: str) -> Respon
         return _problem_page(*refused, visit.me)
     reference = known["summary"].reference
     access_reason = _access_reason(visit.form)
-    data = action.read(visit.form)
-    values = {name: (visit.form.get(name) if name in action.multiple else text(visit.form, name)) for name in data}
+    reading = action.read(visit.form)
+    body = None
     try:
-        body = validate(action.model, data)
+        body = validate(action.model, reading.data)
     except InvalidReferral as invalid:
-        errors = PageErrors()
         for problem in invalid.errors:
-            blank = problem.field in action.blank_messages and problem.field not in data
-            errors.add(problem.field, action.blank_messages[problem.field] if blank else problem.message)
-        errors.sort(tuple(action.model.model_fields))
+            key = reading.inputs.get(problem.field, problem.field)
+            blank = problem.field not in reading.data and problem.field not in action.dates
+            message = action.blank_messages.get(key) or action.blank_messages.get(problem.field)
+            reading.add(problem.field, message if blank and message else problem.message, frozenset(action.dates))
+    if reading.errors or body is None:
+        reading.errors.sort(tuple(reading.inputs.get(name, name) for name in action.model.model_fields))
         return _action_page(
-            action, visit, reference, errors=errors, values=values, status=400,
+            action, visit, reference, errors=reading.errors, values=reading.values, status=400,
             status_now=known["summary"].status.value, access_reason=access_reason,
         )  # fmt: skip
 
@@ -699,7 +822,7 @@ def _post_action(action: ActionForm, visit: Visit, raw_reference: str) -> Respon
     if status in (404, 503):
         return _problem_page(status, message, visit.me)
     return _action_page(
-        action, visit, reference, errors=_RefusalErrors(message), values=values, status=status,
+        action, visit, reference, errors=_RefusalErrors(message), values=reading.values, status=status,
         status_now=known["summary"].status.value, access_reason=access_reason,
     )  # fmt: skip
 
@@ -718,7 +841,7 @@ class _RefusalErrors(PageErrors):
         return [{"text": self.message}]
 
 
-# The first three actions. Each service call is the one the matching admin route makes.
+# Each action's service call is the one the matching admin route makes, with the same arguments.
 
 
 def _screen(reference: str, body: Any, staff: StaffMember, request_id: str | None) -> Any:
@@ -743,8 +866,127 @@ def _approve(reference: str, body: Any, staff: StaffMember, request_id: str | No
     return return_decision(reference, reason=body.reason or "", staff=staff, request_id=request_id)
 
 
+def _consent(reference: str, body: Any, staff: StaffMember, request_id: str | None) -> Any:
+    """As admin.consent: a request emailed to the parent chosen, or the record as staff made it."""
+    from chalicelib.domain.consent import ConsentProblem, ConsentRecord, ConsentSource, ConsentState
+    from chalicelib.services.record_consent import record_consent
+    from chalicelib.services.request_consent import request_consent
+
+    state = ConsentState(body.state)
+    if state is ConsentState.REQUESTED:
+        if body.parent is None:  # this page's "ask by email" needs whom to email
+            raise ConsentProblem("Select the parent or carer to email the consent request to")
+        return request_consent(reference, parent=body.parent, staff=staff, request_id=request_id)
+    record = ConsentRecord(
+        state=state,
+        source=ConsentSource.STAFF,
+        recorded_by=staff.id,
+        recorded_at=_now(),
+        given_by=body.given_by,
+        given_on=body.given_on,
+        how=body.how,
+        service=body.service,
+        reason=body.reason,
+        review_on=body.review_on,
+        signed_off_by=staff.id if state is ConsentState.DISPENSED else None,
+    )
+    return record_consent(reference, record=record, staff=staff, request_id=request_id)
+
+
+def _parents_told(reference: str, body: Any, staff: StaffMember, request_id: str | None) -> Any:
+    from chalicelib.domain.consent import ParentsToldDecision, ParentsToldState
+    from chalicelib.services.record_consent import decide_parents_told
+
+    decision = ParentsToldDecision(
+        state=ParentsToldState.TELL if body.tell else ParentsToldState.WITHHELD,
+        decided_by=staff.id,
+        decided_at=_now(),
+        reason=body.reason,
+        review_on=body.review_on,
+    )
+    return decide_parents_told(reference, decision=decision, staff=staff, request_id=request_id)
+
+
+def _outcome_notice(reference: str, body: Any, staff: StaffMember, request_id: str | None) -> Any:
+    from chalicelib.services.tell_outcome import record_outcome_notice_choice
+
+    return record_outcome_notice_choice(
+        reference, withhold=body.withhold, reason=body.reason, review_on=body.review_on, staff=staff,
+        request_id=request_id,
+    )  # fmt: skip
+
+
+def _onward_referral(reference: str, body: Any, staff: StaffMember, request_id: str | None) -> Any:
+    from chalicelib.services.refer_on import make_onward_referral
+
+    return make_onward_referral(
+        reference, service_id=body.service, sections=tuple(body.sections), reason=body.reason, staff=staff,
+        request_id=request_id,
+    )  # fmt: skip
+
+
+def _enquiries(reference: str, body: Any, staff: StaffMember, request_id: str | None) -> Any:
+    from chalicelib.services.open_enquiries import open_enquiries
+
+    return open_enquiries(reference, list(body.agencies), body.question, staff=staff, request_id=request_id)
+
+
+def _close(reference: str, body: Any, staff: StaffMember, request_id: str | None) -> Any:
+    from chalicelib.services.retention import close_referral
+
+    return close_referral(reference, staff=staff, request_id=request_id)
+
+
+def _legal_hold(reference: str, body: Any, staff: StaffMember, request_id: str | None) -> Any:
+    from chalicelib.services.retention import lift_legal_hold, place_legal_hold
+
+    if body.hold:
+        return place_legal_hold(reference, reason=body.reason, staff=staff, request_id=request_id)
+    return lift_legal_hold(reference, staff=staff, request_id=request_id)
+
+
 def _allowed(action: str) -> Callable[[dict[str, Any]], bool]:
     return lambda picture: action in picture["allowed_actions"]
+
+
+def _open(picture: dict[str, Any]) -> bool:
+    return picture["status"] != "closed"
+
+
+def _parents(referral: Any) -> dict[str, Any]:
+    """The parents and carers by position (as the API names them) and name, and whether each has an email."""
+    return {
+        "parents": [
+            (str(position), parent.name, parent.relationship, bool(parent.email))
+            for position, parent in enumerate(referral.submission.parents_carers)
+        ]
+    }
+
+
+def _agency_choices() -> dict[str, Any]:
+    from chalicelib.wiring import wiring
+
+    return {"agencies": [(agency.id.value, agency.name) for agency in wiring().settings.agency_directory.agencies]}
+
+
+def _onward_choices() -> dict[str, Any]:
+    from chalicelib.domain.onward_referral import SECTION_TITLES, Section
+    from chalicelib.services.refer_on import service_directory
+    from chalicelib.wiring import wiring
+
+    services = service_directory(wiring().settings)
+    return {
+        "services": [(service.service_id, service.name) for service in services.values()],
+        "sections": [(section.value, SECTION_TITLES[section]) for section in Section],
+    }
+
+
+def _passes_family_on(picture: dict[str, Any]) -> bool:
+    from chalicelib.domain.onward_referral import PASSING_ON_OUTCOMES
+
+    decision = picture.get("decision")
+    outcomes = {outcome.value for outcome in PASSING_ON_OUTCOMES}
+    return picture["status"] == "decided" and bool(decision) and decision["outcome"] in outcomes
 
 
 SCREENING = register(
@@ -796,3 +1038,523 @@ APPROVAL = register(
         button="Save",
     )
 )
+
+CONSENT = register(
+    ActionForm(
+        slug="consent",
+        title="Record consent",
+        api_route=admin_api.consent,
+        model=admin_api.ConsentRequest,
+        perform=_consent,
+        done="Consent recorded",
+        # Support referrals only: a protection referral needs no consent (parents told instead).
+        offered=lambda picture: picture["route"] == "support" and _open(picture),
+        blank_messages={
+            # The other answers each choice needs are the domain's rule (check_record): its message.
+            "state": "Select what you are recording about consent",
+        },
+        dates={"given_on": "The date consent was given", "review_on": "The review date"},
+        branches=Branches(
+            "state",
+            {
+                "given": ("given_by", "given_on", "how"),
+                "implicit": ("service",),
+                "refused": ("reason",),
+                "dispensed": ("reason", "review_on"),
+                "requested": ("parent",),
+            },
+        ),
+        record_choices=_parents,
+        button="Save consent",
+    )
+)
+
+ENQUIRIES = register(
+    ActionForm(
+        slug="enquiries",
+        title="Ask agencies what they hold",
+        api_route=admin_api.enquiries,
+        model=admin_api.EnquiriesRequest,
+        perform=_enquiries,
+        done="Enquiries sent: each agency is emailed through its own queue",
+        # Once screened (the due time comes from the rating) and while sharing is allowed; the
+        # consent gate itself is the domain's, and its refusal is shown if it closes meanwhile.
+        offered=lambda picture: picture["status"] not in ("received", "closed") and picture["sharing_allowed"],
+        blank_messages={
+            "agencies": "Select at least one agency to ask",
+            "question": "Enter what you are asking the agencies",
+        },
+        multiple=frozenset({"agencies"}),
+        choices=_agency_choices,
+        button="Send enquiries",
+    )
+)
+
+PARENTS_TOLD = register(
+    ActionForm(
+        slug="parents-told",
+        title="Decide whether the parents are told",
+        api_route=admin_api.parents_told,
+        model=admin_api.ParentsToldRequest,
+        perform=_parents_told,
+        done="Your decision on telling the parents is recorded",
+        offered=lambda picture: picture["route"] == "protection" and _open(picture),
+        blank_messages={"tell": "Select whether the parents are told about the referral"},
+        dates={"review_on": "The review date"},
+        branches=Branches("tell", {"true": (), "false": ("reason", "review_on")}),
+        button="Save",
+    )
+)
+
+OUTCOME_NOTICE = register(
+    ActionForm(
+        slug="outcome-notice",
+        title="Withhold or release the outcome notice",
+        api_route=admin_api.outcome_notice,
+        model=admin_api.OutcomeNoticeRequest,
+        perform=_outcome_notice,
+        done="Your decision on the parents' outcome notice is recorded",
+        offered=lambda picture: _open(picture) and picture.get("decision") is not None,
+        blank_messages={
+            "withhold": "Select whether to withhold or release the outcome notice",
+            "reason": "Enter why: it is kept with the referral",
+        },
+        dates={"review_on": "The review date"},
+        branches=Branches("withhold", {"true": ("review_on",), "false": ()}),
+        button="Save",
+    )
+)
+
+ONWARD_REFERRAL = register(
+    ActionForm(
+        slug="onward-referral",
+        title="Refer the family on to a service",
+        api_route=admin_api.onward_referral,
+        model=admin_api.OnwardReferralRequest,
+        perform=_onward_referral,
+        done="Onward referral made: the service is emailed the sections chosen",
+        offered=_passes_family_on,
+        blank_messages={
+            "service": "Select the service to refer the family to",
+            "sections": "Select at least one part of the record to pass on",
+            "reason": "Enter why these parts are passed on: the parents are told",
+        },
+        multiple=frozenset({"sections"}),
+        choices=_onward_choices,
+        button="Make the onward referral",
+    )
+)
+
+CLOSURE = register(
+    ActionForm(
+        slug="closure",
+        title="Close the referral",
+        api_route=admin_api.closure,
+        model=admin_api.StaffRequest,  # the API's closure takes no body
+        perform=_close,
+        done="Referral closed: its retention period has started",
+        offered=_allowed("close"),
+        button="Close the referral",
+    )
+)
+
+LEGAL_HOLD = register(
+    ActionForm(
+        slug="legal-hold",
+        title="Place or lift a legal hold",
+        api_route=admin_api.legal_hold,
+        model=admin_api.LegalHoldRequest,
+        perform=_legal_hold,
+        done="Legal hold recorded",
+        offered=lambda picture: True,  # placed or lifted at any status
+        blank_messages={"hold": "Select whether to place or lift the hold", "reason": "Enter why"},
+        choices=lambda: {"holds": [("true", "Place a hold"), ("false", "Lift the hold")]},
+        button="Save",
+    )
+)
+
+
+# --- a notice as it would go, and a referrer's document ------------------------------------------
+
+
+@console_route(
+    "/staff/referrals/{reference}/notices/{notice_id}", methods=["GET"], roles=_api_roles(admin_api.notice_preview)
+)
+def notice_preview(visit: Visit, reference: str, notice_id: str) -> Response:
+    """The notice rendered as it would go, sending nothing; the read is audited (as the API's preview)."""
+    from chalicelib.services.tell_outcome import NoticeNotFound, preview_notice
+
+    shown: dict[str, Any] = {}
+
+    def work() -> Response:
+        if not admin_api.NOTICE_ID.fullmatch(notice_id):
+            raise NoticeNotFound(notice_id)
+        try:
+            shown["preview"] = preview_notice(
+                admin_api._reference(reference), notice_id, staff=visit.staff, request_id=_request_id()
+            )
+        except ValueError:
+            return _problem_answer(409, "This notice cannot be written now (for example, its request was answered)")
+        return Response(body="", status_code=200)
+
+    refused = _refused(admin_api._answer(work))
+    if refused is not None:
+        return _problem_page(*refused, visit.me)
+    normalised = admin_api._reference(reference)
+    access_reason = _access_reason(console.current_request.query_params or {})
+    return _page(
+        "staff/notice_preview.html",
+        me=visit.me,
+        nav="queue",
+        reference=normalised,
+        preview=shown["preview"],
+        back_href=referral_href(normalised, access_reason=access_reason),
+    )
+
+
+def _problem_answer(status: int, message: str) -> Response:
+    return Response(body={"message": message}, status_code=status)
+
+
+@console_route(
+    "/staff/referrals/{reference}/attachments/{attachment_id}",
+    methods=["GET"],
+    roles=_api_roles(admin_api.attachment_download),
+)
+def attachment_download(visit: Visit, reference: str, attachment_id: str) -> Response:
+    """A referrer's document: the service audits the read and gives a 60-second link; we go there."""
+    from chalicelib.services.referral_attachments import AttachmentNotFound, download_attachment
+
+    reason = _access_reason({"access_reason": (console.current_request.query_params or {}).get("reason")})
+    found: dict[str, Any] = {}
+
+    def work() -> Response:
+        if not admin_api.ATTACHMENT_ID.fullmatch(attachment_id):
+            return _problem_answer(404, admin_api.ATTACHMENT_NOT_FOUND)
+        try:
+            found["download"] = download_attachment(
+                admin_api._reference(reference), attachment_id, staff=visit.staff, request_id=_request_id(),
+                reason=AccessReason(reason) if reason else None,
+            )  # fmt: skip
+        except AttachmentNotFound:
+            return _problem_answer(404, admin_api.ATTACHMENT_NOT_FOUND)
+        return Response(body="", status_code=200)
+
+    refused = _refused(admin_api._answer(work))
+    if refused is not None:
+        return _problem_page(*refused, visit.me)
+    # A GET link's redirect (not a form's), so CSP form-action does not apply; the URL is the
+    # service's own presigned one, never anything taken from the request.
+    return _external_redirect(found["download"].url, [])
+
+
+# --- triage: replies the hub could not place ------------------------------------------------------
+
+TRIAGE_DONE = {
+    "attached": "The email is attached to the enquiry as its reply",
+    "rejected": "The email is rejected: it will be deleted in 30 days",
+}
+
+
+def _triage_item_page(
+    visit: Visit,
+    triage_id: str,
+    *,
+    errors: PageErrors | None = None,
+    values: dict[str, Any] | None = None,
+    status: int = 200,
+) -> Response:
+    """The item with its content: each showing is a read, recorded on the item by the service."""
+    from chalicelib.domain.agency_replies import TRIAGE_TEXT, TriageReason
+    from chalicelib.services.triage import view_triage
+
+    found: dict[str, Any] = {}
+
+    def work() -> Response:
+        found["item"] = view_triage(admin_api._triage_id(triage_id), visit.staff)
+        return Response(body="", status_code=200)
+
+    refused = _refused(admin_api._answer(work))
+    if refused is not None:
+        return _problem_page(*refused, visit.me)
+    item = found["item"]
+    errors = errors or PageErrors()
+    prefilled = {"reference": item.claimed_reference or "", "enquiry_id": item.claimed_enquiry_id or ""}
+    return _page(
+        "staff/triage_item.html",
+        status=status,
+        me=visit.me,
+        nav="triage",
+        item=item,
+        reason_text=TRIAGE_TEXT[item.reason],
+        quarantined=item.reason is TriageReason.VIRUS,
+        back_href="/staff/triage",
+        values={**prefilled, **(values or {})},
+        errors=errors.messages,
+        error_list=errors.summary(),
+    )
+
+
+@console_route("/staff/triage/{triage_id}", methods=["GET"], roles=_api_roles(admin_api.triage_item))
+def triage_item(visit: Visit, triage_id: str) -> Response:
+    return _triage_item_page(visit, triage_id)
+
+
+def _triage_post(
+    visit: Visit,
+    triage_id: str,
+    model: type[BaseModel],
+    blank_messages: dict[str, str],
+    perform: Callable[[Any], Any],
+    done: str,
+) -> Response:
+    data = {name: text(visit.form, name) for name in model.model_fields if text(visit.form, name)}
+    values = {name: text(visit.form, name) for name in model.model_fields}
+    try:
+        body = validate(model, data)
+    except InvalidReferral as invalid:
+        errors = PageErrors()
+        for problem in invalid.errors:
+            blank = problem.field in blank_messages and problem.field not in data
+            errors.add(problem.field, blank_messages[problem.field] if blank else problem.message)
+        errors.sort(tuple(model.model_fields))
+        return _triage_item_page(visit, triage_id, errors=errors, values=values, status=400)
+
+    def work() -> Response:
+        perform(body)
+        return redirect("/staff/triage?" + urllib.parse.urlencode({"done": done}))
+
+    answer = admin_api._answer(work)
+    refused = _refused(answer)
+    if refused is None:
+        return answer
+    status, message = refused
+    if status in (404, 503):
+        return _problem_page(status, message, visit.me)
+    return _triage_item_page(visit, triage_id, errors=_RefusalErrors(message), values=values, status=status)
+
+
+@console_route("/staff/triage/{triage_id}/attach", methods=["POST"], roles=_api_roles(admin_api.triage_attach))
+def triage_attach(visit: Visit, triage_id: str) -> Response:
+    from chalicelib.services.triage import attach_triage
+
+    return _triage_post(
+        visit,
+        triage_id,
+        admin_api.TriageAttachRequest,
+        {
+            "reference": "Enter the reference of the referral the reply is about",
+            "enquiry_id": "Enter the enquiry it answers, like e1",
+        },
+        lambda body: attach_triage(
+            admin_api._triage_id(triage_id),
+            admin_api._reference(body.reference),
+            body.enquiry_id,
+            visit.staff,
+            _request_id(),
+        ),
+        "attached",
+    )
+
+
+@console_route("/staff/triage/{triage_id}/reject", methods=["POST"], roles=_api_roles(admin_api.triage_reject))
+def triage_reject(visit: Visit, triage_id: str) -> Response:
+    from chalicelib.services.triage import reject_triage
+
+    return _triage_post(
+        visit,
+        triage_id,
+        admin_api.TriageRejectRequest,
+        {"note": "Enter why the email is rejected"},
+        lambda body: reject_triage(admin_api._triage_id(triage_id), body.note, visit.staff),
+        "rejected",
+    )
+
+
+# --- the timeliness report --------------------------------------------------------------------------
+
+REPORT_DEFAULT_DAYS = 28
+# GOV.UK colours; every bar is labelled with its figure, so none is told apart by colour alone.
+BAR_FILLS = {"in_time": "#00703c", "late": "#d4351c", "neutral": "#1d70b8", "pending": "#505a5f"}
+RANGE_FIELDS = {"range_required": "from", "invalid_from": "from", "invalid_to": "to", "invalid_range": "from"}
+
+
+@dataclass(frozen=True)
+class Bar:
+    label: str
+    value: float | None  # None: nothing to measure (no bar drawn, the text says why)
+    text: str
+    tone: str = "neutral"
+
+
+def bar_chart(chart_id: str, title: str, bars: list[Bar], *, maximum: float | None = None) -> dict[str, Any]:
+    """A horizontal bar chart's geometry for an inline SVG: each row is a label above its bar, with
+    the figure written after the bar. Presentation attributes only (the CSP allows no inline style)."""
+    label_height, bar_height, gap, width, bar_room = 20, 22, 14, 640, 440
+    top = max([bar.value or 0 for bar in bars] + [maximum or 0]) or 1
+    rows = []
+    for position, bar in enumerate(bars):
+        y = position * (label_height + bar_height + gap)
+        length = 0 if not bar.value else max(2, round(bar_room * bar.value / top))
+        rows.append(
+            {
+                "label": bar.label,
+                "text": bar.text,
+                "fill": BAR_FILLS[bar.tone],
+                "label_y": y + 15,
+                "bar_y": y + label_height,
+                "bar_height": bar_height,
+                "width": length,
+                "text_x": length + 8,
+                "text_y": y + label_height + 16,
+            }
+        )
+    height = len(bars) * (label_height + bar_height + gap)
+    return {"id": chart_id, "title": title, "rows": rows, "width": width, "height": height}
+
+
+def _percent_text(value: float | None, part: int, whole: int, none: str) -> str:
+    return none if value is None else f"{value:.1f}% ({part} of {whole})"
+
+
+def _hours_text(value: float | None) -> str:
+    return "No decisions yet" if value is None else f"{value:.1f} hours"
+
+
+def _share_bar(label: str, share: float | None, part: int, whole: int, none: str) -> Bar:
+    return Bar(label, share, _percent_text(share, part, whole, none), "in_time")
+
+
+def report_charts(report: Any) -> list[dict[str, Any]]:
+    rag_rows = [*report.by_rag, report.total]
+    in_time = [
+        _share_bar(
+            row.label,
+            row.in_time_percent,
+            row.decided_in_time,
+            row.decided_in_time + row.decided_late + row.open_past_deadline,
+            "No deadline met or missed yet",
+        )
+        for row in rag_rows
+    ]
+    medians = [
+        Bar(row.label, row.median_hours_to_decision, _hours_text(row.median_hours_to_decision)) for row in rag_rows
+    ]
+    charts = [
+        bar_chart(
+            "chart-rag-in-time",
+            "Referrals decided in time, by RAG rating (per cent of those whose deadline was met or missed)",
+            in_time,
+            maximum=100,
+        ),
+        bar_chart("chart-rag-median", "Median hours from receipt to decision, by RAG rating", medians),
+    ]
+    asked = [
+        _share_bar(
+            row.label,
+            row.in_time_percent,
+            row.answered_in_time,
+            row.answered_in_time + row.answered_late + row.unanswered_past_due,
+            "None answered or due yet",
+        )
+        for row in report.by_agency
+        if row.sent
+    ]
+    if asked:
+        title = "Agency enquiries answered in time, by agency (per cent of those answered or past due)"
+        charts.append(bar_chart("chart-agencies", title, asked, maximum=100))
+    statuses = [
+        Bar(f"{row.label}: {status}", count, str(count), tone)
+        for row in report.notices
+        if row.total
+        for status, count, tone in (
+            ("delivered", row.delivered, "in_time"),
+            ("failed", row.failed, "late"),
+            ("pending", row.pending, "pending"),
+        )
+    ]
+    if statuses:
+        charts.append(bar_chart("chart-notices", "Outcome notices by delivery status", statuses))
+    return charts
+
+
+def _report_dates(query: dict[str, Any], errors: PageErrors) -> tuple[str | None, str | None, dict[str, str]]:
+    """The range asked for: the form's day/month/year boxes, else ISO dates (the CSV link), else the
+    last 28 days ending today in London. Also the boxes' values to show again."""
+    form: Form = {name: [str(value)] for name, value in query.items()}
+    today = _now().astimezone(LONDON).date()
+    default = {"from": (today - dt.timedelta(days=REPORT_DEFAULT_DAYS - 1)).isoformat(), "to": today.isoformat()}
+    chosen: dict[str, str | None] = {}
+    values: dict[str, str] = {}
+    labels = {"from": "The start date", "to": "The end date"}
+    for name in ("from", "to"):
+        if any(f"{name}-{part}" in query for part in DATE_PARTS):
+            values.update({f"{name}-{part}": text(form, f"{name}-{part}") for part in DATE_PARTS})
+            if not any(values[f"{name}-{part}"] for part in DATE_PARTS):
+                errors.add(name, f"Enter {labels[name].lower()}", f"{name}-day")
+                chosen[name] = None
+                continue
+            chosen[name] = read_date(form, name, labels[name], errors)
+        else:
+            chosen[name] = query.get(name) or default[name]
+            try:
+                shown = dt.date.fromisoformat(chosen[name] or "")
+                values.update({f"{name}-day": str(shown.day), f"{name}-month": str(shown.month),
+                               f"{name}-year": str(shown.year)})  # fmt: skip
+            except ValueError:
+                pass
+    return chosen["from"], chosen["to"], values
+
+
+@console_route(REPORT_PATH, methods=["GET"], roles=REPORT_ROLES)
+def timeliness_report_page(visit: Visit) -> Response:
+    """The timeliness report over London dates, with charts and their tables, or as CSV."""
+    from chalicelib.services.timeliness_report import InvalidRange, ReportRange, timeliness_report, to_csv
+
+    query: dict[str, Any] = dict(console.current_request.query_params or {})
+    answer_as = query.get("format") or "html"
+    errors = PageErrors()
+    if answer_as not in ("html", "csv"):
+        errors.add("format", "Choose the report as a page or as a CSV download", "from-day")
+    date_from, date_to, values = _report_dates(query, errors)
+    report = None
+    if not errors:
+        try:
+            report = timeliness_report(ReportRange.parse(date_from, date_to))
+        except InvalidRange as invalid:
+            name = RANGE_FIELDS.get(invalid.code, "from")
+            errors.add(name, str(invalid), f"{name}-day")
+        except AwsError:
+            return _page("staff/unavailable.html", status=503, me=visit.me)
+    if report is not None and answer_as == "csv":
+        name = f"mash-timeliness-{report.date_from.isoformat()}-to-{report.date_to.isoformat()}.csv"
+        return Response(
+            body=to_csv(report),
+            status_code=200,
+            headers={
+                "Content-Type": "text/csv; charset=utf-8",
+                "Content-Disposition": f'attachment; filename="{name}"',
+                "Cache-Control": "no-store",
+            },
+        )
+    csv_href = None
+    if report is not None:
+        csv_href = (
+            REPORT_PATH
+            + "?"
+            + urllib.parse.urlencode(
+                {"from": report.date_from.isoformat(), "to": report.date_to.isoformat(), "format": "csv"}
+            )
+        )
+    return _page(
+        "staff/report_timeliness.html",
+        status=400 if errors else 200,
+        me=visit.me,
+        nav="reports",
+        report=report,
+        charts=report_charts(report) if report else [],
+        csv_href=csv_href,
+        values=values,
+        errors=errors.messages,
+        error_list=errors.summary(),
+    )

@@ -42,6 +42,8 @@ from chalicelib.wiring import wiring
 
 STAFF_COOKIE = "mash_staff"
 SIGN_IN_COOKIE = "mash_staff_sign_in"
+RETURN_COOKIE = "mash_staff_return"  # the console page asked for before signing in
+RETURN_PATH_MAX_CHARS = 512
 SIGN_IN_MAX_AGE_SECONDS = 10 * 60
 SESSION_PREFIX = "STAFFSESSION#"
 SESSION_SK = "SESSION"
@@ -81,6 +83,48 @@ def sign_in_cookie(pending_id: str) -> str:
 
 def clear_sign_in_cookie() -> str:
     return _cookie(SIGN_IN_COOKIE, "", same_site="Lax", max_age=0)
+
+
+def safe_return_path(raw: str | None) -> str | None:
+    """A console page on this site to go back to after signing in, or None.
+
+    Only a same-site path under /staff/ (never a sign-in page) passes: no scheme, no host, no
+    `//` or backslash (which browsers read as another host), no control characters or spaces.
+    Anything else is dropped, so the sign-in can never redirect someone to another site."""
+    if not raw or len(raw) > RETURN_PATH_MAX_CHARS or not raw.isascii():
+        return None
+    if any(ord(char) < 0x21 or ord(char) == 0x7F for char in raw) or "\\" in raw or raw.startswith("//"):
+        return None
+    parts = urllib.parse.urlsplit(raw)
+    if parts.scheme or parts.netloc or parts.fragment or not parts.path.startswith("/staff/"):
+        return None
+    if "//" in parts.path or "/../" in parts.path + "/" or "/./" in parts.path + "/":
+        return None
+    if parts.path in {"/staff/sign-in", CALLBACK_PATH, SIGNED_OUT_PATH, "/staff/local-sign-in", "/staff/sign-out"}:
+        return None
+    return raw
+
+
+def return_cookie(path: str) -> str:
+    # Lax: it must come back on the hosted UI's cross-site redirect to the callback, as the sign-in
+    # cookie does. base64url, so the cookie holds no ; , or space; checked again when read.
+    value = base64.urlsafe_b64encode(path.encode()).decode().rstrip("=")
+    return _cookie(RETURN_COOKIE, value, same_site="Lax", max_age=SIGN_IN_MAX_AGE_SECONDS)
+
+
+def clear_return_cookie() -> str:
+    return _cookie(RETURN_COOKIE, "", same_site="Lax", max_age=0)
+
+
+def return_path_from(headers: Any) -> str | None:
+    value = read_cookie(headers, RETURN_COOKIE)
+    if not value or len(value) > 2 * RETURN_PATH_MAX_CHARS:
+        return None
+    try:
+        path = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)).decode("ascii")
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return safe_return_path(path)
 
 
 def _id_cookie(headers: Any, name: str) -> str | None:
