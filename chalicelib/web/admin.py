@@ -511,6 +511,7 @@ def _enquiry(enquiry: Any, now: dt.datetime) -> dict[str, Any]:
         "escalated_at": _iso(enquiry.escalated_at),
         "answered_at": _iso(enquiry.answered_at),
         "reply_ids": list(enquiry.reply_ids),
+        "request_message_id": enquiry.request_message_id,
     }
 
 

@@ -261,6 +261,9 @@ def response_schemas() -> dict[str, Any]:
         "escalated_at": _nullable(DATE_TIME),
         "answered_at": _nullable(DATE_TIME),
         "reply_ids": {"type": "array", "items": {"type": "string"}},
+        "request_message_id": _nullable(
+            {"type": "string", "description": "The request email's Message-ID, once owed: replies thread on it"}
+        ),
     }
     attachment = {
         "attachment_id": {"type": "string"},
