@@ -108,17 +108,21 @@ def add_attachment(reference: str) -> Response:
     from chalicelib.services.referral_attachments import offer_upload
 
     request = api.current_request
-    scheme, _, token = (request.headers.get("authorization") or "").partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        return problem(
-            401,
-            "token_required",
-            "Send the referral's attachments_token as Authorization: Bearer <attachments_token>",
-            headers={"WWW-Authenticate": "Bearer"},
-        )
     normalised = normalise(reference)
+    if len(request.raw_body or b"") > ATTACHMENT_BODY_LIMIT:
+        # As every public POST: an oversized body is refused before anything else is looked at.
+        return problem(
+            413, "body_too_large", "The body is larger than 4 KiB: send only filename, content_type and size"
+        )
     try:
         body = parse_json(request, AttachmentRequest, ATTACHMENT_BODY_LIMIT, "attachment")
+        scheme, _, token = (request.headers.get("authorization") or "").partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise UploadRefused(
+                "token_required",
+                "Send the referral's attachments_token as Authorization: Bearer <attachments_token>",
+                status=401,
+            )
         if normalised is None:
             raise UploadRefused("invalid_token", "The attachments token is for another referral", status=401)
         offer = offer_upload(
