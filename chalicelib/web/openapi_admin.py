@@ -149,6 +149,7 @@ def response_schemas() -> dict[str, Any]:
         "rag": _nullable(_enum(Rag)),
         "level": _nullable({"type": "integer", "minimum": 1, "maximum": 4}),
         "proposed_level": {"type": "integer"},
+        "immediate_risk": {"type": "boolean", "description": "The referrer said a child is at immediate risk"},
         "received_at": DATE_TIME,
         "due_at": _nullable(DATE_TIME),
     }
