@@ -27,7 +27,8 @@ LIVE = [
 # Shaped fields (email, phone, postcode, dates, choices) are validated, not free text.
 SHAPED = {"email", "phone", "address-postcode", "kind", "agency", "born", "gender", "interpreter_needed",
           "parental_responsibility", "address_same_as_child", "categories", "proposed_level", "parents_aware",
-          "status", "informed"}  # fmt: skip
+          "status", "informed",
+          "resume_code"}  # fmt: skip  # resume_code: a shaped code; its echo is tested escaped in tests/test_save_and_resume.py
 FREE_TEXT_INPUT = re.compile(r"govuk(?:Input|Textarea)\(\{[^{}]*?'name': '([^']+)'", re.S)
 
 
