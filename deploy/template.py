@@ -829,6 +829,22 @@ def cognito_resources() -> dict[str, Any]:
                 "AccessTokenValidity": 60,
                 "RefreshTokenValidity": 10,
                 "TokenValidityUnits": {"IdToken": "minutes", "AccessToken": "minutes", "RefreshToken": "hours"},
+                # The staff console signs in through the hosted UI: authorization code with PKCE
+                # (a public client, no secret), back to the console on the hub's own domain.
+                "AllowedOAuthFlowsUserPoolClient": True,
+                "AllowedOAuthFlows": ["code"],
+                "AllowedOAuthScopes": ["openid", "email", "profile"],
+                "SupportedIdentityProviders": ["COGNITO"],
+                "CallbackURLs": [sub("${PublicUrl}/staff/callback")],
+                "LogoutURLs": [sub("${PublicUrl}/staff/signed-out")],
+            },
+        },
+        # The hosted UI's own domain (a Cognito prefix domain, unique per account and region).
+        "StaffSignInDomain": {
+            "Type": "AWS::Cognito::UserPoolDomain",
+            "Properties": {
+                "UserPoolId": ref("StaffUserPool"),
+                "Domain": sub(f"{PREFIX}-staff-${{AWS::AccountId}}"),
             },
         },
         **groups,
@@ -952,6 +968,10 @@ def environment() -> dict[str, Any]:
         "MASH_JWKS_URL": sub("https://cognito-idp.${AWS::Region}.amazonaws.com/${StaffUserPool}/.well-known/jwks.json"),
         "MASH_COUNCIL_NAME": ref("CouncilName"),
         "MASH_PUBLIC_URL": ref("PublicUrl"),
+        # The staff console's sign-in: the hosted UI of the staff user pool (StaffSignInDomain).
+        "MASH_CONSOLE_HOSTED_UI_DOMAIN": sub(
+            f"https://{PREFIX}-staff-${{AWS::AccountId}}.auth.${{AWS::Region}}.amazoncognito.com"
+        ),
         "MASH_MASH_EMAIL": ref("MashEmail"),
         "MASH_MASH_PHONE_OFFICE_HOURS": ref("MashPhoneOfficeHours"),
         "MASH_MASH_PHONE_OUT_OF_HOURS": ref("MashPhoneOutOfHours"),
@@ -1021,6 +1041,7 @@ def outputs() -> dict[str, Any]:
         "FieldKeyArn": arn_of(FIELD_KEY),
         "UserPoolId": ref("StaffUserPool"),
         "UserPoolClientId": ref("StaffAppClient"),
+        "StaffSignInUrl": sub("${PublicUrl}/staff/"),
         "ConfigurationSetName": ref("MailConfigurationSet"),
         "InboundMailBucketName": ref("InboundMailBucket"),
         "AttachmentsBucketName": ref("AttachmentsBucket"),

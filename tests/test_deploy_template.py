@@ -672,6 +672,24 @@ def test_the_user_pool_has_a_group_per_role(resources_: dict[str, Any]) -> None:
     assert resources_["StaffUserPool"]["Properties"]["AdminCreateUserConfig"]["AllowAdminCreateUserOnly"] is True
 
 
+def test_the_staff_console_signs_in_through_the_hosted_ui_with_the_code_flow_and_pkce(
+    resources_: dict[str, Any], template: dict[str, Any]
+) -> None:
+    client = resources_["StaffAppClient"]["Properties"]
+    assert client["GenerateSecret"] is False  # a public client: PKCE, no secret in the Lambda
+    assert (client["AllowedOAuthFlows"], client["AllowedOAuthFlowsUserPoolClient"]) == (["code"], True)
+    assert "openid" in client["AllowedOAuthScopes"] and "implicit" not in client["AllowedOAuthFlows"]
+    assert client["CallbackURLs"] == [{"Fn::Sub": "${PublicUrl}/staff/callback"}]
+    assert client["LogoutURLs"] == [{"Fn::Sub": "${PublicUrl}/staff/signed-out"}]
+    domain = resources_["StaffSignInDomain"]
+    assert (domain["Type"], domain["Properties"]["UserPoolId"]) == (
+        "AWS::Cognito::UserPoolDomain",
+        {"Ref": "StaffUserPool"},
+    )
+    hosted = template["Globals"]["Function"]["Environment"]["Variables"]["MASH_CONSOLE_HOSTED_UI_DOMAIN"]["Fn::Sub"]
+    assert hosted.startswith("https://" + domain["Properties"]["Domain"]["Fn::Sub"] + ".auth.")
+
+
 def test_the_api_stage_and_each_public_post_are_throttled_as_readme_limits_says(resources_: dict[str, Any]) -> None:
     from app import app
 
