@@ -1279,3 +1279,30 @@ def test_a_return_path_is_only_ever_a_console_page_on_this_site(client: Any, clo
     person.get("/staff/local-sign-in")
     response = person.post("/staff/local-sign-in", {"staff": "manager"})
     assert response.headers["Location"] in ("/staff/", "/staff/%0d%0a")
+
+
+def test_a_referrers_documents_are_listed_and_downloaded_through_the_audited_link(
+    client: Any, aws: Any, browser: Any
+) -> None:
+    from chalicelib.services.audit_trail import audit_trail
+    from tests.test_referral_attachments import EXE, PDF, upload
+
+    sent = client.http.post("/api/referrals", headers={"Content-Type": "application/json"},
+                            body=json.dumps(support_referral()).encode())  # fmt: skip
+    receipt = json.loads(sent.body)
+    reference = receipt["reference"]
+    [kept] = upload(client, aws, receipt, PDF)
+    upload(client, aws, receipt, EXE, filename="run me.pdf")
+    person = browser("practitioner")
+    text = page_text(person.get(f"/staff/referrals/{reference}"))
+    assert "school report.pdf (application/pdf" in text
+    assert "run me.pdf: not kept" in text
+    href = f"/staff/referrals/{reference}/attachments/{kept.attachment_id}"
+    assert f'href="{href}"' in person.text()
+    response = person.get(href)
+    assert response.status_code == 303
+    assert "X-Amz-Expires=60" in response.headers["Location"]
+    [read] = [e for e in audit_trail(reference) if e.action.value == "attachment.read"]
+    assert read.details == {"attachment": kept.attachment_id}
+    assert person.get(f"/staff/referrals/{reference}/attachments/{'0' * 20}").status_code == 404
+    assert browser("auditor").get(href).status_code == 403
