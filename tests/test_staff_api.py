@@ -65,7 +65,9 @@ def test_the_queue_shows_metadata_only_with_no_kms_call(client: Any, aws: Any, s
     assert response.status_code == 200, response.body
     rows = body(response)["referrals"]
     assert sorted(r["reference"] for r in rows) == sorted(references)
-    assert set(rows[0]) == {"reference", "route", "status", "rag", "level", "proposed_level", "received_at", "due_at"}
+    assert set(rows[0]) == {
+        "reference", "route", "status", "rag", "level", "proposed_level", "immediate_risk", "received_at", "due_at"
+    }  # fmt: skip
     assert "Sam" not in response.body.decode() and "Testchild" not in response.body.decode()
     assert calls() == 0
 
