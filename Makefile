@@ -4,6 +4,7 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+TEST_WORKERS ?= 2
 GOVUK_DIST := node_modules/govuk-frontend/dist/govuk
 
 .DEFAULT_GOAL := help
@@ -34,11 +35,14 @@ chromium: ## Install Debian's Chromium for the browser tests, if missing
 run: $(STAMP) assets ## Run the whole hub locally on the moto emulator (http://127.0.0.1:8000)
 	$(BIN)/python -m local.run
 
-test: $(STAMP) assets chromium ## Lint, bandit, pip-audit, then every test (unit, API, events, browser, package)
+# Two workers (each test has its own moto and free ports), then the fault suite in one process so
+# its counts are summed and printed. TEST_WORKERS=1 runs everything in one process.
+test: $(STAMP) assets chromium ## Lint, bandit, pip-audit, then every test (unit, API, events, browser, package, faults)
 	$(BIN)/ruff check .
 	$(BIN)/bandit -q -r chalicelib app.py local --severity-level medium
 	$(BIN)/python -m tests.security.dependency_audit
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --ignore=tests/faults
+	$(BIN)/python -m pytest -q tests/faults
 
 fuzz: $(STAMP) ## Fuzz the API and the form with a long budget: make fuzz FUZZ_EXAMPLES=1000 (examples per strategy)
 	FUZZ_EXAMPLES=$(or $(FUZZ_EXAMPLES),500) $(BIN)/python -m pytest -q -p no:cacheprovider tests/fuzz
