@@ -299,3 +299,23 @@ def test_the_child_index_holds_keyed_hashes_not_names(client: Any, aws: Any) -> 
     assert len(index_items) == 1
     dump = json.dumps(index_items).lower()
     assert "sam" not in dump and "testchild" not in dump and "2017" not in dump
+
+
+def test_the_queue_keeps_the_immediate_risk_flag_after_screening(
+    client: Any, aws: Any, staff: Callable[..., Any]
+) -> None:
+    from tests.factories import set_path
+
+    at_risk = example("referral-protection.json")
+    set_path(at_risk, "immediate_risk", True)
+    response = client.http.post(
+        "/api/referrals", headers={"Content-Type": "application/json"}, body=json.dumps(at_risk)
+    )
+    reference = body(response)["reference"]
+    calm = submit(client)
+    screen = {"rag": "red", "level": 4, "rationale": "Injury seen"}
+    assert staff("practitioner", "POST", f"/admin/referrals/{reference}/screening", screen).status_code == 200
+    rows = {
+        r["reference"]: r["immediate_risk"] for r in body(staff("practitioner", "GET", "/admin/referrals"))["referrals"]
+    }
+    assert rows == {reference: True, calm: False}

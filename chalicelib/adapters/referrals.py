@@ -592,11 +592,8 @@ def queue_row(item: dict[str, Any]) -> QueueRow:
 
 
 def _immediate_risk(item: dict[str, Any]) -> bool:
-    if "immediate_risk" in item:
-        return bool(item["immediate_risk"])
-    # The queue index does not project the flag (table.QUEUE_PROJECTED); its sort key does say it
-    # for an unscreened referral, which ranks first (urgency rank 0) for exactly that reason.
-    return str(item.get("queue_sk", "")).startswith("0#")
+    # Projected into the queue index (table.QUEUE_PROJECTED), so it shows after screening too.
+    return bool(item.get("immediate_risk", False))
 
 
 class InvalidCursor(ValueError):

@@ -28,6 +28,7 @@ QUEUE_PROJECTED = [
     "level",
     "due_at",
     "undelivered",
+    "immediate_risk",  # shown on the queue after screening too
 ]
 
 

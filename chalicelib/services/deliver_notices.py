@@ -277,7 +277,7 @@ def record_outcomes(
     raise StaleReferral(referral.reference)
 
 
-INDEX_TRIES = 3
+INDEX_TRIES = 6
 
 
 def _index_message(store: ReferralStore, reference: str, notice: Notice, now: dt.datetime) -> None:

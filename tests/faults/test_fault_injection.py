@@ -18,8 +18,9 @@ CONSENT_SEEDS = range(2000, 2050)
 ENQUIRY_SEEDS = range(3000, 3040)
 
 # Bugs the suite found and the hub does not fix yet (reported to the lead; see faults.json):
-# 1. SES accepts an email, then saving the notice as sent fails (UpdateItem throttled or timed
-#    out): the notice stays pending and the outbox sends it again after the grace -> 2 emails.
+# 1. SES accepts an email, then its "sent" marker cannot be written (6 tries) and saving the notice
+#    as sent fails too: the notice stays pending and the outbox sends it again -> 2 emails. SES has no
+#    idempotency key, so this window can be narrowed (it needs 7 DynamoDB failures in a row), not closed.
 # 2. A parent's answer: the link is claimed, saving the answer fails, and releasing the claim
 #    fails too -> the link says "already used" and the answer is lost.
 KNOWN = {
