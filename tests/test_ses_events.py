@@ -25,7 +25,7 @@ from chalicelib.domain.referral import ReferralSubmission
 from chalicelib.domain.referral_record import Channel, Referral
 from chalicelib.domain.tasks import TaskKind
 from chalicelib.events.queues import MAIL_EVENTS_QUEUE
-from chalicelib.events.ses_events import delivery_report, read_ses_event, record_ses_message
+from chalicelib.events.ses_event_reading import delivery_report, read_ses_event, record_ses_message
 from chalicelib.services.deliver_notices import SUPPRESSED, deliver_now
 from chalicelib.services.record_delivery_event import DeliveryOutcome, record_delivery_event
 from local.issuer import SYNTHETIC_STAFF, LocalIssuer
