@@ -44,8 +44,8 @@ class Settings(BaseModel):
     mail_sender: str = "mash-hub@mash.example"
     mail_domain: str = "mash.example"
     ses_configuration_set: str | None = None
-    # The SNS topic the configuration set publishes SES events to (deploy/names.py MAIL_EVENTS_TOPIC).
-    # Read when app.py is imported: Chalice names the topic in the handler's decorator.
+    # The SNS topic the configuration set publishes SES events to (deploy/names.py MAIL_EVENTS_TOPIC);
+    # it delivers to the mail events queue that `ses_events` reads. The local stack creates it by this name.
     ses_events_topic: str = "mash-hub-ses-events"
 
     # What a person must ring before (or instead of) filling the form.
