@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Any
+
 from chalicelib.adapters.aws import AwsError
 from chalicelib.adapters.referrals import StaleReferral
 from chalicelib.domain.audit import AuditAction
-from chalicelib.domain.consent import ConsentRecord, ParentsToldDecision
+from chalicelib.domain.consent import (
+    ConsentRecord,
+    ConsentSource,
+    ConsentState,
+    ParentsToldDecision,
+    ParentsToldState,
+)
 from chalicelib.domain.outcome_notices import owe_held_outcome_notices
 from chalicelib.domain.parents_told import tell_parents
 from chalicelib.domain.referral_record import Referral
@@ -13,6 +22,36 @@ from chalicelib.domain.staff import Role, StaffMember
 from chalicelib.logs import logger
 from chalicelib.services.referral_changes import change_referral
 from chalicelib.wiring import wiring
+
+# What staff may say about a consent they record (the rest is who, when and the state).
+CONSENT_DETAILS = ("given_by", "given_on", "how", "service", "reason", "review_on")
+
+
+def staff_consent_record(
+    state: ConsentState, details: dict[str, Any], staff: StaffMember, now: dt.datetime
+) -> ConsentRecord:
+    """The record a member of staff makes (the API and the console alike); a dispensation is
+    signed off by whoever records it (the domain checks they are a manager)."""
+    return ConsentRecord(
+        state=state,
+        source=ConsentSource.STAFF,
+        recorded_by=staff.id,
+        recorded_at=now,
+        **{name: details.get(name) for name in CONSENT_DETAILS},
+        signed_off_by=staff.id if state is ConsentState.DISPENSED else None,
+    )
+
+
+def staff_parents_told(
+    *, tell: bool, reason: str | None, review_on: dt.date | None, staff: StaffMember, now: dt.datetime
+) -> ParentsToldDecision:
+    return ParentsToldDecision(
+        state=ParentsToldState.TELL if tell else ParentsToldState.WITHHELD,
+        decided_by=staff.id,
+        decided_at=now,
+        reason=reason,
+        review_on=review_on,
+    )
 
 
 def record_consent(reference: str, *, record: ConsentRecord, staff: StaffMember, request_id: str | None) -> Referral:

@@ -341,27 +341,15 @@ def approval(reference: str) -> Response:
 @admin_route(admin, "/admin/referrals/{reference}/consent", methods=["POST"], roles=CASEWORK, content_types=ANY_BODY)
 def consent(reference: str) -> Response:
     def work() -> Response:
-        from chalicelib.domain.consent import ConsentRecord, ConsentSource, ConsentState
-        from chalicelib.services.record_consent import record_consent
+        from chalicelib.domain.consent import ConsentState
+        from chalicelib.services.record_consent import record_consent, staff_consent_record
 
         body = parse_json(admin.current_request, ConsentRequest, STAFF_BODY_LIMIT, "consent")
         staff = current_staff(admin.current_request)
         state = ConsentState(body.state)
         if body.parent is not None:
             return _json(_state(_ask_parent(reference, body, staff)))
-        record = ConsentRecord(
-            state=state,
-            source=ConsentSource.STAFF,
-            recorded_by=staff.id,
-            recorded_at=_now(),
-            given_by=body.given_by,
-            given_on=body.given_on,
-            how=body.how,
-            service=body.service,
-            reason=body.reason,
-            review_on=body.review_on,
-            signed_off_by=staff.id if state is ConsentState.DISPENSED else None,
-        )
+        record = staff_consent_record(state, body.model_dump(), staff, _now())
         referral = record_consent(_reference(reference), record=record, staff=staff, request_id=_request_id())
         return _json(_state(referral))
 
@@ -382,17 +370,12 @@ def _ask_parent(reference: str, body: ConsentRequest, staff: Any) -> Any:
 )
 def parents_told(reference: str) -> Response:
     def work() -> Response:
-        from chalicelib.domain.consent import ParentsToldDecision, ParentsToldState
-        from chalicelib.services.record_consent import decide_parents_told
+        from chalicelib.services.record_consent import decide_parents_told, staff_parents_told
 
         body = parse_json(admin.current_request, ParentsToldRequest, STAFF_BODY_LIMIT, "parents told decision")
         staff = current_staff(admin.current_request)
-        decision = ParentsToldDecision(
-            state=ParentsToldState.TELL if body.tell else ParentsToldState.WITHHELD,
-            decided_by=staff.id,
-            decided_at=_now(),
-            reason=body.reason,
-            review_on=body.review_on,
+        decision = staff_parents_told(
+            tell=body.tell, reason=body.reason, review_on=body.review_on, staff=staff, now=_now()
         )
         referral = decide_parents_told(_reference(reference), decision=decision, staff=staff, request_id=_request_id())
         return _json(_state(referral))

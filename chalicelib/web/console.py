@@ -868,8 +868,8 @@ def _approve(reference: str, body: Any, staff: StaffMember, request_id: str | No
 
 def _consent(reference: str, body: Any, staff: StaffMember, request_id: str | None) -> Any:
     """As admin.consent: a request emailed to the parent chosen, or the record as staff made it."""
-    from chalicelib.domain.consent import ConsentProblem, ConsentRecord, ConsentSource, ConsentState
-    from chalicelib.services.record_consent import record_consent
+    from chalicelib.domain.consent import ConsentProblem, ConsentState
+    from chalicelib.services.record_consent import record_consent, staff_consent_record
     from chalicelib.services.request_consent import request_consent
 
     state = ConsentState(body.state)
@@ -877,33 +877,14 @@ def _consent(reference: str, body: Any, staff: StaffMember, request_id: str | No
         if body.parent is None:  # this page's "ask by email" needs whom to email
             raise ConsentProblem("Select the parent or carer to email the consent request to")
         return request_consent(reference, parent=body.parent, staff=staff, request_id=request_id)
-    record = ConsentRecord(
-        state=state,
-        source=ConsentSource.STAFF,
-        recorded_by=staff.id,
-        recorded_at=_now(),
-        given_by=body.given_by,
-        given_on=body.given_on,
-        how=body.how,
-        service=body.service,
-        reason=body.reason,
-        review_on=body.review_on,
-        signed_off_by=staff.id if state is ConsentState.DISPENSED else None,
-    )
+    record = staff_consent_record(state, body.model_dump(), staff, _now())
     return record_consent(reference, record=record, staff=staff, request_id=request_id)
 
 
 def _parents_told(reference: str, body: Any, staff: StaffMember, request_id: str | None) -> Any:
-    from chalicelib.domain.consent import ParentsToldDecision, ParentsToldState
-    from chalicelib.services.record_consent import decide_parents_told
+    from chalicelib.services.record_consent import decide_parents_told, staff_parents_told
 
-    decision = ParentsToldDecision(
-        state=ParentsToldState.TELL if body.tell else ParentsToldState.WITHHELD,
-        decided_by=staff.id,
-        decided_at=_now(),
-        reason=body.reason,
-        review_on=body.review_on,
-    )
+    decision = staff_parents_told(tell=body.tell, reason=body.reason, review_on=body.review_on, staff=staff, now=_now())
     return decide_parents_told(reference, decision=decision, staff=staff, request_id=request_id)
 
 
