@@ -25,7 +25,7 @@ from typing import Any
 from bench.aws_meter import AwsTally, WriteLabel, counting_aws
 from bench.dynamodb_size import item_size
 
-EXAMPLES_DIR = Path(__file__).resolve().parents[2] / "shared" / "examples"
+EXAMPLES_DIR = Path(__file__).resolve().parents[1] / "examples"
 EXAMPLE_NAMES = ("referral-support.json", "referral-protection.json", "referral-support-no-consent.json")
 # The bench sends hundreds of referrals from one address: the counter is still written (and
 # priced), it just never refuses.

@@ -7,12 +7,13 @@ import json
 from pathlib import Path
 from typing import Any
 
-EXAMPLES_DIR = Path(__file__).resolve().parents[2] / "shared" / "examples"
+# In the repository, so a council's clone tests on its own (nothing is read from beside it).
+EXAMPLES_DIR = Path(__file__).resolve().parents[1] / "examples"
 EXAMPLE_NAMES = ("referral-support.json", "referral-protection.json", "referral-support-no-consent.json")
 
 
 def example(name: str = "referral-support.json") -> dict[str, Any]:
-    """One of the shared example referrals, as the JSON API must accept them."""
+    """One of the example referrals in examples/, as the JSON API must accept them."""
     return json.loads((EXAMPLES_DIR / name).read_text())
 
 

@@ -26,7 +26,7 @@ WITHHOLD = {"tell": False, "reason": "Telling them could put the child at more r
 
 
 def submit_two_parents(client: Any) -> str:
-    """The father has no email (the shared example); the mother has one."""
+    """The father has no email (examples/referral-protection.json); the mother has one."""
     data = protection_referral()
     data["parents_carers"].append(SECOND_PARENT)
     response = client.http.post("/api/referrals", headers={"Content-Type": "application/json"}, body=json.dumps(data))

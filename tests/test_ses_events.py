@@ -34,7 +34,7 @@ from tests.factories import example
 FIXTURES = Path(__file__).parent / "fixtures" / "ses"
 NOW = dt.datetime(2026, 11, 25, 10, 0, tzinfo=dt.UTC)
 FIXTURE_ADDRESS = "parent.one@family.example"
-PARENT_ADDRESS = "alex.testparent@family.example"  # parents_carers[0] in the shared example
+PARENT_ADDRESS = "alex.testparent@family.example"  # parents_carers[0] in examples/referral-support.json
 REFERRER_ADDRESS = "priya.example@school.example"
 KEY = b"k" * 32
 
