@@ -133,3 +133,17 @@ class ParentsToldDecision:
     decided_at: dt.datetime | None = None
     reason: str | None = None  # withheld: why telling them could put the child at more risk
     review_on: dt.date | None = None
+
+
+class OutcomeNoticeChoice(StrEnum):
+    WITHHOLD = "withhold"  # a manager: telling the parents the outcome could put the child at more risk
+    SEND = "send"  # a manager: send it, even though the parents were not told about the referral
+
+
+@dataclass(frozen=True)
+class OutcomeNoticeDecision:
+    choice: OutcomeNoticeChoice
+    decided_by: str
+    decided_at: dt.datetime
+    reason: str  # may name the family: stored encrypted, never audited
+    review_on: dt.date | None = None

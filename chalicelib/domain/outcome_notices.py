@@ -15,13 +15,14 @@ When a decision stands (recorded without needing approval, or approved), in the 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from enum import StrEnum
 
-from chalicelib.domain.consent import ParentsToldState
+from chalicelib.domain.consent import OutcomeNoticeChoice, OutcomeNoticeDecision, ParentsToldState
 from chalicelib.domain.lifecycle import Action, IllegalTransition, ReferralStatus
 from chalicelib.domain.notices import Notice, NoticeKind, NoticeStatus, recipient_parent
 from chalicelib.domain.onward_referral import PASSING_ON_OUTCOMES
+from chalicelib.domain.protective_decisions import ProtectiveDecision, check_may_change, roles_of
 from chalicelib.domain.referral_record import Referral
 from chalicelib.domain.tasks import Task, TaskKind
 
@@ -32,20 +33,6 @@ ENGLISH = frozenset({"english", "en", "eng"})
 
 def outcome_notice_id(parent: int) -> str:
     return f"outcome-{parent}"
-
-
-class OutcomeNoticeChoice(StrEnum):
-    WITHHOLD = "withhold"  # a manager: telling the parents the outcome could put the child at more risk
-    SEND = "send"  # a manager: send it, even though the parents were not told about the referral
-
-
-@dataclass(frozen=True)
-class OutcomeNoticeDecision:
-    choice: OutcomeNoticeChoice
-    decided_by: str
-    decided_at: dt.datetime
-    reason: str  # may name the family: stored encrypted, never audited
-    review_on: dt.date | None = None
 
 
 class HeldBecause(StrEnum):
@@ -141,6 +128,7 @@ def decide_outcome_notice(referral: Referral, decision: OutcomeNoticeDecision, *
 
     Withholding before the decision stands means it is never created; after, a notice not yet
     sent is withdrawn (an email already sent cannot be called back, so that is refused)."""
+    check_may_change(referral, ProtectiveDecision.OUTCOME_NOTICE_WITHHELD, roles_of(by_manager))
     if not by_manager:
         raise OutcomeNoticeProblem("Only a manager can withhold or release the outcome notice to the parents")
     if referral.status is ReferralStatus.CLOSED:

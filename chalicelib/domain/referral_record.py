@@ -7,10 +7,11 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from chalicelib.domain.audit import ChainHead
+from chalicelib.domain.audit import AuditAction, ChainHead
 from chalicelib.domain.consent import (
     ConsentProblem,
     ConsentRecord,
+    OutcomeNoticeDecision,
     ParentsToldDecision,
     ParentsToldState,
     check_record,
@@ -36,13 +37,13 @@ from chalicelib.domain.enquiries import (
 from chalicelib.domain.lifecycle import Action, IllegalTransition, ReferralStatus, next_status
 from chalicelib.domain.notices import Notice, NoticeKind
 from chalicelib.domain.onward_referral import OnwardReferral
+from chalicelib.domain.protective_decisions import ProtectiveDecision, check_may_change, roles_of
 from chalicelib.domain.referral import ReferralSubmission, Route
 from chalicelib.domain.retention import LegalHold, retention_until
 from chalicelib.domain.tasks import Task
 
 if TYPE_CHECKING:
     from chalicelib.domain.agencies import AgencyDirectory, AgencyId
-    from chalicelib.domain.outcome_notices import OutcomeNoticeDecision
 
 __all__ = ["Channel", "Referral", "ReferralStatus"]
 
@@ -50,6 +51,23 @@ __all__ = ["Channel", "Referral", "ReferralStatus"]
 class Channel(StrEnum):
     FORM = "form"
     API = "api"
+
+
+# What a closed referral still takes: a legal hold keeps it from deletion, or lets it go. Every
+# other change shares, sends or alters the record, and a closed referral is read-only.
+CHANGES_WHEN_CLOSED = frozenset({AuditAction.HOLD_PLACED, AuditAction.HOLD_LIFTED})
+
+
+class ReferralClosed(Exception):
+    """A change asked of a closed referral; the message says what to do instead."""
+
+    def __init__(self, reference: str) -> None:
+        super().__init__(
+            "This referral is closed and is now read-only: nothing on it can be shared, sent or changed. "
+            "A closed referral is never reopened: if there is a new concern, make a new referral, and the hub "
+            "shows this one beside it as known before"
+        )
+        self.reference = reference
 
 
 # The parts of a submission that hold personal data: each is encrypted as one field.
@@ -121,6 +139,11 @@ class Referral:
             working_together_due_at=working_together_due_at,
             child_keys=child_keys,
         )
+
+    def check_changeable(self, action: AuditAction) -> None:
+        """Refuse any change but a legal hold's once the referral is closed (ReferralClosed)."""
+        if self.status is ReferralStatus.CLOSED and action not in CHANGES_WHEN_CLOSED:
+            raise ReferralClosed(self.reference)
 
     def with_notice(self, updated: Notice) -> Referral:
         notices = tuple(updated if n.notice_id == updated.notice_id else n for n in self.notices)
@@ -233,6 +256,8 @@ class Referral:
         if self.status is ReferralStatus.CLOSED:
             raise IllegalTransition(Action.SCREEN, self.status)
         check_record(record, self.route, by_manager=by_manager)
+        # Any new record replaces a dispensation: only its maker's role may do that.
+        check_may_change(self, ProtectiveDecision.CONSENT_DISPENSED, roles_of(by_manager))
         return replace(self, recorded_consent=record)
 
     def decide_parents_told(self, decision: ParentsToldDecision, *, by_manager: bool) -> Referral:
@@ -245,6 +270,7 @@ class Referral:
                 raise ConsentProblem("Not telling the parents needs: reason, review_on")
         if decision.state is ParentsToldState.UNDECIDED:
             raise ConsentProblem("Decide tell or withheld")
+        check_may_change(self, ProtectiveDecision.PARENTS_NOT_TOLD, roles_of(by_manager))
         return replace(self, parents_told_decision=decision)
 
     @property

@@ -39,6 +39,8 @@ def change_referral(
     hub = wiring()
     for _ in range(MAX_TRIES):
         opened: OpenReferral = hub.referrals.open(reference)
+        # One rule for every change, before the step: a closed referral is read-only.
+        opened.referral.check_changeable(action)
         changed = step(opened.referral)
         event, _head = opened.referral.audit_head.append(
             reference,

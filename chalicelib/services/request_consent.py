@@ -39,7 +39,7 @@ from chalicelib.domain.consent_requests import (
 from chalicelib.domain.lifecycle import IllegalTransition
 from chalicelib.domain.notices import Notice
 from chalicelib.domain.referral import ReferrerKind
-from chalicelib.domain.referral_record import Referral
+from chalicelib.domain.referral_record import Referral, ReferralClosed
 from chalicelib.domain.staff import Role, StaffMember
 from chalicelib.logs import logger
 from chalicelib.services.referral_changes import change_referral
@@ -198,7 +198,7 @@ def answer_consent_request(token: str, answer: ParentAnswer, request_id: str | N
     except (AwsError, StaleReferral):
         store.release(record.lookup_key)
         raise
-    except IllegalTransition:
+    except (IllegalTransition, ReferralClosed):
         raise LinkSuperseded() from None  # closed meanwhile: the answer no longer changes anything
     logger.info("consent answered by link", extra={"reference": record.reference, "state": state})
     return record

@@ -10,7 +10,8 @@ from email.message import EmailMessage
 
 from chalicelib.adapters.aws import AwsError
 from chalicelib.adapters.referrals import StaleReferral
-from chalicelib.domain.audit import AuditAction
+from chalicelib.domain.audit import AccessReason, AuditAction
+from chalicelib.domain.lifecycle import ReferralStatus
 from chalicelib.domain.notices import Notice, NoticeKind
 from chalicelib.domain.outcome_notices import (
     OutcomeNoticeChoice,
@@ -93,15 +94,27 @@ class NoticePreview:
     translation_needed: str | None
 
 
-def preview_notice(reference: str, notice_id: str, *, staff: StaffMember, request_id: str | None) -> NoticePreview:
+def preview_notice(
+    reference: str,
+    notice_id: str,
+    *,
+    staff: StaffMember,
+    request_id: str | None,
+    reason: AccessReason | None = None,
+) -> NoticePreview:
     """The notice as it would go, rendered without sending; the read is audited first, as for the
-    whole picture, because the rendered email is personal data."""
+    whole picture, because the rendered email is personal data. A closed referral's notice is
+    read only with a stated reason, as the referral itself is (ReasonRequired)."""
     from chalicelib.domain.outcome_notices import translation_language
     from chalicelib.services.deliver_notices import compose_notice
+    from chalicelib.services.view_referral import ReasonRequired
 
     hub = wiring()
     for _ in range(MAX_TRIES):
         referral = hub.referrals.fetch(reference)
+        # Before looking for the notice: whether an id exists is itself not for a reasonless read.
+        if referral.status is ReferralStatus.CLOSED and reason is None:
+            raise ReasonRequired(reference)
         notice = next((n for n in referral.notices if n.notice_id == notice_id), None)
         if notice is None:
             raise NoticeNotFound(notice_id)
@@ -113,7 +126,11 @@ def preview_notice(reference: str, notice_id: str, *, staff: StaffMember, reques
             role=primary_role(staff),
             request_id=request_id,
             key=hub.audit_key,
-            details={"notice": notice.notice_id, "kind": notice.kind.value},
+            details={
+                "notice": notice.notice_id,
+                "kind": notice.kind.value,
+                **({"reason": reason.value} if reason else {}),
+            },
         )
         try:
             hub.referrals.append_audit(referral, [event])

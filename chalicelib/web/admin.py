@@ -154,6 +154,7 @@ def _answer(work: Callable[[], Response]) -> Response:
     from chalicelib.domain.lifecycle import IllegalTransition
     from chalicelib.domain.onward_referral import OnwardReferralProblem, OnwardReferralRefused
     from chalicelib.domain.outcome_notices import OutcomeNoticeProblem
+    from chalicelib.domain.referral_record import ReferralClosed
     from chalicelib.services.tell_outcome import NoticeNotFound
     from chalicelib.services.view_referral import ReasonRequired
 
@@ -163,6 +164,8 @@ def _answer(work: Callable[[], Response]) -> Response:
         return refused.response
     except ReferralNotFound:
         return problem(404, "not_found", NOT_FOUND)
+    except ReferralClosed as closed:
+        return problem(409, "referral_closed", str(closed))
     except IllegalTransition as illegal:
         return problem(409, "not_allowed_now", str(illegal))
     except NotAllowed as refused:
@@ -268,17 +271,22 @@ def referral(reference: str) -> Response:
     def work() -> Response:
         from chalicelib.services.view_referral import view_referral
 
-        raw_reason = (admin.current_request.query_params or {}).get("reason")
-        _check_choice("reason", raw_reason, [r.value for r in AccessReason])
         view = view_referral(
             _reference(reference),
             staff=current_staff(admin.current_request),
             request_id=_request_id(),
-            reason=AccessReason(raw_reason) if raw_reason else None,
+            reason=_access_reason(),
         )
         return _json(referral_picture(view))
 
     return _answer(work)
+
+
+def _access_reason() -> AccessReason | None:
+    """`?reason=` on a read of a referral's personal data: needed once it is closed."""
+    raw_reason = (admin.current_request.query_params or {}).get("reason")
+    _check_choice("reason", raw_reason, [r.value for r in AccessReason])
+    return AccessReason(raw_reason) if raw_reason else None
 
 
 @admin_route(admin, "/admin/referrals/{reference}/screening", methods=["POST"], roles=CASEWORK, content_types=ANY_BODY)
@@ -413,7 +421,11 @@ def notice_preview(reference: str, notice_id: str) -> Response:
             raise NoticeNotFound(notice_id)
         try:
             preview = preview_notice(
-                _reference(reference), notice_id, staff=current_staff(admin.current_request), request_id=_request_id()
+                _reference(reference),
+                notice_id,
+                staff=current_staff(admin.current_request),
+                request_id=_request_id(),
+                reason=_access_reason(),
             )
         except ValueError:
             return problem(409, "cannot_compose", "This notice cannot be written now (e.g. its request was answered)")
@@ -895,6 +907,7 @@ def _onward(onward: Any) -> dict[str, Any]:
 
 def referral_picture(view: Any) -> dict[str, Any]:
     from chalicelib.domain.outcome_notices import translation_language
+    from chalicelib.domain.protective_decisions import PROTECTIVE_DECISIONS, in_force
 
     referral = view.referral
     screening = referral.screening
@@ -946,6 +959,10 @@ def referral_picture(view: Any) -> dict[str, Any]:
         "submission": referral.submission.model_dump(mode="json"),
         "consent_record": _consent_record(referral.consent),
         "parents_told_decision": _parents_told(referral.parents_told),
+        "protective_decisions": [
+            {"decision": decision.value, "made_by": PROTECTIVE_DECISIONS[decision].made_by.value}
+            for decision in in_force(referral)
+        ],
         "onward_referrals": [_onward(onward) for onward in referral.onward_referrals],
         "enquiries": [_enquiry(e, _now()) for e in referral.enquiries],
         "replies": [_reply(reply) for reply in view.replies],

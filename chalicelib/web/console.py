@@ -61,6 +61,7 @@ from pydantic import BaseModel
 from chalicelib.adapters.aws import AwsError
 from chalicelib.domain.audit import AccessReason
 from chalicelib.domain.decision import OUTCOME_LABELS, Outcome, Rag
+from chalicelib.domain.protective_decisions import ProtectiveDecision
 from chalicelib.domain.referral import AGENCY_LABELS, CONCERN_LABELS, LEVELS_OF_NEED
 from chalicelib.domain.staff import Role, StaffMember, describe_roles
 from chalicelib.domain.validation import InvalidReferral, validate
@@ -551,7 +552,7 @@ def referral_page(visit: Visit, reference: str) -> Response:
         r=picture,
         reason=reason,
         done=ACTION_FORMS[done].done if done in ACTION_FORMS else None,
-        actions=[form for form in ACTION_FORMS.values() if form.offered(picture) and visit.me.holds_any(form.roles)],
+        actions=[form for form in ACTION_FORMS.values() if form.offered_to(picture, visit.me)],
         labels=_labels(),
         rag_tags=RAG_TAGS,
         status_labels=STATUS_LABELS,
@@ -645,6 +646,15 @@ class ActionForm:
     # Options that come from the referral itself (the parents to ask): an audited read, like the page.
     record_choices: Callable[[Any], dict[str, Any]] | None = None
     button: str = "Save"
+    # Protective decisions this action could reverse: while one is in force, the form is offered
+    # only to the role that made it (the domain refuses anyone else; the page does not tempt them).
+    could_reverse: frozenset[str] = frozenset()
+
+    def offered_to(self, picture: dict[str, Any], me: sessions.SignedIn) -> bool:
+        if not (self.offered(picture) and me.holds_any(self.roles)):
+            return False
+        holding = {d["decision"]: Role(d["made_by"]) for d in picture.get("protective_decisions", [])}
+        return all(me.holds_any(frozenset({holding[d]})) for d in self.could_reverse if d in holding)
 
     @property
     def roles(self) -> frozenset[Role]:
@@ -1047,6 +1057,7 @@ CONSENT = register(
         ),
         record_choices=_parents,
         button="Save consent",
+        could_reverse=frozenset({ProtectiveDecision.CONSENT_DISPENSED.value}),
     )
 )
 
@@ -1084,6 +1095,7 @@ PARENTS_TOLD = register(
         dates={"review_on": "The review date"},
         branches=Branches("tell", {"true": (), "false": ("reason", "review_on")}),
         button="Save",
+        could_reverse=frozenset({ProtectiveDecision.PARENTS_NOT_TOLD.value}),
     )
 )
 
@@ -1103,6 +1115,7 @@ OUTCOME_NOTICE = register(
         dates={"review_on": "The review date"},
         branches=Branches("withhold", {"true": ("review_on",), "false": ()}),
         button="Save",
+        could_reverse=frozenset({ProtectiveDecision.OUTCOME_NOTICE_WITHHELD.value}),
     )
 )
 
@@ -1164,25 +1177,32 @@ LEGAL_HOLD = register(
 def notice_preview(visit: Visit, reference: str, notice_id: str) -> Response:
     """The notice rendered as it would go, sending nothing; the read is audited (as the API's preview)."""
     from chalicelib.services.tell_outcome import NoticeNotFound, preview_notice
+    from chalicelib.services.view_referral import ReasonRequired
 
     shown: dict[str, Any] = {}
+    access_reason = _access_reason(console.current_request.query_params or {})
 
     def work() -> Response:
         if not admin_api.NOTICE_ID.fullmatch(notice_id):
             raise NoticeNotFound(notice_id)
         try:
             shown["preview"] = preview_notice(
-                admin_api._reference(reference), notice_id, staff=visit.staff, request_id=_request_id()
-            )
+                admin_api._reference(reference), notice_id, staff=visit.staff, request_id=_request_id(),
+                reason=AccessReason(access_reason) if access_reason else None,
+            )  # fmt: skip
         except ValueError:
             return _problem_answer(409, "This notice cannot be written now (for example, its request was answered)")
+        except ReasonRequired:
+            shown["reason_page"] = True
         return Response(body="", status_code=200)
 
     refused = _refused(admin_api._answer(work))
     if refused is not None:
         return _problem_page(*refused, visit.me)
     normalised = admin_api._reference(reference)
-    access_reason = _access_reason(console.current_request.query_params or {})
+    if "reason_page" in shown:
+        # A closed referral: the referral page asks why it is opened, then links here with the reason.
+        return redirect(referral_href(normalised))
     return _page(
         "staff/notice_preview.html",
         me=visit.me,

@@ -71,6 +71,7 @@ def response_schemas() -> dict[str, Any]:
     from chalicelib.domain.notices import NoticeKind, NoticeStatus
     from chalicelib.domain.onward_referral import Section
     from chalicelib.domain.outcome_notices import HeldBecause, OutcomeNoticeChoice
+    from chalicelib.domain.protective_decisions import ProtectiveDecision
     from chalicelib.domain.referral import Route
     from chalicelib.domain.referral_record import Channel
     from chalicelib.domain.staff import Role
@@ -172,6 +173,12 @@ def response_schemas() -> dict[str, Any]:
             "items": _ref("OnwardReferral"),
         },
         "parents_told_decision": _nullable(_ref("ParentsToldDecision")),
+        "protective_decisions": {
+            "type": "array",
+            "description": "Decisions holding something back from the family to protect the child; only the role "
+            "that may make one may reverse it or release what it holds",
+            "items": _object({"decision": _enum(ProtectiveDecision), "made_by": _enum(Role)}),
+        },
         "outcome_notice": _ref("OutcomeNotice"),
         "enquiries": {
             "type": "array",
@@ -654,8 +661,8 @@ def admin_paths() -> dict[str, Any]:
                 routes.notice_preview,
                 "A notice rendered as it would go, without sending it (the read is audited)",
                 "NoticePreview",
-                ("404", "409"),
-                parameters=[REFERENCE_IN_PATH, NOTICE_ID_IN_PATH],
+                ("404", "409", "422"),
+                parameters=[REFERENCE_IN_PATH, NOTICE_ID_IN_PATH, _reason_parameter()],
             )
         },
         "/admin/referrals/{reference}/attachments/{attachment_id}": {

@@ -1,0 +1,189 @@
+"""Regressions for the hostile probe's findings (issue 16), each written as the probe did it: over
+HTTP, with the same inputs, checking what was sent and stored as well as the answer."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from chalicelib.domain.decision import Outcome
+from chalicelib.domain.referral import Route
+from tests.conftest import sent_emails
+from tests.factories import protection_referral, set_path, support_referral
+from tests.test_console import Browser, page_text
+from tests.test_outcome_notices import decide
+
+pytestmark = pytest.mark.usefixtures("issuer")
+
+FATHER = "morgan.testparent@family.example"
+DO_NOT_TELL = {"tell": False, "reason": "Father is the alleged abuser", "review_on": "2027-01-15"}
+
+
+def submit(client: Any, data: dict[str, Any]) -> str:
+    response = client.http.post("/api/referrals", headers={"Content-Type": "application/json"}, body=json.dumps(data))
+    assert response.status_code == 201, response.body
+    return json.loads(response.body)["reference"]
+
+
+def with_fathers_email() -> dict[str, Any]:
+    data = protection_referral()
+    set_path(data, "parents_carers.0.email", FATHER)
+    return data
+
+
+def emails_to_father(aws: Any) -> list[str]:
+    return [str(m["Subject"]) for m in sent_emails(aws) if m["To"] == FATHER]
+
+
+def picture(staff: Callable[..., Any], reference: str) -> dict[str, Any]:
+    response = staff("manager", "GET", f"/admin/referrals/{reference}")
+    assert response.status_code == 200, response.body
+    return json.loads(response.body)
+
+
+# --- finding 1: a practitioner could reverse a manager's "do not tell" ----------------------------
+
+
+def test_a_practitioner_cannot_reverse_a_managers_do_not_tell(client: Any, aws: Any, staff: Callable[..., Any]) -> None:
+    reference = submit(client, with_fathers_email())
+    assert staff("manager", "POST", f"/admin/referrals/{reference}/parents-told", DO_NOT_TELL).status_code == 200
+
+    reversed_ = staff("practitioner", "POST", f"/admin/referrals/{reference}/parents-told", {"tell": True})
+
+    assert reversed_.status_code == 403, reversed_.body
+    answer = json.loads(reversed_.body)
+    assert answer["error"] == "not_allowed"
+    assert "mash-manager" in answer["message"]
+    assert "parents are not told" in answer["message"]
+    assert emails_to_father(aws) == []
+    seen = picture(staff, reference)
+    assert seen["parents_told"] == "withheld"
+    assert seen["protective_decisions"] == [{"decision": "parents_not_told", "made_by": "mash-manager"}]
+    assert [n["kind"] for n in seen["notices"]] == ["acknowledgement"]
+    assert "parents_told.decided" not in [e["action"] for e in seen["history"][1:] if e["role"] == "mash-practitioner"]
+
+
+def test_on_a_decided_s47_referral_the_held_outcome_notice_stays_held(
+    client: Any, aws: Any, staff: Callable[..., Any]
+) -> None:
+    reference = submit(client, with_fathers_email())
+    assert staff("manager", "POST", f"/admin/referrals/{reference}/parents-told", DO_NOT_TELL).status_code == 200
+    decide(staff, reference, Outcome.STRATEGY_DISCUSSION, Route.PROTECTION)
+    assert picture(staff, reference)["outcome_notice"]["held_because"] == "parents_not_told"
+
+    reversed_ = staff("practitioner", "POST", f"/admin/referrals/{reference}/parents-told", {"tell": True})
+
+    assert reversed_.status_code == 403, reversed_.body
+    assert emails_to_father(aws) == []
+    seen = picture(staff, reference)
+    assert seen["outcome_notice"]["held_because"] == "parents_not_told"
+    assert not [n for n in seen["notices"] if n["kind"] in ("outcome", "parents_told")]
+
+
+def test_the_manager_who_may_decide_it_can_still_reverse_it(client: Any, aws: Any, staff: Callable[..., Any]) -> None:
+    reference = submit(client, with_fathers_email())
+    staff("manager", "POST", f"/admin/referrals/{reference}/parents-told", DO_NOT_TELL)
+    response = staff("manager", "POST", f"/admin/referrals/{reference}/parents-told", {"tell": True})
+    assert response.status_code == 200, response.body
+    assert len(emails_to_father(aws)) == 1
+    assert picture(staff, reference)["protective_decisions"] == []
+
+
+def test_a_practitioner_cannot_ask_a_parent_once_a_manager_dispensed_with_consent(
+    client: Any, aws: Any, staff: Callable[..., Any]
+) -> None:
+    reference = submit(client, support_referral())
+    dispense = {"state": "dispensed", "reason": "Asking would alert the carer", "review_on": "2027-01-15"}
+    assert staff("manager", "POST", f"/admin/referrals/{reference}/consent", dispense).status_code == 200
+    before = len(sent_emails(aws))
+
+    asked = staff("practitioner", "POST", f"/admin/referrals/{reference}/consent", {"state": "requested", "parent": 0})
+
+    assert asked.status_code == 403, asked.body
+    assert "mash-manager" in json.loads(asked.body)["message"]
+    assert len(sent_emails(aws)) == before
+    assert picture(staff, reference)["consent"] == "dispensed"
+
+
+def test_the_console_offers_the_reversal_only_to_a_manager(client: Any, staff: Callable[..., Any]) -> None:
+    reference = submit(client, with_fathers_email())
+    staff("manager", "POST", f"/admin/referrals/{reference}/parents-told", DO_NOT_TELL)
+    page = f"/staff/referrals/{reference}"
+    practitioner, manager = Browser(client).sign_in("practitioner"), Browser(client).sign_in("manager")
+
+    assert "Decide whether the parents are told" not in page_text(practitioner.get(page))
+    assert "Decide whether the parents are told" in page_text(manager.get(page))
+    # Straight to the form's address: the page is offered, the domain refuses the post.
+    practitioner.get(f"{page}/parents-told")
+    refused = practitioner.post(f"{page}/parents-told", {"tell": "true"})
+    assert "mash-manager" in page_text(refused)
+    assert picture(staff, reference)["parents_told"] == "withheld"
+
+
+# --- finding 2: closed referrals still acted ------------------------------------------------------
+
+
+def closed_protection_referral(client: Any, staff: Callable[..., Any]) -> str:
+    reference = submit(client, with_fathers_email())
+    decide(staff, reference, Outcome.NO_FURTHER_ACTION, Route.PROTECTION)
+    response = staff("practitioner", "POST", f"/admin/referrals/{reference}/closure")
+    assert response.status_code == 200, response.body
+    return reference
+
+
+def test_telling_the_parents_on_a_closed_referral_is_refused(client: Any, aws: Any, staff: Callable[..., Any]) -> None:
+    reference = closed_protection_referral(client, staff)
+    response = staff("manager", "POST", f"/admin/referrals/{reference}/parents-told", {"tell": True})
+    assert response.status_code == 409, response.body
+    answer = json.loads(response.body)
+    assert answer["error"] == "referral_closed"
+    assert "make a new referral" in answer["message"]
+    assert emails_to_father(aws) == []
+
+
+def test_an_onward_referral_from_a_closed_referral_is_refused(client: Any, aws: Any, staff: Callable[..., Any]) -> None:
+    reference = closed_protection_referral(client, staff)
+    before = len(sent_emails(aws))
+    onward = {"service": "early-help-hub", "sections": ["children", "parents_carers", "concerns", "referrer"],
+              "reason": "Synthetic: probe"}  # fmt: skip
+    response = staff("practitioner", "POST", f"/admin/referrals/{reference}/onward-referral", onward)
+    assert response.status_code == 409, response.body
+    assert json.loads(response.body)["error"] == "referral_closed"
+    assert len(sent_emails(aws)) == before
+
+
+def test_a_closed_referrals_notice_preview_needs_the_reason_and_audits_it(
+    client: Any, aws: Any, staff: Callable[..., Any]
+) -> None:
+    reference = closed_protection_referral(client, staff)
+    for guess in ("ack", "outcome-0", "feedback", "onward-early-help-hub-1796000000"):
+        response = staff("practitioner", "GET", f"/admin/referrals/{reference}/notices/{guess}/preview")
+        assert response.status_code == 422, (guess, response.body)
+        assert json.loads(response.body)["error"] == "reason_required"
+        assert "Testchild" not in response.body.decode()
+    path = f"/admin/referrals/{reference}/notices/ack/preview?reason=complaint_or_review"
+    shown = staff("practitioner", "GET", path)
+    assert shown.status_code == 200, shown.body
+    assert json.loads(shown.body)["kind"] == "acknowledgement"
+    history = picture_with_reason(staff, reference)["history"]
+    [previewed] = [e for e in history if e["action"] == "notice.previewed"]
+    assert previewed["details"] == {"notice": "ack", "kind": "acknowledgement", "reason": "complaint_or_review"}
+
+
+def picture_with_reason(staff: Callable[..., Any], reference: str) -> dict[str, Any]:
+    response = staff("manager", "GET", f"/admin/referrals/{reference}?reason=quality_audit")
+    assert response.status_code == 200, response.body
+    return json.loads(response.body)
+
+
+def test_the_consoles_notice_page_of_a_closed_referral_asks_why_first(client: Any, staff: Callable[..., Any]) -> None:
+    reference = closed_protection_referral(client, staff)
+    practitioner = Browser(client).sign_in("practitioner")
+    response = practitioner.get(f"/staff/referrals/{reference}/notices/ack")
+    assert response.status_code == 303
+    assert response.headers["Location"] == f"/staff/referrals/{reference}"
+    assert "Testchild" not in response.body.decode()
+    assert "notice.previewed" not in [e["action"] for e in picture_with_reason(staff, reference)["history"]]
