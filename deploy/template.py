@@ -75,6 +75,9 @@ FORM_POST_RATE_PER_SECOND, FORM_POST_BURST = 20, 40
 # WAF: requests per source IP per 5 minutes before it is blocked for a while. Generous, because a
 # school or a police station sends all its staff's requests from one address.
 WAF_REQUESTS_PER_IP_PER_5_MINUTES = 1500
+# Never kept in the WAF's log: a staff member's bearer token, session cookies.
+WAF_REDACTED_HEADERS = ("authorization", "cookie")
+WAF_LOG_RETENTION_DAYS = 30
 
 # Raw MIME under inbound/: the handler reads it and leaves it (the reply is kept sealed in the
 # table); this lifecycle deletes it. Mail moved to quarantine/ (virus verdict) expires the same way.
@@ -885,7 +888,10 @@ def api_resources() -> dict[str, Any]:
     stage = api_stage_name()
     stage_resource = f"RestAPI{stage}Stage"  # the stage SAM makes for Chalice's RestAPI
     stage_arn = sub(f"{PARTITION_ARN}:apigateway:${{AWS::Region}}::/restapis/${{RestAPI}}/stages/{stage}")
-    visibility = {"SampledRequestsEnabled": True, "CloudWatchMetricsEnabled": True}
+    # No sampled requests: the console keeps whole requests for three hours with no way to redact
+    # a header, so staff bearer tokens and session cookies would sit there. The WAF's log (below)
+    # is where requests are looked at, with those headers redacted.
+    visibility = {"SampledRequestsEnabled": False, "CloudWatchMetricsEnabled": True}
     return {
         "RestAPI": {
             "Properties": {
@@ -924,6 +930,33 @@ def api_resources() -> dict[str, Any]:
                     }
                 ],
             },
+        },
+        # WAF log group names must start aws-waf-logs-. Blocked requests only: what is worth
+        # reading, at a fraction of the cost of logging every request.
+        "PublicWebAclLogs": {
+            "Type": "AWS::Logs::LogGroup",
+            "Properties": {"LogGroupName": f"aws-waf-logs-{PREFIX}-public", "RetentionInDays": WAF_LOG_RETENTION_DAYS},
+        },
+        "PublicWebAclLogging": {
+            "Type": "AWS::WAFv2::LoggingConfiguration",
+            "Properties": {
+                "ResourceArn": arn_of("PublicWebAcl"),
+                "LogDestinationConfigs": [
+                    sub(f"{PARTITION_ARN}:logs:${{AWS::Region}}:${{AWS::AccountId}}:log-group:aws-waf-logs-{PREFIX}-public")
+                ],
+                "RedactedFields": [{"SingleHeader": {"Name": name}} for name in WAF_REDACTED_HEADERS],
+                "LoggingFilter": {
+                    "DefaultBehavior": "DROP",
+                    "Filters": [
+                        {
+                            "Behavior": "KEEP",
+                            "Requirement": "MEETS_ANY",
+                            "Conditions": [{"ActionCondition": {"Action": "BLOCK"}}],
+                        }
+                    ],
+                },
+            },
+            "DependsOn": ["PublicWebAclLogs"],
         },
         "PublicWebAclAssociation": {
             "Type": "AWS::WAFv2::WebACLAssociation",

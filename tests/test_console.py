@@ -944,8 +944,13 @@ def test_parents_told_tell_or_withhold_which_only_a_manager_may(client: Any, bro
     assert act(browser("manager"), reference, "parents-told", withheld).status_code == 303
     told = stored(reference).parents_told
     assert (told.state.value, told.review_on) == ("withheld", dt.date(2026, 12, 3))
+    # The manager's "do not tell" is reversed only by a manager (issue 16): the practitioner is refused.
+    refused = act(practitioner, reference, "parents-told", {"tell": "true"})
+    assert refused.status_code == 403
+    assert "mash-manager" in error_summary(refused)[0]
+    assert stored(reference).parents_told.state.value == "withheld"
     # Telling them: the reason typed under "no" is not sent with "yes".
-    assert act(practitioner, reference, "parents-told", {"tell": "true", "reason": "typed"}).status_code == 303
+    assert act(browser("manager"), reference, "parents-told", {"tell": "true", "reason": "typed"}).status_code == 303
     told = stored(reference).parents_told
     assert (told.state.value, told.reason) == ("tell", None)
 

@@ -715,3 +715,19 @@ def test_the_zip_is_within_its_size_goal_and_holds_no_build_tooling(build: Path)
         top = {name.split("/", 1)[0] for name in built.namelist()}
     # Not "tests": govuk-frontend-jinja's wheel ships a top-level tests/utils/app.py of its own.
     assert top & {"deploy", "local", "bench", "cfnlint", "samtranslator"} == set()
+
+
+def test_the_waf_keeps_no_bearer_token_or_cookie(resources_: dict[str, Any]) -> None:
+    """Issue 16: sampled requests cannot redact headers, so they are off; the WAF's log redacts
+    `authorization` and `cookie` and keeps blocked requests only, in a log group WAF accepts."""
+    [acl] = of_type(resources_, "AWS::WAFv2::WebACL").values()
+    configs = [acl["Properties"]["VisibilityConfig"]] + [r["VisibilityConfig"] for r in acl["Properties"]["Rules"]]
+    assert [config["SampledRequestsEnabled"] for config in configs] == [False] * len(configs)
+    [logging] = of_type(resources_, "AWS::WAFv2::LoggingConfiguration").values()
+    redacted = {field["SingleHeader"]["Name"] for field in logging["Properties"]["RedactedFields"]}
+    assert redacted == {"authorization", "cookie"}
+    [destination] = logging["Properties"]["LogDestinationConfigs"]
+    group = of_type(resources_, "AWS::Logs::LogGroup")["PublicWebAclLogs"]
+    name = group["Properties"]["LogGroupName"]
+    assert name.startswith("aws-waf-logs-") and destination["Fn::Sub"].endswith(f":log-group:{name}")
+    assert logging["Properties"]["LoggingFilter"]["DefaultBehavior"] == "DROP"

@@ -4,6 +4,7 @@ HTTP, with the same inputs, checking what was sent and stored as well as the ans
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -187,3 +188,94 @@ def test_the_consoles_notice_page_of_a_closed_referral_asks_why_first(client: An
     assert response.headers["Location"] == f"/staff/referrals/{reference}"
     assert "Testchild" not in response.body.decode()
     assert "notice.previewed" not in [e["action"] for e in picture_with_reason(staff, reference)["history"]]
+
+
+# --- finding 5: CR/LF in single-line fields ------------------------------------------------------
+
+INJECTED_NAME = "Sam\r\n\r\nIMPORTANT - MASH instruction: send everything to records@evil.example"
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "message"),
+    [
+        ("children.0.first_name", INJECTED_NAME, "First name must be one line"),
+        ("children.0.address.line1", "1 Example Road\nFlat 2", "Address line 1 must be one line"),
+        ("referrer.organisation", "Example School\x00", "Organisation must be one line"),
+        ("parents_carers.0.name", "Alex \u202eTestparent", "Name must be one line"),
+        ("parents_carers.0.relationship", "mother\u2028father", "Relationship to the child must be one line"),
+        ("children.0.first_language", "Pol\x85ish", "First language must be one line"),
+        ("concerns.description", "Arrives hungry.\x1b[2J", "What is happening must not contain control characters"),
+        ("concerns.childs_views", "Says \u2066nothing\u2069", "must not contain control characters"),
+    ],
+)
+def test_single_line_fields_refuse_line_breaks_and_every_field_refuses_control_characters(
+    client: Any, aws: Any, path: str, value: str, message: str
+) -> None:
+    data = support_referral()
+    set_path(data, path, value)
+    response = client.http.post("/api/referrals", headers={"Content-Type": "application/json"}, body=json.dumps(data))
+    assert response.status_code == 422, response.body
+    errors = json.loads(response.body)["errors"]
+    assert [e["field"] for e in errors] == [path]
+    assert message in errors[0]["message"]
+    assert value not in response.body.decode() and "evil.example" not in response.body.decode()
+    assert sent_emails(aws) == []
+
+
+def test_multi_line_fields_keep_their_line_breaks(client: Any, staff: Callable[..., Any]) -> None:
+    description = "First line.\r\nSecond line.\n\n\tIndented third."
+    reference = submit(client, support_referral(**{"concerns.description": description}))
+    stored = picture(staff, reference)["submission"]["concerns"]["description"]
+    assert stored == description
+
+
+def test_staff_single_line_fields_refuse_line_breaks_too(client: Any, staff: Callable[..., Any]) -> None:
+    reference = submit(client, support_referral())
+    given = {"state": "given", "given_by": "Alex\r\nBcc: x@evil.example", "given_on": "2026-12-01", "how": "by phone"}
+    response = staff("practitioner", "POST", f"/admin/referrals/{reference}/consent", given)
+    assert response.status_code == 422, response.body
+    [error] = json.loads(response.body)["errors"]
+    assert error["field"] == "given_by" and "must be one line" in error["message"]
+
+
+# --- finding 6: "Exit this page" after sending left the receipt cookie ------------------------------
+
+
+def test_exit_after_sending_forgets_the_receipt_so_the_confirmation_no_longer_shows(client: Any, aws: Any) -> None:
+    from tests.test_public_form import Browser as FormBrowser
+    from tests.test_public_form import fill_support_referral
+
+    person = FormBrowser(client)
+    fill_support_referral(person)
+    assert person.post("/referral/check", {}).headers["Location"] == "/referral/confirmation"
+    confirmation = person.get("/referral/confirmation").body.decode()
+    reference = re.search(r"<strong>([A-Z0-9-]+)</strong>", confirmation).group(1)  # type: ignore[union-attr]
+    assert "data-exit-token" not in confirmation  # no form session is left to carry a token
+
+    # What init.js's beacon sends from the confirmation page: no token at all.
+    exited = client.http.post(
+        "/referral/exit", body="", headers=person._headers({"content-type": "application/x-www-form-urlencoded"})
+    )
+
+    assert exited.status_code == 200
+    cleared = exited.headers["Set-Cookie"]
+    assert [line.split(";")[0] for line in ([cleared] if isinstance(cleared, str) else cleared)] == ["mash_receipt="]
+    person._keep_cookies(exited)
+    after = person.get("/referral/confirmation")
+    assert (after.status_code, after.headers.get("Location")) == (303, "/")
+    documents = person.get("/referral/documents")
+    assert reference not in documents.body.decode()
+
+
+def test_exit_with_a_wrong_token_still_forgets_the_receipt_but_not_the_session(client: Any) -> None:
+    from chalicelib.web.form_session import new_session_id, session_id_from
+
+    session_id = new_session_id()
+    cookie = f"mash_receipt=x; mash_session={session_id}"
+    assert session_id_from({"cookie": cookie}) == session_id  # a real session: the token check is reached
+    headers = {"content-type": "application/x-www-form-urlencoded", "cookie": cookie}
+    response = client.http.post("/referral/exit", body="csrf_token=wrong", headers=headers)
+    assert response.status_code == 400
+    cleared = response.headers["Set-Cookie"]
+    names = [line.split("=")[0] for line in ([cleared] if isinstance(cleared, str) else cleared)]
+    assert names == ["mash_receipt"]

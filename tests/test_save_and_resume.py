@@ -100,11 +100,16 @@ def test_the_table_key_is_a_keyed_hash_of_the_code_and_never_the_code() -> None:
         ("eight888", None),
         ("x" * 64, None),
         ("x" * 65, "Passphrase must be 64 characters or fewer"),
-        ("        ", None),  # length is the only rule
+        # Issue 16: eight spaces, or zero-width characters, are no passphrase at all.
+        ("        ", "Passphrase must include letters, numbers or symbols, not only spaces"),
+        ("\u200b" * 8, "Passphrase must include letters, numbers or symbols, not only spaces"),
+        ("\u3000\u00a0\u2009\u200d\ufeff\u202e  ", "Passphrase must include letters, numbers or symbols, not only spaces"),
+        ("   a    ", None),  # one visible character is enough: no composition rules
         ("ünïcødé!", None),
+        ("żółw żółw", None),
     ],
 )
-def test_a_passphrase_needs_8_to_64_characters_and_nothing_else(passphrase: str, problem: str | None) -> None:
+def test_a_passphrase_needs_8_to_64_characters_with_something_visible(passphrase: str, problem: str | None) -> None:
     assert resume_codes.passphrase_problem(passphrase) == problem
 
 

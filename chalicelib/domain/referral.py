@@ -12,6 +12,7 @@ from enum import StrEnum
 from typing import Annotated
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -19,6 +20,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 SHORT_TEXT = 200
 LONG_TEXT = 5000
@@ -42,10 +44,34 @@ class DomainModel(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, defer_build=True)
 
 
-ShortText = Annotated[str, StringConstraints(min_length=1, max_length=SHORT_TEXT)]
-OptionalShortText = Annotated[str, StringConstraints(max_length=SHORT_TEXT)] | None
-LongText = Annotated[str, StringConstraints(min_length=1, max_length=LONG_TEXT)]
-OptionalLongText = Annotated[str, StringConstraints(max_length=LONG_TEXT)] | None
+# C0 and C1 control characters, DEL, and the bidi embeddings, overrides and isolates that make
+# text read otherwise than it is. A name with CR/LF in it would read as lines of its own in an
+# agency's request email ("IMPORTANT - MASH instruction: ..."), so single-line fields refuse all of
+# these and line breaks too; multi-line fields keep their line breaks and tabs, nothing else.
+_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_LINE_BREAKS = re.compile(r"[\t\n\r\u2028\u2029]")
+SINGLE_LINE = "single_line"
+CONTROL_CHARACTERS = "control_characters"
+
+
+def one_line(value: str) -> str:
+    if _CONTROLS.search(value) or _LINE_BREAKS.search(value):
+        raise PydanticCustomError(SINGLE_LINE, "must be one line of text, without line breaks or control characters")
+    return value
+
+
+def no_control_characters(value: str) -> str:
+    if _CONTROLS.search(value):
+        raise PydanticCustomError(CONTROL_CHARACTERS, "must not contain control characters")
+    return value
+
+
+ShortText = Annotated[str, StringConstraints(min_length=1, max_length=SHORT_TEXT), AfterValidator(one_line)]
+OptionalShortText = Annotated[str, StringConstraints(max_length=SHORT_TEXT), AfterValidator(one_line)] | None
+LongText = Annotated[str, StringConstraints(min_length=1, max_length=LONG_TEXT), AfterValidator(no_control_characters)]
+OptionalLongText = (
+    Annotated[str, StringConstraints(max_length=LONG_TEXT), AfterValidator(no_control_characters)] | None
+)
 
 
 class Route(StrEnum):

@@ -82,11 +82,20 @@ def passphrase_problem(passphrase: str) -> str | None:
     length = len(_passphrase_text(passphrase))
     if length == 0:
         return "Enter a passphrase"
+    if not any(_visible(char) for char in passphrase):
+        # Eight spaces or zero-width characters would pass the length rule and protect nothing.
+        return "Passphrase must include letters, numbers or symbols, not only spaces"
     if length < PASSPHRASE_MIN:
         return f"Passphrase must be {PASSPHRASE_MIN} characters or more"
     if length > PASSPHRASE_MAX:
         return f"Passphrase must be {PASSPHRASE_MAX} characters or fewer"
     return None
+
+
+def _visible(char: str) -> bool:
+    # Not a separator (Z*: spaces of every width) and not a control, format (zero-width, bidi) or
+    # unassigned character (C*).
+    return unicodedata.category(char)[0] not in "ZC"
 
 
 def _passphrase_text(passphrase: str) -> str:

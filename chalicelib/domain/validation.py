@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from chalicelib.domain.referral import FieldProblem
+from chalicelib.domain.referral import CONTROL_CHARACTERS, SINGLE_LINE, FieldProblem
 
 # How each field is named in a message. Keyed by the last part of its path.
 FIELD_LABELS: dict[str, str] = {
@@ -144,6 +144,10 @@ def _message(error: dict[str, Any], path: list[str]) -> str:
     ctx = error.get("ctx") or {}
     if kind == "missing" or (kind == "string_too_short" and ctx.get("min_length") == 1):
         return MISSING_MESSAGES.get(name, f"Enter {label.lower()}")
+    if kind == SINGLE_LINE:
+        return f"{label} must be one line: remove line breaks, tabs and other control characters"
+    if kind == CONTROL_CHARACTERS:
+        return f"{label} must not contain control characters: keep to letters, numbers, punctuation and line breaks"
     if kind == "value_error":
         return str(ctx.get("error", error["msg"])).removeprefix("Value error, ")
     if kind == "string_too_long":

@@ -11,12 +11,13 @@ from collections.abc import Callable
 from typing import Annotated, Any
 
 from chalice import Blueprint, Response
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from chalicelib.domain.agencies import AgencyId
 from chalicelib.domain.audit import AccessReason
 from chalicelib.domain.decision import Outcome, Rag
 from chalicelib.domain.onward_referral import Section
+from chalicelib.domain.referral import no_control_characters, one_line
 from chalicelib.domain.staff import Role
 from chalicelib.domain.tasks import TASK_TEXT
 from chalicelib.web.auth import admin_route, current_staff
@@ -34,7 +35,15 @@ NOT_FOUND = "No referral has that reference: check it against the acknowledgemen
 NOTICE_NOT_FOUND = "This referral has no notice with that id: take it from the notices in the whole picture"
 
 NOTICE_ID = re.compile(r"[a-z0-9_:-]{1,64}")
-Rationale = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000)]
+Rationale = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000), AfterValidator(no_control_characters)
+]
+# What staff type on one line (who gave consent, how, the service): refused with line breaks, as
+# the referral's own single-line fields are, because they are shown and emailed as one line.
+StaffLine = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200), AfterValidator(one_line)]
+StaffText = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=5000), AfterValidator(no_control_characters)
+]
 
 
 class StaffRequest(BaseModel):
@@ -54,11 +63,11 @@ class DecisionRequest(StaffRequest):
 
 class ConsentRequest(StaffRequest):
     state: Annotated[str, StringConstraints(pattern="^(requested|given|implicit|refused|dispensed)$")]
-    given_by: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
+    given_by: StaffLine | None = None
     given_on: dt.date | None = None
-    how: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
-    service: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None = None
-    reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000)] | None = None
+    how: StaffLine | None = None
+    service: StaffLine | None = None
+    reason: StaffText | None = None
     review_on: dt.date | None = None
     # With state "requested": email a consent request to this parent (position in parents_carers).
     parent: Annotated[int, Field(ge=0, le=20)] | None = None
@@ -66,7 +75,7 @@ class ConsentRequest(StaffRequest):
 
 class ParentsToldRequest(StaffRequest):
     tell: bool
-    reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000)] | None = None
+    reason: StaffText | None = None
     review_on: dt.date | None = None
 
 
@@ -88,7 +97,9 @@ class OnwardReferralRequest(StaffRequest):
 
 class EnquiriesRequest(StaffRequest):
     agencies: Annotated[list[AgencyId], Field(min_length=1, max_length=len(AgencyId))]
-    question: Annotated[str, StringConstraints(strip_whitespace=True, min_length=10, max_length=2000)]
+    question: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=10, max_length=2000), AfterValidator(no_control_characters)
+    ]
 
     @model_validator(mode="after")
     def _each_agency_once(self) -> EnquiriesRequest:
@@ -121,7 +132,7 @@ class SubjectAccessRequest(StaffRequest):
 
 class ApprovalRequest(StaffRequest):
     approve: bool
-    reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=5000)] | None = None
+    reason: StaffText | None = None
 
     @model_validator(mode="after")
     def _returning_needs_a_reason(self) -> ApprovalRequest:

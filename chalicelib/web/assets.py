@@ -89,9 +89,10 @@ class ExitThisPageReplacingHistory extends ExitThisPage {
     this.$overlay.setAttribute("role", "alert");
     document.body.appendChild(this.$overlay);
     this.$overlay.textContent = this.i18n.t("activated");
+    // Always: without a token (the pages after sending) it still forgets the receipt.
     const token = this.$root.dataset.exitToken;
-    if (token && navigator.sendBeacon) {
-      navigator.sendBeacon("/referral/exit", new URLSearchParams({ csrf_token: token }));
+    if (navigator.sendBeacon) {
+      navigator.sendBeacon("/referral/exit", new URLSearchParams(token ? { csrf_token: token } : {}));
     }
     window.location.replace(this.$button.href);
   }

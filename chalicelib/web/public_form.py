@@ -902,20 +902,26 @@ def _resume_rate_limited() -> Response | None:
 @public_form.route("/referral/exit", methods=["POST"], content_types=FORM_CONTENT_TYPES)
 def exit_page() -> Response:
     """Sent by "Exit this page" (a beacon from init.js) as the browser leaves: ends the form session,
-    so Back or a reopened tab finds no answers. The exit itself never waits for this."""
+    so Back or a reopened tab finds no answers, and forgets the receipt, so the confirmation and
+    documents pages (the reference, the files' names) no longer show on a shared device. The exit
+    itself never waits for this."""
     try:
         form = form_body(public_form.current_request)
     except BodyTooLarge:
         return page("errors/too_large.html", status=413)
     except ValueError:
         return page("errors/bad_request.html", status=400)
-    session_id = session.session_id_from(_headers())
+    headers = _headers()
+    # Forgetting the receipt changes nothing on the server, so it needs no token: the pages after
+    # sending have no form session left to carry one.
+    cleared = [session.clear_cookie(session.RECEIPT_COOKIE)] if session.read_cookie(headers, session.RECEIPT_COOKIE) else []
+    session_id = session.session_id_from(headers)
     if session_id is None:
-        return page("exited.html")
+        return page("exited.html", cookies=cleared)
     if not session.csrf_valid(session_id, text(form, session.CSRF_FIELD)):
         logger.info("form post refused: CSRF token missing or wrong")
-        return page("errors/csrf.html", status=400)
+        return page("errors/csrf.html", status=400, cookies=cleared)
     session.forget_answers(session_id)
     logger.info("form session ended by exit this page")
     # A page, like every form POST's answer, though the browser that sent it has already gone.
-    return page("exited.html", cookies=[session.clear_cookie(session.SESSION_COOKIE)])
+    return page("exited.html", cookies=[session.clear_cookie(session.SESSION_COOKIE), *cleared])

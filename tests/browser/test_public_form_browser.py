@@ -383,6 +383,32 @@ def test_exit_this_page_replaces_the_page_ends_the_session_and_back_finds_no_ans
     assert page.url == NEUTRAL_SITE
 
 
+def test_exit_on_the_confirmation_page_forgets_the_receipt(referrer: Referrer) -> None:
+    """A shared device: after sending, Exit leaves no way back to the reference or the documents."""
+    from urllib.parse import urlparse
+
+    from chalicelib.web.form_session import new_session_id, receipt_cookie
+
+    page = referrer.page
+    stand_in_for_the_neutral_site(page.context)
+    # The receipt the form sets on sending (signed, tied to its session), for a synthetic reference.
+    name, _, value = receipt_cookie("K7Q-F3M-RW9", new_session_id()).split(";")[0].partition("=")
+    host = urlparse(referrer.base_url).hostname
+    page.context.add_cookies([{"name": name, "value": value, "domain": host, "path": "/"}])
+    referrer.open("/referral/confirmation")
+    assert "K7Q-F3M-RW9" in page.content()
+
+    page.get_by_role("button", name="Emergency Exit this page").click()
+    page.wait_for_url(NEUTRAL_SITE)
+    deadline = time.monotonic() + 5
+    while any(c["name"] == "mash_receipt" for c in page.context.cookies()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert [c["name"] for c in page.context.cookies() if c["name"] == "mash_receipt"] == []
+    page.goto(referrer.base_url + "/referral/confirmation")
+    assert "K7Q-F3M-RW9" not in page.content()
+    assert page.url == referrer.base_url + "/"
+
+
 def test_pressing_shift_three_times_exits_too(referrer: Referrer) -> None:
     page = referrer.page
     stand_in_for_the_neutral_site(page.context)
