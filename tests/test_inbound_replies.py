@@ -456,6 +456,56 @@ def test_a_failed_verdict_goes_to_triage_readable_by_a_person(
     no_reply_stored(hub, referral.reference)
 
 
+def without_header(raw: bytes, name: bytes) -> bytes:
+    head, _, body = raw.partition(b"\n\n")
+    kept: list[bytes] = []
+    dropping = False
+    for line in head.split(b"\n"):
+        if not line[:1].isspace():  # a new header, not the folded rest of the one before
+            dropping = line.lower().startswith(name.lower() + b":")
+        if not dropping:
+            kept.append(line)
+    return b"\n".join(kept) + b"\n\n" + body
+
+
+@pytest.mark.parametrize(
+    "results",
+    [
+        None,  # no Authentication-Results at all
+        "mail.police.example; spf=pass smtp.mailfrom=police.example; dkim=pass header.i=@police.example",  # not SES's
+        "amazonses.com; dmarc=pass header.from=police.example;",  # SES's, with no SPF or DKIM result
+    ],
+)
+def test_a_reply_with_no_authentication_result_is_treated_as_failed(
+    hub: Any, referral: Referral, results: str | None
+) -> None:
+    """Issue 16: missing results were read as 'not failed' and the reply was stored."""
+    raw = without_header(mime(address_for(hub, referral.reference)), b"Authentication-Results")
+    if results is not None:
+        raw = f"Authentication-Results: {results}\n".encode() + raw
+    item = triage_of(hub, deliver(hub, raw))
+    assert item.reason is TriageReason.AUTHENTICATION_FAILED
+    assert (item.verdicts["spf"], item.verdicts["dkim"]) == ("MISSING", "MISSING")
+    no_reply_stored(hub, referral.reference)
+
+
+@pytest.mark.parametrize(
+    "senders",
+    [
+        ["Sam Taylor <sam.taylor@police.example>", "Records <records@evil.example>"],  # two From headers
+        ["sam.taylor@police.example, records@evil.example"],  # a list in one
+    ],
+)
+def test_a_reply_with_more_than_one_sender_goes_to_triage(hub: Any, referral: Referral, senders: list[str]) -> None:
+    """Issue 16: the first From address was taken as the sender, whatever followed it."""
+    raw = without_header(mime(address_for(hub, referral.reference)), b"From")
+    head = "".join(f"From: {sender}\n" for sender in senders).encode()
+    item = triage_of(hub, deliver(hub, head + raw))
+    assert item.reason is TriageReason.AMBIGUOUS_SENDER
+    assert item.claimed_enquiry_id == "e1"
+    no_reply_stored(hub, referral.reference)
+
+
 @pytest.mark.parametrize(
     "verdicts",
     [{"spf": "fail"}, {"dkim": "fail"}, {"dmarc": "none"}, {"spf": "none", "dkim": "none", "dmarc": "none"}],

@@ -279,3 +279,30 @@ def test_exit_with_a_wrong_token_still_forgets_the_receipt_but_not_the_session(c
     cleared = response.headers["Set-Cookie"]
     names = [line.split("=")[0] for line in ([cleared] if isinstance(cleared, str) else cleared)]
     assert names == ["mash_receipt"]
+
+
+# --- finding 7: tightening ---------------------------------------------------------------------------
+
+
+def post_referral(client: Any, data: dict[str, Any], key: str) -> Any:
+    headers = {"Content-Type": "application/json", "Idempotency-Key": key}
+    return client.http.post("/api/referrals", headers=headers, body=json.dumps(data))
+
+
+def test_another_senders_idempotency_key_neither_returns_the_referral_nor_says_it_was_used(client: Any) -> None:
+    first = post_referral(client, support_referral(), "shared-key-1")
+    assert first.status_code == 201, first.body
+    mine = json.loads(first.body)
+
+    other = support_referral(**{"referrer.email": "duty.desk@police.example", "concerns.description": "Other words"})
+    second = post_referral(client, other, "shared-key-1")
+
+    assert second.status_code == 201, second.body  # a new referral: not 200 with mine, not 422 "used"
+    theirs = json.loads(second.body)
+    assert theirs["reference"] != mine["reference"]
+    assert theirs["attachments_token"] != mine["attachments_token"]
+    # The first sender's retry still finds its own referral, and another body under its key is refused.
+    again = post_referral(client, support_referral(), "shared-key-1")
+    assert (again.status_code, json.loads(again.body)["reference"]) == (200, mine["reference"])
+    changed = post_referral(client, support_referral(**{"concerns.description": "Changed"}), "shared-key-1")
+    assert (changed.status_code, json.loads(changed.body)["error"]) == (422, "idempotency_key_reused")

@@ -29,7 +29,8 @@ class TriageReason(StrEnum):  # reason codes, not secrets
     WRONG_SENDER_DOMAIN = "wrong_sender_domain"  # not a domain of the agency asked
     SPAM = "spam"  # SES spam verdict not PASS
     DMARC_FAILED = "dmarc_failed"
-    AUTHENTICATION_FAILED = "authentication_failed"  # SPF and DKIM both failed
+    AUTHENTICATION_FAILED = "authentication_failed"  # SPF and DKIM both failed, or were not checked
+    AMBIGUOUS_SENDER = "ambiguous_sender"  # two From headers, or several addresses in one
     ATTACHMENT_REFUSED = "attachment_refused"  # too large or a type the hub does not keep
     UNREADABLE = "unreadable"  # not an email the parser could read
     VIRUS = "virus"  # quarantined: never parsed; can only be rejected
@@ -45,7 +46,8 @@ TRIAGE_TEXT: dict[TriageReason, str] = {
     TriageReason.WRONG_SENDER_DOMAIN: "The sender is not at a domain of the agency that was asked",
     TriageReason.SPAM: "The mail service marked the email as possible spam",
     TriageReason.DMARC_FAILED: "The sender's domain did not vouch for the email (DMARC failed)",
-    TriageReason.AUTHENTICATION_FAILED: "The email could not be authenticated (SPF and DKIM failed)",
+    TriageReason.AUTHENTICATION_FAILED: "The email could not be authenticated (SPF and DKIM failed or were missing)",
+    TriageReason.AMBIGUOUS_SENDER: "The email named more than one sender, so who sent it is not known",
     TriageReason.ATTACHMENT_REFUSED: "An attachment was too large or of a type the hub does not keep",
     TriageReason.UNREADABLE: "The email could not be read",
     TriageReason.VIRUS: "The mail service found a virus: the email was quarantined and not opened",

@@ -159,6 +159,9 @@ class InboundMessage:
     full_text: str
     reply_text: str
     attachments: tuple[Attachment, ...]
+    # From headers or addresses beyond one: the sender is then ambiguous (RFC 5322 allows one
+    # From header, and a list in it only with a Sender), so the reply goes to a person.
+    extra_senders: int = 0
 
 
 _RECIPIENT_HEADERS = ("To", "Cc", "Delivered-To", "X-Original-To")
@@ -187,6 +190,7 @@ def parse_message(raw: bytes) -> InboundMessage:
         full_text=full_text,
         reply_text=visible_reply(full_text),
         attachments=tuple(_attachments(message, body)),
+        extra_senders=max(len(message.get_all("From") or []), len(_addresses(message, "From"))) - 1,
     )
 
 

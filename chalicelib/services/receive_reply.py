@@ -223,6 +223,14 @@ def receive_message(bucket: str, key: str) -> Received:
     if opened.referral.status is ReferralStatus.CLOSED:
         return _triage_message(TriageReason.ENQUIRY_CLOSED, message, message_id, key, now, verdict_map, claim)
     agency = hub.settings.agency_directory.get(enquiry.agency)
+    if message.extra_senders:
+        return _triage_message(TriageReason.AMBIGUOUS_SENDER, message, message_id, key, now, verdict_map, claim)
+    # No result is no proof: a reply SES did not authenticate (the header missing, or another
+    # server's) is not stored as the agency's, as one that failed is not. (Checked here, after the
+    # token, so a message that is wrong in a plainer way is listed for that.)
+    unproven = (VERDICT_FAIL, inbound.MISSING)
+    if verdicts.spf in unproven and verdicts.dkim in unproven:
+        return _triage_message(TriageReason.AUTHENTICATION_FAILED, message, message_id, key, now, verdict_map, claim)
     if agency is None or not agency.may_reply_from(message.sender_domain):
         return _triage_message(TriageReason.WRONG_SENDER_DOMAIN, message, message_id, key, now, verdict_map, claim)
     files = _checked_files(message, message_id)

@@ -45,13 +45,17 @@ def submit_referral(
     hub = wiring()
     secret = hub.settings.hmac_secret
     fingerprint = _keyed_digest(secret, "body", _canonical(submission))
-    key_hash = _keyed_digest(secret, "idempotency-key", idempotency_key) if idempotency_key else None
+    # A key names a referral only for the sender who chose it: scoped by the referrer's email, so
+    # another client that happens to send the same key neither gets this referral (nor its
+    # documents token) back nor learns the key was used.
+    scoped_key = f"{submission.referrer.email.casefold()}\n{idempotency_key}" if idempotency_key else None
+    key_hash = _keyed_digest(secret, "idempotency-key", scoped_key) if scoped_key else None
     now = hub.clock()
 
     child_keys = _child_keys(submission)
 
     for attempt in range(MAX_REFERENCE_TRIES):
-        reference = reference_for_key(secret, idempotency_key, attempt) if idempotency_key else new_reference()
+        reference = reference_for_key(secret, scoped_key, attempt) if scoped_key else new_reference()
         referral = Referral.receive(
             reference,
             submission,

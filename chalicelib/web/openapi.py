@@ -186,7 +186,7 @@ def document() -> dict[str, Any]:
                             "name": "Idempotency-Key",
                             "in": "header",
                             "required": False,
-                            "description": "Send the same key when retrying: the same key and body give the same referral; the same key with another body gives 422.",
+                            "description": "Send the same key when retrying: the same key and body give the same referral; the same key with another body gives 422. A key is scoped to the referrer's email address, so another sender's key never returns their referral nor tells you it was used.",
                             "schema": {
                                 "type": "string",
                                 "minLength": 1,
