@@ -9,7 +9,12 @@ from typing import Any
 
 # In the repository, so a council's clone tests on its own (nothing is read from beside it).
 EXAMPLES_DIR = Path(__file__).resolve().parents[1] / "examples"
-EXAMPLE_NAMES = ("referral-support.json", "referral-protection.json", "referral-support-no-consent.json")
+EXAMPLE_NAMES = (
+    "referral-support.json",
+    "referral-protection.json",
+    "referral-support-no-consent.json",
+    "referral-protection-household.json",
+)
 
 
 def example(name: str = "referral-support.json") -> dict[str, Any]:
@@ -49,7 +54,8 @@ CANARY = "CANARY"
 
 def canary_referral(route: str = "support") -> tuple[dict[str, Any], list[str]]:
     """A referral with a distinct canary in every personal text field; returns it and the canaries."""
-    base = support_referral() if route == "support" else protection_referral()
+    # The protection one names every kind of person (household, a person who may pose a risk).
+    base = support_referral() if route == "support" else example("referral-protection-household.json")
     canaries: list[str] = []
 
     def mark(node: Any, path: str) -> Any:
@@ -68,7 +74,16 @@ def canary_referral(route: str = "support") -> tuple[dict[str, Any], list[str]]:
     return mark(base, "$"), canaries
 
 
-PERSONAL_TEXT_SECTIONS = {"referrer", "children", "parents_carers", "concerns", "consent", "parents_informed"}
+PERSONAL_TEXT_SECTIONS = {
+    "referrer",
+    "children",
+    "parents_carers",
+    "household_members",
+    "people_posing_risk",
+    "concerns",
+    "consent",
+    "parents_informed",
+}
 # Fields whose values are codes (enums, dates), not free text: a canary can't go in them.
 _CODED = {"route", "kind", "agency", "gender", "status", "given_on", "date_of_birth", "expected_date", "categories"}
 

@@ -27,7 +27,7 @@ from chalicelib.domain.lifecycle import OPEN_STATUSES
 from chalicelib.domain.notices import FINAL_FAILURES, REFERRER, Notice, NoticeKind, NoticeStatus
 from chalicelib.domain.onward_referral import OnwardReferral, Section
 from chalicelib.domain.outcome_notices import OutcomeNoticeChoice, OutcomeNoticeDecision
-from chalicelib.domain.referral import ReferralSubmission, Route
+from chalicelib.domain.referral import STORED, ReferralSubmission, Route
 from chalicelib.domain.referral_record import PERSONAL_SECTIONS, Channel, Referral, ReferralStatus
 from chalicelib.domain.retention import TTL_BACKSTOP, LegalHold
 from chalicelib.domain.tasks import Task, TaskKind
@@ -160,7 +160,8 @@ def to_item(referral: Referral, sealed: SealedRecord) -> dict[str, Any]:
     if referral.child_keys:
         item["child_keys"] = list(referral.child_keys)
     for section in PERSONAL_SECTIONS:
-        if submission.get(section) is not None:
+        # An empty list (no household members named) is not stored: it reads back as the default.
+        if submission.get(section) not in (None, []):
             item[FIELD_PREFIX + section] = sealed.encrypt(section, submission[section])
     item.update(_retention_attributes(referral, sealed))
     item.update(_consent_attributes(referral.recorded_consent, sealed))
@@ -486,7 +487,7 @@ def opened_from_item(item: dict[str, Any], cipher: FieldCipher) -> OpenReferral:
         if FIELD_PREFIX + section in item
     }
     submission = ReferralSubmission.model_validate(
-        {"route": item["route"], "immediate_risk": item["immediate_risk"], **sections}
+        {"route": item["route"], "immediate_risk": item["immediate_risk"], **sections}, context=STORED
     )
     summary = summary_from_item(item)
     referral = Referral(

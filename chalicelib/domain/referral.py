@@ -17,6 +17,7 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -54,14 +55,24 @@ SINGLE_LINE = "single_line"
 CONTROL_CHARACTERS = "control_characters"
 
 
-def one_line(value: str) -> str:
-    if _CONTROLS.search(value) or _LINE_BREAKS.search(value):
+# Validation context for a referral read back from the store: it was judged when it arrived, and
+# rules about what may be sent (today's date, characters refused since) must not make an old
+# referral unreadable.
+STORED = {"stored": True}
+
+
+def is_stored(info: ValidationInfo | None) -> bool:
+    return bool(info and isinstance(info.context, dict) and info.context.get("stored"))
+
+
+def one_line(value: str, info: ValidationInfo) -> str:
+    if not is_stored(info) and (_CONTROLS.search(value) or _LINE_BREAKS.search(value)):
         raise PydanticCustomError(SINGLE_LINE, "must be one line of text, without line breaks or control characters")
     return value
 
 
-def no_control_characters(value: str) -> str:
-    if _CONTROLS.search(value):
+def no_control_characters(value: str, info: ValidationInfo) -> str:
+    if not is_stored(info) and _CONTROLS.search(value):
         raise PydanticCustomError(CONTROL_CHARACTERS, "must not contain control characters")
     return value
 
@@ -197,6 +208,9 @@ class Referrer(DomainModel):
     agency: Agency | None = None
     email: Annotated[str, StringConstraints(min_length=3, max_length=254)]
     phone: Annotated[str, StringConstraints(max_length=20)]
+    # "Can we tell the family that you made this referral?" Not answered is no: nothing a family
+    # receives says who referred, or what kind of person, unless the referrer agreed.
+    family_may_know: bool | None = None
 
     @field_validator("email")
     @classmethod
@@ -209,6 +223,10 @@ class Referrer(DomainModel):
     @classmethod
     def _phone_shape(cls, value: str) -> str:
         return _check_phone(value)
+
+    @property
+    def may_be_named_to_family(self) -> bool:
+        return self.family_may_know is True
 
     @model_validator(mode="after")
     def _professionals_say_where_they_work(self) -> Referrer:
@@ -246,9 +264,13 @@ class Child(DomainModel):
     first_language: OptionalShortText = None
     interpreter_needed: bool = False
     disability: OptionalShortText = None
+    # The child's own views, in their words where possible (Working Together: the child's voice).
+    views: OptionalLongText = None
 
     @model_validator(mode="after")
-    def _born_or_expected(self) -> Child:
+    def _born_or_expected(self, info: ValidationInfo) -> Child:
+        if is_stored(info):
+            return self
         today = dt.date.today()
         if self.unborn:
             if self.expected_date is None:
@@ -288,6 +310,8 @@ class ParentCarer(DomainModel):
     address_same_as_child: bool = True
     address: Address | None = None
     first_language: OptionalShortText = None
+    # The referrer's view: is it safe for the MASH to contact them? (The MASH's own plan decides.)
+    safe_to_contact: bool | None = None
 
     @field_validator("email")
     @classmethod
@@ -306,6 +330,45 @@ class ParentCarer(DomainModel):
         if not self.address_same_as_child and self.address is None:
             raise FieldProblem({"address": "Enter the parent or carer's address, or say it is the same as the child's"})
         return self
+
+
+class HouseholdMember(DomainModel):
+    """Another adult (or older young person) living in the child's household."""
+
+    name: ShortText
+    relationship: ShortText  # to the child, like "mother's partner" or "lodger"
+    date_of_birth: dt.date | None = None
+    approximate_age: Annotated[int, Field(ge=0, le=120)] | None = None
+    parental_responsibility: bool | None = None
+    safe_to_contact: bool | None = None
+    phone: Annotated[str, StringConstraints(max_length=20)] | None = None
+    email: Annotated[str, StringConstraints(max_length=254)] | None = None
+    first_language: OptionalShortText = None
+
+    @field_validator("email")
+    @classmethod
+    def _email_shape(cls, value: str | None) -> str | None:
+        if value and not EMAIL_PATTERN.match(value):
+            raise ValueError("Enter an email address in the correct format, like name@example.com")
+        return value or None
+
+    @field_validator("phone")
+    @classmethod
+    def _phone_shape(cls, value: str | None) -> str | None:
+        return _check_phone(value) if value else None
+
+
+class PersonPosingRisk(DomainModel):
+    """Someone who may pose a risk of harm to the child (Working Together: "the risks of harm that
+    individual abusers, or potential abusers, may pose"). Never contacted by the hub, never told."""
+
+    name: OptionalShortText = None  # not always known: "mother's new partner"
+    relationship: ShortText  # to the child or the family
+    date_of_birth: dt.date | None = None
+    approximate_age: Annotated[int, Field(ge=0, le=120)] | None = None
+    address_same_as_child: bool | None = None  # None: not known
+    address: Address | None = None
+    what_is_known: LongText  # what the referrer knows of them and of the risk
 
 
 class Concerns(DomainModel):
@@ -331,9 +394,14 @@ class Consent(DomainModel):
     how: OptionalShortText = None
     reason_not_sought: OptionalLongText = None
     reason_refused: OptionalLongText = None
+    # Guidance §2: have you discussed this with the parents, and what did they say?
+    discussed_with_parents: bool | None = None
+    parents_response: OptionalLongText = None
 
     @model_validator(mode="after")
-    def _reasons_recorded(self) -> Consent:
+    def _reasons_recorded(self, info: ValidationInfo) -> Consent:
+        if is_stored(info):
+            return self
         problems: dict[str, str] = {}
         if self.status is ConsentStatus.GIVEN:
             if not self.given_by:
@@ -350,6 +418,8 @@ class Consent(DomainModel):
             problems["parents_aware"] = (
                 "If consent was refused, the parents are aware of the referral: check your answers"
             )
+        if self.discussed_with_parents and not self.parents_response:
+            problems["parents_response"] = "Tell us what the parents said when you discussed your concerns with them"
         if problems:
             raise FieldProblem(problems)
         return self
@@ -380,6 +450,8 @@ class ReferralSubmission(DomainModel):
     referrer: Referrer
     children: Annotated[list[Child], Field(min_length=1, max_length=10)]
     parents_carers: Annotated[list[ParentCarer], Field(max_length=10)] = []
+    household_members: Annotated[list[HouseholdMember], Field(max_length=10)] = []
+    people_posing_risk: Annotated[list[PersonPosingRisk], Field(max_length=10)] = []
     concerns: Concerns
     consent: Consent | None = None
     parents_informed: ParentsInformed | None = None

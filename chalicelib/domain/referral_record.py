@@ -71,7 +71,16 @@ class ReferralClosed(Exception):
 
 
 # The parts of a submission that hold personal data: each is encrypted as one field.
-PERSONAL_SECTIONS = ("referrer", "children", "parents_carers", "concerns", "consent", "parents_informed")
+PERSONAL_SECTIONS = (
+    "referrer",
+    "children",
+    "parents_carers",
+    "household_members",
+    "people_posing_risk",
+    "concerns",
+    "consent",
+    "parents_informed",
+)
 
 
 @dataclass(frozen=True)

@@ -63,6 +63,15 @@ FIELD_LABELS: dict[str, str] = {
     "parents_informed": "Parents told",
     "informed": "Whether the parents have been told",
     "reason_not_informed": "Why the parents have not been told",
+    "family_may_know": "Whether we can tell the family you made this referral",
+    "views": "The child's own views",
+    "safe_to_contact": "Whether it is safe to contact them",
+    "household_members": "Other adults in the household",
+    "people_posing_risk": "People who may pose a risk to the child",
+    "approximate_age": "Approximate age",
+    "what_is_known": "What you know about them",
+    "discussed_with_parents": "Whether you have discussed this with the parents",
+    "parents_response": "What the parents said",
 }
 
 # Messages for a field left out entirely, where "Enter <label>" would read badly.
