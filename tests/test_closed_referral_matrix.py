@@ -37,6 +37,7 @@ ACTIONS: dict[tuple[str, str], Any] = {
     ("POST", "/admin/referrals/{reference}/closure"): None,
     ("POST", "/admin/referrals/{reference}/consent"): {"state": "requested", "parent": 0},
     ("POST", "/admin/referrals/{reference}/parents-told"): {"tell": True},
+    ("POST", "/admin/referrals/{reference}/contact-plan"): {"person": "parent:0", "tell": True, "reason": "Synthetic"},
     ("POST", "/admin/referrals/{reference}/outcome-notice"): {"withhold": False, "reason": "Synthetic: release"},
     ("POST", "/admin/referrals/{reference}/onward-referral"): {
         "service": "early-help-hub",

@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from chalicelib.adapters.aws import AwsError, plain_values, translate
+from chalicelib.adapters.contact_plan_codec import contact_plan_attributes, contact_plan_from_item
 from chalicelib.adapters.enquiry_codec import enquiries_from_item, enquiries_to_map, questions_attribute
 from chalicelib.adapters.envelope import FieldCipher, SealedRecord
 from chalicelib.adapters.table import OUTBOX_INDEX, OUTBOX_PARTITION, TTL_ATTRIBUTE
@@ -168,6 +169,7 @@ def to_item(referral: Referral, sealed: SealedRecord) -> dict[str, Any]:
     item.update(_parents_told_attributes(referral.parents_told_decision, sealed))
     item.update(_onward_attributes(referral.onward_referrals, sealed))
     item.update(_outcome_notice_attributes(referral.outcome_notice_decision, sealed))
+    item.update(contact_plan_attributes(referral.contact_decisions, sealed, FIELD_PREFIX))
     if referral.enquiries:
         item["enquiries"] = enquiries_to_map(referral.enquiries)
         item.update(questions_attribute(referral.enquiries, sealed, FIELD_PREFIX))
@@ -514,6 +516,7 @@ def opened_from_item(item: dict[str, Any], cipher: FieldCipher) -> OpenReferral:
         parents_told_decision=_parents_told_from_item(item, sealed),
         onward_referrals=_onward_from_item(item, sealed),
         outcome_notice_decision=_outcome_notice_from_item(item, sealed),
+        contact_decisions=contact_plan_from_item(item, sealed, FIELD_PREFIX),
         tasks=tuple(_task_from_map(k, v) for k, v in sorted(item.get("tasks", {}).items())),
         enquiries=enquiries_from_item(item, sealed, FIELD_PREFIX),
         version=int(item["version"]),

@@ -44,6 +44,7 @@ class AuditAction(StrEnum):
     ATTACHMENT_ADDED = "attachment.added"  # a document the referrer added was kept; details: its id, type, size
     ATTACHMENT_REFUSED = "attachment.refused"  # one was refused (by content or size); details: its id, the reason code
     ATTACHMENT_READ = "attachment.read"  # staff were given a download link to a document
+    CONTACT_PLAN_CHANGED = "contact_plan.changed"  # details: the person's key, told or not and why (codes)
 
 
 class AccessReason(StrEnum):

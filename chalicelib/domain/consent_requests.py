@@ -47,6 +47,8 @@ def ask_parent(referral: Referral, *, parent: int, staff_id: str, by_manager: bo
             f"There is no parent or carer {parent} on this referral: "
             f"give their position in parents_carers, from 0 to {len(parents) - 1}"
         )
+    # The plan, before anything else about them: a refusal names their role, never their address.
+    referral.refuse_unless_told(recipient_parent(parent), "a consent request")
     if not parents[parent].email:
         raise ConsentProblem(
             "This parent or carer has no email address: ask them by phone or letter instead, then record their answer"

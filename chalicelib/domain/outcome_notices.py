@@ -20,8 +20,9 @@ from enum import StrEnum
 
 from chalicelib.domain.consent import OutcomeNoticeChoice, OutcomeNoticeDecision, ParentsToldState
 from chalicelib.domain.lifecycle import Action, IllegalTransition, ReferralStatus
-from chalicelib.domain.notices import Notice, NoticeKind, NoticeStatus, recipient_parent
+from chalicelib.domain.notices import Notice, NoticeKind, NoticeStatus
 from chalicelib.domain.onward_referral import PASSING_ON_OUTCOMES
+from chalicelib.domain.people import PersonKind, person_of
 from chalicelib.domain.protective_decisions import ProtectiveDecision, check_may_change, roles_of
 from chalicelib.domain.referral_record import Referral
 from chalicelib.domain.tasks import Task, TaskKind
@@ -31,8 +32,12 @@ HELD_TASK_ID = "outcome-notice-held"
 ENGLISH = frozenset({"english", "en", "eng"})
 
 
-def outcome_notice_id(parent: int) -> str:
-    return f"outcome-{parent}"
+def outcome_notice_id(person: int | str) -> str:
+    """By person: `outcome-0` for parent 0 (as always), `outcome-household-1` for others."""
+    if isinstance(person, int):
+        return f"outcome-{person}"
+    kind, _, index = person.partition(":")
+    return f"outcome-{index}" if kind == PersonKind.PARENT.value else f"outcome-{kind}-{index}"
 
 
 class HeldBecause(StrEnum):
@@ -70,11 +75,10 @@ def held_because(referral: Referral) -> HeldBecause | None:
 
 def translation_language(referral: Referral, notice: Notice) -> str | None:
     """The language a parent's notice needs translating into, if their first language is not English."""
-    if notice.kind is not NoticeKind.OUTCOME or not notice.recipient.startswith("parent:"):
+    if notice.kind is not NoticeKind.OUTCOME:
         return None
-    parent = int(notice.recipient.removeprefix("parent:"))
-    parents = referral.submission.parents_carers
-    language = parents[parent].first_language if parent < len(parents) else None
+    person = person_of(referral.submission, notice.recipient)
+    language = person.first_language if person else None
     if not language or language.strip().casefold() in ENGLISH:
         return None
     return language.strip()
@@ -102,13 +106,14 @@ def owe_held_outcome_notices(referral: Referral, now: dt.datetime, by: str) -> R
 
 
 def _owe_parents(referral: Referral, now: dt.datetime) -> Referral:
-    for index, parent in enumerate(referral.submission.parents_carers):
-        notice_id = outcome_notice_id(index)
-        if not parent.email:
-            task = Task(f"{notice_id}:no-email", TaskKind.TELL_OUTCOME_ANOTHER_WAY, now, about=recipient_parent(index))
+    """The outcome to each person the contact plan tells: an email, or a task to tell them another way."""
+    for person in referral.told_people:
+        notice_id = outcome_notice_id(person.key)
+        if not person.email:
+            task = Task(f"{notice_id}:no-email", TaskKind.TELL_OUTCOME_ANOTHER_WAY, now, about=person.key)
             referral = referral.with_task(task)
             continue
-        notice = Notice.new(notice_id, NoticeKind.OUTCOME, now, recipient=recipient_parent(index))
+        notice = Notice.new(notice_id, NoticeKind.OUTCOME, now, recipient=person.key)
         referral = _with_notice_once(referral, notice)
         if translation_language(referral, notice):
             referral = referral.with_task(

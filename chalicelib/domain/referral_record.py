@@ -18,6 +18,14 @@ from chalicelib.domain.consent import (
     initial_consent,
     sharing_refusal,
 )
+from chalicelib.domain.contact_plan import (
+    ContactDecision,
+    PlanEntry,
+    check_change,
+    contact_plan,
+    refuse_unless_told,
+    told_people,
+)
 from chalicelib.domain.decision import (
     URGENCY_RANK,
     Decision,
@@ -35,11 +43,13 @@ from chalicelib.domain.enquiries import (
     next_enquiry_id,
 )
 from chalicelib.domain.lifecycle import Action, IllegalTransition, ReferralStatus, next_status
-from chalicelib.domain.notices import Notice, NoticeKind
+from chalicelib.domain.notices import Notice, NoticeKind, NoticeStatus
 from chalicelib.domain.onward_referral import OnwardReferral
+from chalicelib.domain.people import Person
 from chalicelib.domain.protective_decisions import ProtectiveDecision, check_may_change, roles_of
 from chalicelib.domain.referral import ReferralSubmission, Route
 from chalicelib.domain.retention import LegalHold, retention_until
+from chalicelib.domain.staff import Role
 from chalicelib.domain.tasks import Task
 
 if TYPE_CHECKING:
@@ -52,6 +62,9 @@ class Channel(StrEnum):
     FORM = "form"
     API = "api"
 
+
+# What a family member is sent, and the contact plan governs.
+FAMILY_NOTICES = frozenset({NoticeKind.CONSENT_REQUEST, NoticeKind.PARENTS_TOLD, NoticeKind.OUTCOME})
 
 # What a closed referral still takes: a legal hold keeps it from deletion, or lets it go. Every
 # other change shares, sends or alters the record, and a closed referral is read-only.
@@ -117,6 +130,8 @@ class Referral:
     outcome_notice_decision: OutcomeNoticeDecision | None = None
     # Information requests to partner agencies, and whether each has been answered.
     enquiries: tuple[Enquiry, ...] = ()
+    # The MASH's changes to who in the family is contacted (the latest per person stands).
+    contact_decisions: tuple[ContactDecision, ...] = ()
     version: int = 0
 
     @classmethod
@@ -244,6 +259,33 @@ class Referral:
             # The opening request publishes at once; the sweep only after the grace (a crash).
             enquiries = (*enquiries, enquiry.claimed_for_publish(now))
         return replace(self, enquiries=enquiries)
+
+    # --- who in the family is contacted ------------------------------------------------------------
+
+    @property
+    def contact_plan(self) -> list[PlanEntry]:
+        return contact_plan(self.submission, self.contact_decisions)
+
+    @property
+    def told_people(self) -> list[Person]:
+        return told_people(self.submission, self.contact_decisions)
+
+    def refuse_unless_told(self, key: str, what: str) -> None:
+        refuse_unless_told(self.submission, self.contact_decisions, key, what)
+
+    def decide_contact(self, change: ContactDecision, roles: frozenset[Role]) -> Referral:
+        """Change one person's plan; an email to them not yet sent is withdrawn if they are no longer told
+        (one already sent cannot be called back)."""
+        decisions = check_change(self.submission, self.contact_decisions, change, roles)
+        changed = replace(self, contact_decisions=decisions)
+        if change.person in {person.key for person in changed.told_people}:
+            return changed
+        kept = tuple(
+            n
+            for n in changed.notices
+            if not (n.recipient == change.person and n.kind in FAMILY_NOTICES and n.status is NoticeStatus.PENDING)
+        )
+        return replace(changed, notices=kept)
 
     @property
     def consent(self) -> ConsentRecord:

@@ -18,6 +18,7 @@ from chalicelib.domain.passing_on import passed_on_lines
 from chalicelib.domain.referral import ReferrerKind
 from chalicelib.domain.referral_record import Referral
 from chalicelib.mail.compose import compose
+from chalicelib.mail.family import family_address
 from chalicelib.settings import Settings
 
 # Generic names a parent would recognise; a council sets its own here, not in the templates.
@@ -121,10 +122,7 @@ def outcome_context(referral: Referral, settings: Settings, passed_on: list[str]
 
 
 def compose_outcome(referral: Referral, notice: Notice, settings: Settings) -> EmailMessage:
-    parent = int(notice.recipient.removeprefix("parent:"))
-    address = referral.submission.parents_carers[parent].email
-    if not address:
-        raise ValueError("the parent or carer has no email address")
+    address = family_address(referral, notice)
     return compose(
         "outcome",
         sender=settings.mail_sender,

@@ -9,16 +9,14 @@ from chalicelib.domain.notices import Notice
 from chalicelib.domain.referral import ReferrerKind
 from chalicelib.domain.referral_record import Referral
 from chalicelib.mail.compose import compose
+from chalicelib.mail.family import family_address
 from chalicelib.settings import Settings
 
 
 def compose_parents_told(referral: Referral, notice: Notice, settings: Settings) -> EmailMessage:
     from chalicelib.services.deliver_notices import contact_numbers
 
-    parent = int(notice.recipient.removeprefix("parent:"))
-    address = referral.submission.parents_carers[parent].email
-    if not address:
-        raise ValueError("the parent or carer has no email address")
+    address = family_address(referral, notice)
     context = {
         "is_professional": referral.submission.referrer.kind is ReferrerKind.PROFESSIONAL,
         **contact_numbers(settings),

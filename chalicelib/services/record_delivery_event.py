@@ -15,6 +15,7 @@ from enum import StrEnum
 from chalicelib.adapters.referrals import ReferralNotFound, ReferralStore, StaleReferral
 from chalicelib.adapters.suppression import SuppressionList, SuppressionReason
 from chalicelib.domain.notices import FINAL_FAILURES, REFERRER, Notice, NoticeStatus
+from chalicelib.domain.people import is_family_member_key
 from chalicelib.domain.referral_record import Referral
 from chalicelib.domain.tasks import TaskKind
 from chalicelib.services.deliver_notices import with_task_once
@@ -85,6 +86,6 @@ def task_kind_for(notice: Notice) -> TaskKind:
         return TaskKind.NOTICE_FAILED
     if notice.recipient == REFERRER:
         return TaskKind.CONTACT_REFERRER_ANOTHER_WAY
-    if notice.recipient.startswith("parent:"):
+    if is_family_member_key(notice.recipient):
         return TaskKind.CONTACT_PARENT_ANOTHER_WAY
     return TaskKind.NOTICE_FAILED  # a service (onward referral): check its address

@@ -130,12 +130,10 @@ def compose_consent_request(referral: Referral, notice: Notice, settings: Settin
     """Plain English for a parent: who is worried in general terms, what would be shared, with whom,
     why, and how to answer. Never the referrer's name, the concerns, or the child's details."""
     from chalicelib.mail.compose import compose
+    from chalicelib.mail.family import family_address
     from chalicelib.services.deliver_notices import contact_numbers
 
-    parent = int(notice.recipient.removeprefix("parent:"))
-    address = referral.submission.parents_carers[parent].email
-    if not address:
-        raise ValueError("the parent or carer has no email address")
+    address = family_address(referral, notice)
     expires_on = referral.consent.recorded_at + _lifetime(settings)
     context = {
         "link": consent_link(referral, notice, settings),

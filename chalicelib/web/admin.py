@@ -79,6 +79,18 @@ class ParentsToldRequest(StaffRequest):
     review_on: dt.date | None = None
 
 
+class ContactPlanRequest(StaffRequest):
+    """One person's contact plan: only what changes is sent; the rest stays as it was."""
+
+    person: Annotated[str, StringConstraints(strip_whitespace=True, pattern="^(parent|household|risk):[0-9]{1,2}$")]
+    parental_responsibility: bool | None = None
+    safe_to_contact: bool | None = None
+    may_pose_risk: bool | None = None
+    tell: bool | None = None
+    reason: Rationale
+    review_on: dt.date | None = None
+
+
 class OutcomeNoticeRequest(StaffRequest):
     """withhold: true keeps the parents' outcome notice from going (reason and review_on);
     false releases it (reason), e.g. when the parents were not told of a protection referral."""
@@ -160,6 +172,7 @@ def _answer(work: Callable[[], Response]) -> Response:
     from chalicelib.adapters.referrals import InvalidCursor, ReferralNotFound, StaleReferral
     from chalicelib.domain.agency_replies import TriageAlreadyDecided, TriageNotFound, TriageRefused
     from chalicelib.domain.consent import ConsentProblem
+    from chalicelib.domain.contact_plan import ContactPlanProblem, ContactRefused
     from chalicelib.domain.decision import NotAllowed
     from chalicelib.domain.enquiries import AgencyNotConfigured, EnquiryRefused
     from chalicelib.domain.lifecycle import IllegalTransition
@@ -183,6 +196,10 @@ def _answer(work: Callable[[], Response]) -> Response:
         return problem(403, "not_allowed", str(refused))
     except ConsentProblem as problem_found:
         return problem(422, "consent_incomplete", str(problem_found))
+    except ContactPlanProblem as problem_found:
+        return problem(422, "contact_plan_incomplete", str(problem_found))
+    except ContactRefused as refused:
+        return problem(409, "contact_plan_forbids", str(refused))
     except OutcomeNoticeProblem as refused:
         return problem(422, "outcome_notice_refused", str(refused))
     except NoticeNotFound:
@@ -397,6 +414,29 @@ def parents_told(reference: str) -> Response:
             tell=body.tell, reason=body.reason, review_on=body.review_on, staff=staff, now=_now()
         )
         referral = decide_parents_told(_reference(reference), decision=decision, staff=staff, request_id=_request_id())
+        return _json(_state(referral))
+
+    return _answer(work)
+
+
+@admin_route(
+    admin, "/admin/referrals/{reference}/contact-plan", methods=["POST"], roles=CASEWORK, content_types=ANY_BODY
+)
+def contact_plan(reference: str) -> Response:
+    """Who in the family is contacted: a practitioner changes one person's plan with a reason."""
+
+    def work() -> Response:
+        from chalicelib.domain.contact_plan import ContactDecision
+        from chalicelib.services.contact_plan import change_contact_plan
+
+        body = parse_json(admin.current_request, ContactPlanRequest, STAFF_BODY_LIMIT, "contact plan")
+        staff = current_staff(admin.current_request)
+        change = ContactDecision(
+            person=body.person, reason=body.reason, decided_by=staff.id, decided_at=_now(),
+            parental_responsibility=body.parental_responsibility, safe_to_contact=body.safe_to_contact,
+            may_pose_risk=body.may_pose_risk, tell=body.tell, review_on=body.review_on,
+        )  # fmt: skip
+        referral = change_contact_plan(_reference(reference), change=change, staff=staff, request_id=_request_id())
         return _json(_state(referral))
 
     return _answer(work)
@@ -916,6 +956,30 @@ def _onward(onward: Any) -> dict[str, Any]:
     }
 
 
+def _plan_entry(entry: Any) -> dict[str, Any]:
+    from chalicelib.domain.contact_plan import WHY_TEXT
+
+    person, decision = entry.person, entry.decision
+    return {
+        "person": person.key,
+        "role": person.role,
+        "name": person.name,
+        "relationship": person.relationship,
+        "has_email": bool(person.email),
+        "parental_responsibility": entry.parental_responsibility,
+        "safe_to_contact": entry.safe_to_contact,
+        "safe_said_by": entry.safe_said_by,
+        "may_pose_risk": entry.may_pose_risk,
+        "told": entry.told,
+        "why": entry.why.value,
+        "why_text": WHY_TEXT[entry.why],
+        "review_on": entry.review_on.isoformat() if entry.review_on else None,
+        "decided_by": decision.decided_by if decision else None,
+        "decided_at": _iso(decision.decided_at) if decision else None,
+        "reason": decision.reason if decision else None,
+    }
+
+
 def referral_picture(view: Any) -> dict[str, Any]:
     from chalicelib.domain.outcome_notices import translation_language
     from chalicelib.domain.protective_decisions import PROTECTIVE_DECISIONS, in_force
@@ -970,6 +1034,7 @@ def referral_picture(view: Any) -> dict[str, Any]:
         "submission": referral.submission.model_dump(mode="json"),
         "consent_record": _consent_record(referral.consent),
         "parents_told_decision": _parents_told(referral.parents_told),
+        "contact_plan": [_plan_entry(entry) for entry in referral.contact_plan],
         "protective_decisions": [
             {"decision": decision.value, "made_by": PROTECTIVE_DECISIONS[decision].made_by.value}
             for decision in in_force(referral)

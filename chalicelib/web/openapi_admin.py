@@ -65,6 +65,7 @@ def response_schemas() -> dict[str, Any]:
     from chalicelib.domain.attachments import Refusal
     from chalicelib.domain.audit import AuditAction
     from chalicelib.domain.consent import ConsentSource, ConsentState, ParentsToldState
+    from chalicelib.domain.contact_plan import Why
     from chalicelib.domain.decision import Outcome, Rag
     from chalicelib.domain.enquiries import EnquiryState
     from chalicelib.domain.lifecycle import Action, ReferralStatus
@@ -173,6 +174,11 @@ def response_schemas() -> dict[str, Any]:
             "items": _ref("OnwardReferral"),
         },
         "parents_told_decision": _nullable(_ref("ParentsToldDecision")),
+        "contact_plan": {
+            "type": "array",
+            "description": "Who in the family is contacted (consent requests, parents told, outcome notices), and why",
+            "items": _ref("ContactPlanEntry"),
+        },
         "protective_decisions": {
             "type": "array",
             "description": "Decisions holding something back from the family to protect the child; only the role "
@@ -201,6 +207,24 @@ def response_schemas() -> dict[str, Any]:
             "description": "Other referrals of the same child(ren), found without decrypting them",
             "items": _ref("KnownReferral"),
         },
+    }
+    plan_entry = {
+        "person": {"type": "string", "description": "parent:<n>, household:<n> or risk:<n>: never a name"},
+        "role": {"type": "string"},
+        "name": _nullable({"type": "string"}),
+        "relationship": {"type": "string"},
+        "has_email": {"type": "boolean"},
+        "parental_responsibility": _nullable({"type": "boolean", "description": "null: not known"}),
+        "safe_to_contact": _nullable({"type": "boolean", "description": "null: nobody has said"}),
+        "safe_said_by": _nullable({"type": "string", "enum": ["referrer", "mash"]}),
+        "may_pose_risk": {"type": "boolean"},
+        "told": {"type": "boolean", "description": "Whether family notices go to this person"},
+        "why": _enum(Why),
+        "why_text": {"type": "string"},
+        "review_on": _nullable({"type": "string", "format": "date"}),
+        "decided_by": _nullable({"type": "string"}),
+        "decided_at": _nullable(DATE_TIME),
+        "reason": _nullable({"type": "string"}),
     }
     known_referral = {
         "reference": {"type": "string"},
@@ -391,6 +415,7 @@ def response_schemas() -> dict[str, Any]:
         "Task": _object(task),
         "AuditEvent": _object(event),
         "KnownReferral": _object(known_referral),
+        "ContactPlanEntry": _object(plan_entry),
         "ReferralPicture": _object(picture),
         "AuditTrail": _object({"events": {"type": "array", "items": _ref("AuditEvent")}}),
         "SubjectAccessBundle": _object(
@@ -644,6 +669,18 @@ def admin_paths() -> dict[str, Any]:
                 state_change,
                 parameters=[REFERENCE_IN_PATH],
                 body=routes.ParentsToldRequest,
+            )
+        },
+        "/admin/referrals/{reference}/contact-plan": {
+            "post": _operation(
+                routes.contact_plan,
+                "Change one person's contact plan with a reason: parental responsibility, safe to contact, may pose "
+                "a risk, told or not (not telling someone the defaults include needs a review date; telling someone "
+                "they leave out needs a manager)",
+                "ReferralState",
+                ("403", *state_change),
+                parameters=[REFERENCE_IN_PATH],
+                body=routes.ContactPlanRequest,
             )
         },
         "/admin/referrals/{reference}/outcome-notice": {
