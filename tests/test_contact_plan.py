@@ -147,3 +147,35 @@ def test_a_bad_plan_change_says_what_to_fix(client: Any, staff: Callable[..., An
     response = staff("practitioner", "POST", f"/admin/referrals/{reference}/contact-plan", body)
     assert response.status_code == 422, response.body
     assert [error["field"] for error in json.loads(response.body)["errors"]] == [field]
+
+
+# --- the console --------------------------------------------------------------------------------
+
+
+def test_the_console_shows_the_plan_and_a_practitioner_changes_it(client: Any, staff: Callable[..., Any]) -> None:
+    from tests.test_console import Browser, act, buttons, error_summary, page_text
+
+    reference = submit(client, household())
+    practitioner = Browser(client).sign_in("practitioner")
+    page = practitioner.get(f"/staff/referrals/{reference}")
+    text = page_text(page)
+    assert "Who in the family is contacted" in text
+    assert (
+        "Frankie Testadult (mother's partner) Member of the household Not told "
+        "They are recorded as unsafe to contact (safety as the referrer said)"
+    ) in text
+    assert "People who may pose a risk to the child" in text and "push the mother" in text
+    assert "Change who in the family is contacted" in buttons(page)
+
+    form = practitioner.get(f"/staff/referrals/{reference}/contact-plan")
+    assert "Eli Testparent (father)" in page_text(form)
+    missing = act(practitioner, reference, "contact-plan", {"person": "parent:1", "safe_to_contact": "false"})
+    assert error_summary(missing) == ["Enter why you are changing their contact plan"]
+    done = act(practitioner, reference, "contact-plan",
+               {"person": "parent:1", "safe_to_contact": "false", "reason": "Synthetic: police advise no contact"})  # fmt: skip
+    assert done.status_code == 303, page_text(done)
+    after = page_text(practitioner.get(done.headers["Location"]))
+    assert "The contact plan is changed" in after
+    assert plan(staff, reference)["parent:1"]["told"] is False
+    refused = act(practitioner, reference, "contact-plan", {"person": "household:0", "tell": "true", "reason": "Synthetic"})
+    assert refused.status_code == 403 and "mash-manager" in error_summary(refused)[0]

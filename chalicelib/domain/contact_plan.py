@@ -52,14 +52,15 @@ class Why(StrEnum):
     TOLD_BY_MANAGER = "told_by_manager"
 
 
+# Each completes "They ...", in a message to staff or on the console.
 WHY_TEXT: dict[Why, str] = {
-    Why.HAS_PARENTAL_RESPONSIBILITY: "has parental responsibility and is not recorded as unsafe to contact",
-    Why.NO_PARENTAL_RESPONSIBILITY: "does not have parental responsibility",
-    Why.PARENTAL_RESPONSIBILITY_NOT_KNOWN: "is not known to have parental responsibility",
-    Why.UNSAFE_TO_CONTACT: "is recorded as unsafe to contact",
+    Why.HAS_PARENTAL_RESPONSIBILITY: "have parental responsibility and are not recorded as unsafe to contact",
+    Why.NO_PARENTAL_RESPONSIBILITY: "do not have parental responsibility",
+    Why.PARENTAL_RESPONSIBILITY_NOT_KNOWN: "are not known to have parental responsibility",
+    Why.UNSAFE_TO_CONTACT: "are recorded as unsafe to contact",
     Why.MAY_POSE_RISK: "may pose a risk to the child",
-    Why.NOT_TOLD_BY_DECISION: "is not told, by a recorded decision",
-    Why.TOLD_BY_MANAGER: "is told, by a manager's decision",
+    Why.NOT_TOLD_BY_DECISION: "are not told, by a recorded decision",
+    Why.TOLD_BY_MANAGER: "are told, by a manager's decision",
 }
 
 

@@ -954,6 +954,31 @@ def _parents(referral: Any) -> dict[str, Any]:
     }
 
 
+def _people(referral: Any) -> dict[str, Any]:
+    """Everyone in the contact plan, by key (as the API names them), with where the plan stands."""
+    from chalicelib.domain.contact_plan import WHY_TEXT
+
+    return {
+        "people": [
+            (entry.person.key, entry.person.name or "Name not known", entry.person.relationship, entry.person.role,
+             entry.told, WHY_TEXT[entry.why])
+            for entry in referral.contact_plan
+        ]
+    }  # fmt: skip
+
+
+def _contact_plan(reference: str, body: Any, staff: StaffMember, request_id: str | None) -> Any:
+    from chalicelib.domain.contact_plan import ContactDecision
+    from chalicelib.services.contact_plan import change_contact_plan
+
+    change = ContactDecision(
+        person=body.person, reason=body.reason, decided_by=staff.id, decided_at=_now(),
+        parental_responsibility=body.parental_responsibility, safe_to_contact=body.safe_to_contact,
+        may_pose_risk=body.may_pose_risk, tell=body.tell, review_on=body.review_on,
+    )  # fmt: skip
+    return change_contact_plan(reference, change=change, staff=staff, request_id=request_id)
+
+
 def _agency_choices() -> dict[str, Any]:
     from chalicelib.wiring import wiring
 
@@ -1096,6 +1121,25 @@ PARENTS_TOLD = register(
         branches=Branches("tell", {"true": (), "false": ("reason", "review_on")}),
         button="Save",
         could_reverse=frozenset({ProtectiveDecision.PARENTS_NOT_TOLD.value}),
+    )
+)
+
+CONTACT_PLAN = register(
+    ActionForm(
+        slug="contact-plan",
+        title="Change who in the family is contacted",
+        api_route=admin_api.contact_plan,
+        model=admin_api.ContactPlanRequest,
+        perform=_contact_plan,
+        done="The contact plan is changed",
+        offered=lambda picture: _open(picture) and bool(picture.get("contact_plan")),
+        blank_messages={
+            "person": "Select the person whose contact plan you are changing",
+            "reason": "Enter why you are changing their contact plan",
+        },
+        dates={"review_on": "The review date"},
+        record_choices=_people,
+        button="Save the contact plan",
     )
 )
 
