@@ -95,7 +95,8 @@ def test_the_email_is_plain_english_and_holds_no_family_details(
     html = email.get_body(preferencelist=("html",)).get_content()
     for detail in (*FAMILY_DETAILS, "Charlie"):
         assert detail not in text and detail not in html and detail not in str(email["Subject"])
-    assert "A professional who knows your family" in text
+    # Issue 11: not even what kind of person referred, unless the referrer agreed to be named.
+    assert "Someone has contacted us" in text and "professional" not in text.lower()
     assert "the police" in text and "housing" in text and "health services" in text
     assert "You can say yes or no" in text and "If you say no" in text
     assert "020 7946 0990" in text and "020 7946 0991" in text
@@ -103,7 +104,7 @@ def test_the_email_is_plain_english_and_holds_no_family_details(
     assert reference not in link_path(email) and "consent-" not in link_path(email).removeprefix("/consent/")
 
 
-def test_a_member_of_the_public_is_described_only_as_that(client: Any, aws: Any, staff: Callable[..., Any]) -> None:
+def test_a_member_of_the_public_is_not_even_described_as_that(client: Any, aws: Any, staff: Callable[..., Any]) -> None:
     data = example("referral-support-no-consent.json")
     data["referrer"] = {
         "kind": "public",
@@ -113,7 +114,8 @@ def test_a_member_of_the_public_is_described_only_as_that(client: Any, aws: Any,
     }
     ask(staff, submit(client, data))
     text = consent_email(aws).get_body(preferencelist=("plain",)).get_content()
-    assert "A member of the public" in text and "Robin" not in text
+    assert "Someone has contacted us" in text
+    assert "member of the public" not in text and "Robin" not in text
 
 
 def test_a_parent_without_an_email_is_asked_another_way(client: Any, aws: Any, staff: Callable[..., Any]) -> None:

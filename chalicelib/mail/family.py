@@ -17,3 +17,14 @@ def family_address(referral: Referral, notice: Notice) -> str:
     if person.key not in {told.key for told in referral.told_people}:
         raise ValueError("the contact plan no longer tells this person")
     return person.email
+
+
+def named_referrer(referral: Referral) -> str | None:
+    """How a family message may name who referred: only if the referrer agreed to be named. Else
+    None, and the message says "someone": not even what kind of person, which on a street can
+    narrow it to the neighbour who wrote in."""
+    referrer = referral.submission.referrer
+    if not referrer.may_be_named_to_family:
+        return None
+    where = ", ".join(part for part in (referrer.role, referrer.organisation) if part)
+    return f"{referrer.name} ({where})" if where else referrer.name

@@ -6,10 +6,9 @@ from __future__ import annotations
 from email.message import EmailMessage
 
 from chalicelib.domain.notices import Notice
-from chalicelib.domain.referral import ReferrerKind
 from chalicelib.domain.referral_record import Referral
 from chalicelib.mail.compose import compose
-from chalicelib.mail.family import family_address
+from chalicelib.mail.family import family_address, named_referrer
 from chalicelib.settings import Settings
 
 
@@ -18,7 +17,7 @@ def compose_parents_told(referral: Referral, notice: Notice, settings: Settings)
 
     address = family_address(referral, notice)
     context = {
-        "is_professional": referral.submission.referrer.kind is ReferrerKind.PROFESSIONAL,
+        "named_referrer": named_referrer(referral),
         **contact_numbers(settings),
     }
     return compose(

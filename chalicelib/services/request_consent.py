@@ -38,7 +38,6 @@ from chalicelib.domain.consent_requests import (
 )
 from chalicelib.domain.lifecycle import IllegalTransition
 from chalicelib.domain.notices import Notice
-from chalicelib.domain.referral import ReferrerKind
 from chalicelib.domain.referral_record import Referral, ReferralClosed
 from chalicelib.domain.staff import Role, StaffMember
 from chalicelib.logs import logger
@@ -130,7 +129,7 @@ def compose_consent_request(referral: Referral, notice: Notice, settings: Settin
     """Plain English for a parent: who is worried in general terms, what would be shared, with whom,
     why, and how to answer. Never the referrer's name, the concerns, or the child's details."""
     from chalicelib.mail.compose import compose
-    from chalicelib.mail.family import family_address
+    from chalicelib.mail.family import family_address, named_referrer
     from chalicelib.services.deliver_notices import contact_numbers
 
     address = family_address(referral, notice)
@@ -138,7 +137,7 @@ def compose_consent_request(referral: Referral, notice: Notice, settings: Settin
     context = {
         "link": consent_link(referral, notice, settings),
         "expires_on": f"{expires_on.day} {expires_on:%B %Y}",
-        "is_professional": referral.submission.referrer.kind is ReferrerKind.PROFESSIONAL,
+        "named_referrer": named_referrer(referral),
         "agencies": MASH_AGENCIES,
         **contact_numbers(settings),
     }
