@@ -32,6 +32,7 @@ def submit(client: Any, data: dict[str, Any]) -> str:
 def with_fathers_email() -> dict[str, Any]:
     data = protection_referral()
     set_path(data, "parents_carers.0.email", FATHER)
+    set_path(data, "parents_carers.0.first_language", "English")  # the language hold is tested on its own
     return data
 
 

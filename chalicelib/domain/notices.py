@@ -100,6 +100,12 @@ class Notice:
         """Taken by a dispatcher: not due again until the lease runs out."""
         return replace(self, next_attempt_at=now + SEND_GRACE)
 
+    @property
+    def on_hold(self) -> bool:
+        """Owed but not to go yet (a family notice waiting for its translation): nothing sends it
+        until it is released with a time to go."""
+        return self.status is NoticeStatus.PENDING and self.next_attempt_at is None
+
     def is_due(self, now: dt.datetime) -> bool:
         return self.status is NoticeStatus.PENDING and self.next_attempt_at is not None and self.next_attempt_at <= now
 

@@ -6,9 +6,9 @@ When a decision stands (recorded without needing approval, or approved), in the 
   told about the referral — telling them the outcome would tell them about it — unless a
   manager decides the outcome notice goes all the same;
 - a parent with no email becomes a task (tell them by phone or letter);
-- a parent whose first language is not English: the notice still goes in English at once (they
-  are told promptly, as the guidance asks), and a task asks staff to arrange a translation by a
-  person, never a machine;
+- a person whose first language is not English: the notice is held, with a task, until staff add
+  its translation (by a person, never a machine; both versions go) or release it in English with
+  a reason (chalicelib/domain/translations.py);
 - the referrer is owed REFERRER_FEEDBACK.
 """
 
@@ -22,14 +22,14 @@ from chalicelib.domain.consent import OutcomeNoticeChoice, OutcomeNoticeDecision
 from chalicelib.domain.lifecycle import Action, IllegalTransition, ReferralStatus
 from chalicelib.domain.notices import Notice, NoticeKind, NoticeStatus
 from chalicelib.domain.onward_referral import PASSING_ON_OUTCOMES
-from chalicelib.domain.people import PersonKind, person_of
+from chalicelib.domain.people import PersonKind
 from chalicelib.domain.protective_decisions import ProtectiveDecision, check_may_change, roles_of
 from chalicelib.domain.referral_record import Referral
 from chalicelib.domain.tasks import Task, TaskKind
+from chalicelib.domain.translations import hold_for_translation, language_needed
 
 FEEDBACK_NOTICE_ID = "feedback"
 HELD_TASK_ID = "outcome-notice-held"
-ENGLISH = frozenset({"english", "en", "eng"})
 
 
 def outcome_notice_id(person: int | str) -> str:
@@ -74,14 +74,8 @@ def held_because(referral: Referral) -> HeldBecause | None:
 
 
 def translation_language(referral: Referral, notice: Notice) -> str | None:
-    """The language a parent's notice needs translating into, if their first language is not English."""
-    if notice.kind is not NoticeKind.OUTCOME:
-        return None
-    person = person_of(referral.submission, notice.recipient)
-    language = person.first_language if person else None
-    if not language or language.strip().casefold() in ENGLISH:
-        return None
-    return language.strip()
+    """The language a family notice needs translating into, if its person's first language is not English."""
+    return language_needed(referral, notice)
 
 
 def owe_outcome_notices(referral: Referral, now: dt.datetime) -> Referral:
@@ -115,11 +109,8 @@ def _owe_parents(referral: Referral, now: dt.datetime) -> Referral:
             continue
         notice = Notice.new(notice_id, NoticeKind.OUTCOME, now, recipient=person.key)
         referral = _with_notice_once(referral, notice)
-        if translation_language(referral, notice):
-            referral = referral.with_task(
-                Task(f"{notice_id}:translate", TaskKind.TRANSLATE_OUTCOME, now, about=notice_id)
-            )
-    return referral
+    # Someone who reads another language: held for its translation, not sent in English.
+    return hold_for_translation(referral, now)
 
 
 def _with_notice_once(referral: Referral, notice: Notice) -> Referral:

@@ -54,6 +54,7 @@ from chalicelib.domain.tasks import Task
 
 if TYPE_CHECKING:
     from chalicelib.domain.agencies import AgencyDirectory, AgencyId
+    from chalicelib.domain.translations import NoticeTranslation
 
 __all__ = ["Channel", "Referral", "ReferralStatus"]
 
@@ -132,6 +133,8 @@ class Referral:
     enquiries: tuple[Enquiry, ...] = ()
     # The MASH's changes to who in the family is contacted (the latest per person stands).
     contact_decisions: tuple[ContactDecision, ...] = ()
+    # How each family email held for translation was let go (its translation, or English and why).
+    translations: tuple[NoticeTranslation, ...] = ()
     version: int = 0
 
     @classmethod

@@ -10,7 +10,8 @@ from enum import StrEnum
 
 class TaskKind(StrEnum):
     TELL_OUTCOME_ANOTHER_WAY = "tell_outcome_another_way"  # a parent with no email: the decision
-    TRANSLATE_OUTCOME = "translate_outcome"  # a parent whose first language is not English
+    TRANSLATE_OUTCOME = "translate_outcome"  # (older referrals) the outcome went in English: arrange a translation
+    TRANSLATE_NOTICE = "translate_notice"  # a family email held until it is translated or released in English
     OUTCOME_NOTICE_HELD = "outcome_notice_held"  # the parents' outcome notice is withheld or held
     CONTACT_PARENT_ANOTHER_WAY = "contact_parent_another_way"  # email bounced or complained
     CONSENT_ANSWERED = "consent_answered"  # a parent answered a consent request
@@ -27,6 +28,11 @@ TASK_TEXT: dict[TaskKind, str] = {
     TaskKind.TRANSLATE_OUTCOME: (
         "Arrange a translation of the outcome notice into the parent's first language (shown on the notice), "
         "by a translator or interpreter, not by machine"
+    ),
+    TaskKind.TRANSLATE_NOTICE: (
+        "An email to the family is held because the person's first language is not English: add its translation "
+        "(by a translator or interpreter, not by machine) and both versions are sent, or release it in English "
+        "with a reason"
     ),
     TaskKind.OUTCOME_NOTICE_HELD: (
         "The outcome notice to the parents is held: review it on the date recorded, or a manager can release it"

@@ -38,6 +38,16 @@ def retry_policy(settings: Settings) -> RetryPolicy:
 
 
 def compose_notice(referral: Referral, notice: Notice, settings: Settings) -> EmailMessage:
+    """The email for a notice; a family email released with its translation carries both versions."""
+    from chalicelib.domain.translations import translation_of
+    from chalicelib.mail.family import with_translation
+
+    message = _compose(referral, notice, settings)
+    translation = translation_of(referral, notice.notice_id)
+    return with_translation(message, translation) if translation and translation.text else message
+
+
+def _compose(referral: Referral, notice: Notice, settings: Settings) -> EmailMessage:
     if notice.kind is NoticeKind.ACKNOWLEDGEMENT:
         referrer = referral.submission.referrer
         # Reference and what happens next only: no child or family details in this email.
@@ -172,7 +182,7 @@ def deliver_now(
         if referral.version
         else send_notice(referral, notice, mailer, settings, now, suppressions)
         for notice in referral.notices
-        if notice.status is NoticeStatus.PENDING
+        if notice.status is NoticeStatus.PENDING and not notice.on_hold
     ]
     return record_outcomes(store, referral, outcomes, now=now)
 

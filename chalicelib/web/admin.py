@@ -91,6 +91,21 @@ class ContactPlanRequest(StaffRequest):
     review_on: dt.date | None = None
 
 
+class NoticeReleaseRequest(StaffRequest):
+    """A family email held for its translation: its translated text, or why it goes in English."""
+
+    translation: Annotated[
+        str, StringConstraints(strip_whitespace=True, max_length=20_000), AfterValidator(no_control_characters)
+    ] | None = None
+    english_reason: StaffText | None = None
+
+
+class HeldNoticeRelease(NoticeReleaseRequest):
+    """The console's form of the release: the notice is chosen on the page, not in the path."""
+
+    notice: Annotated[str, StringConstraints(strip_whitespace=True, pattern="^[a-z0-9_:-]{1,64}$")]
+
+
 class OutcomeNoticeRequest(StaffRequest):
     """withhold: true keeps the parents' outcome notice from going (reason and review_on);
     false releases it (reason), e.g. when the parents were not told of a protection referral."""
@@ -179,6 +194,7 @@ def _answer(work: Callable[[], Response]) -> Response:
     from chalicelib.domain.onward_referral import OnwardReferralProblem, OnwardReferralRefused
     from chalicelib.domain.outcome_notices import OutcomeNoticeProblem
     from chalicelib.domain.referral_record import ReferralClosed
+    from chalicelib.domain.translations import NotHeld, TranslationProblem
     from chalicelib.services.tell_outcome import NoticeNotFound
     from chalicelib.services.view_referral import ReasonRequired
 
@@ -202,6 +218,10 @@ def _answer(work: Callable[[], Response]) -> Response:
         return problem(409, "contact_plan_forbids", str(refused))
     except OutcomeNoticeProblem as refused:
         return problem(422, "outcome_notice_refused", str(refused))
+    except NotHeld as refused:
+        return problem(409, "not_held", str(refused))
+    except TranslationProblem as incomplete:
+        return problem(422, "release_incomplete", str(incomplete))
     except NoticeNotFound:
         return problem(404, "notice_not_found", NOTICE_NOT_FOUND)
     except TriageNotFound as missing:
@@ -481,6 +501,32 @@ def notice_preview(reference: str, notice_id: str) -> Response:
         except ValueError:
             return problem(409, "cannot_compose", "This notice cannot be written now (e.g. its request was answered)")
         return _json(vars(preview))
+
+    return _answer(work)
+
+
+@admin_route(
+    admin,
+    "/admin/referrals/{reference}/notices/{notice_id}/release",
+    methods=["POST"],
+    roles=CASEWORK,
+    content_types=ANY_BODY,
+)
+def notice_release(reference: str, notice_id: str) -> Response:
+    """Let a family email held for translation go: with its translation (both versions), or in English."""
+
+    def work() -> Response:
+        from chalicelib.services.tell_outcome import NoticeNotFound
+        from chalicelib.services.translations import release_held_notice
+
+        if not NOTICE_ID.fullmatch(notice_id):
+            raise NoticeNotFound(notice_id)
+        body = parse_json(admin.current_request, NoticeReleaseRequest, STAFF_BODY_LIMIT, "release")
+        referral = release_held_notice(
+            _reference(reference), notice_id, text=body.translation, english_reason=body.english_reason,
+            staff=current_staff(admin.current_request), request_id=_request_id(),
+        )  # fmt: skip
+        return _json(_state(referral))
 
     return _answer(work)
 
@@ -980,9 +1026,23 @@ def _plan_entry(entry: Any) -> dict[str, Any]:
     }
 
 
+def _release(translation: Any) -> dict[str, Any] | None:
+    """How a held family email was let go: its text stays on the referral; this says how and by whom."""
+    if translation is None:
+        return None
+    return {
+        "language": translation.language,
+        "how": "translated" if translation.text else "in_english",
+        "english_reason": translation.english_reason,
+        "decided_by": translation.decided_by,
+        "decided_at": _iso(translation.decided_at),
+    }
+
+
 def referral_picture(view: Any) -> dict[str, Any]:
     from chalicelib.domain.outcome_notices import translation_language
     from chalicelib.domain.protective_decisions import PROTECTIVE_DECISIONS, in_force
+    from chalicelib.domain.translations import is_held, translation_of
 
     referral = view.referral
     screening = referral.screening
@@ -1016,6 +1076,8 @@ def referral_picture(view: Any) -> dict[str, Any]:
                 "history": [{"status": status, "at": at} for status, at in n.history],
                 # Not machine-translated: staff arrange a translation (a task says so).
                 "translation_needed": translation_language(referral, n),
+                "held_for_translation": is_held(referral, n),
+                "released": _release(translation_of(referral, n.notice_id)),
             }
             for n in referral.notices
         ],

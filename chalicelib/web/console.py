@@ -979,6 +979,29 @@ def _contact_plan(reference: str, body: Any, staff: StaffMember, request_id: str
     return change_contact_plan(reference, change=change, staff=staff, request_id=request_id)
 
 
+def _held_notices(referral: Any) -> dict[str, Any]:
+    """The family emails held for translation: id, what, to whom (a role) and the language."""
+    from chalicelib.domain.people import person_of
+    from chalicelib.domain.translations import is_held, language_needed
+
+    held = []
+    for notice in referral.notices:
+        if is_held(referral, notice):
+            person = person_of(referral.submission, notice.recipient)
+            who = f"{person.name} ({person.relationship})" if person else notice.recipient
+            held.append((notice.notice_id, notice.kind.value.replace("_", " "), who, language_needed(referral, notice)))
+    return {"held": held}
+
+
+def _release(reference: str, body: Any, staff: StaffMember, request_id: str | None) -> Any:
+    from chalicelib.services.translations import release_held_notice
+
+    return release_held_notice(
+        reference, body.notice, text=body.translation, english_reason=body.english_reason, staff=staff,
+        request_id=request_id,
+    )  # fmt: skip
+
+
 def _agency_choices() -> dict[str, Any]:
     from chalicelib.wiring import wiring
 
@@ -1140,6 +1163,21 @@ CONTACT_PLAN = register(
         dates={"review_on": "The review date"},
         record_choices=_people,
         button="Save the contact plan",
+    )
+)
+
+TRANSLATION = register(
+    ActionForm(
+        slug="translation",
+        title="Send an email held for translation",
+        api_route=admin_api.notice_release,
+        model=admin_api.HeldNoticeRelease,
+        perform=_release,
+        done="The email is on its way",
+        offered=lambda picture: _open(picture) and any(n.get("held_for_translation") for n in picture["notices"]),
+        blank_messages={"notice": "Select the email you are sending"},
+        record_choices=_held_notices,
+        button="Send the email",
     )
 )
 

@@ -124,7 +124,22 @@ def response_schemas() -> dict[str, Any]:
             "items": _object({"status": _enum(NoticeStatus), "at": DATE_TIME}),
         },
         "translation_needed": _nullable(
-            {"type": "string", "description": "The parent's first language: staff arrange a translation (no machine)"}
+            {"type": "string", "description": "The person's first language: staff arrange a translation (no machine)"}
+        ),
+        "held_for_translation": {
+            "type": "boolean",
+            "description": "Not sent until its translation is added (both versions go) or it is released in English",
+        },
+        "released": _nullable(
+            _object(
+                {
+                    "language": {"type": "string"},
+                    "how": {"type": "string", "enum": ["translated", "in_english"]},
+                    "english_reason": _nullable({"type": "string"}),
+                    "decided_by": {"type": "string"},
+                    "decided_at": DATE_TIME,
+                }
+            )
         ),
     }
     task = {
@@ -700,6 +715,17 @@ def admin_paths() -> dict[str, Any]:
                 "NoticePreview",
                 ("404", "409", "422"),
                 parameters=[REFERENCE_IN_PATH, NOTICE_ID_IN_PATH, _reason_parameter()],
+            )
+        },
+        "/admin/referrals/{reference}/notices/{notice_id}/release": {
+            "post": _operation(
+                routes.notice_release,
+                "Let a family email held for translation go: with its translated text (both versions are sent) "
+                "or in English with a reason",
+                "ReferralState",
+                state_change,
+                parameters=[REFERENCE_IN_PATH, NOTICE_ID_IN_PATH],
+                body=routes.NoticeReleaseRequest,
             )
         },
         "/admin/referrals/{reference}/attachments/{attachment_id}": {

@@ -14,9 +14,10 @@ from tests.conftest import sent_emails
 from tests.factories import PERSONAL_TEXT_SECTIONS, _is_coded, support_referral
 from tests.test_public_form import CHILD, CONCERNS, CONSENT, PARENT, REFERRER, Browser, csrf_token
 
-# Every classic at once: a script tag, an attribute break-out, a javascript: URL, template
-# injection, and a right-to-left override. Short enough for any short-text field (200).
-PAYLOAD = '<script>alert(1)</script>"><img src=x onerror=alert(1)>javascript:alert(1){{7*7}}\u202e'
+# Every classic at once: a script tag, an attribute break-out, a javascript: URL and template
+# injection. Short enough for any short-text field (200). (A right-to-left override is refused at
+# the model since issue 16: tests/test_probe_regressions.py.)
+PAYLOAD = '<script>alert(1)</script>"><img src=x onerror=alert(1)>javascript:alert(1){{7*7}}'
 EVIDENCE_OF_ESCAPING = "&lt;script&gt;alert(1)&lt;/script&gt;"
 LIVE = [
     re.compile(r"<script>alert", re.I),
