@@ -157,35 +157,48 @@ def _pdf_parses_without_active_content(data: bytes) -> bool:
     import logging
 
     from pypdf import PdfReader
-    from pypdf.generic import DictionaryObject, IndirectObject, NameObject
+    from pypdf.generic import IndirectObject
 
     logging.getLogger("pypdf").setLevel(logging.ERROR)  # a damaged file's warnings are not our log's business
     try:
         reader = PdfReader(io.BytesIO(data), strict=False)
         if reader.is_encrypted or len(reader.pages) < 1:
             return False
+        # Every object, those in object streams too: an action can hang anywhere, not just off the catalog.
         ids = {(num, gen) for gen, table in reader.xref.items() for num in table}
         ids |= {(num, 0) for num in reader.xref_objStm}
         if len(ids) > MAX_PDF_OBJECTS:
             return False
-        for num, gen in ids:
-            found: Any = reader.get_object(IndirectObject(num, gen, reader))
-            if isinstance(found, DictionaryObject) and _active(found, NameObject):
-                return False
+        return not any(_active(reader.get_object(IndirectObject(num, gen, reader))) for num, gen in ids)
     except Exception:
         return False
-    return True
 
 
-def _active(obj: Any, name_type: type) -> bool:
-    """JavaScript, a launch action, an embedded file or an XFA form: content that can run."""
+_MAX_PDF_NESTING = 32
+
+
+def _active(obj: Any, depth: int = 0) -> bool:
+    """JavaScript, a launch action, an embedded file or an XFA form: content that can run. Direct
+    dictionaries and arrays are looked into (`/OpenAction << /S /JavaScript … >>` sits inline);
+    references are not followed, since every indirect object is looked at on its own."""
+    from pypdf.generic import ArrayObject, DictionaryObject, NameObject
+
+    if depth > _MAX_PDF_NESTING:
+        return True  # nesting no real file has: refused rather than recursed into
+    if isinstance(obj, ArrayObject):
+        return any(_active(item, depth + 1) for item in obj)
+    if not isinstance(obj, DictionaryObject):
+        return False
     if any(key in obj for key in _ACTIVE_KEYS):
         return True
     action = obj.get("/S")
-    if isinstance(action, name_type) and str(action) in _ACTIVE_ACTIONS:
+    if isinstance(action, NameObject) and str(action) in _ACTIVE_ACTIONS:
         return True
-    kind = obj.get("/Type")
-    return isinstance(kind, name_type) and str(kind) in {"/EmbeddedFile", "/Filespec"} and "/EF" in obj
+    if obj.get("/Type") == "/EmbeddedFile":
+        return True
+    return any(
+        _active(value, depth + 1) for value in obj.values() if isinstance(value, (ArrayObject, DictionaryObject))
+    )
 
 
 # -- PNG ---------------------------------------------------------------------------------------------------
