@@ -113,7 +113,7 @@ def _claimed_family(data: bytes) -> str | None:
         matches = []
     mimes = {match.mime_type for match in matches}
     extensions = {match.extension.lower() for match in matches}
-    if data.startswith(b"PK") and (".zip" in extensions or ".docx" in extensions or ".jar" in extensions):
+    if data.startswith(b"PK\x03\x04") and (".zip" in extensions or ".docx" in extensions or ".jar" in extensions):
         return DOCX
     if PDF in mimes or ".pdf" in extensions:
         return PDF
@@ -123,7 +123,7 @@ def _claimed_family(data: bytes) -> str | None:
         return JPEG
     # Magic at offset 0 that puremagic missed (it matches on a prefix): still checked as that type,
     # never as text.
-    for magic, family in ((b"%PDF-", PDF), (b"\x89PNG", PNG), (b"\xff\xd8\xff", JPEG), (b"PK", DOCX)):
+    for magic, family in ((b"%PDF-", PDF), (b"\x89PNG", PNG), (b"\xff\xd8\xff", JPEG), (b"PK\x03\x04", DOCX)):
         if data.startswith(magic):
             return family
     return None

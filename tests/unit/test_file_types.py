@@ -291,6 +291,7 @@ def test_a_jpeg_that_is_not_a_whole_jpeg_is_refused(data: bytes) -> None:
         "Mum's email is <parent@family.example>; 3 < 4 and 5 > 2.",
         "\ufeffNotes with a byte order mark",
         "Notes in Welsh: Bore da, diolch yn fawr; ŵ ŷ",
+        "PK and JB attended; the zip code magic is PK\\x03\\x04, not these letters",  # "PK" alone is not a zip
     ],
 )
 def test_plain_text_is_kept(text: str) -> None:
