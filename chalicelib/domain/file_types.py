@@ -314,10 +314,7 @@ _CODE_WORDS = ("macroenabled", "vbaproject", "vbadata", "activex", "oleobject", 
 _HYPERLINK = "/hyperlink"
 _LOCAL_FILE = re.compile(r"^file:///[a-z]:[\\/]", re.IGNORECASE)
 _CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # an OLE compound file: how VBA and OLE objects are stored
-_XML_NS = {
-    "ct": "http://schemas.openxmlformats.org/package/2006/content-types",
-    "rel": "http://schemas.openxmlformats.org/package/2006/relationships",
-}
+_CONTENT_TYPES_NS = "http://schemas.openxmlformats.org/package/2006/content-types"
 
 
 class _Refused(Exception):
@@ -407,7 +404,7 @@ def _word_package_is_macro_free(parts: dict[str, bytes]) -> bool:
         content_type = (element.get("ContentType") or "").lower()
         if any(word in content_type for word in _CODE_WORDS):
             return False
-        if element.tag == f"{{{_XML_NS['ct']}}}Override":
+        if element.tag == f"{{{_CONTENT_TYPES_NS}}}Override":
             overrides[(element.get("PartName") or "").lstrip("/").lower()] = content_type
     main_parts = []
     for rels_name, rels in parts.items():
