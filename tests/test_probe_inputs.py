@@ -222,11 +222,3 @@ def test_the_local_server_answers_an_unknown_method_405_with_allow(local_server:
         "error": "method_not_allowed",
         "message": f"The hub does not answer {method} requests: use one of DELETE, GET, HEAD, OPTIONS, PATCH, POST, PUT",
     }
-
-
-def test_the_local_stack_serves_with_that_server() -> None:
-    import inspect
-
-    from local.stack import LocalStack
-
-    assert "dev_server(" in inspect.getsource(LocalStack._start_app_server)
