@@ -224,10 +224,20 @@ def test_a_pdf_with_content_that_runs_is_refused(catalog: bytes, objects: tuple[
         samples.pdf().replace(b"startxref", b"startxreg"),
         samples.pdf() + b"<html><script>alert(1)</script></html>" + b"\n%%EOF\n",
         samples.pdf().replace(b"(Chronology)", b"(<svg onload=alert(1)>)"),
+        samples.pdf().replace(b"(Chronology)", b"(<img src=x onerror=alert(1)>)"),
         samples.PDF_HTML_POLYGLOT,
         b"%PDF-1.7\n" + b"garbage\n" * 10 + b"startxref\n0\n%%EOF\n",  # the markers without a PDF
     ],
-    ids=["leading byte", "no eof", "no startxref", "html appended", "svg inside", "probe polyglot", "not parseable"],
+    ids=[
+        "leading byte",
+        "no eof",
+        "no startxref",
+        "html appended",
+        "svg inside",
+        "img inside",
+        "probe polyglot",
+        "not parseable",
+    ],
 )
 def test_a_pdf_that_is_not_only_a_pdf_is_refused(data: bytes) -> None:
     assert detect(data) is None
@@ -308,11 +318,12 @@ def test_plain_text_is_kept(text: str) -> None:
         b"Notes first, then <script>alert(1)</script>",
         b"Notes first, then <HTA:APPLICATION> and VBScript",
         b"   <p>a paragraph</p>",
+        b'Click <a href="https://attacker.example/">here</a> to see the notes',
         b"text with a NUL\x00 in it",
         b"an escape \x1b[31m sequence",
         "café".encode("latin-1"),
     ],
-    ids=["hta", "svg", "xml svg", "bom html", "script", "hta tag", "leading tag", "nul", "escape", "latin-1"],
+    ids=["hta", "svg", "xml svg", "bom html", "script", "hta tag", "leading tag", "link", "nul", "escape", "latin-1"],
 )
 def test_markup_script_and_binary_are_not_plain_text(data: bytes) -> None:
     assert detect(data) is None
