@@ -185,10 +185,11 @@ class LocalStack:
         os.environ[name] = value
 
     def _start_app_server(self) -> None:
-        from chalice.local import LocalDevServer
+        from local.web_server import dev_server
 
         _make_request_local(self.app)
-        self._server = LocalDevServer(self.app, _chalice_config(self.app), self.host, self._app_port)
+        # A method it has no handler for (TRACE…) is a 405 with Allow, as at API Gateway, not a 501.
+        self._server = dev_server(self.app, _chalice_config(self.app), self.host, self._app_port)
         host, port = self._server.server.server_address[:2]
         self.app_url = f"http://{host}:{port}"
         # ThreadedHTTPServer: one thread per connection, so a browser's parallel asset fetches work.

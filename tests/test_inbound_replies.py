@@ -7,10 +7,8 @@ verdict headers on top; the notification is the S3 event JSON the inbound queue 
 from __future__ import annotations
 
 import datetime as dt
-import io
 import json
 import urllib.parse
-import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from email.message import EmailMessage
@@ -40,6 +38,7 @@ from chalicelib.domain.reply_tokens import ReplyToken, reply_address, sign
 from chalicelib.domain.tasks import TaskKind
 from chalicelib.services import receive_reply
 from chalicelib.services.receive_reply import receive_notification
+from tests import samples
 from tests.conftest import table_items
 from tests.factories import example
 
@@ -48,9 +47,9 @@ NOW = dt.datetime(2026, 11, 26, 10, 0, tzinfo=dt.UTC)
 SENDER = "sam.taylor@police.example"
 CANARY_TEXT = "CANARYreplyzq: the family is known to us since 2024"
 CANARY_SUBJECT = "RE: Information request CANARYsubjectzq"
-PDF_BYTES = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
-PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 17
-JPEG_BYTES = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 10
+PDF_BYTES = samples.pdf()
+PNG_BYTES = samples.png()
+JPEG_BYTES = samples.jpeg()
 EXE_BYTES = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00"
 PASSING = {"spam": "PASS", "virus": "PASS", "spf": "pass", "dkim": "pass", "dmarc": "pass"}
 
@@ -567,13 +566,7 @@ def test_an_unreadable_message_goes_to_triage_with_its_raw_text_capped(hub: Any,
 
 
 def docx(extra: dict[str, bytes] | None = None) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("[Content_Types].xml", "<Types/>")
-        archive.writestr("word/document.xml", "<w:document/>")
-        for name, data in (extra or {}).items():
-            archive.writestr(name, data)
-    return buffer.getvalue()
+    return samples.docx(parts=extra)
 
 
 def test_attachments_are_kept_encrypted_in_s3_by_their_content_type(hub: Any, referral: Referral) -> None:
@@ -641,7 +634,7 @@ def test_a_file_the_hub_does_not_keep_sends_the_whole_reply_to_triage(
 
 def test_a_file_over_the_size_limit_sends_the_reply_to_triage(hub: Any, referral: Referral) -> None:
     hub.settings = hub.settings.model_copy(update={"attachment_max_bytes": 1000})
-    big = PDF_BYTES + b"0" * 1000
+    big = samples.pdf("0" * 1000)  # a real PDF, over the limit
     message_id = deliver(hub, mime(address_for(hub, referral.reference), attachments=(("big.pdf", PDF, big),)))
     item = triage_of(hub, message_id)
     [refused] = item.attachments

@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import io
 import json
-import zipfile
 from collections.abc import Iterator
 from typing import Any
 
@@ -18,6 +16,7 @@ import pytest
 import requests
 
 from chalicelib.domain.audit import AuditAction
+from tests import samples
 from tests import test_local_enquiry_loop as enquiry_loop
 from tests.factories import support_referral
 
@@ -25,20 +24,14 @@ pytestmark = pytest.mark.usefixtures("issuer")
 # The fixture recording every AWS call each event handler makes on the local stack.
 recorded = enquiry_loop.recorded
 
-PDF = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+PDF = samples.pdf()
+PNG = samples.png()
 EXE = b"MZ\x90\x00\x03\x00\x00\x00" + b"\x00" * 64
 NAME_CANARY = "CANARYfilenameZQ"
 
 
 def docx(extra: dict[str, bytes] | None = None) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("[Content_Types].xml", "<Types/>")
-        archive.writestr("word/document.xml", "<w:document/>")
-        for name, data in (extra or {}).items():
-            archive.writestr(name, data)
-    return buffer.getvalue()
+    return samples.docx(parts=extra)
 
 
 @pytest.fixture

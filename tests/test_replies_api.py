@@ -14,6 +14,7 @@ import pytest
 from chalicelib.domain.agencies import AgencyId
 from chalicelib.events.queues import agency_queue
 from chalicelib.services.agency_requests import send_request_from_message
+from tests import samples
 from tests.conftest import sent_emails
 from tests.factories import example
 from tests.test_inbound_replies import deliver
@@ -174,7 +175,7 @@ def test_a_rejected_triage_email_is_deleted_with_its_files_thirty_days_after_whi
 
     from chalicelib.services.retention import sweep_expired
 
-    pdf = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+    pdf = samples.pdf()
     message = EmailMessage()
     message["X-SES-Spam-Verdict"] = "PASS"
     message["X-SES-Virus-Verdict"] = "PASS"

@@ -156,7 +156,8 @@ class UploadObjects:
         raise NotImplementedError
 
     def download_url(self, key: str, *, filename: str, content_type: str, expires_in: int) -> str:
-        """A presigned GET of a kept file in the attachments bucket, always as a download (never shown inline)."""
+        """A presigned GET of a kept file in the attachments bucket, always as a download (never shown
+        inline), named with OUR extension for `content_type` (the detected type) and served as that type."""
         raise NotImplementedError
 
 
@@ -181,7 +182,9 @@ class InMemoryUploadObjects(UploadObjects):
         self.uploads.pop(key, None)
 
     def download_url(self, key: str, *, filename: str, content_type: str, expires_in: int) -> str:
-        self.downloads.append({"key": key, "filename": filename, "expires_in": expires_in})
+        self.downloads.append(
+            {"key": key, **_download_headers(filename, content_type), "filename": filename, "expires_in": expires_in}
+        )
         return f"https://attachments.example/{key}?expires={expires_in}"
 
 
@@ -242,21 +245,11 @@ class S3UploadObjects(UploadObjects):
             raise translate("s3", exc) from None
 
     def download_url(self, key: str, *, filename: str, content_type: str, expires_in: int) -> str:
-        from urllib.parse import quote
-
-        # RFC 6266: an ASCII fallback and the UTF-8 name; `attachment` so a browser never renders it.
-        fallback = "".join(c if (c.isascii() and c.isalnum()) or c in "._- " else "_" for c in filename) or "document"
-        disposition = f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
         try:
             return str(
                 self._s3.generate_presigned_url(
                     "get_object",
-                    Params={
-                        "Bucket": self._attachments,
-                        "Key": key,
-                        "ResponseContentDisposition": disposition,
-                        "ResponseContentType": content_type,
-                    },
+                    Params={"Bucket": self._attachments, "Key": key, **_download_headers(filename, content_type)},
                     ExpiresIn=expires_in,
                 )
             )
@@ -265,3 +258,22 @@ class S3UploadObjects(UploadObjects):
 
 
 FILENAME_FIELD = f"x-amz-meta-{FILENAME_METADATA}"
+
+
+def _download_headers(filename: str, content_type: str) -> dict[str, str]:
+    """What S3 answers a staff download with. The name is the uploader's base name with OUR extension
+    for the detected type (`Referral notes.hta` that is text -> `Referral notes.txt`): a file is never
+    saved, and so never run, as a type it was not checked to be. (A presigned GET can set only S3's
+    response-* headers: X-Content-Type-Options is not one; the exact type and `attachment` stand in.)"""
+    from urllib.parse import quote
+
+    from chalicelib.domain.file_types import download_name, download_type
+
+    name = download_name(filename, content_type)
+    # RFC 6266: an ASCII fallback and the UTF-8 name; `attachment` so a browser never renders it.
+    fallback = "".join(c if (c.isascii() and c.isalnum()) or c in "._- " else "_" for c in name)
+    return {
+        "ResponseContentDisposition": f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}",
+        "ResponseContentType": download_type(content_type),
+        "ResponseCacheControl": "private, no-store",
+    }

@@ -134,7 +134,9 @@ class TokenVerifier:
 def _key_id(token: str) -> str:
     try:
         header = jwt.get_unverified_header(token)
-    except jwt.DecodeError as error:
+    # Not DecodeError alone: PyJWT checks header fields too (a `kid` that is a number or a list, a
+    # bad `crit`) and raises InvalidTokenError, its parent. Any malformed header is the same 401.
+    except (jwt.InvalidTokenError, ValueError, TypeError) as error:
         raise TokenRefused("malformed_token", "The staff token is not a valid JWT: sign in again") from error
     if header.get("alg") not in ACCEPTED_ALGORITHMS:
         raise TokenRefused("wrong_algorithm", "The staff token must be signed with RS256: sign in again")

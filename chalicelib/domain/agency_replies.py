@@ -18,6 +18,14 @@ from enum import StrEnum
 
 from chalicelib.domain.agencies import AgencyId
 
+# The types the hub keeps, and how a file is told to be one (re-exported: callers import them from here).
+from chalicelib.domain.file_types import DOCX as DOCX
+from chalicelib.domain.file_types import JPEG as JPEG
+from chalicelib.domain.file_types import PDF as PDF
+from chalicelib.domain.file_types import PNG as PNG
+from chalicelib.domain.file_types import TEXT as TEXT
+from chalicelib.domain.file_types import detect
+
 
 class TriageReason(StrEnum):  # reason codes, not secrets
     NO_TOKEN = "no_token"  # noqa: S105 - no reply+… address: sent to the wrong address, or forwarded
@@ -157,49 +165,17 @@ class AttachmentRefusal(StrEnum):
     TYPE_NOT_KEPT = "type_not_kept"  # by its content, not its name: PDF, PNG, JPEG, Word (docx) or plain text only
 
 
-PDF = "application/pdf"
-PNG = "image/png"
-JPEG = "image/jpeg"
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-TEXT = "text/plain"
 UNKNOWN_TYPE = "application/octet-stream"
 
 
 def content_type_of(data: bytes) -> str | None:
-    """The type of a file by its content (magic bytes), when it is one the hub keeps; None otherwise.
+    """The type of a file by its content, when it is one the hub keeps; None otherwise.
 
-    A name or a declared type is the sender's word: `invoice.pdf` may be anything. A Word file is a
-    zip holding `word/`; one with macros (`word/vbaProject.bin`, a .docm renamed) is not kept.
+    A name or a declared type is the sender's word: `invoice.pdf` may be anything. Detection is by
+    content and structure (file_types.detect): a macro document, an archive with more than Word's
+    parts, a zip bomb, a PDF/HTML polyglot, SVG, HTML and HTA are all None.
     """
-    if data.startswith(b"%PDF-"):
-        return PDF
-    if data.startswith(b"\x89PNG\r\n\x1a\n"):
-        return PNG
-    if data.startswith(b"\xff\xd8\xff"):
-        return JPEG
-    if data.startswith(b"PK\x03\x04"):
-        return DOCX if _is_docx(data) else None
-    if b"\x00" not in data:
-        try:
-            data.decode("utf-8")
-        except UnicodeDecodeError:
-            return None
-        return TEXT
-    return None
-
-
-def _is_docx(data: bytes) -> bool:
-    import io
-    import zipfile
-
-    try:
-        # The central directory only: nothing is decompressed, so a zip bomb costs nothing here.
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            names = archive.namelist()
-    except (zipfile.BadZipFile, ValueError, OSError, EOFError):
-        return False
-    lowered = [name.lower() for name in names]
-    return any(name.startswith("word/") for name in lowered) and "word/vbaproject.bin" not in lowered
+    return detect(data)
 
 
 def attachment_refusal(data: bytes, max_bytes: int) -> AttachmentRefusal | None:

@@ -7,8 +7,8 @@ After a referral is stored the referrer may add up to `MAX_FILES` documents with
 
 Either way the hub answers with an S3 presigned POST for one upload under
 `uploads/<reference>/<upload id>` in the uploads bucket, which the public can write to and nobody
-reads but the uploads handler. That handler checks each file BY CONTENT (the checks agency reply
-attachments use: chalicelib/domain/agency_replies.py `content_type_of`) and size, then keeps it
+reads but the uploads handler. That handler checks each file BY CONTENT AND STRUCTURE (the checks
+agency reply attachments use: chalicelib/domain/file_types.py) and size, then keeps it
 (under `referrals/<reference>/<attachment id>` in the attachments bucket, SSE-KMS under the storage
 key) or refuses it, and records either on the referral so staff see that a file came.
 
@@ -28,6 +28,9 @@ import re
 import urllib.parse
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Annotated
+
+from pydantic import AfterValidator
 
 from chalicelib.domain.agency_replies import DOCX, JPEG, PDF, PNG, TEXT, content_type_of
 
@@ -224,11 +227,28 @@ def clean_filename(name: str | None) -> str:
 
 
 def describe_size(size: int) -> str:
+    # Whole-number arithmetic: a float overflows on a declared size of hundreds of digits.
     if size >= 1024 * 1024:
-        return f"{size / (1024 * 1024):.1f} MB".replace(".0 MB", " MB")
+        tenths = (size * 10 + 512 * 1024) // (1024 * 1024)
+        return f"{tenths // 10}.{tenths % 10} MB".replace(".0 MB", " MB")
     if size >= 1024:
         return f"{size // 1024} KB"
     return f"{size} bytes"
+
+
+# The largest size the API takes as a number: JSON's safe integers. Anything larger is not a file's
+# size but a probe's; it is refused per field before any message formats it.
+MAX_DECLARED_SIZE = 2**53 - 1
+
+
+def _declared_size(size: int) -> int:
+    if not 1 <= size <= MAX_DECLARED_SIZE:
+        raise ValueError(f"size must be the file's size in bytes: a whole number from 1 to {MAX_DECLARED_SIZE}")
+    return size
+
+
+# The API's `size` field (chalicelib/web/api.py AttachmentRequest).
+DeclaredSize = Annotated[int, AfterValidator(_declared_size)]
 
 
 # -- where files live ------------------------------------------------------------------------------------

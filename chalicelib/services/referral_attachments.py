@@ -33,6 +33,7 @@ from chalicelib.domain import attachments as rules
 from chalicelib.domain.agency_replies import content_type_of
 from chalicelib.domain.attachments import ReferralAttachment, Refusal, UploadRefused
 from chalicelib.domain.audit import AccessReason, AuditAction
+from chalicelib.domain.file_types import download_name
 from chalicelib.domain.lifecycle import ReferralStatus
 from chalicelib.domain.staff import StaffMember
 from chalicelib.logs import logger
@@ -333,8 +334,8 @@ def _audit_once(opened: OpenReferral, attachment: ReferralAttachment, *, recorde
 class Download:
     url: str
     expires_at: dt.datetime
-    filename: str
-    content_type: str
+    filename: str  # what the file is saved as: the uploader's base name, our extension
+    content_type: str  # the type detected from its content
 
 
 def download_attachment(
@@ -378,14 +379,13 @@ def download_attachment(
         except StaleReferral:
             continue
         lifetime = int(rules.DOWNLOAD_LIFETIME.total_seconds())
+        # Saved under our extension for the detected type, never the uploader's (`notes.hta` -> `notes.txt`).
+        name = download_name(attachment.filename, attachment.content_type)
         url = upload_objects().download_url(
-            attachment.object_key,
-            filename=attachment.filename,
-            content_type=attachment.content_type,
-            expires_in=lifetime,
+            attachment.object_key, filename=name, content_type=attachment.content_type, expires_in=lifetime
         )
         return Download(
-            url, (now + rules.DOWNLOAD_LIFETIME).replace(microsecond=0), attachment.filename, attachment.content_type
+            url, (now + rules.DOWNLOAD_LIFETIME).replace(microsecond=0), name, attachment.content_type
         )
     raise StaleReferral(reference)
 

@@ -6,9 +6,10 @@ import re
 from typing import Annotated, Any
 
 from chalice import Blueprint, Response
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, StringConstraints
 
 from chalicelib.adapters.aws import AwsError
+from chalicelib.domain.attachments import DeclaredSize
 from chalicelib.web.errors import problem
 from chalicelib.web.json_body import ANY_BODY, BodyRefused, parse_json
 
@@ -93,7 +94,7 @@ class AttachmentRequest(BaseModel):
 
     filename: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
     content_type: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-    size: Annotated[int, Field(ge=1)]
+    size: DeclaredSize  # bounded before any message formats it (a 400-digit size was a 500)
 
 
 ATTACHMENT_BODY_LIMIT = 4 * 1024

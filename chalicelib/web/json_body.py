@@ -24,6 +24,10 @@ ANY_BODY = [
     "application/octet-stream",
 ]
 JSON_TYPE = re.compile(r"^application/(?:[\w.+-]+\+)?json\s*(?:;.*)?$", re.IGNORECASE)
+# No body the hub takes nests deeper than a handful of levels; the json module recurses once per
+# level, so 5,000 levels was a RecursionError (a 500). Counted before parsing, refused with a 400.
+MAX_JSON_DEPTH = 32
+_SIGNIFICANT = re.compile(rb'["\\\[\]{}]')  # quotes, backslashes, brackets: all the depth count reads
 
 
 class BodyRefused(Exception):
@@ -48,6 +52,15 @@ def read_json_object(request: Request, max_bytes: int, what: str = "request") ->
                 413, "body_too_large", f"The {what} is larger than {max_bytes // 1024} KiB; shorten the text fields"
             )
         )
+    if json_depth(body) > MAX_JSON_DEPTH:
+        raise BodyRefused(
+            problem(
+                400,
+                "malformed_json",
+                f"The body nests arrays and objects more than {MAX_JSON_DEPTH} levels deep: send the {what}'s "
+                "fields as the API document shows them",
+            )
+        )
     try:
         data = json.loads(body)
     except (ValueError, UnicodeDecodeError) as exc:
@@ -62,6 +75,31 @@ def read_json_object(request: Request, max_bytes: int, what: str = "request") ->
             )
         )
     return data
+
+
+def json_depth(body: bytes) -> int:
+    """How deep arrays and objects nest in `body`, brackets inside strings not counted. One pass,
+    no recursion, no backtracking; an unbalanced body is left for the parser to call malformed."""
+    deepest = depth = 0
+    in_string = False
+    skip = -1  # the position of a character escaped by a backslash
+    for match in _SIGNIFICANT.finditer(body):
+        at, char = match.start(), match.group()
+        if at == skip:
+            continue
+        if in_string:
+            if char == b"\\":
+                skip = at + 1
+            elif char == b'"':
+                in_string = False
+        elif char == b'"':
+            in_string = True
+        elif char in (b"[", b"{"):
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in (b"]", b"}"):
+            depth -= 1
+    return deepest
 
 
 def parse_json(request: Request, model: type[BaseModel], max_bytes: int, what: str) -> Any:

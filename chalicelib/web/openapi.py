@@ -88,8 +88,11 @@ def _attachments_path() -> dict[str, Any]:
                 f"Up to {MAX_FILES} documents, each at most {limit}, within an hour of sending the referral, "
                 f"authorised by its attachments_token. Types: {types}. The answer is an S3 presigned POST: send "
                 "`fields` and then the file (multipart/form-data, the file last) to `url`. The file is checked "
-                "by its content when it arrives, whatever its name or declared type; one that is not kept is "
-                "recorded as refused for the MASH to see. Nothing uploaded can be read back through this API."
+                "by its content and structure when it arrives, whatever its name or declared type (a Word file "
+                "with macros, a PDF holding HTML or JavaScript, SVG, HTML and archives are refused); one that is "
+                "not kept is recorded as refused for the MASH to see. Staff download a kept file under its name "
+                "with the extension of the type its content was found to be (notes.hta that is plain text is "
+                "saved as notes.txt). Nothing uploaded can be read back through this API."
             ),
             "security": [{"attachmentsToken": []}],
             "parameters": [
@@ -110,7 +113,7 @@ def _attachments_path() -> dict[str, Any]:
                     "description": "An upload for one file",
                     "content": {"application/json": {"schema": {"$ref": "#/components/schemas/UploadOffer"}}},
                 },
-                "400": _error("Malformed JSON"),
+                "400": _error("Malformed JSON, or JSON nested more than 32 levels deep"),
                 "401": _error("No attachments token, or one that is forged, for another referral or expired"),
                 "409": _error(f"The referral already has {MAX_FILES} documents"),
                 "413": _error("Body over 4 KiB"),
@@ -143,6 +146,7 @@ def _attachment_request_schema() -> dict[str, Any]:
 
     schema = AttachmentRequest.model_json_schema()
     schema["properties"]["content_type"]["enum"] = list(ACCEPTED_TYPES)
+    schema["properties"]["size"]["minimum"] = 1
     schema["properties"]["size"]["maximum"] = get_settings().attachment_max_bytes
     schema["properties"]["size"]["description"] = "The file's size in bytes"
     return schema
@@ -211,7 +215,7 @@ def document() -> dict[str, Any]:
                             "description": "A repeat of an earlier request with the same Idempotency-Key: the same referral",
                             "content": receipt,
                         },
-                        "400": _error("Malformed JSON or an invalid Idempotency-Key"),
+                        "400": _error("Malformed JSON (or nested more than 32 levels deep), or an invalid Idempotency-Key"),
                         "413": _error(f"Body over {limit_kib} KiB"),
                         "415": _error("Content-Type is not application/json"),
                         "422": _error(

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from tests import samples
 from tests.browser.test_public_form_browser import CHROMIUM, Referrer
 from tests.factories import example
 
@@ -21,7 +22,7 @@ pytestmark = [
     ),
 ]
 
-PDF = b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+PDF = samples.pdf()
 
 
 def sent_referral(referrer: Referrer) -> str:
