@@ -210,8 +210,8 @@ def unflow(text: str, delsp: bool = False) -> str:
         content = line[level:]
         if content.startswith(" "):
             content = content[1:]  # space-stuffing (or the space after the quote marks)
-        if current is not None and level != depth:
-            out.append(_requote(depth, current))
+        if current is not None and (level != depth or content == "-- "):
+            out.append(_requote(depth, current))  # a soft break never crosses a change of depth or the sig line
             current = None
         soft = content.endswith(" ") and content != "-- "
         if soft and delsp:
@@ -487,12 +487,13 @@ def _answers_between_quotes(lines: list[str], index: int, after_last: bool) -> l
 
 
 def _wrapped_quote(lines: list[str], index: int) -> bool:
-    """One unquoted line squeezed between two quoted lines, the one above not empty: the client wrapped a long
-    quoted line and lost the ">" (an inline answer has a blank or an empty ">" line above it)."""
+    """One unquoted line in lower case squeezed between two quoted lines, the one above not empty: the client
+    wrapped a long quoted line and lost the ">"."""
     if _depth(lines[index]) or not lines[index].strip() or index == 0 or index + 1 >= len(lines):
         return False
-    above, below = lines[index - 1], lines[index + 1]
-    return bool(_depth(above) and _unquote(above).strip(" >") and _depth(below))
+    above, below, text = lines[index - 1], lines[index + 1], lines[index].lstrip()
+    # The wrapped rest of a sentence starts in lower case; an answer starts a sentence of its own.
+    return bool(text[:1].islower() and _depth(above) and _unquote(above).strip(" >") and _depth(below))
 
 
 # ---------------------------------------------------------------------------------------------------------------------
