@@ -35,6 +35,8 @@ class Case:
 
 def wrap(body: bytes, mime: dict) -> bytes:
     """A minimal message around a fixture's body: UTF-8, the fixture's transfer encoding and format=flowed params."""
+    if mime.get("eml"):  # a whole message already
+        return body
     subject = mime.get("subject", "K7Q-F3M-RW9")  # neither Re: nor Fwd: unless the case says so
     head = [f"From: Agency <{SENDER}>", f"To: {HUB_REPLY_TO}", f"Subject: {subject}"]
     if mime.get("has_headers"):  # the fixture carries its own MIME headers
@@ -46,10 +48,10 @@ def wrap(body: bytes, mime: dict) -> bytes:
     return ("\r\n".join(head) + "\r\n\r\n").encode() + body
 
 
-def cases() -> list[Case]:
+def cases(root: Path = CORPUS) -> list[Case]:
     found = []
-    for entry in json.loads((CORPUS / "cases.json").read_text(encoding="utf-8")):
-        path = CORPUS / entry["file"]
+    for entry in json.loads((root / "cases.json").read_text(encoding="utf-8")):
+        path = root / entry["file"]
         expected = path.with_name(path.name.rsplit(".", 1)[0] + ".expected.txt").read_text(encoding="utf-8")
         found.append(
             Case(
@@ -187,6 +189,13 @@ def _print_score(name: str, result: Score) -> None:
 
 
 def main() -> None:
+    if "--heldout" in sys.argv:  # a folder laid out like tests/reply_corpus, kept outside the repository
+        held = score(ours, cases(Path(sys.argv[sys.argv.index("--heldout") + 1])))
+        _print_score("held-out, our visible_reply", held)
+        for category, (good, total) in held.per_category.items():
+            print(f"  {category:<24} {good}/{total}")
+        print("missed:", *held.misses, sep="\n  ")
+        return
     corpus = cases()
     result = score(ours, corpus)
     _print_score("our visible_reply", result)
