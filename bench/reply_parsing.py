@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 from bench import reply_corpus
 from chalicelib.mail import inbound
-from chalicelib.mail.reply_text import visible_reply
 
 REPEATS = 5
 MEGABYTE = 1024 * 1024
@@ -35,7 +34,13 @@ def hostile_bodies() -> dict[str, str]:
     }
 
 
-def time_hostile(strip: Callable[[str], str] = visible_reply) -> dict[str, float]:
+def parse_body(body: str) -> str:
+    """The whole parse of a reply whose text/plain body is `body` (format=flowed: the re-joining is timed too)."""
+    raw = reply_corpus.wrap(body.encode("utf-8"), {"flowed": True})
+    return inbound.parse_message(raw).reply_text
+
+
+def time_hostile(strip: Callable[[str], str] = parse_body) -> dict[str, float]:
     """Seconds per hostile body (one run each: they are the worst case, not a distribution)."""
     seconds = {}
     for name, body in hostile_bodies().items():
@@ -113,7 +118,7 @@ def report(figures: Figures, show: Callable[..., None]) -> None:
         ", ".join(f"{name[5:]} {corpus.per_category[name][0]}/{corpus.per_category[name][1]}" for name in languages),
     )
     for name, seconds in figures.hostile_s.items():
-        show(f"  hostile: {name}", f"{seconds * 1000:.0f} ms", "< 2 s", seconds < 2)
+        show(f"  hostile, parse_message: {name}", f"{seconds * 1000:.0f} ms", "< 2 s", seconds < 2)
 
 
 def main() -> None:
