@@ -424,7 +424,7 @@ def _own_words(lines: list[str], subject: str, nested: bool) -> list[str]:
             return _both(top, _own_words(quoted_forward, subject, nested=True))
         return _finish(top + _answers_between_quotes(lines, boundary.start, after_last=not top))
     if boundary.kind == "forward":
-        return _both(top, _own_words(lines[boundary.body :], subject, nested=True))
+        return _both(top, _own_words(_forwarded_lines(lines, boundary), subject, nested=True))
     if boundary.kind == "attribution" and _next_is_quoted(lines, boundary.body):
         return _finish(top + _answers_between_quotes(lines, boundary.body, after_last=not top))
     # A header block, an "Original message" line or an attribution over unquoted history.
@@ -439,6 +439,15 @@ def _both(comment: list[str], forwarded: list[str]) -> list[str]:
     if comment and forwarded:
         return [*comment, "", *forwarded]
     return comment or forwarded
+
+
+def _forwarded_lines(lines: list[str], boundary: _Boundary) -> list[str]:
+    """The forwarded message under a forward line; some clients quote it ("Begin forwarded message:" / "> From: …")."""
+    first = _next_nonblank(lines, boundary.start + 1, 4)
+    if first is None or not _depth(lines[first]):
+        return lines[boundary.body :]
+    body = [_unquote(line) if _depth(line) else line for line in lines[boundary.start + 1 :]]
+    return body[_skip_header(body, 0) :]
 
 
 def _quoted_forward(lines: list[str], index: int) -> list[str] | None:

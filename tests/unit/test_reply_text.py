@@ -142,6 +142,13 @@ def test_apple_mails_quoted_forward_is_unquoted() -> None:
     assert visible_reply(text) == "FYI\n\nNo trace."
 
 
+def test_a_forward_line_over_a_quoted_message_is_unquoted() -> None:
+    text = (
+        "Hello\n\nForwarded message:\n\n> From: Sam <sam@police.example>\n> Subject: K7Q\n>\n> No trace.\n\nText bottom"
+    )
+    assert visible_reply(text) == "Hello\n\nNo trace.\n\nText bottom"
+
+
 def test_unquoted_history_with_nothing_above_is_a_forward_unless_the_subject_says_reply() -> None:
     text = "From: Sam <sam@police.example>\nSent: 24 November 2026\nTo: Jo\nSubject: RE: K7Q\n\nNo trace.\n"
     assert visible_reply(text, subject="FW: RE: K7Q") == "No trace."
