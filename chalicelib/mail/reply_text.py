@@ -82,6 +82,8 @@ _WROTE_LAST_WORDS = frozenset(
 _WROTE_RE = re.compile(rf"(?<!\w)(?:{_WROTE})(?!\w)", re.IGNORECASE)
 # Gmail in Russian writes no verb: "вт, 24 нояб. 2026 г. в 10:02, X <x@y>:" - a date and an address before ":".
 _ADDRESS_THEN_COLON = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+\s*>?\)?\s*[:：]$")
+_TIME = re.compile(r"\d{1,2}[:.]\d{2}")
+_YOU_WROTE = re.compile(r"\byou (?:wrote|writes)\b", re.IGNORECASE)
 _CLOSING = re.compile(r"^>\s*[:：]$")
 _ATTRIBUTION_START = re.compile(
     r"^(?:on|le|am|el|em|il|op|w dniu|dnia|dne|în|in|ar|на|в|den|d\.|at|il giorno|\d|\W)", re.IGNORECASE
@@ -306,8 +308,11 @@ def _is_attribution(text: str, first: str, lines: list[str], after: int) -> bool
             return False
     wrote = _WROTE_RE.search(text)
     if wrote and (ends_colon or text.endswith(wrote.group(0))):
-        # A sentence can say "wrote": the line must look like a client's (an address, a date first, or a quote next).
-        return bool("@" in text or "<" in text or _ATTRIBUTION_START.match(first) or _next_is_quoted(lines, after))
+        # A sentence can say "On 12 May the school wrote:". A client's line is followed by the quote, or names an
+        # address, or starts like one and gives a time ("at 10:02") or says "you wrote".
+        if "@" in text or "<" in text or _next_is_quoted(lines, after):
+            return True
+        return bool(_ATTRIBUTION_START.match(first) and (_TIME.search(text) or _YOU_WROTE.search(text)))
     return bool(ends_colon and _ADDRESS_THEN_COLON.search(text) and any(char.isdigit() for char in text))
 
 
@@ -320,13 +325,14 @@ def _next_is_quoted(lines: list[str], index: int) -> bool:
 
 def _header_block(lines: list[str], index: int) -> int:
     """End (exclusive) of a mail header block starting at `index` ("From:/Sent:/To:/Subject:" in any supported
-    language, Outlook's bold "*From:*" too), or 0. It needs a From-like label and another label: a pasted "Date:" and
-    "Subject:" (meeting notes) is not history."""
+    language, Outlook's bold "*From:*" too), or 0. It needs a From-like label: a pasted "Date:" and "Subject:"
+    (meeting notes) is not history."""
     line = _short(lines[index])
     found = _LABEL.match(line) if line else None
     if not found or _depth(lines[index]):
         return 0
     has_from = bool(found.group("from"))
+    from_has_address = has_from and ("@" in line or "mailto:" in line)
     labels = 1
     if has_from and len(_INLINE_LABELS.findall(line)) >= 2:
         return index + 1  # Yahoo's one-line header
@@ -339,12 +345,16 @@ def _header_block(lines: list[str], index: int) -> int:
         label = _LABEL.match(text)
         if label:
             labels += 1
-            has_from = has_from or bool(label.group("from"))
+            if label.group("from"):
+                has_from = True
+                from_has_address = from_has_address or "@" in text or "mailto:" in text
             end = position + 1
         elif not any(_LABEL.match(_short(later)) for later in lines[position + 1 : position + 3] if later.strip()):
             break  # a wrapped value continues only when another label follows
         position += 1
-    return end if has_from and labels >= 2 else 0
+    # "From: March 2019 / To: May 2021" in an answer is two labels without an address: a real block has three or more
+    # (From, Sent, To, Subject), or names an address on its From line.
+    return end if has_from and (labels >= 3 or (labels == 2 and from_has_address)) else 0
 
 
 def _marker(line: str) -> str | None:

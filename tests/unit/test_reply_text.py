@@ -116,6 +116,10 @@ def test_lines_that_merely_look_like_headers_or_attributions_stay() -> None:
     sentence = "As the school wrote on 12 May 2026:\nAlex was absent."
     assert visible_reply(sentence) == sentence
     assert visible_reply("On this day\n\nI wrote something.") == "On this day\n\nI wrote something."
+    quoting = "Known to us.\n\nOn 12 May 2026 the school wrote:\nAlex was absent all week.\n\nWe visited on 14 May."
+    assert visible_reply(quoting) == quoting
+    periods = "Open to us twice:\nFrom: March 2019\nTo: May 2021\n\nFrom: June 2024\nTo: now\n\nNo concerns now."
+    assert visible_reply(periods) == periods
 
 
 # ---------------------------------------------------------------------------------------------------------------------
