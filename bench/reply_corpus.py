@@ -119,12 +119,21 @@ def category_names(case: Case) -> list[str]:
     return names
 
 
-def score(strip: Callable[[inbound.InboundMessage], str], corpus: list[Case]) -> Score:
+def same_loosely(got: str, expected: str) -> bool:
+    """The comparison without layout (tests/mail_corpus's): fairer to libraries that re-indent or re-space."""
+    return loose(got) == loose(expected)
+
+
+def score(
+    strip: Callable[[inbound.InboundMessage], str],
+    corpus: list[Case],
+    compare: Callable[[str, str], bool] = same,
+) -> Score:
     matched, crashed, misses = 0, 0, []
     per: dict[str, list[int]] = {}
     for case in corpus:
         try:
-            ok = same(strip(inbound.parse_message(case.raw)), case.expected)
+            ok = compare(strip(inbound.parse_message(case.raw)), case.expected)
         except Exception:  # a comparison library that crashes on a case has missed it
             crashed += 1
             ok = False
@@ -205,6 +214,9 @@ def main() -> None:
     for name, other in libraries.items():
         if name != "ours":
             _print_score(name, other)
+    print("\nthe same, layout ignored (every line stripped, blank runs collapsed):")
+    for name, strip in {"our visible_reply": ours, **comparison_libraries()}.items():
+        _print_score(f"  {name}", score(strip, corpus, same_loosely))
     names = list(libraries)
     print("\nper category (matched/total)")
     print(f"  {'category':<24}" + "".join(f"{name[:22]:>24}" for name in names))
