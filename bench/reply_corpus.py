@@ -190,6 +190,15 @@ def comparison_libraries() -> dict[str, Callable[[inbound.InboundMessage], str]]
         )
     except ImportError:
         pass
+    try:  # talon pulls in numpy, scipy and scikit-learn: not in requirements-dev.txt, measured in a venv of its own
+        import talon
+        from talon import quotations
+        from talon.signature.bruteforce import extract_signature
+
+        talon.init()
+        found["talon 1.4.4"] = lambda message: extract_signature(quotations.extract_from_plain(message.full_text))[0]
+    except ImportError:
+        pass
     return found
 
 
