@@ -31,6 +31,10 @@ def hostile_bodies() -> dict[str, str]:
         "1 MB of sign-off lines": ("Thanks,\nSam\n") * (MEGABYTE // 12),
         "1 MB of unquoted/quoted lines": ("answer\n> question\n") * (MEGABYTE // 18),
         "1 MB of wrapped-attribution starts": ("On 24 Nov 2026 Sam <\n") * (MEGABYTE // 21),
+        # Every line different (no cache helps) and every other one could end an attribution: the slowest found.
+        "1 MB of distinct 'x: y' / 'On n wrote' lines": "".join(
+            f"Note {n}: x\nOn {n} wrote\n" for n in range(MEGABYTE // 24)
+        ),
     }
 
 

@@ -5,188 +5,24 @@ Pure Python, one pass over the lines with bounded look-ahead: linear in the size
 (anyone can email the hub). Every line-level pattern is anchored and bounded, and lines longer than _LONG_LINE
 characters are never tested against them (no attribution, header or tagline is that long).
 
-The vocabulary (attribution verbs, header labels, forward and original-message lines, sign-offs, taglines) started
-from what mail-parser-reply knows (en, de, cs, da, es, fr, it, nl, pl, sv, zh) and adds the languages of the mail
-clients agencies in England use and of London's larger communities: Welsh, Romanian, Lithuanian, Portuguese,
-Turkish, Russian, Ukrainian, Bulgarian, Urdu, Bengali and Arabic.
+The words it looks for, in every supported language, are in reply_words.py.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
+
+from chalicelib.mail import reply_words as vocab
 
 __all__ = ["unflow", "visible_reply"]
 
 _LONG_LINE = 1000
-# Where a reply's history starts is near its top; beyond this many lines, nothing more is looked for.
-_MAX_LINES = 100_000
+# Where a reply's history starts is near its top: beyond this many lines no boundary is looked for (the text is kept),
+# which caps the work on a hostile body at a fraction of a second.
+_MAX_LINES = 20_000
 
-# ---------------------------------------------------------------------------------------------------------------------
-# Vocabulary
-
-# "wrote" in an attribution line ("On …, X wrote:", "Le … a écrit :", "Am … schrieb X:", "… napisał(a):").
-_WROTE = (
-    r"wrote|writes|schrieb|schreibt|schreef|geschreven|[ée]crit|escribi[óo]|escreveu|ha scritto|scrisse|"
-    r"napisa[łl](?:\(a\)|a)?|napsal(?:\(a\)|a)?|написал(?:\(а\)|а)?|написав|написала|написа|пише|пишет|"
-    r"a scris|ra[šs][ėe]|para[šs][ėe]|yazd[ıi]|ysgrifennodd|skrev|kirjoitti|[íi]rta|كتب|لکھا|লিখেছেন|写道|寫道"
-)
-_WROTE_LAST_WORDS = frozenset(
-    [
-        "wrote",
-        "writes",
-        "schrieb",
-        "schreibt",
-        "schreef",
-        "geschreven",
-        "écrit",
-        "ecrit",
-        "escribió",
-        "escribio",
-        "escreveu",
-        "scritto",
-        "scrisse",
-        "napisał",
-        "napisał(a)",
-        "napisała",
-        "napisal",
-        "napsal",
-        "napsal(a)",
-        "napsala",
-        "написал",
-        "написал(а)",
-        "написала",
-        "написав",
-        "написа",
-        "пише",
-        "пишет",
-        "scris",
-        "rašė",
-        "parašė",
-        "rase",
-        "parase",
-        "yazdı",
-        "yazdi",
-        "ysgrifennodd",
-        "skrev",
-        "kirjoitti",
-        "írta",
-        "irta",
-        "كتب",
-        "لکھا",
-        "লিখেছেন",
-        "写道",
-        "寫道",
-    ]
-)
-_WROTE_RE = re.compile(rf"(?<!\w)(?:{_WROTE})(?!\w)", re.IGNORECASE)
-# Gmail in Russian writes no verb: "вт, 24 нояб. 2026 г. в 10:02, X <x@y>:" - a date and an address before ":".
-_ADDRESS_THEN_COLON = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+\s*>?\)?\s*[:：]$")
-_TIME = re.compile(r"\d{1,2}[:.]\d{2}")
-_YOU_WROTE = re.compile(r"\byou (?:wrote|writes)\b", re.IGNORECASE)
-_CLOSING = re.compile(r"^>\s*[:：]$")
-_ATTRIBUTION_START = re.compile(
-    r"^(?:on|le|am|el|em|il|op|w dniu|dnia|dne|în|in|ar|на|в|den|d\.|at|il giorno|\d|\W)", re.IGNORECASE
-)
-
-_FROM_LABELS = (
-    "from|von|de|de la|od|van|da|kimden|от|від|від кого|nuo|oddi wrth|fra|från|lähettäjä|feladó|من|منجانب|প্রেরক|"
-    "发件人|寄件者|보낸 사람|от кого|отправитель|absender|expéditeur|expediteur|remitente|mittente|afzender|nadawca|"
-    "expeditor|expeditorul|gönderen|відправник|siuntėjas|подател|anfonwr"
-)
-_OTHER_LABELS = (
-    "sent|date|to|subject|cc|bcc|reply-to|organization|gesendet|an|betreff|datum|envoyé|envoyé le|à|a|objet|sujet|"
-    "copie à|pour|message du|enviado|enviada|para|asunto|fecha|assunto|inviato|oggetto|data|verzonden|aan|onderwerp|"
-    "wysłano|wysłane|do|temat|dw|kopia|adresat|отправлено|кому|тема|копия|копія|дата|надіслано|trimis|către|subiect|"
-    "subiectul|dată|destinatarul|gönderildi|kime|konu|tarih|bilgi|išsiųsta|kam|tema|изпратено|до|относно|anfonwyd|at|"
-    "pwnc|dyddiad|تاريخ الإرسال|إلى|الموضوع|التاريخ|بھیجا گیا|بنام|موضوع|পাঠানো হয়েছে|প্রাপক|বিষয়|skickat|till|ämne|"
-    "sendt|til|emne|lähetetty|vastaanottaja|aihe|elküldve|címzett|tárgy|odesláno|komu|předmět|kopie|发送时间|收件人|"
-    "主题|抄送|kopie \\(cc\\)"
-)
-_LABEL = re.compile(
-    rf"^[ \t]*\*?(?:(?P<from>{_FROM_LABELS})|(?:{_OTHER_LABELS}))\*?[ \t\u00a0]*[:：]\*?(?:[ \t]|$)", re.IGNORECASE
-)
-# Yahoo writes a forwarded header on one line: "From: X <x>To: …Sent: …Subject: …".
-_INLINE_LABELS = re.compile(r"(?:>|\w)\s*(?:to|sent|subject|an|gesendet|betreff|à|objet|do|temat|кому|тема)\s*:", re.I)
-
-_FORWARD_PHRASES = (
-    "forwarded message|forwarded e-?mail|begin forwarded message|weitergeleitete nachricht|anfang der weitergeleiteten "
-    "nachricht|message transféré|message transmis|début du message réexpédié|mensaje reenviado|inicio del mensaje "
-    "reenviado|mensagem encaminhada|mensagem reencaminhada|início da mensagem (?:re)?encaminhada|messaggio inoltrato|"
-    "inizio messaggio inoltrato|doorgestuurd bericht|begin doorgestuurd bericht|wiadomość przesłana dalej|przekazana "
-    "wiadomość|treść przekazanej wiadomości|początek przekazywanej wiadomości|пересылаемое сообщение|пересланное "
-    "сообщение|перенаправленное сообщение|начало переадресованного сообщения|переслане повідомлення|перенаправлене "
-    "повідомлення|початок листа, що пересилається|mesaj redirecționat|începe mesajul redirecționat|mesaj transmis|"
-    "iletilen ileti|iletilmiş mesaj|ileti başlangıcı|persiųstas laiškas|persiųsta žinutė|препратено съобщение|"
-    "препратено писмо|neges wedi'i hanfon ymlaen|neges a anfonwyd ymlaen|الرسالة المعاد توجيهها|رسالة معاد توجيهها|"
-    "آگے بھیجا گیا پیغام|ফরোয়ার্ড করা মেসেজ|vidarebefordrat (?:meddelande|mejl)|videresendt (?:meddelelse|melding|besked)|"
-    "start på videresendt besked|přeposlaná zpráva|edelleenlähetetty viesti|välitetty viesti|továbbított üzenet"
-)
-_ORIGINAL_PHRASES = (
-    "original message|original e-?mail|ursprüngliche nachricht|original-nachricht|message d'origine|message original|"
-    "mensaje original|mensagem original|messaggio originale|oorspronkelijk bericht|origineel bericht|wiadomość "
-    "oryginalna|oryginalna wiadomość|исходное сообщение|оригинальное сообщение|оригінальне повідомлення|вихідне "
-    "повідомлення|mesaj original|mesajul original|orijinal ileti|orijinal mesaj|originali žinutė|pradinis laiškas|"
-    "оригинално съобщение|neges wreiddiol|الرسالة الأصلية|اصل پیغام|মূল বার্তা|oprindelig meddelelse|ursprungligt meddelande"
-)
-# A forward or original-message line is set off by rules ("-----Original Message-----") or ends with a colon
-# ("Begin forwarded message:"); the same words in a sentence are not one.
-_MARKER = re.compile(
-    rf"^[\s>*]*(?P<lead>[-=_]{{2,}})?[\s*]*(?:(?P<forward>{_FORWARD_PHRASES})|(?P<original>{_ORIGINAL_PHRASES}))"
-    rf"[\s*]*(?P<trail>[-=_]{{2,}}|[:：])?",
-    re.IGNORECASE,
-)
-_SEPARATOR = re.compile(r"^[\s*]*(?:_{8,}|-{8,}|={8,})[\s*]*$")  # Outlook's underscores, Yahoo's and others' rules
-
-_FORWARD_SUBJECT = re.compile(
-    r"^\s*(?:\[[^\]]{0,40}\]\s*)?(?:fwd?|wg|tr|rv|enc|i|pd|doorst|vs|vb|vl|ilt|İlt|пересл|fs|trs|ymlaen)\s*:", re.I
-)
-_REPLY_SUBJECT = re.compile(
-    r"^\s*(?:\[[^\]]{0,40}\]\s*)?(?:re|aw|sv|antw|odp|ynt|rif|r|ris|res|отв|ответ|відп|atb|ateb)\s*:", re.I
-)
-
-_SIGN_OFF = re.compile(
-    r"^(?:(?:kind|best|warm|warmest|many|with|all the)\s+(?:regards|wishes|thanks|best)|regards|best|cheers|thanks"
-    r"(?: again| and regards| very much)?|thank you(?: very much)?|many thanks|sincerely|yours(?: sincerely| faithfully"
-    r"| truly)?|take care|speak soon|mit freundlichen grüßen|viele grüße|beste grüße|liebe grüße|gruß|grüße|gruss|"
-    r"cordialement|bien à vous|bien cordialement|merci|saludos|un saludo|atentamente|cumprimentos|atenciosamente|"
-    r"cordiali saluti|saluti|distinti saluti|met vriendelijke groet(?:en)?|groeten|mvg|pozdrawiam|z poważaniem|"
-    r"serdecznie pozdrawiam|с уважением|с наилучшими пожеланиями|з повагою|cu stimă|cu respect|toate cele bune|"
-    r"pagarbiai|su pagarba|saygılarımla|iyi çalışmalar|с уважение|поздрави|cofion(?: cynnes| gorau)?|diolch|"
-    r"med venlig hilsen|venlig hilsen|mvh|med vänlig hälsning|vänliga hälsningar|hälsningar|med vennlig hilsen|"
-    r"مع التحية|مع خالص التحيات|شكرا|والسلام|شکریہ|دعاگو|ধন্যবাদ|শুভেচ্ছান্তে)",
-    re.IGNORECASE,
-)
-_SIGN_OFF_LINE = re.compile(rf"{_SIGN_OFF.pattern}[\s,.!]*(?P<name>\S.{{0,40}})?$", re.IGNORECASE)
-_DASH_NAME = re.compile(r"^(?:-{1,2}(?! )|—|–|//|~)\s?(?P<name>\w[\w.'-]*(?:\s+[\w.'-]+){0,3})$")
-
-_TAGLINE = re.compile(
-    r"^[(<\[]*\s*(?:"
-    r"(?:sent|envoyé|enviado|inviato|verzonden|gesendet|wysłane|wysłano|отправлено|надіслано|trimis|sendt|skickat|"
-    r"odesláno|изпратено|išsiųsta|anfonwyd)\s+(?:from|with|via|using|by|de(?:puis)?|desde|da|vanaf|van|met|von|z|с|з|"
-    r"de pe|från|fra|iš|от|o|do)\s+[^,:;]{1,45}?(?:[,.]?\s*please excuse.{0,40})?"
-    r"|get outlook for \w+|(?:von|vom) meinem .{1,40} gesendet|diese nachricht wurde von meinem .{1,60} gesendet"
-    r"|(?:\w+ )?from (?:my )?(?:mobile|iphone|ipad|phone|android)\b[\w ]{0,20}"
-    r"|.{1,30}'(?:umdan|imden|dan|den|tan|ten) gönderildi|從我的.{1,20}傳送|从我的.{1,20}发送"
-    r")[.)>\]]*$",
-    re.IGNORECASE,
-)
-_LINK = re.compile(r"\[([^\]]{0,80})\]\([^)\s]{0,300}\)|<[^>\s]{0,300}>|https?://\S{0,300}")
-
-_DISCLAIMER = re.compile(
-    r"^(?:this (?:e-?mail|message|communication)\b.{0,80}\b(?:confidential|intended (?:solely |only )?for|privileged"
-    r"|has been scanned|may contain)|(?:confidentiality|legal|privacy)(?: notice)?\s*:|disclaimer\b|important(?: notice)?"
-    r"\s*:|the (?:information|contents?) (?:contained )?in this (?:e-?mail|message|communication)"
-    r"|if you (?:are not the intended recipient|have received this (?:e-?mail|message|communication) in error))",
-    re.IGNORECASE,
-)
-_BANNER = re.compile(
-    r"^\W*(?:caution|warning|external(?: email| sender)?|\[external\])\b.{0,40}(?:originated (?:from )?outside|external"
-    r" sender|outside (?:of )?(?:the|this|our) (?:organi[sz]ation|company|council))",
-    re.IGNORECASE,
-)
-_LIST_FOOTER = re.compile(r"mailing list|listinfo|unsubscribe", re.IGNORECASE)
-_JUNK = re.compile(r"^[\s\u1427\u200b\u200c\u200d\ufeff_\-=*~+#.•]*$")  # rules, Gmail's ᐧ tracker, zero-width
 _SIGNATURE_DELIMITER = re.compile(r"^-- ?$")
 _MAX_SIGNATURE_LINES = 15
 _MAX_FINISH_ROUNDS = 6
@@ -265,24 +101,32 @@ def _short(line: str) -> str:
 def _attribution(lines: list[str], index: int) -> int:
     """Lines spanned by an attribution starting at `index` (0 if none): "On …, X <x> wrote:", wrapped over up to
     three lines by Gmail ("… X <" / "x@y> wrote:"), in any supported language."""
+    # The cheap test first: which of the (up to) three lines could end one? Most lines are nothing like one.
+    ends = [
+        span for span in (1, 2, 3) if index + span <= len(lines) and _could_end_attribution(lines[index + span - 1])
+    ]
+    if not ends:
+        return 0
     first = _short(lines[index]).strip("-*> \t\u200e\u200f\ufeff")
     if not first or _depth(lines[index]):
         return 0
-    if not any(_could_end_attribution(line) for line in lines[index : index + 3]):
-        return 0  # the cheap test first: most lines are nothing like one
-    # Wrapped over several lines, the first line must start like one (a date, "On", "Le", …) and not end a sentence.
-    may_wrap = bool("@" in first or "<" in first or _WROTE_RE.search(first)) or (
-        not first.endswith((".", "!", "?"))
-        and bool(_ATTRIBUTION_START.match(first) or any(char.isdigit() for char in first))
-    )
+    may_wrap: bool | None = None
     joined = first
-    for span in range(1, 4):
+    for span in range(1, ends[-1] + 1):
         if span > 1:
-            nxt = _short(lines[index + span - 1]) if index + span - 1 < len(lines) else ""
+            if may_wrap is None:
+                # Wrapped, the first line must start like one (a date, "On", "Le", …) and not end a sentence.
+                may_wrap = bool("@" in first or "<" in first or vocab.WROTE_RE.search(first)) or (
+                    not first.endswith((".", "!", "?"))
+                    and bool(vocab.ATTRIBUTION_START.match(first) or any(char.isdigit() for char in first))
+                )
+            nxt = _short(lines[index + span - 1])
             # Gmail can wrap the address's ">:" onto a line of its own, which looks quoted.
-            if not may_wrap or not nxt or (_depth(lines[index + span - 1]) and not _CLOSING.match(nxt)):
+            if not may_wrap or not nxt or (_depth(lines[index + span - 1]) and not vocab.CLOSING.match(nxt)):
                 return 0
-            joined = f"{joined}{nxt.strip()}" if _CLOSING.match(nxt) else f"{joined} {nxt.strip('-*> ')}"
+            joined = f"{joined}{nxt.strip()}" if vocab.CLOSING.match(nxt) else f"{joined} {nxt.strip('-*> ')}"
+        if span not in ends:
+            continue
         text = joined.rstrip(" -*\u200e\u200f")
         if len(text) > 400:
             return 0
@@ -291,12 +135,13 @@ def _attribution(lines: list[str], index: int) -> int:
     return 0
 
 
+@lru_cache(maxsize=4096)  # each line is the last of up to three candidate windows: test it once
 def _could_end_attribution(line: str) -> bool:
     text = _short(line).rstrip(" -*\t\u200e\u200f")
     if text.endswith((":", "：")):
         return True
     words = text.rsplit(None, 1)
-    return bool(words) and words[-1].lower() in _WROTE_LAST_WORDS
+    return bool(words) and words[-1].lower() in vocab.WROTE_LAST_WORDS
 
 
 def _is_attribution(text: str, first: str, lines: list[str], after: int) -> bool:
@@ -304,16 +149,16 @@ def _is_attribution(text: str, first: str, lines: list[str], after: int) -> bool
     if not ends_colon:
         # Only "… X wrote ----" (the dashes already stripped) ends in the verb itself: its last word is enough.
         words = text.rsplit(None, 1)
-        if not words or words[-1].lower() not in _WROTE_LAST_WORDS:
+        if not words or words[-1].lower() not in vocab.WROTE_LAST_WORDS:
             return False
-    wrote = _WROTE_RE.search(text)
+    wrote = vocab.WROTE_RE.search(text)
     if wrote and (ends_colon or text.endswith(wrote.group(0))):
         # A sentence can say "On 12 May the school wrote:". A client's line is followed by the quote, or names an
         # address, or starts like one and gives a time ("at 10:02") or says "you wrote".
         if "@" in text or "<" in text or _next_is_quoted(lines, after):
             return True
-        return bool(_ATTRIBUTION_START.match(first) and (_TIME.search(text) or _YOU_WROTE.search(text)))
-    return bool(ends_colon and _ADDRESS_THEN_COLON.search(text) and any(char.isdigit() for char in text))
+        return bool(vocab.ATTRIBUTION_START.match(first) and (vocab.TIME.search(text) or vocab.YOU_WROTE.search(text)))
+    return bool(ends_colon and vocab.ADDRESS_THEN_COLON.search(text) and any(char.isdigit() for char in text))
 
 
 def _next_is_quoted(lines: list[str], index: int) -> bool:
@@ -328,13 +173,13 @@ def _header_block(lines: list[str], index: int) -> int:
     language, Outlook's bold "*From:*" too), or 0. It needs a From-like label: a pasted "Date:" and "Subject:"
     (meeting notes) is not history."""
     line = _short(lines[index])
-    found = _LABEL.match(line) if line else None
+    found = vocab.LABEL.match(line) if line else None
     if not found or _depth(lines[index]):
         return 0
     has_from = bool(found.group("from"))
     from_has_address = has_from and ("@" in line or "mailto:" in line)
     labels = 1
-    if has_from and len(_INLINE_LABELS.findall(line)) >= 2:
+    if has_from and len(vocab.INLINE_LABELS.findall(line)) >= 2:
         return index + 1  # Yahoo's one-line header
     end = index + 1
     position = index + 1
@@ -342,14 +187,14 @@ def _header_block(lines: list[str], index: int) -> int:
         text = _short(lines[position])
         if not text:
             break
-        label = _LABEL.match(text)
+        label = vocab.LABEL.match(text)
         if label:
             labels += 1
             if label.group("from"):
                 has_from = True
                 from_has_address = from_has_address or "@" in text or "mailto:" in text
             end = position + 1
-        elif not any(_LABEL.match(_short(later)) for later in lines[position + 1 : position + 3] if later.strip()):
+        elif not any(vocab.LABEL.match(_short(later)) for later in lines[position + 1 : position + 3] if later.strip()):
             break  # a wrapped value continues only when another label follows
         position += 1
     # "From: March 2019 / To: May 2021" in an answer is two labels without an address: a real block has three or more
@@ -361,7 +206,7 @@ def _marker(line: str) -> str | None:
     text = _short(line)
     if not text or len(text) > 300:
         return None
-    found = _MARKER.match(text)
+    found = vocab.MARKER.match(text)
     if not found or not (found.group("lead") or found.group("trail")):
         return None
     return "forward" if found.group("forward") else "original"
@@ -371,23 +216,27 @@ def _boundary(lines: list[str], start: int = 0) -> _Boundary | None:
     """The first place from `start` where quoted or forwarded history begins."""
     for index in range(start, min(len(lines), _MAX_LINES)):
         line = lines[index]
-        if not line.strip():
+        text = line.lstrip()
+        if not text:
             continue
-        if _depth(line):
+        if text[0] == ">" and _depth(line):
             return _Boundary(index, index, "quote")
-        kind = _marker(line)
+        # Cheap tests first: a marker, a header or a rule needs a colon or a rule character near its start.
+        ruled = text[0] in "-_=*"
+        labelled = ":" in text[:60] or "：" in text[:60]
+        kind = _marker(line) if ruled or labelled or text.rstrip().endswith((":", "：")) else None
         if kind:
             body = index + 1
-            if not _INLINE_LABELS.search(line):
+            if not vocab.INLINE_LABELS.search(line):
                 body = _skip_header(lines, body)
             return _Boundary(index, body, kind)
         span = _attribution(lines, index)
         if span:
             return _Boundary(index, index + span, "attribution")
-        end = _header_block(lines, index)
+        end = _header_block(lines, index) if labelled else 0
         if end:
             return _Boundary(index, end, "header")
-        if _SEPARATOR.match(_short(line)):
+        if ruled and vocab.SEPARATOR.match(_short(line)):
             following = _next_nonblank(lines, index + 1, 3)
             if following is not None and (end := _header_block(lines, following)):
                 return _Boundary(index, end, "header")
@@ -440,7 +289,7 @@ def _own_words(lines: list[str], subject: str, nested: bool) -> list[str]:
     # A header block, an "Original message" line or an attribution over unquoted history.
     if top:
         return top
-    if _REPLY_SUBJECT.match(subject) and not _FORWARD_SUBJECT.match(subject):
+    if vocab.REPLY_SUBJECT.match(subject) and not vocab.FORWARD_SUBJECT.match(subject):
         return []  # a reply with nothing typed
     return _own_words(lines[boundary.body :], subject, nested=True)  # forwarded with no comment: its words
 
@@ -486,7 +335,7 @@ def _answers_between_quotes(lines: list[str], index: int, after_last: bool) -> l
             current = []
             position += 1
             continue
-        if line.strip():
+        if line.strip() and position < _MAX_LINES:
             span = _attribution(lines, position)
             if span:
                 position += span
@@ -552,7 +401,7 @@ def _is_blank(line: str) -> bool:
 
 
 def _drop_banner(lines: list[str]) -> list[str]:
-    if lines and _BANNER.match(_short(lines[0])[:300]):
+    if lines and vocab.BANNER.match(_short(lines[0])[:300]):
         end = 1
         while end < len(lines) and lines[end].strip():
             end += 1
@@ -564,13 +413,13 @@ def _drop_banner(lines: list[str]) -> list[str]:
 def _drop_trailing_junk(lines: list[str]) -> None:
     while len(lines) > 1:
         last = _short(lines[-1])
-        if _is_blank(lines[-1]) or (last and len(last) <= 3 and _JUNK.match(last)) or _SEPARATOR.match(last):
+        if _is_blank(lines[-1]) or (last and len(last) <= 3 and vocab.JUNK.match(last)) or vocab.SEPARATOR.match(last):
             lines.pop()
             continue
-        if last and _TAGLINE.match(_LINK.sub(r"\1", last).strip()[:200]):
+        if last and vocab.TAGLINE.match(vocab.LINK.sub(r"\1", last).strip()[:200]):
             lines.pop()
             continue
-        if last and (len(last) <= 40 and _JUNK.match(last)):
+        if last and (len(last) <= 40 and vocab.JUNK.match(last)):
             lines.pop()
             continue
         start = len(lines) - 1
@@ -578,7 +427,7 @@ def _drop_trailing_junk(lines: list[str]) -> None:
         while start > limit and lines[start - 1].strip():
             start -= 1
         if (
-            start > 0 and not lines[start - 1].strip() and _DISCLAIMER.match(_short(lines[start])[:300])
+            start > 0 and not lines[start - 1].strip() and vocab.DISCLAIMER.match(_short(lines[start])[:300])
         ):  # never the whole reply
             del lines[start:]
             continue
@@ -609,7 +458,7 @@ def _drop_sign_off(lines: list[str]) -> None:
     for position in range(len(content) - 1, max(-1, len(content) - 10), -1):
         index = content[position]
         text = _short(lines[index])
-        sign_off = _SIGN_OFF_LINE.match(text) if len(text) <= 60 else None
+        sign_off = vocab.SIGN_OFF_LINE.match(text) if len(text) <= 60 else None
         if sign_off and position > 0:
             named = sign_off.group("name") and sign_off.group("name")[0].isupper()
             if position < len(content) - 1 or named:
@@ -618,7 +467,7 @@ def _drop_sign_off(lines: list[str]) -> None:
         if not _namelike(text):
             break
     last = content[-1]
-    dash = _DASH_NAME.match(_short(lines[last]))
+    dash = vocab.DASH_NAME.match(_short(lines[last]))
     previous = lines[content[-2]].strip()
     if dash and dash.group("name")[0].isupper() and not previous.startswith(("-", "—", "–", "*", "•")):
         del lines[last:]
@@ -626,8 +475,8 @@ def _drop_sign_off(lines: list[str]) -> None:
 
 def _drop_list_footer(lines: list[str]) -> None:
     for index in range(len(lines) - 1, max(-1, len(lines) - 8), -1):
-        if _SEPARATOR.match(_short(lines[index])):
-            if index > 0 and any(_LIST_FOOTER.search(_short(line)) for line in lines[index + 1 :]):
+        if vocab.SEPARATOR.match(_short(lines[index])):
+            if index > 0 and any(vocab.LIST_FOOTER.search(_short(line)) for line in lines[index + 1 :]):
                 del lines[index:]
             return
 

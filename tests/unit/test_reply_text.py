@@ -272,7 +272,9 @@ def test_one_megabyte_of_hostile_input_takes_under_two_seconds(name: str) -> Non
     assert time.perf_counter() - start < 2.0
 
 
-@pytest.mark.parametrize("name", ["1 MB of sign-off lines", "1 MB of '>' lines", "1 MB of one line of '>'"])
+@pytest.mark.parametrize(
+    "name", ["1 MB of sign-off lines", "1 MB of '>' lines", "1 MB of distinct 'x: y' / 'On n wrote' lines"]
+)
 def test_the_whole_parse_of_a_hostile_flowed_megabyte_takes_under_two_seconds(name: str) -> None:
     body = reply_parsing.hostile_bodies()[name]
     start = time.perf_counter()
