@@ -103,7 +103,9 @@ def _attribution(lines: list[str], index: int) -> int:
     three lines by Gmail ("… X <" / "x@y> wrote:"), in any supported language."""
     # The cheap test first: which of the (up to) three lines could end one? Most lines are nothing like one.
     ends = [
-        span for span in (1, 2, 3) if index + span <= len(lines) and _could_end_attribution(lines[index + span - 1])
+        span
+        for span in (1, 2, 3)
+        if index + span <= len(lines) and _could_end_attribution(_short(lines[index + span - 1]))
     ]
     if not ends:
         return 0
@@ -137,7 +139,8 @@ def _attribution(lines: list[str], index: int) -> int:
 
 @lru_cache(maxsize=4096)  # each line is the last of up to three candidate windows: test it once
 def _could_end_attribution(line: str) -> bool:
-    text = _short(line).rstrip(" -*\t\u200e\u200f")
+    """`line` stripped and at most _LONG_LINE long (so the cache never holds a long line)."""
+    text = line.rstrip(" -*\t\u200e\u200f")
     if text.endswith((":", "：")):
         return True
     words = text.rsplit(None, 1)
