@@ -278,6 +278,8 @@ def _own_words(lines: list[str], subject: str, nested: bool) -> list[str]:
     if boundary is None:
         return _finish(lines)
     top = _finish(lines[: boundary.start])
+    if len(top) == 1 and _is_tagline(top[0].strip()):
+        top = []  # "Sent from my iPhone" over the quote: nothing was typed
     if nested:
         return top
     if boundary.kind == "quote":
@@ -419,7 +421,7 @@ def _drop_trailing_junk(lines: list[str]) -> None:
         if _is_blank(lines[-1]) or (last and len(last) <= 3 and vocab.JUNK.match(last)) or vocab.SEPARATOR.match(last):
             lines.pop()
             continue
-        if last and vocab.TAGLINE.match(vocab.LINK.sub(r"\1", last).strip()[:200]):
+        if last and _is_tagline(last):
             lines.pop()
             continue
         if last and (len(last) <= 40 and vocab.JUNK.match(last)):
@@ -435,6 +437,10 @@ def _drop_trailing_junk(lines: list[str]) -> None:
             del lines[start:]
             continue
         return
+
+
+def _is_tagline(text: str) -> bool:
+    return bool(vocab.TAGLINE.match(vocab.LINK.sub(r"\1", text).strip()[:200]))
 
 
 def _drop_delimited_signature(lines: list[str]) -> None:

@@ -52,6 +52,7 @@ def test_with_a_reply_on_top_an_unquoted_tail_is_a_footer_not_an_answer() -> Non
 
 def test_nothing_typed_over_a_quote_is_an_empty_reply() -> None:
     assert visible_reply(f"On Tue, 24 Nov 2026 at 10:02, {HUB} wrote:\n{QUOTE}\n") == ""
+    assert visible_reply(f"Sent from my iPhone\n\nOn Tue, 24 Nov 2026 at 10:02, {HUB} wrote:\n{QUOTE}\n") == ""
 
 
 # ---------------------------------------------------------------------------------------------------------------------
