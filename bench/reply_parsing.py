@@ -1,190 +1,136 @@
-"""Agency replies: parse + strip time per reply, and the share of the corpus whose visible reply is as expected.
+"""Agency replies: parse + strip time per reply, the share of both corpora whose visible reply is as expected (per
+category for the independent one), and the time on 1 MB hostile bodies.
 
-`measure()` is what `make bench` prints (the chosen library only). `compare_candidates()` re-runs the choice of
-library: every candidate that is importable is scored on the same decoded text (`python -m bench.reply_parsing
---candidates`, in an environment where the candidates are installed; they are not project dependencies).
+`measure()` is what `make bench` prints. `python -m bench.reply_corpus` prints the comparison with other libraries
+(dev dependencies) per category.
 """
 
 from __future__ import annotations
 
 import statistics
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
+from bench import reply_corpus
 from chalicelib.mail import inbound
 
-CORPUS = Path(__file__).resolve().parent.parent / "tests" / "mail_corpus"
-REPEATS = 20
+REPEATS = 5
+MEGABYTE = 1024 * 1024
+
+
+def hostile_bodies() -> dict[str, str]:
+    """1 MB bodies shaped to hit the worst case of a line-based reader (anyone can email the hub)."""
+    attribution = "On Tue, 24 Nov 2026 at 10:02, Hub <h@mash.example> wrote:\n"
+    return {
+        "1 MB of '>' lines": (">" * 79 + "\n") * (MEGABYTE // 80),
+        "1 MB on one line": "On " * (MEGABYTE // 3),
+        "1 MB of one line of '>'": ">" * MEGABYTE,
+        "1 MB of alternating attribution-like lines": (attribution + "On On On wrote wrote:\n") * (MEGABYTE // 80),
+        "1 MB of header-like lines": ("From: a@b.example\nTo: c@d.example\nDate: x\n") * (MEGABYTE // 44),
+        "1 MB of sign-off lines": ("Thanks,\nSam\n") * (MEGABYTE // 12),
+        "1 MB of unquoted/quoted lines": ("answer\n> question\n") * (MEGABYTE // 18),
+        "1 MB of wrapped-attribution starts": ("On 24 Nov 2026 Sam <\n") * (MEGABYTE // 21),
+        # Every line different (no cache helps) and every other one could end an attribution: the slowest found.
+        "1 MB of distinct 'x: y' / 'On n wrote' lines": "".join(
+            f"Note {n}: x\nOn {n} wrote\n" for n in range(MEGABYTE // 24)
+        ),
+    }
+
+
+def parse_body(body: str) -> str:
+    """The whole parse of a reply whose text/plain body is `body` (format=flowed: the re-joining is timed too)."""
+    raw = reply_corpus.wrap(body.encode("utf-8"), {"flowed": True})
+    return inbound.parse_message(raw).reply_text
+
+
+def time_hostile(strip: Callable[[str], str] = parse_body) -> dict[str, float]:
+    """Seconds per hostile body (one run each: they are the worst case, not a distribution)."""
+    seconds = {}
+    for name, body in hostile_bodies().items():
+        start = time.perf_counter()
+        strip(body)
+        seconds[name] = time.perf_counter() - start
+    return seconds
 
 
 @dataclass(frozen=True)
-class Case:
-    name: str
-    raw: bytes
-    expected: str
+class Figures:
+    cases: int
+    repeats: int
+    median_ms: float
+    p95_ms: float
+    team_matched: int
+    team_cases: int
+    corpus: reply_corpus.Score
+    hostile_s: dict[str, float]
 
 
-def cases() -> list[Case]:
-    return [
-        Case(path.stem, path.read_bytes(), (path.with_suffix(".expected.txt")).read_text(encoding="utf-8"))
-        for path in sorted(CORPUS.glob("*.eml"))
-    ]
-
-
-def normalise(text: str) -> str:
-    """The comparison's idea of "the same text": each line stripped, runs of blank lines collapsed to one."""
-    lines: list[str] = []
-    for line in text.replace("\r\n", "\n").split("\n"):
-        line = line.strip()
-        if line or (lines and lines[-1]):
-            lines.append(line)
-    return "\n".join(lines).strip()
-
-
-def share(strip: Callable[[str], str], texts: dict[str, str], expected: dict[str, str]) -> tuple[float, list[str]]:
-    """Share of cases whose stripped text matches, and the names of the ones that do not."""
-    misses = []
-    for name, text in texts.items():
-        try:
-            got = strip(text)
-        except Exception:  # a candidate that crashes on a case has simply missed it
-            got = "\0crashed"
-        if normalise(got) != normalise(expected[name]):
-            misses.append(name)
-    return (len(texts) - len(misses)) / len(texts), misses
-
-
-def measure(repeats: int = REPEATS) -> dict:
-    """Per reply: parse_message (MIME, charset, HTML->text, quote stripping) timed `repeats` times."""
-    corpus = cases()
+def measure(repeats: int = REPEATS) -> Figures:
+    team = reply_corpus.team_cases()
+    independent = reply_corpus.cases()
+    everything = team + independent
     timings: list[float] = []
-    matched = 0
-    for case in corpus:
-        result = inbound.parse_message(case.raw)
-        matched += normalise(result.reply_text) == normalise(case.expected)
+    for case in everything:
         for _ in range(repeats):
             start = time.perf_counter()
             inbound.parse_message(case.raw)
             timings.append((time.perf_counter() - start) * 1000)
     timings.sort()
-    return {
-        "cases": len(corpus),
-        "repeats": repeats,
-        "median_ms": statistics.median(timings),
-        "p95_ms": timings[max(0, round(0.95 * len(timings)) - 1)],
-        "matched": matched,
-        "share": matched / len(corpus),
-        "library": inbound.STRIP_LIBRARY,
-    }
+    team_matched = sum(
+        reply_corpus.loose(inbound.parse_message(case.raw).reply_text) == reply_corpus.loose(case.expected)
+        for case in team
+    )
+    return Figures(
+        cases=len(everything),
+        repeats=repeats,
+        median_ms=statistics.median(timings),
+        p95_ms=timings[max(0, round(0.95 * len(timings)) - 1)],
+        team_matched=team_matched,
+        team_cases=len(team),
+        corpus=reply_corpus.score(reply_corpus.ours, independent),
+        hostile_s=time_hostile(),
+    )
 
 
-# ---------------------------------------------------------------------------------------------------------------------
-# The choice of library (run by hand; see tests/mail_corpus/README.md for the figures)
-
-
-def _quote_strippers() -> dict[str, Callable[[str], str]]:
-    """Each candidate as its documented API gives it ("raw"), then the same text with inbound's rules around it
-    (`inbound._finish`: inline answers, trailing taglines, separators, disclaimers, "-- " signatures)."""
-    found: dict[str, Callable[[str], str]] = {"none (whole text)": lambda text: text}
-    try:
-        from email_reply_parser import EmailReplyParser as Zapier
-
-        found["email-reply-parser, raw"] = Zapier.parse_reply
-        found["email-reply-parser + inbound rules"] = lambda text: inbound._finish(Zapier.parse_reply(text), "")
-    except ImportError:
-        pass
-    try:
-        from mailparser_reply import EmailReplyParser
-
-        def first_header_split(text: str) -> tuple[str, str]:
-            parsed = EmailReplyParser(languages=["en"]).read(text)
-            if len(parsed.replies) < 2:
-                return parsed.text, ""
-            position = parsed.text.find(parsed.replies[1].headers)
-            return parsed.text[:position], parsed.text[position:]
-
-        found["mail-parser-reply, raw (latest_reply)"] = lambda text: EmailReplyParser().parse_reply(text) or ""
-        found["mail-parser-reply, raw (replies[0].body)"] = lambda text: EmailReplyParser().read(text).replies[0].body
-        found["mail-parser-reply + inbound rules (no boundary check)"] = lambda text: inbound._finish(
-            *first_header_split(text)
-        )
-    except ImportError:
-        pass
-    try:
-        import quotequail
-
-        def quotequail_split(text: str) -> tuple[str, str]:
-            parts = quotequail.quote(text, quote_intro_line=True)
-            if len(parts) == 1:
-                return (parts[0][1], "") if parts[0][0] else ("", parts[0][1])
-            return parts[0][1], parts[1][1]
-
-        found["quotequail, raw"] = lambda text: quotequail_split(text)[0]
-        found["quotequail + inbound rules"] = lambda text: inbound._finish(*quotequail_split(text))
-    except ImportError:
-        pass
-    found[f"chosen: {inbound.STRIP_LIBRARY} + all inbound rules"] = inbound.visible_reply
-    return found
-
-
-def _html_converters() -> dict[str, Callable[[str], str]]:
-    found: dict[str, Callable[[str], str]] = {"stdlib html.parser (inbound.html_to_text)": inbound.html_to_text}
-    try:
-        from inscriptis import get_text
-
-        found["inscriptis"] = get_text
-    except ImportError:
-        pass
-    try:
-        import html2text
-
-        found["html2text (GPL-3.0: not usable here)"] = html2text.html2text
-    except ImportError:
-        pass
-    return found
-
-
-def _html_part(raw: bytes) -> str | None:
-    import email
-    import email.policy
-
-    message = email.message_from_bytes(raw, policy=email.policy.default)
-    for part in message.walk():
-        if part.get_content_type() == "text/html" and part.get_content_disposition() != "attachment":
-            return inbound._part_text(part)
-    return None
-
-
-def compare_candidates() -> dict:
-    corpus = cases()
-    texts = {case.name: inbound.parse_message(case.raw).full_text for case in corpus}
-    expected = {case.name: case.expected for case in corpus}
-    strippers = {name: share(strip, texts, expected) for name, strip in _quote_strippers().items()}
-    html_texts = {case.name: html for case in corpus if (html := _html_part(case.raw)) is not None}
-    converters = {
-        name: share(lambda html, convert=convert: inbound.visible_reply(convert(html)), html_texts, expected)
-        for name, convert in _html_converters().items()
-    }
-    return {"strippers": strippers, "html_converters": converters, "html_cases": sorted(html_texts)}
+def report(figures: Figures, show: Callable[..., None]) -> None:
+    show(
+        f"parse + strip a reply ({figures.cases} replies x {figures.repeats})",
+        f"median {figures.median_ms:.2f} ms, p95 {figures.p95_ms:.2f} ms",
+        "< 5 ms median",
+        figures.median_ms < 5,
+    )
+    show(
+        "visible reply as expected, team corpus (tests/mail_corpus)",
+        f"{figures.team_matched}/{figures.team_cases} ({figures.team_matched / figures.team_cases:.0%})",
+    )
+    corpus = figures.corpus
+    worst = min(good / total for good, total in corpus.per_category.values())
+    show(
+        "visible reply as expected, independent corpus (tests/reply_corpus)",
+        f"{corpus.matched}/{corpus.total} ({corpus.share:.1%}), {corpus.crashed} crashes",
+        ">= 95%, 0 crashes",
+        corpus.share >= 0.95 and corpus.crashed == 0,
+    )
+    show("  worst category", f"{worst:.0%}", ">= 90%", worst >= 0.9)
+    for category, (good, total) in corpus.per_category.items():
+        if not category.startswith("lang:"):
+            show(f"    {category}", f"{good}/{total} ({good / total:.0%})")
+    languages = [name for name in corpus.per_category if name.startswith("lang:")]
+    show(
+        "    languages",
+        ", ".join(f"{name[5:]} {corpus.per_category[name][0]}/{corpus.per_category[name][1]}" for name in languages),
+    )
+    for name, seconds in figures.hostile_s.items():
+        show(f"  hostile, parse_message: {name}", f"{seconds * 1000:.0f} ms", "< 2 s", seconds < 2)
 
 
 def main() -> None:
-    if "--candidates" in sys.argv:
-        result = compare_candidates()
-        print(f"Quote stripping, share of {len(cases())} corpus replies as expected:")
-        for name, (fraction, misses) in result["strippers"].items():
-            print(f"  {name:<55} {fraction:6.1%}  misses: {', '.join(m[:2] for m in misses) or '-'}")
-        print(f"HTML -> text, then inbound.visible_reply, over the {len(result['html_cases'])} replies with HTML:")
-        for name, (fraction, misses) in result["html_converters"].items():
-            print(f"  {name:<55} {fraction:6.1%}  misses: {', '.join(m[:2] for m in misses) or '-'}")
-        return
-    figures = measure()
-    print(f"Agency replies ({figures['cases']} corpus cases x {figures['repeats']} repeats, {figures['library']})")
-    print(f"  parse + strip per reply: median {figures['median_ms']:.2f} ms, p95 {figures['p95_ms']:.2f} ms")
-    print(f"  visible reply as expected: {figures['matched']}/{figures['cases']} ({figures['share']:.0%})")
+    def show(label: str, value: object, target: str = "", ok: bool | None = None) -> None:
+        mark = "" if ok is None else ("  ok" if ok else "  MISSED")
+        print(f"  {label:<64} {value}{f'  (target {target})' if target else ''}{mark}")
+
+    report(measure(), show)
 
 
 if __name__ == "__main__":

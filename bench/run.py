@@ -191,15 +191,7 @@ def enquiries() -> None:
         "  app SQS calls (Lambda's poller reads and deletes)",
         f"{sum(n for k, n in fan.send_calls.items() if k.startswith('sqs.')):g}",
     )
-    parsed = reply_parsing.measure()
-    show(
-        f"parse + strip a reply ({parsed['cases']} corpus replies x {parsed['repeats']})",
-        f"median {parsed['median_ms']:.2f} ms, p95 {parsed['p95_ms']:.2f} ms",
-    )
-    show(
-        f"visible reply as expected ({parsed['library']})",
-        f"{parsed['matched']}/{parsed['cases']} ({parsed['share']:.0%})",
-    )
+    reply_parsing.report(reply_parsing.measure(), show)
 
 
 def main() -> None:

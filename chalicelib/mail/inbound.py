@@ -2,14 +2,8 @@
 
 Pure Python, no AWS. Never logs message contents (nothing here logs at all).
 
-Quoted-text stripping: mail-parser-reply 1.36 (MIT, no dependencies, 12 KB wheel, 25 KB of source installed),
-chosen by measuring on tests/mail_corpus (24 replies; shares whose visible reply is exactly as expected, README
-there for the detail and `python -m bench.reply_parsing --candidates` to re-run):
-    email-reply-parser 0.5.12  raw 83.3%, with the rules below 91.7%: excluded, no release since 2020 and its
-                               "On ... wrote:" regex backtracks catastrophically (10 KB of "On a" lines: 68 s)
-    quotequail 0.5.4           raw 66.7%, with the rules below 91.7% (misses Outlook desktop's From/Sent block);
-                               needs lxml (+5 MB wheel in the Lambda zip)
-    mail-parser-reply 1.36     raw 62.5%, with the rules below 95.8%, with the boundary check too 100%
+The visible reply (quoted history, signatures, taglines and disclaimers removed) is reply_text.py's; format=flowed
+bodies are re-joined there too (issue 15: scored on tests/reply_corpus, `python -m bench.reply_corpus`).
 HTML -> text: the stdlib html.parser below (100% of the 5 replies with HTML; inscriptis 80%, html2text is GPL).
 """
 
@@ -25,7 +19,7 @@ from email.message import EmailMessage, Message
 from email.parser import BytesHeaderParser
 from html.parser import HTMLParser
 
-from mailparser_reply import EmailReplyParser
+from chalicelib.mail.reply_text import unflow, visible_reply
 
 __all__ = [
     "Attachment",
@@ -179,6 +173,8 @@ def parse_message(raw: bytes) -> InboundMessage:
     full_text = _part_text(body) if body is not None else ""
     if body is not None and body.get_content_subtype() == "html":
         full_text = html_to_text(full_text)
+    elif body is not None and str(body.get_param("format", "")).lower() == "flowed":
+        full_text = unflow(full_text, delsp=str(body.get_param("delsp", "")).lower() == "yes")
     return InboundMessage(
         message_id=_header_text(message, "Message-ID") or None,
         in_reply_to=_first_msg_id(_header_text(message, "In-Reply-To")),
@@ -188,7 +184,7 @@ def parse_message(raw: bytes) -> InboundMessage:
         recipients=_recipients(message),
         subject=" ".join(_header_text(message, "Subject").split()),
         full_text=full_text,
-        reply_text=visible_reply(full_text),
+        reply_text=visible_reply(full_text, subject=_header_text(message, "Subject")),
         attachments=tuple(_attachments(message, body)),
         extra_senders=max(len(message.get_all("From") or []), len(_addresses(message, "From"))) - 1,
     )
@@ -482,152 +478,3 @@ def html_to_text(html: str) -> str:
     builder.close()
     text = builder.text()
     return re.sub(r"\n{3,}", "\n\n", text)
-
-
-# ---------------------------------------------------------------------------------------------------------------------
-# The visible reply: mail-parser-reply finds where the quoted history starts; the rules below do the rest.
-
-STRIP_LIBRARY = "mail-parser-reply 1.36"
-
-# The library's attribution regex ("On ... wrote:") backtracks quadratically along a line that starts with "On" but
-# does not end in "wrote:" (100 lines of 990 characters took 3.7 s); other long lines cost it time too. Such lines
-# cannot be an attribution (the next line may finish a wrapped one), so they are swapped for placeholders while the
-# library runs and put back afterwards: the library never sees them, the reply keeps them.
-_LONG_LINE = 1000
-_MAX_SCAN = 512 * 1024
-_STARTS_LIKE_ATTRIBUTION = re.compile(r"^(?:> ?)*on\s", flags=re.IGNORECASE)
-_ENDS_ATTRIBUTION = re.compile(r"wrote:$", flags=re.IGNORECASE)
-_PLACEHOLDER = "\ue000{}\ue001"  # private-use characters: no library regex matches them
-_PLACEHOLDER_RE = re.compile("\ue000(\\d+)\ue001")
-
-# Where quoted history really starts. The library also cuts at any two lines such as "Date: ..." and "Subject: ..."
-# (meeting notes pasted into a reply); losing a line of an agency's answer is worse than showing a quote, so a cut
-# counts only at an attribution ("On ... wrote:"), a header block with a From line, or an "Original/Forwarded
-# message" line.
-_REAL_BOUNDARY = re.compile(
-    r"wrote:\s*$|^[>*\s]*from:|-{2,}\s*(?:original|forwarded)\s+message\s*-{2,}",
-    flags=re.IGNORECASE | re.MULTILINE,
-)
-_QUOTED_LINE = re.compile(r"^\s*>")
-
-# Trailing lines that are not the writer's words. Each is removed only at the end of the reply, so the same words
-# inside a sentence or paragraph stay.
-_SEPARATOR = re.compile(r"^[_\-=*]{5,}$")
-_DEVICE_TAGLINE = re.compile(
-    r"^(?:sent from (?:my |the )?[\w .&'-]{1,40}|get outlook for (?:ios|android)|sent from (?:outlook|mail) for \w+)"
-    r"\s*(?:<[^>\s]*>)?$",
-    flags=re.IGNORECASE,
-)
-_DISCLAIMER = re.compile(
-    r"^(?:this (?:e-?mail|message|communication)\b.{0,80}\b(?:confidential|intended (?:solely |only )?for|privileged)"
-    r"|(?:confidentiality|legal|privacy)(?: notice)?\s*:|disclaimer\b|important(?: notice)?\s*:"
-    r"|the (?:information|contents?) (?:contained )?in this (?:e-?mail|message)"
-    r"|if you (?:are not the intended recipient|have received this (?:e-?mail|message) in error))",
-    flags=re.IGNORECASE,
-)
-_SIGNATURE_DELIMITER = re.compile(r"^--\s*$")  # "-- " (RFC 3676); the library strips the trailing space
-_MAX_SIGNATURE_LINES = 15
-
-
-def visible_reply(text: str) -> str:
-    """The agency's own words: quoted history, attribution lines, a "-- " signature, device taglines ("Sent from
-    my iPhone") and a trailing legal disclaimer removed. Inline answers between quoted lines are kept. When in
-    doubt it keeps text: a signature shown is cosmetic, a lost line of an answer is not."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    # The library takes about 1 s per MB: it reads the first 512 KB (a reply is at the top). What lies beyond is
-    # quoted history if a boundary was found, else it is kept as it is.
-    tail = ""
-    if len(text) > _MAX_SCAN:
-        cut = text.rfind("\n", 0, _MAX_SCAN)
-        cut = cut if cut > 0 else _MAX_SCAN
-        text, tail = text[:cut], text[cut:]
-    lines = text.split("\n")
-    hidden: list[str] = []
-    for index, line in enumerate(lines):
-        if _hide_from_library(line, lines[index + 1] if index + 1 < len(lines) else ""):
-            hidden.append(line)
-            lines[index] = _PLACEHOLDER.format(len(hidden) - 1)
-    top, rest = _split_at_quote("\n".join(lines))
-    reply = _finish(top + tail, "") if not rest else _finish(top, rest + tail)
-    return _PLACEHOLDER_RE.sub(lambda found: hidden[int(found.group(1))].strip(), reply) if hidden else reply
-
-
-def _hide_from_library(line: str, next_line: str) -> bool:
-    line = line.strip()
-    if len(line) > _LONG_LINE:
-        return True
-    return bool(
-        _STARTS_LIKE_ATTRIBUTION.match(line)
-        and not _ENDS_ATTRIBUTION.search(line)
-        and not _ENDS_ATTRIBUTION.search(next_line.strip())
-    )
-
-
-def _split_at_quote(text: str) -> tuple[str, str]:
-    """(the newest reply, everything from the first real quote boundary on), as the library normalised them."""
-    parsed = EmailReplyParser(languages=["en"]).read(text)
-    cursor = 0
-    for reply in parsed.replies[1:]:
-        position = parsed.text.find(reply.headers, cursor) if reply.headers else -1
-        if position < 0:
-            continue
-        cursor = position + 1
-        if _REAL_BOUNDARY.search(reply.headers):
-            return parsed.text[:position], parsed.text[position:]
-    return parsed.text, ""
-
-
-def _finish(top: str, rest: str) -> str:
-    """The rules around the library, given the newest reply and the quoted remainder."""
-    lines = top.split("\n") + _inline_answers(rest)
-    _trim_trailing(lines)
-    for index in range(len(lines) - 1, -1, -1):
-        if _SIGNATURE_DELIMITER.match(lines[index]):
-            if len(lines) - index - 1 <= _MAX_SIGNATURE_LINES:
-                del lines[index:]
-                _trim_trailing(lines)
-            break
-    return _tidy("\n".join(lines))
-
-
-def _inline_answers(rest: str) -> list[str]:
-    """Answers written between the quoted lines of the request ("> question" / answer / "> question" / answer).
-
-    Only when an unquoted line sits between two quoted ones: an unquoted tail under a fully quoted history (a mail
-    gateway's footer) is not an answer. The attribution line above the first quoted line is dropped."""
-    lines = rest.split("\n")
-    quoted = [index for index, line in enumerate(lines) if _QUOTED_LINE.match(line)]
-    if not quoted:
-        return []
-    body = lines[quoted[0] :]
-    first_unquoted = next((i for i, line in enumerate(body) if line.strip() and not _QUOTED_LINE.match(line)), None)
-    if first_unquoted is None or not any(_QUOTED_LINE.match(line) for line in body[first_unquoted:]):
-        return []
-    answers: list[str] = [""]
-    for line in body:
-        if _QUOTED_LINE.match(line):
-            if answers[-1].strip():
-                answers.append("")
-        else:
-            answers.append(line)
-    return answers
-
-
-def _trim_trailing(lines: list[str]) -> None:
-    """Drop, from the end only: blank lines, separator lines, device taglines, disclaimer paragraphs."""
-    while lines:
-        last = lines[-1].strip()
-        if not last or _SEPARATOR.match(last) or _DEVICE_TAGLINE.match(last):
-            lines.pop()
-            continue
-        start = len(lines) - 1
-        while start > 0 and lines[start - 1].strip():
-            start -= 1
-        if start > 0 and _DISCLAIMER.match(lines[start].strip()):  # never the whole reply
-            del lines[start:]
-            continue
-        return
-
-
-def _tidy(text: str) -> str:
-    return re.sub(r"\n{3,}", "\n\n", text).strip()

@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 
-from chalicelib.mail import inbound
 from chalicelib.mail.inbound import (
     Attachment,
     InboundMessage,
@@ -407,12 +406,10 @@ def test_a_device_tagline_goes_only_at_the_end() -> None:
     assert visible_reply(text) == "Sent from my office: no trace."
 
 
-def test_sign_offs_mid_reply_are_kept() -> None:
-    # The library's own signature detection would cut at "Thanks," and lose what follows; the hub keeps it.
+def test_sign_offs_mid_reply_are_kept_and_the_closing_one_goes_with_its_name() -> None:
+    # "Thanks," starting a sentence is the answer; "Kind regards, / Sam" at the end is a signature (issue 15).
     text = "Hi,\n\nThanks, we know the family.\nDad has a caution from 2025.\n\nKind regards,\nSam\n\n-----Original Message-----\nFrom: hub"
-    assert (
-        visible_reply(text) == "Hi,\n\nThanks, we know the family.\nDad has a caution from 2025.\n\nKind regards,\nSam"
-    )
+    assert visible_reply(text) == "Hi,\n\nThanks, we know the family.\nDad has a caution from 2025."
 
 
 def test_a_disclaimer_is_removed_only_from_the_end_and_never_the_whole_reply() -> None:
@@ -444,9 +441,8 @@ def test_hostile_lines_are_fast_and_come_back_unchanged() -> None:
     assert result.split("\n")[0] == line.strip() and result.count("\n") == 99
 
 
-def test_a_long_reply_keeps_its_tail_when_no_quote_was_found() -> None:
-    # The library reads the first 512 KB only; with no quote boundary there, the rest is kept as it is.
-    lines = [f"{number:06d} " + "x" * 193 for number in range(inbound._MAX_SCAN // 200 + 50)]
+def test_a_long_reply_is_kept_whole_when_no_quote_was_found() -> None:
+    lines = [f"{number:06d} " + "x" * 193 for number in range(3000)]  # 600 KB
     assert visible_reply("\n".join(lines)).split("\n") == lines
 
 
