@@ -584,3 +584,34 @@ def test_over_make_runs_stack_an_upload_is_kept_within_a_pump_and_every_call_is_
         for name, made in recorded.items()
     }
     assert {name: missing for name, missing in denied.items() if missing} == {}, recorded
+
+
+def close_directly(hub: Any, reference: str) -> None:
+    """Closed as retention closes it (the staff route's own tests are elsewhere): status and time."""
+    import dataclasses
+    import datetime as dt
+
+    from chalicelib.domain.lifecycle import ReferralStatus
+
+    opened = hub.referrals.open(reference)
+    closed = dataclasses.replace(opened.referral, status=ReferralStatus.CLOSED, closed_at=dt.datetime.now(dt.UTC))
+    hub.referrals.save(opened, closed, [])
+
+
+def test_no_document_is_taken_for_a_closed_referral(client: Any, hub: Any, receipt: dict[str, Any]) -> None:
+    """Issue 16: a closed referral is read-only; documents too."""
+    reference = receipt["reference"]
+    offered = ask(client, receipt)  # offered while open, uploaded after closing: refused on arrival
+    assert offered.status_code == 201, offered.body
+    close_directly(hub, reference)
+
+    refused = ask(client, receipt)
+    assert refused.status_code == 409, refused.body
+    answer = json.loads(refused.body)
+    assert answer["error"] == "referral_closed" and "make a new referral" in answer["message"]
+
+    assert post_file(json.loads(offered.body), PDF).status_code in (200, 204)
+    [done] = handle_uploads(hub)
+    assert (done.outcome, done.refusal) == ("refused", "referral_closed")
+    assert objects(hub, hub.settings.attachments_bucket) == []
+    assert objects(hub, hub.settings.uploads_bucket) == []

@@ -89,6 +89,7 @@ class Refusal(StrEnum):
     TYPE_NOT_KEPT = "type_not_kept"
     TOO_MANY = "too_many"
     EMPTY = "empty"
+    REFERRAL_CLOSED = "referral_closed"
 
 
 REFUSAL_TEXT: dict[Refusal, str] = {
@@ -96,7 +97,12 @@ REFUSAL_TEXT: dict[Refusal, str] = {
     Refusal.TYPE_NOT_KEPT: "The file was not a PDF, Word (.docx), PNG, JPEG or plain text file (checked by its content)",
     Refusal.TOO_MANY: f"The referral already had {MAX_FILES} documents",
     Refusal.EMPTY: "The file was empty",
+    Refusal.REFERRAL_CLOSED: "The referral was closed before the file arrived: a closed referral is read-only",
 }
+CLOSED_TEXT = (
+    "This referral has been closed by the MASH, so no more documents can be added to it. If you have a new "
+    "concern, make a new referral"
+)
 
 
 @dataclass(frozen=True)

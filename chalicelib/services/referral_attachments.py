@@ -90,6 +90,7 @@ def offer_upload(reference: str, *, token: str, filename: str, content_type: str
     closes = rules.verify_token(token, reference, rules.token_key(hub.settings.hmac_secret), now)
     max_bytes = hub.settings.attachment_max_bytes
     rules.check_declared(filename, content_type, size, max_bytes)
+    _check_open(reference)
     _check_room(reference)
     upload_id = secrets.token_hex(16)
     expires_at = min(now + rules.POST_LIFETIME, closes).replace(microsecond=0)
@@ -102,6 +103,12 @@ def offer_upload(reference: str, *, token: str, filename: str, content_type: str
     )
     logger.info("document upload offered", extra={"reference": reference, "upload_id": upload_id, "channel": "api"})
     return UploadOffer(upload_id, post.url, post.fields, expires_at, closes)
+
+
+def _check_open(reference: str) -> None:
+    """A closed referral is read-only: no more documents (clear metadata, one GetItem, no KMS)."""
+    if wiring().referrals.fetch_summary(reference).status is ReferralStatus.CLOSED:
+        raise rules.UploadRefused("referral_closed", rules.CLOSED_TEXT, status=409)
 
 
 def _check_room(reference: str) -> list[ReferralAttachment]:
@@ -270,6 +277,9 @@ def receive_upload(bucket: str, key: str) -> Received:
 
     data = upload.data
     refusal = rules.refusal_of(data, hub.settings.attachment_max_bytes, sum(1 for a in recorded if a.kept))
+    if opened.referral.status is ReferralStatus.CLOSED:
+        # Closed between the offer and the upload: recorded as refused, so staff see a file came.
+        refusal = rules.Refusal.REFERRAL_CLOSED
     filename = rules.decode_filename(upload.metadata.get(rules.FILENAME_METADATA)) or parsed.filename or rules.UNNAMED
     attachment = ReferralAttachment(
         attachment_id=attachment_id,
