@@ -51,6 +51,23 @@ PARENT = {
     "address_same_as_child": "yes",
     "first_language": "English",
 }
+HOUSEHOLD_MEMBER = {
+    "name": "Frankie Testadult",
+    "relationship": "mother's partner",
+    "approximate_age": "35",
+    "parental_responsibility": "no",
+    "safe_to_contact": "no",
+    "phone": "",
+    "email": "",
+    "first_language": "English",
+}
+PERSON_POSING_RISK = {
+    "name": "Frankie Testadult",
+    "relationship": "mother's partner",
+    "approximate_age": "35",
+    "address_same_as_child": "yes",
+    "what_is_known": "Shouting most nights; seen pushing the mother.",
+}
 CONCERNS = {
     "categories": ["neglect", "domestic_abuse"],
     "description": "Sam has arrived hungry most mornings this term.",
@@ -66,6 +83,7 @@ CONSENT = {
     "given_on-month": "11",
     "given_on-year": str(LAST_YEAR),
     "how": "in person at a school meeting",
+    "discussed_with_parents": "no",
 }
 
 
@@ -149,7 +167,9 @@ def fill_support_referral(browser: Browser) -> str:
     assert browser.answer("/referral/children", {"add_another": "no"}) == "/referral/parents"
     assert browser.answer("/referral/parents", {"add_another": "yes"}) == "/referral/parent/1"
     assert browser.answer("/referral/parent/1", PARENT) == "/referral/parents"
-    assert browser.answer("/referral/parents", {"add_another": "no"}) == "/referral/concerns"
+    assert browser.answer("/referral/parents", {"add_another": "no"}) == "/referral/household"
+    assert browser.answer("/referral/household", {"add_another": "no"}) == "/referral/risks"
+    assert browser.answer("/referral/risks", {"add_another": "no"}) == "/referral/concerns"
     assert browser.answer("/referral/concerns", CONCERNS) == "/referral/consent"
     assert browser.answer("/referral/consent", CONSENT) == "/referral/check"
     return "/referral/check"
@@ -224,7 +244,9 @@ def test_protection_referral_after_ringing_999_needs_no_consent(browser: Browser
     assert browser.answer("/referral/about-you", public) == "/referral/child/1"
     assert browser.answer("/referral/child/1", CHILD) == "/referral/children"
     assert browser.answer("/referral/children", {"add_another": "no"}) == "/referral/parents"
-    assert browser.answer("/referral/parents", {"add_another": "no"}) == "/referral/concerns"
+    assert browser.answer("/referral/parents", {"add_another": "no"}) == "/referral/household"
+    assert browser.answer("/referral/household", {"add_another": "no"}) == "/referral/risks"
+    assert browser.answer("/referral/risks", {"add_another": "no"}) == "/referral/concerns"
     assert browser.answer("/referral/concerns", {**CONCERNS, "proposed_level": "4"}) == "/referral/consent"
     informed = browser.get("/referral/consent")
     assert h1(informed) == "Have the parents been told about this referral?"
@@ -276,8 +298,8 @@ def test_an_old_receipt_never_confirms_a_newer_unsent_referral(browser: Browser,
 def test_no_personal_data_ever_appears_in_a_url(browser: Browser) -> None:
     fill_support_referral(browser)
     browser.post("/referral/check", {})
-    allowed = re.compile(r"^/(referral/(immediate-risk|call-now|route|about-you|children|parents|concerns|consent|check"
-                         r"|confirmation|(child|parent)/\d+(/remove)?))?$")
+    allowed = re.compile(r"^/(referral/(immediate-risk|call-now|route|about-you|children|parents|household|risks|concerns"
+                         r"|consent|check|confirmation|(child|parent|household|risk)/\d+(/remove)?))?$")
     assert browser.locations
     assert [url for url in browser.locations if not allowed.match(url)] == []
 
@@ -558,3 +580,54 @@ def test_fonts_are_served_as_binary(client: Any) -> None:
 )
 def test_assets_refuse_anything_outside_static(client: Any, path: str) -> None:
     assert client.http.get(path).status_code == 404
+
+
+# --- the other people in the child's life (issue 11) ---------------------------------------------
+
+
+def test_household_adults_and_people_who_may_pose_a_risk_are_added_changed_and_removed(
+    browser: Browser, aws: Any
+) -> None:
+    fill_support_referral(browser)
+    browser.get("/referral/check")  # the referrer reviews, then remembers the household
+    assert browser.get("/referral/risks").status_code == 200
+    browser.answer("/referral/household", {"add_another": "yes"})
+    assert browser.answer("/referral/household/1", HOUSEHOLD_MEMBER) == "/referral/check"  # back to check answers
+    browser.answer("/referral/household", {"add_another": "yes"})
+    browser.answer("/referral/household/2", {**HOUSEHOLD_MEMBER, "name": "Gale Testadult", "approximate_age": ""})
+    assert browser.answer("/referral/risk/1", PERSON_POSING_RISK) == "/referral/check"
+    summary = text_of(browser.get("/referral/household"))
+    assert "Frankie Testadult" in summary and "Gale Testadult" in summary
+    # A page beyond the next new one goes to the next new one.
+    assert browser.get("/referral/household/7").headers["Location"] == "/referral/household/3"
+    removed = browser.post("/referral/household/1/remove", {"confirm": "yes"})
+    assert removed.headers["Location"] == "/referral/household"
+    check = text_of(browser.get("/referral/check"))
+    assert "Household member 1" in check and "Gale Testadult" in check and "Frankie Testadult" in check  # still a risk
+    assert "Household member 2" not in check and "Shouting most nights" in check
+    sent = browser.post("/referral/check", {})
+    assert sent.headers["Location"] == "/referral/confirmation"
+    reference = re.search(r"<strong>([A-Z0-9-]+)</strong>", browser.get("/referral/confirmation").body.decode()).group(1)  # type: ignore[union-attr]
+    submission = aws.referrals.fetch(reference).submission
+    assert [(m.name, m.approximate_age, m.safe_to_contact) for m in submission.household_members] == [
+        ("Gale Testadult", None, False)
+    ]
+    [risk] = submission.people_posing_risk
+    assert (risk.name, risk.approximate_age, risk.address_same_as_child) == ("Frankie Testadult", 35, True)
+    assert submission.referrer.family_may_know is None  # not answered: never named to the family
+    assert submission.consent.discussed_with_parents is False
+
+
+def test_a_referral_is_not_complete_until_the_household_and_risk_questions_are_answered(browser: Browser) -> None:
+    browser.get("/referral/immediate-risk")
+    browser.answer("/referral/immediate-risk", {"immediate_risk": "no"})
+    browser.answer("/referral/route", {"route": "support"})
+    browser.answer("/referral/about-you", REFERRER)
+    browser.answer("/referral/child/1", CHILD)
+    browser.answer("/referral/children", {"add_another": "no"})
+    assert browser.answer("/referral/parents", {"add_another": "no"}) == "/referral/household"
+    assert browser.get("/referral/check").headers["Location"] == "/referral/household"
+    missing = browser.post("/referral/household", {})
+    assert error_messages(missing) == ["Select yes if any other adult lives in the child's household"]
+    assert browser.answer("/referral/household", {"add_another": "no"}) == "/referral/risks"
+    assert browser.get("/referral/check").headers["Location"] == "/referral/risks"

@@ -250,6 +250,8 @@ def to_concerns(browser: Browser) -> None:
     browser.answer("/referral/parents", {"add_another": "yes"})
     browser.answer("/referral/parent/1", PARENT)
     browser.answer("/referral/parents", {"add_another": "no"})
+    browser.answer("/referral/household", {"add_another": "no"})
+    browser.answer("/referral/risks", {"add_another": "no"})
 
 
 def to_consent(browser: Browser) -> None:

@@ -70,6 +70,19 @@ def check_sections(answers: dict[str, Any]) -> list[dict[str, Any]]:
             ],
         }
     )
+    for key, title, rows_of in (
+        ("household_members", "Household member", _household_rows),
+        ("people_posing_risk", "Person who may pose a risk", _risk_rows),
+    ):
+        kind, summary, plural = LIST_PATHS[key]
+        for number, person in enumerate(answers.get(key) or [], start=1):
+            sections.append(
+                {"title": f"{title} {number}", "rows": rows_of(person, number), "remove": f"/referral/{kind}/{number}/remove"}
+            )
+        count = str(len(answers.get(key) or []))
+        sections.append(
+            {"title": plural.capitalize(), "rows": [_row(f"{plural.capitalize()} added", count, summary, "Add or remove", plural)]}
+        )
     sections.append({"title": "Your concerns", "rows": _concern_rows(answers.get("concerns") or {})})
     if answers.get("route") == Route.PROTECTION.value:
         sections.append({"title": "Telling the parents", "rows": _informed_rows(answers.get("parents_informed") or {})})
@@ -139,6 +152,8 @@ def _referrer_rows(referrer: dict[str, Any]) -> list[Row]:
             _row("Agency", AGENCY_LABELS[Agency(agency)] if agency else "", href),
         ]
     rows += [_row("Email address", referrer.get("email"), href), _row("Phone number", referrer.get("phone"), href)]
+    may_know = "Yes" if referrer.get("family_may_know") else "No"
+    rows.append(_row("The family may know you referred", may_know, href, hidden="whether the family may know you referred"))
     return rows
 
 
@@ -165,6 +180,7 @@ def _child_rows(child: dict[str, Any], number: int) -> list[Row]:
             hidden=f"whether child {number} needs an interpreter",
         ),
         _row("Disability", child.get("disability"), href, hidden=f"child {number}'s disability"),
+        _row("What they have said", child.get("views"), href, hidden=f"what child {number} has said"),
     ]
 
 
@@ -181,10 +197,60 @@ def _parent_rows(parent: dict[str, Any], number: int) -> list[Row]:
             href,
             hidden=f"whether parent or carer {number} has parental responsibility",
         ),
+        _row(
+            "Safe to contact",
+            _yes_no(parent.get("safe_to_contact")),
+            href,
+            hidden=f"whether it is safe to contact parent or carer {number}",
+        ),
         _row("Phone number", parent.get("phone"), href, hidden=f"{hidden} phone number"),
         _row("Email address", parent.get("email"), href, hidden=f"{hidden} email address"),
         _row("Address", address, href, hidden=f"{hidden} address"),
         _row("First language", parent.get("first_language"), href, hidden=f"{hidden} first language"),
+    ]
+
+
+LIST_PATHS = {
+    "children": ("child", "/referral/children", "children"),
+    "parents_carers": ("parent", "/referral/parents", "parents or carers"),
+    "household_members": ("household", "/referral/household", "other adults in the household"),
+    "people_posing_risk": ("risk", "/referral/risks", "people who may pose a risk"),
+}
+NOUNS = {"child": "child", "parent": "parent or carer", "household": "household member", "risk": "person"}
+
+
+def _age(person: dict[str, Any]) -> str:
+    if person.get("date_of_birth"):
+        return f"Born {_date(person.get('date_of_birth'))}"
+    return f"About {person['approximate_age']}" if "approximate_age" in person else "Not known"
+
+
+def _household_rows(member: dict[str, Any], number: int) -> list[Row]:
+    href, hidden = f"/referral/household/{number}", f"household member {number}'s"
+    return [
+        _row("Name", member.get("name"), href, hidden=f"{hidden} name"),
+        _row("Who they are to the child", member.get("relationship"), href, hidden=f"{hidden} relationship"),
+        _row("Age", _age(member), href, hidden=f"{hidden} age"),
+        _row("Parental responsibility", _yes_no(member.get("parental_responsibility")), href,
+             hidden=f"whether household member {number} has parental responsibility"),
+        _row("Safe to contact", _yes_no(member.get("safe_to_contact")), href,
+             hidden=f"whether it is safe to contact household member {number}"),
+        _row("Phone number", member.get("phone"), href, hidden=f"{hidden} phone number"),
+        _row("Email address", member.get("email"), href, hidden=f"{hidden} email address"),
+        _row("First language", member.get("first_language"), href, hidden=f"{hidden} first language"),
+    ]  # fmt: skip
+
+
+def _risk_rows(person: dict[str, Any], number: int) -> list[Row]:
+    href, hidden = f"/referral/risk/{number}", f"person {number}'s"
+    same = person.get("address_same_as_child")
+    address = _lines("Lives with the child") if same else _address(person.get("address")) if same is False else "Not known"
+    return [
+        _row("Name", person.get("name") or "Not known", href, hidden=f"{hidden} name"),
+        _row("Who they are", person.get("relationship"), href, hidden=f"who person {number} is"),
+        _row("Age", _age(person), href, hidden=f"{hidden} age"),
+        _row("Address", address, href, hidden=f"{hidden} address"),
+        _row("What you know", person.get("what_is_known"), href, hidden=f"what you know about person {number}"),
     ]
 
 
@@ -230,6 +296,16 @@ def _consent_rows(consent: dict[str, Any]) -> list[Row]:
                 hidden="why consent was not asked for",
             )
         )
+    rows.append(
+        _row(
+            "Discussed with the parents",
+            _yes_no(consent.get("discussed_with_parents")),
+            href,
+            hidden="whether you have discussed your concerns with the parents",
+        )
+    )
+    if consent.get("discussed_with_parents"):
+        rows.append(_row("What they said", consent.get("parents_response"), href, hidden="what the parents said"))
     return rows
 
 
@@ -257,6 +333,8 @@ SECTION_PAGES = {
     "referrer": "/referral/about-you",
     "children": "/referral/child/{n}",
     "parents_carers": "/referral/parent/{n}",
+    "household_members": "/referral/household/{n}",
+    "people_posing_risk": "/referral/risk/{n}",
     "concerns": "/referral/concerns",
     "consent": "/referral/consent",
     "parents_informed": "/referral/consent",
@@ -274,8 +352,9 @@ def error_links(errors: list[FieldError]) -> list[dict[str, str]]:
 
 
 def list_rows(key: str, items: list[dict[str, Any]]) -> list[Row]:
-    """The children or parents added so far, each with Change (and Remove, if it can go)."""
-    kind, noun = ("child", "child") if key == "children" else ("parent", "parent or carer")
+    """The children, parents or other people added so far, each with Change (and Remove, if it can go)."""
+    kind = LIST_PATHS[key][0]
+    noun = NOUNS[kind]
     rows = []
     for number, item in enumerate(items, start=1):
         if key == "children":
@@ -286,7 +365,7 @@ def list_rows(key: str, items: list[dict[str, Any]]) -> list[Row]:
                 else f"Born {_date(item.get('date_of_birth'))}"
             )
         else:
-            name, detail = item.get("name", ""), item.get("relationship", "")
+            name, detail = item.get("name") or "Name not known", item.get("relationship", "")
         actions = [{"href": f"/referral/{kind}/{number}", "text": "Change", "visuallyHiddenText": f"{noun} {number}"}]
         if key != "children" or len(items) > 1:  # a referral always keeps one child
             actions.append(

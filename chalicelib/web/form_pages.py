@@ -16,8 +16,10 @@ from chalicelib.domain.referral import (
     Concerns,
     Consent,
     ConsentStatus,
+    HouseholdMember,
     ParentCarer,
     ParentsInformed,
+    PersonPosingRisk,
     Referrer,
     ReferrerKind,
     Route,
@@ -39,6 +41,8 @@ from chalicelib.web.form_fields import (
 
 MAX_CHILDREN = 10
 MAX_PARENTS = 10
+MAX_HOUSEHOLD = 10
+MAX_RISKS = 10
 
 ADDRESS_ORDER = ("address", "address.line1", "address.line2", "address.town", "address.postcode")
 # Each page's fields in the order they appear, so the error summary reads top to bottom.
@@ -54,6 +58,7 @@ CHILD_ORDER = (
     "first_language",
     "interpreter_needed",
     "disability",
+    "views",
 )
 PARENT_ORDER = (
     "name",
@@ -64,8 +69,16 @@ PARENT_ORDER = (
     "address_same_as_child",
     *ADDRESS_ORDER,
     "first_language",
+    "safe_to_contact",
 )
-CONSENT_ORDER = ("parents_aware", "status", "given_by", "given_on", "how", "reason_refused", "reason_not_sought")
+HOUSEHOLD_ORDER = (
+    "name", "relationship", "age", "parental_responsibility", "safe_to_contact", "phone", "email", "first_language",
+)  # fmt: skip
+RISK_ORDER = ("name", "relationship", "age", "address_same_as_child", *ADDRESS_ORDER, "what_is_known")
+CONSENT_ORDER = (
+    "parents_aware", "status", "given_by", "given_on", "how", "reason_refused", "reason_not_sought",
+    "discussed_with_parents", "parents_response",
+)  # fmt: skip
 
 ADDRESS_BLANKS = {
     "address.line1": "Enter the first line of the address, like the house number and street",
@@ -100,6 +113,8 @@ def read_referrer(form: Form, errors: PageErrors) -> dict[str, Any] | None:
     data: dict[str, Any] = {}
     for name in ("kind", "name", "email", "phone"):
         put(data, name, text(form, name))
+    # Not answered is no: nothing the family receives names the referrer unless they say yes.
+    put(data, "family_may_know", yes_no(form, "family_may_know"))
     if data.get("kind") == ReferrerKind.PROFESSIONAL.value:
         for name in ("role", "organisation", "agency"):
             put(data, name, text(form, name))
@@ -111,7 +126,9 @@ def read_referrer(form: Form, errors: PageErrors) -> dict[str, Any] | None:
 
 
 def referrer_values(referrer: dict[str, Any] | None) -> dict[str, Any]:
-    return dict(referrer or {})
+    values = dict(referrer or {})
+    values["family_may_know"] = yes_no_value((referrer or {}).get("family_may_know"))
+    return values
 
 
 CHILD_BLANKS = {
@@ -123,7 +140,7 @@ CHILD_BLANKS = {
 
 def read_child(form: Form, errors: PageErrors) -> dict[str, Any] | None:
     data: dict[str, Any] = {}
-    for name in ("first_name", "last_name", "gender", "school_or_setting", "first_language", "disability"):
+    for name in ("first_name", "last_name", "gender", "school_or_setting", "first_language", "disability", "views"):
         put(data, name, text(form, name))
     born = yes_no(form, "born")
     if born is None:
@@ -169,6 +186,7 @@ def read_parent(form: Form, errors: PageErrors) -> dict[str, Any] | None:
     for name in ("name", "relationship", "phone", "email", "first_language"):
         put(data, name, text(form, name))
     put(data, "parental_responsibility", yes_no(form, "parental_responsibility"))
+    put(data, "safe_to_contact", yes_no(form, "safe_to_contact"))
     same = yes_no(form, "address_same_as_child")
     if same is None:
         errors.add("address_same_as_child", "Select yes if they live at the same address as the child")
@@ -185,8 +203,81 @@ def parent_values(parent: dict[str, Any] | None) -> dict[str, Any]:
     parent = parent or {}
     values = {k: v for k, v in parent.items() if k != "address"}
     values["parental_responsibility"] = yes_no_value(parent.get("parental_responsibility"), "not_known")
+    values["safe_to_contact"] = yes_no_value(parent.get("safe_to_contact"), "not_known" if parent else None)
     values["address_same_as_child"] = yes_no_value(parent.get("address_same_as_child"))
     values.update(address_values(parent.get("address")))
+    return values
+
+
+HOUSEHOLD_BLANKS = {
+    "name": "Enter their name",
+    "relationship": "Enter how they are related to the child or family, like mother's partner or lodger",
+}
+
+
+def _read_age(form: Form, data: dict[str, Any], errors: PageErrors) -> None:
+    """Date of birth if known, else an approximate age, else neither: both are optional."""
+    put(data, "date_of_birth", read_date(form, "date_of_birth", "Date of birth", errors))
+    age = text(form, "approximate_age")
+    if age and "date_of_birth" not in data:
+        if age.isascii() and age.isdigit() and int(age) <= 120:
+            data["approximate_age"] = int(age)
+        else:
+            errors.add("approximate_age", "Enter their approximate age as a number of years, like 35")
+
+
+def read_household_member(form: Form, errors: PageErrors) -> dict[str, Any] | None:
+    data: dict[str, Any] = {}
+    for name in ("name", "relationship", "phone", "email", "first_language"):
+        put(data, name, text(form, name))
+    _read_age(form, data, errors)
+    put(data, "parental_responsibility", yes_no(form, "parental_responsibility"))
+    put(data, "safe_to_contact", yes_no(form, "safe_to_contact"))
+    model = check(HouseholdMember, data, errors, HOUSEHOLD_BLANKS)
+    errors.sort(HOUSEHOLD_ORDER)
+    return model.model_dump(mode="json", exclude_none=True) if model else None
+
+
+def household_member_values(member: dict[str, Any] | None) -> dict[str, Any]:
+    member = member or {}
+    values = {k: v for k, v in member.items() if k != "date_of_birth"}
+    values["parental_responsibility"] = yes_no_value(member.get("parental_responsibility"), "not_known" if member else None)
+    values["safe_to_contact"] = yes_no_value(member.get("safe_to_contact"), "not_known" if member else None)
+    values["approximate_age"] = str(member["approximate_age"]) if "approximate_age" in member else None
+    values.update(date_values(member.get("date_of_birth"), "date_of_birth"))
+    return values
+
+
+RISK_BLANKS = {
+    "relationship": "Enter who they are to the child or family, like mother's partner or a neighbour",
+    "what_is_known": "Tell us what you know about them and why they may pose a risk to the child",
+    **ADDRESS_BLANKS,
+}
+
+
+def read_person_posing_risk(form: Form, errors: PageErrors) -> dict[str, Any] | None:
+    data: dict[str, Any] = {}
+    for name in ("name", "relationship", "what_is_known"):
+        put(data, name, text(form, name))
+    _read_age(form, data, errors)
+    where = text(form, "address_same_as_child")
+    if where in ("yes", "no"):
+        data["address_same_as_child"] = where == "yes"
+        if where == "no" and (address := read_address(form)):
+            data["address"] = address
+    model = check(PersonPosingRisk, data, errors, RISK_BLANKS)
+    errors.sort(RISK_ORDER)
+    return model.model_dump(mode="json", exclude_none=True) if model else None
+
+
+def person_posing_risk_values(person: dict[str, Any] | None) -> dict[str, Any]:
+    person = person or {}
+    values = {k: v for k, v in person.items() if k not in {"date_of_birth", "address"}}
+    same = person.get("address_same_as_child")
+    values["address_same_as_child"] = yes_no_value(same, "not_known" if person else None)
+    values["approximate_age"] = str(person["approximate_age"]) if "approximate_age" in person else None
+    values.update(date_values(person.get("date_of_birth"), "date_of_birth"))
+    values.update(address_values(person.get("address")))
     return values
 
 
@@ -231,6 +322,13 @@ def read_consent(form: Form, errors: PageErrors) -> dict[str, Any] | None:
         put(data, name, text(form, name))
     if status == ConsentStatus.GIVEN.value:
         put(data, "given_on", read_date(form, "given_on", "The date consent was given", errors))
+    discussed = yes_no(form, "discussed_with_parents")
+    if discussed is None:
+        errors.add("discussed_with_parents", "Select yes if you have discussed your concerns with the parents")
+    else:
+        data["discussed_with_parents"] = discussed
+        if discussed:
+            put(data, "parents_response", text(form, "parents_response"))
     model = check(Consent, data, errors)
     errors.sort(CONSENT_ORDER)
     return model.model_dump(mode="json", exclude_none=True) if model else None
@@ -240,6 +338,7 @@ def consent_values(consent: dict[str, Any] | None) -> dict[str, Any]:
     consent = consent or {}
     values = {k: v for k, v in consent.items() if k != "given_on"}
     values["parents_aware"] = yes_no_value(consent.get("parents_aware"))
+    values["discussed_with_parents"] = yes_no_value(consent.get("discussed_with_parents"))
     values.update(date_values(consent.get("given_on"), "given_on"))
     return values
 
@@ -272,6 +371,8 @@ def submission_data(answers: dict[str, Any]) -> dict[str, Any]:
     data.setdefault("immediate_risk", False)
     data.setdefault("children", [])
     data.setdefault("parents_carers", [])
+    data.setdefault("household_members", [])
+    data.setdefault("people_posing_risk", [])
     unused = "parents_informed" if data.get("route") == Route.SUPPORT.value else "consent"
     data.pop(unused, None)
     return data
@@ -289,6 +390,10 @@ def first_incomplete(answers: dict[str, Any]) -> str | None:
         return "/referral/child/1"
     if not answers.get("_parents_answered"):
         return "/referral/parents"
+    if not answers.get("_household_answered"):
+        return "/referral/household"
+    if not answers.get("_risks_answered"):
+        return "/referral/risks"
     if "concerns" not in answers:
         return "/referral/concerns"
     section = "consent" if answers["route"] == Route.SUPPORT.value else "parents_informed"

@@ -39,6 +39,8 @@ from chalicelib.web.form_http import FORM_CONTENT_TYPES, BodyTooLarge, form_body
 public_form = Blueprint(__name__)
 
 CHECK = "/referral/check"
+HOUSEHOLD = "/referral/household"
+RISKS = "/referral/risks"
 FIRST_PAGE = "/referral/immediate-risk"
 SAVE_PAGE = "/referral/save"
 RESUME_PAGE = "/referral/resume"
@@ -121,7 +123,7 @@ CONCERNS = Step(
     store=_set("concerns"),
     values=lambda a: pages.concerns_values(a.get("concerns")),
     next=lambda a, _: _after(a, "/referral/consent"),
-    back=lambda a: _back(a, "/referral/parents"),
+    back=lambda a: _back(a, RISKS),
     context={"concern_labels": CONCERN_LABELS, "levels": LEVELS_OF_NEED},
 )
 
@@ -166,6 +168,30 @@ def parent_step(number: int) -> Step:
         values=lambda a: pages.parent_values(_item(a, "parents_carers", number)),
         next=lambda a, _: _after(a, "/referral/parents"),
         back=lambda a: _back(a, "/referral/parents"),
+        context={"number": number},
+    )
+
+
+def household_step(number: int) -> Step:
+    return Step(
+        template="household_member.html",
+        read=pages.read_household_member,
+        store=_store_in_list("household_members", number),
+        values=lambda a: pages.household_member_values(_item(a, "household_members", number)),
+        next=lambda a, _: _after(a, HOUSEHOLD),
+        back=lambda a: _back(a, HOUSEHOLD),
+        context={"number": number},
+    )
+
+
+def risk_step(number: int) -> Step:
+    return Step(
+        template="risk_person.html",
+        read=pages.read_person_posing_risk,
+        store=_store_in_list("people_posing_risk", number),
+        values=lambda a: pages.person_posing_risk_values(_item(a, "people_posing_risk", number)),
+        next=lambda a, _: _after(a, RISKS),
+        back=lambda a: _back(a, RISKS),
         context={"number": number},
     )
 
@@ -421,11 +447,21 @@ def child_post(number: str) -> Response:
     return _post(lambda a: _in_range(a, "children", index, child_step), f"/referral/child/{index}")
 
 
+# Each list of people on the form: its answers key, the path of one item, and of its summary.
+LISTS: dict[str, tuple[str, str]] = {
+    "children": ("child", "/referral/children"),
+    "parents_carers": ("parent", "/referral/parents"),
+    "household_members": ("household", HOUSEHOLD),
+    "people_posing_risk": ("risk", RISKS),
+}
+KIND_KEYS = {kind: key for key, (kind, _) in LISTS.items()}
+
+
 def _in_range(answers: Answers, key: str, index: int, make: Callable[[int], Step]) -> Step | Response:
     """Page n of a list exists for the items so far and one more; beyond that, go to the next new one."""
     count = len(answers.get(key) or [])
     if index > count + 1:
-        return redirect(f"/referral/{'child' if key == 'children' else 'parent'}/{count + 1}")
+        return redirect(f"/referral/{LISTS[key][0]}/{count + 1}")
     return make(index)
 
 
@@ -495,7 +531,87 @@ def parents_post() -> Response:
             return redirect(f"/referral/parent/{count + 1}")
         answers["_parents_answered"] = True
         session.save_answers(session_id, answers)
-        return redirect(_after(answers, "/referral/concerns"))
+        return redirect(_after(answers, HOUSEHOLD))
+
+    return _guarded_post(handle)
+
+
+@public_form.route("/referral/household/{number}", methods=["GET"])
+def household_member(number: str) -> Response:
+    index = _number(number, pages.MAX_HOUSEHOLD)
+    if index is None:
+        return page("errors/not_found.html", status=404)
+    return _get(lambda a: _in_range(a, "household_members", index, household_step), f"/referral/household/{index}")
+
+
+@public_form.route("/referral/household/{number}", methods=["POST"], content_types=FORM_CONTENT_TYPES)
+def household_member_post(number: str) -> Response:
+    index = _number(number, pages.MAX_HOUSEHOLD)
+    if index is None:
+        return page("errors/not_found.html", status=404)
+    return _post(lambda a: _in_range(a, "household_members", index, household_step), f"/referral/household/{index}")
+
+
+@public_form.route(HOUSEHOLD, methods=["GET"])
+def household() -> Response:
+    return _summary_get("household_members", "household.html", None)
+
+
+@public_form.route(HOUSEHOLD, methods=["POST"], content_types=FORM_CONTENT_TYPES)
+def household_post() -> Response:
+    return _list_summary_post(
+        "household_members", "household.html", pages.MAX_HOUSEHOLD, "_household_answered", RISKS,
+        "Select yes if any other adult lives in the child's household",
+    )  # fmt: skip
+
+
+@public_form.route("/referral/risk/{number}", methods=["GET"])
+def risk_person(number: str) -> Response:
+    index = _number(number, pages.MAX_RISKS)
+    if index is None:
+        return page("errors/not_found.html", status=404)
+    return _get(lambda a: _in_range(a, "people_posing_risk", index, risk_step), f"/referral/risk/{index}")
+
+
+@public_form.route("/referral/risk/{number}", methods=["POST"], content_types=FORM_CONTENT_TYPES)
+def risk_person_post(number: str) -> Response:
+    index = _number(number, pages.MAX_RISKS)
+    if index is None:
+        return page("errors/not_found.html", status=404)
+    return _post(lambda a: _in_range(a, "people_posing_risk", index, risk_step), f"/referral/risk/{index}")
+
+
+@public_form.route(RISKS, methods=["GET"])
+def risks() -> Response:
+    return _summary_get("people_posing_risk", "risks.html", None)
+
+
+@public_form.route(RISKS, methods=["POST"], content_types=FORM_CONTENT_TYPES)
+def risks_post() -> Response:
+    return _list_summary_post(
+        "people_posing_risk", "risks.html", pages.MAX_RISKS, "_risks_answered", "/referral/concerns",
+        "Select yes if you know of anyone who may pose a risk to the child",
+    )  # fmt: skip
+
+
+def _list_summary_post(key: str, template: str, limit: int, answered: str, then: str, message: str) -> Response:
+    """An optional list's summary page: add another (the next item's page) or go on."""
+
+    def handle(form: Form, answers: Answers, session_id: str) -> Response:
+        summary = LISTS[key][1]
+        if _saving(form):
+            return _to_save_page(answers, session_id, summary)
+        count = len(answers.get(key, []))
+        another = yes_no(form, "add_another") if count < limit else False
+        if another is None:
+            errors = PageErrors()
+            errors.add("add_another", message)
+            return _summary_page(key, template, answers, session_id, errors)
+        if another:
+            return redirect(f"/referral/{LISTS[key][0]}/{count + 1}")
+        answers[answered] = True
+        session.save_answers(session_id, answers)
+        return redirect(_after(answers, then))
 
     return _guarded_post(handle)
 
@@ -513,7 +629,8 @@ def _summary_get(key: str, template: str, when_empty: str | None) -> Response:
 def _summary_page(
     key: str, template: str, answers: Answers, session_id: str, errors: PageErrors | None = None
 ) -> Response:
-    back = "/referral/children" if key == "parents_carers" else f"/referral/child/{len(answers.get(key, []))}"
+    before = {"parents_carers": "/referral/children", "household_members": "/referral/parents", "people_posing_risk": HOUSEHOLD}
+    back = before.get(key) or f"/referral/child/{len(answers.get(key, []))}"
     step = Step(
         template=template,
         read=lambda f, e: None,
@@ -524,7 +641,7 @@ def _summary_page(
         context={
             "items": answers.get(key, []),
             "rows": list_rows(key, answers.get(key, [])),
-            "limit": pages.MAX_CHILDREN,
+            "limit": pages.MAX_CHILDREN,  # every list holds ten at most
         },
     )
     return _show(step, answers, session_id, errors=errors)
@@ -572,13 +689,13 @@ def remove_post(kind: str, number: str) -> Response:
 
 
 def _removable(kind: str, number: str) -> tuple[str, int] | None:
-    key = {"child": "children", "parent": "parents_carers"}.get(kind)
+    key = KIND_KEYS.get(kind)
     index = _number(number, pages.MAX_CHILDREN)
     return (key, index) if key and index else None
 
 
 def _summary_path(key: str) -> str:
-    return "/referral/children" if key == "children" else "/referral/parents"
+    return LISTS[key][1]
 
 
 @public_form.route("/referral/concerns", methods=["GET"])

@@ -217,6 +217,7 @@ def test_a_professional_sends_a_support_referral_recovering_from_errors(referrer
     referrer.at("/referral/parents", "Parents and carers")
     page.locator("#add_another-2").check()
     referrer.click("Continue")
+    no_one_else(referrer)
 
     referrer.at("/referral/concerns", "Your concerns")
     referrer.choose("Neglect")
@@ -231,6 +232,10 @@ def test_a_professional_sends_a_support_referral_recovering_from_errors(referrer
     referrer.fill("Who gave consent?", "Alex Testparent")
     referrer.fill_date("given_on", dt.date.today() - dt.timedelta(days=3))
     referrer.fill("How was it given?", "in person at a school meeting")
+    referrer.click("Continue")
+    assert referrer.errors() == ["Select yes if you have discussed your concerns with the parents"]
+    referrer.choose("Yes", group="Have you discussed your concerns with the parents?")
+    referrer.fill("What did they say?", "The mother said money is tight and agreed to breakfast club.")
     referrer.click("Continue")
 
     referrer.at("/referral/check", "Check your answers before sending your referral")
@@ -287,6 +292,7 @@ def test_a_member_of_the_public_rings_999_then_sends_a_protection_referral_witho
     referrer.at("/referral/parents", "Parents and carers")
     page.locator("#add_another-2").check()
     referrer.click("Continue")
+    no_one_else(referrer)
 
     referrer.at("/referral/concerns", "Your concerns")
     referrer.click("Continue")
@@ -310,6 +316,146 @@ def test_a_member_of_the_public_rings_999_then_sends_a_protection_referral_witho
     assert "Child protection referral" in page.locator("main").inner_text()
     referrer.click("Send referral")
     referrer.at("/referral/confirmation", "Referral sent")
+
+
+PRACTITIONER_NAME = "Pat Practitioner"
+
+
+def no_one_else(referrer: Referrer) -> None:
+    """No other adult in the household, and nobody known who may pose a risk."""
+    referrer.at("/referral/household", "Other adults in the child's household")
+    referrer.choose("No, or I do not know")
+    referrer.click("Continue")
+    referrer.at("/referral/risks", "People who may pose a risk to the child")
+    referrer.choose("No, or I do not know")
+    referrer.click("Continue")
+
+
+def test_a_neighbour_names_a_household_adult_who_may_pose_a_risk_and_stays_unknown(
+    referrer: Referrer, stack: Any
+) -> None:
+    """Issue 11: the protection route with the mother's partner in the household, who may pose a
+    risk; the referrer does not want the family told who referred. Then the console shows the
+    contact plan and a practitioner changes it."""
+    from chalicelib.wiring import wiring
+    from tests.browser.test_console_browser import sign_in
+
+    page = referrer.page
+    referrer.open("/referral/immediate-risk")
+    referrer.choose("No")
+    referrer.click("Continue")
+    referrer.choose("A child protection referral")
+    referrer.click("Continue")
+    referrer.at("/referral/about-you", "About you")
+    referrer.choose("No, as a member of the public")
+    referrer.fill("Full name", "Casey Example")
+    referrer.fill("Email address", "casey.example@neighbour.example")
+    referrer.fill("Phone number", "07700 900123")
+    referrer.choose("No, do not tell them")
+    referrer.click("Continue")
+
+    referrer.at("/referral/child/1", "About the child")
+    referrer.fill("First name", "Rowan")
+    referrer.fill("Last name", "Testchild")
+    referrer.choose("Yes", group="Has the child been born?")
+    referrer.fill_date("date_of_birth", dt.date(2019, 9, 9))
+    referrer.fill("Address line 1", "12 Sample Close")
+    referrer.fill("Town or city", "London")
+    referrer.fill("Postcode", "E17 3CC")
+    referrer.fill("What has this child said about what is happening? (optional)", "He hides in his room when the man shouts.")
+    referrer.click("Continue")
+    page.locator("#add_another-2").check()
+    referrer.click("Continue")
+
+    referrer.at("/referral/parents", "Parents and carers")
+    page.locator("#add_another").check()
+    referrer.click("Continue")
+    referrer.fill("Full name", "Dana Testparent")
+    referrer.fill("Relationship to the child", "mother")
+    page.locator("#parental_responsibility").check()
+    referrer.choose("Yes", group="Is it safe for the MASH to contact them?")
+    page.locator("#address_same_as_child").check()
+    referrer.click("Continue")
+    page.locator("#add_another-2").check()
+    referrer.click("Continue")
+
+    referrer.at("/referral/household", "Other adults in the child's household")
+    referrer.choose("Yes")
+    referrer.click("Continue")
+    referrer.at("/referral/household/1", "About an adult in the household")
+    referrer.fill("Full name", "Frankie Testadult")
+    referrer.fill("Who they are to the child", "mother's partner")
+    referrer.fill("If you do not know their date of birth, their approximate age (optional)", "about 35")
+    referrer.choose("No", group="Do they have parental responsibility for the child?")
+    referrer.choose("No", group="Is it safe for the MASH to contact them?")
+    referrer.click("Continue")
+    assert referrer.errors() == ["Enter their approximate age as a number of years, like 35"]
+    referrer.fill("If you do not know their date of birth, their approximate age (optional)", "35")
+    referrer.click("Continue")
+    referrer.at("/referral/household", "Other adults in the child's household")
+    assert "Frankie Testadult" in page.locator("main").inner_text()
+    referrer.choose("No, or I do not know")
+    referrer.click("Continue")
+
+    referrer.at("/referral/risks", "People who may pose a risk to the child")
+    referrer.choose("Yes")
+    referrer.click("Continue")
+    referrer.at("/referral/risk/1", "About a person who may pose a risk")
+    referrer.click("Continue")
+    assert set(referrer.errors()) == {
+        "Enter who they are to the child or family, like mother's partner or a neighbour",
+        "Tell us what you know about them and why they may pose a risk to the child",
+    }
+    referrer.fill("Their name (optional)", "Frankie Testadult")
+    referrer.fill("Who they are to the child or the family", "mother's partner")
+    referrer.choose("Yes", group="Do they live with the child?")
+    referrer.fill("What do you know about them, and why may they pose a risk to the child?",
+                  "I have seen him push the mother in the garden.")  # fmt: skip
+    referrer.click("Continue")
+    referrer.choose("No, or I do not know")
+    referrer.click("Continue")
+
+    referrer.at("/referral/concerns", "Your concerns")
+    referrer.choose("Domestic abuse")
+    referrer.fill("What is happening to the child?", "Shouting and things breaking most nights.")
+    referrer.fill("What does the child say, and what is life like for them?", "Rowan says he is scared.")
+    referrer.choose("Level 4: Specialist or acute")
+    referrer.click("Continue")
+    referrer.choose("No")
+    referrer.fill("Why have they not been told?", "I am frightened of the mother's partner.")
+    referrer.click("Continue")
+
+    referrer.at("/referral/check", "Check your answers")
+    main = page.locator("main").inner_text()
+    for shown in ("Household member 1", "Person who may pose a risk 1", "I have seen him push the mother",
+                  "He hides in his room"):  # fmt: skip
+        assert shown in main
+    referrer.click("Send referral")
+    referrer.at("/referral/confirmation", "Referral sent")
+    reference = page.locator(".govuk-panel__body strong").inner_text()
+
+    stored = wiring().referrals.fetch(reference)
+    assert [m.name for m in stored.submission.household_members] == ["Frankie Testadult"]
+    assert [r.relationship for r in stored.submission.people_posing_risk] == ["mother's partner"]
+    assert stored.submission.referrer.family_may_know is False
+    assert [p.key for p in stored.told_people] == ["parent:0"]
+
+    # The console: the plan as staff see it, changed by a practitioner, axe on every page.
+    staff = referrer.page.context.new_page()
+    staff_referrer = Referrer(staff, referrer.axe, referrer.base_url)
+    sign_in(staff_referrer, PRACTITIONER_NAME)
+    staff_referrer.open(f"/staff/referrals/{reference}")
+    plan = staff.locator("table", has_text="Told").first.inner_text()
+    assert "Frankie Testadult" in plan and "Not told" in plan and "may pose a risk" in plan
+    staff.get_by_role("button", name="Change who in the family is contacted").click()
+    staff_referrer.check_page()
+    staff.get_by_label("Dana Testparent (mother)", exact=False).check()
+    staff.get_by_role("group", name="Is it safe to contact them?").get_by_label("No, it is not safe").check()
+    staff.get_by_label("Why you are changing their plan").fill("Synthetic: police advise no contact for now.")
+    staff.get_by_role("button", name="Save the contact plan").click()
+    staff_referrer.check_page()
+    assert "The contact plan is changed" in staff.locator("main").inner_text()
+    assert wiring().referrals.fetch(reference).told_people == []
 
 
 def test_the_error_and_edge_pages_are_accessible(referrer: Referrer) -> None:

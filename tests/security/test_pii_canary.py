@@ -141,6 +141,8 @@ def fill_form(browser: Browser, canaries: Canaries, route: str) -> str:
     browser.answer("/referral/parents", {"add_another": "yes"})
     browser.answer("/referral/parent/1", canaries.mark(PARENT))
     browser.answer("/referral/parents", {"add_another": "no"})
+    browser.answer("/referral/household", {"add_another": "no"})
+    browser.answer("/referral/risks", {"add_another": "no"})
     browser.answer("/referral/concerns", canaries.mark(CONCERNS))
     if route == "protection":
         browser.answer("/referral/consent", canaries.mark({"informed": "no", "reason_not_informed": "Risk to Sam."}))

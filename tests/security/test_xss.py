@@ -12,7 +12,17 @@ import pytest
 from chalicelib.templating import TEMPLATE_DIR, environment
 from tests.conftest import sent_emails
 from tests.factories import PERSONAL_TEXT_SECTIONS, _is_coded, support_referral
-from tests.test_public_form import CHILD, CONCERNS, CONSENT, PARENT, REFERRER, Browser, csrf_token
+from tests.test_public_form import (
+    CHILD,
+    CONCERNS,
+    CONSENT,
+    HOUSEHOLD_MEMBER,
+    PARENT,
+    PERSON_POSING_RISK,
+    REFERRER,
+    Browser,
+    csrf_token,
+)
 
 # Every classic at once: a script tag, an attribute break-out, a javascript: URL and template
 # injection. Short enough for any short-text field (200). (A right-to-left override is refused at
@@ -28,7 +38,7 @@ LIVE = [
 # Shaped fields (email, phone, postcode, dates, choices) are validated, not free text.
 SHAPED = {"email", "phone", "address-postcode", "kind", "agency", "born", "gender", "interpreter_needed",
           "parental_responsibility", "address_same_as_child", "categories", "proposed_level", "parents_aware",
-          "status", "informed",
+          "status", "informed", "approximate_age", "safe_to_contact", "discussed_with_parents", "family_may_know",
           "resume_code"}  # fmt: skip  # resume_code: a shaped code; its echo is tested escaped in tests/test_save_and_resume.py
 FREE_TEXT_INPUT = re.compile(r"govuk(?:Input|Textarea)\(\{[^{}]*?'name': '([^']+)'", re.S)
 
@@ -49,15 +59,19 @@ def with_payload(answers: dict[str, Any], extra: dict[str, Any] | None = None) -
 
 
 REFERRER_X = with_payload(REFERRER)
-CHILD_X = with_payload(CHILD, {"address-line2": "", "disability": ""})
+CHILD_X = with_payload(CHILD, {"address-line2": "", "disability": "", "views": ""})
 PARENT_X = with_payload(PARENT, {"address_same_as_child": "no", "address-line1": "", "address-line2": "",
                                  "address-town": "", "address-postcode": "E17 1AA"})  # fmt: skip
 CONCERNS_X = with_payload(CONCERNS)
-CONSENT_X = with_payload(CONSENT)
+CONSENT_X = with_payload(CONSENT, {"discussed_with_parents": "yes", "parents_response": ""})
+HOUSEHOLD_X = with_payload(HOUSEHOLD_MEMBER)
+RISK_X = with_payload(PERSON_POSING_RISK)
 PAGES = {
     "/referral/about-you": REFERRER_X,
     "/referral/child/1": CHILD_X,
     "/referral/parent/1": PARENT_X,
+    "/referral/household/1": HOUSEHOLD_X,
+    "/referral/risk/1": RISK_X,
     "/referral/concerns": CONCERNS_X,
     "/referral/consent": CONSENT_X,
 }
@@ -81,6 +95,12 @@ def fill_with_payloads(browser: Browser) -> None:
     browser.answer("/referral/parents", {"add_another": "yes"})
     browser.answer("/referral/parent/1", PARENT_X)
     browser.answer("/referral/parents", {"add_another": "no"})
+    browser.answer("/referral/household", {"add_another": "yes"})
+    browser.answer("/referral/household/1", HOUSEHOLD_X)
+    browser.answer("/referral/household", {"add_another": "no"})
+    browser.answer("/referral/risks", {"add_another": "yes"})
+    browser.answer("/referral/risk/1", RISK_X)
+    browser.answer("/referral/risks", {"add_another": "no"})
     browser.answer("/referral/concerns", CONCERNS_X)
     browser.answer("/referral/consent", CONSENT_X)
 
@@ -88,6 +108,7 @@ def fill_with_payloads(browser: Browser) -> None:
 def test_payloads_are_escaped_on_every_page_that_shows_them(browser: Browser, aws: Any) -> None:
     fill_with_payloads(browser)
     shown = {path: browser.get(path).body.decode() for path in [*PAGES, "/referral/children", "/referral/parents",
+                                                                "/referral/household", "/referral/risks",
                                                                 "/referral/check"]}  # fmt: skip
     assert {path: live_payloads(body) for path, body in shown.items() if live_payloads(body)} == {}
     assert [path for path, body in shown.items() if EVIDENCE_OF_ESCAPING not in body] == []
@@ -97,7 +118,7 @@ def test_payloads_are_escaped_on_every_page_that_shows_them(browser: Browser, aw
 def test_payloads_are_escaped_when_a_page_is_shown_again_with_errors(browser: Browser, aws: Any) -> None:
     fill_with_payloads(browser)
     bad = {"email": PAYLOAD, "phone": PAYLOAD, "address-postcode": PAYLOAD, "given_on-day": PAYLOAD,
-           "proposed_level": PAYLOAD}  # fmt: skip
+           "proposed_level": PAYLOAD, "approximate_age": PAYLOAD}  # fmt: skip
     for path, answers in PAGES.items():
         shown = browser.post(path, {**answers, **{k: v for k, v in bad.items() if k in answers}})
         assert shown.status_code == 200, path  # the page again, with its errors
@@ -109,8 +130,8 @@ def test_payloads_are_escaped_when_a_page_is_shown_again_with_errors(browser: Br
 def test_the_reasons_of_other_routes_are_escaped_too(browser: Browser, aws: Any) -> None:
     fill_with_payloads(browser)
     for answers in (
-        {"parents_aware": "yes", "status": "refused", "reason_refused": PAYLOAD},
-        {"parents_aware": "no", "status": "not_sought", "reason_not_sought": PAYLOAD},
+        {"parents_aware": "yes", "status": "refused", "reason_refused": PAYLOAD, "discussed_with_parents": "no"},
+        {"parents_aware": "no", "status": "not_sought", "reason_not_sought": PAYLOAD, "discussed_with_parents": "no"},
     ):
         browser.answer("/referral/consent", answers)
         check = browser.get("/referral/check").body.decode()
