@@ -23,6 +23,8 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from chalicelib.domain.london_time import london_today
+
 SHORT_TEXT = 200
 LONG_TEXT = 5000
 
@@ -63,6 +65,14 @@ STORED = {"stored": True}
 
 def is_stored(info: ValidationInfo | None) -> bool:
     return bool(info and isinstance(info.context, dict) and info.context.get("stored"))
+
+
+def today_for(info: ValidationInfo | None) -> dt.date:
+    """The London date the input is judged against: the caller's injected clock (context "today"),
+    else London's date now, never the server's local date."""
+    if info and isinstance(info.context, dict) and isinstance(info.context.get("today"), dt.date):
+        return info.context["today"]
+    return london_today()
 
 
 def one_line(value: str, info: ValidationInfo) -> str:
@@ -271,7 +281,7 @@ class Child(DomainModel):
     def _born_or_expected(self, info: ValidationInfo) -> Child:
         if is_stored(info):
             return self
-        today = dt.date.today()
+        today = today_for(info)
         if self.unborn:
             if self.expected_date is None:
                 raise FieldProblem({"expected_date": "Enter the date the baby is due"})
@@ -408,7 +418,7 @@ class Consent(DomainModel):
                 problems["given_by"] = "Enter the name of the parent or carer who gave consent"
             if self.given_on is None:
                 problems["given_on"] = "Enter the date consent was given"
-            elif self.given_on > dt.date.today():
+            elif self.given_on > today_for(info):
                 problems["given_on"] = "The date consent was given must be today or in the past"
             if not self.how:
                 problems["how"] = "Say how consent was given, like in person at a school meeting"

@@ -7,6 +7,7 @@ value may be personal data, and error responses are logged by API Gateway.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
@@ -108,10 +109,11 @@ class InvalidReferral(Exception):
         super().__init__(f"{len(errors)} field(s) need attention")
 
 
-def validate(model: type[BaseModel], data: Any) -> Any:
-    """Validate `data` as `model`, raising InvalidReferral with user-facing messages."""
+def validate(model: type[BaseModel], data: Any, *, today: dt.date | None = None) -> Any:
+    """Validate `data` as `model`, raising InvalidReferral with user-facing messages. `today` is the
+    London date dates are judged against (from the caller's clock)."""
     try:
-        return model.model_validate(data)
+        return model.model_validate(data, context={"today": today} if today else None)
     except ValidationError as exc:
         raise InvalidReferral(field_errors(exc)) from None
 

@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from chalicelib.domain.validation import InvalidReferral, validate
+from chalicelib.web.clock import hub_today
 
 DATE_PARTS = ("day", "month", "year")
 # Fields asked with a GOV.UK date input: their errors link to the day box.
@@ -128,7 +129,7 @@ def check(
     """
     blank_messages = blank_messages or {}
     try:
-        result = validate(model, data)
+        result = validate(model, data, today=hub_today())
     except InvalidReferral as invalid:
         for problem in invalid.errors:
             blank = problem.field in blank_messages and _is_blank(data, problem.field)

@@ -10,6 +10,7 @@ from chalice.app import Request, Response
 from pydantic import BaseModel
 
 from chalicelib.domain.validation import InvalidReferral, validate
+from chalicelib.web.clock import hub_today
 from chalicelib.web.errors import problem
 
 # Content types we accept so that we, not the framework, answer a wrong one with a useful 415.
@@ -106,7 +107,7 @@ def parse_json(request: Request, model: type[BaseModel], max_bytes: int, what: s
     """Read and validate a body as `model`; BodyRefused with one message per field if it is wrong."""
     data = read_json_object(request, max_bytes, what)
     try:
-        return validate(model, data)
+        return validate(model, data, today=hub_today())
     except InvalidReferral as invalid:
         raise BodyRefused(
             problem(

@@ -32,6 +32,7 @@ from chalicelib.logs import logger
 from chalicelib.web import form_pages as pages
 from chalicelib.web import form_resume
 from chalicelib.web import form_session as session
+from chalicelib.web.clock import hub_today
 from chalicelib.web.form_check import check_sections, error_links, list_rows
 from chalicelib.web.form_fields import Form, PageErrors, text, yes_no
 from chalicelib.web.form_http import FORM_CONTENT_TYPES, BodyTooLarge, form_body, page, redirect
@@ -748,7 +749,7 @@ def _check_page(answers: Answers, session_id: str, errors: list[dict[str, str]] 
 def submit() -> Response:
     def handle(form: Form, answers: Answers, session_id: str) -> Response:
         try:
-            submission = validate(ReferralSubmission, pages.submission_data(answers))
+            submission = validate(ReferralSubmission, pages.submission_data(answers), today=hub_today())
             receipt = send_referral(submission, session_id)
         except InvalidReferral as invalid:
             return _check_page(answers, session_id, error_links(invalid.errors))
