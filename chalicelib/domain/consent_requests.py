@@ -18,7 +18,6 @@ from chalicelib.domain.notices import Notice, NoticeKind, recipient_parent
 from chalicelib.domain.referral import Route
 from chalicelib.domain.referral_record import Referral
 from chalicelib.domain.tasks import Task, TaskKind
-from chalicelib.domain.translations import hold_for_translation
 
 HOW_BY_LINK = "online, by the consent link"
 DECLINED_BY_LINK = "Declined by the consent link"
@@ -58,7 +57,7 @@ def ask_parent(referral: Referral, *, parent: int, staff_id: str, by_manager: bo
     asked = referral.record_consent(record, by_manager=by_manager)
     notice = Notice.new(consent_notice_id(now), NoticeKind.CONSENT_REQUEST, now, recipient=recipient_parent(parent))
     # A parent who reads another language: held for its translation, not sent in English.
-    return hold_for_translation(replace(asked, notices=(*asked.notices, notice)), now)
+    return replace(asked, notices=(*asked.notices, notice)).hold_for_translation(now)
 
 
 def consent_notice_id(requested_at: dt.datetime) -> str:

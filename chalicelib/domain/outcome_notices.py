@@ -26,7 +26,7 @@ from chalicelib.domain.people import PersonKind
 from chalicelib.domain.protective_decisions import ProtectiveDecision, check_may_change, roles_of
 from chalicelib.domain.referral_record import Referral
 from chalicelib.domain.tasks import Task, TaskKind
-from chalicelib.domain.translations import hold_for_translation, language_needed
+from chalicelib.domain.translations import language_needed
 
 FEEDBACK_NOTICE_ID = "feedback"
 HELD_TASK_ID = "outcome-notice-held"
@@ -75,7 +75,7 @@ def held_because(referral: Referral) -> HeldBecause | None:
 
 def translation_language(referral: Referral, notice: Notice) -> str | None:
     """The language a family notice needs translating into, if its person's first language is not English."""
-    return language_needed(referral, notice)
+    return language_needed(referral.submission, notice)
 
 
 def owe_outcome_notices(referral: Referral, now: dt.datetime) -> Referral:
@@ -110,7 +110,7 @@ def _owe_parents(referral: Referral, now: dt.datetime) -> Referral:
         notice = Notice.new(notice_id, NoticeKind.OUTCOME, now, recipient=person.key)
         referral = _with_notice_once(referral, notice)
     # Someone who reads another language: held for its translation, not sent in English.
-    return hold_for_translation(referral, now)
+    return referral.hold_for_translation(now)
 
 
 def _with_notice_once(referral: Referral, notice: Notice) -> Referral:
@@ -124,7 +124,7 @@ def decide_outcome_notice(referral: Referral, decision: OutcomeNoticeDecision, *
 
     Withholding before the decision stands means it is never created; after, a notice not yet
     sent is withdrawn (an email already sent cannot be called back, so that is refused)."""
-    check_may_change(referral, ProtectiveDecision.OUTCOME_NOTICE_WITHHELD, roles_of(by_manager))
+    check_may_change(referral.protective_decisions, ProtectiveDecision.OUTCOME_NOTICE_WITHHELD, roles_of(by_manager))
     if not by_manager:
         raise OutcomeNoticeProblem("Only a manager can withhold or release the outcome notice to the parents")
     if referral.status is ReferralStatus.CLOSED:

@@ -15,7 +15,6 @@ from chalicelib.domain.notices import Notice, NoticeKind
 from chalicelib.domain.people import PersonKind
 from chalicelib.domain.referral_record import Referral
 from chalicelib.domain.tasks import Task, TaskKind
-from chalicelib.domain.translations import hold_for_translation
 
 
 def parents_told_notice_id(parent: int | str) -> str:
@@ -43,7 +42,7 @@ def tell_parents(referral: Referral, now: dt.datetime) -> Referral:
     for person in referral.told_people:
         owe = _with_notice_once if person.email else _with_task_once
         referral = owe(referral, person.key, now)
-    return hold_for_translation(referral, now)
+    return referral.hold_for_translation(now)
 
 
 def _with_notice_once(referral: Referral, person: str, now: dt.datetime) -> Referral:

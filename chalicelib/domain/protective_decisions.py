@@ -8,22 +8,26 @@ protective decision is the only one who may reverse it or release what it holds.
 practitioner could undo a manager's "do not tell" by recording "tell", and the email would go to
 the parent the manager was protecting the child from.
 
-`PROTECTIVE_DECISIONS` lists every such decision; `in_force` says which hold on a referral and
-`check_may_change` is called by each change that could reverse one. A test walks the whole list.
+`PROTECTIVE_DECISIONS` lists every such decision; `Referral.protective_decisions` says which
+hold on a referral and `check_may_change` is called by each change that could reverse one. A
+test walks the whole list.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING
 
-from chalicelib.domain.consent import ConsentState, OutcomeNoticeChoice, ParentsToldState
+from chalicelib.domain.consent import (
+    ConsentRecord,
+    ConsentState,
+    OutcomeNoticeChoice,
+    OutcomeNoticeDecision,
+    ParentsToldDecision,
+    ParentsToldState,
+)
 from chalicelib.domain.decision import NotAllowed
 from chalicelib.domain.staff import Role
-
-if TYPE_CHECKING:
-    from chalicelib.domain.referral_record import Referral
 
 
 class ProtectiveDecision(StrEnum):
@@ -76,22 +80,23 @@ class ReversalNotAllowed(NotAllowed):
         self.authority = authority
 
 
-def in_force(referral: Referral) -> list[ProtectiveDecision]:
-    """The protective decisions holding on this referral now, in the list's order."""
-    told = referral.parents_told
-    notice = referral.outcome_notice_decision
+def in_force(
+    parents_told: ParentsToldDecision | None, consent: ConsentRecord, outcome_notice: OutcomeNoticeDecision | None
+) -> list[ProtectiveDecision]:
+    """The protective decisions holding, from a referral's three decisions, in the list's order."""
     holding = {
-        ProtectiveDecision.PARENTS_NOT_TOLD: told is not None and told.state is ParentsToldState.WITHHELD,
-        ProtectiveDecision.CONSENT_DISPENSED: referral.consent.state is ConsentState.DISPENSED,
-        ProtectiveDecision.OUTCOME_NOTICE_WITHHELD: notice is not None and notice.choice is OutcomeNoticeChoice.WITHHOLD,
+        ProtectiveDecision.PARENTS_NOT_TOLD: parents_told is not None and parents_told.state is ParentsToldState.WITHHELD,
+        ProtectiveDecision.CONSENT_DISPENSED: consent.state is ConsentState.DISPENSED,
+        ProtectiveDecision.OUTCOME_NOTICE_WITHHELD: outcome_notice is not None
+        and outcome_notice.choice is OutcomeNoticeChoice.WITHHOLD,
     }
     return [decision for decision in PROTECTIVE_DECISIONS if holding[decision]]
 
 
-def check_may_change(referral: Referral, decision: ProtectiveDecision, roles: frozenset[Role]) -> None:
-    """Refuse a change that would reverse `decision` (if it is in force) unless its maker's role is held."""
+def check_may_change(holding: list[ProtectiveDecision], decision: ProtectiveDecision, roles: frozenset[Role]) -> None:
+    """Refuse a change that would reverse `decision` (if it is holding) unless its maker's role is held."""
     authority = PROTECTIVE_DECISIONS[decision]
-    if decision in in_force(referral) and authority.made_by not in roles:
+    if decision in holding and authority.made_by not in roles:
         raise ReversalNotAllowed(authority)
 
 

@@ -43,18 +43,24 @@ from chalicelib.domain.enquiries import (
     next_enquiry_id,
 )
 from chalicelib.domain.lifecycle import Action, IllegalTransition, ReferralStatus, next_status
-from chalicelib.domain.notices import Notice, NoticeKind, NoticeStatus
+from chalicelib.domain.notices import SEND_GRACE, Notice, NoticeKind, NoticeStatus
 from chalicelib.domain.onward_referral import OnwardReferral
 from chalicelib.domain.people import Person
-from chalicelib.domain.protective_decisions import ProtectiveDecision, check_may_change, roles_of
+from chalicelib.domain.protective_decisions import ProtectiveDecision, check_may_change, in_force, roles_of
 from chalicelib.domain.referral import ReferralSubmission, Route
 from chalicelib.domain.retention import LegalHold, retention_until
 from chalicelib.domain.staff import Role
-from chalicelib.domain.tasks import Task
+from chalicelib.domain.tasks import Task, TaskKind
+from chalicelib.domain.translations import (
+    NotHeld,
+    NoticeTranslation,
+    check_release,
+    language_needed,
+    translate_task_id,
+)
 
 if TYPE_CHECKING:
     from chalicelib.domain.agencies import AgencyDirectory, AgencyId
-    from chalicelib.domain.translations import NoticeTranslation
 
 __all__ = ["Channel", "Referral", "ReferralStatus"]
 
@@ -291,6 +297,51 @@ class Referral:
         return replace(changed, notices=kept)
 
     @property
+    def protective_decisions(self) -> list[ProtectiveDecision]:
+        """The managers' protective decisions holding now (chalicelib/domain/protective_decisions.py)."""
+        return in_force(self.parents_told, self.consent, self.outcome_notice_decision)
+
+    # --- family emails held for translation (chalicelib/domain/translations.py) ------------------------
+
+    def translation_of(self, notice_id: str) -> NoticeTranslation | None:
+        return next((t for t in self.translations if t.notice_id == notice_id), None)
+
+    def is_held(self, notice: Notice) -> bool:
+        """Owed, not sent, waiting for its translation or a release in English."""
+        return (
+            notice.on_hold
+            and language_needed(self.submission, notice) is not None
+            and self.translation_of(notice.notice_id) is None
+        )
+
+    def hold_for_translation(self, now: dt.datetime) -> Referral:
+        """Hold each family notice just owed to someone who reads another language, with a task; called
+        in the change that owes the notices. A notice already released is left alone."""
+        referral = self
+        for notice in self.notices:
+            waiting = notice.status is NoticeStatus.PENDING and notice.next_attempt_at is not None and notice.attempts == 0
+            if not waiting or language_needed(self.submission, notice) is None or self.translation_of(notice.notice_id):
+                continue
+            referral = referral.with_notice(replace(notice, next_attempt_at=None))
+            task = Task(translate_task_id(notice.notice_id), TaskKind.TRANSLATE_NOTICE, now, about=notice.notice_id)
+            if not any(t.task_id == task.task_id for t in referral.tasks):
+                referral = referral.with_task(task)
+        return referral
+
+    def release_notice(self, release: NoticeTranslation) -> Referral:
+        """Let a held notice go: due (after the sweep's grace; the request sends it at once), the
+        translation or the reason for English kept, the task done."""
+        notice = next((n for n in self.notices if n.notice_id == release.notice_id), None)
+        if notice is None or not self.is_held(notice):
+            raise NotHeld("This email is not waiting for a translation: nothing to release")
+        check_release(release)
+        released = replace(self, translations=(*self.translations, release))
+        released = released.with_notice(replace(notice, next_attempt_at=release.decided_at + SEND_GRACE))
+        for task in [t for t in released.tasks if t.task_id == translate_task_id(notice.notice_id) and t.open]:
+            released = released.with_task(task.done(release.decided_by, release.decided_at))
+        return released
+
+    @property
     def consent(self) -> ConsentRecord:
         return self.recorded_consent or initial_consent(self.submission, "referrer", self.received_at)
 
@@ -311,7 +362,7 @@ class Referral:
             raise IllegalTransition(Action.SCREEN, self.status)
         check_record(record, self.route, by_manager=by_manager)
         # Any new record replaces a dispensation: only its maker's role may do that.
-        check_may_change(self, ProtectiveDecision.CONSENT_DISPENSED, roles_of(by_manager))
+        check_may_change(self.protective_decisions, ProtectiveDecision.CONSENT_DISPENSED, roles_of(by_manager))
         return replace(self, recorded_consent=record)
 
     def decide_parents_told(self, decision: ParentsToldDecision, *, by_manager: bool) -> Referral:
@@ -324,7 +375,7 @@ class Referral:
                 raise ConsentProblem("Not telling the parents needs: reason, review_on")
         if decision.state is ParentsToldState.UNDECIDED:
             raise ConsentProblem("Decide tell or withheld")
-        check_may_change(self, ProtectiveDecision.PARENTS_NOT_TOLD, roles_of(by_manager))
+        check_may_change(self.protective_decisions, ProtectiveDecision.PARENTS_NOT_TOLD, roles_of(by_manager))
         return replace(self, parents_told_decision=decision)
 
     @property

@@ -39,11 +39,10 @@ def retry_policy(settings: Settings) -> RetryPolicy:
 
 def compose_notice(referral: Referral, notice: Notice, settings: Settings) -> EmailMessage:
     """The email for a notice; a family email released with its translation carries both versions."""
-    from chalicelib.domain.translations import translation_of
     from chalicelib.mail.family import with_translation
 
     message = _compose(referral, notice, settings)
-    translation = translation_of(referral, notice.notice_id)
+    translation = referral.translation_of(notice.notice_id)
     return with_translation(message, translation) if translation and translation.text else message
 
 

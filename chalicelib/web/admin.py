@@ -1041,8 +1041,7 @@ def _release(translation: Any) -> dict[str, Any] | None:
 
 def referral_picture(view: Any) -> dict[str, Any]:
     from chalicelib.domain.outcome_notices import translation_language
-    from chalicelib.domain.protective_decisions import PROTECTIVE_DECISIONS, in_force
-    from chalicelib.domain.translations import is_held, translation_of
+    from chalicelib.domain.protective_decisions import PROTECTIVE_DECISIONS
 
     referral = view.referral
     screening = referral.screening
@@ -1076,8 +1075,8 @@ def referral_picture(view: Any) -> dict[str, Any]:
                 "history": [{"status": status, "at": at} for status, at in n.history],
                 # Not machine-translated: staff arrange a translation (a task says so).
                 "translation_needed": translation_language(referral, n),
-                "held_for_translation": is_held(referral, n),
-                "released": _release(translation_of(referral, n.notice_id)),
+                "held_for_translation": referral.is_held(n),
+                "released": _release(referral.translation_of(n.notice_id)),
             }
             for n in referral.notices
         ],
@@ -1099,7 +1098,7 @@ def referral_picture(view: Any) -> dict[str, Any]:
         "contact_plan": [_plan_entry(entry) for entry in referral.contact_plan],
         "protective_decisions": [
             {"decision": decision.value, "made_by": PROTECTIVE_DECISIONS[decision].made_by.value}
-            for decision in in_force(referral)
+            for decision in referral.protective_decisions
         ],
         "onward_referrals": [_onward(onward) for onward in referral.onward_referrals],
         "enquiries": [_enquiry(e, _now()) for e in referral.enquiries],

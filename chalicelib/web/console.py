@@ -982,14 +982,14 @@ def _contact_plan(reference: str, body: Any, staff: StaffMember, request_id: str
 def _held_notices(referral: Any) -> dict[str, Any]:
     """The family emails held for translation: id, what, to whom (a role) and the language."""
     from chalicelib.domain.people import person_of
-    from chalicelib.domain.translations import is_held, language_needed
+    from chalicelib.domain.translations import language_needed
 
     held = []
     for notice in referral.notices:
-        if is_held(referral, notice):
+        if referral.is_held(notice):
             person = person_of(referral.submission, notice.recipient)
             who = f"{person.name} ({person.relationship})" if person else notice.recipient
-            held.append((notice.notice_id, notice.kind.value.replace("_", " "), who, language_needed(referral, notice)))
+            held.append((notice.notice_id, notice.kind.value.replace("_", " "), who, language_needed(referral.submission, notice)))
     return {"held": held}
 
 

@@ -29,7 +29,6 @@ from chalicelib.domain.protective_decisions import (
     PROTECTIVE_DECISIONS,
     ProtectiveDecision,
     ReversalNotAllowed,
-    in_force,
 )
 from chalicelib.domain.referral import ReferralSubmission
 from chalicelib.domain.referral_record import Channel, Referral
@@ -112,7 +111,7 @@ def test_every_protective_decision_is_covered_here() -> None:
 
 @pytest.mark.parametrize("decision", list(ProtectiveDecision))
 def test_the_fixture_puts_exactly_that_decision_in_force(decision: ProtectiveDecision) -> None:
-    assert in_force(IN_FORCE[decision]()) == [decision]
+    assert IN_FORCE[decision]().protective_decisions == [decision]
 
 
 @pytest.mark.parametrize(
@@ -137,7 +136,7 @@ def test_a_practitioner_cannot_undo_it_and_is_told_who_can(decision: ProtectiveD
 )
 def test_the_role_that_made_it_can_undo_it(decision: ProtectiveDecision, reverse: Step) -> None:
     changed = reverse(IN_FORCE[decision](), True)
-    assert decision not in in_force(changed)
+    assert decision not in changed.protective_decisions
 
 
 def test_a_practitioner_may_still_tell_the_parents_when_nobody_decided_otherwise() -> None:
@@ -151,7 +150,7 @@ def test_a_practitioner_may_still_tell_the_parents_when_nobody_decided_otherwise
 def test_a_manager_who_changes_the_withholding_keeps_it_in_force() -> None:
     again = ParentsToldDecision(ParentsToldState.WITHHELD, "manager-2", NOW, "Still unsafe", dt.date(2027, 2, 1))
     changed = parents_not_told().decide_parents_told(again, by_manager=True)
-    assert in_force(changed) == [ProtectiveDecision.PARENTS_NOT_TOLD]
+    assert changed.protective_decisions == [ProtectiveDecision.PARENTS_NOT_TOLD]
     assert changed.parents_told_decision == again
 
 
