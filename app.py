@@ -46,7 +46,8 @@ if get_settings().is_local:
 
     app.register_blueprint(local_outbox)
 
-    # Sign in to the console as a synthetic staff member (the local issuer): local stage only.
-    from chalicelib.web.console_local_sign_in import console_local_sign_in
+    # Sign in to the console as a synthetic staff member (the local issuer): local stage only. It
+    # lives in local/ with the issuer it uses: nothing in chalicelib/ imports the local harness.
+    from local.console_sign_in import console_local_sign_in
 
     app.register_blueprint(console_local_sign_in)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from chalicelib.domain.failures import AwsError
 from chalicelib.settings import Settings
 
 RETRYABLE_CODES = frozenset(
@@ -30,17 +31,6 @@ RETRYABLE_CODES = frozenset(
         "SlowDown",
     }
 )
-
-
-class AwsError(Exception):
-    """An AWS call failed. `retryable` says whether the same call may succeed later."""
-
-    def __init__(self, service: str, code: str, retryable: bool) -> None:
-        self.service = service
-        self.code = code
-        self.retryable = retryable
-        # Only the service and the error code: AWS messages can echo request values.
-        super().__init__(f"{service} call failed: {code} ({'retryable' if retryable else 'permanent'})")
 
 
 def make_client(service: str, settings: Settings) -> Any:

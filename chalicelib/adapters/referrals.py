@@ -25,6 +25,7 @@ from chalicelib.domain.consent import (
     ParentsToldState,
 )
 from chalicelib.domain.decision import Decision, Outcome, Rag, Screening
+from chalicelib.domain.failures import InvalidCursor, ReferenceTaken, ReferralNotFound, StaleReferral
 from chalicelib.domain.lifecycle import OPEN_STATUSES
 from chalicelib.domain.notices import FINAL_FAILURES, REFERRER, Notice, NoticeKind, NoticeStatus
 from chalicelib.domain.onward_referral import OnwardReferral, Section
@@ -37,18 +38,6 @@ from chalicelib.domain.timeliness import EnquiryTimes, NoticeState, ReferralTime
 
 REFERRAL_SK = "REFERRAL"
 FIELD_PREFIX = "pd_"
-
-
-class ReferenceTaken(Exception):
-    """A referral with this reference already exists (a repeat, or a clash)."""
-
-
-class ReferralNotFound(Exception):
-    pass
-
-
-class StaleReferral(Exception):
-    """Someone else changed the referral since it was read; read again and retry."""
 
 
 @dataclass(frozen=True)
@@ -601,10 +590,6 @@ def queue_row(item: dict[str, Any]) -> QueueRow:
 def _immediate_risk(item: dict[str, Any]) -> bool:
     # Projected into the queue index (table.QUEUE_PROJECTED), so it shows after screening too.
     return bool(item.get("immediate_risk", False))
-
-
-class InvalidCursor(ValueError):
-    pass
 
 
 def encode_cursor(key: dict[str, str]) -> str:

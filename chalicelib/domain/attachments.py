@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated
 
-from pydantic import AfterValidator
+from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
 
 from chalicelib.domain.agency_replies import DOCX, JPEG, PDF, PNG, TEXT, content_type_of
 
@@ -297,3 +297,13 @@ def encode_filename(name: str) -> str:
 
 def decode_filename(value: str | None) -> str | None:
     return clean_filename(urllib.parse.unquote(value)) or None if value else None
+
+
+class AttachmentRequest(BaseModel):
+    """A document the referrer is about to send: it is checked again by its content when it arrives."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    filename: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
+    content_type: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+    size: DeclaredSize  # bounded before any message formats it (a 400-digit size was a 500)

@@ -58,6 +58,10 @@ class AccessReason(StrEnum):
     QUALITY_AUDIT = "quality_audit"
 
 
+class ReasonRequired(Exception):
+    """A closed referral is opened only with a stated reason (purpose limitation)."""
+
+
 @dataclass(frozen=True)
 class AuditEvent:
     reference: str

@@ -62,6 +62,11 @@ class OnwardService:
     email: str
 
 
+def directory_from(entries: list[dict[str, str]]) -> dict[str, OnwardService]:
+    """The services a family can be referred on to, by id, from the stage's configured entries."""
+    return {entry["id"]: OnwardService(entry["id"], entry["name"], entry["email"]) for entry in entries}
+
+
 @dataclass(frozen=True)
 class OnwardReferral:
     notice_id: str

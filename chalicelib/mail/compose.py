@@ -12,6 +12,7 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from typing import Any
 
+from chalicelib.settings import Settings
 from chalicelib.templating import render
 
 
@@ -43,3 +44,16 @@ def _header_value(name: str, value: str) -> str:
     if any(ord(char) < 32 or 127 <= ord(char) < 160 for char in value):
         raise ValueError(f"the {name} header value contains a control character")
     return value
+
+
+def contact_numbers(settings: Settings) -> dict[str, str]:
+    """The council's numbers and addresses every email to the public ends with."""
+    return {
+        "council_name": settings.council_name,
+        "emergency_number": settings.emergency_number,
+        "police_non_emergency_number": settings.police_non_emergency_number,
+        "mash_phone_office_hours": settings.mash_phone_office_hours,
+        "mash_office_hours": settings.mash_office_hours,
+        "mash_phone_out_of_hours": settings.mash_phone_out_of_hours,
+        "mash_email": settings.mash_email,
+    }

@@ -11,18 +11,15 @@ from typing import Any
 
 from chalicelib.domain.decision import OUTCOME_LABELS
 from chalicelib.domain.notices import Notice
-from chalicelib.domain.onward_referral import SECTION_TITLES, OnwardReferral, Section
+from chalicelib.domain.onward_referral import SECTION_TITLES, OnwardReferral, Section, directory_from
 from chalicelib.domain.referral_record import Referral
-from chalicelib.mail.compose import compose
+from chalicelib.mail.compose import compose, contact_numbers
 from chalicelib.settings import Settings
 
 
 def compose_onward_referral(referral: Referral, notice: Notice, settings: Settings) -> EmailMessage:
-    from chalicelib.services.deliver_notices import contact_numbers
-    from chalicelib.services.refer_on import service_directory
-
     onward = _onward_for(referral, notice)
-    service = service_directory(settings).get(onward.service_id)
+    service = directory_from(settings.onward_service_directory).get(onward.service_id)
     if service is None:
         raise ValueError("the service is no longer in the directory")
     context = {

@@ -17,7 +17,7 @@ from chalicelib.domain.notices import Notice
 from chalicelib.domain.passing_on import passed_on_lines
 from chalicelib.domain.referral import ReferrerKind
 from chalicelib.domain.referral_record import Referral
-from chalicelib.mail.compose import compose
+from chalicelib.mail.compose import compose, contact_numbers
 from chalicelib.mail.family import family_address
 from chalicelib.settings import Settings
 
@@ -108,8 +108,6 @@ def outcome_context(referral: Referral, settings: Settings, passed_on: list[str]
 
     `passed_on` is the exact list of what went to the service (onward referral fills it); without
     it the notice says in general terms what is passed on and why."""
-    from chalicelib.services.deliver_notices import contact_numbers
-
     wording = _wording(referral)
     return {
         "reference": referral.reference,
@@ -134,8 +132,6 @@ def compose_outcome(referral: Referral, notice: Notice, settings: Settings) -> E
 
 
 def compose_referrer_feedback(referral: Referral, notice: Notice, settings: Settings) -> EmailMessage:
-    from chalicelib.services.deliver_notices import contact_numbers
-
     referrer = referral.submission.referrer
     if referrer.kind is ReferrerKind.PROFESSIONAL:
         wording = _wording(referral)

@@ -7,14 +7,12 @@ from email.message import EmailMessage
 
 from chalicelib.domain.notices import Notice
 from chalicelib.domain.referral_record import Referral
-from chalicelib.mail.compose import compose
+from chalicelib.mail.compose import compose, contact_numbers
 from chalicelib.mail.family import family_address, named_referrer
 from chalicelib.settings import Settings
 
 
 def compose_parents_told(referral: Referral, notice: Notice, settings: Settings) -> EmailMessage:
-    from chalicelib.services.deliver_notices import contact_numbers
-
     address = family_address(referral, notice)
     context = {
         "named_referrer": named_referrer(referral),

@@ -11,8 +11,8 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 
-from chalicelib.adapters.referrals import ReferralNotFound, StaleReferral
 from chalicelib.domain.enquiries import agency_recipient, request_notice_id
+from chalicelib.domain.failures import ReferralNotFound, StaleReferral
 from chalicelib.domain.notices import Notice, NoticeKind
 from chalicelib.logs import logger
 from chalicelib.mail.agency_request import request_message_id

@@ -7,17 +7,17 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 
 from chalicelib.adapters.agency_topic import AgencyTopic
-from chalicelib.adapters.aws import AwsError
 from chalicelib.adapters.mailer import Mailer
-from chalicelib.adapters.referrals import ReferralNotFound, ReferralStore, StaleReferral
+from chalicelib.adapters.referrals import ReferralStore
 from chalicelib.adapters.suppression import SuppressionList
 from chalicelib.domain.enquiry_followups import owe_followups
+from chalicelib.domain.failures import AwsError, ReferralNotFound, StaleReferral
 from chalicelib.domain.notices import Notice, NoticeKind, NoticeStatus, RetryPolicy
 from chalicelib.domain.referral import ReferrerKind
 from chalicelib.domain.referral_record import Referral
 from chalicelib.domain.tasks import Task, TaskKind
 from chalicelib.logs import logger
-from chalicelib.mail.compose import compose
+from chalicelib.mail.compose import compose, contact_numbers
 from chalicelib.settings import Settings
 
 
@@ -65,7 +65,7 @@ def _compose(referral: Referral, notice: Notice, settings: Settings) -> EmailMes
         )
     if notice.kind is NoticeKind.CONSENT_REQUEST:
         # Its own module: the link, the parent's address and the wording live with the feature.
-        from chalicelib.services.request_consent import compose_consent_request
+        from chalicelib.mail.consent_request import compose_consent_request
 
         return compose_consent_request(referral, notice, settings)
     if notice.kind is NoticeKind.PARENTS_TOLD:
@@ -89,18 +89,6 @@ def _compose(referral: Referral, notice: Notice, settings: Settings) -> EmailMes
 
         return compose_referrer_feedback(referral, notice, settings)
     raise ValueError(f"no template for notice kind {notice.kind}")
-
-
-def contact_numbers(settings: Settings) -> dict[str, str]:
-    return {
-        "council_name": settings.council_name,
-        "emergency_number": settings.emergency_number,
-        "police_non_emergency_number": settings.police_non_emergency_number,
-        "mash_phone_office_hours": settings.mash_phone_office_hours,
-        "mash_office_hours": settings.mash_office_hours,
-        "mash_phone_out_of_hours": settings.mash_phone_out_of_hours,
-        "mash_email": settings.mash_email,
-    }
 
 
 # last_error of a notice not sent because its address bounced or complained before.

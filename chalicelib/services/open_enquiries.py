@@ -11,9 +11,10 @@ from __future__ import annotations
 import datetime as dt
 
 from chalicelib.adapters.agency_topic import AgencyTopic, EnquiryMessage
-from chalicelib.adapters.referrals import ReferralStore, StaleReferral
+from chalicelib.adapters.referrals import ReferralStore
 from chalicelib.domain.agencies import AgencyId
 from chalicelib.domain.audit import AuditAction
+from chalicelib.domain.failures import StaleReferral
 from chalicelib.domain.referral_record import Referral
 from chalicelib.domain.staff import StaffMember
 from chalicelib.domain.tasks import Task, TaskKind

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from chalicelib.adapters.mail_objects import INBOUND_PREFIX, quarantine_key
-from chalicelib.adapters.referrals import OpenReferral, ReferralNotFound, StaleReferral
+from chalicelib.adapters.referrals import OpenReferral
 from chalicelib.domain.agency_replies import (
     MAX_FULL_TEXT_BYTES,
     MAX_SUBJECT_CHARS,
@@ -48,6 +48,7 @@ from chalicelib.domain.agency_replies import (
     message_id_for,
 )
 from chalicelib.domain.audit import AuditAction
+from chalicelib.domain.failures import ReferralNotFound, StaleReferral
 from chalicelib.domain.lifecycle import ReferralStatus
 from chalicelib.domain.referral_record import Referral
 from chalicelib.domain.reply_tokens import TokenRefused, token_from_recipients, verify

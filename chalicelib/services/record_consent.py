@@ -5,8 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from chalicelib.adapters.aws import AwsError
-from chalicelib.adapters.referrals import StaleReferral
 from chalicelib.domain.audit import AuditAction
 from chalicelib.domain.consent import (
     ConsentRecord,
@@ -15,6 +13,7 @@ from chalicelib.domain.consent import (
     ParentsToldDecision,
     ParentsToldState,
 )
+from chalicelib.domain.failures import AwsError, StaleReferral
 from chalicelib.domain.outcome_notices import owe_held_outcome_notices
 from chalicelib.domain.parents_told import tell_parents
 from chalicelib.domain.referral_record import Referral

@@ -12,8 +12,9 @@ import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
 
-from chalicelib.adapters.referrals import ReferralNotFound, ReferralStore, StaleReferral
+from chalicelib.adapters.referrals import ReferralStore
 from chalicelib.adapters.suppression import SuppressionList, SuppressionReason
+from chalicelib.domain.failures import ReferralNotFound, StaleReferral
 from chalicelib.domain.notices import FINAL_FAILURES, REFERRER, Notice, NoticeStatus
 from chalicelib.domain.people import is_family_member_key
 from chalicelib.domain.referral_record import Referral

@@ -6,10 +6,9 @@ then the email goes at once, best effort. The audit holds the service id and sec
 
 from __future__ import annotations
 
-from chalicelib.adapters.aws import AwsError
-from chalicelib.adapters.referrals import StaleReferral
 from chalicelib.domain.audit import AuditAction
-from chalicelib.domain.onward_referral import OnwardReferralProblem, OnwardService, Section
+from chalicelib.domain.failures import AwsError, StaleReferral
+from chalicelib.domain.onward_referral import OnwardReferralProblem, OnwardService, Section, directory_from
 from chalicelib.domain.passing_on import onward_notice_id, refer_on
 from chalicelib.domain.referral_record import Referral
 from chalicelib.domain.staff import StaffMember
@@ -20,10 +19,7 @@ from chalicelib.wiring import wiring
 
 
 def service_directory(settings: Settings) -> dict[str, OnwardService]:
-    return {
-        entry["id"]: OnwardService(entry["id"], entry["name"], entry["email"])
-        for entry in settings.onward_service_directory
-    }
+    return directory_from(settings.onward_service_directory)
 
 
 def find_service(settings: Settings, service_id: str) -> OnwardService:

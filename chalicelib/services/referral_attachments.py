@@ -28,11 +28,12 @@ from chalicelib.adapters.referral_attachments import (
     S3UploadObjects,
     UploadObjects,
 )
-from chalicelib.adapters.referrals import OpenReferral, ReferralNotFound, StaleReferral
+from chalicelib.adapters.referrals import OpenReferral
 from chalicelib.domain import attachments as rules
 from chalicelib.domain.agency_replies import content_type_of
 from chalicelib.domain.attachments import ReferralAttachment, Refusal, UploadRefused
 from chalicelib.domain.audit import AccessReason, AuditAction
+from chalicelib.domain.failures import ReferralNotFound, StaleReferral
 from chalicelib.domain.file_types import download_name
 from chalicelib.domain.lifecycle import ReferralStatus
 from chalicelib.domain.staff import StaffMember
@@ -359,8 +360,8 @@ def download_attachment(
     """A link that downloads one kept document for 60 seconds. The read is recorded on the referral
     (`attachment.read`) before the link is made: no audit, no link. A closed referral needs a reason,
     as its whole picture does. AttachmentNotFound for an unknown or refused document."""
+    from chalicelib.domain.audit import ReasonRequired
     from chalicelib.services.referral_changes import primary_role
-    from chalicelib.services.view_referral import ReasonRequired
 
     hub = wiring()
     records = attachment_records()

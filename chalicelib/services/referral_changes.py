@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from chalicelib.adapters.referrals import OpenReferral, StaleReferral
+from chalicelib.adapters.referrals import OpenReferral
 from chalicelib.domain.audit import AuditAction
+from chalicelib.domain.failures import StaleReferral
 from chalicelib.domain.referral_record import Referral
 from chalicelib.domain.staff import StaffMember
 from chalicelib.logs import logger

@@ -9,13 +9,9 @@ reason that may pass, the claim is released so the parent can try again.
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
-from email.message import EmailMessage
 
-from chalicelib.adapters.aws import AwsError
 from chalicelib.adapters.consent_requests import AlreadyAnswered, ConsentRequestRecord, consent_request_store
-from chalicelib.adapters.referrals import ReferralNotFound, StaleReferral
 from chalicelib.domain.audit import AuditAction
 from chalicelib.domain.consent_links import (
     ConsentLink,
@@ -24,45 +20,24 @@ from chalicelib.domain.consent_links import (
     LinkUsed,
     link_for,
     link_key,
-    sign,
     verify,
 )
 from chalicelib.domain.consent_requests import (
     ParentAnswer,
     ask_parent,
     consent_notice_id,
-    current_request_notice,
     is_current_request,
     parent_actor,
     record_answer,
 )
+from chalicelib.domain.failures import AwsError, ReferralNotFound, StaleReferral
 from chalicelib.domain.lifecycle import IllegalTransition
-from chalicelib.domain.notices import Notice
 from chalicelib.domain.referral_record import Referral, ReferralClosed
 from chalicelib.domain.staff import Role, StaffMember
 from chalicelib.logs import logger
+from chalicelib.mail.consent_request import link_lifetime
 from chalicelib.services.referral_changes import change_referral
-from chalicelib.settings import Settings
 from chalicelib.wiring import wiring
-
-CONSENT_PATH = "/consent/"
-# The agencies in the MASH (mash-guidance.txt §1), as a parent would know them.
-MASH_AGENCIES = (
-    "children’s social care",
-    "health services, such as your GP, health visitor or school nurse",
-    "your child’s school or nursery",
-    "the police",
-    "probation",
-    "housing",
-    "early help services",
-    "the youth offending service",
-    "victim support services",
-)
-
-
-def _lifetime(settings: Settings) -> dt.timedelta:
-    return dt.timedelta(days=settings.consent_link_days)
-
 
 # --- asking ------------------------------------------------------------------------------------
 
@@ -77,7 +52,7 @@ def request_consent(reference: str, *, parent: int, staff: StaffMember, request_
         notice_id=notice_id,
         requested_at=now,
         key=link_key(hub.settings.hmac_secret),
-        lifetime=_lifetime(hub.settings),
+        lifetime=link_lifetime(hub.settings),
     )
     # First, so a link that is emailed can always be found; if the change below is refused, this
     # item is never linked to and the table's TTL removes it.
@@ -108,42 +83,6 @@ def _send_now(referral: Referral) -> Referral:
         code = error.code if isinstance(error, AwsError) else "StaleReferral"
         logger.warning("consent request left to the outbox", extra={"reference": referral.reference, "error": code})
         return referral
-
-
-def consent_link(referral: Referral, notice: Notice, settings: Settings) -> str:
-    """The link a consent request email carries; ValueError (the notice fails) if the request was
-    answered or replaced before the email could go."""
-    if notice.notice_id != current_request_notice(referral):
-        raise ValueError("the consent request this notice was for is no longer awaiting an answer")
-    link = link_for(
-        reference=referral.reference,
-        notice_id=notice.notice_id,
-        requested_at=referral.consent.recorded_at,
-        key=link_key(settings.hmac_secret),
-        lifetime=_lifetime(settings),
-    )
-    return settings.public_url.rstrip("/") + CONSENT_PATH + sign(link, link_key(settings.hmac_secret))
-
-
-def compose_consent_request(referral: Referral, notice: Notice, settings: Settings) -> EmailMessage:
-    """Plain English for a parent: who is worried in general terms, what would be shared, with whom,
-    why, and how to answer. Never the referrer's name, the concerns, or the child's details."""
-    from chalicelib.mail.compose import compose
-    from chalicelib.mail.family import family_address, named_referrer
-    from chalicelib.services.deliver_notices import contact_numbers
-
-    address = family_address(referral, notice)
-    expires_on = referral.consent.recorded_at + _lifetime(settings)
-    context = {
-        "link": consent_link(referral, notice, settings),
-        "expires_on": f"{expires_on.day} {expires_on:%B %Y}",
-        "named_referrer": named_referrer(referral),
-        "agencies": MASH_AGENCIES,
-        **contact_numbers(settings),
-    }
-    return compose(
-        "consent_request", sender=settings.mail_sender, to=address, mail_domain=settings.mail_domain, context=context
-    )
 
 
 # --- answering ---------------------------------------------------------------------------------

@@ -5,10 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from chalicelib.adapters.aws import AwsError
-from chalicelib.adapters.referrals import ReferralNotFound, StaleReferral
 from chalicelib.domain.agency_replies import REPLY_OBJECT_PREFIX
 from chalicelib.domain.audit import AuditAction
+from chalicelib.domain.failures import AwsError, ReferralNotFound, StaleReferral
 from chalicelib.domain.referral_record import Referral
 from chalicelib.domain.retention import LegalHold
 from chalicelib.domain.staff import StaffMember

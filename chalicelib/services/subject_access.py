@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from chalicelib.adapters.referrals import StaleReferral
 from chalicelib.domain.agency_replies import AgencyReply
 from chalicelib.domain.audit import AuditAction, AuditEvent
 from chalicelib.domain.child_identity import identity_text
+from chalicelib.domain.failures import StaleReferral
 from chalicelib.domain.referral_record import Referral
 from chalicelib.domain.staff import StaffMember
 from chalicelib.services.referral_changes import MAX_TRIES, primary_role

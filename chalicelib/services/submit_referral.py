@@ -12,10 +12,10 @@ import hmac
 import json
 from dataclasses import dataclass
 
-from chalicelib.adapters.aws import AwsError
-from chalicelib.adapters.referrals import ReferenceTaken, ReferralSummary, StaleReferral
+from chalicelib.adapters.referrals import ReferralSummary
 from chalicelib.domain.child_identity import identity_text
 from chalicelib.domain.deadlines import working_together_deadline
+from chalicelib.domain.failures import AwsError, ReferenceTaken, StaleReferral
 from chalicelib.domain.reference import new_reference, reference_for_key
 from chalicelib.domain.referral import ReferralSubmission
 from chalicelib.domain.referral_record import Channel, Referral, ReferralStatus

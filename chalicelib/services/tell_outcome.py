@@ -8,9 +8,8 @@ import datetime as dt
 from dataclasses import dataclass
 from email.message import EmailMessage
 
-from chalicelib.adapters.aws import AwsError
-from chalicelib.adapters.referrals import StaleReferral
 from chalicelib.domain.audit import AccessReason, AuditAction
+from chalicelib.domain.failures import AwsError, StaleReferral
 from chalicelib.domain.lifecycle import ReferralStatus
 from chalicelib.domain.notices import Notice, NoticeKind
 from chalicelib.domain.outcome_notices import (
@@ -105,9 +104,9 @@ def preview_notice(
     """The notice as it would go, rendered without sending; the read is audited first, as for the
     whole picture, because the rendered email is personal data. A closed referral's notice is
     read only with a stated reason, as the referral itself is (ReasonRequired)."""
+    from chalicelib.domain.audit import ReasonRequired
     from chalicelib.domain.outcome_notices import translation_language
     from chalicelib.services.deliver_notices import compose_notice
-    from chalicelib.services.view_referral import ReasonRequired
 
     hub = wiring()
     for _ in range(MAX_TRIES):
@@ -159,7 +158,7 @@ LINK_PLACEHOLDER = "[the parent's single-use link]"
 def _without_live_link(referral: Referral, notice: Notice, text: str, html: str) -> tuple[str, str]:
     if notice.kind is not NoticeKind.CONSENT_REQUEST:
         return text, html
-    from chalicelib.services.request_consent import consent_link
+    from chalicelib.mail.consent_request import consent_link
 
     link = consent_link(referral, notice, wiring().settings)
     return text.replace(link, LINK_PLACEHOLDER), html.replace(link, LINK_PLACEHOLDER)

@@ -6,7 +6,6 @@ The HTTP layer maps `TriageNotFound` to 404, `TriageAlreadyDecided` to 409 and `
 
 from __future__ import annotations
 
-from chalicelib.adapters.referrals import ReferralNotFound
 from chalicelib.domain.agency_replies import (
     AgencyReply,
     TriageAlreadyDecided,
@@ -18,6 +17,7 @@ from chalicelib.domain.agency_replies import (
     TriageSummary,
 )
 from chalicelib.domain.audit import AuditAction
+from chalicelib.domain.failures import ReferralNotFound
 from chalicelib.domain.lifecycle import ReferralStatus
 from chalicelib.domain.staff import StaffMember
 from chalicelib.logs import logger

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from chalicelib.adapters.referrals import ReferralSummary, StaleReferral
+from chalicelib.adapters.referrals import ReferralSummary
 from chalicelib.domain.agency_replies import AgencyReply
 from chalicelib.domain.attachments import ReferralAttachment
-from chalicelib.domain.audit import AccessReason, AuditAction, AuditEvent
+from chalicelib.domain.audit import AccessReason, AuditAction, AuditEvent, ReasonRequired
+from chalicelib.domain.failures import StaleReferral
 from chalicelib.domain.lifecycle import ReferralStatus, allowed_actions
 from chalicelib.domain.referral_record import Referral
 from chalicelib.domain.staff import StaffMember
@@ -22,10 +23,6 @@ def known_before(referral: Referral) -> list[ReferralSummary]:
         for summary in wiring().referrals.referrals_of_child(child_key, exclude=referral.reference):
             seen.setdefault(summary.reference, summary)
     return sorted(seen.values(), key=lambda summary: summary.received_at)
-
-
-class ReasonRequired(Exception):
-    """A closed referral is opened only with a stated reason (purpose limitation)."""
 
 
 @dataclass(frozen=True)

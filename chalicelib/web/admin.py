@@ -183,20 +183,19 @@ def _request_id() -> str | None:
 
 def _answer(work: Callable[[], Response]) -> Response:
     """Run a route's work; map each domain refusal to the status and message a person can act on."""
-    from chalicelib.adapters.aws import AwsError
-    from chalicelib.adapters.referrals import InvalidCursor, ReferralNotFound, StaleReferral
     from chalicelib.domain.agency_replies import TriageAlreadyDecided, TriageNotFound, TriageRefused
+    from chalicelib.domain.audit import ReasonRequired
     from chalicelib.domain.consent import ConsentProblem
     from chalicelib.domain.contact_plan import ContactPlanProblem, ContactRefused
     from chalicelib.domain.decision import NotAllowed
     from chalicelib.domain.enquiries import AgencyNotConfigured, EnquiryRefused
+    from chalicelib.domain.failures import AwsError, InvalidCursor, ReferralNotFound, StaleReferral
     from chalicelib.domain.lifecycle import IllegalTransition
     from chalicelib.domain.onward_referral import OnwardReferralProblem, OnwardReferralRefused
     from chalicelib.domain.outcome_notices import OutcomeNoticeProblem
     from chalicelib.domain.referral_record import ReferralClosed
     from chalicelib.domain.translations import NotHeld, TranslationProblem
     from chalicelib.services.tell_outcome import NoticeNotFound
-    from chalicelib.services.view_referral import ReasonRequired
 
     try:
         return work()
@@ -257,7 +256,7 @@ def _answer(work: Callable[[], Response]) -> Response:
 
 
 def _reference(raw: str) -> str:
-    from chalicelib.adapters.referrals import ReferralNotFound
+    from chalicelib.domain.failures import ReferralNotFound
     from chalicelib.domain.reference import normalise
 
     reference = normalise(raw)

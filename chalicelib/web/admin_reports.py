@@ -24,7 +24,7 @@ FORMATS = ("json", "csv")
 
 @admin_route(admin_reports, "/admin/reports/timeliness", methods=["GET"], roles=REPORT_READERS)
 def timeliness() -> Response:
-    from chalicelib.adapters.aws import AwsError
+    from chalicelib.domain.failures import AwsError
     from chalicelib.services.timeliness_report import InvalidRange, ReportRange, timeliness_report, to_csv
 
     query: dict[str, Any] = admin_reports.current_request.query_params or {}

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any
+from typing import Any
 
 from chalice import Blueprint, Response
-from pydantic import BaseModel, ConfigDict, StringConstraints
 
-from chalicelib.adapters.aws import AwsError
-from chalicelib.domain.attachments import DeclaredSize
+from chalicelib.domain.attachments import AttachmentRequest
+from chalicelib.domain.failures import AwsError
 from chalicelib.web.errors import problem
 from chalicelib.web.json_body import ANY_BODY, BodyRefused, parse_json
 
@@ -87,24 +86,14 @@ def _attachments(reference: str, received_at: Any) -> dict[str, str]:
     }
 
 
-class AttachmentRequest(BaseModel):
-    """A document the referrer is about to send: it is checked again by its content when it arrives."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    filename: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
-    content_type: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-    size: DeclaredSize  # bounded before any message formats it (a 400-digit size was a 500)
-
-
 ATTACHMENT_BODY_LIMIT = 4 * 1024
 
 
 @api.route("/api/referrals/{reference}/attachments", methods=["POST"], content_types=ANY_BODY)
 def add_attachment(reference: str) -> Response:
     """A presigned POST for one document; `Authorization: Bearer <attachments_token>`."""
-    from chalicelib.adapters.aws import AwsError
     from chalicelib.domain.attachments import UploadRefused
+    from chalicelib.domain.failures import AwsError
     from chalicelib.domain.reference import normalise
     from chalicelib.services.referral_attachments import offer_upload
 

@@ -58,9 +58,9 @@ from chalice import Blueprint
 from chalice.app import Response
 from pydantic import BaseModel
 
-from chalicelib.adapters.aws import AwsError
 from chalicelib.domain.audit import AccessReason
 from chalicelib.domain.decision import OUTCOME_LABELS, Outcome, Rag
+from chalicelib.domain.failures import AwsError
 from chalicelib.domain.protective_decisions import ProtectiveDecision
 from chalicelib.domain.referral import AGENCY_LABELS, CONCERN_LABELS, LEVELS_OF_NEED
 from chalicelib.domain.staff import Role, StaffMember, describe_roles
@@ -82,7 +82,7 @@ LONDON = ZoneInfo("Europe/London")
 REPORT_PATH = "/staff/reports/timeliness"
 QUEUE_PAGE_SIZE = 25
 TRIAGE_COUNT_LIMIT = 100
-# Sign-in pages: the only /staff/ routes without a session (console_local_sign_in adds its own).
+# Sign-in pages: the only /staff/ routes without a session (local/console_sign_in.py adds its own).
 OPEN_PATHS = {"/staff/sign-in", "/staff/callback", "/staff/signed-out", "/staff/local-sign-in"}
 
 REASON_LABELS: dict[AccessReason, str] = {
@@ -516,7 +516,8 @@ def triage_list(visit: Visit) -> Response:
 
 @console_route("/staff/referrals/{reference}", methods=["GET"], roles=_api_roles(admin_api.referral))
 def referral_page(visit: Visit, reference: str) -> Response:
-    from chalicelib.services.view_referral import ReasonRequired, view_referral
+    from chalicelib.domain.audit import ReasonRequired
+    from chalicelib.services.view_referral import view_referral
 
     raw_reason = (console.current_request.query_params or {}).get("reason")
     reason = raw_reason if raw_reason in {r.value for r in AccessReason} else None
@@ -1258,8 +1259,8 @@ LEGAL_HOLD = register(
 )
 def notice_preview(visit: Visit, reference: str, notice_id: str) -> Response:
     """The notice rendered as it would go, sending nothing; the read is audited (as the API's preview)."""
+    from chalicelib.domain.audit import ReasonRequired
     from chalicelib.services.tell_outcome import NoticeNotFound, preview_notice
-    from chalicelib.services.view_referral import ReasonRequired
 
     shown: dict[str, Any] = {}
     access_reason = _access_reason(console.current_request.query_params or {})

@@ -13,7 +13,7 @@ expired, re-keyed or foreign token ends the session there and then. A session un
 Signing in: in AWS through Cognito's hosted UI (authorization code + PKCE). The code verifier and
 the `state` are HMACs of a random id held in a short-lived sign-in cookie (SameSite=Lax: it must
 come back on Cognito's cross-site redirect), so nothing is stored before sign-in. Locally
-`console_local_sign_in` issues a synthetic staff member's token instead. Either way a NEW session
+`local/console_sign_in.py` issues a synthetic staff member's token instead. Either way a NEW session
 id is made once the token is verified (no session fixation).
 
 CSRF: every console POST carries an HMAC of the session id (`csrf_token`), as the public form

@@ -140,9 +140,8 @@ def _add_schemas(components: dict[str, Any], new: dict[str, Any]) -> None:
 
 
 def _attachment_request_schema() -> dict[str, Any]:
-    from chalicelib.domain.attachments import ACCEPTED_TYPES
+    from chalicelib.domain.attachments import ACCEPTED_TYPES, AttachmentRequest
     from chalicelib.settings import get_settings
-    from chalicelib.web.api import AttachmentRequest
 
     schema = AttachmentRequest.model_json_schema()
     schema["properties"]["content_type"]["enum"] = list(ACCEPTED_TYPES)

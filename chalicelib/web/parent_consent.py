@@ -74,7 +74,7 @@ def _form_page(token: str, names: tuple[str, ...], cookie_id: str, **context: An
 
 @parent_consent.route("/consent/{token}", methods=["GET"])
 def consent_page(token: str) -> Response:
-    from chalicelib.adapters.aws import AwsError
+    from chalicelib.domain.failures import AwsError
     from chalicelib.services.request_consent import open_consent_request
 
     try:
@@ -102,8 +102,7 @@ def read_answer(form: Form) -> tuple[ParentAnswer | None, PageErrors]:
 
 @parent_consent.route("/consent/{token}", methods=["POST"], content_types=FORM_CONTENT_TYPES)
 def consent_answer(token: str) -> Response:
-    from chalicelib.adapters.aws import AwsError
-    from chalicelib.adapters.referrals import StaleReferral
+    from chalicelib.domain.failures import AwsError, StaleReferral
     from chalicelib.services.request_consent import answer_consent_request, open_consent_request
 
     try:

@@ -987,7 +987,7 @@ def _resume_rate_limited() -> Response | None:
     """Tries at a saved draft per client (on top of the form's own limit), in the app's rate-limit store."""
     import math
 
-    from chalicelib.adapters.aws import AwsError
+    from chalicelib.domain.failures import AwsError
     from chalicelib.domain.rate_limit import RateLimit, client_key
     from chalicelib.web.rate_limit import source_ip
     from chalicelib.wiring import wiring

@@ -49,7 +49,7 @@ def source_ip(request: Request) -> str | None:
 
 
 def public_rate_limit(event: Request, get_response: Callable[[Request], Response]) -> Response:
-    from chalicelib.adapters.aws import AwsError
+    from chalicelib.domain.failures import AwsError
     from chalicelib.domain.rate_limit import client_key
     from chalicelib.wiring import wiring
 

@@ -24,7 +24,8 @@ def consent_link_path() -> str:
     from chalicelib.domain.notices import NoticeKind
     from chalicelib.domain.referral import ReferralSubmission
     from chalicelib.domain.staff import Role, StaffMember
-    from chalicelib.services.request_consent import CONSENT_PATH, consent_link, request_consent
+    from chalicelib.mail.consent_request import CONSENT_PATH, consent_link
+    from chalicelib.services.request_consent import request_consent
     from chalicelib.services.submit_referral import submit_referral
     from chalicelib.wiring import wiring
 

@@ -24,7 +24,7 @@ from chalicelib.wiring import wiring
 console_local_sign_in = Blueprint(__name__)
 
 PATH = "/staff/local-sign-in"
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 
 def _issuer() -> Any:

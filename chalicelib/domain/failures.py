@@ -1,0 +1,35 @@
+"""What can go wrong outside the domain, as types every layer may name.
+
+The adapters raise these; services and the edges catch them. They live here, not in the
+adapters, so a web page or an event handler never has to import the storage code to say
+"the store was busy, try again" (the dependency runs edges -> services -> domain).
+"""
+
+from __future__ import annotations
+
+
+class AwsError(Exception):
+    """An AWS call failed. `retryable` says whether the same call may succeed later."""
+
+    def __init__(self, service: str, code: str, retryable: bool) -> None:
+        self.service = service
+        self.code = code
+        self.retryable = retryable
+        # Only the service and the error code: AWS messages can echo request values.
+        super().__init__(f"{service} call failed: {code} ({'retryable' if retryable else 'permanent'})")
+
+
+class ReferenceTaken(Exception):
+    """A referral with this reference already exists (a repeat, or a clash)."""
+
+
+class ReferralNotFound(Exception):
+    pass
+
+
+class StaleReferral(Exception):
+    """Someone else changed the referral since it was read; read again and retry."""
+
+
+class InvalidCursor(ValueError):
+    """A page cursor the store did not make, or one for another query."""
