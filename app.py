@@ -10,6 +10,7 @@ from chalicelib.events.ses_events import ses_events
 from chalicelib.events.uploads import uploads_events
 from chalicelib.settings import get_settings
 from chalicelib.web.admin import admin
+from chalicelib.web.admin_enquiries import admin_enquiries
 from chalicelib.web.admin_reports import admin_reports
 from chalicelib.web.api import api
 from chalicelib.web.assets import assets
@@ -39,6 +40,7 @@ app.register_blueprint(staff_auth)  # the staff token authorizer that admin rout
 app.register_blueprint(admin)
 app.register_blueprint(console)  # the staff console's pages (/staff/), over the admin API's services
 app.register_blueprint(admin_reports)  # figures from clear metadata (timeliness)
+app.register_blueprint(admin_enquiries)  # withdrawing an agency enquiry
 
 if get_settings().is_local:
     # Local-only pages (the emulated outbox); the module is never imported in AWS stages.

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from chalicelib.domain.consent import ConsentProblem, ConsentRecord, ConsentSource, ConsentState
 from chalicelib.domain.consent_links import LinkSuperseded
+from chalicelib.domain.enquiry_withdrawals import withdraw_if_refused
 from chalicelib.domain.notices import Notice, NoticeKind, recipient_parent
 from chalicelib.domain.referral import Route
 from chalicelib.domain.referral_record import Referral
@@ -109,4 +110,6 @@ def record_answer(
             ConsentState.REFUSED, ConsentSource.PARENT, actor, now, reason=answer.comment or DECLINED_BY_LINK
         )
     answered = referral.record_consent(record, by_manager=False)
+    # A refusal withdraws every open enquiry in the same change (issue 11 item 3).
+    answered = withdraw_if_refused(answered, by=actor, now=now)
     return answered.with_task(Task(f"{notice_id}-answered", TaskKind.CONSENT_ANSWERED, now, about=notice_id))

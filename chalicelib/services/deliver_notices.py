@@ -71,7 +71,12 @@ def compose_notice(referral: Referral, notice: Notice, settings: Settings) -> Em
         from chalicelib.mail.outcome import compose_outcome
 
         return compose_outcome(referral, notice, settings)
-    if notice.kind in (NoticeKind.AGENCY_REQUEST, NoticeKind.AGENCY_CHASER, NoticeKind.AGENCY_ESCALATION):
+    if notice.kind in (
+        NoticeKind.AGENCY_REQUEST,
+        NoticeKind.AGENCY_CHASER,
+        NoticeKind.AGENCY_ESCALATION,
+        NoticeKind.AGENCY_WITHDRAWAL,
+    ):
         from chalicelib.mail.agency_request import compose_agency_email
 
         return compose_agency_email(referral, notice, settings)

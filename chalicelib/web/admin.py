@@ -518,6 +518,10 @@ def _enquiry(enquiry: Any, now: dt.datetime) -> dict[str, Any]:
         "answered_at": _iso(enquiry.answered_at),
         "reply_ids": list(enquiry.reply_ids),
         "request_message_id": enquiry.request_message_id,
+        "withdrawn_at": _iso(enquiry.withdrawn_at),
+        "withdrawn_by": enquiry.withdrawn_by,
+        "withdrawn_because": enquiry.withdrawn_because,
+        "withdrawal_reason": enquiry.withdrawal_reason,
     }
 
 
