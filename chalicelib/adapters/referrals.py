@@ -30,6 +30,7 @@ from chalicelib.domain.outcome_notices import OutcomeNoticeChoice, OutcomeNotice
 from chalicelib.domain.referral import ReferralSubmission, Route
 from chalicelib.domain.referral_record import PERSONAL_SECTIONS, Channel, Referral, ReferralStatus
 from chalicelib.domain.retention import TTL_BACKSTOP, LegalHold
+from chalicelib.domain.review_dates import review_due_on
 from chalicelib.domain.tasks import Task, TaskKind
 from chalicelib.domain.timeliness import EnquiryTimes, NoticeState, ReferralTimes
 
@@ -197,6 +198,9 @@ def queue_attributes(referral: Referral) -> dict[str, Any]:
         attributes["level"] = referral.screening.level
     if has_undelivered_notice(referral):
         attributes[UNDELIVERED_ATTRIBUTE] = True
+    review = review_due_on(referral)
+    if review:
+        attributes[REVIEW_DUE_ATTRIBUTE] = review.isoformat()
     return attributes
 
 
@@ -363,6 +367,7 @@ def _task_to_map(task: Task) -> dict[str, Any]:
         "about": task.about,
         "done_by": task.done_by,
         "done_at": _iso(task.done_at) if task.done_at else None,
+        "due_on": task.due_on.isoformat() if task.due_on else None,
     }
     return {key: value for key, value in data.items() if value is not None}
 
@@ -375,6 +380,7 @@ def _task_from_map(task_id: str, data: dict[str, Any]) -> Task:
         about=data.get("about"),
         done_by=data.get("done_by"),
         done_at=_parse(data.get("done_at")),
+        due_on=dt.date.fromisoformat(data["due_on"]) if data.get("due_on") else None,
     )
 
 
@@ -569,6 +575,8 @@ class QueueRow:
     due_at: str | None
     # The referrer said a child is at immediate risk (kept in clear, like the route).
     immediate_risk: bool = False
+    # A review date has come and its task is open (domain/review_dates.py): the earliest, YYYY-MM-DD.
+    review_due_on: str | None = None
 
 
 @dataclass(frozen=True)
@@ -588,6 +596,7 @@ def queue_row(item: dict[str, Any]) -> QueueRow:
         received_at=item["received_at"],
         due_at=item.get("due_at"),
         immediate_risk=_immediate_risk(item),
+        review_due_on=item.get(REVIEW_DUE_ATTRIBUTE),
     )
 
 
@@ -679,6 +688,8 @@ MESSAGE_SK = "NOTICE"
 # SES reports within days (a complaint can take weeks); then the table's TTL removes the item.
 MESSAGE_INDEX_LIFETIME = dt.timedelta(days=90)
 UNDELIVERED_ATTRIBUTE = "undelivered"
+# The earliest open review task's date (domain/review_dates.py), for the work queue: a date, nothing personal.
+REVIEW_DUE_ATTRIBUTE = "review_due"
 
 
 @dataclass(frozen=True)
@@ -862,6 +873,7 @@ class ReferralStore:
             tasks=tasks,
             undelivered=has_undelivered_notice(referral),
             enquiries=enquiries_to_map(referral.enquiries),
+            review_due=review.isoformat() if (review := review_due_on(referral)) else None,
         )
         return _bump(referral)
 
@@ -889,6 +901,7 @@ class ReferralStore:
         tasks: dict[str, Any] | None = None,
         undelivered: bool = False,
         enquiries: dict[str, Any] | None = None,
+        review_due: str | None = None,
     ) -> None:
         raise NotImplementedError
 
@@ -994,6 +1007,7 @@ class InMemoryReferralStore(ReferralStore):
         tasks: dict[str, Any] | None = None,
         undelivered: bool = False,
         enquiries: dict[str, Any] | None = None,
+        review_due: str | None = None,
     ) -> None:
         item = self._get(reference)
         if item["version"] != version:
@@ -1006,6 +1020,9 @@ class InMemoryReferralStore(ReferralStore):
         item.pop(UNDELIVERED_ATTRIBUTE, None)
         if undelivered:
             item[UNDELIVERED_ATTRIBUTE] = True
+        item.pop(REVIEW_DUE_ATTRIBUTE, None)
+        if review_due:
+            item[REVIEW_DUE_ATTRIBUTE] = review_due
         item.pop("outbox_pk", None)
         item.pop("outbox_due", None)
         item.update(outbox or {})
@@ -1168,6 +1185,7 @@ class DynamoReferralStore(ReferralStore):
         tasks: dict[str, Any] | None = None,
         undelivered: bool = False,
         enquiries: dict[str, Any] | None = None,
+        review_due: str | None = None,
     ) -> None:
         values = {
             ":notices": self._serialize(notices),
@@ -1193,6 +1211,11 @@ class DynamoReferralStore(ReferralStore):
             values[":undelivered"] = {"BOOL": True}
         else:
             removes.append(UNDELIVERED_ATTRIBUTE)
+        if review_due:
+            sets.append(f"{REVIEW_DUE_ATTRIBUTE} = :review_due")
+            values[":review_due"] = {"S": review_due}
+        else:
+            removes.append(REVIEW_DUE_ATTRIBUTE)
         update = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
         try:
             self._db.update_item(

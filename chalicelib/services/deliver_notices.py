@@ -15,6 +15,7 @@ from chalicelib.domain.enquiry_followups import owe_followups
 from chalicelib.domain.notices import Notice, NoticeKind, NoticeStatus, RetryPolicy
 from chalicelib.domain.referral import ReferrerKind
 from chalicelib.domain.referral_record import Referral
+from chalicelib.domain.review_dates import owe_review_tasks
 from chalicelib.domain.tasks import Task, TaskKind
 from chalicelib.logs import logger
 from chalicelib.mail.compose import compose
@@ -199,8 +200,12 @@ def dispatch_due(
             referral = store.fetch(reference)
             # Agency enquiries: publishes left over, chasers and escalations now owed.
             referral, to_publish = owe_followups(referral, now)
+            # Review dates that have come: a task each, saved with this claim (nothing is sent).
+            reviewed = owe_review_tasks(referral, now)
+            raised = reviewed is not referral
+            referral = reviewed
             due = referral.due_notices(now)
-            if not due and not to_publish:
+            if not due and not to_publish and not raised:
                 report.skipped += 1
                 continue
             # Claim first (conditional on version), so two sweeps never send the same notice.

@@ -968,6 +968,7 @@ def referral_picture(view: Any) -> dict[str, Any]:
                 "created_at": _iso(task.created_at),
                 "about": task.about,
                 "done_at": _iso(task.done_at),
+                "due_on": task.due_on.isoformat() if task.due_on else None,
             }
             for task in referral.tasks
         ],

@@ -133,6 +133,10 @@ def response_schemas() -> dict[str, Any]:
         "created_at": _nullable(DATE_TIME),
         "about": _nullable({"type": "string"}),
         "done_at": _nullable(DATE_TIME),
+        "due_on": {
+            **_nullable({"type": "string", "format": "date"}),
+            "description": "When it is due: a review task (review_*) is due on its review date",
+        },
     }
     event = {
         "sequence": {"type": "integer", "minimum": 1},
@@ -153,6 +157,10 @@ def response_schemas() -> dict[str, Any]:
         "immediate_risk": {"type": "boolean", "description": "The referrer said a child is at immediate risk"},
         "received_at": DATE_TIME,
         "due_at": _nullable(DATE_TIME),
+        "review_due_on": {
+            **_nullable({"type": "string", "format": "date"}),
+            "description": "A review date has come: the earliest open review task's date (see the tasks)",
+        },
     }
     picture = {
         **state,
