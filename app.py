@@ -17,6 +17,7 @@ from chalicelib.web.assets import assets
 from chalicelib.web.auth import staff_auth
 from chalicelib.web.console import console
 from chalicelib.web.parent_consent import parent_consent
+from chalicelib.web.parent_consent_change import parent_consent_change
 from chalicelib.web.public_form import public_form
 from chalicelib.web.rate_limit import public_rate_limit
 from chalicelib.web.security import security_headers
@@ -29,6 +30,7 @@ app.register_middleware(public_rate_limit, "http")  # after the headers: a 429 g
 app.register_blueprint(api)
 app.register_blueprint(public_form)
 app.register_blueprint(parent_consent)  # the parent's answer to a consent request
+app.register_blueprint(parent_consent_change)  # the parent changes that answer by the same link
 app.register_blueprint(assets)
 app.register_blueprint(outbox_events)
 app.register_blueprint(retention_events)

@@ -241,6 +241,8 @@ def _consent_attributes(record: ConsentRecord | None, sealed: SealedRecord) -> d
         attributes["consent_review_on"] = record.review_on.isoformat()
     if record.signed_off_by:
         attributes["consent_signed_off_by"] = record.signed_off_by
+    if record.answered_request:
+        attributes["consent_answered_request"] = record.answered_request  # a notice id: nothing personal
     return attributes
 
 
@@ -260,6 +262,7 @@ def _consent_from_item(item: dict[str, Any], sealed: SealedRecord) -> ConsentRec
         reason=details.get("reason"),
         review_on=dt.date.fromisoformat(item["consent_review_on"]) if item.get("consent_review_on") else None,
         signed_off_by=item.get("consent_signed_off_by"),
+        answered_request=item.get("consent_answered_request"),
     )
 
 
