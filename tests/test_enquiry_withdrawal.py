@@ -117,6 +117,10 @@ def test_consent_refused_withdraws_every_open_enquiry_and_stops_every_follow_up(
         ("e2", "withdrawn", "consent_refused"),
     ]
     assert not any(t["kind"] == "enquiry_escalated" for t in shown["tasks"])
+    # Nor does the timeliness report count them against the agencies: they were asked not to answer.
+    report = body(staff("manager", "GET", "/admin/reports/timeliness?from=2026-11-26&to=2026-11-26"))
+    assert report["referrals"]["total"]["received"] == 1
+    assert [(row["agency"], row["sent"], row["unanswered"]) for row in report["agencies"] if row["sent"]] == []
     notices = {n["notice_id"]: n["status"] for n in shown["notices"]}
     assert notices["withdrawal:e1"] == notices["withdrawal:e2"] == "sent"
     [event] = [e for e in shown["history"] if e["action"] == "consent.recorded"]

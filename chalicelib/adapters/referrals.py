@@ -674,6 +674,8 @@ def timeliness_row(item: dict[str, Any]) -> ReferralTimes:
                 answered_at=_parse(e.get("answered_at")),
             )
             for _, e in sorted(enquiries.items())
+            # A withdrawn enquiry was asked not to be answered: it counts neither for nor against the agency.
+            if not e.get("withdrawn_at")
         ),
         notices=tuple(
             NoticeState(kind=n["kind"], status=n["status"]) for _, n in sorted((item.get("notices") or {}).items())
