@@ -290,3 +290,19 @@ def test_in_summer_the_review_day_starts_at_23_00_utc_the_day_before() -> None:
     assert ReviewDate(ReviewKind.CONSENT_DISPENSED, dt.date(2027, 6, 3), "consent").starts_at == dt.datetime(
         2027, 6, 2, 23, 0, tzinfo=dt.UTC
     )
+
+
+def test_a_parents_first_answer_no_withdraws_enquiries_opened_on_the_referrers_consent() -> None:
+    # The referrer said consent was given; agencies were asked; then staff asked the parent, who says no.
+    referral = asked(AgencyId.POLICE)
+    referral = ask_parent(referral, parent=0, staff_id="staff-1", by_manager=False, now=LATER)
+    notice_id = f"consent-{int(LATER.timestamp())}"
+    declined = record_answer(
+        referral, requested_at=LATER, parent=0, notice_id=notice_id, answer=ParentAnswer(False), now=LATER
+    )
+    assert declined.consent.state is ConsentState.REFUSED
+    assert (declined.enquiries[0].state(LATER), declined.enquiries[0].withdrawn_by) == (
+        EnquiryState.WITHDRAWN,
+        "parent:0",
+    )
+    assert "withdrawal:e1" in {n.notice_id for n in declined.notices}
