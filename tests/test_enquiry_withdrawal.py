@@ -239,3 +239,27 @@ def test_only_casework_staff_may_withdraw(
     auditor = staff("auditor", "POST", path, {"enquiry_id": "e1", "reason": REASON})
     assert auditor.status_code == 403 and "practitioner" in body(auditor)["message"]
     assert picture(staff, reference)["enquiries"][0]["state"] == "requested"
+
+
+def test_a_refusal_before_the_agencys_queue_sends_the_request_means_nothing_leaves_at_all(
+    client: Any, aws: Any, staff: Callable[..., Any], topic: InMemoryAgencyTopic
+) -> None:
+    """Published to the topic, but the agency's queue had not run yet when the parent refused:
+    the queue message then finds the enquiry withdrawn, so neither the family's details nor a
+    withdrawal (of a request the agency never got) are emailed."""
+    response = client.http.post(
+        "/api/referrals", headers={"Content-Type": "application/json"}, body=json.dumps(example())
+    )
+    reference = body(response)["reference"]
+    screen = {"rag": "amber", "level": 3, "rationale": "Needs a multi-agency picture"}
+    staff("practitioner", "POST", f"/admin/referrals/{reference}/screening", screen)
+    staff("practitioner", "POST", f"/admin/referrals/{reference}/enquiries", {"agencies": ["police"], "question": QUESTION})
+    assert len(topic.published) == 1
+    staff("practitioner", "POST", f"/admin/referrals/{reference}/consent", {"state": "refused", "reason": "No"})
+    for message in list(topic.published):  # SQS delivers it now, and again (at least once)
+        send_request_from_message(message.body())
+        send_request_from_message(message.body())
+    assert emails(aws, "Information request") == [] and emails(aws, "Withdrawn") == []
+    shown = picture(staff, reference)
+    assert shown["enquiries"][0]["state"] == "withdrawn"
+    assert not [n for n in shown["notices"] if n["kind"] in ("agency_request", "agency_withdrawal")]
