@@ -8,6 +8,8 @@ enquiries already sent to agencies. Afterwards they see the same confirmation pa
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from chalice import Blueprint
 from chalice.app import Response
 
@@ -19,6 +21,9 @@ from chalicelib.web import parent_consent as consent_page
 from chalicelib.web.form_fields import text
 from chalicelib.web.form_http import FORM_CONTENT_TYPES, BodyTooLarge, form_body, page, redirect
 
+if TYPE_CHECKING:
+    from chalicelib.services.change_consent_answer import AnsweredRequest
+
 parent_consent_change = Blueprint(__name__)
 
 
@@ -26,15 +31,14 @@ def change_path(token: str) -> str:
     return f"/consent/{token}/change"
 
 
-def _change_page(token: str, opened: object, cookie_id: str, status: int = 200, **context: object) -> Response:
-    expires = opened.link.expires_at  # type: ignore[attr-defined]
+def _change_page(token: str, opened: AnsweredRequest, cookie_id: str, **context: Any) -> Response:
+    expires = opened.link.expires_at
     return page(
         "parent_consent_change.html",
-        status=status,
         cookies=[session.set_cookie(consent_page.CONSENT_COOKIE, cookie_id, consent_page.COOKIE_MAX_AGE_SECONDS)],
         action=change_path(token),
-        child_names=opened.child_first_names,  # type: ignore[attr-defined]
-        agreed=opened.agreed,  # type: ignore[attr-defined]
+        child_names=opened.child_first_names,
+        agreed=opened.agreed,
         expires_on=f"{expires.day} {expires:%B %Y}",
         comment_limit=COMMENT_MAX_LENGTH,
         csrf_token=session.csrf_token(cookie_id),
