@@ -13,10 +13,11 @@ or the parent's answer by the consent link): no call here is needed for that.
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 
 from chalice import Blueprint, Response
-from pydantic import AfterValidator, StringConstraints
+from pydantic import AfterValidator, Field, StringConstraints
 
 from chalicelib.domain.enquiry_withdrawals import REASON_MAX_LENGTH
 from chalicelib.domain.referral import no_control_characters
@@ -30,8 +31,23 @@ admin_enquiries = Blueprint(__name__)
 WITHDRAWAL_PATH = "/admin/referrals/{reference}/enquiries/withdrawal"
 
 
+ENQUIRY_ID = re.compile(r"e[1-9][0-9]{0,2}")
+
+
+def _enquiry_id(value: str) -> str:
+    # Said in words, not as the pattern: a person reads this message.
+    if not ENQUIRY_ID.fullmatch(value):
+        raise ValueError("Give the enquiry's id as the whole picture shows it, like e1")
+    return value
+
+
 class WithdrawEnquiryRequest(admin_api.StaffRequest):
-    enquiry_id: Annotated[str, StringConstraints(strip_whitespace=True, pattern="^e[1-9][0-9]{0,2}$")]
+    enquiry_id: Annotated[
+        str,
+        StringConstraints(strip_whitespace=True),
+        AfterValidator(_enquiry_id),
+        Field(json_schema_extra={"pattern": f"^{ENQUIRY_ID.pattern}$", "examples": ["e1"]}),
+    ]
     reason: Annotated[
         str,
         StringConstraints(strip_whitespace=True, min_length=1, max_length=REASON_MAX_LENGTH),
