@@ -40,7 +40,6 @@ from chalicelib.domain.onward_referral import OnwardReferral
 from chalicelib.domain.protective_decisions import ProtectiveDecision, check_may_change, roles_of
 from chalicelib.domain.referral import ReferralSubmission, Route
 from chalicelib.domain.retention import LegalHold, retention_until
-from chalicelib.domain.review_dates import next_review_moment
 from chalicelib.domain.tasks import Task
 
 if TYPE_CHECKING:
@@ -176,7 +175,9 @@ class Referral:
         ]
         if self.awaits_agency_answers:
             times += [moment for e in self.enquiries if (moment := e.next_moment()) is not None]
-        # A review date to raise a task on (domain/review_dates.py).
+        # A review date to raise a task on. Imported here: review_dates reads this module's Referral.
+        from chalicelib.domain.review_dates import next_review_moment
+
         review = next_review_moment(self)
         if review is not None:
             times.append(review)
