@@ -10,12 +10,14 @@ from chalicelib.events.ses_events import ses_events
 from chalicelib.events.uploads import uploads_events
 from chalicelib.settings import get_settings
 from chalicelib.web.admin import admin
+from chalicelib.web.admin_enquiries import admin_enquiries
 from chalicelib.web.admin_reports import admin_reports
 from chalicelib.web.api import api
 from chalicelib.web.assets import assets
 from chalicelib.web.auth import staff_auth
 from chalicelib.web.console import console
 from chalicelib.web.parent_consent import parent_consent
+from chalicelib.web.parent_consent_change import parent_consent_change
 from chalicelib.web.public_form import public_form
 from chalicelib.web.rate_limit import public_rate_limit
 from chalicelib.web.security import security_headers
@@ -28,6 +30,7 @@ app.register_middleware(public_rate_limit, "http")  # after the headers: a 429 g
 app.register_blueprint(api)
 app.register_blueprint(public_form)
 app.register_blueprint(parent_consent)  # the parent's answer to a consent request
+app.register_blueprint(parent_consent_change)  # the parent changes that answer by the same link
 app.register_blueprint(assets)
 app.register_blueprint(outbox_events)
 app.register_blueprint(retention_events)
@@ -39,6 +42,7 @@ app.register_blueprint(staff_auth)  # the staff token authorizer that admin rout
 app.register_blueprint(admin)
 app.register_blueprint(console)  # the staff console's pages (/staff/), over the admin API's services
 app.register_blueprint(admin_reports)  # figures from clear metadata (timeliness)
+app.register_blueprint(admin_enquiries)  # withdrawing an agency enquiry
 
 if get_settings().is_local:
     # Local-only pages (the emulated outbox); the module is never imported in AWS stages.

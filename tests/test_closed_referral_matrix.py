@@ -46,6 +46,7 @@ ACTIONS: dict[tuple[str, str], Any] = {
         "reason": "Synthetic: probe",
     },
     ("POST", "/admin/referrals/{reference}/enquiries"): {"agencies": ["police"], "question": "Synthetic: anything?"},
+    ("POST", "/admin/referrals/{reference}/enquiries/withdrawal"): {"enquiry_id": "e1", "reason": "Synthetic: why"},
 }
 STILL_TAKEN = {("POST", "/admin/referrals/{reference}/legal-hold"): {"hold": True, "reason": "Synthetic: inquiry"}}
 READS = {

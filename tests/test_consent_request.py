@@ -229,7 +229,9 @@ def test_a_used_link_is_refused_and_changes_nothing(client: Any, aws: Any, staff
     token = csrf_token(first.get(path))
     answer(first, path, "yes", token=token)
     before = state_of(aws)
-    refused(first.get(path), 410, "This link has already been used")
+    # Used for the first answer: opening it again offers only to change that answer (issue 11).
+    again = first.get(path)
+    assert (again.status_code, again.headers["Location"]) == (303, f"{path}/change")
     other = Browser(client)
     refused(other.get(f"{path}/answered"), 410, "This link has already been used")
     refused(answer(first, path, "no", token=token), 410, "This link has already been used")

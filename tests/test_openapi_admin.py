@@ -196,3 +196,43 @@ def test_refusals_answer_as_documented(client: Any, call: Callable[..., Any], co
     call("auditor", "GET", "/admin/audit", "/admin/audit")  # 422
     call("practitioner", "POST", item + "/screening", f"/admin/referrals/{reference}/screening", {"rag": "red"})  # 422
     assert {status.rsplit(" ", 1)[1] for status in conforms.checked} == {"401", "403", "404", "409", "422"}
+
+
+def test_withdrawn_enquiries_and_review_tasks_answer_as_documented(
+    client: Any, aws: Any, call: Callable[..., Any], conforms: Conformance
+) -> None:
+    """Issue 11: the withdrawal route, withdrawn enquiries, review tasks and the queue's review date."""
+    import datetime as dt
+
+    from chalicelib.adapters.agency_topic import InMemoryAgencyTopic
+    from chalicelib.services.agency_requests import send_request_from_message
+    from chalicelib.services.deliver_notices import dispatch_due
+
+    now = {"now": dt.datetime(2026, 11, 26, 10, 0, tzinfo=dt.UTC)}
+    aws.clock = lambda: now["now"]
+    topic = InMemoryAgencyTopic()
+    aws._built["agency_topic"] = topic
+    reference = submit(client, example())
+    item = "/admin/referrals/{reference}"
+    path = f"/admin/referrals/{reference}"
+    call("practitioner", "POST", item + "/screening", path + "/screening", {"rag": "amber", "level": 3, "rationale": "r"})
+    asked = {"agencies": ["police", "health"], "question": "Any contact with the family this year?"}
+    call("practitioner", "POST", item + "/enquiries", path + "/enquiries", asked)
+    for message in list(topic.published):
+        send_request_from_message(message.body())
+    withdrawal = item + "/enquiries/withdrawal"
+    answer = call("practitioner", "POST", withdrawal, path + "/enquiries/withdrawal", {"enquiry_id": "e1", "reason": "x"})
+    assert answer["enquiry"]["state"] == "withdrawn"
+    call("practitioner", "POST", withdrawal, path + "/enquiries/withdrawal", {"enquiry_id": "e1", "reason": "x"})  # 409
+    call("practitioner", "POST", withdrawal, path + "/enquiries/withdrawal", {"enquiry_id": "e7", "reason": "x"})  # 404
+    call("practitioner", "POST", withdrawal, path + "/enquiries/withdrawal", {"enquiry_id": "e1"})  # 422
+    dispense = {"state": "dispensed", "reason": "Asking would alert the carer", "review_on": "2026-12-10"}
+    call("manager", "POST", item + "/consent", path + "/consent", dispense)
+    now["now"] = dt.datetime(2026, 12, 10, 9, 0, tzinfo=dt.UTC)
+    dispatch_due(aws.referrals, aws.mailer, aws.settings, now["now"])
+    picture = call("practitioner", "GET", item, path)
+    assert [e["state"] for e in picture["enquiries"]] == ["withdrawn", "escalated"]
+    assert [t["due_on"] for t in picture["tasks"] if t["kind"] == "review_consent_dispensed"] == ["2026-12-10"]
+    queue = call("practitioner", "GET", "/admin/referrals", "/admin/referrals")
+    assert [row["review_due_on"] for row in queue["referrals"]] == ["2026-12-10"]
+    assert {f"POST {withdrawal} {status}" for status in ("200", "404", "409", "422")} <= conforms.checked

@@ -84,6 +84,10 @@ class ConsentRequestStore:
         """Undo a claim whose answer could not be saved, so the parent can try again."""
         raise NotImplementedError
 
+    def change_answer(self, lookup_key: str, answer: str, now: dt.datetime) -> None:
+        """Record that the parent changed an answer given by this link (it stays answered)."""
+        raise NotImplementedError
+
 
 class DynamoConsentRequestStore(ConsentRequestStore):
     def __init__(self, dynamodb_client: Any, table_name: str) -> None:
@@ -130,6 +134,18 @@ class DynamoConsentRequestStore(ConsentRequestStore):
         except Exception as exc:
             raise translate("dynamodb", exc) from None
 
+    def change_answer(self, lookup_key: str, answer: str, now: dt.datetime) -> None:
+        try:
+            self._db.update_item(
+                TableName=self._table,
+                Key=self._key(lookup_key),
+                UpdateExpression="SET answer = :answer, answer_changed_at = :now",
+                ConditionExpression="attribute_exists(answered_at)",
+                ExpressionAttributeValues={":now": {"S": now.isoformat()}, ":answer": {"S": answer}},
+            )
+        except Exception as exc:
+            raise translate("dynamodb", exc) from None
+
 
 class InMemoryConsentRequestStore(ConsentRequestStore):
     def __init__(self) -> None:
@@ -151,6 +167,11 @@ class InMemoryConsentRequestStore(ConsentRequestStore):
         record = self.records.get(lookup_key)
         if record is not None:
             self.records[lookup_key] = replace(record, answered_at=None, answer=None)
+
+    def change_answer(self, lookup_key: str, answer: str, now: dt.datetime) -> None:
+        record = self.records.get(lookup_key)
+        if record is not None and record.answered_at is not None:
+            self.records[lookup_key] = replace(record, answer=answer)
 
 
 def consent_request_store() -> ConsentRequestStore:

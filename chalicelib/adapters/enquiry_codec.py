@@ -11,6 +11,8 @@ from chalicelib.domain.agencies import AgencyId
 from chalicelib.domain.enquiries import Enquiry
 
 QUESTIONS_FIELD = "enquiry_questions"
+# Staff's reasons for withdrawing an enquiry: may name the family, so sealed like the questions.
+WITHDRAWAL_REASONS_FIELD = "enquiry_withdrawal_reasons"
 _TIMES = (
     "opened_at",
     "due_at",
@@ -20,6 +22,7 @@ _TIMES = (
     "answered_at",
     "chased_at",
     "escalated_at",
+    "withdrawn_at",
 )
 
 
@@ -41,13 +44,23 @@ def _to_map(enquiry: Enquiry) -> dict[str, Any]:
         data["reply_ids"] = list(enquiry.reply_ids)
     if enquiry.request_message_id:
         data["request_message_id"] = enquiry.request_message_id
+    if enquiry.withdrawn_by:
+        data["withdrawn_by"] = enquiry.withdrawn_by
+    if enquiry.withdrawn_because:
+        data["withdrawn_because"] = enquiry.withdrawn_because
     return data
 
 
 def questions_attribute(enquiries: tuple[Enquiry, ...], sealed: SealedRecord, prefix: str) -> dict[str, Any]:
     if not enquiries:
         return {}
-    return {prefix + QUESTIONS_FIELD: sealed.encrypt(QUESTIONS_FIELD, {e.enquiry_id: e.question for e in enquiries})}
+    attributes = {
+        prefix + QUESTIONS_FIELD: sealed.encrypt(QUESTIONS_FIELD, {e.enquiry_id: e.question for e in enquiries})
+    }
+    reasons = {e.enquiry_id: e.withdrawal_reason for e in enquiries if e.withdrawal_reason}
+    if reasons:
+        attributes[prefix + WITHDRAWAL_REASONS_FIELD] = sealed.encrypt(WITHDRAWAL_REASONS_FIELD, reasons)
+    return attributes
 
 
 def enquiries_from_item(item: dict[str, Any], sealed: SealedRecord, prefix: str) -> tuple[Enquiry, ...]:
@@ -55,12 +68,16 @@ def enquiries_from_item(item: dict[str, Any], sealed: SealedRecord, prefix: str)
     if not stored:
         return ()
     questions = sealed.decrypt(QUESTIONS_FIELD, bytes(item[prefix + QUESTIONS_FIELD]))
+    sealed_reasons = item.get(prefix + WITHDRAWAL_REASONS_FIELD)
+    reasons = sealed.decrypt(WITHDRAWAL_REASONS_FIELD, bytes(sealed_reasons)) if sealed_reasons else {}
     # e2 before e10: by number, not by text.
     ids = sorted(stored, key=lambda enquiry_id: int(enquiry_id[1:]))
-    return tuple(_from_map(enquiry_id, stored[enquiry_id], questions[enquiry_id]) for enquiry_id in ids)
+    return tuple(
+        _from_map(enquiry_id, stored[enquiry_id], questions[enquiry_id], reasons.get(enquiry_id)) for enquiry_id in ids
+    )
 
 
-def _from_map(enquiry_id: str, data: dict[str, Any], question: str) -> Enquiry:
+def _from_map(enquiry_id: str, data: dict[str, Any], question: str, reason: str | None = None) -> Enquiry:
     times = {name: dt.datetime.fromisoformat(data[name]) if data.get(name) else None for name in _TIMES}
     return Enquiry(
         enquiry_id=enquiry_id,
@@ -70,5 +87,8 @@ def _from_map(enquiry_id: str, data: dict[str, Any], question: str) -> Enquiry:
         publish_attempts=int(data.get("publish_attempts", 0)),
         reply_ids=tuple(data.get("reply_ids", ())),
         request_message_id=data.get("request_message_id"),
+        withdrawn_by=data.get("withdrawn_by"),
+        withdrawn_because=data.get("withdrawn_because"),
+        withdrawal_reason=reason,
         **times,  # type: ignore[arg-type]
     )

@@ -33,6 +33,7 @@ from chalicelib.domain.outcome_notices import OutcomeNoticeChoice, OutcomeNotice
 from chalicelib.domain.referral import STORED, ReferralSubmission, Route
 from chalicelib.domain.referral_record import PERSONAL_SECTIONS, Channel, Referral, ReferralStatus
 from chalicelib.domain.retention import TTL_BACKSTOP, LegalHold
+from chalicelib.domain.review_dates import review_due_on
 from chalicelib.domain.tasks import Task, TaskKind
 from chalicelib.domain.timeliness import EnquiryTimes, NoticeState, ReferralTimes
 
@@ -191,6 +192,9 @@ def queue_attributes(referral: Referral) -> dict[str, Any]:
         attributes["level"] = referral.screening.level
     if has_undelivered_notice(referral):
         attributes[UNDELIVERED_ATTRIBUTE] = True
+    review = review_due_on(referral)
+    if review:
+        attributes[REVIEW_DUE_ATTRIBUTE] = review.isoformat()
     return attributes
 
 
@@ -231,6 +235,8 @@ def _consent_attributes(record: ConsentRecord | None, sealed: SealedRecord) -> d
         attributes["consent_review_on"] = record.review_on.isoformat()
     if record.signed_off_by:
         attributes["consent_signed_off_by"] = record.signed_off_by
+    if record.answered_request:
+        attributes["consent_answered_request"] = record.answered_request  # a notice id: nothing personal
     return attributes
 
 
@@ -250,6 +256,7 @@ def _consent_from_item(item: dict[str, Any], sealed: SealedRecord) -> ConsentRec
         reason=details.get("reason"),
         review_on=dt.date.fromisoformat(item["consent_review_on"]) if item.get("consent_review_on") else None,
         signed_off_by=item.get("consent_signed_off_by"),
+        answered_request=item.get("consent_answered_request"),
     )
 
 
@@ -357,6 +364,7 @@ def _task_to_map(task: Task) -> dict[str, Any]:
         "about": task.about,
         "done_by": task.done_by,
         "done_at": _iso(task.done_at) if task.done_at else None,
+        "due_on": task.due_on.isoformat() if task.due_on else None,
     }
     return {key: value for key, value in data.items() if value is not None}
 
@@ -369,6 +377,7 @@ def _task_from_map(task_id: str, data: dict[str, Any]) -> Task:
         about=data.get("about"),
         done_by=data.get("done_by"),
         done_at=_parse(data.get("done_at")),
+        due_on=dt.date.fromisoformat(data["due_on"]) if data.get("due_on") else None,
     )
 
 
@@ -565,6 +574,8 @@ class QueueRow:
     due_at: str | None
     # The referrer said a child is at immediate risk (kept in clear, like the route).
     immediate_risk: bool = False
+    # A review date has come and its task is open (domain/review_dates.py): the earliest, YYYY-MM-DD.
+    review_due_on: str | None = None
 
 
 @dataclass(frozen=True)
@@ -584,6 +595,7 @@ def queue_row(item: dict[str, Any]) -> QueueRow:
         received_at=item["received_at"],
         due_at=item.get("due_at"),
         immediate_risk=_immediate_risk(item),
+        review_due_on=item.get(REVIEW_DUE_ATTRIBUTE),
     )
 
 
@@ -654,6 +666,8 @@ def timeliness_row(item: dict[str, Any]) -> ReferralTimes:
                 answered_at=_parse(e.get("answered_at")),
             )
             for _, e in sorted(enquiries.items())
+            # A withdrawn enquiry was asked not to be answered: it counts neither for nor against the agency.
+            if not e.get("withdrawn_at")
         ),
         notices=tuple(
             NoticeState(kind=n["kind"], status=n["status"]) for _, n in sorted((item.get("notices") or {}).items())
@@ -671,6 +685,8 @@ MESSAGE_SK = "NOTICE"
 # SES reports within days (a complaint can take weeks); then the table's TTL removes the item.
 MESSAGE_INDEX_LIFETIME = dt.timedelta(days=90)
 UNDELIVERED_ATTRIBUTE = "undelivered"
+# The earliest open review task's date (domain/review_dates.py), for the work queue: a date, nothing personal.
+REVIEW_DUE_ATTRIBUTE = "review_due"
 
 
 @dataclass(frozen=True)
@@ -854,6 +870,7 @@ class ReferralStore:
             tasks=tasks,
             undelivered=has_undelivered_notice(referral),
             enquiries=enquiries_to_map(referral.enquiries),
+            review_due=review.isoformat() if (review := review_due_on(referral)) else None,
         )
         return _bump(referral)
 
@@ -881,6 +898,7 @@ class ReferralStore:
         tasks: dict[str, Any] | None = None,
         undelivered: bool = False,
         enquiries: dict[str, Any] | None = None,
+        review_due: str | None = None,
     ) -> None:
         raise NotImplementedError
 
@@ -986,6 +1004,7 @@ class InMemoryReferralStore(ReferralStore):
         tasks: dict[str, Any] | None = None,
         undelivered: bool = False,
         enquiries: dict[str, Any] | None = None,
+        review_due: str | None = None,
     ) -> None:
         item = self._get(reference)
         if item["version"] != version:
@@ -998,6 +1017,9 @@ class InMemoryReferralStore(ReferralStore):
         item.pop(UNDELIVERED_ATTRIBUTE, None)
         if undelivered:
             item[UNDELIVERED_ATTRIBUTE] = True
+        item.pop(REVIEW_DUE_ATTRIBUTE, None)
+        if review_due:
+            item[REVIEW_DUE_ATTRIBUTE] = review_due
         item.pop("outbox_pk", None)
         item.pop("outbox_due", None)
         item.update(outbox or {})
@@ -1160,6 +1182,7 @@ class DynamoReferralStore(ReferralStore):
         tasks: dict[str, Any] | None = None,
         undelivered: bool = False,
         enquiries: dict[str, Any] | None = None,
+        review_due: str | None = None,
     ) -> None:
         values = {
             ":notices": self._serialize(notices),
@@ -1185,6 +1208,11 @@ class DynamoReferralStore(ReferralStore):
             values[":undelivered"] = {"BOOL": True}
         else:
             removes.append(UNDELIVERED_ATTRIBUTE)
+        if review_due:
+            sets.append(f"{REVIEW_DUE_ATTRIBUTE} = :review_due")
+            values[":review_due"] = {"S": review_due}
+        else:
+            removes.append(REVIEW_DUE_ATTRIBUTE)
         update = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
         try:
             self._db.update_item(

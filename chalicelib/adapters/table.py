@@ -29,6 +29,7 @@ QUEUE_PROJECTED = [
     "due_at",
     "undelivered",
     "immediate_risk",  # shown on the queue after screening too
+    "review_due",  # a review date's task is open (its date)
 ]
 
 

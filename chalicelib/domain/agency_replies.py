@@ -34,6 +34,8 @@ class TriageReason(StrEnum):  # reason codes, not secrets
     TOKEN_EXPIRED = "token_expired"  # noqa: S105
     UNKNOWN_ENQUIRY = "unknown_enquiry"  # a valid token for an enquiry or referral that is gone
     ENQUIRY_CLOSED = "enquiry_closed"  # the referral is closed
+    # The enquiry was withdrawn (consent refused, or by staff): its answer is never put on the referral.
+    CONSENT_WITHDRAWN = "consent_withdrawn"
     WRONG_SENDER_DOMAIN = "wrong_sender_domain"  # not a domain of the agency asked
     SPAM = "spam"  # SES spam verdict not PASS
     DMARC_FAILED = "dmarc_failed"
@@ -51,6 +53,10 @@ TRIAGE_TEXT: dict[TriageReason, str] = {
     TriageReason.TOKEN_EXPIRED: "The reply came after its reply address had expired",
     TriageReason.UNKNOWN_ENQUIRY: "The reply names an enquiry the hub does not hold",
     TriageReason.ENQUIRY_CLOSED: "The reply is to an enquiry on a closed referral",
+    TriageReason.CONSENT_WITHDRAWN: (
+        "The reply is to an enquiry the hub withdrew (consent refused, or withdrawn by staff): it is not put on "
+        "the referral. Reject it, and tell the agency if it shared information it should not have"
+    ),
     TriageReason.WRONG_SENDER_DOMAIN: "The sender is not at a domain of the agency that was asked",
     TriageReason.SPAM: "The mail service marked the email as possible spam",
     TriageReason.DMARC_FAILED: "The sender's domain did not vouch for the email (DMARC failed)",

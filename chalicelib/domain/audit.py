@@ -41,6 +41,9 @@ class AuditAction(StrEnum):
     REPLY_RECEIVED = "enquiry.answered"  # an agency's reply matched by its token and stored
     REPLY_ATTACHED = "enquiry.reply_attached"  # staff attached a reply from the triage list
     ENQUIRY_ESCALATED = "enquiry.escalated"  # overdue twice: the agency's contact and a manager told
+    # Ids and codes only: which enquiries, and why (consent_refused or withdrawn_by_staff); never the reason text.
+    ENQUIRY_WITHDRAWN = "enquiry.withdrawn"
+    CONSENT_ANSWER_CHANGED = "consent.answer_changed"  # the parent changed their answer by the same link
     ATTACHMENT_ADDED = "attachment.added"  # a document the referrer added was kept; details: its id, type, size
     ATTACHMENT_REFUSED = "attachment.refused"  # one was refused (by content or size); details: its id, the reason code
     ATTACHMENT_READ = "attachment.read"  # staff were given a download link to a document

@@ -55,6 +55,9 @@ class ConsentRecord:
     reason: str | None = None  # refused, not sought, or dispensed: why
     review_on: dt.date | None = None  # dispensed: when to look again
     signed_off_by: str | None = None  # dispensed: the manager
+    # A parent's answer by a consent link: the request (its notice id) it answered, so that link may
+    # change it while it lives, and no other link can.
+    answered_request: str | None = None
 
 
 class ConsentProblem(Exception):

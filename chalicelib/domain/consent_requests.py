@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from chalicelib.domain.consent import ConsentProblem, ConsentRecord, ConsentSource, ConsentState
 from chalicelib.domain.consent_links import LinkSuperseded
+from chalicelib.domain.enquiry_withdrawals import withdraw_if_refused
 from chalicelib.domain.notices import Notice, NoticeKind, recipient_parent
 from chalicelib.domain.referral import Route
 from chalicelib.domain.referral_record import Referral
@@ -82,6 +83,33 @@ def is_current_request(referral: Referral, requested_at: dt.datetime) -> bool:
     )
 
 
+def parent_consent_record(
+    referral: Referral, *, parent: int, notice_id: str, answer: ParentAnswer, now: dt.datetime
+) -> ConsentRecord:
+    """The consent record a parent's answer by the link makes (naming the request it answered)."""
+    actor = parent_actor(parent)
+    if answer.agreed:
+        return ConsentRecord(
+            ConsentState.GIVEN,
+            ConsentSource.PARENT,
+            actor,
+            now,
+            given_by=referral.submission.parents_carers[parent].name,
+            given_on=now.astimezone(UK).date(),  # the parent's today, not UTC's
+            how=HOW_BY_LINK,
+            reason=answer.comment,  # on a given consent from a parent: their comment, if any
+            answered_request=notice_id,
+        )
+    return ConsentRecord(
+        ConsentState.REFUSED,
+        ConsentSource.PARENT,
+        actor,
+        now,
+        reason=answer.comment or DECLINED_BY_LINK,
+        answered_request=notice_id,
+    )
+
+
 def record_answer(
     referral: Referral,
     *,
@@ -96,20 +124,8 @@ def record_answer(
     if not is_current_request(referral, requested_at):
         raise LinkSuperseded()
     actor = parent_actor(parent)
-    if answer.agreed:
-        record = ConsentRecord(
-            ConsentState.GIVEN,
-            ConsentSource.PARENT,
-            actor,
-            now,
-            given_by=referral.submission.parents_carers[parent].name,
-            given_on=now.astimezone(UK).date(),  # the parent's today, not UTC's
-            how=HOW_BY_LINK,
-            reason=answer.comment,  # on a given consent from a parent: their comment, if any
-        )
-    else:
-        record = ConsentRecord(
-            ConsentState.REFUSED, ConsentSource.PARENT, actor, now, reason=answer.comment or DECLINED_BY_LINK
-        )
+    record = parent_consent_record(referral, parent=parent, notice_id=notice_id, answer=answer, now=now)
     answered = referral.record_consent(record, by_manager=False)
+    # A refusal withdraws every open enquiry in the same change (issue 11 item 3).
+    answered = withdraw_if_refused(answered, by=actor, now=now)
     return answered.with_task(Task(f"{notice_id}-answered", TaskKind.CONSENT_ANSWERED, now, about=notice_id))

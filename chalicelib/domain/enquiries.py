@@ -32,6 +32,7 @@ class EnquiryState(StrEnum):
     CHASED = "chased"
     ESCALATED = "escalated"
     ANSWERED = "answered"
+    WITHDRAWN = "withdrawn"  # the hub asked the agency not to answer (consent refused, or staff withdrew it)
 
 
 class EnquiryRefused(Exception):
@@ -54,10 +55,14 @@ def escalation_notice_id(enquiry_id: str) -> str:
     return f"escalation:{enquiry_id}"
 
 
+def withdrawal_notice_id(enquiry_id: str) -> str:
+    return f"withdrawal:{enquiry_id}"
+
+
 def enquiry_of_notice(notice_id: str) -> str | None:
     """The enquiry an agency email is about (request, chaser or escalation), from its notice id."""
     kind, _, enquiry_id = notice_id.partition(":")
-    return enquiry_id if kind in ("request", "chaser", "escalation") and enquiry_id else None
+    return enquiry_id if kind in ("request", "chaser", "escalation", "withdrawal") and enquiry_id else None
 
 
 def agency_recipient(agency: AgencyId) -> str:
@@ -96,14 +101,21 @@ class Enquiry:
     escalated_at: dt.datetime | None = None
     # The request email's Message-ID, once it is sent: replies and chasers thread on it.
     request_message_id: str | None = None
+    # Withdrawn: when, by whom, and why (a WithdrawalCause code; staff's own words are sealed apart).
+    withdrawn_at: dt.datetime | None = None
+    withdrawn_by: str | None = None
+    withdrawn_because: str | None = None
+    withdrawal_reason: str | None = None  # personal data: sealed with the referral
 
     @property
     def is_open(self) -> bool:
-        return self.answered_at is None
+        return self.answered_at is None and self.withdrawn_at is None
 
     def state(self, now: dt.datetime) -> EnquiryState:
         if self.answered_at is not None:
             return EnquiryState.ANSWERED
+        if self.withdrawn_at is not None:
+            return EnquiryState.WITHDRAWN
         if self.escalated_at is not None:
             return EnquiryState.ESCALATED
         if self.chased_at is not None:
@@ -115,7 +127,12 @@ class Enquiry:
     # --- the outbox: publishing to the agency's queue ------------------------------------------
 
     def publish_due(self, now: dt.datetime) -> bool:
-        return self.published_at is None and self.next_publish_at is not None and self.next_publish_at <= now
+        return (
+            self.withdrawn_at is None
+            and self.published_at is None
+            and self.next_publish_at is not None
+            and self.next_publish_at <= now
+        )
 
     def claimed_for_publish(self, now: dt.datetime) -> Enquiry:
         return replace(self, next_publish_at=now + PUBLISH_GRACE)

@@ -25,6 +25,7 @@ class NoticeKind(StrEnum):
     AGENCY_REQUEST = "agency_request"  # to an agency: what do you hold? (sent from its queue)
     AGENCY_CHASER = "agency_chaser"  # to an agency: the answer is overdue
     AGENCY_ESCALATION = "agency_escalation"  # to an agency's escalation contact: overdue twice
+    AGENCY_WITHDRAWAL = "agency_withdrawal"  # to an agency: do not send information; disregard our request
 
 
 class NoticeStatus(StrEnum):
@@ -37,6 +38,8 @@ class NoticeStatus(StrEnum):
     COMPLAINED = "complained"
     REJECTED = "rejected"
     FAILED = "failed"
+    # Never sent, on purpose: an agency's request whose enquiry was withdrawn before the email went.
+    CANCELLED = "cancelled"
 
 
 # A final failure is never overwritten: not by a late "delivered", not by a "delayed".
@@ -45,6 +48,8 @@ FINAL_FAILURES = frozenset({NoticeStatus.BOUNCED, NoticeStatus.COMPLAINED, Notic
 # events arriving out of order) is recorded in the history but does not change the status.
 PROGRESS = {
     NoticeStatus.PENDING: 0,
+    # A provider's report on a cancelled notice means SES had it after all: let the report show.
+    NoticeStatus.CANCELLED: 0,
     NoticeStatus.SENDING: 1,
     NoticeStatus.SENT: 2,
     NoticeStatus.DELAYED: 3,
@@ -127,6 +132,12 @@ class Notice:
                 self, status=NoticeStatus.FAILED, attempts=attempts, last_error=error_code, next_attempt_at=None
             )
         return replace(self, attempts=attempts, last_error=error_code, next_attempt_at=now + policy.delay(attempts))
+
+    def cancelled(self) -> Notice:
+        """Not to be sent any more (only a pending one: one already sent stays as it went)."""
+        if self.status is not NoticeStatus.PENDING:
+            return self
+        return replace(self, status=NoticeStatus.CANCELLED, next_attempt_at=None)
 
 
 def _history_time(at: dt.datetime) -> str:

@@ -201,13 +201,19 @@ class Referral:
         return [n for n in self.notices if n.is_due(now)]
 
     def next_notice_due(self) -> dt.datetime | None:
-        """The next moment the outbox sweep must act on this referral: a notice to send, or an
-        enquiry to publish, chase or escalate."""
+        """The next moment the outbox sweep must act on this referral: a notice to send, an
+        enquiry to publish, chase or escalate, or a review date's task to raise."""
         times = [
             n.next_attempt_at for n in self.notices if n.next_attempt_at is not None and n.status.value == "pending"
         ]
         if self.awaits_agency_answers:
             times += [moment for e in self.enquiries if (moment := e.next_moment()) is not None]
+        # A review date to raise a task on. Imported here: review_dates reads this module's Referral.
+        from chalicelib.domain.review_dates import next_review_moment
+
+        review = next_review_moment(self)
+        if review is not None:
+            times.append(review)
         return min(times) if times else None
 
     @property

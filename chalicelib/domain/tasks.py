@@ -21,6 +21,10 @@ class TaskKind(StrEnum):
     ENQUIRY_ESCALATED = "enquiry_escalated"  # manager: an agency has not answered by the decision deadline
     REPLY_TO_READ = "reply_to_read"  # an agency has answered an enquiry
     ENQUIRY_NOT_SENT = "enquiry_not_sent"  # an enquiry could not be handed to its agency's queue, after tries
+    # A review date has come (domain/review_dates.py): look at the decision again; nothing is sent by itself.
+    REVIEW_CONSENT_DISPENSED = "review_consent_dispensed"
+    REVIEW_PARENTS_NOT_TOLD = "review_parents_not_told"
+    REVIEW_OUTCOME_NOTICE_WITHHELD = "review_outcome_notice_withheld"
 
 
 TASK_TEXT: dict[TaskKind, str] = {
@@ -53,6 +57,18 @@ TASK_TEXT: dict[TaskKind, str] = {
     TaskKind.TELL_PARENT_ANOTHER_WAY: (
         "Tell the parent or carer about the protection referral by phone or letter: they have no email address"
     ),
+    TaskKind.REVIEW_CONSENT_DISPENSED: (
+        "Review date: a manager dispensed with consent. Check whether it is now safe to ask the parents, "
+        "and record consent again if it is"
+    ),
+    TaskKind.REVIEW_PARENTS_NOT_TOLD: (
+        "Review date: the parents have not been told about this protection referral. Check whether telling "
+        "them would still put the child at more risk; a manager records any change"
+    ),
+    TaskKind.REVIEW_OUTCOME_NOTICE_WITHHELD: (
+        "Review date: the parents' outcome notice is withheld. Check whether it can now be sent; a manager "
+        "releases it. Nothing is sent until then"
+    ),
 }
 
 
@@ -65,6 +81,8 @@ class Task:
     about: str | None = None
     done_by: str | None = None
     done_at: dt.datetime | None = None
+    # When it should be done by: a review task is due on its review date.
+    due_on: dt.date | None = None
 
     @property
     def open(self) -> bool:

@@ -30,7 +30,8 @@ Referrals, per RAG rating (red, amber, green, not screened)
 Agency enquiries, per agency
     sent (every enquiry opened), answered in time (answered_at <= due_at), answered late, in-time
     share (in time / (answered + unanswered past due)), median response hours (opened -> answered),
-    still unanswered, and of those past due.
+    still unanswered, and of those past due. A withdrawn enquiry (consent refused, or withdrawn by
+    staff) is left out: the agency was asked not to answer it.
 
 Outcome notices (outcome, referrer feedback, parents told), per kind
     delivered; failed (bounced, complained, rejected, failed: `FINAL_FAILURES`); pending (neither

@@ -3,7 +3,9 @@
 Minimal disclosure: an agency gets only what it needs to search its records — the reference, the
 children's names, dates of birth and addresses, the parents' and carers' names — with the
 question, the due time and how to reply. Never the concern text, never who referred.
-The chaser and the escalation carry no family details at all: the request is in the mailbox.
+The chaser, the escalation and the withdrawal carry no family details at all: the request is in
+the mailbox. A withdrawal names the reference and the agency's own enquiry (its id and when it
+was asked), never the question, which staff may have written with the family's details in it.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ TEMPLATES = {
     NoticeKind.AGENCY_REQUEST: "agency_request",
     NoticeKind.AGENCY_CHASER: "agency_chaser",
     NoticeKind.AGENCY_ESCALATION: "agency_escalation",
+    NoticeKind.AGENCY_WITHDRAWAL: "agency_withdrawal",
 }
 
 
@@ -40,8 +43,10 @@ def compose_agency_email(referral: Referral, notice: Notice, settings: Settings)
     reply_to = reply_address_for(referral.reference, enquiry, settings)
     context = {
         "reference": referral.reference,
+        "enquiry_id": enquiry.enquiry_id,
         "agency_name": agency.name,
-        "question": enquiry.question,
+        # Not given to the withdrawal's template: nothing in it may name the family.
+        "question": enquiry.question if notice.kind is not NoticeKind.AGENCY_WITHDRAWAL else "",
         "asked_on": when(enquiry.opened_at),
         "due": when(enquiry.due_at),
         "escalate": when(enquiry.escalate_at),

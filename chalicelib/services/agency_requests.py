@@ -59,6 +59,10 @@ def send_request(reference: str, enquiry_id: str) -> None:
         if enquiry is None:
             logger.error("enquiry not found on referral", extra={"reference": reference, "enquiry": enquiry_id})
             return
+        if enquiry.withdrawn_at is not None:
+            # Withdrawn before its request went (consent refused): the family's details stay here.
+            logger.info("enquiry withdrawn: request not sent", extra={"reference": reference, "enquiry": enquiry_id})
+            return
         if any(n.notice_id == notice_id for n in referral.notices):
             logger.info("request already owed: repeated message", extra={"reference": reference, "enquiry": enquiry_id})
             return

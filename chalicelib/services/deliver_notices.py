@@ -15,6 +15,7 @@ from chalicelib.domain.failures import AwsError, ReferralNotFound, StaleReferral
 from chalicelib.domain.notices import Notice, NoticeKind, NoticeStatus, RetryPolicy
 from chalicelib.domain.referral import ReferrerKind
 from chalicelib.domain.referral_record import Referral
+from chalicelib.domain.review_dates import owe_review_tasks
 from chalicelib.domain.tasks import Task, TaskKind
 from chalicelib.logs import logger
 from chalicelib.mail.compose import compose, contact_numbers
@@ -80,7 +81,12 @@ def _compose(referral: Referral, notice: Notice, settings: Settings) -> EmailMes
         from chalicelib.mail.outcome import compose_outcome
 
         return compose_outcome(referral, notice, settings)
-    if notice.kind in (NoticeKind.AGENCY_REQUEST, NoticeKind.AGENCY_CHASER, NoticeKind.AGENCY_ESCALATION):
+    if notice.kind in (
+        NoticeKind.AGENCY_REQUEST,
+        NoticeKind.AGENCY_CHASER,
+        NoticeKind.AGENCY_ESCALATION,
+        NoticeKind.AGENCY_WITHDRAWAL,
+    ):
         from chalicelib.mail.agency_request import compose_agency_email
 
         return compose_agency_email(referral, notice, settings)
@@ -191,8 +197,12 @@ def dispatch_due(
             referral = store.fetch(reference)
             # Agency enquiries: publishes left over, chasers and escalations now owed.
             referral, to_publish = owe_followups(referral, now)
+            # Review dates that have come: a task each, saved with this claim (nothing is sent).
+            reviewed = owe_review_tasks(referral, now)
+            raised = reviewed is not referral
+            referral = reviewed
             due = referral.due_notices(now)
-            if not due and not to_publish:
+            if not due and not to_publish and not raised:
                 report.skipped += 1
                 continue
             # Claim first (conditional on version), so two sweeps never send the same notice.

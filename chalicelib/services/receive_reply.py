@@ -8,7 +8,8 @@ us the notification. For each new object:
 2. spam not PASS, DMARC failed, or SPF and DKIM both failed: triage (content sealed, for a person);
 3. not readable as an email: triage, with its raw text (capped) sealed;
 4. no reply token, a refused token (malformed, forged, expired), an enquiry the hub does not hold,
-   a closed referral, or a sender outside the asked agency's domains: triage;
+   a closed referral, a withdrawn enquiry (`consent_withdrawn`), or a sender outside the asked
+   agency's domains: triage;
 5. a file the hub does not keep (checked by content) or too large: the whole reply to triage;
 6. otherwise: files to S3, the reply stored in the referral's partition (sealed with its key), then
    the enquiry marked answered with a task to read it, audited as the agency.
@@ -223,6 +224,9 @@ def receive_message(bucket: str, key: str) -> Received:
         return _triage_message(TriageReason.UNKNOWN_ENQUIRY, message, message_id, key, now, verdict_map, claim)
     if opened.referral.status is ReferralStatus.CLOSED:
         return _triage_message(TriageReason.ENQUIRY_CLOSED, message, message_id, key, now, verdict_map, claim)
+    if enquiry.withdrawn_at is not None:
+        # Asked not to answer (consent refused): whatever it sent stays off the referral.
+        return _triage_message(TriageReason.CONSENT_WITHDRAWN, message, message_id, key, now, verdict_map, claim)
     agency = hub.settings.agency_directory.get(enquiry.agency)
     if message.extra_senders:
         return _triage_message(TriageReason.AMBIGUOUS_SENDER, message, message_id, key, now, verdict_map, claim)

@@ -54,14 +54,26 @@ def staff_parents_told(
 
 
 def record_consent(reference: str, *, record: ConsentRecord, staff: StaffMember, request_id: str | None) -> Referral:
-    return change_referral(
+    from chalicelib.domain.enquiry_withdrawals import withdraw_if_refused
+    from chalicelib.services.withdraw_enquiries import send_withdrawals_now, withdrawn_details
+
+    now = wiring().clock()
+    saved = change_referral(
         reference,
         staff,
         request_id,
         AuditAction.CONSENT_RECORDED,
-        lambda referral: referral.record_consent(record, by_manager=Role.MANAGER in staff.roles),
-        lambda referral: {"state": record.state.value, "source": record.source.value},
+        # A refusal withdraws every open enquiry in the same change (issue 11 item 3).
+        lambda referral: withdraw_if_refused(
+            referral.record_consent(record, by_manager=Role.MANAGER in staff.roles), by=staff.id, now=now
+        ),
+        lambda referral: {
+            "state": record.state.value,
+            "source": record.source.value,
+            **withdrawn_details(referral, now),
+        },
     )
+    return send_withdrawals_now(saved)
 
 
 def decide_parents_told(

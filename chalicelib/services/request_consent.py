@@ -37,6 +37,7 @@ from chalicelib.domain.staff import Role, StaffMember
 from chalicelib.logs import logger
 from chalicelib.mail.consent_request import link_lifetime
 from chalicelib.services.referral_changes import change_referral
+from chalicelib.services.withdraw_enquiries import send_withdrawals_now, withdrawn_details
 from chalicelib.wiring import wiring
 
 # --- asking ------------------------------------------------------------------------------------
@@ -144,7 +145,7 @@ def _save_answer(record: ConsentRequestRecord, answer: ParentAnswer, state: str,
     # Not a staff member: an actor with no role, audited as "parent" (by position, never by name).
     parent = StaffMember(parent_actor(record.parent), frozenset())
     now = wiring().clock()
-    change_referral(
+    saved = change_referral(
         record.reference,
         parent,
         request_id,
@@ -158,9 +159,10 @@ def _save_answer(record: ConsentRequestRecord, answer: ParentAnswer, state: str,
             now=now,
         ),
         # No comment here: the audit holds the outcome, the comment stays encrypted on the referral.
-        lambda referral: {"state": state, "source": "parent", "notice": record.notice_id},
+        lambda referral: {"state": state, "source": "parent", "notice": record.notice_id, **withdrawn_details(referral, now)},
         role="parent",
     )
+    send_withdrawals_now(saved)  # a refusal withdrew the open enquiries: tell the agencies at once
 
 
 def answered_request(token: str) -> ConsentRequestRecord | None:

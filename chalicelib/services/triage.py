@@ -97,6 +97,11 @@ def attach_triage(
             f"Referral {reference} is closed, so no reply can be added to it. If the reply raises a new "
             "concern, make a new referral"
         )
+    if enquiry.withdrawn_at is not None:
+        raise TriageRefused(
+            f"Enquiry {enquiry_id} on referral {reference} was withdrawn (the agency was asked not to answer), "
+            "so no reply can be added to it. Reject this email"
+        )
     reply = AgencyReply(
         reply_id=item.triage_id,
         reference=reference,

@@ -603,6 +603,10 @@ def _enquiry(enquiry: Any, now: dt.datetime) -> dict[str, Any]:
         "answered_at": _iso(enquiry.answered_at),
         "reply_ids": list(enquiry.reply_ids),
         "request_message_id": enquiry.request_message_id,
+        "withdrawn_at": _iso(enquiry.withdrawn_at),
+        "withdrawn_by": enquiry.withdrawn_by,
+        "withdrawn_because": enquiry.withdrawn_because,
+        "withdrawal_reason": enquiry.withdrawal_reason,
     }
 
 
@@ -1088,6 +1092,7 @@ def referral_picture(view: Any) -> dict[str, Any]:
                 "created_at": _iso(task.created_at),
                 "about": task.about,
                 "done_at": _iso(task.done_at),
+                "due_on": task.due_on.isoformat() if task.due_on else None,
             }
             for task in referral.tasks
         ],

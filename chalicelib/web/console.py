@@ -67,6 +67,7 @@ from chalicelib.domain.staff import Role, StaffMember, describe_roles
 from chalicelib.domain.validation import InvalidReferral, validate
 from chalicelib.logs import logger
 from chalicelib.web import admin as admin_api
+from chalicelib.web import admin_enquiries as admin_enquiries_api
 from chalicelib.web import admin_reports
 from chalicelib.web import console_session as sessions
 from chalicelib.web.auth import declared_roles
@@ -1128,6 +1129,43 @@ ENQUIRIES = register(
         multiple=frozenset({"agencies"}),
         choices=_agency_choices,
         button="Send enquiries",
+    )
+)
+
+def _withdraw_enquiry(reference: str, body: Any, staff: StaffMember, request_id: str | None) -> Any:
+    from chalicelib.services.withdraw_enquiries import withdraw_one_enquiry
+
+    return withdraw_one_enquiry(reference, body.enquiry_id, reason=body.reason, staff=staff, request_id=request_id)
+
+
+def _open_enquiries(referral: Any) -> dict[str, Any]:
+    from chalicelib.domain.agencies import AGENCY_NAMES
+
+    return {
+        "open_enquiries": [
+            (e.enquiry_id, AGENCY_NAMES[e.agency], when(e.opened_at))
+            for e in referral.enquiries
+            if e.is_open
+        ]
+    }
+
+
+WITHDRAW_ENQUIRY = register(
+    ActionForm(
+        slug="withdraw-enquiry",
+        title="Withdraw an enquiry",
+        api_route=admin_enquiries_api.withdraw_enquiry,
+        model=admin_enquiries_api.WithdrawEnquiryRequest,
+        perform=_withdraw_enquiry,
+        done="Enquiry withdrawn: the agency is emailed not to send information",
+        offered=lambda picture: _open(picture)
+        and any(e["state"] not in ("answered", "withdrawn") for e in picture.get("enquiries", [])),
+        blank_messages={
+            "enquiry_id": "Select the enquiry to withdraw",
+            "reason": "Enter why the enquiry is withdrawn",
+        },
+        record_choices=_open_enquiries,
+        button="Withdraw the enquiry",
     )
 )
 

@@ -149,6 +149,10 @@ def response_schemas() -> dict[str, Any]:
         "created_at": _nullable(DATE_TIME),
         "about": _nullable({"type": "string"}),
         "done_at": _nullable(DATE_TIME),
+        "due_on": {
+            **_nullable({"type": "string", "format": "date"}),
+            "description": "When it is due: a review task (review_*) is due on its review date",
+        },
     }
     event = {
         "sequence": {"type": "integer", "minimum": 1},
@@ -169,6 +173,10 @@ def response_schemas() -> dict[str, Any]:
         "immediate_risk": {"type": "boolean", "description": "The referrer said a child is at immediate risk"},
         "received_at": DATE_TIME,
         "due_at": _nullable(DATE_TIME),
+        "review_due_on": {
+            **_nullable({"type": "string", "format": "date"}),
+            "description": "A review date has come: the earliest open review task's date (see the tasks)",
+        },
     }
     picture = {
         **state,
@@ -297,7 +305,8 @@ def response_schemas() -> dict[str, Any]:
         "question": {"type": "string"},
         "state": {
             **_enum(EnquiryState),
-            "description": "queued (not yet with the agency's queue), requested, overdue, chased, escalated, answered",
+            "description": "queued (not yet with the agency's queue), requested, overdue, chased, escalated, "
+            "answered, withdrawn (asked not to answer: consent refused, or withdrawn by staff)",
         },
         "opened_by": {"type": "string"},
         "opened_at": _nullable(DATE_TIME),
@@ -311,6 +320,12 @@ def response_schemas() -> dict[str, Any]:
         "request_message_id": _nullable(
             {"type": "string", "description": "The request email's Message-ID, once owed: replies thread on it"}
         ),
+        "withdrawn_at": {**_nullable(DATE_TIME), "description": "When the hub asked the agency not to answer"},
+        "withdrawn_by": _nullable({"type": "string", "description": "Staff id, or parent:<n> for a parent's refusal"}),
+        "withdrawn_because": _nullable(
+            {"type": "string", "enum": ["consent_refused", "withdrawn_by_staff"], "description": "Why, as a code"}
+        ),
+        "withdrawal_reason": _nullable({"type": "string", "description": "Staff's reason, when withdrawn by staff"}),
     }
     attachment = {
         "attachment_id": {"type": "string"},
@@ -451,6 +466,7 @@ def response_schemas() -> dict[str, Any]:
         # themselves, before our authorizer runs: this is their shape, not ours.
         "GatewayUnauthorized": _object({"message": {"type": "string", "examples": ["Unauthorized"]}}),
         **report_schemas(),  # /admin/reports/: see the block at the end
+        **_withdrawal_schemas(),  # chalicelib/web/admin_enquiries.py
     }
 
 
@@ -470,10 +486,12 @@ def request_schemas() -> dict[str, Any]:
         TriageAttachRequest,
         TriageRejectRequest,
     )
+    from chalicelib.web.admin_enquiries import WithdrawEnquiryRequest
 
     schemas: dict[str, Any] = {}
     model: type[BaseModel]
     for model in (
+        WithdrawEnquiryRequest,
         ScreeningRequest,
         DecisionRequest,
         ApprovalRequest,
@@ -850,7 +868,20 @@ def admin_paths() -> dict[str, Any]:
             )
         },
         **report_paths(),  # /admin/reports/: see the block at the end
+        **_withdrawal_paths(),  # chalicelib/web/admin_enquiries.py
     }
+
+
+def _withdrawal_schemas() -> dict[str, Any]:
+    from chalicelib.web.admin_enquiries import withdrawal_schemas
+
+    return withdrawal_schemas()
+
+
+def _withdrawal_paths() -> dict[str, Any]:
+    from chalicelib.web.admin_enquiries import withdrawal_paths
+
+    return withdrawal_paths()
 
 
 # --- /admin/reports/ (chalicelib/web/admin_reports.py) ----------------------------------------------

@@ -79,12 +79,25 @@ def consent_page(token: str) -> Response:
 
     try:
         opened = open_consent_request(token)
+    except LinkUsed as used:
+        # Answered with this link: while it lives, the parent may change that answer (issue 11).
+        return redirect(f"/consent/{token}/change") if _changeable(token) else refused_page(used)
     except LinkRefused as refused:
         return refused_page(refused)
     except AwsError:
         # The store or KMS failed for a moment (found by tests/faults): "try again", never a 500.
         return page("consent_try_again.html", status=503, retry_href=f"/consent/{token}")
     return _form_page(token, opened.child_first_names, _cookie_id() or session.new_session_id())
+
+
+def _changeable(token: str) -> bool:
+    from chalicelib.adapters.aws import AwsError
+    from chalicelib.services.change_consent_answer import is_changeable
+
+    try:
+        return is_changeable(token)
+    except AwsError:
+        return False  # the "used" page then, which says to ring the MASH
 
 
 def read_answer(form: Form) -> tuple[ParentAnswer | None, PageErrors]:
@@ -151,4 +164,5 @@ def consent_answered(token: str) -> Response:
     receipt = session.read_cookie(_headers(), RECEIPT_COOKIE) or ""
     if record is None or not hmac.compare_digest(receipt.encode(), _receipt(record.lookup_key).encode()):
         return refused_page(LinkUsed())
-    return page("parent_consent_answered.html", agreed=record.answer == "given")
+    change_href = f"/consent/{token}/change" if _changeable(token) else None
+    return page("parent_consent_answered.html", agreed=record.answer == "given", change_href=change_href)

@@ -1,7 +1,8 @@
 """The parent's consent page in headless Chromium against the local stack, axe-core on every page.
 
 A practitioner asks (through the service, in this process: the stack shares its emulator), then
-the parent opens the link from the email, makes a mistake, answers, and later finds the link used.
+the parent opens the link from the email, makes a mistake, answers, and later changes their answer
+by the same link (a mistake there too).
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ def consent_link_path() -> str:
 
 
 @pytest.mark.parametrize("referrer", [True, False], indirect=True, ids=["javascript", "no-javascript"])
-def test_a_parent_agrees_by_the_link_then_finds_it_used(referrer: Referrer) -> None:
+def test_a_parent_agrees_by_the_link_then_changes_their_answer(referrer: Referrer) -> None:
     parent, page = referrer, referrer.page
     path = consent_link_path()
     parent.open(path)
@@ -55,9 +56,17 @@ def test_a_parent_agrees_by_the_link_then_finds_it_used(referrer: Referrer) -> N
     parent.at(path + "/answered", "We have your answer")
     assert "You agreed" in page.locator("main").inner_text()
 
+    # Used for the first answer: the same link now offers to change it, while it lives (issue 11).
     parent.open(path)
-    assert "This link has already been used" in page.locator("h1").inner_text()
-    assert "Ring the MASH" in page.locator("main").inner_text()
+    parent.at(path + "/change", "Change your answer")
+    assert "You told us you agree" in page.locator("main").inner_text()
+    parent.click("Change my answer")
+    assert page.title().startswith("Error: ")
+    assert parent.errors() == ["Select yes if you agree to agencies sharing information, or no if you do not"]
+    parent.choose("No, I do not agree")
+    parent.click("Change my answer")
+    parent.at(path + "/answered", "We have your answer")
+    assert "You did not agree" in page.locator("main").inner_text()
 
 
 def test_a_tampered_link_gets_an_accessible_page(referrer: Referrer) -> None:

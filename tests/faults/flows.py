@@ -438,3 +438,120 @@ def check_enquiries(world: World, staff: Staff, reference: str, agencies: list[s
     reads = [t for t in picture["tasks"] if t["kind"] == "reply_to_read"]
     if len(reads) != len(requests):
         world.outcome.invisible.append(f"{reference}: {len(reads)} reply tasks for {len(requests)} replies")
+
+
+# --- withdrawing enquiries: consent refused after sharing started, or one withdrawn by staff -----
+
+WITHDRAW_REASON = "Asked the wrong agency: the family never lived in this area"
+DAYS_LATER = dt.timedelta(days=3)
+
+
+def withdrawal_flow(world: World, staff: Staff) -> None:
+    """Enquiries are asked and emailed; then (faults on) staff record the parent's refusal, or
+    withdraw one enquiry with a reason. After recovery and days of sweeps: each withdrawn enquiry's
+    agency got exactly one withdrawal email (0 lost, 0 twice), none was chased or escalated, and the
+    change was audited once."""
+    rng = world.faults.rng
+    reference = submit_for_staff(world, "referral-support.json")
+    agencies = rng.sample(AGENCIES, rng.randint(1, 3))
+    screen_and_ask(world, staff, reference, agencies)
+    mail = AgencyMail(world)
+    world.faults.enabled = False  # the asking half is enquiry_flow's; here it only has to be done
+    for _ in range(8):
+        world.clock.advance(PUBLISH_STEP)
+        world.sweep()
+        mail.pump_agency_queues()
+    world.recover()
+    refusal = rng.random() < 0.6
+    world.faults.enabled = True
+    withdrawn = refuse_consent(world, staff, reference) if refusal else withdraw_one(world, staff, reference)
+    world.sweep()
+    world.faults.enabled = False
+    world.recover()
+    for _ in range(3):  # days on: the chaser and escalation times pass
+        world.clock.advance(DAYS_LATER)
+        world.sweep()
+    world.recover()
+    check_withdrawals(world, staff, reference, withdrawn, refusal)
+    check_submissions(world, world.submitted)
+    world.check_mail()
+
+
+def _picture(world: World, staff: Staff, reference: str) -> dict[str, Any] | None:
+    picture = staff("practitioner", "GET", f"/admin/referrals/{reference}")
+    world._note(picture, "GET picture")
+    return json_body(picture) if picture.status_code == 200 else None
+
+
+def refuse_consent(world: World, staff: Staff, reference: str) -> list[str]:
+    """Record the refusal until the picture shows it (a 503 may or may not have saved it)."""
+    for enabled in (True, False):
+        world.faults.enabled = enabled
+        for _ in range(3):
+            seen = _picture(world, staff, reference)
+            if seen is None:
+                continue
+            if seen["consent"] == "refused":
+                world.faults.enabled = True
+                return [e["enquiry_id"] for e in seen["enquiries"]]
+            refused = staff(
+                "practitioner", "POST", f"/admin/referrals/{reference}/consent", {"state": "refused", "reason": "No"}
+            )
+            world._note(refused, "POST consent refused")
+    world.outcome.lost.append(f"{reference}: consent refusal never recorded, even without faults")
+    return []
+
+
+def withdraw_one(world: World, staff: Staff, reference: str) -> list[str]:
+    """Withdraw the first enquiry with a reason, until the picture shows it withdrawn."""
+    for enabled in (True, False):
+        world.faults.enabled = enabled
+        for _ in range(3):
+            seen = _picture(world, staff, reference)
+            if seen is None:
+                continue
+            first = seen["enquiries"][0]
+            if first["state"] == "withdrawn":
+                world.faults.enabled = True
+                return [first["enquiry_id"]]
+            body = {"enquiry_id": first["enquiry_id"], "reason": WITHDRAW_REASON}
+            answer = staff("practitioner", "POST", f"/admin/referrals/{reference}/enquiries/withdrawal", body)
+            world._note(answer, "POST enquiries/withdrawal")
+    world.outcome.lost.append(f"{reference}: enquiry never withdrawn, even without faults")
+    return []
+
+
+def check_withdrawals(world: World, staff: Staff, reference: str, withdrawn: list[str], refusal: bool) -> None:
+    import email
+    from email import policy
+
+    picture = json_body(staff("practitioner", "GET", f"/admin/referrals/{reference}"))
+    enquiries = {e["enquiry_id"]: e for e in picture["enquiries"]}
+    notices = {n["notice_id"] for n in picture["notices"]}
+    if not withdrawn or not enquiries:
+        world.outcome.lost.append(f"{reference}: nothing withdrawn ({len(enquiries)} enquiries)")
+    mailboxes = {agency.id.value: agency.mailbox for agency in world.hub.settings.agency_directory.agencies}
+    sent = [email.message_from_string(m.raw_data, policy=policy.default) for m in world.ses_messages()]
+    for enquiry_id, enquiry in enquiries.items():
+        to = mailboxes[enquiry["agency"]]
+        subjects = [str(m["Subject"]).strip() for m in sent if str(m["To"]) == to]
+        withdrawals = [s for s in subjects if s.startswith("Withdrawn")]
+        if enquiry_id not in withdrawn:
+            if withdrawals or enquiry["state"] == "withdrawn":
+                world.outcome.invisible.append(f"{reference}/{enquiry_id}: withdrawn, but it was not to be")
+            continue
+        if enquiry["state"] != "withdrawn":
+            world.outcome.lost.append(f"{reference}/{enquiry_id}: {enquiry['state']} after the withdrawal")
+        # The agency was emailed the request (its notice is owed): exactly one withdrawal follows it.
+        expected = 1 if f"request:{enquiry_id}" in notices else 0
+        if len(withdrawals) < expected:
+            world.outcome.lost.append(f"{reference}/{enquiry_id}: no withdrawal email")
+        if len(withdrawals) > expected:
+            world.outcome.duplicated.append(f"{reference}/{enquiry_id}: {len(withdrawals)} withdrawal emails")
+        followed_up = [s for s in subjects if s.startswith(("Reminder", "Escalation"))]
+        if followed_up:
+            world.outcome.invisible.append(f"{reference}/{enquiry_id}: chased after withdrawal: {followed_up}")
+    actions = [event["action"] for event in picture["history"]]
+    audited = actions.count("consent.recorded") if refusal else actions.count("enquiry.withdrawn")
+    if audited != 1:
+        world.outcome.duplicated.append(f"{reference}: {audited} audit events for one withdrawal")

@@ -21,7 +21,8 @@ START = dt.datetime(2026, 11, 26, 10, 0, tzinfo=dt.UTC)
 SWEEP_STEP = dt.timedelta(hours=1, minutes=5)
 MAX_SWEEPS = 12
 CLIENT_TRIES = 3  # a client's tries while faults are on; after recovery it tries until it works
-SETTLED = {"sent", "delivered", "failed", "bounced", "complained", "rejected"}
+# "cancelled": a request whose enquiry was withdrawn before it went (never sent, on purpose).
+SETTLED = {"sent", "delivered", "failed", "bounced", "complained", "rejected", "cancelled"}
 
 
 class Clock:

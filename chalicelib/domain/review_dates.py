@@ -1,0 +1,113 @@
+"""Review dates that act (issue 11 item 4): on each one the outbox sweep raises a task, once.
+
+A protective decision that holds something back is made with a date to look at it again:
+dispensed consent, parents not told about a protection referral, a withheld outcome notice.
+`review_dates` lists a referral's review dates (kind, date, what it is about); it is the one
+source the sweep and the queue read, so a new kind (say, a per-person "not told" date) is one more
+entry here. On the date (from midnight, London time) the sweep raises a task for the practitioner,
+due that day, with an id made of the review's kind, subject and date: a second sweep, or the same
+date recorded again, finds it already raised. A new date raises a new task on its own day.
+
+Nothing is re-sent or released automatically: the task asks a person to review the decision.
+Only decisions still in force have a review date, and a closed referral has none.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from chalicelib.domain.consent import ConsentState, OutcomeNoticeChoice, ParentsToldState
+from chalicelib.domain.lifecycle import ReferralStatus
+from chalicelib.domain.tasks import Task, TaskKind
+
+if TYPE_CHECKING:
+    from chalicelib.domain.referral_record import Referral
+
+LONDON = ZoneInfo("Europe/London")
+
+
+class ReviewKind(StrEnum):
+    CONSENT_DISPENSED = "consent_dispensed"
+    PARENTS_NOT_TOLD = "parents_not_told"
+    OUTCOME_NOTICE_WITHHELD = "outcome_notice_withheld"
+
+
+# The task each kind of review raises.
+REVIEW_TASKS: dict[ReviewKind, TaskKind] = {
+    ReviewKind.CONSENT_DISPENSED: TaskKind.REVIEW_CONSENT_DISPENSED,
+    ReviewKind.PARENTS_NOT_TOLD: TaskKind.REVIEW_PARENTS_NOT_TOLD,
+    ReviewKind.OUTCOME_NOTICE_WITHHELD: TaskKind.REVIEW_OUTCOME_NOTICE_WITHHELD,
+}
+
+
+@dataclass(frozen=True)
+class ReviewDate:
+    kind: ReviewKind
+    on: dt.date
+    # What it is about, by position or name of the record part, never a person's name:
+    # "consent", "parents_told", "outcome_notice" (a per-person date would say "parent:0").
+    about: str
+
+    @property
+    def task_id(self) -> str:
+        return f"review:{self.kind.value}:{self.about}:{self.on.isoformat()}"
+
+    @property
+    def starts_at(self) -> dt.datetime:
+        """Midnight at the start of the review date, London time, as UTC."""
+        return dt.datetime.combine(self.on, dt.time(), tzinfo=LONDON).astimezone(dt.UTC)
+
+
+def review_dates(referral: Referral) -> list[ReviewDate]:
+    """Every review date of the decisions in force on this referral, earliest first."""
+    if referral.status is ReferralStatus.CLOSED:
+        return []
+    found: list[ReviewDate] = []
+    consent = referral.consent
+    if consent.state is ConsentState.DISPENSED and consent.review_on:
+        found.append(ReviewDate(ReviewKind.CONSENT_DISPENSED, consent.review_on, "consent"))
+    told = referral.parents_told
+    if told is not None and told.state is ParentsToldState.WITHHELD and told.review_on:
+        found.append(ReviewDate(ReviewKind.PARENTS_NOT_TOLD, told.review_on, "parents_told"))
+    notice = referral.outcome_notice_decision
+    if notice is not None and notice.choice is OutcomeNoticeChoice.WITHHOLD and notice.review_on:
+        found.append(ReviewDate(ReviewKind.OUTCOME_NOTICE_WITHHELD, notice.review_on, "outcome_notice"))
+    return sorted(found, key=lambda review: (review.on, review.kind.value))
+
+
+def _raised(referral: Referral) -> set[str]:
+    return {task.task_id for task in referral.tasks}
+
+
+def reviews_due(referral: Referral, now: dt.datetime) -> list[ReviewDate]:
+    """Review dates that have come and whose task is not yet raised."""
+    raised = _raised(referral)
+    return [r for r in review_dates(referral) if r.starts_at <= now and r.task_id not in raised]
+
+
+def owe_review_tasks(referral: Referral, now: dt.datetime) -> Referral:
+    """The referral with a task for each review date that has come; the same referral if none."""
+    for review in reviews_due(referral, now):
+        referral = referral.with_task(
+            Task(review.task_id, REVIEW_TASKS[review.kind], now, about=review.about, due_on=review.on)
+        )
+    return referral
+
+
+def next_review_moment(referral: Referral) -> dt.datetime | None:
+    """When the sweep must next raise a review task on this referral (None: nothing to raise)."""
+    raised = _raised(referral)
+    moments = [r.starts_at for r in review_dates(referral) if r.task_id not in raised]
+    return min(moments) if moments else None
+
+
+def review_due_on(referral: Referral) -> dt.date | None:
+    """For the work queue: the earliest review whose task is raised and still open, while its
+    decision holds (a decision reversed since needs no review)."""
+    current = {r.task_id for r in review_dates(referral)}
+    dates = [t.due_on for t in referral.tasks if t.open and t.task_id in current and t.due_on is not None]
+    return min(dates) if dates else None

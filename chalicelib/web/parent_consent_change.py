@@ -1,0 +1,96 @@
+"""The parent's "change my answer": `/consent/{token}/change`, by the link they answered with.
+
+The same link, the same cookie and CSRF token as the consent page, and the same refusals (a
+GOV.UK page with a 4xx for a link that is tampered, expired, or no longer the referral's consent).
+Within the link's lifetime, a parent who answered may change their answer; "no" withdraws the
+enquiries already sent to agencies. Afterwards they see the same confirmation page as the first time.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from chalice import Blueprint
+from chalice.app import Response
+
+from chalicelib.domain.consent_links import LinkRefused
+from chalicelib.domain.consent_requests import COMMENT_MAX_LENGTH
+from chalicelib.logs import logger
+from chalicelib.web import form_session as session
+from chalicelib.web import parent_consent as consent_page
+from chalicelib.web.form_fields import text
+from chalicelib.web.form_http import FORM_CONTENT_TYPES, BodyTooLarge, form_body, page, redirect
+
+if TYPE_CHECKING:
+    from chalicelib.services.change_consent_answer import AnsweredRequest
+
+parent_consent_change = Blueprint(__name__)
+
+
+def change_path(token: str) -> str:
+    return f"/consent/{token}/change"
+
+
+def _change_page(token: str, opened: AnsweredRequest, cookie_id: str, **context: Any) -> Response:
+    expires = opened.link.expires_at
+    return page(
+        "parent_consent_change.html",
+        cookies=[session.set_cookie(consent_page.CONSENT_COOKIE, cookie_id, consent_page.COOKIE_MAX_AGE_SECONDS)],
+        action=change_path(token),
+        child_names=opened.child_first_names,
+        agreed=opened.agreed,
+        expires_on=f"{expires.day} {expires:%B %Y}",
+        comment_limit=COMMENT_MAX_LENGTH,
+        csrf_token=session.csrf_token(cookie_id),
+        **context,
+    )
+
+
+@parent_consent_change.route("/consent/{token}/change", methods=["GET"])
+def change_form(token: str) -> Response:
+    from chalicelib.adapters.aws import AwsError
+    from chalicelib.services.change_consent_answer import open_answered_request
+
+    try:
+        opened = open_answered_request(token)
+    except LinkRefused as refused:
+        return consent_page.refused_page(refused)
+    except AwsError:
+        return page("consent_try_again.html", status=503, retry_href=change_path(token))
+    return _change_page(token, opened, consent_page._cookie_id() or session.new_session_id())
+
+
+@parent_consent_change.route("/consent/{token}/change", methods=["POST"], content_types=FORM_CONTENT_TYPES)
+def change_answer(token: str) -> Response:
+    from chalicelib.adapters.aws import AwsError
+    from chalicelib.adapters.referrals import StaleReferral
+    from chalicelib.services.change_consent_answer import change_consent_answer, open_answered_request
+
+    try:
+        form = form_body(parent_consent_change.current_request)
+    except BodyTooLarge:
+        return page("errors/too_large.html", status=413)
+    cookie_id = consent_page._cookie_id()
+    if cookie_id is None or not session.csrf_valid(cookie_id, text(form, session.CSRF_FIELD)):
+        logger.info("consent answer change refused: CSRF token missing or wrong")
+        return page("consent_csrf.html", status=400, retry_href=change_path(token))
+    answer, errors = consent_page.read_answer(form)
+    try:
+        if answer is None:
+            opened = open_answered_request(token)
+            values = {"answer": text(form, "answer"), "comment": text(form, "comment")}
+            return _change_page(
+                token, opened, cookie_id, values=values, errors=errors.messages,
+                error_list=errors.summary(),
+            )  # fmt: skip
+        request_id = (parent_consent_change.current_request.context or {}).get("requestId")
+        record = change_consent_answer(token, answer, request_id)
+    except LinkRefused as refused:
+        return consent_page.refused_page(refused)
+    except (AwsError, StaleReferral):
+        return page("consent_try_again.html", status=503, retry_href=change_path(token))
+    receipt = consent_page._receipt(record.lookup_key)
+    return redirect(
+        f"/consent/{token}/answered",
+        cookies=[session.set_cookie(consent_page.RECEIPT_COOKIE, receipt, consent_page.RECEIPT_MAX_AGE_SECONDS)],
+    )
