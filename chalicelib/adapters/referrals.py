@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from chalicelib.adapters.aws import AwsError, plain_values, translate
+from chalicelib.adapters.edt_codec import handover_attributes, handover_from_item
 from chalicelib.adapters.enquiry_codec import enquiries_from_item, enquiries_to_map, questions_attribute
 from chalicelib.adapters.envelope import FieldCipher, SealedRecord
 from chalicelib.adapters.table import OUTBOX_INDEX, OUTBOX_PARTITION, TTL_ATTRIBUTE
@@ -61,6 +62,7 @@ class ReferralSummary:
     idempotency_key_hash: str | None
     child_keys: tuple[str, ...] = ()
     outcome: str | None = None
+    immediate_risk: bool = False
 
 
 CHILD_PREFIX = "CHILD#"
@@ -167,6 +169,7 @@ def to_item(referral: Referral, sealed: SealedRecord) -> dict[str, Any]:
     item.update(_parents_told_attributes(referral.parents_told_decision, sealed))
     item.update(_onward_attributes(referral.onward_referrals, sealed))
     item.update(_outcome_notice_attributes(referral.outcome_notice_decision, sealed))
+    item.update(handover_attributes(referral.edt_handover, sealed, FIELD_PREFIX))
     if referral.enquiries:
         item["enquiries"] = enquiries_to_map(referral.enquiries)
         item.update(questions_attribute(referral.enquiries, sealed, FIELD_PREFIX))
@@ -197,7 +200,22 @@ def queue_attributes(referral: Referral) -> dict[str, Any]:
         attributes["level"] = referral.screening.level
     if has_undelivered_notice(referral):
         attributes[UNDELIVERED_ATTRIBUTE] = True
+    out_of_hours = out_of_hours_state(referral)
+    if out_of_hours:
+        attributes[OUT_OF_HOURS_ATTRIBUTE] = out_of_hours
     return attributes
+
+
+# The queue's out-of-hours flag (projected): "alerted" to the emergency duty team, or "handed_over" by it.
+OUT_OF_HOURS_ATTRIBUTE = "out_of_hours"
+
+
+def out_of_hours_state(referral: Referral) -> str | None:
+    from chalicelib.domain.out_of_hours import was_alerted
+
+    if referral.edt_handover is not None and referral.edt_handover.handed_over:
+        return "handed_over"
+    return "alerted" if was_alerted(referral) else None
 
 
 def _retention_attributes(referral: Referral, sealed: SealedRecord) -> dict[str, Any]:
@@ -462,6 +480,7 @@ def summary_from_item(item: dict[str, Any]) -> ReferralSummary:
         idempotency_key_hash=item.get("idempotency_key_hash"),
         child_keys=tuple(item.get("child_keys", ())),
         outcome=item.get("outcome"),
+        immediate_risk=bool(item.get("immediate_risk", False)),
     )
 
 
@@ -515,6 +534,7 @@ def opened_from_item(item: dict[str, Any], cipher: FieldCipher) -> OpenReferral:
         outcome_notice_decision=_outcome_notice_from_item(item, sealed),
         tasks=tuple(_task_from_map(k, v) for k, v in sorted(item.get("tasks", {}).items())),
         enquiries=enquiries_from_item(item, sealed, FIELD_PREFIX),
+        edt_handover=handover_from_item(item, sealed, FIELD_PREFIX),
         version=int(item["version"]),
     )
     return OpenReferral(referral, sealed)
@@ -569,6 +589,8 @@ class QueueRow:
     due_at: str | None
     # The referrer said a child is at immediate risk (kept in clear, like the route).
     immediate_risk: bool = False
+    # Out of hours: "alerted" (the emergency duty team was told) or "handed_over" (by it); else None.
+    out_of_hours: str | None = None
 
 
 @dataclass(frozen=True)
@@ -588,6 +610,7 @@ def queue_row(item: dict[str, Any]) -> QueueRow:
         received_at=item["received_at"],
         due_at=item.get("due_at"),
         immediate_risk=_immediate_risk(item),
+        out_of_hours=item.get(OUT_OF_HOURS_ATTRIBUTE),
     )
 
 

@@ -29,6 +29,7 @@ QUEUE_PROJECTED = [
     "due_at",
     "undelivered",
     "immediate_risk",  # shown on the queue after screening too
+    "out_of_hours",  # alerted to, or handed over by, the emergency duty team
 ]
 
 

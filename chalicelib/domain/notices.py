@@ -25,6 +25,7 @@ class NoticeKind(StrEnum):
     AGENCY_REQUEST = "agency_request"  # to an agency: what do you hold? (sent from its queue)
     AGENCY_CHASER = "agency_chaser"  # to an agency: the answer is overdue
     AGENCY_ESCALATION = "agency_escalation"  # to an agency's escalation contact: overdue twice
+    EDT_ALERT = "edt_alert"  # to the emergency duty team: a protection referral came in out of hours
 
 
 class NoticeStatus(StrEnum):

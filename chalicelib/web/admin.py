@@ -277,7 +277,8 @@ def _limit(raw: str | None) -> int:
     return int(raw)
 
 
-@admin_route(admin, "/admin/referrals/{reference}", methods=["GET"], roles=CASEWORK)
+# The emergency duty team too, for referrals it was alerted to (domain/out_of_hours.py check_may_open).
+@admin_route(admin, "/admin/referrals/{reference}", methods=["GET"], roles=CASEWORK | {Role.EDT})
 def referral(reference: str) -> Response:
     def work() -> Response:
         from chalicelib.services.view_referral import view_referral
@@ -916,6 +917,12 @@ def _onward(onward: Any) -> dict[str, Any]:
     }
 
 
+def _out_of_hours(referral: Any) -> dict[str, Any] | None:
+    from chalicelib.web.admin_out_of_hours import out_of_hours_picture
+
+    return out_of_hours_picture(referral)
+
+
 def referral_picture(view: Any) -> dict[str, Any]:
     from chalicelib.domain.outcome_notices import translation_language
     from chalicelib.domain.protective_decisions import PROTECTIVE_DECISIONS, in_force
@@ -975,6 +982,7 @@ def referral_picture(view: Any) -> dict[str, Any]:
             for decision in in_force(referral)
         ],
         "onward_referrals": [_onward(onward) for onward in referral.onward_referrals],
+        "out_of_hours": _out_of_hours(referral),
         "enquiries": [_enquiry(e, _now()) for e in referral.enquiries],
         "replies": [_reply(reply) for reply in view.replies],
         "attachments": [_referral_attachment(a) for a in getattr(view, "attachments", [])],
