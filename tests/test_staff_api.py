@@ -66,7 +66,8 @@ def test_the_queue_shows_metadata_only_with_no_kms_call(client: Any, aws: Any, s
     rows = body(response)["referrals"]
     assert sorted(r["reference"] for r in rows) == sorted(references)
     assert set(rows[0]) == {
-        "reference", "route", "status", "rag", "level", "proposed_level", "immediate_risk", "received_at", "due_at"
+        "reference", "route", "status", "rag", "level", "proposed_level", "immediate_risk", "received_at", "due_at",
+        "out_of_hours",
     }  # fmt: skip
     assert "Sam" not in response.body.decode() and "Testchild" not in response.body.decode()
     assert calls() == 0
