@@ -358,3 +358,37 @@ def test_the_edt_follows_the_alerts_link_signs_in_and_hands_over_in_the_console(
     assert "Handover note recorded" in shown and "Rang police; visit at 3am" in shown
     assert "Handed over by the emergency duty team" in shown
     assert browser.get("/staff/").status_code == 403  # the queue is the day team's
+
+
+def test_the_edts_journey_answers_as_the_openapi_document_says(aws: Any, client: Any, issuer: Any) -> None:
+    from chalicelib.web.openapi import document
+    from tests.test_openapi_admin import Conformance
+
+    conforms = Conformance(document())
+    item = "/admin/referrals/{reference}"
+
+    def call(who: str, method: str, template: str, path: str, body: Any = None) -> Any:
+        headers = {**JSON, "Authorization": f"Bearer {issuer.token_for(who)}"}
+        raw = json.dumps(body).encode() if body is not None else b""
+        return conforms.check(method, template, client.http.request(method, path, headers=headers, body=raw))
+
+    reference = night_referral(aws, client)
+    at(aws, MONDAY_0900)
+    in_hours = post(client, protection_referral())["reference"]
+    assert call("edt", "GET", item, f"/admin/referrals/{reference}")["out_of_hours"]["alerted"] is True
+    handed = call("edt", "POST", item + "/handover", f"/admin/referrals/{reference}/handover",
+                  {"note": "Rang police", "handed_over": True})  # fmt: skip
+    assert handed["out_of_hours"]["handed_over"] is True
+    call("edt", "POST", item + "/handover", f"/admin/referrals/{in_hours}/handover", {"note": "Rang police"})
+    call("edt", "GET", item, f"/admin/referrals/{in_hours}")
+    call("practitioner", "POST", item + "/handover", f"/admin/referrals/{reference}/handover", {"note": "x"})
+    call("edt", "POST", item + "/handover", f"/admin/referrals/{reference}/handover", {"note": ""})
+    queue = call("practitioner", "GET", "/admin/referrals", "/admin/referrals")
+    assert queue["referrals"][0]["out_of_hours"] == "handed_over"
+    assert {
+        "POST /admin/referrals/{reference}/handover 200",
+        "POST /admin/referrals/{reference}/handover 409",
+        "POST /admin/referrals/{reference}/handover 403",
+        "POST /admin/referrals/{reference}/handover 422",
+        "GET /admin/referrals/{reference} 403",
+    } <= conforms.checked
