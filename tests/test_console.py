@@ -80,8 +80,9 @@ class Browser:
         assert self.get("/staff/local-sign-in").status_code == 200
         response = self.post("/staff/local-sign-in", {"staff": who})
         assert response.status_code == 303, self.text(response)
-        # An auditor, who has no queue, starts at the report.
-        assert response.headers["Location"] == ("/staff/reports/timeliness" if who == "auditor" else "/staff/")
+        # An auditor, who has no queue, starts at the report; the emergency duty team at its own page.
+        starts = {"auditor": "/staff/reports/timeliness", "edt": "/staff/out-of-hours"}
+        assert response.headers["Location"] == starts.get(who, "/staff/")
         return self
 
 

@@ -392,3 +392,30 @@ def test_the_edts_journey_answers_as_the_openapi_document_says(aws: Any, client:
         "POST /admin/referrals/{reference}/handover 422",
         "GET /admin/referrals/{reference} 403",
     } <= conforms.checked
+
+
+def test_locally_the_alert_is_in_the_outbox_to_the_synthetic_mailbox(aws: Any, client: Any) -> None:
+    reference = night_referral(aws, client)
+    listed = json.loads(client.http.get("/_local/outbox.json").body)
+    rows = json.dumps(listed)
+    assert f"Out-of-hours protection referral {reference}" in rows
+    assert "emergency-duty-team@out-of-hours.example" in rows
+    assert f"Out-of-hours protection referral {reference}" in page_text(client.http.get("/_local/outbox"))
+
+
+def test_the_edt_signing_in_without_a_link_starts_at_its_page_and_opens_a_referral_by_reference(
+    aws: Any, client: Any
+) -> None:
+    reference = night_referral(aws, client)
+    browser = Browser(client).sign_in("edt")
+    start = browser.get("/staff/out-of-hours")
+    assert "Reference from the alert" in page_text(start)
+    assert "Work queue" not in page_text(start)  # the queue is the day team's: not in its header
+    typed = reference.lower().replace("-", " ")
+    opened = browser.get(f"/staff/out-of-hours?reference={typed.replace(' ', '+')}")
+    assert (opened.status_code, opened.headers["Location"]) == (303, f"/staff/referrals/{reference}")
+    wrong = browser.get("/staff/out-of-hours?reference=not+a+reference")
+    assert wrong.status_code == 400
+    assert "Enter the reference from the alert email, like K7Q-F3M-RW9" in page_text(wrong)
+    practitioner = Browser(client).sign_in("practitioner")
+    assert practitioner.get("/staff/out-of-hours").status_code == 403

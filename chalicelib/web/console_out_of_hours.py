@@ -8,9 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from chalice.app import Response
+
 from chalicelib.domain.staff import StaffMember
 from chalicelib.web import admin_out_of_hours
-from chalicelib.web.console import ActionForm, register
+from chalicelib.web.console import ActionForm, Visit, console, console_route, register
+from chalicelib.web.form_fields import PageErrors
+from chalicelib.web.form_http import redirect
 
 
 def _hand_over(reference: str, body: Any, staff: StaffMember, request_id: str | None) -> Any:
@@ -33,3 +37,33 @@ HANDOVER = register(
         button="Save handover note",
     )
 )
+
+
+# --- the emergency duty team's start page ---------------------------------------------------------
+
+OUT_OF_HOURS_PATH = "/staff/out-of-hours"
+
+
+@console_route(OUT_OF_HOURS_PATH, methods=["GET"], roles=admin_out_of_hours.EMERGENCY_DUTY_TEAM)
+def out_of_hours_start(visit: Visit) -> Response:
+    """Where the EDT lands after signing in without a link: open a referral by the reference in its
+    alert. Navigation only: nothing is read here (the referral page reads it, audited, and refuses a
+    referral the EDT was not alerted to)."""
+    from chalicelib.domain.reference import normalise
+    from chalicelib.web.console import _page, referral_href
+
+    raw = (console.current_request.query_params or {}).get("reference")
+    errors = PageErrors()
+    if raw is not None:
+        reference = normalise(raw)
+        if reference is not None:
+            return redirect(referral_href(reference))
+        errors.add("reference", "Enter the reference from the alert email, like K7Q-F3M-RW9")
+    return _page(
+        "staff/out_of_hours.html",
+        status=400 if errors else 200,
+        me=visit.me,
+        value=raw or "",
+        errors=errors.messages,
+        error_list=errors.summary(),
+    )
