@@ -10,8 +10,8 @@ import datetime as dt
 from dataclasses import dataclass, replace
 from typing import Any
 
+from chalicelib.adapters import edt_codec
 from chalicelib.adapters.aws import AwsError, plain_values, translate
-from chalicelib.adapters.edt_codec import handover_attributes, handover_from_item
 from chalicelib.adapters.enquiry_codec import enquiries_from_item, enquiries_to_map, questions_attribute
 from chalicelib.adapters.envelope import FieldCipher, SealedRecord
 from chalicelib.adapters.table import OUTBOX_INDEX, OUTBOX_PARTITION, TTL_ATTRIBUTE
@@ -169,7 +169,6 @@ def to_item(referral: Referral, sealed: SealedRecord) -> dict[str, Any]:
     item.update(_parents_told_attributes(referral.parents_told_decision, sealed))
     item.update(_onward_attributes(referral.onward_referrals, sealed))
     item.update(_outcome_notice_attributes(referral.outcome_notice_decision, sealed))
-    item.update(handover_attributes(referral.edt_handover, sealed, FIELD_PREFIX))
     if referral.enquiries:
         item["enquiries"] = enquiries_to_map(referral.enquiries)
         item.update(questions_attribute(referral.enquiries, sealed, FIELD_PREFIX))
@@ -177,6 +176,7 @@ def to_item(referral: Referral, sealed: SealedRecord) -> dict[str, Any]:
         item["tasks"] = {task.task_id: _task_to_map(task) for task in referral.tasks}
     item.update(_screening_attributes(referral.screening, sealed))
     item.update(_decision_attributes(referral.decision, sealed))
+    item.update(edt_codec.handover_attributes(referral.edt_handover, sealed, FIELD_PREFIX))
     item.update(outbox_attributes(referral) or {})
     return item
 
@@ -534,7 +534,7 @@ def opened_from_item(item: dict[str, Any], cipher: FieldCipher) -> OpenReferral:
         outcome_notice_decision=_outcome_notice_from_item(item, sealed),
         tasks=tuple(_task_from_map(k, v) for k, v in sorted(item.get("tasks", {}).items())),
         enquiries=enquiries_from_item(item, sealed, FIELD_PREFIX),
-        edt_handover=handover_from_item(item, sealed, FIELD_PREFIX),
+        edt_handover=edt_codec.handover_from_item(item, sealed, FIELD_PREFIX),
         version=int(item["version"]),
     )
     return OpenReferral(referral, sealed)

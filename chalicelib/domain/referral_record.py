@@ -107,10 +107,10 @@ class Referral:
     onward_referrals: tuple[OnwardReferral, ...] = ()
     # A manager's choice to withhold (or send despite the parents not being told) the outcome notice.
     outcome_notice_decision: OutcomeNoticeDecision | None = None
-    # Information requests to partner agencies, and whether each has been answered.
-    enquiries: tuple[Enquiry, ...] = ()
     # What the emergency duty team did out of hours (domain/out_of_hours.py); None until it writes.
     edt_handover: Handover | None = None
+    # Information requests to partner agencies, and whether each has been answered.
+    enquiries: tuple[Enquiry, ...] = ()
     version: int = 0
 
     @classmethod

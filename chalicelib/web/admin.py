@@ -875,6 +875,12 @@ def _consent_record(record: Any) -> dict[str, Any]:
     }
 
 
+def _out_of_hours(referral: Any) -> dict[str, Any] | None:
+    from chalicelib.web.admin_out_of_hours import out_of_hours_picture
+
+    return out_of_hours_picture(referral)
+
+
 def _parents_told(decision: Any) -> dict[str, Any] | None:
     if decision is None:
         return None
@@ -915,12 +921,6 @@ def _onward(onward: Any) -> dict[str, Any]:
         "referred_at": _iso(onward.referred_at),
         "notice_id": onward.notice_id,
     }
-
-
-def _out_of_hours(referral: Any) -> dict[str, Any] | None:
-    from chalicelib.web.admin_out_of_hours import out_of_hours_picture
-
-    return out_of_hours_picture(referral)
 
 
 def referral_picture(view: Any) -> dict[str, Any]:
