@@ -187,3 +187,18 @@ def test_the_app_does_not_start_outside_local_without_the_mailbox() -> None:
     )
     assert result.returncode != 0
     assert "MASH_OUT_OF_HOURS_EMAIL must be set outside the local stage" in result.stderr
+
+
+def test_the_deploy_template_has_the_edt_group_and_a_required_mailbox_parameter() -> None:
+    import re
+
+    from deploy.template import merge_template
+
+    template = merge_template()
+    parameter = template["Parameters"]["OutOfHoursEmail"]
+    assert "Default" not in parameter  # no made-up mailbox in a real hub: the stack asks for it
+    assert re.match(parameter["AllowedPattern"], "edt@council.example")
+    assert not re.match(parameter["AllowedPattern"], "edt team")
+    variables = template["Globals"]["Function"]["Environment"]["Variables"]
+    assert variables["MASH_OUT_OF_HOURS_EMAIL"] == {"Ref": "OutOfHoursEmail"}
+    assert template["Resources"]["EdtGroup"]["Properties"]["GroupName"] == Role.EDT.value == "mash-edt"
