@@ -56,7 +56,7 @@ bench: $(STAMP) assets ## Print the benchmark figures (cold import, KMS/DynamoDB
 package: $(STAMP) assets ## Build the deployment package into build/ with `chalice package` run by Python 3.12+ (build/venv312)
 	$(BIN)/python -m local.package
 
-token: $(STAMP) ## Print a staff token for the local stage: make token ROLE=practitioner|manager|auditor
+token: $(STAMP) ## Print a staff token for the local stage: make token ROLE=practitioner|manager|auditor|edt
 	@$(BIN)/python -m local.tokens $(or $(ROLE),practitioner)
 
 clean: ## Remove the virtualenv, node_modules and build output

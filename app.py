@@ -9,8 +9,10 @@ from chalicelib.events.retention import retention_events
 from chalicelib.events.ses_events import ses_events
 from chalicelib.events.uploads import uploads_events
 from chalicelib.settings import get_settings
+from chalicelib.web import console_out_of_hours  # noqa: F401 - its form joins the console before registering
 from chalicelib.web.admin import admin
 from chalicelib.web.admin_enquiries import admin_enquiries
+from chalicelib.web.admin_out_of_hours import admin_out_of_hours
 from chalicelib.web.admin_reports import admin_reports
 from chalicelib.web.api import api
 from chalicelib.web.assets import assets
@@ -40,6 +42,7 @@ app.register_blueprint(inbound_mail_events)  # agency replies, from the inbound 
 app.register_blueprint(uploads_events)  # documents referrers add, from the uploads bucket's queue
 app.register_blueprint(staff_auth)  # the staff token authorizer that admin routes use
 app.register_blueprint(admin)
+app.register_blueprint(admin_out_of_hours)  # the emergency duty team's handover
 app.register_blueprint(console)  # the staff console's pages (/staff/), over the admin API's services
 app.register_blueprint(admin_reports)  # figures from clear metadata (timeliness)
 app.register_blueprint(admin_enquiries)  # withdrawing an agency enquiry

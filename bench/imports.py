@@ -75,6 +75,7 @@ def deployed_env() -> dict[str, str]:
         **os.environ,
         "MASH_STAGE": "prod",
         "MASH_HMAC_SECRET": "bench-only",
+        "MASH_OUT_OF_HOURS_EMAIL": "bench-only@out-of-hours.example",
         "AWS_DEFAULT_REGION": "eu-west-2",
         "AWS_ACCESS_KEY_ID": "testing",
         "AWS_SECRET_ACCESS_KEY": "testing",

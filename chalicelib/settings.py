@@ -13,6 +13,8 @@ if TYPE_CHECKING:
 
 ENV_PREFIX = "MASH_"
 LOCAL_ONLY_SECRET = "local-dev-secret-change-me"  # noqa: S105 - refused outside the local stage
+# The local stage's emergency duty team mailbox (synthetic); every other stage must set its own.
+LOCAL_OUT_OF_HOURS_EMAIL = "emergency-duty-team@out-of-hours.example"
 # The local stage's service directory for onward referrals: synthetic services, .example addresses.
 LOCAL_ONWARD_SERVICES = (
     {"id": "early-help-hub", "name": "the Early Help Hub", "email": "early-help-hub@services.example"},
@@ -55,6 +57,9 @@ class Settings(BaseModel):
     mash_office_hours: str = "Monday to Thursday 9am to 5:15pm, Friday 9am to 5pm"
     mash_phone_out_of_hours: str = "020 7946 0991"
     mash_email: str = "mash-requests@mash.example"
+    # The emergency duty team's mailbox: alerted when a protection (or immediate-risk) referral
+    # arrives out of hours (chalicelib/domain/out_of_hours.py). Required outside the local stage.
+    out_of_hours_email: str | None = None
     council_name: str = "Example Council"
 
     # Public edge limits.
@@ -141,11 +146,29 @@ class Settings(BaseModel):
     def _real_secret_outside_local(self) -> Settings:
         if self.stage != "local" and self.hmac_secret == LOCAL_ONLY_SECRET:
             raise ValueError("MASH_HMAC_SECRET must be set to a real secret outside the local stage")
+        self._out_of_hours_mailbox_set()
         if self.agencies is not None:
             from chalicelib.domain.agencies import parse_directory
 
             parse_directory(self.agencies)  # a broken directory is refused at start-up
         return self
+
+    def _out_of_hours_mailbox_set(self) -> None:
+        # At start-up, not at 2am: a hub that cannot alert the emergency duty team must not run.
+        from chalicelib.domain.referral import EMAIL_PATTERN
+
+        if self.out_of_hours_email is None and not self.is_local:
+            raise ValueError(
+                "MASH_OUT_OF_HOURS_EMAIL must be set outside the local stage: the emergency duty team's mailbox, "
+                "alerted when a protection referral arrives out of hours"
+            )
+        if self.out_of_hours_email is not None and not EMAIL_PATTERN.match(self.out_of_hours_email):
+            raise ValueError("MASH_OUT_OF_HOURS_EMAIL must be one email address, like edt@council.example")
+
+    @property
+    def out_of_hours_mailbox(self) -> str:
+        """Where the emergency duty team's alerts go (the local stage's is synthetic)."""
+        return self.out_of_hours_email or LOCAL_OUT_OF_HOURS_EMAIL
 
     @property
     def retention_years_by_outcome(self) -> dict[str, int]:

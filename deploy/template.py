@@ -146,6 +146,11 @@ def parameters() -> dict[str, Any]:
         "MashEmail": {"Type": "String", "Description": "The MASH team's email address, shown to referrers"},
         "MashPhoneOfficeHours": {"Type": "String", "Description": "MASH phone number in office hours"},
         "MashPhoneOutOfHours": {"Type": "String", "Description": "Emergency duty team number out of hours"},
+        "OutOfHoursEmail": {
+            "Type": "String",
+            "AllowedPattern": r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
+            "Description": "The emergency duty team's mailbox: alerted (reference and flags only) when a protection or immediate-risk referral arrives out of hours",
+        },
         "MashOfficeHours": {
             "Type": "String",
             "Default": "Monday to Thursday 9am to 5:15pm, Friday 9am to 5pm",
@@ -777,6 +782,7 @@ GROUP_DESCRIPTIONS = {
     Role.PRACTITIONER: "Screens referrals, records decisions and opens agency enquiries",
     Role.MANAGER: "Approves decisions, places legal holds; everything a practitioner does",
     Role.AUDITOR: "Reads the audit trail and exports subject-access bundles",
+    Role.EDT: "Emergency duty team: opens referrals it is alerted to out of hours and hands them over",
 }
 
 
@@ -1008,6 +1014,8 @@ def environment() -> dict[str, Any]:
         "MASH_MASH_EMAIL": ref("MashEmail"),
         "MASH_MASH_PHONE_OFFICE_HOURS": ref("MashPhoneOfficeHours"),
         "MASH_MASH_PHONE_OUT_OF_HOURS": ref("MashPhoneOutOfHours"),
+        # Required outside the local stage: the app refuses to start without it (chalicelib/settings.py).
+        "MASH_OUT_OF_HOURS_EMAIL": ref("OutOfHoursEmail"),
         "MASH_MASH_OFFICE_HOURS": ref("MashOfficeHours"),
         # Agency enquiries: who to ask (JSON, chalicelib/domain/agencies.py), the topic they fan
         # out on, the bucket SES stores replies in and the one their attachments are kept in.

@@ -49,6 +49,8 @@ SYNTHETIC_STAFF: dict[str, SyntheticStaff] = {
     "auditor": SyntheticStaff(
         "0b6f7c1e-0000-4000-8000-000000000003", "Alex Auditor", "alex.auditor@mash.example", Role.AUDITOR
     ),
+    # The emergency duty team: out of hours, opens the referrals it is alerted to and hands them over.
+    "edt": SyntheticStaff("0b6f7c1e-0000-4000-8000-000000000004", "Eden Duty", "eden.duty@mash.example", Role.EDT),
 }
 
 

@@ -249,6 +249,7 @@ def chalice_package(output: Path = BUILD, stage_name: str = STAGE, python: Build
     # A region is needed for the template (partition, ARNs); no AWS call is made.
     env = {
         "MASH_HMAC_SECRET": "packaging-import-only",
+        "MASH_OUT_OF_HOURS_EMAIL": "packaging-import-only@out-of-hours.example",
         "AWS_DEFAULT_REGION": "eu-west-2",
         "PYTHONDONTWRITEBYTECODE": "1",
         **_clean_environment(),

@@ -1,4 +1,4 @@
-"""`make token ROLE=practitioner` (or manager, auditor): print a staff token for the local stage.
+"""`make token ROLE=practitioner` (or manager, auditor, edt): print a staff token for the local stage.
 
 Use it as `curl -H "Authorization: Bearer $(make -s token ROLE=manager)" http://127.0.0.1:8000/admin/whoami`.
 """

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
 
@@ -29,6 +30,8 @@ def stored_referrals(aws: Any) -> list[dict[str, Any]]:
 
 @pytest.mark.parametrize("name", EXAMPLE_NAMES)
 def test_each_shared_example_is_accepted_stored_and_acknowledged(client: Any, aws: Any, name: str) -> None:
+    # In MASH hours: out of hours a protection referral also alerts the EDT (tests/test_out_of_hours.py).
+    aws.clock = lambda: dt.datetime(2026, 11, 26, 10, 0, tzinfo=dt.UTC)
     response = post(client, example(name))
     assert response.status_code == 201
     body = answer(response)

@@ -320,7 +320,12 @@ def test_outside_the_local_stage_the_local_issuer_is_not_trusted(issuer: LocalIs
     from chalicelib import wiring
     from chalicelib.settings import Settings
 
-    prod = Settings(stage="prod", hmac_secret="a-test-secret", local_jwks_path=str(issuer.jwks_path))
+    prod = Settings(
+        stage="prod",
+        hmac_secret="a-test-secret",
+        local_jwks_path=str(issuer.jwks_path),
+        out_of_hours_email="edt@out-of-hours.example",
+    )
     wiring.reset(settings=prod)
     try:
         result = authorize(issuer.token_for("manager"))

@@ -80,8 +80,9 @@ class Browser:
         assert self.get("/staff/local-sign-in").status_code == 200
         response = self.post("/staff/local-sign-in", {"staff": who})
         assert response.status_code == 303, self.text(response)
-        # An auditor, who has no queue, starts at the report.
-        assert response.headers["Location"] == ("/staff/reports/timeliness" if who == "auditor" else "/staff/")
+        # An auditor, who has no queue, starts at the report; the emergency duty team at its own page.
+        starts = {"auditor": "/staff/reports/timeliness", "edt": "/staff/out-of-hours"}
+        assert response.headers["Location"] == starts.get(who, "/staff/")
         return self
 
 
@@ -242,10 +243,12 @@ def test_every_console_post_refuses_a_missing_or_wrong_token_and_changes_nothing
     posts = [route for route in routes("POST") if route.path.startswith("/staff/")]
     assert {route.path for route in posts} >= {"/staff/sign-out", "/staff/referrals/{reference}/screening"}
     reference = submit(client)
-    person = browser("manager")
+    manager = browser("manager")
+    edt = browser("edt")  # the emergency duty team's handover is its own: a manager is refused it by role
     before = sorted(json.dumps(item, sort_keys=True, default=str) for item in table_items(aws))
     accepted = []
     for route in posts:
+        person = edt if route.path.endswith("/handover") else manager
         for token in (None, "", "0" * 64):
             url = route.url.replace("ABC-DEF-GHJ", reference)
             fields = {"rag": "red", "level": "4", "rationale": "x", "outcome": "early_help", "reasons": "x",
@@ -255,7 +258,7 @@ def test_every_console_post_refuses_a_missing_or_wrong_token_and_changes_nothing
                 accepted.append(f"{route.path} with {token!r}: {response.status_code}")
     assert accepted == []
     assert sorted(json.dumps(item, sort_keys=True, default=str) for item in table_items(aws)) == before
-    assert "Morgan Manager" in page_text(person.get("/staff/"))  # still signed in, as the manager
+    assert "Morgan Manager" in page_text(manager.get("/staff/"))  # still signed in, as the manager
 
 
 def test_an_idle_session_is_signed_out(client: Any, aws: Any, browser: Any, clock: Any) -> None:
@@ -310,10 +313,13 @@ def test_signing_out_ends_the_session(client: Any, aws: Any, browser: Any) -> No
 def test_an_auditor_cannot_screen_or_see_the_queue(client: Any, browser: Any) -> None:
     reference = submit(client)
     auditor = browser("auditor")
-    for path in ("/staff/", f"/staff/referrals/{reference}", f"/staff/referrals/{reference}/screening"):
+    casework, reading = "mash-manager or mash-practitioner", "mash-edt, mash-manager or mash-practitioner"
+    needs = {"/staff/": casework, f"/staff/referrals/{reference}": reading,
+             f"/staff/referrals/{reference}/screening": casework}  # fmt: skip
+    for path, roles in needs.items():
         response = auditor.get(path)
         assert response.status_code == 403, path
-        assert "This page needs the mash-manager or mash-practitioner role" in page_text(response)
+        assert f"This page needs the {roles} role" in page_text(response)
     fields = {"rag": "red", "level": "3", "rationale": "x"}
     assert auditor.post(f"/staff/referrals/{reference}/screening", fields).status_code == 403
     assert stored(reference).screening is None
@@ -840,7 +846,7 @@ def test_every_action_form_takes_its_roles_from_the_api_route_it_mirrors(client:
 
     assert set(console.ACTION_FORMS) == {
         "screening", "decision", "approval", "consent", "enquiries", "parents-told", "outcome-notice",
-        "onward-referral", "closure", "legal-hold", "contact-plan", "translation", "withdraw-enquiry",
+        "onward-referral", "closure", "legal-hold", "contact-plan", "translation", "withdraw-enquiry", "handover",
     }  # fmt: skip
     for action in console.ACTION_FORMS.values():
         assert action.roles == declared_roles(action.api_route), action.slug

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Callable
 from typing import Any
@@ -23,6 +24,12 @@ SECOND_PARENT = {
     "address_same_as_child": True,
 }
 WITHHOLD = {"tell": False, "reason": "Telling them could put the child at more risk", "review_on": "2026-12-01"}
+
+
+@pytest.fixture(autouse=True)
+def in_mash_hours(issuer: Any, aws: Any) -> None:
+    """Out of hours a protection referral also owes the EDT's alert (tests/test_out_of_hours.py)."""
+    aws.clock = lambda: dt.datetime(2026, 11, 26, 10, 0, tzinfo=dt.UTC)
 
 
 def submit_two_parents(client: Any) -> str:

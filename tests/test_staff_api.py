@@ -68,6 +68,7 @@ def test_the_queue_shows_metadata_only_with_no_kms_call(client: Any, aws: Any, s
     assert set(rows[0]) == {
         "reference", "route", "status", "rag", "level", "proposed_level", "immediate_risk", "received_at", "due_at",
         "review_due_on",
+        "out_of_hours",
     }  # fmt: skip
     assert "Sam" not in response.body.decode() and "Testchild" not in response.body.decode()
     assert calls() == 0

@@ -39,10 +39,13 @@ def test_no_personal_value_is_stored_logged_or_emailed_in_clear(
     assert reference in logs  # the logs really were captured
     assert [c for c in canaries if c.lower() in logs.lower()] == []
 
-    [email] = sent_emails(aws)
-    body = email.get_body(("plain",)).get_content() + email.get_body(("html",)).get_content()
-    assert reference in body
-    assert [c for c in canaries if c.lower() in body.lower()] == []
+    # The acknowledgement, and out of hours the emergency duty team's alert too: none holds a canary.
+    emails = sent_emails(aws)
+    assert emails
+    for email in emails:
+        body = email.get_body(("plain",)).get_content() + email.get_body(("html",)).get_content()
+        assert reference in body
+        assert [c for c in canaries if c.lower() in body.lower()] == []
     assert [c for c in canaries if c.lower() in response.body.decode().lower()] == []
 
 

@@ -10,6 +10,7 @@ import datetime as dt
 from dataclasses import dataclass, replace
 from typing import Any
 
+from chalicelib.adapters import edt_codec
 from chalicelib.adapters.aws import AwsError, plain_values, translate
 from chalicelib.adapters.contact_plan_codec import contact_plan_attributes, contact_plan_from_item
 from chalicelib.adapters.enquiry_codec import enquiries_from_item, enquiries_to_map, questions_attribute
@@ -53,6 +54,7 @@ class ReferralSummary:
     idempotency_key_hash: str | None
     child_keys: tuple[str, ...] = ()
     outcome: str | None = None
+    immediate_risk: bool = False
 
 
 CHILD_PREFIX = "CHILD#"
@@ -169,6 +171,7 @@ def to_item(referral: Referral, sealed: SealedRecord) -> dict[str, Any]:
         item["tasks"] = {task.task_id: _task_to_map(task) for task in referral.tasks}
     item.update(_screening_attributes(referral.screening, sealed))
     item.update(_decision_attributes(referral.decision, sealed))
+    item.update(edt_codec.handover_attributes(referral.edt_handover, sealed, FIELD_PREFIX))
     item.update(outbox_attributes(referral) or {})
     return item
 
@@ -195,7 +198,22 @@ def queue_attributes(referral: Referral) -> dict[str, Any]:
     review = review_due_on(referral)
     if review:
         attributes[REVIEW_DUE_ATTRIBUTE] = review.isoformat()
+    out_of_hours = out_of_hours_state(referral)
+    if out_of_hours:
+        attributes[OUT_OF_HOURS_ATTRIBUTE] = out_of_hours
     return attributes
+
+
+# The queue's out-of-hours flag (projected): "alerted" to the emergency duty team, or "handed_over" by it.
+OUT_OF_HOURS_ATTRIBUTE = "out_of_hours"
+
+
+def out_of_hours_state(referral: Referral) -> str | None:
+    from chalicelib.domain.out_of_hours import was_alerted
+
+    if referral.edt_handover is not None and referral.edt_handover.handed_over:
+        return "handed_over"
+    return "alerted" if was_alerted(referral) else None
 
 
 def _retention_attributes(referral: Referral, sealed: SealedRecord) -> dict[str, Any]:
@@ -465,6 +483,7 @@ def summary_from_item(item: dict[str, Any]) -> ReferralSummary:
         idempotency_key_hash=item.get("idempotency_key_hash"),
         child_keys=tuple(item.get("child_keys", ())),
         outcome=item.get("outcome"),
+        immediate_risk=bool(item.get("immediate_risk", False)),
     )
 
 
@@ -520,6 +539,7 @@ def opened_from_item(item: dict[str, Any], cipher: FieldCipher) -> OpenReferral:
         translations=translations_from_item(item, sealed, FIELD_PREFIX),
         tasks=tuple(_task_from_map(k, v) for k, v in sorted(item.get("tasks", {}).items())),
         enquiries=enquiries_from_item(item, sealed, FIELD_PREFIX),
+        edt_handover=edt_codec.handover_from_item(item, sealed, FIELD_PREFIX),
         version=int(item["version"]),
     )
     return OpenReferral(referral, sealed)
@@ -576,6 +596,8 @@ class QueueRow:
     immediate_risk: bool = False
     # A review date has come and its task is open (domain/review_dates.py): the earliest, YYYY-MM-DD.
     review_due_on: str | None = None
+    # Out of hours: "alerted" (the emergency duty team was told) or "handed_over" (by it); else None.
+    out_of_hours: str | None = None
 
 
 @dataclass(frozen=True)
@@ -596,6 +618,7 @@ def queue_row(item: dict[str, Any]) -> QueueRow:
         due_at=item.get("due_at"),
         immediate_risk=_immediate_risk(item),
         review_due_on=item.get(REVIEW_DUE_ATTRIBUTE),
+        out_of_hours=item.get(OUT_OF_HOURS_ATTRIBUTE),
     )
 
 

@@ -30,6 +30,7 @@ QUEUE_PROJECTED = [
     "undelivered",
     "immediate_risk",  # shown on the queue after screening too
     "review_due",  # a review date's task is open (its date)
+    "out_of_hours",  # alerted to, or handed over by, the emergency duty team
 ]
 
 

@@ -30,6 +30,8 @@ class AuditAction(StrEnum):
     HOLD_PLACED = "legal_hold.placed"
     HOLD_LIFTED = "legal_hold.lifted"
     DELETED = "referral.deleted"
+    HANDOVER_NOTED = "edt.handover_noted"  # the emergency duty team added a note; details: its number only
+    HANDED_OVER = "edt.handed_over"  # ... and handed the referral over to the day team
     CONSENT_RECORDED = "consent.recorded"
     CONSENT_REQUESTED = "consent.requested"  # a consent request emailed to a parent
     CONSENT_ANSWERED = "consent.answered"  # the parent answered it by the link

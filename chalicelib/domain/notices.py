@@ -26,6 +26,7 @@ class NoticeKind(StrEnum):
     AGENCY_CHASER = "agency_chaser"  # to an agency: the answer is overdue
     AGENCY_ESCALATION = "agency_escalation"  # to an agency's escalation contact: overdue twice
     AGENCY_WITHDRAWAL = "agency_withdrawal"  # to an agency: do not send information; disregard our request
+    EDT_ALERT = "edt_alert"  # to the emergency duty team: a protection referral came in out of hours
 
 
 class NoticeStatus(StrEnum):

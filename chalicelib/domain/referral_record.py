@@ -61,6 +61,7 @@ from chalicelib.domain.translations import (
 
 if TYPE_CHECKING:
     from chalicelib.domain.agencies import AgencyDirectory, AgencyId
+    from chalicelib.domain.out_of_hours import Handover
 
 __all__ = ["Channel", "Referral", "ReferralStatus"]
 
@@ -135,6 +136,8 @@ class Referral:
     onward_referrals: tuple[OnwardReferral, ...] = ()
     # A manager's choice to withhold (or send despite the parents not being told) the outcome notice.
     outcome_notice_decision: OutcomeNoticeDecision | None = None
+    # What the emergency duty team did out of hours (domain/out_of_hours.py); None until it writes.
+    edt_handover: Handover | None = None
     # Information requests to partner agencies, and whether each has been answered.
     enquiries: tuple[Enquiry, ...] = ()
     # The MASH's changes to who in the family is contacted (the latest per person stands).
@@ -395,6 +398,11 @@ class Referral:
 
     @property
     def urgency_rank(self) -> int:
+        # Handed over by the emergency duty team and not yet screened: first of all, for the morning.
+        if self.screening is None and self.edt_handover is not None and self.edt_handover.handed_over:
+            from chalicelib.domain.out_of_hours import HANDED_OVER_RANK
+
+            return HANDED_OVER_RANK
         # An unscreened referral the referrer marked as immediate risk goes to the very top.
         if self.screening is None and self.immediate_risk:
             return 0

@@ -17,6 +17,8 @@ class Role(StrEnum):
     PRACTITIONER = "mash-practitioner"
     MANAGER = "mash-manager"
     AUDITOR = "mash-auditor"
+    # The emergency duty team: out of hours, opens the referrals it is alerted to and hands them over.
+    EDT = "mash-edt"
 
     @classmethod
     def from_groups(cls, groups: Iterable[str]) -> frozenset[Role]:

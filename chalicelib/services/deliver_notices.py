@@ -13,6 +13,7 @@ from chalicelib.adapters.suppression import SuppressionList
 from chalicelib.domain.enquiry_followups import owe_followups
 from chalicelib.domain.failures import AwsError, ReferralNotFound, StaleReferral
 from chalicelib.domain.notices import Notice, NoticeKind, NoticeStatus, RetryPolicy
+from chalicelib.domain.out_of_hours import what_happens_next
 from chalicelib.domain.referral import ReferrerKind
 from chalicelib.domain.referral_record import Referral
 from chalicelib.domain.review_dates import owe_review_tasks
@@ -56,6 +57,8 @@ def _compose(referral: Referral, notice: Notice, settings: Settings) -> EmailMes
             "route": referral.route.value,
             "is_professional": referrer.kind is ReferrerKind.PROFESSIONAL,
             **contact_numbers(settings),
+            # Out of hours it says what will really happen, as it stood when the referral came in.
+            **what_happens_next(referral).template_context(),
         }
         return compose(
             "acknowledgement",
@@ -90,6 +93,10 @@ def _compose(referral: Referral, notice: Notice, settings: Settings) -> EmailMes
         from chalicelib.mail.agency_request import compose_agency_email
 
         return compose_agency_email(referral, notice, settings)
+    if notice.kind is NoticeKind.EDT_ALERT:
+        from chalicelib.mail.out_of_hours import compose_edt_alert
+
+        return compose_edt_alert(referral, notice, settings)
     if notice.kind is NoticeKind.REFERRER_FEEDBACK:
         from chalicelib.mail.outcome import compose_referrer_feedback
 

@@ -21,7 +21,7 @@ MAX_TRIES = 3
 
 def primary_role(staff: StaffMember) -> str:
     """The role recorded in the audit: the most senior the staff member holds."""
-    for role in ("mash-manager", "mash-practitioner", "mash-auditor"):
+    for role in ("mash-manager", "mash-practitioner", "mash-auditor", "mash-edt"):
         if role in staff.roles:
             return role
     return "none"

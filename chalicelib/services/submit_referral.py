@@ -16,6 +16,7 @@ from chalicelib.adapters.referrals import ReferralSummary
 from chalicelib.domain.child_identity import identity_text
 from chalicelib.domain.deadlines import working_together_deadline
 from chalicelib.domain.failures import AwsError, ReferenceTaken, StaleReferral
+from chalicelib.domain.out_of_hours import owe_alert
 from chalicelib.domain.reference import new_reference, reference_for_key
 from chalicelib.domain.referral import ReferralSubmission
 from chalicelib.domain.referral_record import Channel, Referral, ReferralStatus
@@ -66,6 +67,8 @@ def submit_referral(
             working_together_due_at=working_together_deadline(now),
             child_keys=child_keys,
         )
+        # Out of hours, the emergency duty team's alert is owed in this same write: never lost.
+        referral = owe_alert(referral)
         try:
             hub.referrals.add(referral)
         except ReferenceTaken:

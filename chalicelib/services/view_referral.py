@@ -10,6 +10,7 @@ from chalicelib.domain.attachments import ReferralAttachment
 from chalicelib.domain.audit import AccessReason, AuditAction, AuditEvent, ReasonRequired
 from chalicelib.domain.failures import StaleReferral
 from chalicelib.domain.lifecycle import ReferralStatus, allowed_actions
+from chalicelib.domain.out_of_hours import check_may_open
 from chalicelib.domain.referral_record import Referral
 from chalicelib.domain.staff import StaffMember
 from chalicelib.services.referral_changes import MAX_TRIES, primary_role
@@ -47,6 +48,7 @@ def view_referral(
     for _ in range(MAX_TRIES):
         opened = hub.referrals.open(reference)
         referral = opened.referral
+        check_may_open(referral, staff.roles)
         if referral.status is ReferralStatus.CLOSED and reason is None:
             raise ReasonRequired(reference)
         details = {"reason": reason.value} if reason else {}

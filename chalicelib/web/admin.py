@@ -313,7 +313,8 @@ def _limit(raw: str | None) -> int:
     return int(raw)
 
 
-@admin_route(admin, "/admin/referrals/{reference}", methods=["GET"], roles=CASEWORK)
+# The emergency duty team too, for referrals it was alerted to (domain/out_of_hours.py check_may_open).
+@admin_route(admin, "/admin/referrals/{reference}", methods=["GET"], roles=CASEWORK | {Role.EDT})
 def referral(reference: str) -> Response:
     def work() -> Response:
         from chalicelib.services.view_referral import view_referral
@@ -963,6 +964,12 @@ def _consent_record(record: Any) -> dict[str, Any]:
     }
 
 
+def _out_of_hours(referral: Any) -> dict[str, Any] | None:
+    from chalicelib.web.admin_out_of_hours import out_of_hours_picture
+
+    return out_of_hours_picture(referral)
+
+
 def _parents_told(decision: Any) -> dict[str, Any] | None:
     if decision is None:
         return None
@@ -1105,6 +1112,7 @@ def referral_picture(view: Any) -> dict[str, Any]:
             for decision in referral.protective_decisions
         ],
         "onward_referrals": [_onward(onward) for onward in referral.onward_referrals],
+        "out_of_hours": _out_of_hours(referral),
         "enquiries": [_enquiry(e, _now()) for e in referral.enquiries],
         "replies": [_reply(reply) for reply in view.replies],
         "attachments": [_referral_attachment(a) for a in getattr(view, "attachments", [])],

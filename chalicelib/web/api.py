@@ -63,7 +63,7 @@ def _submit(submission: Any, key: str | None) -> Response:
         "reference": receipt.reference,
         "status": receipt.status.value,
         "received_at": receipt.received_at.isoformat(timespec="seconds"),
-        "next_steps": NEXT_STEPS[submission.route.value],
+        "next_steps": next_steps(submission.route, submission.immediate_risk, receipt.received_at),
         **_attachments(receipt.reference, receipt.received_at),
     }
     if submission.immediate_risk:
@@ -143,10 +143,16 @@ def add_attachment(reference: str) -> Response:
     )
 
 
-NEXT_STEPS = {
-    "support": "A MASH practitioner will screen the referral and decide on next steps within one working day. An acknowledgement has been sent to the referrer's email.",
-    "protection": "A MASH social worker will screen the referral today. If you have not rung the MASH about these concerns, ring now. An acknowledgement has been sent to the referrer's email.",
-}
+def next_steps(route: Any, immediate_risk: bool, received_at: Any) -> str:
+    """What will really happen, by the working-hours clock at receipt (domain/out_of_hours.py):
+    out of hours the emergency duty team is told, or the next working day is named."""
+    from chalicelib.domain.out_of_hours import WhatHappensNext
+    from chalicelib.settings import get_settings
+
+    s = get_settings()
+    return WhatHappensNext.at(received_at, route, immediate_risk).summary(
+        office_phone=s.mash_phone_office_hours, out_of_hours_phone=s.mash_phone_out_of_hours
+    )
 
 
 def _immediate_risk_advice() -> str:

@@ -387,6 +387,8 @@ def landing_page(signed_in: sessions.SignedIn, headers: Any) -> str:
         return asked
     if not signed_in.holds_any(_api_roles(admin_api.work_queue)) and signed_in.holds_any(REPORT_ROLES):
         return REPORT_PATH
+    if not signed_in.holds_any(_api_roles(admin_api.work_queue)) and signed_in.holds_any({Role.EDT}):
+        return "/staff/out-of-hours"  # the emergency duty team's start page (console_out_of_hours.py)
     return HOME
 
 

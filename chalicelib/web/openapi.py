@@ -39,7 +39,13 @@ RECEIPT_SCHEMA: dict[str, Any] = {
         },
         "status": {"type": "string", "enum": ["received"]},
         "received_at": {"type": "string", "format": "date-time"},
-        "next_steps": {"type": "string"},
+        "next_steps": {
+            "type": "string",
+            "description": "What will really happen, by MASH working hours (Europe/London, without bank holidays) "
+            "when the referral came in. In hours: screened today (protection) or within one working day. Out of "
+            "hours, a protection or immediate-risk referral: the emergency duty team has been told, with the "
+            "out-of-hours number; a support referral: the next working day, named (e.g. Monday 7 December)",
+        },
         "immediate_risk_advice": {
             "type": "string",
             "description": "Present when immediate_risk is true: who to ring now",

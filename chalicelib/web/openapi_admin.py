@@ -177,6 +177,7 @@ def response_schemas() -> dict[str, Any]:
             **_nullable({"type": "string", "format": "date"}),
             "description": "A review date has come: the earliest open review task's date (see the tasks)",
         },
+        "out_of_hours": OUT_OF_HOURS_FLAG,
     }
     picture = {
         **state,
@@ -224,6 +225,7 @@ def response_schemas() -> dict[str, Any]:
             "description": "Documents the referrer added after sending: kept (download by id) or refused (why)",
             "items": _ref("ReferralAttachment"),
         },
+        "out_of_hours": _nullable({**_ref("OutOfHours"), "description": OUT_OF_HOURS_TEXT}),
         "history": {"type": "array", "items": _ref("AuditEvent")},
         "known_before": {
             "type": "array",
@@ -440,6 +442,8 @@ def response_schemas() -> dict[str, Any]:
             {**decision, "reasons": {"type": "string"}, "returned_reason": _nullable({"type": "string"})}
         ),
         "ReferralState": _object(state),
+        # The EDT's handover answers where the referral stands, with its out-of-hours part.
+        "HandoverState": _object({**state, "out_of_hours": _ref("OutOfHours")}),
         "Screening": _object(screening),
         "Notice": _object(notice),
         "Task": _object(task),
@@ -467,6 +471,7 @@ def response_schemas() -> dict[str, Any]:
         "GatewayUnauthorized": _object({"message": {"type": "string", "examples": ["Unauthorized"]}}),
         **report_schemas(),  # /admin/reports/: see the block at the end
         **_withdrawal_schemas(),  # chalicelib/web/admin_enquiries.py
+        **out_of_hours_schemas(),  # the emergency duty team: see the block at the end
     }
 
 
@@ -648,7 +653,8 @@ def admin_paths() -> dict[str, Any]:
         "/admin/referrals/{reference}": {
             "get": _operation(
                 routes.referral,
-                "The whole picture of one referral (decrypted; the read is audited)",
+                "The whole picture of one referral (decrypted; the read is audited). The emergency duty team "
+                "(mash-edt) may read only referrals it was alerted to out of hours (403 otherwise)",
                 "ReferralPicture",
                 ("404", "422"),
                 parameters=[REFERENCE_IN_PATH, _reason_parameter()],
@@ -869,6 +875,7 @@ def admin_paths() -> dict[str, Any]:
         },
         **report_paths(),  # /admin/reports/: see the block at the end
         **_withdrawal_paths(),  # chalicelib/web/admin_enquiries.py
+        **out_of_hours_paths(),  # the emergency duty team: see the block at the end
     }
 
 
@@ -951,3 +958,52 @@ def report_paths() -> dict[str, Any]:
     )
     operation["responses"]["200"]["content"]["text/csv"] = {"schema": {"type": "string"}}
     return {"/admin/reports/timeliness": {"get": operation}}
+
+
+# --- out of hours: the emergency duty team (chalicelib/web/admin_out_of_hours.py) --------------------
+
+OUT_OF_HOURS_FLAG = {
+    "anyOf": [{"type": "string", "enum": ["alerted", "handed_over"]}, {"type": "null"}],
+    "description": "alerted: it came in out of hours and the emergency duty team was told; handed_over: the "
+    "EDT handed it over (first in the queue until screened); null: neither",
+}
+OUT_OF_HOURS_TEXT = (
+    "Present when the referral came in out of MASH hours as a protection or immediate-risk referral: the "
+    "emergency duty team was alerted; its handover notes, and whether it handed the referral over"
+)
+
+
+def out_of_hours_schemas() -> dict[str, Any]:
+    from chalicelib.web.admin_out_of_hours import HandoverRequest
+
+    schema = HandoverRequest.model_json_schema(ref_template="#/components/schemas/{model}")
+    note = _object({"text": {"type": "string"}, "written_by": {"type": "string"}, "written_at": _nullable(DATE_TIME)})
+    return {
+        "HandoverRequest": schema,
+        "HandoverNote": note,
+        "OutOfHours": _object(
+            {
+                "alerted": {"type": "boolean"},
+                "handed_over": {"type": "boolean"},
+                "handed_over_by": _nullable({"type": "string", "description": "Staff id, never a name"}),
+                "handed_over_at": _nullable(DATE_TIME),
+                "notes": {"type": "array", "items": _ref("HandoverNote")},
+            }
+        ),
+    }
+
+
+def out_of_hours_paths() -> dict[str, Any]:
+    from chalicelib.web import admin_out_of_hours as routes
+
+    operation = _operation(
+        routes.handover,
+        "The emergency duty team's handover note (sealed on the referral); handed_over: true hands the "
+        "referral to the day team, first in the morning queue until screened. Only for referrals the EDT was "
+        "alerted to (409 not_alerted otherwise); audited with the note's number, never its words",
+        "HandoverState",
+        ("404", "409", *BODY_ERRORS),
+        parameters=[REFERENCE_IN_PATH],
+        body=routes.HandoverRequest,
+    )
+    return {"/admin/referrals/{reference}/handover": {"post": operation}}

@@ -784,7 +784,23 @@ def confirmation() -> Response:
     reference = session.reference_from(_headers())
     if reference is None:
         return redirect("/")
-    return page("confirmation.html", reference=reference)
+    return page("confirmation.html", reference=reference, next=_what_happens_next(reference))
+
+
+def _what_happens_next(reference: str) -> dict[str, Any] | None:
+    """What the page says will happen, by the working-hours clock when the referral came in
+    (clear metadata, no KMS call); None if it cannot be read just now: the page says it generally."""
+    from chalicelib.adapters.aws import AwsError
+    from chalicelib.adapters.referrals import ReferralNotFound
+    from chalicelib.domain.out_of_hours import WhatHappensNext
+    from chalicelib.wiring import wiring
+
+    try:
+        summary = wiring().referrals.fetch_summary(reference)
+    except (AwsError, ReferralNotFound):
+        return None
+    told = WhatHappensNext.at(summary.received_at, summary.route, summary.immediate_risk)
+    return {"route": summary.route.value, **told.template_context()}
 
 
 @public_form.route("/referral/documents", methods=["GET"])

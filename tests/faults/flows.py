@@ -65,6 +65,56 @@ def submission_flow(world: World) -> None:
     world.check_mail()
 
 
+# Saturday 5 December 2026, 2am London (GMT): the office is closed until Monday.
+SATURDAY_2AM = dt.datetime(2026, 12, 5, 2, 0, tzinfo=dt.UTC)
+
+
+def night_submission_flow(world: World) -> None:
+    """Protection (or immediate-risk) referrals at 2am on a Saturday: each owes the emergency duty
+    team's alert in the same write as the referral, so under faults no alert is lost (a stored
+    referral without one, or one never sent nor failed visibly) and none goes twice."""
+    from chalicelib.domain.out_of_hours import ALERT_NOTICE_ID
+
+    rng = world.faults.rng
+    world.clock.now = SATURDAY_2AM
+    bodies = {}
+    for i in range(rng.randint(1, 3)):
+        body = example("referral-protection.json") if rng.random() < 0.7 else example("referral-support.json")
+        body["immediate_risk"] = body["route"] == "support" or rng.random() < 0.5
+        bodies[f"night-{world.outcome.seed}-{i}"] = body
+    sent: dict[str, list[Any]] = {key: [] for key in bodies}
+    for key, body in bodies.items():
+        submit_with_retries(world, key, body, sent[key])
+        world.sweep()
+    world.faults.enabled = False
+    for key, body in bodies.items():
+        if sent[key][-1].status_code not in (200, 201):
+            submit_with_retries(world, key, body, sent[key])
+    world.recover()
+    check_submissions(world, sent)
+    world.check_mail()
+    mailbox = world.hub.settings.out_of_hours_mailbox
+    alerts = [str(m["Subject"]) for m in _parsed(world) if str(m["To"]) == mailbox]
+    for referral in world.referrals():
+        notice = next((n for n in referral.notices if n.notice_id == ALERT_NOTICE_ID), None)
+        if notice is None:
+            world.outcome.lost.append(f"{referral.reference}: stored with no alert owed")
+            continue
+        count = sum(referral.reference in subject for subject in alerts)
+        if notice.status.value in ("sent", "delivered") and count != 1:
+            # SES accepted it (the notice says so) but moto holds it `count` times: lost or doubled.
+            (world.outcome.lost if count == 0 else world.outcome.duplicated).append(
+                f"{referral.reference}: alert sent {count} times"
+            )
+
+
+def _parsed(world: World) -> list[Any]:
+    import email
+    from email import policy
+
+    return [email.message_from_string(m.raw_data, policy=policy.default) for m in world.ses_messages()]
+
+
 def submit_for_staff(world: World, name: str) -> str:
     """A referral to work on, stored with faults on (the client retries until it has one)."""
     body = example(name)

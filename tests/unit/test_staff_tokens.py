@@ -140,7 +140,7 @@ def test_roles_come_from_mash_groups_only() -> None:
     [
         ({Role.MANAGER}, "mash-manager"),
         ({Role.MANAGER, Role.PRACTITIONER}, "mash-manager or mash-practitioner"),
-        (set(Role), "mash-auditor, mash-manager or mash-practitioner"),
+        (set(Role), "mash-auditor, mash-edt, mash-manager or mash-practitioner"),
     ],
 )
 def test_roles_are_described_as_a_person_reads_them(roles: set[Role], described: str) -> None:
