@@ -34,6 +34,15 @@ class Wiring:
     clock: Callable[[], dt.datetime] = utc_now
     _built: dict[str, Any] = field(default_factory=dict)
 
+    def use(self, **adapters: Any) -> None:
+        """Put given adapters in place by name (`use(mailer=InMemoryMailer())`): for tests and the
+        local run, which swap one part of the hub and keep the rest."""
+        self._built.update(adapters)
+
+    def adapters_in_use(self) -> dict[str, Any]:
+        """The adapters built so far, by name (to carry them into a fresh wiring)."""
+        return dict(self._built)
+
     def _once(self, name: str, build: Callable[[], Any]) -> Any:
         if name not in self._built:
             self._built[name] = build()

@@ -169,8 +169,7 @@ def test_every_example_validates_against_the_openapi_schema(client: Any) -> None
 
     document = json.loads(client.http.get("/api/openapi.json").body)
     schema = {**document["components"]["schemas"]["ReferralSubmission"], "components": document["components"]}
-    text = json.dumps(schema).replace("#/components/schemas/", "#/components/schemas/")
-    validator = Draft202012Validator(json.loads(text))
+    validator = Draft202012Validator(schema)
     for name in EXAMPLE_NAMES:
         assert list(validator.iter_errors(example(name))) == []
 

@@ -37,7 +37,7 @@ def clock(aws: Any) -> dict[str, dt.datetime]:
 @pytest.fixture
 def topic(aws: Any) -> InMemoryAgencyTopic:
     memory = InMemoryAgencyTopic()
-    aws._built["agency_topic"] = memory
+    aws.use(agency_topic=memory)
     return memory
 
 

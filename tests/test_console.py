@@ -406,7 +406,7 @@ def test_the_queue_says_what_is_wrong_with_a_filter_or_a_cursor(client: Any, bro
     assert error_summary(response) == ["The link to the next page no longer works: start again from the first page"]
 
 
-def test_the_triage_list_shows_metadata_only(client: Any, browser: Any) -> None:
+def test_an_empty_triage_list_says_nothing_is_waiting(client: Any, browser: Any) -> None:
     response = browser("practitioner").get("/staff/triage")
     assert response.status_code == 200
     assert "No emails are waiting." in page_text(response)

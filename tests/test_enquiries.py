@@ -29,7 +29,7 @@ def body(response: Any) -> Any:
 @pytest.fixture
 def topic(aws: Any) -> InMemoryAgencyTopic:
     memory = InMemoryAgencyTopic()
-    aws._built["agency_topic"] = memory
+    aws.use(agency_topic=memory)
     return memory
 
 

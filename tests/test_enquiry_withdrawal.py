@@ -34,7 +34,7 @@ def body(response: Any) -> Any:
 @pytest.fixture
 def topic(aws: Any) -> InMemoryAgencyTopic:
     memory = InMemoryAgencyTopic()
-    aws._built["agency_topic"] = memory
+    aws.use(agency_topic=memory)
     aws.clock = lambda: NOW
     return memory
 

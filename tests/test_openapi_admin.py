@@ -211,7 +211,7 @@ def test_withdrawn_enquiries_and_review_tasks_answer_as_documented(
     now = {"now": dt.datetime(2026, 11, 26, 10, 0, tzinfo=dt.UTC)}
     aws.clock = lambda: now["now"]
     topic = InMemoryAgencyTopic()
-    aws._built["agency_topic"] = topic
+    aws.use(agency_topic=topic)
     reference = submit(client, example())
     item = "/admin/referrals/{reference}"
     path = f"/admin/referrals/{reference}"

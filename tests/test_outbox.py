@@ -28,7 +28,7 @@ class Clock:
 def hub(aws: Any) -> Any:
     """The moto-backed wiring, but with a controllable clock and a mailer that can fail."""
     aws.clock = Clock()
-    aws._built["mailer"] = InMemoryMailer()
+    aws.use(mailer=InMemoryMailer())
     return aws
 
 

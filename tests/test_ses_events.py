@@ -245,7 +245,7 @@ def test_events_that_are_not_delivery_state_are_ignored() -> None:
 @pytest.fixture
 def hub(aws: Any) -> Any:
     aws.clock = lambda: NOW
-    aws._built["mailer"] = InMemoryMailer()
+    aws.use(mailer=InMemoryMailer())
     return aws
 
 

@@ -3,6 +3,7 @@ then recovery (faults off, the outbox swept past every backoff), checked from wh
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -27,23 +28,46 @@ ENQUIRY_SEEDS = range(3000, 3040)
 WITHDRAWAL_SEEDS = range(4000, 4040)
 NIGHT_SEEDS = range(5000, 5060)
 
-# Bugs the suite found and the hub does not fix yet (reported to the lead; see faults.json):
-# 1. SES accepts an email, then its "sent" marker cannot be written (6 tries) and saving the notice
-#    as sent fails too: the notice stays pending and the outbox sends it again -> 2 emails. SES has no
-#    idempotency key, so this window can be narrowed (it needs 7 DynamoDB failures in a row), not closed.
-# 2. A parent's answer: the link is claimed, saving the answer fails, and releasing the claim
-#    fails too -> the link says "already used" and the answer is lost.
-KNOWN = {
-    "duplicated": "bug 1: email re-sent after SES accepted it but the sent state was not saved",
-    "answer lost": "bug 2: consent link claimed, answer not saved, claim not released",
-}
+# The one bug the suite found that the hub cannot close: SES accepts an email, then its "sent"
+# marker cannot be written (6 tries) and saving the notice as sent fails too, so the notice stays
+# pending and the outbox sends it again -> 2 emails. SES has no idempotency key, so the window can
+# only be narrowed: it takes 7 DynamoDB failures in a row. Only that exact signature is excused
+# (an email sent twice, in a run whose faults hold 7 consecutive DynamoDB failures); any other
+# duplicate, loss or invisible failure fails the run. (The consent link's "refused as used" was
+# fixed and is no longer excused.)
+BUG_1 = "bug 1: email re-sent after SES accepted it but the sent state was not saved (7 DynamoDB faults in a row)"
+EMAIL_SENT_TWICE = re.compile(r"^\d+x '.*' to ")
+BUG_1_RUN = 7
+
+
+def has_bug_1_signature(outcome: Outcome) -> bool:
+    steps = sorted(int(entry.split()[1]) for entry in outcome.fault_log if entry.split()[2].startswith("dynamodb."))
+    longest = run = 0
+    for previous, step in zip([None, *steps], steps, strict=False):
+        run = run + 1 if previous is not None and step == previous + 1 else 1
+        longest = max(longest, run)
+    return longest >= BUG_1_RUN
 
 
 def assert_promises_kept(outcome: Outcome) -> None:
-    unknown = [v for v in outcome.violations if v not in outcome.duplicated and "refused as used" not in v]
+    excused = [v for v in outcome.duplicated if EMAIL_SENT_TWICE.match(v) and has_bug_1_signature(outcome)]
+    unknown = [v for v in outcome.violations if v not in excused]
     assert unknown == [], explain(outcome)
-    if outcome.violations:
-        pytest.xfail("; ".join(KNOWN.values()) + f" — {outcome.violations}")
+    if excused:
+        pytest.xfail(f"{BUG_1} — {excused}")
+
+
+def test_the_excuse_matches_only_its_signature() -> None:
+    """The oracle for the exemption, on made-up outcomes: 7 DynamoDB faults in a row, or nothing."""
+    seven = Outcome(1, "t", duplicated=["2x 'Your referral' to a@…"], fault_log=[
+        f"step {n} dynamodb.UpdateItem ProvisionedThroughputExceededException" for n in range(10, 17)])  # fmt: skip
+    six = Outcome(2, "t", duplicated=seven.duplicated, fault_log=seven.fault_log[:6])
+    broken = Outcome(3, "t", duplicated=seven.duplicated, fault_log=[*seven.fault_log[:3], *seven.fault_log[4:]])
+    assert has_bug_1_signature(seven) and not has_bug_1_signature(six) and not has_bug_1_signature(broken)
+    with pytest.raises(AssertionError):
+        assert_promises_kept(six)
+    with pytest.raises(AssertionError):
+        assert_promises_kept(Outcome(4, "t", lost=["K7Q: parent's answer refused as used but consent is requested"]))
 
 
 @pytest.fixture(scope="module")

@@ -169,7 +169,7 @@ class BrokenStore(RateLimitStore):
 
 
 def test_if_the_counter_store_fails_the_referral_still_goes_through(client: Any, hub: Any) -> None:
-    hub._built["rate_limits"] = BrokenStore()
+    hub.use(rate_limits=BrokenStore())
     assert [post_referral(client).status_code for _ in range(API_LIMIT + 1)] == [201] * (API_LIMIT + 1)
 
 
@@ -178,7 +178,7 @@ def test_a_limit_of_zero_turns_the_limit_off(client: Any, hub: Any, monkeypatch:
 
     monkeypatch.setenv("MASH_RATE_LIMIT_API_REQUESTS", "0")
     fresh = wiring_module.reset()
-    fresh._built.update(hub._built)  # keep the moto-backed clients
+    fresh.use(**hub.adapters_in_use())  # keep the moto-backed clients
     assert all(post_referral(client).status_code == 201 for _ in range(API_LIMIT + 1))
 
 

@@ -177,7 +177,8 @@ def test_no_canary_escapes_from_any_flow(client: Any, hub: Any, issuer: LocalIss
                                 body=json.dumps(referral)).status_code == 422  # fmt: skip
 
     # The outbox: SES fails on the next submission; the sweep sends it later.
-    hub._built["mailer"] = mailer = InMemoryMailer()
+    mailer = InMemoryMailer()
+    hub.use(mailer=mailer)
     mailer.fail_next("Throttling", retryable=True)
     referral, tokens = canary_referral("support")
     canaries.tokens += tokens
