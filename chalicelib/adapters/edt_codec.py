@@ -7,7 +7,7 @@ import datetime as dt
 from typing import Any
 
 from chalicelib.adapters.envelope import SealedRecord
-from chalicelib.domain.out_of_hours import Handover, HandoverNote
+from chalicelib.domain.handover import Handover, HandoverNote
 
 NOTES_FIELD = "edt_notes"
 

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 
 from chalicelib.domain.deadlines import LONDON, is_working_time, next_working_start
 from chalicelib.domain.decision import NotAllowed
+from chalicelib.domain.handover import Handover, HandoverNote
 from chalicelib.domain.notices import Notice, NoticeKind
 from chalicelib.domain.referral import Route
 from chalicelib.domain.staff import Role
@@ -33,8 +34,6 @@ if TYPE_CHECKING:
 # How the alert names its recipient on the notice: by role, never by address (the mailbox is a setting).
 EMERGENCY_DUTY_TEAM = "emergency_duty_team"
 ALERT_NOTICE_ID = "edt-alert"
-# Sorts before every urgency rank ("-1#..." < "0#..."): handed over and not yet screened goes first.
-HANDED_OVER_RANK = -1
 MAX_NOTES = 20  # a night's work, not a case file: more means the referral belongs with the day team
 
 
@@ -155,26 +154,6 @@ def alert_facts(referral: Referral) -> AlertFacts:
 
 class HandoverRefused(Exception):
     """A handover note that cannot be recorded; the message says why."""
-
-
-@dataclass(frozen=True)
-class HandoverNote:
-    text: str
-    written_by: str
-    written_at: dt.datetime
-
-
-@dataclass(frozen=True)
-class Handover:
-    """What the EDT did out of hours, for the day team: notes in order, and whether it handed over."""
-
-    notes: tuple[HandoverNote, ...] = ()
-    handed_over_by: str | None = None
-    handed_over_at: dt.datetime | None = None
-
-    @property
-    def handed_over(self) -> bool:
-        return self.handed_over_at is not None
 
 
 def record_handover(

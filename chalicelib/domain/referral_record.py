@@ -42,6 +42,7 @@ from chalicelib.domain.enquiries import (
     enquiry_deadlines,
     next_enquiry_id,
 )
+from chalicelib.domain.handover import HANDED_OVER_RANK, Handover
 from chalicelib.domain.lifecycle import Action, IllegalTransition, ReferralStatus, next_status
 from chalicelib.domain.notices import SEND_GRACE, Notice, NoticeKind, NoticeStatus
 from chalicelib.domain.onward_referral import OnwardReferral
@@ -49,6 +50,7 @@ from chalicelib.domain.people import Person
 from chalicelib.domain.protective_decisions import ProtectiveDecision, check_may_change, in_force, roles_of
 from chalicelib.domain.referral import ReferralSubmission, Route
 from chalicelib.domain.retention import LegalHold, retention_until
+from chalicelib.domain.review_schedule import next_moment, schedule
 from chalicelib.domain.staff import Role
 from chalicelib.domain.tasks import Task, TaskKind
 from chalicelib.domain.translations import (
@@ -61,7 +63,6 @@ from chalicelib.domain.translations import (
 
 if TYPE_CHECKING:
     from chalicelib.domain.agencies import AgencyDirectory, AgencyId
-    from chalicelib.domain.out_of_hours import Handover
 
 __all__ = ["Channel", "Referral", "ReferralStatus"]
 
@@ -211,10 +212,11 @@ class Referral:
         ]
         if self.awaits_agency_answers:
             times += [moment for e in self.enquiries if (moment := e.next_moment()) is not None]
-        # A review date to raise a task on. Imported here: review_dates reads this module's Referral.
-        from chalicelib.domain.review_dates import next_review_moment
-
-        review = next_review_moment(self)
+        # A review date to raise a task on (chalicelib/domain/review_dates.py).
+        review = next_moment(
+            schedule(self.status, self.consent, self.parents_told, self.outcome_notice_decision),
+            {task.task_id for task in self.tasks},
+        )
         if review is not None:
             times.append(review)
         return min(times) if times else None
@@ -400,8 +402,6 @@ class Referral:
     def urgency_rank(self) -> int:
         # Handed over by the emergency duty team and not yet screened: first of all, for the morning.
         if self.screening is None and self.edt_handover is not None and self.edt_handover.handed_over:
-            from chalicelib.domain.out_of_hours import HANDED_OVER_RANK
-
             return HANDED_OVER_RANK
         # An unscreened referral the referrer marked as immediate risk goes to the very top.
         if self.screening is None and self.immediate_risk:

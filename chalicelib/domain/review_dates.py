@@ -15,68 +15,19 @@ Only decisions still in force have a review date, and a closed referral has none
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
-from enum import StrEnum
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo
 
-from chalicelib.domain.consent import ConsentState, OutcomeNoticeChoice, ParentsToldState
-from chalicelib.domain.lifecycle import ReferralStatus
-from chalicelib.domain.tasks import Task, TaskKind
+from chalicelib.domain.review_schedule import REVIEW_TASKS, ReviewDate, ReviewKind, next_moment, schedule
+from chalicelib.domain.tasks import Task
 
 if TYPE_CHECKING:
     from chalicelib.domain.referral_record import Referral
 
-LONDON = ZoneInfo("Europe/London")
-
-
-class ReviewKind(StrEnum):
-    CONSENT_DISPENSED = "consent_dispensed"
-    PARENTS_NOT_TOLD = "parents_not_told"
-    OUTCOME_NOTICE_WITHHELD = "outcome_notice_withheld"
-
-
-# The task each kind of review raises.
-REVIEW_TASKS: dict[ReviewKind, TaskKind] = {
-    ReviewKind.CONSENT_DISPENSED: TaskKind.REVIEW_CONSENT_DISPENSED,
-    ReviewKind.PARENTS_NOT_TOLD: TaskKind.REVIEW_PARENTS_NOT_TOLD,
-    ReviewKind.OUTCOME_NOTICE_WITHHELD: TaskKind.REVIEW_OUTCOME_NOTICE_WITHHELD,
-}
-
-
-@dataclass(frozen=True)
-class ReviewDate:
-    kind: ReviewKind
-    on: dt.date
-    # What it is about, by position or name of the record part, never a person's name:
-    # "consent", "parents_told", "outcome_notice" (a per-person date would say "parent:0").
-    about: str
-
-    @property
-    def task_id(self) -> str:
-        return f"review:{self.kind.value}:{self.about}:{self.on.isoformat()}"
-
-    @property
-    def starts_at(self) -> dt.datetime:
-        """Midnight at the start of the review date, London time, as UTC."""
-        return dt.datetime.combine(self.on, dt.time(), tzinfo=LONDON).astimezone(dt.UTC)
-
+__all__ = ["REVIEW_TASKS", "ReviewDate", "ReviewKind", "next_review_moment", "owe_review_tasks", "review_dates"]
 
 def review_dates(referral: Referral) -> list[ReviewDate]:
     """Every review date of the decisions in force on this referral, earliest first."""
-    if referral.status is ReferralStatus.CLOSED:
-        return []
-    found: list[ReviewDate] = []
-    consent = referral.consent
-    if consent.state is ConsentState.DISPENSED and consent.review_on:
-        found.append(ReviewDate(ReviewKind.CONSENT_DISPENSED, consent.review_on, "consent"))
-    told = referral.parents_told
-    if told is not None and told.state is ParentsToldState.WITHHELD and told.review_on:
-        found.append(ReviewDate(ReviewKind.PARENTS_NOT_TOLD, told.review_on, "parents_told"))
-    notice = referral.outcome_notice_decision
-    if notice is not None and notice.choice is OutcomeNoticeChoice.WITHHOLD and notice.review_on:
-        found.append(ReviewDate(ReviewKind.OUTCOME_NOTICE_WITHHELD, notice.review_on, "outcome_notice"))
-    return sorted(found, key=lambda review: (review.on, review.kind.value))
+    return schedule(referral.status, referral.consent, referral.parents_told, referral.outcome_notice_decision)
 
 
 def _raised(referral: Referral) -> set[str]:
@@ -100,9 +51,7 @@ def owe_review_tasks(referral: Referral, now: dt.datetime) -> Referral:
 
 def next_review_moment(referral: Referral) -> dt.datetime | None:
     """When the sweep must next raise a review task on this referral (None: nothing to raise)."""
-    raised = _raised(referral)
-    moments = [r.starts_at for r in review_dates(referral) if r.task_id not in raised]
-    return min(moments) if moments else None
+    return next_moment(review_dates(referral), _raised(referral))
 
 
 def review_due_on(referral: Referral) -> dt.date | None:

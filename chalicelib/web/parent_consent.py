@@ -91,7 +91,7 @@ def consent_page(token: str) -> Response:
 
 
 def _changeable(token: str) -> bool:
-    from chalicelib.adapters.aws import AwsError
+    from chalicelib.domain.failures import AwsError
     from chalicelib.services.change_consent_answer import is_changeable
 
     try:

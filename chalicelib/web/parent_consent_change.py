@@ -48,7 +48,7 @@ def _change_page(token: str, opened: AnsweredRequest, cookie_id: str, **context:
 
 @parent_consent_change.route("/consent/{token}/change", methods=["GET"])
 def change_form(token: str) -> Response:
-    from chalicelib.adapters.aws import AwsError
+    from chalicelib.domain.failures import AwsError
     from chalicelib.services.change_consent_answer import open_answered_request
 
     try:
@@ -62,8 +62,7 @@ def change_form(token: str) -> Response:
 
 @parent_consent_change.route("/consent/{token}/change", methods=["POST"], content_types=FORM_CONTENT_TYPES)
 def change_answer(token: str) -> Response:
-    from chalicelib.adapters.aws import AwsError
-    from chalicelib.adapters.referrals import StaleReferral
+    from chalicelib.domain.failures import AwsError, StaleReferral
     from chalicelib.services.change_consent_answer import change_consent_answer, open_answered_request
 
     try:

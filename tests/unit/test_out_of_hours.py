@@ -9,11 +9,11 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from chalicelib.domain.decision import NotAllowed
+from chalicelib.domain.handover import HANDED_OVER_RANK
 from chalicelib.domain.notices import NoticeKind
 from chalicelib.domain.out_of_hours import (
     ALERT_NOTICE_ID,
     EMERGENCY_DUTY_TEAM,
-    HANDED_OVER_RANK,
     HandoverRefused,
     WhatHappensNext,
     alert_facts,
