@@ -151,3 +151,18 @@ def test_a_decision_reversed_before_its_review_date_raises_no_task(
     sweep_at(aws, clock, london_midnight(CONSENT_REVIEW) + dt.timedelta(hours=1))
     assert review_tasks(staff, support) == []
     assert queue_rows(staff)[support]["review_due_on"] is None
+
+
+def test_a_person_not_told_by_the_contact_plan_is_reviewed_on_its_date(
+    client: Any, aws: Any, staff: Callable[..., Any], clock: dict[str, dt.datetime]
+) -> None:
+    """The per-person "not told" of the contact plan is a review date like the others."""
+    reference = submit(client, "referral-protection-household.json")
+    not_told = {"person": "parent:1", "tell": False, "reason": "Synthetic: police checks first", "review_on": CONSENT_REVIEW}
+    assert staff("practitioner", "POST", f"/admin/referrals/{reference}/contact-plan", not_told).status_code == 200
+    sent_before = len(sent_emails(aws))
+    sweep_at(aws, clock, london_midnight(CONSENT_REVIEW) - dt.timedelta(minutes=1))
+    assert review_tasks(staff, reference) == []
+    sweep_at(aws, clock, london_midnight(CONSENT_REVIEW))
+    assert review_tasks(staff, reference) == [("review_person_not_told", "parent:1", CONSENT_REVIEW)]
+    assert len(sent_emails(aws)) == sent_before

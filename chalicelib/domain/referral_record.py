@@ -214,7 +214,9 @@ class Referral:
             times += [moment for e in self.enquiries if (moment := e.next_moment()) is not None]
         # A review date to raise a task on (chalicelib/domain/review_dates.py).
         review = next_moment(
-            schedule(self.status, self.consent, self.parents_told, self.outcome_notice_decision),
+            schedule(
+                self.status, self.consent, self.parents_told, self.outcome_notice_decision, self.people_not_told
+            ),
             {task.task_id for task in self.tasks},
         )
         if review is not None:
@@ -289,6 +291,11 @@ class Referral:
     @property
     def told_people(self) -> list[Person]:
         return told_people(self.submission, self.contact_decisions)
+
+    @property
+    def people_not_told(self) -> tuple[tuple[str, dt.date], ...]:
+        """Each person not told by a recorded decision, with its review date (the review schedule's)."""
+        return tuple((e.person.key, e.review_on) for e in self.contact_plan if e.review_on is not None)
 
     def refuse_unless_told(self, key: str, what: str) -> None:
         refuse_unless_told(self.submission, self.contact_decisions, key, what)

@@ -27,7 +27,13 @@ __all__ = ["REVIEW_TASKS", "ReviewDate", "ReviewKind", "next_review_moment", "ow
 
 def review_dates(referral: Referral) -> list[ReviewDate]:
     """Every review date of the decisions in force on this referral, earliest first."""
-    return schedule(referral.status, referral.consent, referral.parents_told, referral.outcome_notice_decision)
+    return schedule(
+        referral.status,
+        referral.consent,
+        referral.parents_told,
+        referral.outcome_notice_decision,
+        referral.people_not_told,
+    )
 
 
 def _raised(referral: Referral) -> set[str]:

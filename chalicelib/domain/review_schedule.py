@@ -29,6 +29,7 @@ class ReviewKind(StrEnum):
     CONSENT_DISPENSED = "consent_dispensed"
     PARENTS_NOT_TOLD = "parents_not_told"
     OUTCOME_NOTICE_WITHHELD = "outcome_notice_withheld"
+    PERSON_NOT_TOLD = "person_not_told"  # the contact plan: one person not told, by a decision
 
 
 # The task each kind of review raises.
@@ -36,6 +37,7 @@ REVIEW_TASKS: dict[ReviewKind, TaskKind] = {
     ReviewKind.CONSENT_DISPENSED: TaskKind.REVIEW_CONSENT_DISPENSED,
     ReviewKind.PARENTS_NOT_TOLD: TaskKind.REVIEW_PARENTS_NOT_TOLD,
     ReviewKind.OUTCOME_NOTICE_WITHHELD: TaskKind.REVIEW_OUTCOME_NOTICE_WITHHELD,
+    ReviewKind.PERSON_NOT_TOLD: TaskKind.REVIEW_PERSON_NOT_TOLD,
 }
 
 
@@ -62,6 +64,7 @@ def schedule(
     consent: ConsentRecord,
     told: ParentsToldDecision | None,
     notice: OutcomeNoticeDecision | None,
+    people_not_told: tuple[tuple[str, dt.date], ...] = (),
 ) -> list[ReviewDate]:
     """The review dates of these decisions, earliest first (none once the referral is closed)."""
     if status is ReferralStatus.CLOSED:
@@ -73,7 +76,9 @@ def schedule(
         found.append(ReviewDate(ReviewKind.PARENTS_NOT_TOLD, told.review_on, "parents_told"))
     if notice is not None and notice.choice is OutcomeNoticeChoice.WITHHOLD and notice.review_on:
         found.append(ReviewDate(ReviewKind.OUTCOME_NOTICE_WITHHELD, notice.review_on, "outcome_notice"))
-    return sorted(found, key=lambda review: (review.on, review.kind.value))
+    # The contact plan's "not told" decisions, each about one person (by key, never a name).
+    found += [ReviewDate(ReviewKind.PERSON_NOT_TOLD, on, person) for person, on in people_not_told]
+    return sorted(found, key=lambda review: (review.on, review.kind.value, review.about))
 
 
 def next_moment(dates: list[ReviewDate], raised: set[str]) -> dt.datetime | None:

@@ -25,6 +25,7 @@ class TaskKind(StrEnum):
     REVIEW_CONSENT_DISPENSED = "review_consent_dispensed"
     REVIEW_PARENTS_NOT_TOLD = "review_parents_not_told"
     REVIEW_OUTCOME_NOTICE_WITHHELD = "review_outcome_notice_withheld"
+    REVIEW_PERSON_NOT_TOLD = "review_person_not_told"  # the contact plan's "not told" for one person
 
 
 TASK_TEXT: dict[TaskKind, str] = {
@@ -64,6 +65,10 @@ TASK_TEXT: dict[TaskKind, str] = {
     TaskKind.REVIEW_PARENTS_NOT_TOLD: (
         "Review date: the parents have not been told about this protection referral. Check whether telling "
         "them would still put the child at more risk; a manager records any change"
+    ),
+    TaskKind.REVIEW_PERSON_NOT_TOLD: (
+        "Review the decision not to tell this person (see the contact plan): is it still right? Nothing "
+        "is sent until someone changes the plan"
     ),
     TaskKind.REVIEW_OUTCOME_NOTICE_WITHHELD: (
         "Review date: the parents' outcome notice is withheld. Check whether it can now be sent; a manager "
