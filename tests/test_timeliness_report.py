@@ -185,7 +185,8 @@ def test_agency_enquiries_are_counted_per_agency(client: Any, staff: Callable[..
 def test_referrals_outside_the_london_dates_are_left_out(client: Any, staff: Callable[..., Any], clock: Clock) -> None:
     # 23:30 UTC on Saturday 24 October 2026 is 00:30 on Sunday 25 October in London (BST).
     clock.now = dt.datetime(2026, 10, 24, 23, 30, tzinfo=UTC)
-    submit(client)
+    # Consent given before that night: dates sent are judged against the hub's clock.
+    submit(client, support_referral(**{"consent.given_on": "2026-10-20"}))
     clock.now = dt.datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
     received = {
         day: ok(staff("manager", "GET", f"{REPORT}?from={day}&to={day}"))["referrals"]["total"]["received"]
