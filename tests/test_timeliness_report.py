@@ -27,7 +27,7 @@ from chalicelib.domain.decision import Outcome, Rag, Screening
 from chalicelib.domain.referral import ReferralSubmission
 from chalicelib.domain.referral_record import Channel, Referral
 from local.issuer import SYNTHETIC_STAFF, LocalIssuer
-from tests.factories import canary_referral, example
+from tests.factories import canary_referral, example, support_referral
 
 UTC = dt.UTC
 # Wednesday 25 November 2026, 10:00 London (GMT): in working hours.
