@@ -29,9 +29,23 @@ TRIAGE_COUNT_LIMIT = 100
 
 @console_route("/staff", methods=["GET"], roles=_api_roles(admin_api.work_queue))
 def work_queue(visit: Visit) -> Response:
-    from chalicelib.services.work_queue import list_work_queue
-
     query = console.current_request.query_params or {}
+    filters, errors = _queue_filters(query)
+    if errors:
+        return _queue_page(visit, filters, None, errors, status=400)
+    found: dict[str, Any] = {}
+    refused = _refused(admin_api._answer(lambda: _list_queue(filters, query.get("cursor") or None, found)))
+    if refused is not None:
+        status, message = refused
+        if status == 422:  # a cursor from another query or tampered with: say so, beside the list
+            errors.add("cursor", "The link to the next page no longer works: start again from the first page")
+            return _queue_page(visit, filters, None, errors, status=400)
+        return _problem_page(status, message, visit.me)
+    return _queue_page(visit, filters, found["page"], errors)
+
+
+def _queue_filters(query: Any) -> tuple[dict[str, str], PageErrors]:
+    """The filters asked for, and what is wrong with any of them."""
     filters = {name: query.get(name, "") for name in ("status", "rag", "undelivered")}
     errors = PageErrors()
     if filters["status"] and filters["status"] not in admin_api._statuses():
@@ -40,29 +54,21 @@ def work_queue(visit: Visit) -> Response:
         errors.add("rag", "Select a RAG rating from the list")
     if filters["undelivered"] not in ("", "true"):
         errors.add("undelivered", "Tick the box to see only referrals with an undelivered email, or leave it empty")
-    if errors:
-        return _queue_page(visit, filters, None, errors, status=400)
+    return filters, errors
 
-    found: dict[str, Any] = {}
 
-    def work() -> Response:
-        found["page"] = list_work_queue(
-            status=filters["status"] or None,
-            rag=filters["rag"] or None,
-            limit=QUEUE_PAGE_SIZE,
-            cursor=query.get("cursor") or None,
-            undelivered=filters["undelivered"] == "true",
-        )
-        return Response(body="", status_code=200)
+def _list_queue(filters: dict[str, str], cursor: str | None, found: dict[str, Any]) -> Response:
+    """One page of the queue (as admin.work_queue lists it), into `found`."""
+    from chalicelib.services.work_queue import list_work_queue
 
-    refused = _refused(admin_api._answer(work))
-    if refused is not None:
-        status, message = refused
-        if status == 422:  # a cursor from another query or tampered with: say so, beside the list
-            errors.add("cursor", "The link to the next page no longer works: start again from the first page")
-            return _queue_page(visit, filters, None, errors, status=400)
-        return _problem_page(status, message, visit.me)
-    return _queue_page(visit, filters, found["page"], errors)
+    found["page"] = list_work_queue(
+        status=filters["status"] or None,
+        rag=filters["rag"] or None,
+        limit=QUEUE_PAGE_SIZE,
+        cursor=cursor,
+        undelivered=filters["undelivered"] == "true",
+    )
+    return Response(body="", status_code=200)
 
 
 def _queue_page(visit: Visit, filters: dict[str, str], found: Any, errors: PageErrors, status: int = 200) -> Response:

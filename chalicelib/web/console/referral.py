@@ -30,36 +30,42 @@ from chalicelib.web.form_fields import PageErrors
 
 @console_route("/staff/referrals/{reference}", methods=["GET"], roles=_api_roles(admin_api.referral))
 def referral_page(visit: Visit, reference: str) -> Response:
-    from chalicelib.domain.audit import ReasonRequired
-    from chalicelib.services.view_referral import view_referral
-
-    raw_reason = (console.current_request.query_params or {}).get("reason")
+    query = console.current_request.query_params or {}
+    raw_reason = query.get("reason")
     reason = raw_reason if raw_reason in {r.value for r in AccessReason} else None
     shown: dict[str, Any] = {}
-
-    def work() -> Response:
-        normalised = admin_api._reference(reference)
-        try:
-            view = view_referral(
-                normalised,
-                staff=visit.staff,
-                request_id=_request_id(),
-                reason=AccessReason(reason) if reason else None,
-            )
-        except ReasonRequired:
-            shown["reason_page"] = normalised
-            return Response(body="", status_code=200)
-        shown["picture"] = admin_api.referral_picture(view)
-        return Response(body="", status_code=200)
-
-    refused = _refused(admin_api._answer(work))
+    refused = _refused(admin_api._answer(lambda: _read_referral(visit, reference, reason, shown)))
     if refused is not None:
         return _problem_page(*refused, visit.me)
     if "reason_page" in shown:
-        asked = raw_reason is not None or "asked" in (console.current_request.query_params or {})
+        asked = raw_reason is not None or "asked" in query
         return _reason_page(visit, shown["reason_page"], asked=asked)
-    picture = shown["picture"]
-    done = (console.current_request.query_params or {}).get("done")
+    return _picture_page(visit, shown["picture"], reason, query.get("done"))
+
+
+def _read_referral(visit: Visit, reference: str, reason: str | None, shown: dict[str, Any]) -> Response:
+    """The audited read, into `shown`: the picture, or (a closed referral without a reason) the
+    reference whose reason page to show."""
+    from chalicelib.domain.audit import ReasonRequired
+    from chalicelib.services.view_referral import view_referral
+
+    normalised = admin_api._reference(reference)
+    try:
+        view = view_referral(
+            normalised,
+            staff=visit.staff,
+            request_id=_request_id(),
+            reason=AccessReason(reason) if reason else None,
+        )
+    except ReasonRequired:
+        shown["reason_page"] = normalised
+        return Response(body="", status_code=200)
+    shown["picture"] = admin_api.referral_picture(view)
+    return Response(body="", status_code=200)
+
+
+def _picture_page(visit: Visit, picture: dict[str, Any], reason: str | None, done: str | None) -> Response:
+    """The referral as read, with the actions this person may take now and any success banner."""
     return _page(
         "staff/referral.html",
         me=visit.me,

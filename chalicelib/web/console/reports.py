@@ -150,43 +150,18 @@ def _report_dates(query: dict[str, Any], errors: PageErrors) -> tuple[str | None
 @console_route(REPORT_PATH, methods=["GET"], roles=REPORT_ROLES)
 def timeliness_report_page(visit: Visit) -> Response:
     """The timeliness report over London dates, with charts and their tables, or as CSV."""
-    from chalicelib.services.timeliness_report import InvalidRange, ReportRange, timeliness_report, to_csv
-
     query: dict[str, Any] = dict(console.current_request.query_params or {})
     answer_as = query.get("format") or "html"
     errors = PageErrors()
     if answer_as not in ("html", "csv"):
         errors.add("format", "Choose the report as a page or as a CSV download", "from-day")
     date_from, date_to, values = _report_dates(query, errors)
-    report = None
-    if not errors:
-        try:
-            report = timeliness_report(ReportRange.parse(date_from, date_to))
-        except InvalidRange as invalid:
-            name = RANGE_FIELDS.get(invalid.code, "from")
-            errors.add(name, str(invalid), f"{name}-day")
-        except AwsError:
-            return _page("staff/unavailable.html", status=503, me=visit.me)
+    try:
+        report = None if errors else _report(date_from, date_to, errors)
+    except AwsError:
+        return _page("staff/unavailable.html", status=503, me=visit.me)
     if report is not None and answer_as == "csv":
-        name = f"mash-timeliness-{report.date_from.isoformat()}-to-{report.date_to.isoformat()}.csv"
-        return Response(
-            body=to_csv(report),
-            status_code=200,
-            headers={
-                "Content-Type": "text/csv; charset=utf-8",
-                "Content-Disposition": f'attachment; filename="{name}"',
-                "Cache-Control": "no-store",
-            },
-        )
-    csv_href = None
-    if report is not None:
-        csv_href = (
-            REPORT_PATH
-            + "?"
-            + urllib.parse.urlencode(
-                {"from": report.date_from.isoformat(), "to": report.date_to.isoformat(), "format": "csv"}
-            )
-        )
+        return _csv_download(report)
     return _page(
         "staff/report_timeliness.html",
         status=400 if errors else 200,
@@ -194,8 +169,46 @@ def timeliness_report_page(visit: Visit) -> Response:
         nav="reports",
         report=report,
         charts=report_charts(report) if report else [],
-        csv_href=csv_href,
+        csv_href=_csv_href(report) if report is not None else None,
         values=values,
         errors=errors.messages,
         error_list=errors.summary(),
+    )
+
+
+def _report(date_from: str | None, date_to: str | None, errors: PageErrors) -> Any:
+    """The report over the range, or None with the range's problem added to `errors`."""
+    from chalicelib.services.timeliness_report import InvalidRange, ReportRange, timeliness_report
+
+    try:
+        return timeliness_report(ReportRange.parse(date_from, date_to))
+    except InvalidRange as invalid:
+        name = RANGE_FIELDS.get(invalid.code, "from")
+        errors.add(name, str(invalid), f"{name}-day")
+        return None
+
+
+def _csv_download(report: Any) -> Response:
+    from chalicelib.services.timeliness_report import to_csv
+
+    name = f"mash-timeliness-{report.date_from.isoformat()}-to-{report.date_to.isoformat()}.csv"
+    return Response(
+        body=to_csv(report),
+        status_code=200,
+        headers={
+            "Content-Type": "text/csv; charset=utf-8",
+            "Content-Disposition": f'attachment; filename="{name}"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+def _csv_href(report: Any) -> str:
+    """The same range as a CSV download."""
+    return (
+        REPORT_PATH
+        + "?"
+        + urllib.parse.urlencode(
+            {"from": report.date_from.isoformat(), "to": report.date_to.isoformat(), "format": "csv"}
+        )
     )

@@ -72,23 +72,12 @@ def console_route(
         @functools.wraps(handler)
         def view(**params: Any) -> Response:
             request = console.current_request
-            form: Form = {}
-            if request.method == "POST":
-                # The size first: an oversized body is refused before anything reads it.
-                try:
-                    form = form_body(request)
-                except BodyTooLarge:
-                    return _page("staff/too_large.html", status=413)
-                except ValueError:
-                    return _page("staff/bad_request.html", status=400)
-            try:
-                me = sessions.current_session(request.headers)
-            except sessions.SessionEnded as ended:
-                return _session_ended(ended, request.method)
-            except (sessions.SignInUnavailable, AwsError):
-                return _page("staff/unavailable.html", status=503)
-            if not me.holds_any(allowed):
-                return _page("staff/forbidden.html", status=403, me=me, needs=describe_roles(allowed))
+            form = _posted_form(request) if request.method == "POST" else {}
+            if isinstance(form, Response):
+                return form
+            me = _signed_in(request, allowed)
+            if isinstance(me, Response):
+                return me
             if request.method != "POST":
                 return handler(Visit(me), **params)
             if not sessions.csrf_valid(me.session_id, text(form, "csrf_token")):
@@ -102,6 +91,31 @@ def console_route(
         return view
 
     return register_view
+
+
+def _posted_form(request: Any) -> Form | Response:
+    """The posted fields, or the page refusing them. The size first: an oversized body is refused
+    before anything reads it."""
+    try:
+        return form_body(request)
+    except BodyTooLarge:
+        return _page("staff/too_large.html", status=413)
+    except ValueError:
+        return _page("staff/bad_request.html", status=400)
+
+
+def _signed_in(request: Any, allowed: frozenset[Role]) -> sessions.SignedIn | Response:
+    """Who is signed in (the session, its token re-verified) if they hold one of these roles, or the
+    page saying why not."""
+    try:
+        me = sessions.current_session(request.headers)
+    except sessions.SessionEnded as ended:
+        return _session_ended(ended, request.method)
+    except (sessions.SignInUnavailable, AwsError):
+        return _page("staff/unavailable.html", status=503)
+    if not me.holds_any(allowed):
+        return _page("staff/forbidden.html", status=403, me=me, needs=describe_roles(allowed))
+    return me
 
 
 def undeclared_console_routes(app: Any) -> list[str]:

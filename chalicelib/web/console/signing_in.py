@@ -50,7 +50,6 @@ def sign_in() -> Response:
 @console.route(sessions.CALLBACK_PATH, methods=["GET"])
 def callback() -> Response:
     """The hosted UI's redirect back: check state, swap the code (with the PKCE verifier) for tokens."""
-    from chalicelib.adapters.staff_tokens import TokenRefused
     from chalicelib.wiring import wiring
 
     hosted = sessions.hosted_ui(wiring().settings)
@@ -65,8 +64,15 @@ def callback() -> Response:
     if pending_id is None or not sessions.oauth_state_valid(pending_id, query.get("state")) or not query.get("code"):
         # A stale tab, a second callback, or a link someone else started: start again.
         return _page("staff/sign_in_failed.html", status=400, cookies=clear, problem="state")
+    return _start_session(hosted, query["code"], pending_id, clear, request.headers)
+
+
+def _start_session(hosted: Any, code: str, pending_id: str, clear: list[str], headers: Any) -> Response:
+    """The code swapped for tokens and a new session started, then on to the page asked for."""
+    from chalicelib.adapters.staff_tokens import TokenRefused
+
     try:
-        tokens = hosted.exchange(query["code"], pending_id)
+        tokens = hosted.exchange(code, pending_id)
         if "id_token" not in tokens:
             return _page("staff/sign_in_failed.html", status=400, cookies=clear, problem="code")
         signed_in = sessions.start_session(tokens["id_token"], tokens.get("refresh_token"))
@@ -78,7 +84,7 @@ def callback() -> Response:
     cookies = [*clear, sessions.clear_return_cookie(), sessions.session_cookie(signed_in.session_id)]
     # A page, not a 303: this request came by a cross-site redirect, so a browser would not send
     # the new SameSite=Strict cookie on a redirect from it; a same-site refresh does.
-    return _page("staff/signing_in.html", cookies=cookies, next_url=landing_page(signed_in, request.headers))
+    return _page("staff/signing_in.html", cookies=cookies, next_url=landing_page(signed_in, headers))
 
 
 def landing_page(signed_in: sessions.SignedIn, headers: Any) -> str:
