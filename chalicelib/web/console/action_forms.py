@@ -270,15 +270,7 @@ def _post_action(action: ActionForm, visit: Visit, raw_reference: str) -> Respon
     reference = known["summary"].reference
     access_reason = _access_reason(visit.form)
     reading = action.read(visit.form)
-    body = None
-    try:
-        body = validate(action.model, reading.data)
-    except InvalidReferral as invalid:
-        for problem in invalid.errors:
-            key = reading.inputs.get(problem.field, problem.field)
-            blank = problem.field not in reading.data and problem.field not in action.dates
-            message = action.blank_messages.get(key) or action.blank_messages.get(problem.field)
-            reading.add(problem.field, message if blank and message else problem.message, frozenset(action.dates))
+    body = _validate(action, reading)
     if reading.errors or body is None:
         reading.errors.sort(tuple(reading.inputs.get(name, name) for name in action.model.model_fields))
         return _action_page(
@@ -301,3 +293,17 @@ def _post_action(action: ActionForm, visit: Visit, raw_reference: str) -> Respon
         action, visit, reference, errors=_RefusalErrors(message), values=reading.values, status=status,
         status_now=known["summary"].status.value, access_reason=access_reason,
     )  # fmt: skip
+
+
+def _validate(action: ActionForm, reading: Reading) -> BaseModel | None:
+    """The body as the action's model reads it, or None with each problem added to the reading
+    (a field left empty gets the action's own message for it, when it has one)."""
+    try:
+        return validate(action.model, reading.data)
+    except InvalidReferral as invalid:
+        for problem in invalid.errors:
+            key = reading.inputs.get(problem.field, problem.field)
+            blank = problem.field not in reading.data and problem.field not in action.dates
+            message = action.blank_messages.get(key) or action.blank_messages.get(problem.field)
+            reading.add(problem.field, message if blank and message else problem.message, frozenset(action.dates))
+        return None

@@ -109,11 +109,7 @@ def _triage_post(
     try:
         body = validate(model, data)
     except InvalidReferral as invalid:
-        errors = PageErrors()
-        for problem in invalid.errors:
-            blank = problem.field in blank_messages and problem.field not in data
-            errors.add(problem.field, blank_messages[problem.field] if blank else problem.message)
-        errors.sort(tuple(model.model_fields))
+        errors = _field_errors(invalid, model, blank_messages, data)
         return _triage_item_page(visit, triage_id, errors=errors, values=values, status=400)
 
     def work() -> Response:
@@ -128,6 +124,18 @@ def _triage_post(
     if status in (404, 503):
         return _problem_page(status, message, visit.me)
     return _triage_item_page(visit, triage_id, errors=_RefusalErrors(message), values=values, status=status)
+
+
+def _field_errors(
+    invalid: InvalidReferral, model: type[BaseModel], blank_messages: dict[str, str], data: dict[str, str]
+) -> PageErrors:
+    """The model's problems beside their fields, in the form's order; a blank field says what to enter."""
+    errors = PageErrors()
+    for problem in invalid.errors:
+        blank = problem.field in blank_messages and problem.field not in data
+        errors.add(problem.field, blank_messages[problem.field] if blank else problem.message)
+    errors.sort(tuple(model.model_fields))
+    return errors
 
 
 @console_route("/staff/triage/{triage_id}/attach", methods=["POST"], roles=_api_roles(admin_api.triage_attach))
