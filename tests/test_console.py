@@ -385,7 +385,7 @@ def test_the_queue_filters_and_pages_with_the_cursor(
     page = page_text(person.get("/staff/?status=received"))
     assert references[0] not in page and references[1] in page
 
-    monkeypatch.setattr(console, "QUEUE_PAGE_SIZE", 2)
+    monkeypatch.setattr(console.queue, "QUEUE_PAGE_SIZE", 2)  # the queue's room reads its own
     first = person.get("/staff/?status=received&undelivered=")
     assert "Next page" in page_text(first)
     next_href = html.unescape(re.search(r'href="([^"]+)" rel="next"', person.text()).group(1))

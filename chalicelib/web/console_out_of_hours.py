@@ -1,4 +1,4 @@
-"""The staff console's handover form for the emergency duty team (an `ActionForm`, see console.py).
+"""The staff console's handover form for the emergency duty team (an `ActionForm`, see console/action_forms.py).
 
 Imported by app.py before the console blueprint is registered, so its pages are registered with it.
 Its roles, body model and service are the API's (`admin_out_of_hours.handover`).

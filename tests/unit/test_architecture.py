@@ -21,7 +21,6 @@ MAX_LINES = 600
 
 # Modules still over MAX_LINES, with the ceiling they may not grow past (being split).
 OVERSIZE: dict[str, int] = {
-    "chalicelib.web.console": 1700,
     "chalicelib.adapters.referrals": 1540,
     "chalicelib.web.admin": 1140,
     "chalicelib.web.public_form": 1070,
@@ -33,7 +32,7 @@ UPWARD: set[tuple[str, str]] = {
     ("chalicelib.adapters.consent_requests", "chalicelib.wiring"),
     ("chalicelib.events.ses_event_reading", "chalicelib.adapters.suppression"),
     ("chalicelib.web.auth", "chalicelib.adapters.staff_tokens"),
-    ("chalicelib.web.console", "chalicelib.adapters.staff_tokens"),
+    ("chalicelib.web.console.signing_in", "chalicelib.adapters.staff_tokens"),
     ("chalicelib.web.console_session", "chalicelib.adapters.aws"),
     ("chalicelib.web.console_session", "chalicelib.adapters.envelope"),
     ("chalicelib.web.console_session", "chalicelib.adapters.staff_tokens"),

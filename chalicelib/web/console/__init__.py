@@ -1,0 +1,151 @@
+"""The MASH staff console under /staff/: GOV.UK pages over the same services as the admin JSON API.
+
+Nothing here decides anything: each page calls the service the matching /admin/ route calls, with
+that route's roles (read from its `admin_route` declaration) and its pydantic body model, and
+domain refusals go through admin.py's own mapping (`_answer`), so a message reads the same on both.
+
+Every page is made with `console_route` (deny by default: a session, its token re-verified, the
+roles, and on POST the CSRF token); `undeclared_console_routes(app)` finds any /staff/ page made
+otherwise that is not one of the sign-in pages in `OPEN_PATHS`.
+
+The rooms, each importing only those above it (no module imports this package's `__init__`):
+
+- `formatting`: moments and time left in London time, labels, the wiring clock
+- `routing`: the `console` Blueprint, `console_route`, `Visit`, page and problem-page helpers
+- `signing_in`: sign in (the hosted UI's code flow), the landing page, sign out
+- `queue`: the work queue
+- `triage`: replies the hub could not place
+- `action_forms`: the `ActionForm` machinery (its docstring says how to add an action)
+- `referral`: the referral page, offering the action forms
+- `actions`: every registered action form and its service call
+- `notices_documents`: a notice's preview and a referrer's document
+- `reports`: the timeliness report
+
+Importing this package imports every room, so all their pages are on `console` before app.py
+registers it.
+"""
+
+# The rooms in the order the single module registered their pages (so app.routes keeps its order).
+# isort: off
+from chalicelib.web.console.formatting import (
+    LONDON,
+    RAG_TAGS,
+    REASON_LABELS,
+    STATUS_LABELS,
+    is_overdue,
+    time_left,
+    when,
+)
+from chalicelib.web.console.routing import (
+    HOME,
+    OPEN_PATHS,
+    REPORT_PATH,
+    REPORT_ROLES,
+    SIGN_IN,
+    STAFF_PREFIX,
+    Visit,
+    _page,
+    console,
+    console_roles,
+    console_route,
+    referral_href,
+    undeclared_console_routes,
+)
+from chalicelib.web.console.signing_in import callback, landing_page, sign_in, sign_out, signed_in_redirect, signed_out
+from chalicelib.web.console.queue import QUEUE_PAGE_SIZE, TRIAGE_COUNT_LIMIT, work_queue
+from chalicelib.web.console.triage import TRIAGE_DONE, triage_attach, triage_item, triage_list, triage_reject
+from chalicelib.web.console.action_forms import ACTION_FORMS, ActionForm, Branches, Perform, Reading, register
+from chalicelib.web.console.referral import referral_page
+from chalicelib.web.console.actions import (
+    APPROVAL,
+    CLOSURE,
+    CONSENT,
+    CONTACT_PLAN,
+    DECISION,
+    ENQUIRIES,
+    LEGAL_HOLD,
+    ONWARD_REFERRAL,
+    OUTCOME_NOTICE,
+    PARENTS_TOLD,
+    SCREENING,
+    TRANSLATION,
+    WITHDRAW_ENQUIRY,
+)
+from chalicelib.web.console.notices_documents import attachment_download, notice_preview
+from chalicelib.web.console.reports import (
+    BAR_FILLS,
+    RANGE_FIELDS,
+    REPORT_DEFAULT_DAYS,
+    Bar,
+    bar_chart,
+    report_charts,
+    timeliness_report_page,
+)
+
+# isort: on
+
+__all__ = [
+    "ACTION_FORMS",
+    "APPROVAL",
+    "BAR_FILLS",
+    "CLOSURE",
+    "CONSENT",
+    "CONTACT_PLAN",
+    "DECISION",
+    "ENQUIRIES",
+    "HOME",
+    "LEGAL_HOLD",
+    "LONDON",
+    "ONWARD_REFERRAL",
+    "OPEN_PATHS",
+    "OUTCOME_NOTICE",
+    "PARENTS_TOLD",
+    "QUEUE_PAGE_SIZE",
+    "RAG_TAGS",
+    "RANGE_FIELDS",
+    "REASON_LABELS",
+    "REPORT_DEFAULT_DAYS",
+    "REPORT_PATH",
+    "REPORT_ROLES",
+    "SCREENING",
+    "SIGN_IN",
+    "STAFF_PREFIX",
+    "STATUS_LABELS",
+    "TRANSLATION",
+    "TRIAGE_COUNT_LIMIT",
+    "TRIAGE_DONE",
+    "WITHDRAW_ENQUIRY",
+    "ActionForm",
+    "Bar",
+    "Branches",
+    "Perform",
+    "Reading",
+    "Visit",
+    "_page",
+    "attachment_download",
+    "bar_chart",
+    "callback",
+    "console",
+    "console_roles",
+    "console_route",
+    "is_overdue",
+    "landing_page",
+    "notice_preview",
+    "referral_href",
+    "referral_page",
+    "register",
+    "report_charts",
+    "sign_in",
+    "sign_out",
+    "signed_in_redirect",
+    "signed_out",
+    "time_left",
+    "timeliness_report_page",
+    "triage_attach",
+    "triage_item",
+    "triage_list",
+    "triage_reject",
+    "undeclared_console_routes",
+    "when",
+    "work_queue",
+]

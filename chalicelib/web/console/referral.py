@@ -1,0 +1,107 @@
+"""The referral page: the whole picture (an audited read), and the actions open to this person now.
+
+A closed referral opens only with a reason code: without one the page asks for it first.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalice.app import Response
+
+from chalicelib.domain.audit import AccessReason
+from chalicelib.domain.decision import OUTCOME_LABELS
+from chalicelib.domain.referral import AGENCY_LABELS, CONCERN_LABELS, LEVELS_OF_NEED
+from chalicelib.web import admin as admin_api
+from chalicelib.web.console.action_forms import ACTION_FORMS
+from chalicelib.web.console.formatting import RAG_TAGS, REASON_LABELS, STATUS_LABELS, is_overdue
+from chalicelib.web.console.routing import (
+    Visit,
+    _api_roles,
+    _page,
+    _problem_page,
+    _refused,
+    _request_id,
+    console,
+    console_route,
+)
+from chalicelib.web.form_fields import PageErrors
+
+
+@console_route("/staff/referrals/{reference}", methods=["GET"], roles=_api_roles(admin_api.referral))
+def referral_page(visit: Visit, reference: str) -> Response:
+    query = console.current_request.query_params or {}
+    raw_reason = query.get("reason")
+    reason = raw_reason if raw_reason in {r.value for r in AccessReason} else None
+    shown: dict[str, Any] = {}
+    refused = _refused(admin_api._answer(lambda: _read_referral(visit, reference, reason, shown)))
+    if refused is not None:
+        return _problem_page(*refused, visit.me)
+    if "reason_page" in shown:
+        asked = raw_reason is not None or "asked" in query
+        return _reason_page(visit, shown["reason_page"], asked=asked)
+    return _picture_page(visit, shown["picture"], reason, query.get("done"))
+
+
+def _read_referral(visit: Visit, reference: str, reason: str | None, shown: dict[str, Any]) -> Response:
+    """The audited read, into `shown`: the picture, or (a closed referral without a reason) the
+    reference whose reason page to show."""
+    from chalicelib.domain.audit import ReasonRequired
+    from chalicelib.services.view_referral import view_referral
+
+    normalised = admin_api._reference(reference)
+    try:
+        view = view_referral(
+            normalised,
+            staff=visit.staff,
+            request_id=_request_id(),
+            reason=AccessReason(reason) if reason else None,
+        )
+    except ReasonRequired:
+        shown["reason_page"] = normalised
+        return Response(body="", status_code=200)
+    shown["picture"] = admin_api.referral_picture(view)
+    return Response(body="", status_code=200)
+
+
+def _picture_page(visit: Visit, picture: dict[str, Any], reason: str | None, done: str | None) -> Response:
+    """The referral as read, with the actions this person may take now and any success banner."""
+    return _page(
+        "staff/referral.html",
+        me=visit.me,
+        nav="queue",
+        r=picture,
+        reason=reason,
+        done=ACTION_FORMS[done].done if done in ACTION_FORMS else None,
+        actions=[form for form in ACTION_FORMS.values() if form.offered_to(picture, visit.me)],
+        labels=_labels(),
+        rag_tags=RAG_TAGS,
+        status_labels=STATUS_LABELS,
+        is_overdue=is_overdue,
+    )
+
+
+def _reason_page(visit: Visit, reference: str, *, asked: bool) -> Response:
+    errors = PageErrors()
+    if asked:  # the form was sent without a (known) reason
+        errors.add("reason", "Select why you are opening this closed referral")
+    return _page(
+        "staff/reason.html",
+        status=400 if errors else 200,
+        me=visit.me,
+        nav="queue",
+        reference=reference,
+        reasons=REASON_LABELS,
+        errors=errors.messages,
+        error_list=errors.summary(),
+    )
+
+
+def _labels() -> dict[str, Any]:
+    return {
+        "outcomes": OUTCOME_LABELS,
+        "concerns": CONCERN_LABELS,
+        "agencies": AGENCY_LABELS,
+        "levels": LEVELS_OF_NEED,
+        "reasons": REASON_LABELS,
+    }
