@@ -220,7 +220,11 @@ class Referrer(DomainModel):
     phone: Annotated[str, StringConstraints(max_length=20)]
     # "Can we tell the family that you made this referral?" Not answered is no: nothing a family
     # receives says who referred, or what kind of person, unless the referrer agreed.
-    family_may_know: bool | None = None
+    family_may_know: bool | None = Field(
+        default=None,
+        description="Can we tell the family that you made this referral? Not answered is no: nothing the family "
+        "receives then says who referred, or what kind of person",
+    )
 
     @field_validator("email")
     @classmethod
@@ -275,7 +279,7 @@ class Child(DomainModel):
     interpreter_needed: bool = False
     disability: OptionalShortText = None
     # The child's own views, in their words where possible (Working Together: the child's voice).
-    views: OptionalLongText = None
+    views: OptionalLongText = Field(default=None, description="What this child has said, in their own words if possible")
 
     @model_validator(mode="after")
     def _born_or_expected(self, info: ValidationInfo) -> Child:
@@ -321,7 +325,10 @@ class ParentCarer(DomainModel):
     address: Address | None = None
     first_language: OptionalShortText = None
     # The referrer's view: is it safe for the MASH to contact them? (The MASH's own plan decides.)
-    safe_to_contact: bool | None = None
+    safe_to_contact: bool | None = Field(
+        default=None,
+        description="Is it safe for the MASH to contact them? false keeps every family email from them; null: not known",
+    )
 
     @field_validator("email")
     @classmethod
@@ -405,8 +412,10 @@ class Consent(DomainModel):
     reason_not_sought: OptionalLongText = None
     reason_refused: OptionalLongText = None
     # Guidance §2: have you discussed this with the parents, and what did they say?
-    discussed_with_parents: bool | None = None
-    parents_response: OptionalLongText = None
+    discussed_with_parents: bool | None = Field(
+        default=None, description="Have you discussed your concerns with the parents?"
+    )
+    parents_response: OptionalLongText = Field(default=None, description="What the parents said (needed if discussed)")
 
     @model_validator(mode="after")
     def _reasons_recorded(self, info: ValidationInfo) -> Consent:
@@ -460,8 +469,14 @@ class ReferralSubmission(DomainModel):
     referrer: Referrer
     children: Annotated[list[Child], Field(min_length=1, max_length=10)]
     parents_carers: Annotated[list[ParentCarer], Field(max_length=10)] = []
-    household_members: Annotated[list[HouseholdMember], Field(max_length=10)] = []
-    people_posing_risk: Annotated[list[PersonPosingRisk], Field(max_length=10)] = []
+    household_members: Annotated[
+        list[HouseholdMember],
+        Field(max_length=10, description="Other adults living in the child's household (not the parents listed)"),
+    ] = []
+    people_posing_risk: Annotated[
+        list[PersonPosingRisk],
+        Field(max_length=10, description="Anyone who may pose a risk to the child: never contacted by the hub"),
+    ] = []
     concerns: Concerns
     consent: Consent | None = None
     parents_informed: ParentsInformed | None = None
