@@ -50,6 +50,7 @@ class AuditAction(StrEnum):
     ATTACHMENT_REFUSED = "attachment.refused"  # one was refused (by content or size); details: its id, the reason code
     ATTACHMENT_READ = "attachment.read"  # staff were given a download link to a document
     CONTACT_PLAN_CHANGED = "contact_plan.changed"  # details: the person's key, told or not and why (codes)
+    REPLY_TEXT_MARKED = "reply.text_marked"  # staff: a reply's shortened text is wrong, show it whole (or undo)
     NOTICE_RELEASED = "notice.released"  # a family email held for translation let go: translated or in English
 
 

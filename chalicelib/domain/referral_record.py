@@ -50,6 +50,7 @@ from chalicelib.domain.people import Person
 from chalicelib.domain.protective_decisions import ProtectiveDecision, check_may_change, in_force, roles_of
 from chalicelib.domain.referral import ReferralSubmission, Route
 from chalicelib.domain.retention import LegalHold, retention_until
+from chalicelib.domain.reply_display import ReplyNotOnReferral, ReplyTextMark
 from chalicelib.domain.review_schedule import next_moment, schedule
 from chalicelib.domain.staff import Role
 from chalicelib.domain.tasks import Task, TaskKind
@@ -145,6 +146,8 @@ class Referral:
     contact_decisions: tuple[ContactDecision, ...] = ()
     # How each family email held for translation was let go (its translation, or English and why).
     translations: tuple[NoticeTranslation, ...] = ()
+    # Agency replies whose shortened text staff found wrong: shown whole from then on.
+    reply_marks: tuple[ReplyTextMark, ...] = ()
     version: int = 0
 
     @classmethod
@@ -318,6 +321,19 @@ class Referral:
     def protective_decisions(self) -> list[ProtectiveDecision]:
         """The managers' protective decisions holding now (chalicelib/domain/protective_decisions.py)."""
         return in_force(self.parents_told, self.consent, self.outcome_notice_decision)
+
+    # --- agency replies shown whole (chalicelib/domain/reply_display.py) ------------------------------
+
+    def shown_whole(self, reply_id: str) -> ReplyTextMark | None:
+        return next((m for m in self.reply_marks if m.reply_id == reply_id), None)
+
+    def mark_reply_text(self, reply_id: str, *, wrong: bool, by: str, at: dt.datetime, reason: str) -> Referral:
+        """Show a reply whole (its shortened text is wrong), or take the mark back."""
+        if not any(reply_id in e.reply_ids for e in self.enquiries):
+            raise ReplyNotOnReferral(reply_id)
+        others = tuple(m for m in self.reply_marks if m.reply_id != reply_id)
+        marks = (*others, ReplyTextMark(reply_id, by, at, reason)) if wrong else others
+        return replace(self, reply_marks=marks)
 
     # --- family emails held for translation (chalicelib/domain/translations.py) ------------------------
 
