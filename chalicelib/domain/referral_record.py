@@ -49,8 +49,8 @@ from chalicelib.domain.onward_referral import OnwardReferral
 from chalicelib.domain.people import Person
 from chalicelib.domain.protective_decisions import ProtectiveDecision, check_may_change, in_force, roles_of
 from chalicelib.domain.referral import ReferralSubmission, Route
-from chalicelib.domain.retention import LegalHold, retention_until
 from chalicelib.domain.reply_display import ReplyNotOnReferral, ReplyTextMark
+from chalicelib.domain.retention import LegalHold, retention_until
 from chalicelib.domain.review_schedule import next_moment, schedule
 from chalicelib.domain.staff import Role
 from chalicelib.domain.tasks import Task, TaskKind
