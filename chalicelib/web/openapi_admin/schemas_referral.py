@@ -25,7 +25,7 @@ from chalicelib.web.openapi_admin.shapes import (
 
 
 def response_schemas() -> dict[str, Any]:
-    """JSON Schemas of what admin.py answers with, by component name."""
+    """JSON Schemas of what the staff API (chalicelib/web/admin/) answers with, by component name."""
     from chalicelib.domain.audit import AuditAction
     from chalicelib.domain.consent import ConsentSource, ConsentState, ParentsToldState
     from chalicelib.domain.contact_plan import Why
