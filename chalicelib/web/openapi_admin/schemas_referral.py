@@ -18,6 +18,7 @@ from chalicelib.web.openapi_admin.shapes import (
     DATE_TIME,
     REFERENCE_EXAMPLE,
     _enum,
+    _from_model,
     _nullable,
     _object,
     _ref,
@@ -26,7 +27,6 @@ from chalicelib.web.openapi_admin.shapes import (
 
 def response_schemas() -> dict[str, Any]:
     """JSON Schemas of what the staff API (chalicelib/web/admin/) answers with, by component name."""
-    from chalicelib.domain.audit import AuditAction
     from chalicelib.domain.consent import ConsentSource, ConsentState, ParentsToldState
     from chalicelib.domain.contact_plan import Why
     from chalicelib.domain.decision import Outcome, Rag
@@ -39,6 +39,7 @@ def response_schemas() -> dict[str, Any]:
     from chalicelib.domain.referral_record import Channel
     from chalicelib.domain.staff import Role
     from chalicelib.domain.tasks import TaskKind
+    from chalicelib.web.admin import responses
 
     decision = {
         "outcome": _enum(Outcome),
@@ -115,15 +116,6 @@ def response_schemas() -> dict[str, Any]:
             **_nullable({"type": "string", "format": "date"}),
             "description": "When it is due: a review task (review_*) is due on its review date",
         },
-    }
-    event = {
-        "sequence": {"type": "integer", "minimum": 1},
-        "action": _enum(AuditAction),
-        "at": DATE_TIME,
-        "actor": {"type": "string"},
-        "role": {"type": "string"},
-        "request_id": _nullable({"type": "string"}),
-        "details": {"type": "object", "additionalProperties": {"type": "string"}},
     }
     queue_row = {
         "reference": {"type": "string"},
@@ -298,25 +290,18 @@ def response_schemas() -> dict[str, Any]:
         "Screening": _object(screening),
         "Notice": _object(notice),
         "Task": _object(task),
-        "AuditEvent": _object(event),
+        "AuditEvent": _from_model(responses.AuditEvent),  # the audit trail: generated from its models
         "KnownReferral": _object(known_referral),
         "ContactPlanEntry": _object(plan_entry),
         "ReferralPicture": _object(picture),
-        "AuditTrail": _object({"events": {"type": "array", "items": _ref("AuditEvent")}}),
+        "AuditTrail": _from_model(responses.AuditTrail),
         "SubjectAccessBundle": _object(
             {
                 "generated_at": DATE_TIME,
                 "referrals": {"type": "array", "items": _ref("ReferralPicture")},
             }
         ),
-        "ChainReport": _object(
-            {
-                "intact": {"type": "boolean"},
-                "events": {"type": "integer", "minimum": 0},
-                "first_broken_sequence": _nullable({"type": "integer"}),
-                "problem": _nullable({"type": "string"}),
-            }
-        ),
+        "ChainReport": _from_model(responses.ChainReport),
         # API Gateway (and Chalice's local gateway) answer a request with no Authorization header
         # themselves, before our authorizer runs: this is their shape, not ours.
         "GatewayUnauthorized": _object({"message": {"type": "string", "examples": ["Unauthorized"]}}),
