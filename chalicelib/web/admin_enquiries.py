@@ -79,7 +79,7 @@ def withdraw_enquiry(reference: str) -> Response:
             {"reference": referral.reference, "enquiry": admin_api._enquiry(enquiry, admin_api._now())}
         )
 
-    return admin_api._answer(work)
+    return admin_api.answer_with(work)
 
 
 # --- the OpenAPI document's part for this blueprint (merged by openapi_admin) ---------------------

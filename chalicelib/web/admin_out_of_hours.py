@@ -56,7 +56,7 @@ def handover(reference: str) -> Response:
             return problem(409, "not_alerted", str(refused))
         return admin_api._json({**admin_api._state(referral), "out_of_hours": out_of_hours_picture(referral)})
 
-    return admin_api._answer(work)
+    return admin_api.answer_with(work)
 
 
 def out_of_hours_picture(referral: Any) -> dict[str, Any] | None:

@@ -22,9 +22,6 @@ MAX_LINES = 600
 # Modules still over MAX_LINES, with the ceiling they may not grow past (being split).
 OVERSIZE: dict[str, int] = {
     "chalicelib.adapters.referrals": 1540,
-    "chalicelib.web.admin": 1140,
-    "chalicelib.web.public_form": 1070,
-    "chalicelib.web.openapi_admin": 1020,
     "chalicelib.adapters.agency_replies": 730,
 }
 # Imports that run the wrong way today: (importer, imported).
@@ -45,8 +42,23 @@ UPWARD: set[tuple[str, str]] = {
 }
 # Circles left (being split apart): each as its sorted members.
 KNOWN_CYCLES: list[list[str]] = [
-    ["chalicelib.web.admin", "chalicelib.web.admin_out_of_hours"],
-    ["chalicelib.web.admin_enquiries", "chalicelib.web.openapi_admin"],
+    # The out-of-hours blueprint shapes part of the whole picture and uses the admin's helpers.
+    [
+        "chalicelib.web.admin",
+        "chalicelib.web.admin.picture",
+        "chalicelib.web.admin.queue",
+        "chalicelib.web.admin.records",
+        "chalicelib.web.admin.sharing",
+        "chalicelib.web.admin_out_of_hours",
+    ],
+    # The enquiry withdrawal blueprint adds its part to the OpenAPI document, which reads its models.
+    [
+        "chalicelib.web.admin_enquiries",
+        "chalicelib.web.openapi_admin",
+        "chalicelib.web.openapi_admin.paths",
+        "chalicelib.web.openapi_admin.requests",
+        "chalicelib.web.openapi_admin.schemas_referral",
+    ],
 ]
 
 SHARED = {"chalicelib.settings", "chalicelib.logs", "chalicelib.templating"}

@@ -1,0 +1,190 @@
+"""Staff API under /admin/: every route is made with `admin_route` and declares its roles.
+
+Routes parse, call one service, and shape the answer; `answer_with` (answers.py) maps what went
+wrong to HTTP. One Blueprint, `admin` (common.py), registered by app.py; each room below adds its
+routes to it when imported here:
+
+    common.py     the Blueprint, role sets, body limit, reference and query helpers
+    answers.py    the one mapping of domain refusals to HTTP answers (`answer_with`)
+    models.py     the request bodies (pydantic)
+    responses.py  response models: the audit trail's (its OpenAPI schemas are generated from them)
+    shaping.py    where a referral stands after a change (`_state`), decisions, audit events
+    picture.py    the whole picture of one referral (`referral_picture`)
+    queue.py      whoami, the work queue, the whole picture's route
+    decisions.py  screening, decision, approval
+    family.py     consent, parents told, contact plan
+    notices.py    outcome notice, notice preview, release of a notice held for translation
+    sharing.py    onward referrals, agency enquiries, triage
+    documents.py  downloading a document the referrer added
+    records.py    closure, legal hold, subject access, audit
+
+Everything the console, admin_enquiries, admin_out_of_hours and the OpenAPI document use is
+importable from `chalicelib.web.admin`, as it was when this was one module.
+"""
+
+from __future__ import annotations
+
+from chalicelib.web.admin import decisions, documents, family, notices, queue, records, sharing  # noqa: F401 - routes
+from chalicelib.web.admin.answers import _answer, answer_with
+from chalicelib.web.admin.common import (
+    ANY_STAFF,
+    AUDITORS,
+    CASEWORK,
+    MANAGERS,
+    NOT_FOUND,
+    NOTICE_NOT_FOUND,
+    STAFF_BODY_LIMIT,
+    _access_reason,
+    _check_choice,
+    _json,
+    _limit,
+    _now,
+    _reference,
+    _request_id,
+    _required_reference,
+    _statuses,
+    admin,
+)
+from chalicelib.web.admin.decisions import approval, decision, screening
+from chalicelib.web.admin.documents import ATTACHMENT_ID, ATTACHMENT_NOT_FOUND, attachment_download
+from chalicelib.web.admin.family import _ask_parent, consent, contact_plan, parents_told
+from chalicelib.web.admin.models import (
+    ApprovalRequest,
+    ConsentRequest,
+    ContactPlanRequest,
+    DecisionRequest,
+    EnquiriesRequest,
+    HeldNoticeRelease,
+    LegalHoldRequest,
+    NoticeReleaseRequest,
+    OnwardReferralRequest,
+    OutcomeNoticeRequest,
+    ParentsToldRequest,
+    Rationale,
+    ScreeningRequest,
+    StaffLine,
+    StaffRequest,
+    StaffText,
+    SubjectAccessRequest,
+    TriageAttachRequest,
+    TriageRejectRequest,
+)
+from chalicelib.web.admin.notices import NOTICE_ID, notice_preview, notice_release, outcome_notice
+from chalicelib.web.admin.picture import (
+    _attachment,
+    _consent_record,
+    _enquiry,
+    _onward,
+    _out_of_hours,
+    _outcome_notice,
+    _parents_told,
+    _plan_entry,
+    _referral_attachment,
+    _release,
+    _reply,
+    referral_picture,
+)
+from chalicelib.web.admin.queue import referral, whoami, work_queue
+from chalicelib.web.admin.records import audit, audit_verify, closure, legal_hold, subject_access
+from chalicelib.web.admin.shaping import _decision, _event, _iso, _state
+from chalicelib.web.admin.sharing import (
+    TRIAGE_ID,
+    _triage_detail,
+    _triage_id,
+    _triage_summary,
+    enquiries,
+    onward_referral,
+    triage_attach,
+    triage_item,
+    triage_list,
+    triage_reject,
+)
+
+__all__ = [
+    "ANY_STAFF",
+    "ATTACHMENT_ID",
+    "ATTACHMENT_NOT_FOUND",
+    "AUDITORS",
+    "CASEWORK",
+    "MANAGERS",
+    "NOTICE_ID",
+    "NOTICE_NOT_FOUND",
+    "NOT_FOUND",
+    "STAFF_BODY_LIMIT",
+    "TRIAGE_ID",
+    "ApprovalRequest",
+    "ConsentRequest",
+    "ContactPlanRequest",
+    "DecisionRequest",
+    "EnquiriesRequest",
+    "HeldNoticeRelease",
+    "LegalHoldRequest",
+    "NoticeReleaseRequest",
+    "OnwardReferralRequest",
+    "OutcomeNoticeRequest",
+    "ParentsToldRequest",
+    "Rationale",
+    "ScreeningRequest",
+    "StaffLine",
+    "StaffRequest",
+    "StaffText",
+    "SubjectAccessRequest",
+    "TriageAttachRequest",
+    "TriageRejectRequest",
+    "_access_reason",
+    "_answer",
+    "_ask_parent",
+    "_attachment",
+    "_check_choice",
+    "_consent_record",
+    "_decision",
+    "_enquiry",
+    "_event",
+    "_iso",
+    "_json",
+    "_limit",
+    "_now",
+    "_onward",
+    "_out_of_hours",
+    "_outcome_notice",
+    "_parents_told",
+    "_plan_entry",
+    "_reference",
+    "_referral_attachment",
+    "_release",
+    "_reply",
+    "_request_id",
+    "_required_reference",
+    "_state",
+    "_statuses",
+    "_triage_detail",
+    "_triage_id",
+    "_triage_summary",
+    "admin",
+    "answer_with",
+    "approval",
+    "attachment_download",
+    "audit",
+    "audit_verify",
+    "closure",
+    "consent",
+    "contact_plan",
+    "decision",
+    "enquiries",
+    "legal_hold",
+    "notice_preview",
+    "notice_release",
+    "onward_referral",
+    "outcome_notice",
+    "parents_told",
+    "referral",
+    "referral_picture",
+    "screening",
+    "subject_access",
+    "triage_attach",
+    "triage_item",
+    "triage_list",
+    "triage_reject",
+    "whoami",
+    "work_queue",
+]

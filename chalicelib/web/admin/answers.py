@@ -1,0 +1,96 @@
+"""The one mapping from a domain refusal to the staff API's HTTP answer: the status and a message a person can act on.
+
+Every /admin/ route runs its work through `answer_with`; `_answer` is its old name, kept while the console uses it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from chalice import Response
+
+from chalicelib.domain.audit import AccessReason
+from chalicelib.web.admin.common import (
+    NOT_FOUND,
+    NOTICE_NOT_FOUND,
+)
+from chalicelib.web.errors import problem
+from chalicelib.web.json_body import BodyRefused
+
+
+def answer_with(work: Callable[[], Response]) -> Response:
+    """Run a route's work; map each domain refusal to the status and message a person can act on."""
+    from chalicelib.domain.agency_replies import TriageAlreadyDecided, TriageNotFound, TriageRefused
+    from chalicelib.domain.audit import ReasonRequired
+    from chalicelib.domain.consent import ConsentProblem
+    from chalicelib.domain.contact_plan import ContactPlanProblem, ContactRefused
+    from chalicelib.domain.decision import NotAllowed
+    from chalicelib.domain.enquiries import AgencyNotConfigured, EnquiryRefused
+    from chalicelib.domain.failures import AwsError, InvalidCursor, ReferralNotFound, StaleReferral
+    from chalicelib.domain.lifecycle import IllegalTransition
+    from chalicelib.domain.onward_referral import OnwardReferralProblem, OnwardReferralRefused
+    from chalicelib.domain.outcome_notices import OutcomeNoticeProblem
+    from chalicelib.domain.referral_record import ReferralClosed
+    from chalicelib.domain.translations import NotHeld, TranslationProblem
+    from chalicelib.services.tell_outcome import NoticeNotFound
+
+    try:
+        return work()
+    except BodyRefused as refused:
+        return refused.response
+    except ReferralNotFound:
+        return problem(404, "not_found", NOT_FOUND)
+    except ReferralClosed as closed:
+        return problem(409, "referral_closed", str(closed))
+    except IllegalTransition as illegal:
+        return problem(409, "not_allowed_now", str(illegal))
+    except NotAllowed as refused:
+        return problem(403, "not_allowed", str(refused))
+    except ConsentProblem as problem_found:
+        return problem(422, "consent_incomplete", str(problem_found))
+    except ContactPlanProblem as problem_found:
+        return problem(422, "contact_plan_incomplete", str(problem_found))
+    except ContactRefused as refused:
+        return problem(409, "contact_plan_forbids", str(refused))
+    except OutcomeNoticeProblem as refused:
+        return problem(422, "outcome_notice_refused", str(refused))
+    except NotHeld as refused:
+        return problem(409, "not_held", str(refused))
+    except TranslationProblem as incomplete:
+        return problem(422, "release_incomplete", str(incomplete))
+    except NoticeNotFound:
+        return problem(404, "notice_not_found", NOTICE_NOT_FOUND)
+    except TriageNotFound as missing:
+        return problem(404, "triage_not_found", str(missing))
+    except (TriageAlreadyDecided, TriageRefused) as refused:
+        return problem(409, "not_allowed_now", str(refused))
+    except EnquiryRefused as refused:
+        return problem(409, "not_allowed_now", str(refused))
+    except AgencyNotConfigured as missing:
+        return problem(422, "agency_not_configured", str(missing))
+    except OnwardReferralRefused as refused:
+        return problem(409, "not_allowed_now", str(refused))
+    except OnwardReferralProblem as problem_found:
+        return problem(422, "onward_referral_incomplete", str(problem_found))
+    except ReasonRequired:
+        reasons = ", ".join(reason.value for reason in AccessReason)
+        return problem(
+            422,
+            "reason_required",
+            f"This referral is closed: say why you are opening it, with ?reason= one of: {reasons}",
+        )
+    except InvalidCursor as invalid:
+        return problem(422, "invalid_cursor", f"The cursor is not valid: {invalid}")
+    except StaleReferral:
+        return problem(409, "changed_meanwhile", "Someone else changed this referral just now: reload it and try again")
+    except AwsError:
+        return problem(
+            503,
+            "unavailable",
+            "The hub could not do this just now and nothing was changed: try again in a minute",
+            headers={"Retry-After": "60"},
+        )
+
+
+# The console still calls it by its old name (chalicelib/web/console.py): the same function.
+_answer = answer_with

@@ -1,0 +1,66 @@
+"""Who you are, the work queue, and the whole picture of one referral."""
+
+from __future__ import annotations
+
+from chalice import Response
+
+from chalicelib.domain.decision import Rag
+from chalicelib.domain.staff import Role
+from chalicelib.web.admin.answers import answer_with
+from chalicelib.web.admin.common import (
+    ANY_STAFF,
+    CASEWORK,
+    _access_reason,
+    _check_choice,
+    _json,
+    _limit,
+    _reference,
+    _request_id,
+    _statuses,
+    admin,
+)
+from chalicelib.web.admin.picture import referral_picture
+from chalicelib.web.auth import admin_route, current_staff
+
+
+@admin_route(admin, "/admin/whoami", methods=["GET"], roles=ANY_STAFF)
+def whoami() -> Response:
+    """Who the token says you are: the id and roles only, never a name or email."""
+    staff = current_staff(admin.current_request)
+    return _json({"id": staff.id, "roles": sorted(role.value for role in staff.roles)})
+
+
+@admin_route(admin, "/admin/referrals", methods=["GET"], roles=CASEWORK)
+def work_queue() -> Response:
+    def work() -> Response:
+        from chalicelib.services.work_queue import list_work_queue
+
+        query = admin.current_request.query_params or {}
+        status, rag = query.get("status"), query.get("rag")
+        _check_choice("status", status, _statuses())
+        _check_choice("rag", rag, [r.value for r in Rag])
+        limit = _limit(query.get("limit"))
+        undelivered = query.get("undelivered")
+        _check_choice("undelivered", undelivered, ["true", "false"])
+        page = list_work_queue(
+            status=status, rag=rag, limit=limit, cursor=query.get("cursor"), undelivered=undelivered == "true"
+        )
+        return _json({"referrals": [vars(row) for row in page.rows], "next_cursor": page.next_cursor})
+
+    return answer_with(work)
+
+
+@admin_route(admin, "/admin/referrals/{reference}", methods=["GET"], roles=CASEWORK | {Role.EDT})
+def referral(reference: str) -> Response:
+    def work() -> Response:
+        from chalicelib.services.view_referral import view_referral
+
+        view = view_referral(
+            _reference(reference),
+            staff=current_staff(admin.current_request),
+            request_id=_request_id(),
+            reason=_access_reason(),
+        )
+        return _json(referral_picture(view))
+
+    return answer_with(work)

@@ -1,0 +1,60 @@
+"""Shaping answers: where a referral stands after a change (no personal data), its decision and audit events."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+
+def _iso(moment: dt.datetime | None) -> str | None:
+    return moment.isoformat(timespec="seconds") if moment else None
+
+
+def _state(referral: Any) -> dict[str, Any]:
+    """After a change: where the referral stands now (no personal data)."""
+    from chalicelib.domain.lifecycle import allowed_actions
+
+    return {
+        "reference": referral.reference,
+        "status": referral.status.value,
+        "rag": referral.rag.value if referral.rag else None,
+        "due_at": _iso(referral.due_at),
+        "working_together_due_at": _iso(referral.working_together_due_at),
+        "decision": _decision(referral.decision, with_reasons=False),
+        "closed_at": _iso(referral.closed_at),
+        "retention_until": _iso(referral.retention_until),
+        "legal_hold": referral.legal_hold is not None,
+        "consent": referral.consent.state.value,
+        "sharing_allowed": referral.sharing_refusal is None,
+        "sharing_refusal": referral.sharing_refusal,
+        "parents_told": referral.parents_told.state.value if referral.parents_told else None,
+        "allowed_actions": [a.value for a in allowed_actions(referral.status)],
+    }
+
+
+def _decision(decision: Any, *, with_reasons: bool) -> dict[str, Any] | None:
+    if decision is None:
+        return None
+    shaped = {
+        "outcome": decision.outcome.value,
+        "decided_by": decision.decided_by,
+        "decided_at": _iso(decision.decided_at),
+        "needs_approval": decision.needs_approval,
+        "approved_by": decision.approved_by,
+        "approved_at": _iso(decision.approved_at),
+    }
+    if with_reasons:
+        shaped.update(reasons=decision.reasons, returned_reason=decision.returned_reason)
+    return shaped
+
+
+def _event(event: Any) -> dict[str, Any]:
+    return {
+        "sequence": event.sequence,
+        "action": event.action.value,
+        "at": event.at.isoformat(timespec="seconds"),
+        "actor": event.actor,
+        "role": event.role,
+        "request_id": event.request_id,
+        "details": event.details,
+    }
