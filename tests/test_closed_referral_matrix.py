@@ -39,6 +39,7 @@ ACTIONS: dict[tuple[str, str], Any] = {
     ("POST", "/admin/referrals/{reference}/parents-told"): {"tell": True},
     ("POST", "/admin/referrals/{reference}/contact-plan"): {"person": "parent:0", "tell": True, "reason": "Synthetic"},
     ("POST", "/admin/referrals/{reference}/notices/{notice_id}/release"): {"english_reason": "Synthetic: English"},
+    ("POST", "/admin/referrals/{reference}/replies/{reply_id}/text"): {"wrong": True, "reason": "Synthetic"},
     ("POST", "/admin/referrals/{reference}/outcome-notice"): {"withhold": False, "reason": "Synthetic: release"},
     ("POST", "/admin/referrals/{reference}/onward-referral"): {
         "service": "early-help-hub",
@@ -95,7 +96,7 @@ def test_every_action_on_a_closed_referral_is_refused_for_every_role(
     sent_before = len(sent_emails(aws))
     for (method, path), payload in ACTIONS.items():
         for who in ROLES:
-            response = staff(who, method, path.format(reference=reference, notice_id="ack"), payload)
+            response = staff(who, method, path.format(reference=reference, notice_id="ack", reply_id="r1"), payload)
             answer = json.loads(response.body)
             if not allowed(method, path, who):
                 assert (response.status_code, answer["error"]) == (403, "wrong_role"), (path, who, answer)

@@ -201,3 +201,64 @@ def test_a_rejected_triage_email_is_deleted_with_its_files_thirty_days_after_whi
     assert body(staff("practitioner", "GET", f"/admin/triage/{waiting}"))["status"] == "waiting"
     files = {o["Key"] for o in aws.aws_client("s3").list_objects_v2(Bucket=bucket).get("Contents", [])}
     assert f"replies/{rejected}/a1" not in files and f"replies/{waiting}/a1" in files
+
+
+def test_staff_mark_a_shortened_reply_wrong_and_everyone_then_reads_the_whole_email(
+    client: Any, aws: Any, staff: Callable[..., Any]
+) -> None:
+    """Issue 15 item 3: the shortening got it wrong; the whole email is shown first, audited, and undone."""
+    reference = asked(client, staff, ["police"])
+    for bodies in queued_messages(aws).values():
+        for message in bodies:
+            send_request_from_message(message)
+    [request] = [m for m in sent_emails(aws) if "Information request" in str(m["Subject"])]
+    deliver(aws, reply_to(request, sender="sam.taylor@police.example", text=ANSWER))
+    [reply] = body(staff("practitioner", "GET", f"/admin/referrals/{reference}"))["replies"]
+    assert reply["shortened"] is True and reply["shown_whole"] is None and reply["text"] != reply["full_text"]
+    path = f"/admin/referrals/{reference}/replies/{reply['reply_id']}/text"
+
+    marked = staff("practitioner", "POST", path, {"wrong": True, "reason": "Synthetic: the answer went on below"})
+    assert marked.status_code == 200, marked.body
+    picture = body(staff("manager", "GET", f"/admin/referrals/{reference}"))
+    [shown] = picture["replies"]
+    assert shown["text"] == shown["full_text"] and shown["shortened"] is False
+    assert shown["shown_whole"]["reason"] == "Synthetic: the answer went on below"
+    [event] = [e for e in picture["history"] if e["action"] == "reply.text_marked"]
+    assert event["details"] == {"reply": reply["reply_id"], "shown": "whole"}
+    assert "went on below" not in json.dumps(picture["history"])
+
+    undone = staff("practitioner", "POST", path, {"wrong": False, "reason": "Synthetic: marked by mistake"})
+    assert undone.status_code == 200, undone.body
+    [again] = body(staff("practitioner", "GET", f"/admin/referrals/{reference}"))["replies"]
+    assert (again["text"], again["shown_whole"]) == (reply["text"], None)
+
+    missing = staff("practitioner", "POST", f"/admin/referrals/{reference}/replies/nosuchreply/text",
+                    {"wrong": True, "reason": "Synthetic"})  # fmt: skip
+    assert (missing.status_code, body(missing)["error"]) == (404, "reply_not_found")
+    no_reason = staff("practitioner", "POST", path, {"wrong": True})
+    assert no_reason.status_code == 422 and [e["field"] for e in body(no_reason)["errors"]] == ["reason"]
+
+
+def test_the_console_shows_a_reply_whole_when_a_practitioner_marks_it(
+    client: Any, aws: Any, staff: Callable[..., Any]
+) -> None:
+    import html
+
+    from tests.test_console import Browser, act, buttons, page_text
+
+    reference = asked(client, staff, ["police"])
+    for bodies in queued_messages(aws).values():
+        for message in bodies:
+            send_request_from_message(message)
+    [request] = [m for m in sent_emails(aws) if "Information request" in str(m["Subject"])]
+    deliver(aws, reply_to(request, sender="sam.taylor@police.example", text=ANSWER))
+    practitioner = Browser(client).sign_in("practitioner")
+    page = practitioner.get(f"/staff/referrals/{reference}")
+    assert "Shortened to the agency's own words" in page_text(page)
+    assert "Show an agency's reply whole" in [html.unescape(b) for b in buttons(page)]
+    [reply] = body(staff("practitioner", "GET", f"/admin/referrals/{reference}"))["replies"]
+    done = act(practitioner, reference, "reply-text",
+               {"reply": reply["reply_id"], "wrong": "true", "reason": "Synthetic: answer cut short"})  # fmt: skip
+    assert done.status_code == 303, page_text(done)
+    after = page_text(practitioner.get(f"/staff/referrals/{reference}"))
+    assert "The shortened text was marked wrong" in after and "Synthetic: answer cut short" in after

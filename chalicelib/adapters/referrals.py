@@ -15,6 +15,7 @@ from chalicelib.adapters.aws import AwsError, plain_values, translate
 from chalicelib.adapters.contact_plan_codec import contact_plan_attributes, contact_plan_from_item
 from chalicelib.adapters.enquiry_codec import enquiries_from_item, enquiries_to_map, questions_attribute
 from chalicelib.adapters.envelope import FieldCipher, SealedRecord
+from chalicelib.adapters.reply_marks_codec import reply_marks_attributes, reply_marks_from_item
 from chalicelib.adapters.table import OUTBOX_INDEX, OUTBOX_PARTITION, TTL_ATTRIBUTE
 from chalicelib.adapters.translations_codec import translations_attributes, translations_from_item
 from chalicelib.domain.audit import AuditAction, AuditEvent, ChainHead
@@ -164,6 +165,7 @@ def to_item(referral: Referral, sealed: SealedRecord) -> dict[str, Any]:
     item.update(_outcome_notice_attributes(referral.outcome_notice_decision, sealed))
     item.update(contact_plan_attributes(referral.contact_decisions, sealed, FIELD_PREFIX))
     item.update(translations_attributes(referral.translations, sealed, FIELD_PREFIX))
+    item.update(reply_marks_attributes(referral.reply_marks, sealed, FIELD_PREFIX))
     if referral.enquiries:
         item["enquiries"] = enquiries_to_map(referral.enquiries)
         item.update(questions_attribute(referral.enquiries, sealed, FIELD_PREFIX))
@@ -537,6 +539,7 @@ def opened_from_item(item: dict[str, Any], cipher: FieldCipher) -> OpenReferral:
         outcome_notice_decision=_outcome_notice_from_item(item, sealed),
         contact_decisions=contact_plan_from_item(item, sealed, FIELD_PREFIX),
         translations=translations_from_item(item, sealed, FIELD_PREFIX),
+        reply_marks=reply_marks_from_item(item, sealed, FIELD_PREFIX),
         tasks=tuple(_task_from_map(k, v) for k, v in sorted(item.get("tasks", {}).items())),
         enquiries=enquiries_from_item(item, sealed, FIELD_PREFIX),
         edt_handover=edt_codec.handover_from_item(item, sealed, FIELD_PREFIX),

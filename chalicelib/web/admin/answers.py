@@ -31,6 +31,7 @@ def answer_with(work: Callable[[], Response]) -> Response:
     from chalicelib.domain.onward_referral import OnwardReferralProblem, OnwardReferralRefused
     from chalicelib.domain.outcome_notices import OutcomeNoticeProblem
     from chalicelib.domain.referral_record import ReferralClosed
+    from chalicelib.domain.reply_display import ReplyNotOnReferral
     from chalicelib.domain.translations import NotHeld, TranslationProblem
     from chalicelib.services.tell_outcome import NoticeNotFound
 
@@ -60,6 +61,8 @@ def answer_with(work: Callable[[], Response]) -> Response:
         return problem(422, "release_incomplete", str(incomplete))
     except NoticeNotFound:
         return problem(404, "notice_not_found", NOTICE_NOT_FOUND)
+    except ReplyNotOnReferral:
+        return problem(404, "reply_not_found", "This referral has no agency reply with that id: check the reply_id")
     except TriageNotFound as missing:
         return problem(404, "triage_not_found", str(missing))
     except (TriageAlreadyDecided, TriageRefused) as refused:

@@ -150,3 +150,16 @@ class ApprovalRequest(StaffRequest):
         if not self.approve and not self.reason:
             raise FieldProblem({"reason": "Say why the decision is returned, so the practitioner knows what to change"})
         return self
+
+
+class ReplyTextRequest(StaffRequest):
+    """An agency reply's shortened text: wrong (show the whole email first) or right again."""
+
+    wrong: bool
+    reason: Rationale
+
+
+class ConsoleReplyText(ReplyTextRequest):
+    """The console's form of it: the reply is chosen on the page, not in the path."""
+
+    reply: Annotated[str, StringConstraints(strip_whitespace=True, pattern="^[a-z0-9]{1,64}$")]

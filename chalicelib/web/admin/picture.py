@@ -51,7 +51,8 @@ def _attachment(attachment: Any) -> dict[str, Any]:
     }
 
 
-def _reply(reply: Any) -> dict[str, Any]:
+def _reply(reply: Any, shown_whole: Any = None) -> dict[str, Any]:
+    """A reply; once staff marked its shortened text wrong, `text` is the whole email for everyone."""
     return {
         "reply_id": reply.reply_id,
         "enquiry_id": reply.enquiry_id,
@@ -59,8 +60,12 @@ def _reply(reply: Any) -> dict[str, Any]:
         "received_at": _iso(reply.received_at),
         "sender": reply.sender,
         "subject": reply.subject,
-        "text": reply.text,
+        "text": reply.full_text if shown_whole else reply.text,
         "full_text": reply.full_text,
+        "shortened": reply.text != reply.full_text and not shown_whole,
+        "shown_whole": None
+        if shown_whole is None
+        else {"by": shown_whole.marked_by, "at": _iso(shown_whole.marked_at), "reason": shown_whole.reason},
         "attachments": [_attachment(a) for a in reply.attachments],
         "attached_by": reply.attached_by,
     }
@@ -248,7 +253,7 @@ def referral_picture(view: Any) -> dict[str, Any]:
         "onward_referrals": [_onward(onward) for onward in referral.onward_referrals],
         "out_of_hours": _out_of_hours(referral),
         "enquiries": [_enquiry(e, _now()) for e in referral.enquiries],
-        "replies": [_reply(reply) for reply in view.replies],
+        "replies": [_reply(reply, referral.shown_whole(reply.reply_id)) for reply in view.replies],
         "attachments": [_referral_attachment(a) for a in getattr(view, "attachments", [])],
         "history": [_event(e) for e in view.history],
         "known_before": [

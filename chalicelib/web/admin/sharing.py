@@ -24,6 +24,7 @@ from chalicelib.web.admin.common import (
 from chalicelib.web.admin.models import (
     EnquiriesRequest,
     OnwardReferralRequest,
+    ReplyTextRequest,
     TriageAttachRequest,
     TriageRejectRequest,
 )
@@ -91,6 +92,32 @@ def _triage_id(raw: str) -> str:
     if not TRIAGE_ID.fullmatch(raw):
         raise TriageNotFound(f"No email in the triage list has the id {raw[:40]}: reload the list and choose again")
     return raw
+
+
+REPLY_ID = re.compile(r"[a-z0-9]{1,64}")
+
+
+@admin_route(
+    admin, "/admin/referrals/{reference}/replies/{reply_id}/text", methods=["POST"], roles=CASEWORK,
+    content_types=ANY_BODY,
+)  # fmt: skip
+def reply_text(reference: str, reply_id: str) -> Response:
+    """The shortened text of an agency's reply is wrong: show the whole email first (or undo)."""
+
+    def work() -> Response:
+        from chalicelib.domain.reply_display import ReplyNotOnReferral
+        from chalicelib.services.reply_display import mark_reply_text
+
+        if not REPLY_ID.fullmatch(reply_id):
+            raise ReplyNotOnReferral(reply_id)
+        body = parse_json(admin.current_request, ReplyTextRequest, STAFF_BODY_LIMIT, "reply text")
+        referral = mark_reply_text(
+            _reference(reference), reply_id, wrong=body.wrong, reason=body.reason,
+            staff=current_staff(admin.current_request), request_id=_request_id(),
+        )  # fmt: skip
+        return _json(_state(referral))
+
+    return answer_with(work)
 
 
 @admin_route(admin, "/admin/triage", methods=["GET"], roles=CASEWORK)

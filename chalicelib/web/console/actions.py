@@ -164,6 +164,29 @@ def _held_notices(referral: Any) -> dict[str, Any]:
     return {"held": held}
 
 
+def _replies(referral: Any) -> dict[str, Any]:
+    """The agencies' replies on the referral, by id, with who sent them and whether shown whole."""
+    from chalicelib.wiring import wiring
+
+    hub = wiring()
+    opened = hub.referrals.open(referral.reference)
+    replies = hub.replies.replies_of(referral.reference, opened.sealed)
+    return {
+        "replies": [
+            (reply.reply_id, reply.agency.value, when(reply.received_at), referral.shown_whole(reply.reply_id) is not None)
+            for reply in replies
+        ]
+    }
+
+
+def _reply_text(reference: str, body: Any, staff: StaffMember, request_id: str | None) -> Any:
+    from chalicelib.services.reply_display import mark_reply_text
+
+    return mark_reply_text(
+        reference, body.reply, wrong=body.wrong, reason=body.reason, staff=staff, request_id=request_id
+    )
+
+
 def _release(reference: str, body: Any, staff: StaffMember, request_id: str | None) -> Any:
     from chalicelib.services.translations import release_held_notice
 
@@ -386,6 +409,25 @@ TRANSLATION = register(
         blank_messages={"notice": "Select the email you are sending"},
         record_choices=_held_notices,
         button="Send the email",
+    )
+)
+
+REPLY_TEXT = register(
+    ActionForm(
+        slug="reply-text",
+        title="Show an agency's reply whole",
+        api_route=admin_api.reply_text,
+        model=admin_api.ConsoleReplyText,
+        perform=_reply_text,
+        done="The reply is shown as you chose",
+        offered=lambda picture: _open(picture) and bool(picture.get("replies")),
+        blank_messages={
+            "reply": "Select the reply",
+            "wrong": "Select whether its shortened text is wrong",
+            "reason": "Enter what the shortened text got wrong",
+        },
+        record_choices=_replies,
+        button="Save",
     )
 )
 

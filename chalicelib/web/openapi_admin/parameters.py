@@ -70,3 +70,11 @@ def _reason_parameter() -> dict[str, Any]:
 
 def _reference_query() -> dict[str, Any]:
     return _query("reference", {"type": "string", "minLength": 1}, "The referral's reference", required=True)
+
+REPLY_ID_IN_PATH = {
+    "name": "reply_id",
+    "in": "path",
+    "required": True,
+    "description": "An agency reply's id, as the whole picture lists it (`replies[].reply_id`)",
+    "schema": {"type": "string", "pattern": "^[a-z0-9]{1,64}$"},
+}

@@ -12,6 +12,7 @@ from chalicelib.web.openapi_admin.parameters import (
     ATTACHMENT_ID_IN_PATH,
     NOTICE_ID_IN_PATH,
     REFERENCE_IN_PATH,
+    REPLY_ID_IN_PATH,
     TRIAGE_ID_IN_PATH,
     _queue_parameters,
     _reason_parameter,
@@ -150,6 +151,17 @@ def admin_paths() -> dict[str, Any]:
                 "AttachmentDownload",
                 ("404", "422"),
                 parameters=[REFERENCE_IN_PATH, ATTACHMENT_ID_IN_PATH, _reason_parameter()],
+            )
+        },
+        "/admin/referrals/{reference}/replies/{reply_id}/text": {
+            "post": _operation(
+                routes.reply_text,
+                "An agency reply's shortened text is wrong: show the whole email first, for everyone "
+                "(`wrong: false` takes the mark back); audited, the reason kept sealed",
+                "ReferralState",
+                state_change,
+                parameters=[REFERENCE_IN_PATH, REPLY_ID_IN_PATH],
+                body=routes.ReplyTextRequest,
             )
         },
         "/admin/referrals/{reference}/onward-referral": {

@@ -68,6 +68,13 @@ def sharing_schemas() -> dict[str, Any]:
         "subject": {"type": "string"},
         "text": {"type": "string", "description": "The agency's own words: quoted history and signature removed"},
         "full_text": {"type": "string", "description": "The whole email as text, as it arrived"},
+        "shortened": {"type": "boolean", "description": "Whether `text` is shorter than the whole email"},
+        "shown_whole": _nullable(
+            {
+                **_object({"by": {"type": "string"}, "at": DATE_TIME, "reason": {"type": "string"}}),
+                "description": "Staff marked the shortened text wrong: `text` is the whole email",
+            }
+        ),
         "attachments": {"type": "array", "items": _ref("Attachment")},
         "attached_by": _nullable({"type": "string", "description": "Staff id when attached from triage"}),
     }
