@@ -628,8 +628,8 @@ def test_nothing_personal_goes_in_a_console_url(client: Any, browser: Any) -> No
 def hosted_ui(monkeypatch: pytest.MonkeyPatch, issuer: Any, aws: Any, clock: Any) -> dict[str, Any]:
     """The stage configured for the hosted UI; its token endpoint answered by the local issuer."""
     from chalicelib import wiring as wiring_module
+    from chalicelib.adapters import cognito_hosted_ui
     from chalicelib.adapters.staff_tokens import LOCAL_AUDIENCE
-    from chalicelib.web import console_session
 
     monkeypatch.setenv("MASH_CONSOLE_HOSTED_UI_DOMAIN", "https://sign-in.mash.example")
     monkeypatch.setenv("MASH_JWT_AUDIENCE", LOCAL_AUDIENCE)
@@ -642,7 +642,7 @@ def hosted_ui(monkeypatch: pytest.MonkeyPatch, issuer: Any, aws: Any, clock: Any
         calls["posts"].append((url, fields))
         return calls["answer"](fields)
 
-    monkeypatch.setattr(console_session, "_post_form", token_endpoint)
+    monkeypatch.setattr(cognito_hosted_ui, "_post_form", token_endpoint)
     return calls
 
 

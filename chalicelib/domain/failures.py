@@ -33,3 +33,7 @@ class StaleReferral(Exception):
 
 class InvalidCursor(ValueError):
     """A page cursor the store did not make, or one for another query."""
+
+
+class SignInUnavailable(Exception):
+    """The sign-in service or its keys could not be reached: nothing the person did wrong."""

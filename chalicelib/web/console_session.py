@@ -4,7 +4,8 @@ Why a server-side session rather than the token in a cookie: the token is person
 email, groups) and a bearer credential for the whole admin API; a browser only ever holds a random
 session id (`__Host-mash_staff`, HttpOnly, Secure, SameSite=Strict). The table holds the id's
 SHA-256 as the key and the token sealed with `FieldCipher` under a data key of its own, so a table
-dump gives neither a usable session nor the token. The item's TTL is the token's expiry.
+dump gives neither a usable session nor the token. The item's TTL is the token's expiry. The store
+(and its in-memory twin) is `chalicelib/adapters/staff_sessions.py`.
 
 Every request re-verifies the token with the admin API's own verifier (`auth._verifier`): an
 expired, re-keyed or foreign token ends the session there and then. A session unused for
@@ -12,7 +13,8 @@ expired, re-keyed or foreign token ends the session there and then. A session un
 
 Signing in: in AWS through Cognito's hosted UI (authorization code + PKCE). The code verifier and
 the `state` are HMACs of a random id held in a short-lived sign-in cookie (SameSite=Lax: it must
-come back on Cognito's cross-site redirect), so nothing is stored before sign-in. Locally
+come back on Cognito's cross-site redirect), so nothing is stored before sign-in; the hosted UI's
+HTTP client is `chalicelib/adapters/cognito_hosted_ui.py`. Locally
 `local/console_sign_in.py` issues a synthetic staff member's token instead. Either way a NEW session
 id is made once the token is verified (no session fixation).
 
@@ -25,16 +27,25 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import json
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 from dataclasses import dataclass
 from typing import Any
 
-from chalicelib.adapters.envelope import DecryptionFailed
-from chalicelib.adapters.table import TTL_ATTRIBUTE
+# The store and the hosted UI client are adapters; the names marked F401 are re-exported, so
+# `sessions.<name>` keeps working for the console, the local sign-in and the tests.
+from chalicelib.adapters.cognito_hosted_ui import CognitoHostedUi, pkce_challenge  # noqa: F401
+from chalicelib.adapters.staff_sessions import (
+    SESSION_PREFIX,  # noqa: F401
+    SESSION_SK,  # noqa: F401
+    TOKEN_FIELD,  # noqa: F401
+    DynamoStaffSessionStore,
+    InMemoryStaffSessionStore,  # noqa: F401
+    StaffSessionStore,
+    StoredSession,
+    session_key,  # noqa: F401
+)
+from chalicelib.domain.failures import SignInUnavailable
 from chalicelib.domain.staff import Role, StaffMember
 from chalicelib.settings import Settings, get_settings
 from chalicelib.web.form_session import SESSION_ID_PATTERN, cookie_name, new_session_id, read_cookie
@@ -45,9 +56,6 @@ SIGN_IN_COOKIE = "mash_staff_sign_in"
 RETURN_COOKIE = "mash_staff_return"  # the console page asked for before signing in
 RETURN_PATH_MAX_CHARS = 512
 SIGN_IN_MAX_AGE_SECONDS = 10 * 60
-SESSION_PREFIX = "STAFFSESSION#"
-SESSION_SK = "SESSION"
-TOKEN_FIELD = "tokens"  # noqa: S105 - the sealed field's name, not a secret
 CALLBACK_PATH = "/staff/callback"
 SIGNED_OUT_PATH = "/staff/signed-out"
 # Touch the idle clock at most this often: a page and its redirect need not both write.
@@ -180,162 +188,11 @@ def pkce_verifier(pending_id: str) -> str:
     return _sign("staff-pkce", pending_id)
 
 
-def pkce_challenge(verifier: str) -> str:
-    digest = hashlib.sha256(verifier.encode("ascii")).digest()
-    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
-
-
 def new_pending_id() -> str:
     return new_session_id()
 
 
-# -- the store ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class StoredSession:
-    id_token: str
-    refresh_token: str | None
-    last_seen: float
-    expires_at: int
-
-
-def session_key(session_id: str) -> str:
-    return SESSION_PREFIX + hashlib.sha256(session_id.encode()).hexdigest()
-
-
-class StaffSessionStore:
-    """Sessions under their own key prefix; the tokens sealed per session (one data key each)."""
-
-    def __init__(self, cipher: Any) -> None:
-        self.cipher = cipher
-
-    def save(self, session_id: str, *, id_token: str, refresh_token: str | None, expires_at: int, now: float) -> None:
-        record_id = session_key(session_id)
-        sealed = self.cipher.seal(record_id)
-        self._put(
-            {
-                "pk": record_id,
-                "sk": SESSION_SK,
-                "data_key": sealed.encrypted_key,
-                TOKEN_FIELD: sealed.encrypt(TOKEN_FIELD, {"id": id_token, "refresh": refresh_token}),
-                "last_seen": int(now),
-                TTL_ATTRIBUTE: int(expires_at),
-            }
-        )
-
-    def load(self, session_id: str, now: float) -> StoredSession | None:
-        record_id = session_key(session_id)
-        item = self._get(record_id)
-        # DynamoDB's TTL deletes lazily (up to days later): expiry is enforced on read too.
-        if item is None or int(item[TTL_ATTRIBUTE]) <= now:
-            return None
-        try:
-            sealed = self.cipher.open(record_id, bytes(item["data_key"]))
-            tokens = sealed.decrypt(TOKEN_FIELD, bytes(item[TOKEN_FIELD]))
-        except DecryptionFailed:
-            return None  # moved or tampered with: no session, rather than someone else's
-        return StoredSession(tokens["id"], tokens.get("refresh"), float(item["last_seen"]), int(item[TTL_ATTRIBUTE]))
-
-    def touch(self, session_id: str, now: float) -> None:
-        self._touch(session_key(session_id), int(now))
-
-    def delete(self, session_id: str) -> None:
-        self._delete(session_key(session_id))
-
-    def _put(self, item: dict[str, Any]) -> None:
-        raise NotImplementedError
-
-    def _get(self, record_id: str) -> dict[str, Any] | None:
-        raise NotImplementedError
-
-    def _touch(self, record_id: str, now: int) -> None:
-        raise NotImplementedError
-
-    def _delete(self, record_id: str) -> None:
-        raise NotImplementedError
-
-
-class InMemoryStaffSessionStore(StaffSessionStore):
-    def __init__(self, cipher: Any) -> None:
-        super().__init__(cipher)
-        self.items: dict[str, dict[str, Any]] = {}
-
-    def _put(self, item: dict[str, Any]) -> None:
-        self.items[item["pk"]] = dict(item)
-
-    def _get(self, record_id: str) -> dict[str, Any] | None:
-        return self.items.get(record_id)
-
-    def _touch(self, record_id: str, now: int) -> None:
-        if record_id in self.items:
-            self.items[record_id]["last_seen"] = now
-
-    def _delete(self, record_id: str) -> None:
-        self.items.pop(record_id, None)
-
-
-class DynamoStaffSessionStore(StaffSessionStore):
-    def __init__(self, dynamodb_client: Any, table_name: str, cipher: Any) -> None:
-        super().__init__(cipher)
-        self._db = dynamodb_client
-        self._table = table_name
-
-    def _key(self, record_id: str) -> dict[str, Any]:
-        return {"pk": {"S": record_id}, "sk": {"S": SESSION_SK}}
-
-    def _call(self, operation: str, **kwargs: Any) -> Any:
-        from chalicelib.adapters.aws import translate
-
-        try:
-            return getattr(self._db, operation)(TableName=self._table, **kwargs)
-        except Exception as exc:
-            if _is_condition_failure(exc):
-                return None
-            raise translate("dynamodb", exc) from None
-
-    def _put(self, item: dict[str, Any]) -> None:
-        self._call(
-            "put_item",
-            Item={
-                "pk": {"S": item["pk"]},
-                "sk": {"S": item["sk"]},
-                "data_key": {"B": item["data_key"]},
-                TOKEN_FIELD: {"B": item[TOKEN_FIELD]},
-                "last_seen": {"N": str(item["last_seen"])},
-                TTL_ATTRIBUTE: {"N": str(item[TTL_ATTRIBUTE])},
-            },
-        )
-
-    def _get(self, record_id: str) -> dict[str, Any] | None:
-        answer = self._call("get_item", Key=self._key(record_id), ConsistentRead=True)
-        item = (answer or {}).get("Item")
-        if item is None:
-            return None
-        return {
-            "data_key": item["data_key"]["B"],
-            TOKEN_FIELD: item[TOKEN_FIELD]["B"],
-            "last_seen": int(item["last_seen"]["N"]),
-            TTL_ATTRIBUTE: int(item[TTL_ATTRIBUTE]["N"]),
-        }
-
-    def _touch(self, record_id: str, now: int) -> None:
-        # Only an existing session: a touch racing a sign-out must not bring back a bare item.
-        self._call(
-            "update_item",
-            Key=self._key(record_id),
-            UpdateExpression="SET last_seen = :now",
-            ConditionExpression="attribute_exists(pk)",
-            ExpressionAttributeValues={":now": {"N": str(now)}},
-        )
-
-    def _delete(self, record_id: str) -> None:
-        self._call("delete_item", Key=self._key(record_id))
-
-
-def _is_condition_failure(exc: Exception) -> bool:
-    response = getattr(exc, "response", None) or {}
-    return response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
+# -- the store (chalicelib/adapters/staff_sessions.py) ---------------------------------------------
 
 
 def sessions() -> StaffSessionStore:
@@ -361,10 +218,6 @@ class SessionEnded(Exception):
         super().__init__(reason)
         self.reason = reason
         self.message = message
-
-
-class SignInUnavailable(Exception):
-    """The sign-in service or its keys could not be reached: nothing the person did wrong."""
 
 
 @dataclass(frozen=True)
@@ -468,86 +321,38 @@ def end_session(headers: Any) -> None:
         sessions().delete(session_id)
 
 
-# -- Cognito's hosted UI ------------------------------------------------------------------------
-
-
-def _post_form(url: str, fields: dict[str, str]) -> dict[str, Any]:
-    """POST a form to the token endpoint; its JSON answer. The URL is always https (checked below)."""
-    if not url.startswith("https://"):
-        raise SignInUnavailable("the hosted UI domain must be an https:// URL")
-    request = urllib.request.Request(  # noqa: S310 - https only, checked above
-        url,
-        data=urllib.parse.urlencode(fields).encode(),
-        headers={"Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json"},
-        method="POST",
-    )
-    try:
-        # The scheme is checked above: https only, never file:// or a custom scheme.
-        with urllib.request.urlopen(request, timeout=5) as answer:  # noqa: S310  # nosec B310
-            return json.loads(answer.read())
-    except urllib.error.HTTPError as refused:
-        # 400 invalid_grant: a used, expired or foreign code (or refresh token): sign in again.
-        return {"error": _error_code(refused)}
-    except (OSError, ValueError) as error:
-        raise SignInUnavailable(type(error).__name__) from error
-
-
-def _error_code(refused: urllib.error.HTTPError) -> str:
-    try:
-        return str(json.loads(refused.read()).get("error", "refused"))
-    except (OSError, ValueError, AttributeError):
-        return "refused"
+# -- Cognito's hosted UI (chalicelib/adapters/cognito_hosted_ui.py) ---------------------------------
 
 
 @dataclass(frozen=True)
 class HostedUi:
-    """The user pool's OAuth 2.0 endpoints for a public app client (no secret: PKCE instead)."""
+    """The hosted UI for the console: the state and the PKCE verifier are made from the sign-in
+    cookie's id (HMACs above), so nothing is stored before sign-in; the adapter does the HTTP."""
 
-    domain: str  # https://<prefix>.auth.<region>.amazoncognito.com, or a custom domain
-    client_id: str
-    public_url: str
-
-    @property
-    def callback_url(self) -> str:
-        return self.public_url + CALLBACK_PATH
+    client: CognitoHostedUi
 
     def authorize_url(self, pending_id: str) -> str:
-        query = {
-            "response_type": "code",
-            "client_id": self.client_id,
-            "redirect_uri": self.callback_url,
-            "scope": "openid email profile",
-            "state": oauth_state(pending_id),
-            "code_challenge": pkce_challenge(pkce_verifier(pending_id)),
-            "code_challenge_method": "S256",
-        }
-        return f"{self.domain}/oauth2/authorize?{urllib.parse.urlencode(query)}"
+        return self.client.authorize_url(state=oauth_state(pending_id), code_verifier=pkce_verifier(pending_id))
 
     def exchange(self, code: str, pending_id: str) -> dict[str, Any]:
-        return _post_form(
-            f"{self.domain}/oauth2/token",
-            {
-                "grant_type": "authorization_code",
-                "client_id": self.client_id,
-                "code": code,
-                "redirect_uri": self.callback_url,
-                "code_verifier": pkce_verifier(pending_id),
-            },
-        )
+        return self.client.exchange(code, code_verifier=pkce_verifier(pending_id))
 
     def refresh(self, refresh_token: str) -> dict[str, Any]:
-        return _post_form(
-            f"{self.domain}/oauth2/token",
-            {"grant_type": "refresh_token", "client_id": self.client_id, "refresh_token": refresh_token},
-        )
+        return self.client.refresh(refresh_token)
 
     def logout_url(self) -> str:
-        query = {"client_id": self.client_id, "logout_uri": self.public_url + SIGNED_OUT_PATH}
-        return f"{self.domain}/logout?{urllib.parse.urlencode(query)}"
+        return self.client.logout_url()
 
 
 def hosted_ui(settings: Settings) -> HostedUi | None:
     """The hosted UI when the stage has one (MASH_CONSOLE_HOSTED_UI_DOMAIN and the app client id)."""
     if not settings.console_hosted_ui_domain or not settings.jwt_audience:
         return None
-    return HostedUi(settings.console_hosted_ui_domain.rstrip("/"), settings.jwt_audience, settings.public_url)
+    return HostedUi(
+        CognitoHostedUi(
+            domain=settings.console_hosted_ui_domain.rstrip("/"),
+            client_id=settings.jwt_audience,
+            callback_url=settings.public_url + CALLBACK_PATH,
+            signed_out_url=settings.public_url + SIGNED_OUT_PATH,
+        )
+    )

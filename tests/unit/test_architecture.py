@@ -21,7 +21,6 @@ MAX_LINES = 600
 
 # Modules still over MAX_LINES, with the ceiling they may not grow past (being split).
 OVERSIZE: dict[str, int] = {
-    "chalicelib.adapters.referrals": 1540,
     "chalicelib.adapters.agency_replies": 730,
 }
 # Imports that run the wrong way today: (importer, imported).
@@ -30,10 +29,9 @@ UPWARD: set[tuple[str, str]] = {
     ("chalicelib.events.ses_event_reading", "chalicelib.adapters.suppression"),
     ("chalicelib.web.auth", "chalicelib.adapters.staff_tokens"),
     ("chalicelib.web.console.signing_in", "chalicelib.adapters.staff_tokens"),
-    ("chalicelib.web.console_session", "chalicelib.adapters.aws"),
-    ("chalicelib.web.console_session", "chalicelib.adapters.envelope"),
+    ("chalicelib.web.console_session", "chalicelib.adapters.cognito_hosted_ui"),
+    ("chalicelib.web.console_session", "chalicelib.adapters.staff_sessions"),
     ("chalicelib.web.console_session", "chalicelib.adapters.staff_tokens"),
-    ("chalicelib.web.console_session", "chalicelib.adapters.table"),
     ("chalicelib.web.form_resume", "chalicelib.adapters.drafts"),
     ("chalicelib.web.local_outbox", "chalicelib.adapters"),
     ("chalicelib.web.local_outbox", "chalicelib.adapters.emulator_mail"),

@@ -1,0 +1,395 @@
+"""The referral store on DynamoDB: one table, its queue and outbox indexes, transactions for the audit chain."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from chalicelib.adapters.aws import AwsError, plain_values, translate
+from chalicelib.adapters.envelope import FieldCipher
+from chalicelib.adapters.referrals.keys import REFERRAL_SK, iso, partition_key
+from chalicelib.adapters.referrals.queue_rows import REVIEW_DUE_ATTRIBUTE, UNDELIVERED_ATTRIBUTE
+from chalicelib.adapters.referrals.store import ReferralStore
+from chalicelib.adapters.referrals.timeliness_reads import TIMELINESS_ATTRIBUTES
+from chalicelib.adapters.table import OUTBOX_INDEX, OUTBOX_PARTITION
+from chalicelib.domain.audit import ChainHead
+from chalicelib.domain.failures import ReferenceTaken, ReferralNotFound, StaleReferral
+
+
+class DynamoReferralStore(ReferralStore):
+    def __init__(self, dynamodb_client: Any, table_name: str, cipher: FieldCipher) -> None:
+        super().__init__(cipher)
+        from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+
+        self._db = dynamodb_client
+        self._table = table_name
+        self._serialize = TypeSerializer().serialize
+        self._deserialize = TypeDeserializer().deserialize
+
+    def _encode(self, item: dict[str, Any]) -> dict[str, Any]:
+        return {key: self._serialize(value) for key, value in item.items()}
+
+    def _decode(self, item: dict[str, Any]) -> dict[str, Any]:
+        decoded = {key: self._deserialize(value) for key, value in item.items()}
+        return plain_values(decoded)
+
+    def _get(self, reference: str) -> dict[str, Any]:
+        try:
+            answer = self._db.get_item(
+                TableName=self._table,
+                Key={"pk": {"S": partition_key(reference)}, "sk": {"S": REFERRAL_SK}},
+                ConsistentRead=True,
+            )
+        except Exception as exc:
+            raise translate("dynamodb", exc) from None
+        if "Item" not in answer:
+            raise ReferralNotFound(reference)
+        return self._decode(answer["Item"])
+
+    def _put_new(self, item: dict[str, Any]) -> None:
+        try:
+            self._db.put_item(
+                TableName=self._table,
+                Item=self._encode(item),
+                # One referral per reference, ever: a repeat or a clash must not overwrite.
+                ConditionExpression="attribute_not_exists(pk)",
+            )
+        except Exception as exc:
+            error = translate("dynamodb", exc)
+            if error.code == "ConditionalCheckFailedException":
+                raise ReferenceTaken(item["reference"]) from None
+            raise error from None
+
+    def _update_notices(
+        self,
+        reference: str,
+        version: int,
+        notices: dict[str, Any],
+        outbox: dict[str, str] | None,
+        *,
+        tasks: dict[str, Any] | None = None,
+        undelivered: bool = False,
+        enquiries: dict[str, Any] | None = None,
+        review_due: str | None = None,
+    ) -> None:
+        values = {
+            ":notices": self._serialize(notices),
+            ":expected": {"N": str(version)},
+            ":next": {"N": str(version + 1)},
+        }
+        sets, removes = ["notices = :notices", "version = :next"], []
+        if outbox:
+            sets += ["outbox_pk = :opk", "outbox_due = :odue"]
+            values[":opk"] = {"S": outbox["outbox_pk"]}
+            values[":odue"] = {"S": outbox["outbox_due"]}
+        else:
+            removes += ["outbox_pk", "outbox_due"]
+        if tasks:
+            sets.append("tasks = :tasks")
+            values[":tasks"] = self._serialize(tasks)
+        if enquiries:
+            # Metadata only: the questions stay sealed, and an enquiry is never removed by this.
+            sets.append("enquiries = :enquiries")
+            values[":enquiries"] = self._serialize(enquiries)
+        if undelivered:
+            sets.append(f"{UNDELIVERED_ATTRIBUTE} = :undelivered")
+            values[":undelivered"] = {"BOOL": True}
+        else:
+            removes.append(UNDELIVERED_ATTRIBUTE)
+        if review_due:
+            sets.append(f"{REVIEW_DUE_ATTRIBUTE} = :review_due")
+            values[":review_due"] = {"S": review_due}
+        else:
+            removes.append(REVIEW_DUE_ATTRIBUTE)
+        update = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
+        try:
+            self._db.update_item(
+                TableName=self._table,
+                Key={"pk": {"S": partition_key(reference)}, "sk": {"S": REFERRAL_SK}},
+                UpdateExpression=update,
+                # Optimistic lock: a concurrent dispatcher or staff change wins, we re-read.
+                ConditionExpression="version = :expected",
+                ExpressionAttributeValues=values,
+            )
+        except Exception as exc:
+            error = translate("dynamodb", exc)
+            if error.code == "ConditionalCheckFailedException":
+                raise StaleReferral(reference) from None
+            raise error from None
+
+    def references_with_notices_due(self, now: dt.datetime, limit: int = 50) -> list[str]:
+        try:
+            answer = self._db.query(
+                TableName=self._table,
+                IndexName=OUTBOX_INDEX,
+                KeyConditionExpression="outbox_pk = :p AND outbox_due <= :now",
+                ExpressionAttributeValues={":p": {"S": OUTBOX_PARTITION}, ":now": {"S": iso(now)}},
+                Limit=limit,
+            )
+        except Exception as exc:
+            raise translate("dynamodb", exc) from None
+        return [item["pk"]["S"].removeprefix("REF#") for item in answer.get("Items", [])]
+
+    def _replace_with_audit(
+        self, item: dict[str, Any], *, expected_version: int, expected_audit_seq: int, audit_items: list[dict[str, Any]]
+    ) -> None:
+        self._transact(
+            item["reference"],
+            [
+                {
+                    "Put": {
+                        "TableName": self._table,
+                        "Item": self._encode(item),
+                        # Optimistic lock on both the change and the audit chain.
+                        "ConditionExpression": f"version = :v AND {_chain_at(expected_audit_seq)}",
+                        "ExpressionAttributeValues": {
+                            ":v": {"N": str(expected_version)},
+                            **_chain_values(expected_audit_seq),
+                        },
+                    }
+                },
+                *self._audit_puts(audit_items),
+            ],
+        )
+
+    def _append_audit(
+        self, reference: str, expected_seq: int, head: ChainHead, audit_items: list[dict[str, Any]]
+    ) -> None:
+        self._transact(
+            reference,
+            [
+                {
+                    "Update": {
+                        "TableName": self._table,
+                        "Key": {"pk": {"S": partition_key(reference)}, "sk": {"S": REFERRAL_SK}},
+                        "UpdateExpression": "SET audit_seq = :next, audit_head = :head",
+                        "ConditionExpression": _chain_at(expected_seq),
+                        "ExpressionAttributeValues": {
+                            ":next": {"N": str(head.sequence)},
+                            ":head": {"S": head.last_hash},
+                            **_chain_values(expected_seq),
+                        },
+                    }
+                },
+                *self._audit_puts(audit_items),
+            ],
+        )
+
+    def _audit_puts(self, audit_items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [
+            {
+                "Put": {
+                    "TableName": self._table,
+                    "Item": self._encode(audit),
+                    # An audit event is written once and never overwritten.
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                }
+            }
+            for audit in audit_items
+        ]
+
+    def _transact(self, reference: str, items: list[dict[str, Any]]) -> None:
+        from botocore.exceptions import ClientError
+
+        try:
+            self._db.transact_write_items(TransactItems=items)
+        except ClientError as exc:
+            reasons = exc.response.get("CancellationReasons") or []
+            if any(r.get("Code") == "ConditionalCheckFailed" for r in reasons):
+                raise StaleReferral(reference) from None
+            raise translate("dynamodb", exc) from None
+        except Exception as exc:
+            raise translate("dynamodb", exc) from None
+
+    def _put_index(self, items: list[dict[str, Any]]) -> None:
+        requests = [{"PutRequest": {"Item": self._encode(item)}} for item in items]
+        try:
+            for _ in range(5):
+                answer = self._db.batch_write_item(RequestItems={self._table: requests})
+                requests = answer.get("UnprocessedItems", {}).get(self._table, [])
+                if not requests:
+                    return
+        except Exception as exc:
+            raise translate("dynamodb", exc) from None
+        # Throttled five times over: the caller stores nothing and says "try again".
+        raise AwsError("dynamodb", "UnprocessedItems", retryable=True)
+
+    def _delete_with_receipt(
+        self, reference: str, version: int, index_keys: list[tuple[str, str]], receipt: dict[str, Any]
+    ) -> None:
+        self._transact(
+            reference,
+            [
+                {
+                    "Delete": {
+                        "TableName": self._table,
+                        "Key": {"pk": {"S": partition_key(reference)}, "sk": {"S": REFERRAL_SK}},
+                        # Not if someone placed a hold (or changed anything) since the sweep read it.
+                        "ConditionExpression": "version = :v",
+                        "ExpressionAttributeValues": {":v": {"N": str(version)}},
+                    }
+                },
+                *[
+                    {"Delete": {"TableName": self._table, "Key": {"pk": {"S": pk}, "sk": {"S": sk}}}}
+                    for pk, sk in index_keys
+                ],
+                *self._audit_puts([receipt]),
+            ],
+        )
+
+    def _closed_before(self, moment: str, limit: int) -> tuple[list[dict[str, Any]], None]:
+        from chalicelib.adapters.table import QUEUE_INDEX
+
+        try:
+            answer = self._db.query(
+                TableName=self._table,
+                IndexName=QUEUE_INDEX,
+                KeyConditionExpression="queue_pk = :closed AND queue_sk < :moment",
+                ExpressionAttributeValues={":closed": {"S": "CLOSED"}, ":moment": {"S": moment}},
+                Limit=limit,
+            )
+        except Exception as exc:
+            raise translate("dynamodb", exc) from None
+        return [self._decode(i) for i in answer.get("Items", [])], None
+
+    def _received_between(self, start: str, end: str) -> list[dict[str, Any]]:
+        """The queue index holds every referral (OPEN or CLOSED) with its received_at: find the keys
+        there, then read the clear attributes with BatchGetItem (the index does not project them)."""
+        from chalicelib.adapters.table import QUEUE_INDEX
+
+        keys: dict[str, dict[str, Any]] = {}
+        for partition in ("OPEN", "CLOSED"):
+            arguments: dict[str, Any] = {
+                "TableName": self._table,
+                "IndexName": QUEUE_INDEX,
+                "KeyConditionExpression": "queue_pk = :p",
+                "FilterExpression": "received_at >= :start AND received_at < :end",
+                "ProjectionExpression": "pk, sk",
+                "ExpressionAttributeValues": {":p": {"S": partition}, ":start": {"S": start}, ":end": {"S": end}},
+            }
+            try:
+                while True:
+                    answer = self._db.query(**arguments)
+                    # A referral closing while we read could be in both: one key per referral.
+                    keys.update({i["pk"]["S"]: {"pk": i["pk"], "sk": i["sk"]} for i in answer.get("Items", [])})
+                    if "LastEvaluatedKey" not in answer:
+                        break
+                    arguments["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
+            except Exception as exc:
+                raise translate("dynamodb", exc) from None
+        found = list(keys.values())
+        return [
+            item
+            for start_at in range(0, len(found), 100)
+            for item in self._metadata_of(found[start_at : start_at + 100])
+        ]
+
+    def _metadata_of(self, keys: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        names = {f"#a{n}": name for n, name in enumerate(TIMELINESS_ATTRIBUTES)}
+        request: dict[str, Any] = {
+            self._table: {"Keys": keys, "ProjectionExpression": ", ".join(names), "ExpressionAttributeNames": names}
+        }
+        items: list[dict[str, Any]] = []
+        try:
+            for _ in range(5):
+                answer = self._db.batch_get_item(RequestItems=request)
+                items.extend(self._decode(i) for i in answer.get("Responses", {}).get(self._table, []))
+                request = answer.get("UnprocessedKeys") or {}
+                if not request:
+                    return items
+        except Exception as exc:
+            raise translate("dynamodb", exc) from None
+        raise AwsError("dynamodb", "UnprocessedKeys", retryable=True)
+
+    def _indexed_references(self, pk: str) -> list[str]:
+        try:
+            answer = self._db.query(
+                TableName=self._table,
+                KeyConditionExpression="pk = :pk",
+                ExpressionAttributeValues={":pk": {"S": pk}},
+                ProjectionExpression="#ref",
+                ExpressionAttributeNames={"#ref": "reference"},  # REFERENCE is a reserved word
+            )
+        except Exception as exc:
+            raise translate("dynamodb", exc) from None
+        return [item["reference"]["S"] for item in answer.get("Items", [])]
+
+    def _partition(self, reference: str) -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = []
+        arguments: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": "pk = :pk",
+            "ExpressionAttributeValues": {":pk": {"S": partition_key(reference)}},
+            "ConsistentRead": True,
+        }
+        try:
+            while True:
+                answer = self._db.query(**arguments)
+                items.extend(self._decode(i) for i in answer.get("Items", []))
+                if "LastEvaluatedKey" not in answer:
+                    return items
+                arguments["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
+        except Exception as exc:
+            raise translate("dynamodb", exc) from None
+
+    def _queue_items(
+        self,
+        status: str | None,
+        rag: str | None,
+        limit: int,
+        start: dict[str, str] | None,
+        *,
+        undelivered: bool = False,
+    ) -> tuple[list[dict[str, Any]], dict[str, str] | None]:
+        from chalicelib.adapters.table import QUEUE_INDEX
+
+        arguments: dict[str, Any] = {
+            "TableName": self._table,
+            "IndexName": QUEUE_INDEX,
+            "KeyConditionExpression": "queue_pk = :open",
+            "ExpressionAttributeValues": {":open": {"S": "OPEN"}},
+            "Limit": limit,
+        }
+        filters = []
+        names: dict[str, str] = {}
+        if status:
+            filters.append("#status = :status")
+            names["#status"] = "status"
+            arguments["ExpressionAttributeValues"][":status"] = {"S": status}
+        if rag:
+            filters.append("rag = :rag")
+            arguments["ExpressionAttributeValues"][":rag"] = {"S": rag}
+        if undelivered:
+            filters.append(f"{UNDELIVERED_ATTRIBUTE} = :undelivered")
+            arguments["ExpressionAttributeValues"][":undelivered"] = {"BOOL": True}
+        if filters:
+            arguments["FilterExpression"] = " AND ".join(filters)
+        if names:
+            arguments["ExpressionAttributeNames"] = names
+        if start:
+            arguments["ExclusiveStartKey"] = {k: {"S": v} for k, v in start.items()}
+        try:
+            answer = self._db.query(**arguments)
+        except Exception as exc:
+            raise translate("dynamodb", exc) from None
+        last = answer.get("LastEvaluatedKey")
+        key = {k: v["S"] for k, v in last.items()} if last else None
+        return [self._decode(i) for i in answer.get("Items", [])], key
+
+    # -- delivery tracking ------------------------------------------------------------------------
+
+    def _get_key(self, pk: str, sk: str) -> dict[str, Any] | None:
+        try:
+            answer = self._db.get_item(TableName=self._table, Key={"pk": {"S": pk}, "sk": {"S": sk}})
+        except Exception as exc:
+            raise translate("dynamodb", exc) from None
+        return self._decode(answer["Item"]) if "Item" in answer else None
+
+
+def _chain_at(sequence: int) -> str:
+    # A referral with no audit event yet has no audit_seq attribute at all.
+    return "audit_seq = :s" if sequence else "attribute_not_exists(audit_seq)"
+
+
+def _chain_values(sequence: int) -> dict[str, Any]:
+    return {":s": {"N": str(sequence)}} if sequence else {}

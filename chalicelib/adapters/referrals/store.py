@@ -1,0 +1,311 @@
+"""The referral store's contract: encoding and the rules, shared by both stores.
+
+`ReferralStore` turns referrals into items (`item_codec`) and back, and keeps the rules (a new
+reference once, optimistic locking, the audit chain, retention); `DynamoReferralStore`
+(`dynamo.py`) and its in-memory twin (`memory.py`) only move items.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, replace
+from typing import Any
+
+from chalicelib.adapters.enquiry_codec import enquiries_to_map
+from chalicelib.adapters.envelope import FieldCipher, SealedRecord
+from chalicelib.adapters.referrals.item_codec import (
+    AUDIT_PREFIX,
+    OpenReferral,
+    ReferralSummary,
+    audit_from_item,
+    audit_to_item,
+    from_item,
+    opened_from_item,
+    summary_from_item,
+    to_item,
+)
+from chalicelib.adapters.referrals.keys import CHILD_PREFIX, REFERRAL_SK, iso, parse, partition_key
+from chalicelib.adapters.referrals.notice_codec import notice_to_map, outbox_attributes, task_to_map
+from chalicelib.adapters.referrals.queue_rows import (
+    QueuePage,
+    decode_cursor,
+    encode_cursor,
+    has_undelivered_notice,
+    queue_row,
+)
+from chalicelib.adapters.referrals.sent_markers import (
+    MESSAGE_PREFIX,
+    MESSAGE_SK,
+    SENT_PREFIX,
+    SentMessage,
+    message_index_item,
+    sent_marker_item,
+)
+from chalicelib.adapters.referrals.timeliness_reads import timeliness_row
+from chalicelib.domain.audit import AuditEvent, ChainHead
+from chalicelib.domain.failures import ReferralNotFound
+from chalicelib.domain.referral_record import Referral
+from chalicelib.domain.review_dates import review_due_on
+from chalicelib.domain.timeliness import ReferralTimes
+
+
+@dataclass(frozen=True)
+class RetentionFacts:
+    reference: str
+    version: int
+    child_keys: tuple[str, ...]
+    audit_head: ChainHead
+    outcome: str | None
+    closed_at: dt.datetime | None
+    deletable_after: dt.datetime | None
+    notice_ids: tuple[str, ...] = ()
+
+
+class ReferralStore:
+    """Base of both stores: encoding and the rules; subclasses only move items."""
+
+    def __init__(self, cipher: FieldCipher) -> None:
+        self.cipher = cipher
+
+    def add(self, referral: Referral) -> SealedRecord:
+        """Store a new referral under one new data key; ReferenceTaken if the reference exists."""
+        sealed = self.cipher.seal(referral.reference)
+        item = to_item(referral, sealed)
+        # The child index first: then every stored referral can be found as "known before".
+        self.add_child_index(referral.reference, referral.child_keys)
+        self._put_new(item)
+        return sealed
+
+    def fetch(self, reference: str) -> Referral:
+        """The whole referral, decrypted (one KMS Decrypt)."""
+        return from_item(self._get(reference), self.cipher)
+
+    def fetch_summary(self, reference: str) -> ReferralSummary:
+        return summary_from_item(self._get(reference))
+
+    def open(self, reference: str) -> OpenReferral:
+        """Decrypted, with its data key kept for sealing changes (one KMS Decrypt in all)."""
+        return opened_from_item(self._get(reference), self.cipher)
+
+    def save(self, opened: OpenReferral, updated: Referral, audit: list[AuditEvent]) -> Referral:
+        """Write a change and its audit events in one transaction.
+
+        Refused (StaleReferral) if the referral changed or its audit chain grew since it was read:
+        the caller reads again and re-applies, so no change and no audit event is lost.
+        """
+        if audit:
+            updated = replace(updated, audit_head=ChainHead(audit[-1].sequence, audit[-1].hash))
+        stored = replace(updated, version=opened.referral.version + 1)
+        self._replace_with_audit(
+            to_item(stored, opened.sealed),
+            expected_version=opened.referral.version,
+            expected_audit_seq=opened.referral.audit_head.sequence,
+            audit_items=[audit_to_item(event) for event in audit],
+        )
+        return stored
+
+    def append_audit(self, referral: Referral, events: list[AuditEvent]) -> Referral:
+        """Append audit events alone (e.g. a read): the referral's version is left as it is."""
+        head = ChainHead(events[-1].sequence, events[-1].hash)
+        self._append_audit(referral.reference, referral.audit_head.sequence, head, [audit_to_item(e) for e in events])
+        return replace(referral, audit_head=head)
+
+    def audit_trail(self, reference: str) -> tuple[list[AuditEvent], ChainHead | None]:
+        """Every audit event of a referral in order, and the chain head stored on the referral."""
+        items = self._partition(reference)
+        referral = next((i for i in items if i["sk"] == REFERRAL_SK), None)
+        events = sorted(
+            (audit_from_item(i) for i in items if i["sk"].startswith(AUDIT_PREFIX)), key=lambda e: e.sequence
+        )
+        if referral is None:
+            if not events:
+                raise ReferralNotFound(reference)
+            # Deleted by retention: its audit events (ids and codes only) are the receipt.
+            return events, None
+        head = ChainHead(int(referral.get("audit_seq", 0)), referral.get("audit_head", ChainHead().last_hash))
+        return events, head
+
+    def retention_facts(self, reference: str) -> RetentionFacts:
+        """What the retention sweep needs, read from clear metadata: nothing is decrypted."""
+        item = self._get(reference)
+        retention_until = parse(item.get("retention_until"))
+        return RetentionFacts(
+            reference=reference,
+            version=int(item["version"]),
+            child_keys=tuple(item.get("child_keys", ())),
+            audit_head=ChainHead(int(item.get("audit_seq", 0)), item.get("audit_head", ChainHead().last_hash)),
+            outcome=item.get("outcome"),
+            closed_at=parse(item.get("closed_at")),
+            deletable_after=None if "hold_by" in item else retention_until,
+            notice_ids=tuple(item.get("notices", {})),
+        )
+
+    def delete_with_receipt(self, facts: RetentionFacts, receipt: AuditEvent) -> None:
+        """Delete a referral and its child index entries, leaving the receipt, all at once."""
+        self._delete_with_receipt(
+            facts.reference,
+            facts.version,
+            [(CHILD_PREFIX + key, f"REF#{facts.reference}") for key in facts.child_keys]
+            # The markers of emails SES accepted (message ids only) go with the referral too.
+            + [(partition_key(facts.reference), SENT_PREFIX + notice_id) for notice_id in facts.notice_ids],
+            audit_to_item(receipt),
+        )
+
+    def references_due_for_deletion(self, now: dt.datetime, limit: int = 50) -> list[str]:
+        items, _ = self._closed_before(iso(now), limit)
+        return [item["reference"] for item in items]
+
+    def add_child_index(self, reference: str, child_keys: tuple[str, ...]) -> None:
+        """One small item per child under its keyed hash, pointing at the referral (idempotent)."""
+        if child_keys:
+            self._put_index(
+                [{"pk": CHILD_PREFIX + key, "sk": f"REF#{reference}", "reference": reference} for key in child_keys]
+            )
+
+    def referrals_of_child(self, child_key: str, exclude: str | None = None) -> list[ReferralSummary]:
+        """Every referral indexed under this child's keyed hash: metadata only, nothing decrypted.
+
+        An index item whose referral does not carry the same key (one left behind when a
+        reference clashed and the referral went elsewhere) is ignored, never shown.
+        """
+        found = []
+        for reference in self._indexed_references(CHILD_PREFIX + child_key):
+            if reference == exclude:
+                continue  # the referral being read: no need to read it again
+            try:
+                summary = self.fetch_summary(reference)
+            except ReferralNotFound:
+                continue
+            if child_key in summary.child_keys:
+                found.append(summary)
+        return sorted(found, key=lambda summary: summary.received_at)
+
+    def list_queue(
+        self,
+        *,
+        status: str | None = None,
+        rag: str | None = None,
+        limit: int = 25,
+        cursor: str | None = None,
+        undelivered: bool = False,
+    ) -> QueuePage:
+        start = decode_cursor(cursor) if cursor else None
+        items, last_key = self._queue_items(status, rag, limit, start, undelivered=undelivered)
+        return QueuePage([queue_row(i) for i in items], encode_cursor(last_key) if last_key else None)
+
+    def save_notices(self, referral: Referral) -> Referral:
+        """Record notices' delivery state; refuses if the referral changed since it was read."""
+        notices = {n.notice_id: notice_to_map(n) for n in referral.notices}
+        # Tasks and the queue's "undelivered" flag ride along: a bounce raises a task in the same write.
+        tasks = {task.task_id: task_to_map(task) for task in referral.tasks} or None
+        self._update_notices(
+            referral.reference,
+            referral.version,
+            notices,
+            outbox_attributes(referral),
+            tasks=tasks,
+            undelivered=has_undelivered_notice(referral),
+            enquiries=enquiries_to_map(referral.enquiries),
+            review_due=review.isoformat() if (review := review_due_on(referral)) else None,
+        )
+        return _bump(referral)
+
+    def metadata_received_between(self, start: dt.datetime, end: dt.datetime) -> list[ReferralTimes]:
+        """Every referral received in [start, end), as clear metadata for the timeliness report:
+        only TIMELINESS_ATTRIBUTES are read (never a pd_ field) and no key is unwrapped."""
+        return [timeliness_row(item) for item in self._received_between(iso(start), iso(end))]
+
+    def _received_between(self, start: str, end: str) -> list[dict[str, Any]]:
+        raise NotImplementedError
+
+    def _get(self, reference: str) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def _put_new(self, item: dict[str, Any]) -> None:
+        raise NotImplementedError
+
+    def _update_notices(
+        self,
+        reference: str,
+        version: int,
+        notices: dict[str, Any],
+        outbox: dict[str, str] | None,
+        *,
+        tasks: dict[str, Any] | None = None,
+        undelivered: bool = False,
+        enquiries: dict[str, Any] | None = None,
+        review_due: str | None = None,
+    ) -> None:
+        raise NotImplementedError
+
+    def references_with_notices_due(self, now: dt.datetime, limit: int = 50) -> list[str]:
+        raise NotImplementedError
+
+    def _replace_with_audit(
+        self, item: dict[str, Any], *, expected_version: int, expected_audit_seq: int, audit_items: list[dict[str, Any]]
+    ) -> None:
+        raise NotImplementedError
+
+    def _append_audit(
+        self, reference: str, expected_seq: int, head: ChainHead, audit_items: list[dict[str, Any]]
+    ) -> None:
+        raise NotImplementedError
+
+    def _partition(self, reference: str) -> list[dict[str, Any]]:
+        raise NotImplementedError
+
+    def _queue_items(
+        self,
+        status: str | None,
+        rag: str | None,
+        limit: int,
+        start: dict[str, str] | None,
+        *,
+        undelivered: bool = False,
+    ) -> tuple[list[dict[str, Any]], dict[str, str] | None]:
+        raise NotImplementedError
+
+    def _put_index(self, items: list[dict[str, Any]]) -> None:
+        raise NotImplementedError
+
+    def _delete_with_receipt(
+        self, reference: str, version: int, index_keys: list[tuple[str, str]], receipt: dict[str, Any]
+    ) -> None:
+        raise NotImplementedError
+
+    def _closed_before(self, moment: str, limit: int) -> tuple[list[dict[str, Any]], None]:
+        raise NotImplementedError
+
+    def _indexed_references(self, pk: str) -> list[str]:
+        raise NotImplementedError
+
+    # -- delivery tracking: the message index ---------------------------------------------------
+
+    def save_message_index(self, message_id: str, reference: str, notice_id: str, now: dt.datetime) -> None:
+        """Remember which notice an SES message carried, and that the notice was accepted by SES
+        (idempotent: the same items again). One BatchWriteItem for both small items."""
+        self._put_index(
+            [
+                message_index_item(message_id, reference, notice_id, now),
+                sent_marker_item(reference, notice_id, message_id, now),
+            ]
+        )
+
+    def fetch_sent_marker(self, reference: str, notice_id: str) -> str | None:
+        """The SES message id of a notice SES already accepted, if it did."""
+        item = self._get_key(partition_key(reference), SENT_PREFIX + notice_id)
+        return item["message_id"] if item else None
+
+    def fetch_sent_message(self, message_id: str) -> SentMessage | None:
+        """The notice an SES message id belongs to; None if it was never indexed (or expired)."""
+        item = self._get_key(MESSAGE_PREFIX + message_id, MESSAGE_SK)
+        if item is None:
+            return None
+        return SentMessage(reference=item["reference"], notice_id=item["notice_id"])
+
+    def _get_key(self, pk: str, sk: str) -> dict[str, Any] | None:
+        raise NotImplementedError
+
+
+def _bump(referral: Referral) -> Referral:
+    return replace(referral, version=referral.version + 1)
