@@ -32,7 +32,9 @@ class Settings(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    stage: str = "local"
+    # No default: a function deployed without MASH_STAGE must not start as the local stage (with its
+    # synthetic sign-in and emulated outbox). The local run, the tests and the bench set it.
+    stage: str
     aws_region: str = "eu-west-2"
     # Set only for the emulator (moto server) in the local stage; None means real AWS.
     aws_endpoint_url: str | None = None
@@ -206,6 +208,11 @@ class Settings(BaseModel):
         }
         if "aws_region" not in values and "AWS_DEFAULT_REGION" in environ:
             values["aws_region"] = environ["AWS_DEFAULT_REGION"]
+        if not values.get("stage"):
+            raise ValueError(
+                "MASH_STAGE must be set: 'local' for `make run` and the tests, or the deployed stage's name "
+                "(.chalice/config.json sets it in AWS)"
+            )
         return cls.model_validate(values)
 
 

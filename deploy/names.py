@@ -28,7 +28,7 @@ STAGE = "prod"
 PREFIX = "mash-hub"
 
 # What the app reads by default is what AWS gets: one name for the local stack and for AWS.
-_DEFAULTS = Settings()
+_DEFAULTS = Settings(stage="local")  # the default resource names, whatever the stage
 TABLE_NAME = _DEFAULTS.table_name
 FIELD_KEY_ALIAS = _DEFAULTS.kms_key_id  # alias/mash-hub
 STORAGE_KEY_ALIAS = f"alias/{PREFIX}-storage"

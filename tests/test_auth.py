@@ -343,7 +343,7 @@ def test_unreadable_signing_keys_are_503_not_401(staff_client: Any, issuer: Loca
 
     broken = tmp_path / "jwks.json"
     broken.write_text("{not json", encoding="utf-8")
-    wiring.reset(settings=Settings(local_jwks_path=str(broken)))
+    wiring.reset(settings=Settings(stage="local", local_jwks_path=str(broken)))
 
     response = call(staff_client, "GET", "/admin/whoami", f"Bearer {issuer.token_for('manager')}")
 

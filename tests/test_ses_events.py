@@ -219,7 +219,7 @@ def test_a_suppressed_recipient_is_not_sent_to_and_staff_get_a_task() -> None:
     mailer = InMemoryMailer()
     from chalicelib.settings import Settings
 
-    deliver_now(referral, store, mailer, Settings(), NOW, suppressions)
+    deliver_now(referral, store, mailer, Settings(stage="local"), NOW, suppressions)
     assert mailer.sent == []  # SES was never called
     [ack] = store.fetch(referral.reference).notices
     assert (ack.status, ack.last_error) == (NoticeStatus.FAILED, SUPPRESSED)

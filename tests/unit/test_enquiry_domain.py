@@ -48,7 +48,7 @@ def test_a_configured_directory_is_read_and_a_broken_one_refused_at_start_up() -
         with pytest.raises(DirectoryProblem, match=message):
             parse_directory(text)
     with pytest.raises(ValueError, match="unknown agency id"):
-        Settings(agencies=json.dumps([{**entry, "id": "fire"}]))
+        Settings(stage="local", agencies=json.dumps([{**entry, "id": "fire"}]))
 
 
 def test_replies_are_accepted_from_the_agency_domain_and_its_subdomains_only() -> None:
@@ -155,3 +155,12 @@ def test_an_enquiry_moves_from_queued_to_answered_and_says_when_the_outbox_must_
 def test_enquiry_ids_count_up_by_number() -> None:
     assert next_enquiry_id(()) == "e1"
     assert next_enquiry_id((enquiry(enquiry_id="e9"), enquiry(enquiry_id="e10"))) == "e11"
+
+
+def test_settings_refuse_to_start_without_a_stage() -> None:
+    """Issue 12 item 8: no fail-open default; a function deployed without MASH_STAGE is not 'local'."""
+    import pytest
+
+    with pytest.raises(ValueError, match="MASH_STAGE must be set"):
+        Settings.from_environ({"MASH_HMAC_SECRET": "a-real-secret"})
+    assert Settings.from_environ({"MASH_STAGE": "local"}).is_local
