@@ -14,7 +14,7 @@ from tests.factories import EXAMPLE_NAMES, EXAMPLES_DIR
 
 REPO = Path(__file__).resolve().parents[2]
 THIS_FILE = Path(__file__).resolve().relative_to(REPO).as_posix()
-# `../shared`, `..\shared`, or Python climbing past the repository root towards it.
+# A path climbing out of the repository to the team's shared folder, with either slash, or Python climbing
 OUTSIDE = re.compile(r"\.\.[/\\]shared|parents\[[2-9]\]\s*/\s*[\"']shared|parent\.parent\.parent\s*/\s*[\"']shared")
 
 
