@@ -14,7 +14,8 @@ from tests.factories import EXAMPLE_NAMES, EXAMPLES_DIR
 
 REPO = Path(__file__).resolve().parents[2]
 THIS_FILE = Path(__file__).resolve().relative_to(REPO).as_posix()
-# A path climbing out of the repository to the team's shared folder, with either slash, or Python climbing
+# A path climbing out of the repository to the team's shared folder (either slash), or Python's
+# parents[n] climbing past the repository root to it.
 OUTSIDE = re.compile(r"\.\.[/\\]shared|parents\[[2-9]\]\s*/\s*[\"']shared|parent\.parent\.parent\s*/\s*[\"']shared")
 
 
