@@ -19,10 +19,8 @@ ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "chalicelib"
 MAX_LINES = 600
 
-# Modules still over MAX_LINES, with the ceiling they may not grow past (being split).
-OVERSIZE: dict[str, int] = {
-    "chalicelib.adapters.agency_replies": 730,
-}
+# Modules still over MAX_LINES, with the ceiling they may not grow past (none left: keep it so).
+OVERSIZE: dict[str, int] = {}
 # Imports that run the wrong way today: (importer, imported).
 UPWARD: set[tuple[str, str]] = {
     ("chalicelib.adapters.consent_requests", "chalicelib.wiring"),
