@@ -122,7 +122,8 @@ class ActionForm:
     multiple: frozenset[str] = frozenset()  # fields posted as several values (checkboxes)
     dates: dict[str, str] = field(default_factory=dict)  # date fields (GOV.UK date input) -> label
     branches: Branches | None = None
-    # Options that come from the referral itself (the parents to ask): an audited read, like the page.
+    # Options that come from the referral itself (the parents to ask), given the page's own audited
+    # read (a ReferralView: the referral and its decrypted replies), so nothing is read twice.
     record_choices: Callable[[Any], dict[str, Any]] | None = None
     button: str = "Save"
     # Protective decisions this action could reverse: while one is in force, the form is offered
@@ -221,7 +222,7 @@ def _record_choices(action: ActionForm, visit: Visit, reference: str, access_rea
             reference, staff=visit.staff, request_id=_request_id(),
             reason=AccessReason(access_reason) if access_reason else None,
         )  # fmt: skip
-        found.update(action.record_choices(view.referral))  # type: ignore[misc]
+        found.update(action.record_choices(view))  # type: ignore[misc]
         return Response(body="", status_code=200)
 
     answer = admin_api._answer(work)

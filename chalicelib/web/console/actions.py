@@ -108,8 +108,9 @@ def _open(picture: dict[str, Any]) -> bool:
     return picture["status"] != "closed"
 
 
-def _parents(referral: Any) -> dict[str, Any]:
+def _parents(view: Any) -> dict[str, Any]:
     """The parents and carers by position (as the API names them) and name, and whether each has an email."""
+    referral = view.referral
     return {
         "parents": [
             (str(position), parent.name, parent.relationship, bool(parent.email))
@@ -118,10 +119,11 @@ def _parents(referral: Any) -> dict[str, Any]:
     }
 
 
-def _people(referral: Any) -> dict[str, Any]:
+def _people(view: Any) -> dict[str, Any]:
     """Everyone in the contact plan, by key (as the API names them), with where the plan stands."""
     from chalicelib.domain.contact_plan import WHY_TEXT
 
+    referral = view.referral
     return {
         "people": [
             (entry.person.key, entry.person.name or "Name not known", entry.person.relationship, entry.person.role,
@@ -143,11 +145,12 @@ def _contact_plan(reference: str, body: Any, staff: StaffMember, request_id: str
     return change_contact_plan(reference, change=change, staff=staff, request_id=request_id)
 
 
-def _held_notices(referral: Any) -> dict[str, Any]:
+def _held_notices(view: Any) -> dict[str, Any]:
     """The family emails held for translation: id, what, to whom (a role) and the language."""
     from chalicelib.domain.people import person_of
     from chalicelib.domain.translations import language_needed
 
+    referral = view.referral
     held = []
     for notice in referral.notices:
         if referral.is_held(notice):
@@ -164,17 +167,14 @@ def _held_notices(referral: Any) -> dict[str, Any]:
     return {"held": held}
 
 
-def _replies(referral: Any) -> dict[str, Any]:
-    """The agencies' replies on the referral, by id, with who sent them and whether shown whole."""
-    from chalicelib.wiring import wiring
-
-    hub = wiring()
-    opened = hub.referrals.open(referral.reference)
-    replies = hub.replies.replies_of(referral.reference, opened.sealed)
+def _replies(view: Any) -> dict[str, Any]:
+    """The agencies' replies on the referral, by id, with who sent them and whether shown whole (the
+    page's own audited read decrypted them: nothing is read again)."""
+    referral = view.referral
     return {
         "replies": [
             (reply.reply_id, reply.agency.value, when(reply.received_at), referral.shown_whole(reply.reply_id) is not None)
-            for reply in replies
+            for reply in view.replies
         ]
     }
 
@@ -331,9 +331,10 @@ def _withdraw_enquiry(reference: str, body: Any, staff: StaffMember, request_id:
     return withdraw_one_enquiry(reference, body.enquiry_id, reason=body.reason, staff=staff, request_id=request_id)
 
 
-def _open_enquiries(referral: Any) -> dict[str, Any]:
+def _open_enquiries(view: Any) -> dict[str, Any]:
     from chalicelib.domain.agencies import AGENCY_NAMES
 
+    referral = view.referral
     return {
         "open_enquiries": [
             (e.enquiry_id, AGENCY_NAMES[e.agency], when(e.opened_at)) for e in referral.enquiries if e.is_open
