@@ -17,7 +17,7 @@ from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
-BARE_APP = '''
+BARE_APP = """
 import boto3
 import jinja2
 import pydantic
@@ -29,7 +29,7 @@ app = Chalice(app_name="bare")
 @app.route("/")
 def index():
     return {"hello": "world"}
-'''
+"""
 
 TIME_IMPORT = """
 import json, sys, time

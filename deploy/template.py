@@ -948,7 +948,9 @@ def api_resources() -> dict[str, Any]:
             "Properties": {
                 "ResourceArn": arn_of("PublicWebAcl"),
                 "LogDestinationConfigs": [
-                    sub(f"{PARTITION_ARN}:logs:${{AWS::Region}}:${{AWS::AccountId}}:log-group:aws-waf-logs-{PREFIX}-public")
+                    sub(
+                        f"{PARTITION_ARN}:logs:${{AWS::Region}}:${{AWS::AccountId}}:log-group:aws-waf-logs-{PREFIX}-public"
+                    )
                 ],
                 "RedactedFields": [{"SingleHeader": {"Name": name}} for name in WAF_REDACTED_HEADERS],
                 "LoggingFilter": {

@@ -177,7 +177,9 @@ def build_venv(python: BuildPython) -> Path:
     with _locked(venv.name):
         if chalice.exists() and stamp.exists() and stamp.read_text() == fingerprint:
             return chalice
-        print(f"Making the build venv {venv.relative_to(PROJECT_ROOT)} with {python.path} ({python.runtime})", flush=True)
+        print(
+            f"Making the build venv {venv.relative_to(PROJECT_ROOT)} with {python.path} ({python.runtime})", flush=True
+        )
         shutil.rmtree(venv, ignore_errors=True)
         env = _clean_environment()
         subprocess.run([python.path, "-m", "venv", str(venv)], check=True, env=env)
@@ -225,7 +227,9 @@ def stage_project(stage: Path) -> None:
         source = PROJECT_ROOT / name
         if not source.is_dir():
             raise SystemExit(f"{name}/ is missing: run `make assets` (static) or check out templates/")
-        shutil.copytree(source, stage / "vendor" / name, ignore=shutil.ignore_patterns(".built", "__pycache__", "*.pyc"))
+        shutil.copytree(
+            source, stage / "vendor" / name, ignore=shutil.ignore_patterns(".built", "__pycache__", "*.pyc")
+        )
     # Chalice keeps the dependencies it built by a hash of requirements.txt, the app's files and
     # vendor/: shared between builds, so an unchanged app is not built again.
     DEPENDENCY_CACHE.mkdir(parents=True, exist_ok=True)
@@ -305,7 +309,11 @@ def main() -> None:
     size_mb = zip_path.stat().st_size / 1_000_000
     template = json.loads((zip_path.parent / "sam.json").read_text())
     runtimes = sorted(
-        {r["Properties"]["Runtime"] for r in template["Resources"].values() if r.get("Type") == "AWS::Serverless::Function"}
+        {
+            r["Properties"]["Runtime"]
+            for r in template["Resources"].values()
+            if r.get("Type") == "AWS::Serverless::Function"
+        }
     )
     print(
         f"Built {zip_path.relative_to(PROJECT_ROOT)} ({size_mb:.1f} MB, {', '.join(runtimes)}) and build/sam.json "

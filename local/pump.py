@@ -164,9 +164,7 @@ class EventPump:
         s3 = self._client("s3")
         existing = {b["Name"] for b in s3.list_buckets().get("Buckets", [])}
         if bucket not in existing:
-            s3.create_bucket(
-                Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": self._region}
-            )
+            s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": self._region})
 
     def _wire_cloudwatch(self, source: CloudWatchEventConfig) -> QueueRoute:
         url, arn = self._ensure_queue(f"local-cw-{source.name}")
@@ -205,13 +203,17 @@ class EventPump:
     def _drain(self, route: QueueRoute) -> int:
         invocations = 0
         for _ in range(MAX_BATCHES_PER_CYCLE):
-            messages = self._client("sqs").receive_message(
-                QueueUrl=route.queue_url,
-                MaxNumberOfMessages=route.batch_size if route.kind == "sqs" else 1,
-                AttributeNames=["All"],
-                MessageAttributeNames=["All"],
-                WaitTimeSeconds=0,
-            ).get("Messages", [])
+            messages = (
+                self._client("sqs")
+                .receive_message(
+                    QueueUrl=route.queue_url,
+                    MaxNumberOfMessages=route.batch_size if route.kind == "sqs" else 1,
+                    AttributeNames=["All"],
+                    MessageAttributeNames=["All"],
+                    WaitTimeSeconds=0,
+                )
+                .get("Messages", [])
+            )
             if not messages:
                 break
             invocations += len(messages) if route.kind != "sqs" else 1
@@ -230,7 +232,9 @@ class EventPump:
         try:
             result = self._call(route.handler_name, event)
         except Exception as exc:  # as Lambda: any handler error keeps the batch
-            log.warning("%s failed (%s): %d message(s) left on the queue", route.handler_name, type(exc).__name__, len(messages))
+            log.warning(
+                "%s failed (%s): %d message(s) left on the queue", route.handler_name, type(exc).__name__, len(messages)
+            )
             return
         failed = _batch_item_failures(result)
         done = [m for m in messages if m["MessageId"] not in failed]
@@ -248,7 +252,9 @@ class EventPump:
         except Exception as exc:  # as Lambda: any handler error is retried
             attempts = int(message.get("Attributes", {}).get("ApproximateReceiveCount", "1"))
             if attempts < ASYNC_ATTEMPTS:
-                log.warning("%s failed (%s) on attempt %d; will retry", route.handler_name, type(exc).__name__, attempts)
+                log.warning(
+                    "%s failed (%s) on attempt %d; will retry", route.handler_name, type(exc).__name__, attempts
+                )
                 self._retry_soon(route, message)
                 return
             log.error("%s failed (%s) %d times; event dropped", route.handler_name, type(exc).__name__, attempts)
@@ -306,8 +312,7 @@ class EventPump:
             "body": message["Body"],
             "attributes": message.get("Attributes", {}),
             "messageAttributes": {
-                name: _lambda_message_attribute(value)
-                for name, value in message.get("MessageAttributes", {}).items()
+                name: _lambda_message_attribute(value) for name, value in message.get("MessageAttributes", {}).items()
             },
             "md5OfBody": message.get("MD5OfBody", ""),
             "eventSource": "aws:sqs",

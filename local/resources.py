@@ -162,9 +162,7 @@ def _create_mail_events(settings: Settings, client: Any) -> None:
     queue_arn = _create_queue_with_dlq(client, MAIL_EVENTS_QUEUE)
     existing = {s["Endpoint"] for s in sns.list_subscriptions_by_topic(TopicArn=topic_arn).get("Subscriptions", [])}
     if queue_arn not in existing:
-        sns.subscribe(
-            TopicArn=topic_arn, Protocol="sqs", Endpoint=queue_arn, Attributes={"RawMessageDelivery": "true"}
-        )
+        sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=queue_arn, Attributes={"RawMessageDelivery": "true"})
     ses = client("ses")
     name = settings.ses_configuration_set
     try:

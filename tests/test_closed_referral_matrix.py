@@ -107,9 +107,7 @@ def test_every_action_on_a_closed_referral_is_refused_for_every_role(
 
 
 @pytest.mark.parametrize("route", list(Route))
-def test_a_legal_hold_is_still_taken_on_a_closed_referral(
-    client: Any, staff: Callable[..., Any], route: Route
-) -> None:
+def test_a_legal_hold_is_still_taken_on_a_closed_referral(client: Any, staff: Callable[..., Any], route: Route) -> None:
     reference = closed(client, staff, route)
     [(method, path)] = STILL_TAKEN
     for who in ROLES:

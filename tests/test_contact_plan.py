@@ -55,7 +55,9 @@ def test_a_carer_without_parental_responsibility_and_a_person_who_may_pose_a_ris
     client: Any, aws: Any, staff: Callable[..., Any]
 ) -> None:
     reference = submit(client, household())
-    assert staff("practitioner", "POST", f"/admin/referrals/{reference}/parents-told", {"tell": True}).status_code == 200
+    assert (
+        staff("practitioner", "POST", f"/admin/referrals/{reference}/parents-told", {"tell": True}).status_code == 200
+    )
     decide(staff, reference, Outcome.STRATEGY_DISCUSSION, Route.PROTECTION)
 
     assert recipients(aws, "referral has been made") == sorted([FATHER, MOTHER])
@@ -77,7 +79,9 @@ def test_a_consent_request_to_someone_the_plan_leaves_out_is_refused_naming_thei
     set_path(data, "parents_carers.0.parental_responsibility", False)
     reference = submit(client, data)
     before = len(sent_emails(aws))
-    response = staff("practitioner", "POST", f"/admin/referrals/{reference}/consent", {"state": "requested", "parent": 0})
+    response = staff(
+        "practitioner", "POST", f"/admin/referrals/{reference}/consent", {"state": "requested", "parent": 0}
+    )
     assert response.status_code == 409, response.body
     answer = json.loads(response.body)
     assert answer["error"] == "contact_plan_forbids"
@@ -142,7 +146,9 @@ def test_not_telling_someone_the_plan_would_tell_needs_a_review_date(client: Any
         ({"person": "parent:0", "reason": "r", "review_on": "next week"}, "review_on"),
     ],
 )
-def test_a_bad_plan_change_says_what_to_fix(client: Any, staff: Callable[..., Any], body: dict[str, Any], field: str) -> None:
+def test_a_bad_plan_change_says_what_to_fix(
+    client: Any, staff: Callable[..., Any], body: dict[str, Any], field: str
+) -> None:
     reference = submit(client, household())
     response = staff("practitioner", "POST", f"/admin/referrals/{reference}/contact-plan", body)
     assert response.status_code == 422, response.body
@@ -177,5 +183,7 @@ def test_the_console_shows_the_plan_and_a_practitioner_changes_it(client: Any, s
     after = page_text(practitioner.get(done.headers["Location"]))
     assert "The contact plan is changed" in after
     assert plan(staff, reference)["parent:1"]["told"] is False
-    refused = act(practitioner, reference, "contact-plan", {"person": "household:0", "tell": "true", "reason": "Synthetic"})
+    refused = act(
+        practitioner, reference, "contact-plan", {"person": "household:0", "tell": "true", "reason": "Synthetic"}
+    )
     assert refused.status_code == 403 and "mash-manager" in error_summary(refused)[0]

@@ -253,7 +253,12 @@ def test_a_refusal_before_the_agencys_queue_sends_the_request_means_nothing_leav
     reference = body(response)["reference"]
     screen = {"rag": "amber", "level": 3, "rationale": "Needs a multi-agency picture"}
     staff("practitioner", "POST", f"/admin/referrals/{reference}/screening", screen)
-    staff("practitioner", "POST", f"/admin/referrals/{reference}/enquiries", {"agencies": ["police"], "question": QUESTION})
+    staff(
+        "practitioner",
+        "POST",
+        f"/admin/referrals/{reference}/enquiries",
+        {"agencies": ["police"], "question": QUESTION},
+    )
     assert len(topic.published) == 1
     staff("practitioner", "POST", f"/admin/referrals/{reference}/consent", {"state": "refused", "reason": "No"})
     for message in list(topic.published):  # SQS delivers it now, and again (at least once)

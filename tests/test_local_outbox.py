@@ -103,8 +103,12 @@ def test_local_routes_do_not_exist_outside_the_local_stage() -> None:
         "import json, sys; from app import app; "
         "print(json.dumps({'routes': sorted(app.routes), 'moto': any(m.startswith('moto') for m in sys.modules)}))"
     )
-    env = {**os.environ, "MASH_STAGE": "prod", "MASH_HMAC_SECRET": "a-test-secret-not-the-local-default",
-           "MASH_OUT_OF_HOURS_EMAIL": "edt@out-of-hours.example"}
+    env = {
+        **os.environ,
+        "MASH_STAGE": "prod",
+        "MASH_HMAC_SECRET": "a-test-secret-not-the-local-default",
+        "MASH_OUT_OF_HOURS_EMAIL": "edt@out-of-hours.example",
+    }
     env.pop("MASH_AWS_ENDPOINT_URL", None)
     result = subprocess.run(
         [sys.executable, "-c", probe], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=60, check=True

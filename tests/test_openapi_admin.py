@@ -215,13 +215,17 @@ def test_withdrawn_enquiries_and_review_tasks_answer_as_documented(
     reference = submit(client, example())
     item = "/admin/referrals/{reference}"
     path = f"/admin/referrals/{reference}"
-    call("practitioner", "POST", item + "/screening", path + "/screening", {"rag": "amber", "level": 3, "rationale": "r"})
+    call(
+        "practitioner", "POST", item + "/screening", path + "/screening", {"rag": "amber", "level": 3, "rationale": "r"}
+    )
     asked = {"agencies": ["police", "health"], "question": "Any contact with the family this year?"}
     call("practitioner", "POST", item + "/enquiries", path + "/enquiries", asked)
     for message in list(topic.published):
         send_request_from_message(message.body())
     withdrawal = item + "/enquiries/withdrawal"
-    answer = call("practitioner", "POST", withdrawal, path + "/enquiries/withdrawal", {"enquiry_id": "e1", "reason": "x"})
+    answer = call(
+        "practitioner", "POST", withdrawal, path + "/enquiries/withdrawal", {"enquiry_id": "e1", "reason": "x"}
+    )
     assert answer["enquiry"]["state"] == "withdrawn"
     call("practitioner", "POST", withdrawal, path + "/enquiries/withdrawal", {"enquiry_id": "e1", "reason": "x"})  # 409
     call("practitioner", "POST", withdrawal, path + "/enquiries/withdrawal", {"enquiry_id": "e7", "reason": "x"})  # 404

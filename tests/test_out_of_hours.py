@@ -268,8 +268,11 @@ CASEWORK = [
     ("POST", "/admin/referrals/{ref}/consent", {"state": "implicit", "service": "health visiting"}),
     ("POST", "/admin/referrals/{ref}/parents-told", {"tell": True}),
     ("POST", "/admin/referrals/{ref}/enquiries", {"agencies": ["police"], "question": "What do you hold?"}),
-    ("POST", "/admin/referrals/{ref}/onward-referral",
-     {"service": "early-help-hub", "sections": ["children"], "reason": "Support"}),
+    (
+        "POST",
+        "/admin/referrals/{ref}/onward-referral",
+        {"service": "early-help-hub", "sections": ["children"], "reason": "Support"},
+    ),
     ("POST", "/admin/referrals/{ref}/outcome-notice", {"withhold": False, "reason": "Tell them"}),
     ("POST", "/admin/referrals/{ref}/closure", None),
     ("POST", "/admin/referrals/{ref}/legal-hold", {"hold": True, "reason": "Court"}),

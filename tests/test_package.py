@@ -18,7 +18,18 @@ pytestmark = pytest.mark.package
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # Dev-only, or (boto3/botocore) provided by the Lambda runtime and kept out of requirements.txt.
 # (requests is not listed: govuk-bank-holidays needs it at run time.)
-NOT_PACKAGED = ("moto", "pytest", "playwright", "axe_playwright_python", "ruff", "responses", "boto3", "botocore", "werkzeug", "flask")
+NOT_PACKAGED = (
+    "moto",
+    "pytest",
+    "playwright",
+    "axe_playwright_python",
+    "ruff",
+    "responses",
+    "boto3",
+    "botocore",
+    "werkzeug",
+    "flask",
+)
 
 
 @pytest.fixture(scope="module")
@@ -55,9 +66,7 @@ def test_zip_holds_the_app_and_chalicelib(zip_names: set[str]) -> None:
 
 def test_every_template_is_in_the_zip_beside_app_py(zip_names: set[str]) -> None:
     templates = {
-        path.relative_to(PROJECT_ROOT).as_posix()
-        for path in (PROJECT_ROOT / "templates").rglob("*")
-        if path.is_file()
+        path.relative_to(PROJECT_ROOT).as_posix() for path in (PROJECT_ROOT / "templates").rglob("*") if path.is_file()
     }
     assert templates, "templates/ should not be empty"
     assert templates <= zip_names, sorted(templates - zip_names)
@@ -98,7 +107,9 @@ def test_compiled_wheels_are_manylinux_x86_64_for_the_runtime(built: Path, runti
     python_tag = "cp" + runtime.removeprefix("python").replace(".", "")
     with zipfile.ZipFile(built) as archive:
         wheels = {
-            name.split("/")[0]: [line.split(": ", 1)[1] for line in archive.read(name).decode().splitlines() if line.startswith("Tag:")]
+            name.split("/")[0]: [
+                line.split(": ", 1)[1] for line in archive.read(name).decode().splitlines() if line.startswith("Tag:")
+            ]
             for name in archive.namelist()
             if name.endswith(".dist-info/WHEEL")
         }

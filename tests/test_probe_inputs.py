@@ -103,7 +103,12 @@ def test_every_admin_json_route_answers_deep_json_with_a_400(
     client: Any, issuer: LocalIssuer, reference: str, method: str, path: str
 ) -> None:
     url = path.replace("{reference}", reference)
-    url = url.replace("{triage_id}", "0" * 20).replace("{attachment_id}", "0" * 20).replace("{notice_id}", "ack").replace("{reply_id}", "r1")
+    url = (
+        url.replace("{triage_id}", "0" * 20)
+        .replace("{attachment_id}", "0" * 20)
+        .replace("{notice_id}", "ack")
+        .replace("{reply_id}", "r1")
+    )
     headers = {
         "Content-Type": "application/json",
         "Authorization": f"Bearer {issuer.token_for(staff_for(method, path))}",

@@ -138,7 +138,9 @@ def csrf_token(response: Any) -> str:
 
 def h1(response: Any) -> str:
     body = text_of(response)
-    match = re.search(r"<h1[^>]*>(.*?)</h1>", body, re.S) or re.search(r"<legend[^>]*>\s*<h1[^>]*>(.*?)</h1>", body, re.S)
+    match = re.search(r"<h1[^>]*>(.*?)</h1>", body, re.S) or re.search(
+        r"<legend[^>]*>\s*<h1[^>]*>(.*?)</h1>", body, re.S
+    )
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", match.group(1) if match else "")).strip()
 
 
@@ -150,7 +152,7 @@ def error_messages(response: Any) -> list[str]:
 
 def summary_links(response: Any) -> list[tuple[str, str]]:
     body = response.body.decode()
-    summary = body[body.find("govuk-error-summary"):]
+    summary = body[body.find("govuk-error-summary") :]
     return [(unescape(text).strip(), href) for href, text in re.findall(r'<a href="([^"]+)">(.*?)</a>', summary)][:20]
 
 
@@ -161,8 +163,15 @@ def fill_support_referral(browser: Browser) -> str:
     assert browser.answer("/referral/about-you", REFERRER) == "/referral/child/1"
     assert browser.answer("/referral/child/1", CHILD) == "/referral/children"
     assert browser.answer("/referral/children", {"add_another": "yes"}) == "/referral/child/2"
-    unborn = {"first_name": "Baby", "last_name": "Testchild", "born": "no", "address-line1": "1 Example Road",
-              "address-town": "London", "address-postcode": "E17 1AA", **_due_in(days=60)}
+    unborn = {
+        "first_name": "Baby",
+        "last_name": "Testchild",
+        "born": "no",
+        "address-line1": "1 Example Road",
+        "address-town": "London",
+        "address-postcode": "E17 1AA",
+        **_due_in(days=60),
+    }
     assert browser.answer("/referral/child/2", unborn) == "/referral/children"
     assert browser.answer("/referral/children", {"add_another": "no"}) == "/referral/parents"
     assert browser.answer("/referral/parents", {"add_another": "yes"}) == "/referral/parent/1"
@@ -181,7 +190,11 @@ def _due_in(days: int) -> dict[str, str]:
     from chalicelib.wiring import wiring
 
     due = london_date(wiring().clock()) + dt.timedelta(days=days)
-    return {"expected_date-day": str(due.day), "expected_date-month": str(due.month), "expected_date-year": str(due.year)}
+    return {
+        "expected_date-day": str(due.day),
+        "expected_date-month": str(due.month),
+        "expected_date-year": str(due.year),
+    }
 
 
 def drafts(aws: Any) -> list[dict[str, Any]]:
@@ -205,8 +218,17 @@ def test_support_referral_is_stored_acknowledged_and_its_draft_deleted(browser: 
     fill_support_referral(browser)
     check = browser.get("/referral/check")
     assert h1(check) == "Check your answers before sending your referral"
-    for shown in ("Priya Example", "Sam Testchild", "14 March 2017", "E17 1AA", "Alex Testparent",
-                  "Level 2: Early help", "Consent given", f"20 November {LAST_YEAR}", "Neglect"):
+    for shown in (
+        "Priya Example",
+        "Sam Testchild",
+        "14 March 2017",
+        "E17 1AA",
+        "Alex Testparent",
+        "Level 2: Early help",
+        "Consent given",
+        f"20 November {LAST_YEAR}",
+        "Neglect",
+    ):
         assert shown in text_of(check)
     assert len(drafts(aws)) == 1
 
@@ -238,13 +260,22 @@ def test_protection_referral_after_ringing_999_needs_no_consent(browser: Browser
     assert browser.answer("/referral/immediate-risk", {"immediate_risk": "yes"}) == "/referral/call-now"
     ring = browser.get("/referral/call-now")
     settings = aws.settings
-    for number in (settings.emergency_number, settings.police_non_emergency_number,
-                   settings.mash_phone_office_hours, settings.mash_phone_out_of_hours):
+    for number in (
+        settings.emergency_number,
+        settings.police_non_emergency_number,
+        settings.mash_phone_office_hours,
+        settings.mash_phone_out_of_hours,
+    ):
         assert number in text_of(ring)
     assert 'href="/referral/route"' in ring.body.decode()
     assert browser.answer("/referral/route", {"route": "protection"}) == "/referral/about-you"
-    public = {"kind": "public", "name": "Jo Neighbour", "email": "jo@home.example", "phone": "07700 900123",
-              "role": "typed then hidden"}
+    public = {
+        "kind": "public",
+        "name": "Jo Neighbour",
+        "email": "jo@home.example",
+        "phone": "07700 900123",
+        "role": "typed then hidden",
+    }
     assert browser.answer("/referral/about-you", public) == "/referral/child/1"
     assert browser.answer("/referral/child/1", CHILD) == "/referral/children"
     assert browser.answer("/referral/children", {"add_another": "no"}) == "/referral/parents"
@@ -302,8 +333,10 @@ def test_an_old_receipt_never_confirms_a_newer_unsent_referral(browser: Browser,
 def test_no_personal_data_ever_appears_in_a_url(browser: Browser) -> None:
     fill_support_referral(browser)
     browser.post("/referral/check", {})
-    allowed = re.compile(r"^/(referral/(immediate-risk|call-now|route|about-you|children|parents|household|risks|concerns"
-                         r"|consent|check|confirmation|(child|parent|household|risk)/\d+(/remove)?))?$")
+    allowed = re.compile(
+        r"^/(referral/(immediate-risk|call-now|route|about-you|children|parents|household|risks|concerns"
+        r"|consent|check|confirmation|(child|parent|household|risk)/\d+(/remove)?))?$"
+    )
     assert browser.locations
     assert [url for url in browser.locations if not allowed.match(url)] == []
 
@@ -366,43 +399,94 @@ def _ready_for(browser: Browser, path: str) -> None:
     [
         ("/referral/immediate-risk", {}, "Select yes if a child is at immediate risk of harm"),
         ("/referral/route", {}, "Select whether this is a request for support or a child protection referral"),
-        ("/referral/about-you", {**REFERRER, "kind": ""}, "Select whether you are a professional or a member of the public"),
+        (
+            "/referral/about-you",
+            {**REFERRER, "kind": ""},
+            "Select whether you are a professional or a member of the public",
+        ),
         ("/referral/about-you", {**REFERRER, "name": ""}, "Enter your full name"),
-        ("/referral/about-you", {**REFERRER, "email": "priya.example"},
-         "Enter an email address in the correct format, like name@example.com"),
-        ("/referral/about-you", {**REFERRER, "phone": "not a phone!"}, "Enter a phone number, like 020 7946 0000 or 07700 900 982"),
+        (
+            "/referral/about-you",
+            {**REFERRER, "email": "priya.example"},
+            "Enter an email address in the correct format, like name@example.com",
+        ),
+        (
+            "/referral/about-you",
+            {**REFERRER, "phone": "not a phone!"},
+            "Enter a phone number, like 020 7946 0000 or 07700 900 982",
+        ),
         ("/referral/about-you", {**REFERRER, "role": ""}, "Enter your role, like designated safeguarding lead"),
         ("/referral/about-you", {**REFERRER, "agency": ""}, "Select the kind of agency you work for"),
         ("/referral/about-you", {**REFERRER, "name": "x" * 201}, "Name must be 200 characters or fewer"),
         ("/referral/child/1", {**CHILD, "first_name": ""}, "Enter the child's first name"),
         ("/referral/child/1", {**CHILD, "born": ""}, "Select yes if the child has been born"),
-        ("/referral/child/1", {**CHILD, "date_of_birth-day": "", "date_of_birth-month": "", "date_of_birth-year": ""},
-         "Enter the child's date of birth"),
+        (
+            "/referral/child/1",
+            {**CHILD, "date_of_birth-day": "", "date_of_birth-month": "", "date_of_birth-year": ""},
+            "Enter the child's date of birth",
+        ),
         ("/referral/child/1", {**CHILD, "date_of_birth-month": ""}, "Date of birth must include a month"),
-        ("/referral/child/1", {**CHILD, "date_of_birth-day": "", "date_of_birth-year": ""},
-         "Date of birth must include a day and a year"),
-        ("/referral/child/1", {**CHILD, "date_of_birth-day": "31", "date_of_birth-month": "2"},
-         "Date of birth must be a real date, like 14 3 2017"),
-        ("/referral/child/1", {**CHILD, "date_of_birth-year": str(dt.date.today().year + 1)},
-         "Date of birth must be today or in the past; for an unborn baby, give the due date instead"),
+        (
+            "/referral/child/1",
+            {**CHILD, "date_of_birth-day": "", "date_of_birth-year": ""},
+            "Date of birth must include a day and a year",
+        ),
+        (
+            "/referral/child/1",
+            {**CHILD, "date_of_birth-day": "31", "date_of_birth-month": "2"},
+            "Date of birth must be a real date, like 14 3 2017",
+        ),
+        (
+            "/referral/child/1",
+            {**CHILD, "date_of_birth-year": str(dt.date.today().year + 1)},
+            "Date of birth must be today or in the past; for an unborn baby, give the due date instead",
+        ),
         ("/referral/child/1", {**CHILD, "born": "no"}, "Enter the date the baby is due"),
         ("/referral/child/1", {**CHILD, "address-postcode": "NOT A CODE"}, "Enter a real postcode, like E17 1AA"),
         ("/referral/child/1", {**CHILD, "address-town": ""}, "Enter the town or city"),
         ("/referral/parent/1", {**PARENT, "name": ""}, "Enter the parent or carer's name"),
-        ("/referral/parent/1", {**PARENT, "address_same_as_child": ""},
-         "Select yes if they live at the same address as the child"),
-        ("/referral/parent/1", {**PARENT, "address_same_as_child": "no"},
-         "Enter the parent or carer's address, or say it is the same as the child's"),
-        ("/referral/parent/1", {**PARENT, "phone": "call me"}, "Enter a phone number, like 020 7946 0000 or 07700 900 982"),
+        (
+            "/referral/parent/1",
+            {**PARENT, "address_same_as_child": ""},
+            "Select yes if they live at the same address as the child",
+        ),
+        (
+            "/referral/parent/1",
+            {**PARENT, "address_same_as_child": "no"},
+            "Enter the parent or carer's address, or say it is the same as the child's",
+        ),
+        (
+            "/referral/parent/1",
+            {**PARENT, "phone": "call me"},
+            "Enter a phone number, like 020 7946 0000 or 07700 900 982",
+        ),
         ("/referral/concerns", {**CONCERNS, "categories": []}, "Select at least one kind of concern"),
-        ("/referral/concerns", {**CONCERNS, "childs_views": ""},
-         "Tell us what the child has said, or how they seem to experience their day-to-day life"),
-        ("/referral/concerns", {**CONCERNS, "proposed_level": ""}, "Select the level of need you think fits, from 1 to 4"),
-        ("/referral/concerns", {**CONCERNS, "description": "x" * 5001}, "What is happening must be 5000 characters or fewer"),
-        ("/referral/consent", {**CONSENT, "status": ""}, "Select whether consent has been given, refused or not asked for"),
+        (
+            "/referral/concerns",
+            {**CONCERNS, "childs_views": ""},
+            "Tell us what the child has said, or how they seem to experience their day-to-day life",
+        ),
+        (
+            "/referral/concerns",
+            {**CONCERNS, "proposed_level": ""},
+            "Select the level of need you think fits, from 1 to 4",
+        ),
+        (
+            "/referral/concerns",
+            {**CONCERNS, "description": "x" * 5001},
+            "What is happening must be 5000 characters or fewer",
+        ),
+        (
+            "/referral/consent",
+            {**CONSENT, "status": ""},
+            "Select whether consent has been given, refused or not asked for",
+        ),
         ("/referral/consent", {**CONSENT, "given_by": ""}, "Enter the name of the parent or carer who gave consent"),
-        ("/referral/consent", {**CONSENT, "given_on-year": str(dt.date.today().year + 1)},
-         "The date consent was given must be today or in the past"),
+        (
+            "/referral/consent",
+            {**CONSENT, "given_on-year": str(dt.date.today().year + 1)},
+            "The date consent was given must be today or in the past",
+        ),
         ("/referral/consent", {"parents_aware": "no", "status": "not_sought"}, "Say why consent was not asked for"),
     ],
 )
@@ -441,8 +525,13 @@ def test_the_error_summary_lists_problems_in_page_order(browser: Browser) -> Non
 
 def test_no_empty_answer_is_shown_as_none(browser: Browser) -> None:
     _ready_for(browser, "/referral/consent")
-    for path in ("/referral/about-you", "/referral/child/2", "/referral/parent/1", "/referral/concerns",
-                 "/referral/consent"):
+    for path in (
+        "/referral/about-you",
+        "/referral/child/2",
+        "/referral/parent/1",
+        "/referral/concerns",
+        "/referral/consent",
+    ):
         assert ">None<" not in browser.get(path).body.decode(), path
 
 
@@ -491,7 +580,9 @@ def test_an_expired_draft_shows_a_page_to_start_again(browser: Browser, aws: Any
 def test_a_post_with_no_session_cookie_shows_the_start_again_page(browser: Browser) -> None:
     token = csrf_token(browser.get("/referral/immediate-risk"))
     browser.cookies.clear()
-    assert h1(browser.post("/referral/immediate-risk", {"immediate_risk": "no"}, token=token)) == "Your session has ended"
+    assert (
+        h1(browser.post("/referral/immediate-risk", {"immediate_risk": "no"}, token=token)) == "Your session has ended"
+    )
 
 
 def test_an_oversized_body_is_refused_with_413_and_a_page(browser: Browser, aws: Any) -> None:
@@ -579,8 +670,14 @@ def test_fonts_are_served_as_binary(client: Any) -> None:
 
 @pytest.mark.parametrize(
     "path",
-    ["/assets/..%2F..%2Fapp.py", "/assets/secrets/x.css", "/assets/images/..%2F..%2F..%2Fapp.py",
-     "/assets/images/.hidden.png", "/assets/app.py", "/assets/fonts/missing.woff2"],
+    [
+        "/assets/..%2F..%2Fapp.py",
+        "/assets/secrets/x.css",
+        "/assets/images/..%2F..%2F..%2Fapp.py",
+        "/assets/images/.hidden.png",
+        "/assets/app.py",
+        "/assets/fonts/missing.woff2",
+    ],
 )
 def test_assets_refuse_anything_outside_static(client: Any, path: str) -> None:
     assert client.http.get(path).status_code == 404
@@ -611,7 +708,9 @@ def test_household_adults_and_people_who_may_pose_a_risk_are_added_changed_and_r
     assert "Household member 2" not in check and "Shouting most nights" in check
     sent = browser.post("/referral/check", {})
     assert sent.headers["Location"] == "/referral/confirmation"
-    reference = re.search(r"<strong>([A-Z0-9-]+)</strong>", browser.get("/referral/confirmation").body.decode()).group(1)  # type: ignore[union-attr]
+    reference = re.search(r"<strong>([A-Z0-9-]+)</strong>", browser.get("/referral/confirmation").body.decode()).group(
+        1
+    )  # type: ignore[union-attr]
     submission = aws.referrals.fetch(reference).submission
     assert [(m.name, m.approximate_age, m.safe_to_contact) for m in submission.household_members] == [
         ("Gale Testadult", None, False)

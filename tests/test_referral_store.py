@@ -205,7 +205,9 @@ def test_notice_history_and_tasks_come_back_whole(store: ReferralStore) -> None:
     referral = new_referral()
     store.add(referral)
     ack = referral.notices[0].sent("ses-1", NOW).delivery_event(NoticeStatus.BOUNCED, NOW)
-    changed = replace(referral.with_notice(ack), notices=(ack, replace(ack, notice_id="p0", recipient=recipient_parent(0))))
+    changed = replace(
+        referral.with_notice(ack), notices=(ack, replace(ack, notice_id="p0", recipient=recipient_parent(0)))
+    )
     changed = changed.with_task(Task("t1", TaskKind.CONTACT_PARENT_ANOTHER_WAY, NOW, about="p0"))
     saved = store.save(store.open(referral.reference), changed, [])
     assert store.fetch(referral.reference) == saved

@@ -22,7 +22,13 @@ pytestmark = pytest.mark.usefixtures("issuer")
 PARENT = "jamie.testparent@family.example"
 # Phrases that say what kind of person referred (on a street, "a member of the public" is the
 # neighbour). The lists of services that may share information (school, health visitor) are not.
-KIND_WORDS = ("member of the public", "a professional", "professional who", "neighbour", "someone who knows your family")
+KIND_WORDS = (
+    "member of the public",
+    "a professional",
+    "professional who",
+    "neighbour",
+    "someone who knows your family",
+)
 
 
 def referrer(kind: str, may_know: bool | None) -> dict[str, Any]:
@@ -86,7 +92,9 @@ def protection_journey(client: Any, aws: Any, staff: Callable[..., Any], who: di
     data["referrer"] = who
     data["parents_carers"][0] |= {"email": PARENT, "first_language": "English"}
     reference = submit(client, data)
-    assert staff("practitioner", "POST", f"/admin/referrals/{reference}/parents-told", {"tell": True}).status_code == 200
+    assert (
+        staff("practitioner", "POST", f"/admin/referrals/{reference}/parents-told", {"tell": True}).status_code == 200
+    )
     decide(staff, reference, Outcome.NO_FURTHER_ACTION, Route.PROTECTION)
     messages = family_messages(aws)
     assert len(messages) == 2, "parents told and the outcome notice"
@@ -97,7 +105,9 @@ JOURNEYS = {"support": support_journey, "protection": protection_journey}
 
 
 @pytest.mark.parametrize("route", list(JOURNEYS))
-@pytest.mark.parametrize(("kind", "may_know"), [("public", None), ("public", False), ("professional", None), ("professional", False)])
+@pytest.mark.parametrize(
+    ("kind", "may_know"), [("public", None), ("public", False), ("professional", None), ("professional", False)]
+)
 def test_no_family_message_says_who_referred_or_what_kind_of_person(
     client: Any, aws: Any, staff: Callable[..., Any], route: str, kind: str, may_know: bool | None
 ) -> None:

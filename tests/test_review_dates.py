@@ -158,7 +158,12 @@ def test_a_person_not_told_by_the_contact_plan_is_reviewed_on_its_date(
 ) -> None:
     """The per-person "not told" of the contact plan is a review date like the others."""
     reference = submit(client, "referral-protection-household.json")
-    not_told = {"person": "parent:1", "tell": False, "reason": "Synthetic: police checks first", "review_on": CONSENT_REVIEW}
+    not_told = {
+        "person": "parent:1",
+        "tell": False,
+        "reason": "Synthetic: police checks first",
+        "review_on": CONSENT_REVIEW,
+    }
     assert staff("practitioner", "POST", f"/admin/referrals/{reference}/contact-plan", not_told).status_code == 200
     sent_before = len(sent_emails(aws))
     sweep_at(aws, clock, london_midnight(CONSENT_REVIEW) - dt.timedelta(minutes=1))

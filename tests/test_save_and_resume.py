@@ -103,7 +103,10 @@ def test_the_table_key_is_a_keyed_hash_of_the_code_and_never_the_code() -> None:
         # Issue 16: eight spaces, or zero-width characters, are no passphrase at all.
         ("        ", "Passphrase must include letters, numbers or symbols, not only spaces"),
         ("\u200b" * 8, "Passphrase must include letters, numbers or symbols, not only spaces"),
-        ("\u3000\u00a0\u2009\u200d\ufeff\u202e  ", "Passphrase must include letters, numbers or symbols, not only spaces"),
+        (
+            "\u3000\u00a0\u2009\u200d\ufeff\u202e  ",
+            "Passphrase must include letters, numbers or symbols, not only spaces",
+        ),
         ("   a    ", None),  # one visible character is enough: no composition rules
         ("ünïcødé!", None),
         ("żółw żółw", None),

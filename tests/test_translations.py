@@ -66,7 +66,9 @@ def test_a_polish_speaking_parents_consent_request_is_held_with_a_task(
     assert to_parent(aws) == []
 
 
-def test_added_translation_sends_both_versions_and_closes_the_task(client: Any, aws: Any, staff: Callable[..., Any]) -> None:
+def test_added_translation_sends_both_versions_and_closes_the_task(
+    client: Any, aws: Any, staff: Callable[..., Any]
+) -> None:
     reference = submit(client, polish_parent())
     staff("practitioner", "POST", f"/admin/referrals/{reference}/consent", {"state": "requested", "parent": 0})
     [notice] = held(picture(staff, reference))

@@ -12,7 +12,9 @@ from chalicelib.domain.contact_plan import ContactDecision
 FIELD = "contact_plan"
 
 
-def contact_plan_attributes(decisions: tuple[ContactDecision, ...], sealed: SealedRecord, prefix: str) -> dict[str, Any]:
+def contact_plan_attributes(
+    decisions: tuple[ContactDecision, ...], sealed: SealedRecord, prefix: str
+) -> dict[str, Any]:
     if not decisions:
         return {}
     return {prefix + FIELD: sealed.encrypt(FIELD, [_to_map(decision) for decision in decisions])}

@@ -317,5 +317,4 @@ class DynamoItems(Items):
                 raise AwsError("dynamodb", "UnprocessedItems", retryable=True)
 
 
-
 # -- attachments metadata ---------------------------------------------------------------------------

@@ -12,7 +12,9 @@ from chalicelib.domain.translations import NoticeTranslation
 FIELD = "translations"
 
 
-def translations_attributes(translations: tuple[NoticeTranslation, ...], sealed: SealedRecord, prefix: str) -> dict[str, Any]:
+def translations_attributes(
+    translations: tuple[NoticeTranslation, ...], sealed: SealedRecord, prefix: str
+) -> dict[str, Any]:
     if not translations:
         return {}
     entries = [

@@ -128,7 +128,10 @@ def entry_for(plan: list[PlanEntry], key: str) -> PlanEntry | None:
 
 
 def check_change(
-    submission: ReferralSubmission, decisions: tuple[ContactDecision, ...], change: ContactDecision, roles: frozenset[Role]
+    submission: ReferralSubmission,
+    decisions: tuple[ContactDecision, ...],
+    change: ContactDecision,
+    roles: frozenset[Role],
 ) -> tuple[ContactDecision, ...]:
     """The decisions with `change` in place of the person's last, or a refusal saying why not."""
     before = entry_for(contact_plan(submission, decisions), change.person)
@@ -175,7 +178,9 @@ def _either(new: bool | None, old: bool | None) -> bool | None:
     return new if new is not None else old
 
 
-def refuse_unless_told(submission: ReferralSubmission, decisions: tuple[ContactDecision, ...], key: str, what: str) -> None:
+def refuse_unless_told(
+    submission: ReferralSubmission, decisions: tuple[ContactDecision, ...], key: str, what: str
+) -> None:
     """Refuse `what` (e.g. "a consent request") to a person the plan does not tell."""
     entry = entry_for(contact_plan(submission, decisions), key)
     if entry is None:

@@ -76,8 +76,7 @@ class WhatHappensNext:
                     f"these concerns, ring now on {office_phone}. {told}"
                 )
             return (
-                "A MASH practitioner will screen the referral and decide on next steps within one working day. "
-                f"{told}"
+                f"A MASH practitioner will screen the referral and decide on next steps within one working day. {told}"
             )
         if self.emergency_duty_team_told:
             return (
@@ -156,9 +155,7 @@ class HandoverRefused(Exception):
     """A handover note that cannot be recorded; the message says why."""
 
 
-def record_handover(
-    referral: Referral, text: str, *, by: str, at: dt.datetime, hand_over: bool
-) -> Referral:
+def record_handover(referral: Referral, text: str, *, by: str, at: dt.datetime, hand_over: bool) -> Referral:
     """Add the EDT's note; with `hand_over`, mark the referral handed over to the day team (once)."""
     if not was_alerted(referral):
         raise HandoverRefused(

@@ -85,7 +85,8 @@ def in_force(
 ) -> list[ProtectiveDecision]:
     """The protective decisions holding, from a referral's three decisions, in the list's order."""
     holding = {
-        ProtectiveDecision.PARENTS_NOT_TOLD: parents_told is not None and parents_told.state is ParentsToldState.WITHHELD,
+        ProtectiveDecision.PARENTS_NOT_TOLD: parents_told is not None
+        and parents_told.state is ParentsToldState.WITHHELD,
         ProtectiveDecision.CONSENT_DISPENSED: consent.state is ConsentState.DISPENSED,
         ProtectiveDecision.OUTCOME_NOTICE_WITHHELD: outcome_notice is not None
         and outcome_notice.choice is OutcomeNoticeChoice.WITHHOLD,

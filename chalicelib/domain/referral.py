@@ -90,9 +90,7 @@ def no_control_characters(value: str, info: ValidationInfo) -> str:
 ShortText = Annotated[str, StringConstraints(min_length=1, max_length=SHORT_TEXT), AfterValidator(one_line)]
 OptionalShortText = Annotated[str, StringConstraints(max_length=SHORT_TEXT), AfterValidator(one_line)] | None
 LongText = Annotated[str, StringConstraints(min_length=1, max_length=LONG_TEXT), AfterValidator(no_control_characters)]
-OptionalLongText = (
-    Annotated[str, StringConstraints(max_length=LONG_TEXT), AfterValidator(no_control_characters)] | None
-)
+OptionalLongText = Annotated[str, StringConstraints(max_length=LONG_TEXT), AfterValidator(no_control_characters)] | None
 
 
 class Route(StrEnum):
@@ -279,7 +277,9 @@ class Child(DomainModel):
     interpreter_needed: bool = False
     disability: OptionalShortText = None
     # The child's own views, in their words where possible (Working Together: the child's voice).
-    views: OptionalLongText = Field(default=None, description="What this child has said, in their own words if possible")
+    views: OptionalLongText = Field(
+        default=None, description="What this child has said, in their own words if possible"
+    )
 
     @model_validator(mode="after")
     def _born_or_expected(self, info: ValidationInfo) -> Child:

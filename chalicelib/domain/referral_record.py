@@ -217,9 +217,7 @@ class Referral:
             times += [moment for e in self.enquiries if (moment := e.next_moment()) is not None]
         # A review date to raise a task on (chalicelib/domain/review_dates.py).
         review = next_moment(
-            schedule(
-                self.status, self.consent, self.parents_told, self.outcome_notice_decision, self.people_not_told
-            ),
+            schedule(self.status, self.consent, self.parents_told, self.outcome_notice_decision, self.people_not_told),
             {task.task_id for task in self.tasks},
         )
         if review is not None:
@@ -353,7 +351,9 @@ class Referral:
         in the change that owes the notices. A notice already released is left alone."""
         referral = self
         for notice in self.notices:
-            waiting = notice.status is NoticeStatus.PENDING and notice.next_attempt_at is not None and notice.attempts == 0
+            waiting = (
+                notice.status is NoticeStatus.PENDING and notice.next_attempt_at is not None and notice.attempts == 0
+            )
             if not waiting or language_needed(self.submission, notice) is None or self.translation_of(notice.notice_id):
                 continue
             referral = referral.with_notice(replace(notice, next_attempt_at=None))

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
 __all__ = ["REVIEW_TASKS", "ReviewDate", "ReviewKind", "next_review_moment", "owe_review_tasks", "review_dates"]
 
+
 def review_dates(referral: Referral) -> list[ReviewDate]:
     """Every review date of the decisions in force on this referral, earliest first."""
     return schedule(

@@ -29,7 +29,6 @@ MASH_AGENCIES = (
 )
 
 
-
 def link_lifetime(settings: Settings) -> dt.timedelta:
     return dt.timedelta(days=settings.consent_link_days)
 

@@ -28,7 +28,11 @@ def change_contact_plan(
     def details(referral: Referral) -> dict[str, str]:
         entry = entry_for(referral.contact_plan, change.person)
         # Codes only: the reason stays sealed on the referral.
-        return {"person": change.person, "told": str(bool(entry and entry.told)).lower(), "why": entry.why.value if entry else ""}
+        return {
+            "person": change.person,
+            "told": str(bool(entry and entry.told)).lower(),
+            "why": entry.why.value if entry else "",
+        }
 
     saved = change_referral(reference, staff, request_id, AuditAction.CONTACT_PLAN_CHANGED, step, details)
     return send_owed_notices(saved)

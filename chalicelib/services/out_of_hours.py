@@ -10,9 +10,7 @@ from chalicelib.services.referral_changes import change_referral
 from chalicelib.wiring import wiring
 
 
-def hand_over(
-    reference: str, *, note: str, handed_over: bool, staff: StaffMember, request_id: str | None
-) -> Referral:
+def hand_over(reference: str, *, note: str, handed_over: bool, staff: StaffMember, request_id: str | None) -> Referral:
     now = wiring().clock()
     action = AuditAction.HANDED_OVER if handed_over else AuditAction.HANDOVER_NOTED
     return change_referral(

@@ -395,9 +395,7 @@ def download_attachment(
         url = upload_objects().download_url(
             attachment.object_key, filename=name, content_type=attachment.content_type, expires_in=lifetime
         )
-        return Download(
-            url, (now + rules.DOWNLOAD_LIFETIME).replace(microsecond=0), name, attachment.content_type
-        )
+        return Download(url, (now + rules.DOWNLOAD_LIFETIME).replace(microsecond=0), name, attachment.content_type)
     raise StaleReferral(reference)
 
 

@@ -159,7 +159,12 @@ def _save_answer(record: ConsentRequestRecord, answer: ParentAnswer, state: str,
             now=now,
         ),
         # No comment here: the audit holds the outcome, the comment stays encrypted on the referral.
-        lambda referral: {"state": state, "source": "parent", "notice": record.notice_id, **withdrawn_details(referral, now)},
+        lambda referral: {
+            "state": state,
+            "source": "parent",
+            "notice": record.notice_id,
+            **withdrawn_details(referral, now),
+        },
         role="parent",
     )
     send_withdrawals_now(saved)  # a refusal withdrew the open enquiries: tell the agencies at once

@@ -30,7 +30,9 @@ def release_held_notice(
         language = language_needed(referral.submission, notice)
         if language is None:
             raise NotHeld("This email is not waiting for a translation: nothing to release")
-        made = NoticeTranslation(notice_id, language, staff.id, now, text=text or None, english_reason=english_reason or None)
+        made = NoticeTranslation(
+            notice_id, language, staff.id, now, text=text or None, english_reason=english_reason or None
+        )
         return referral.release_notice(made)
 
     def details(referral: Referral) -> dict[str, str]:

@@ -48,9 +48,7 @@ def send_withdrawals_now(referral: Referral) -> Referral:
     """Best effort: the withdrawal notices are saved, so the outbox sends whatever this misses."""
     from chalicelib.services.deliver_notices import deliver_now
 
-    owed = [
-        n for n in referral.notices if n.kind is NoticeKind.AGENCY_WITHDRAWAL and n.status is NoticeStatus.PENDING
-    ]
+    owed = [n for n in referral.notices if n.kind is NoticeKind.AGENCY_WITHDRAWAL and n.status is NoticeStatus.PENDING]
     if not owed:
         return referral
     hub = wiring()

@@ -77,11 +77,18 @@ def check_sections(answers: dict[str, Any]) -> list[dict[str, Any]]:
         kind, summary, plural = LIST_PATHS[key]
         for number, person in enumerate(answers.get(key) or [], start=1):
             sections.append(
-                {"title": f"{title} {number}", "rows": rows_of(person, number), "remove": f"/referral/{kind}/{number}/remove"}
+                {
+                    "title": f"{title} {number}",
+                    "rows": rows_of(person, number),
+                    "remove": f"/referral/{kind}/{number}/remove",
+                }
             )
         count = str(len(answers.get(key) or []))
         sections.append(
-            {"title": plural.capitalize(), "rows": [_row(f"{plural.capitalize()} added", count, summary, "Add or remove", plural)]}
+            {
+                "title": plural.capitalize(),
+                "rows": [_row(f"{plural.capitalize()} added", count, summary, "Add or remove", plural)],
+            }
         )
     sections.append({"title": "Your concerns", "rows": _concern_rows(answers.get("concerns") or {})})
     if answers.get("route") == Route.PROTECTION.value:
@@ -153,7 +160,9 @@ def _referrer_rows(referrer: dict[str, Any]) -> list[Row]:
         ]
     rows += [_row("Email address", referrer.get("email"), href), _row("Phone number", referrer.get("phone"), href)]
     may_know = "Yes" if referrer.get("family_may_know") else "No"
-    rows.append(_row("The family may know you referred", may_know, href, hidden="whether the family may know you referred"))
+    rows.append(
+        _row("The family may know you referred", may_know, href, hidden="whether the family may know you referred")
+    )
     return rows
 
 
@@ -244,7 +253,9 @@ def _household_rows(member: dict[str, Any], number: int) -> list[Row]:
 def _risk_rows(person: dict[str, Any], number: int) -> list[Row]:
     href, hidden = f"/referral/risk/{number}", f"person {number}'s"
     same = person.get("address_same_as_child")
-    address = _lines("Lives with the child") if same else _address(person.get("address")) if same is False else "Not known"
+    address = (
+        _lines("Lives with the child") if same else _address(person.get("address")) if same is False else "Not known"
+    )
     return [
         _row("Name", person.get("name") or "Not known", href, hidden=f"{hidden} name"),
         _row("Who they are", person.get("relationship"), href, hidden=f"who person {number} is"),

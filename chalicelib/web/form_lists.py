@@ -241,7 +241,11 @@ def _summary_get(key: str, template: str, when_empty: str | None) -> Response:
 def _summary_page(
     key: str, template: str, answers: Answers, session_id: str, errors: PageErrors | None = None
 ) -> Response:
-    before = {"parents_carers": "/referral/children", "household_members": "/referral/parents", "people_posing_risk": HOUSEHOLD}
+    before = {
+        "parents_carers": "/referral/children",
+        "household_members": "/referral/parents",
+        "people_posing_risk": HOUSEHOLD,
+    }
     back = before.get(key) or f"/referral/child/{len(answers.get(key, []))}"
     step = Step(
         template=template,

@@ -241,7 +241,9 @@ def read_household_member(form: Form, errors: PageErrors) -> dict[str, Any] | No
 def household_member_values(member: dict[str, Any] | None) -> dict[str, Any]:
     member = member or {}
     values = {k: v for k, v in member.items() if k != "date_of_birth"}
-    values["parental_responsibility"] = yes_no_value(member.get("parental_responsibility"), "not_known" if member else None)
+    values["parental_responsibility"] = yes_no_value(
+        member.get("parental_responsibility"), "not_known" if member else None
+    )
     values["safe_to_contact"] = yes_no_value(member.get("safe_to_contact"), "not_known" if member else None)
     values["approximate_age"] = str(member["approximate_age"]) if "approximate_age" in member else None
     values.update(date_values(member.get("date_of_birth"), "date_of_birth"))

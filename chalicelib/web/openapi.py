@@ -220,7 +220,9 @@ def document() -> dict[str, Any]:
                             "description": "A repeat of an earlier request with the same Idempotency-Key: the same referral",
                             "content": receipt,
                         },
-                        "400": _error("Malformed JSON (or nested more than 32 levels deep), or an invalid Idempotency-Key"),
+                        "400": _error(
+                            "Malformed JSON (or nested more than 32 levels deep), or an invalid Idempotency-Key"
+                        ),
                         "413": _error(f"Body over {limit_kib} KiB"),
                         "415": _error("Content-Type is not application/json"),
                         "422": _error(

@@ -463,7 +463,9 @@ def exit_page() -> Response:
     headers = _headers()
     # Forgetting the receipt changes nothing on the server, so it needs no token: the pages after
     # sending have no form session left to carry one.
-    cleared = [session.clear_cookie(session.RECEIPT_COOKIE)] if session.read_cookie(headers, session.RECEIPT_COOKIE) else []
+    cleared = (
+        [session.clear_cookie(session.RECEIPT_COOKIE)] if session.read_cookie(headers, session.RECEIPT_COOKIE) else []
+    )
     session_id = session.session_id_from(headers)
     if session_id is None:
         return page("exited.html", cookies=cleared)

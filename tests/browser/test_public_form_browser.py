@@ -29,7 +29,9 @@ CHROMIUM_ARGS = [
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's Chromium at /usr/bin/chromium: run `make chromium`"),
+    pytest.mark.skipif(
+        not CHROMIUM.exists(), reason="needs Debian's Chromium at /usr/bin/chromium: run `make chromium`"
+    ),
 ]
 
 
@@ -222,7 +224,9 @@ def test_a_professional_sends_a_support_referral_recovering_from_errors(referrer
     referrer.at("/referral/concerns", "Your concerns")
     referrer.choose("Neglect")
     referrer.fill("What is happening to the child?", "Sam has arrived hungry most mornings this term.")
-    referrer.fill("What does the child say, and what is life like for them?", "Sam says there is often no food at home.")
+    referrer.fill(
+        "What does the child say, and what is life like for them?", "Sam says there is often no food at home."
+    )
     referrer.choose("Level 2: Early help")
     referrer.click("Continue")
 
@@ -362,7 +366,9 @@ def test_a_neighbour_names_a_household_adult_who_may_pose_a_risk_and_stays_unkno
     referrer.fill("Address line 1", "12 Sample Close")
     referrer.fill("Town or city", "London")
     referrer.fill("Postcode", "E17 3CC")
-    referrer.fill("What has this child said about what is happening? (optional)", "He hides in his room when the man shouts.")
+    referrer.fill(
+        "What has this child said about what is happening? (optional)", "He hides in his room when the man shouts."
+    )
     referrer.click("Continue")
     page.locator("#add_another-2").check()
     referrer.click("Continue")

@@ -37,8 +37,7 @@ CROSS_SITE_TYPES = ["application/x-www-form-urlencoded", "multipart/form-data; b
 
 def test_every_form_post_route_is_covered() -> None:
     covered = {
-        route.path
-        for route in SESSION_FORM_POSTS + NO_AMBIENT_CREDENTIAL + CONSENT_LINK_POSTS + STAFF_CONSOLE_POSTS
+        route.path for route in SESSION_FORM_POSTS + NO_AMBIENT_CREDENTIAL + CONSENT_LINK_POSTS + STAFF_CONSOLE_POSTS
     } | EXEMPT
     assert {route.path for route in FORM_POSTS} == covered
     assert len(SESSION_FORM_POSTS) >= 10

@@ -82,7 +82,9 @@ def test_not_telling_someone_the_defaults_include_needs_a_reason_and_a_review_da
         check_change(household(), (), change("parent:0", tell=False), PRACTITIONER)
     with pytest.raises(ContactPlanProblem, match="reason"):
         check_change(household(), (), ContactDecision("parent:0", " ", "s", NOW, tell=False), PRACTITIONER)
-    decisions = check_change(household(), (), change("parent:0", tell=False, review_on=dt.date(2027, 1, 4)), PRACTITIONER)
+    decisions = check_change(
+        household(), (), change("parent:0", tell=False, review_on=dt.date(2027, 1, 4)), PRACTITIONER
+    )
     [entry] = [e for e in contact_plan(household(), decisions) if e.person.key == "parent:0"]
     assert (entry.told, entry.why, entry.review_on) == (False, Why.NOT_TOLD_BY_DECISION, dt.date(2027, 1, 4))
 

@@ -25,7 +25,12 @@ def test_the_local_stage_knows_the_eight_agencies_of_the_guidance_at_example_dom
     assert all(a.mailbox.endswith(".example") and a.escalation_contact.endswith(".example") for a in LOCAL_DIRECTORY)
     assert Settings(stage="local").agency_directory.agencies == LOCAL_DIRECTORY
     # Another stage emails no made-up address: no directory until one is configured.
-    assert Settings(stage="prod", hmac_secret="s" * 32, out_of_hours_email="edt@out-of-hours.example").agency_directory.agencies == ()
+    assert (
+        Settings(
+            stage="prod", hmac_secret="s" * 32, out_of_hours_email="edt@out-of-hours.example"
+        ).agency_directory.agencies
+        == ()
+    )
 
 
 def test_a_configured_directory_is_read_and_a_broken_one_refused_at_start_up() -> None:

@@ -141,7 +141,9 @@ def test_a_withdrawn_enquiry_is_never_chased_escalated_or_published() -> None:
     for days in (1, 2, 7):
         swept, to_publish = owe_followups(changed, NOW + dt.timedelta(days=days))
         assert to_publish == []
-        assert [n.kind for n in swept.notices if n.kind in (NoticeKind.AGENCY_CHASER, NoticeKind.AGENCY_ESCALATION)] == []
+        assert [
+            n.kind for n in swept.notices if n.kind in (NoticeKind.AGENCY_CHASER, NoticeKind.AGENCY_ESCALATION)
+        ] == []
         assert not any(t.kind is TaskKind.ENQUIRY_ESCALATED for t in swept.tasks)
     # Nothing left for the sweep to do once the emails owed (the withdrawal, the acknowledgement) are out.
     for notice in changed.notices:
@@ -175,7 +177,11 @@ def test_staff_withdraw_one_enquiry_with_a_reason_and_only_its_agency_is_told() 
     changed = withdraw_enquiry(referral, "e2", reason="  Wrong agency  ", by="staff-1", now=LATER)
     e1, e2 = changed.enquiries
     assert e1.is_open and not e2.is_open
-    assert (e2.withdrawn_by, e2.withdrawn_because, e2.withdrawal_reason) == ("staff-1", "withdrawn_by_staff", "Wrong agency")
+    assert (e2.withdrawn_by, e2.withdrawn_because, e2.withdrawal_reason) == (
+        "staff-1",
+        "withdrawn_by_staff",
+        "Wrong agency",
+    )
     assert [n.recipient for n in changed.notices if n.kind is NoticeKind.AGENCY_WITHDRAWAL] == ["agency:health"]
 
 
@@ -213,7 +219,9 @@ def test_a_parent_may_change_their_own_answer_by_its_link_and_no_withdraws() -> 
     sharing = sharing.with_notice_added(
         Notice.new("request:e1", NoticeKind.AGENCY_REQUEST, NOW, "agency:police").sent("ses", NOW)
     )
-    changed = change_answer(sharing, notice_id=notice_id, parent=0, answer=ParentAnswer(False, "Changed my mind"), now=LATER)
+    changed = change_answer(
+        sharing, notice_id=notice_id, parent=0, answer=ParentAnswer(False, "Changed my mind"), now=LATER
+    )
     assert (changed.consent.state, changed.consent.recorded_by, changed.consent.reason) == (
         ConsentState.REFUSED,
         "parent:0",

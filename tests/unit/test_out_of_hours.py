@@ -91,7 +91,9 @@ def test_in_hours_nothing_alerts_and_the_words_are_the_office_hours_ones(moment:
     assert protection.startswith("A MASH social worker will screen the referral today.")
     assert "ring now on 020 7946 0990" in protection
     support = WhatHappensNext.at(moment, Route.SUPPORT, immediate_risk=False).summary(**PHONES)
-    assert support.startswith("A MASH practitioner will screen the referral and decide on next steps within one working day.")
+    assert support.startswith(
+        "A MASH practitioner will screen the referral and decide on next steps within one working day."
+    )
 
 
 def test_bst_friday_five_pm_is_closed_in_london_though_it_is_four_pm_utc() -> None:

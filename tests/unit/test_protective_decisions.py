@@ -61,7 +61,9 @@ def consent_dispensed() -> Referral:
 
 
 def outcome_notice_withheld() -> Referral:
-    decision = OutcomeNoticeDecision(OutcomeNoticeChoice.WITHHOLD, "manager-1", NOW, "Not yet: strategy meeting", REVIEW)
+    decision = OutcomeNoticeDecision(
+        OutcomeNoticeChoice.WITHHOLD, "manager-1", NOW, "Not yet: strategy meeting", REVIEW
+    )
     # Before the decision stands, so the withholding holds the notice from the start.
     return decide_outcome_notice(received(support_referral()), decision, by_manager=True)
 

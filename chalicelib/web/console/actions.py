@@ -173,7 +173,12 @@ def _replies(view: Any) -> dict[str, Any]:
     referral = view.referral
     return {
         "replies": [
-            (reply.reply_id, reply.agency.value, when(reply.received_at), referral.shown_whole(reply.reply_id) is not None)
+            (
+                reply.reply_id,
+                reply.agency.value,
+                when(reply.received_at),
+                referral.shown_whole(reply.reply_id) is not None,
+            )
             for reply in view.replies
         ]
     }

@@ -1,5 +1,4 @@
-"""Out of hours: the emergency duty team's handover (chalicelib/web/admin_out_of_hours.py).
-"""
+"""Out of hours: the emergency duty team's handover (chalicelib/web/admin_out_of_hours.py)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""Path and query parameters of the staff API's routes.
-"""
+"""Path and query parameters of the staff API's routes."""
 
 from __future__ import annotations
 
@@ -70,6 +69,7 @@ def _reason_parameter() -> dict[str, Any]:
 
 def _reference_query() -> dict[str, Any]:
     return _query("reference", {"type": "string", "minLength": 1}, "The referral's reference", required=True)
+
 
 REPLY_ID_IN_PATH = {
     "name": "reply_id",

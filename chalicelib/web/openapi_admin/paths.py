@@ -1,5 +1,4 @@
-"""Every /admin/ path and its operation: summary, roles (from `admin_route`), parameters, body and answers.
-"""
+"""Every /admin/ path and its operation: summary, roles (from `admin_route`), parameters, body and answers."""
 
 from __future__ import annotations
 

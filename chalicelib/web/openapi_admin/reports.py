@@ -1,5 +1,4 @@
-"""/admin/reports/ (chalicelib/web/admin_reports.py): the timeliness report's schemas and path.
-"""
+"""/admin/reports/ (chalicelib/web/admin_reports.py): the timeliness report's schemas and path."""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""Request bodies: the JSON Schemas of the pydantic models the staff API parses with.
-"""
+"""Request bodies: the JSON Schemas of the pydantic models the staff API parses with."""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""Response schemas for what is shared with the hub and by it: documents, agency replies, triage, enquiries.
-"""
+"""Response schemas for what is shared with the hub and by it: documents, agency replies, triage, enquiries."""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""The building blocks of the staff API's OpenAPI part: error answers, schema helpers, one operation.
-"""
+"""The building blocks of the staff API's OpenAPI part: error answers, schema helpers, one operation."""
 
 from __future__ import annotations
 
