@@ -27,12 +27,11 @@ os.environ.pop("MASH_AWS_ENDPOINT_URL", None)
 @pytest.fixture
 def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     """moto in-process with every resource created; yields the fresh wiring."""
-    from moto import mock_aws
-
     from chalicelib import wiring as wiring_module
     from local.resources import create_resources
+    from tests.emulated_aws import emulated_aws
 
-    with mock_aws():
+    with emulated_aws():
         hub = wiring_module.reset()
         created = create_resources(hub.settings, hub.aws_client)
         monkeypatch.setenv("MASH_AGENCY_TOPIC_ARN", created["agency_topic_arn"])  # as local/stack.py does

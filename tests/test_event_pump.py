@@ -9,7 +9,7 @@ from typing import Any
 import boto3
 import pytest
 from chalice import Chalice, Rate
-from moto import mock_aws
+from tests.emulated_aws import emulated_aws
 
 from local.pump import EventPump
 
@@ -22,7 +22,7 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    with mock_aws():
+    with emulated_aws():
         yield lambda service: boto3.client(service, region_name=REGION)
 
 

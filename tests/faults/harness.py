@@ -166,13 +166,13 @@ def shared_aws() -> Iterator[tuple[Any, Any]]:
     import os
 
     from chalice.test import Client
-    from moto import mock_aws
 
     from app import app
     from chalicelib import wiring as wiring_module
     from local.resources import create_resources
+    from tests.emulated_aws import emulated_aws
 
-    with mock_aws():
+    with emulated_aws():
         hub = wiring_module.reset()
         created = create_resources(hub.settings, hub.aws_client)
         previous = os.environ.get("MASH_AGENCY_TOPIC_ARN")
