@@ -27,17 +27,10 @@ os.environ.pop("MASH_AWS_ENDPOINT_URL", None)
 @pytest.fixture
 def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     """moto in-process with every resource created; yields the fresh wiring."""
-    from chalicelib import wiring as wiring_module
-    from local.resources import create_resources
-    from tests.emulated_aws import emulated_aws
+    from tests.emulated_aws import hub_with_resources
 
-    with emulated_aws():
-        hub = wiring_module.reset()
-        created = create_resources(hub.settings, hub.aws_client)
-        monkeypatch.setenv("MASH_AGENCY_TOPIC_ARN", created["agency_topic_arn"])  # as local/stack.py does
-        hub = wiring_module.reset()
+    with hub_with_resources(monkeypatch) as hub:
         yield hub
-    wiring_module.reset()
 
 
 @pytest.fixture
@@ -91,3 +84,27 @@ def staff(issuer: Any, client: Any) -> Any:
         return client.http.request(method, path, headers=headers, body=json.dumps(payload).encode() if payload else b"")
 
     return request
+
+
+# The fault suite's counts (tests/faults/results.py): each test process writes its part, the process
+# that prints the summary adds them up. Here, not in tests/faults/, so the xdist controller (which
+# collects nothing) has the hooks too.
+def pytest_sessionstart(session: pytest.Session) -> None:
+    if not hasattr(session.config, "workerinput"):
+        from tests.faults.results import clear_parts
+
+        clear_parts()
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    from tests.faults.results import write_part
+
+    write_part()
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    from tests.faults.results import summary_line
+
+    line = summary_line()
+    if line:
+        terminalreporter.write_line(line)

@@ -51,3 +51,18 @@ def emulated_aws() -> Iterator[None]:
             _session = boto3.Session()
         boto3.DEFAULT_SESSION = _session  # moto puts its own None back when it stops
         yield
+
+
+@contextmanager
+def hub_with_resources(env: Any) -> Iterator[Any]:
+    """Every resource created in a fresh moto account, as `make run` does; yields the new wiring.
+    `env` is a pytest MonkeyPatch: the agency topic's ARN is handed over as local/stack.py does."""
+    from chalicelib import wiring as wiring_module
+    from local.resources import create_resources
+
+    with emulated_aws():
+        hub = wiring_module.reset()
+        created = create_resources(hub.settings, hub.aws_client)
+        env.setenv("MASH_AGENCY_TOPIC_ARN", created["agency_topic_arn"])
+        yield wiring_module.reset()
+    wiring_module.reset()

@@ -9,9 +9,9 @@ from typing import Any
 import boto3
 import pytest
 from chalice import Chalice, Rate
-from tests.emulated_aws import emulated_aws
 
 from local.pump import EventPump
+from tests.emulated_aws import emulated_aws
 
 REGION = "eu-west-2"
 

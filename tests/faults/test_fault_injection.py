@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 
-from tests.faults.conftest import record
 from tests.faults.flows import (
     Staff,
     consent_flow,
@@ -20,6 +19,7 @@ from tests.faults.flows import (
     withdrawal_flow,
 )
 from tests.faults.harness import Outcome, shared_aws, world
+from tests.faults.results import record
 
 SUBMISSION_SEEDS = range(0, 110)
 STAFF_SEEDS = range(1000, 1040)
