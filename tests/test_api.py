@@ -178,3 +178,16 @@ def test_openapi_document_is_valid_openapi_3_1(client: Any) -> None:
     from openapi_spec_validator import validate
 
     validate(json.loads(client.http.get("/api/openapi.json").body))
+
+
+def test_receipts_and_refusals_answer_as_the_openapi_document_says(client: Any) -> None:
+    """The public answers' schemas are generated from models (chalicelib/web/api_responses.py): real
+    answers, with and without the immediate-risk advice, and a refusal with field errors, match them."""
+    from tests.test_openapi_admin import Conformance
+
+    conforms = Conformance(json.loads(client.http.get("/api/openapi.json").body))
+    conforms.check("POST", "/api/referrals", post(client, example()))
+    conforms.check("POST", "/api/referrals", post(client, support_referral(immediate_risk=True)))
+    conforms.check("POST", "/api/referrals", post(client, {"route": "urgent"}))
+    conforms.check("POST", "/api/referrals", post(client, "{not json"))
+    assert conforms.checked == {"POST /api/referrals 201", "POST /api/referrals 422", "POST /api/referrals 400"}

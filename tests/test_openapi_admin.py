@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -50,6 +51,29 @@ def json_routes() -> set[str]:
 
 def test_every_json_route_is_documented_and_every_documented_route_exists(document: dict[str, Any]) -> None:
     assert documented_operations(document) == json_routes()
+
+
+def test_each_row_of_the_staff_table_is_the_route_the_app_serves() -> None:
+    """A row names its view (its roles come from it): the view the app runs for that path and method."""
+    from app import app
+    from chalicelib.web.openapi_admin import admin_routes
+
+    rows = {(row.path, row.method): row.view for row in admin_routes()}
+    served = {
+        (path, method): entry.view_function
+        for path, entries in app.routes.items()
+        if path.startswith("/admin/")
+        for method, entry in entries.items()
+    }
+    assert rows == served
+
+
+def test_every_schema_reference_names_a_component(document: dict[str, Any]) -> None:
+    names = set(document["components"]["schemas"])
+    referenced = {
+        ref.rsplit("/", 1)[1] for ref in re.findall(r'"\$ref": "(#/components/schemas/[^"]+)"', json.dumps(document))
+    }
+    assert referenced - names == set()
 
 
 def test_each_staff_operation_names_the_roles_its_route_declares(document: dict[str, Any]) -> None:

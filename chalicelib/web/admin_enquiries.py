@@ -14,7 +14,7 @@ or the parent's answer by the consent link): no call here is needed for that.
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any
+from typing import Annotated
 
 from chalice import Blueprint, Response
 from pydantic import AfterValidator, Field, StringConstraints
@@ -22,6 +22,8 @@ from pydantic import AfterValidator, Field, StringConstraints
 from chalicelib.domain.enquiry_withdrawals import REASON_MAX_LENGTH
 from chalicelib.domain.referral import no_control_characters
 from chalicelib.web import admin as admin_api
+from chalicelib.web.admin.responses import shaped
+from chalicelib.web.admin.responses_sharing import WithdrawnEnquiry
 from chalicelib.web.auth import admin_route, current_staff
 from chalicelib.web.errors import problem
 from chalicelib.web.json_body import ANY_BODY, parse_json
@@ -75,33 +77,7 @@ def withdraw_enquiry(reference: str) -> Response:
         except EnquiryNotFound as missing:
             return problem(404, "enquiry_not_found", str(missing))
         enquiry = referral.enquiry(body.enquiry_id)
-        return admin_api._json(
-            {"reference": referral.reference, "enquiry": admin_api._enquiry(enquiry, admin_api._now())}
-        )
+        answer = {"reference": referral.reference, "enquiry": admin_api._enquiry(enquiry, admin_api._now())}
+        return admin_api._json(shaped(WithdrawnEnquiry, answer))
 
     return admin_api.answer_with(work)
-
-
-# --- the OpenAPI document's part for this blueprint (merged by openapi_admin) ---------------------
-
-
-def withdrawal_schemas() -> dict[str, Any]:
-    from chalicelib.web.openapi_admin import _object, _ref
-
-    return {"WithdrawnEnquiry": _object({"reference": {"type": "string"}, "enquiry": _ref("Enquiry")})}
-
-
-def withdrawal_paths() -> dict[str, Any]:
-    from chalicelib.web.openapi_admin import BODY_ERRORS, REFERENCE_IN_PATH, _operation
-
-    operation = _operation(
-        withdraw_enquiry,
-        "Withdraw one agency enquiry with a reason: it becomes withdrawn, its chaser and escalation stop, and "
-        "the agency is emailed not to send information (if it was sent the request). A consent refusal "
-        "withdraws every open enquiry by itself",
-        "WithdrawnEnquiry",
-        ("404", "409", *BODY_ERRORS),
-        parameters=[REFERENCE_IN_PATH],
-        body=WithdrawEnquiryRequest,
-    )
-    return {WITHDRAWAL_PATH: {"post": operation}}

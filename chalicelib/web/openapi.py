@@ -1,5 +1,6 @@
-"""The OpenAPI 3.1 document, built from the same pydantic models that validate requests,
-so the document cannot drift from what the API accepts. The staff API's part is in openapi_admin."""
+"""The OpenAPI 3.1 document, built from the pydantic models that validate requests and shape answers
+(chalicelib/web/api_responses.py here, chalicelib/web/admin/responses*.py for the staff API), so the
+document cannot drift from what the API accepts and answers. The staff API's part is in openapi_admin."""
 
 from __future__ import annotations
 
@@ -7,77 +8,6 @@ from functools import lru_cache
 from typing import Any
 
 from chalicelib.domain.referral import ReferralSubmission
-
-ERROR_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "required": ["error", "message"],
-    "properties": {
-        "error": {"type": "string", "description": "A stable code, e.g. invalid_referral"},
-        "message": {"type": "string", "description": "What to fix, in plain English"},
-        "errors": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "required": ["field", "message"],
-                "properties": {
-                    "field": {"type": "string", "examples": ["children.0.date_of_birth"]},
-                    "message": {"type": "string"},
-                },
-            },
-        },
-    },
-}
-
-RECEIPT_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "required": ["reference", "status", "received_at", "next_steps"],
-    "properties": {
-        "reference": {
-            "type": "string",
-            "pattern": "^[2-9A-HJKMNP-TV-Z]{3}-[2-9A-HJKMNP-TV-Z]{3}-[2-9A-HJKMNP-TV-Z]{3}$",
-            "description": "Read-aloud reference: no 0, 1, I, L, O or U",
-        },
-        "status": {"type": "string", "enum": ["received"]},
-        "received_at": {"type": "string", "format": "date-time"},
-        "next_steps": {
-            "type": "string",
-            "description": "What will really happen, by MASH working hours (Europe/London, without bank holidays) "
-            "when the referral came in. In hours: screened today (protection) or within one working day. Out of "
-            "hours, a protection or immediate-risk referral: the emergency duty team has been told, with the "
-            "out-of-hours number; a support referral: the next working day, named (e.g. Monday 7 December)",
-        },
-        "immediate_risk_advice": {
-            "type": "string",
-            "description": "Present when immediate_risk is true: who to ring now",
-        },
-        "attachments_token": {
-            "type": "string",
-            "description": "Bearer token for POST /api/referrals/{reference}/attachments: names the referral, nothing personal; works until attachments_until",
-        },
-        "attachments_until": {
-            "type": "string",
-            "format": "date-time",
-            "description": "Documents can be added until then (1 hour after received_at)",
-        },
-        "attachments_url": {"type": "string", "description": "Where to ask for an upload"},
-    },
-}
-
-UPLOAD_OFFER_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "required": ["upload_id", "url", "fields", "expires_at", "attachments_until"],
-    "properties": {
-        "upload_id": {"type": "string"},
-        "url": {"type": "string", "description": "POST the file here as multipart/form-data"},
-        "fields": {
-            "type": "object",
-            "additionalProperties": {"type": "string"},
-            "description": "Send every field as given, before the file itself (a part named `file`, last)",
-        },
-        "expires_at": {"type": "string", "format": "date-time", "description": "The upload must be sent before then"},
-        "attachments_until": {"type": "string", "format": "date-time"},
-    },
-}
 
 
 def _attachments_path() -> dict[str, Any]:
@@ -138,13 +68,6 @@ def _error(description: str) -> dict[str, Any]:
     }
 
 
-def _add_schemas(components: dict[str, Any], new: dict[str, Any]) -> None:
-    # Two models may share an enum's $def; two different shapes under one name would be a lie.
-    for name, schema in new.items():
-        if components.setdefault(name, schema) != schema:
-            raise ValueError(f"Two different schemas are both named {name!r} in the OpenAPI document")
-
-
 def _attachment_request_schema() -> dict[str, Any]:
     from chalicelib.domain.attachments import ACCEPTED_TYPES, AttachmentRequest
     from chalicelib.settings import get_settings
@@ -160,17 +83,13 @@ def _attachment_request_schema() -> dict[str, Any]:
 @lru_cache(maxsize=1)
 def document() -> dict[str, Any]:
     from chalicelib.settings import get_settings
-    from chalicelib.web.openapi_admin import BEARER_AUTH, admin_paths, request_schemas, response_schemas
+    from chalicelib.web.api_responses import Error, Receipt, UploadOffer
+    from chalicelib.web.openapi_admin import BEARER_AUTH, add_schemas, admin_paths, admin_schemas, model_schemas
 
-    schema = ReferralSubmission.model_json_schema(ref_template="#/components/schemas/{model}")
-    components = schema.pop("$defs", {})
-    components["ReferralSubmission"] = schema
-    components["Error"] = ERROR_SCHEMA
-    components["Receipt"] = RECEIPT_SCHEMA
-    components["UploadOffer"] = UPLOAD_OFFER_SCHEMA
-    components["AttachmentRequest"] = _attachment_request_schema()
-    _add_schemas(components, request_schemas())
-    _add_schemas(components, response_schemas())
+    components = model_schemas([ReferralSubmission], "validation")
+    add_schemas(components, {"AttachmentRequest": _attachment_request_schema()})
+    add_schemas(components, model_schemas([Error, Receipt, UploadOffer], "serialization"))
+    add_schemas(components, admin_schemas())
     receipt = {"application/json": {"schema": {"$ref": "#/components/schemas/Receipt"}}}
     limit_kib = get_settings().max_body_bytes // 1024
     return {

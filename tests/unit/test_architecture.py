@@ -47,14 +47,6 @@ KNOWN_CYCLES: list[list[str]] = [
         "chalicelib.web.admin.sharing",
         "chalicelib.web.admin_out_of_hours",
     ],
-    # The enquiry withdrawal blueprint adds its part to the OpenAPI document, which reads its models.
-    [
-        "chalicelib.web.admin_enquiries",
-        "chalicelib.web.openapi_admin",
-        "chalicelib.web.openapi_admin.paths",
-        "chalicelib.web.openapi_admin.requests",
-        "chalicelib.web.openapi_admin.schemas_referral",
-    ],
 ]
 
 SHARED = {"chalicelib.settings", "chalicelib.logs", "chalicelib.templating"}

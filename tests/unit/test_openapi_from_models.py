@@ -1,32 +1,55 @@
-"""The audit trail's response schemas are generated from pydantic models (issue 12), in the document's
-own form: the same as the hand-written `_object` schemas they replaced, so the document is unchanged."""
+"""The OpenAPI document's schemas are generated from pydantic models (issue 12): request bodies as read,
+answers as written, each model's $defs lifted into components/schemas and its references pointing there."""
 
 from __future__ import annotations
 
 import json
 
-from chalicelib.domain.audit import AuditAction
+import pytest
+from pydantic import BaseModel
+
 from chalicelib.web.admin import responses
-from chalicelib.web.openapi_admin import _enum, _from_model, _nullable, _object, _ref
+from chalicelib.web.admin.responses_picture import ReferralPicture
+from chalicelib.web.admin.responses_reports import TimelinessReport
+from chalicelib.web.openapi_admin import add_schemas, admin_routes, admin_schemas, model_schemas
 
 
-def test_a_generated_schema_is_the_hand_written_one_byte_for_byte() -> None:
-    written = _object(
-        {
-            "intact": {"type": "boolean"},
-            "events": {"type": "integer", "minimum": 0},
-            "first_broken_sequence": _nullable({"type": "integer"}),
-            "problem": _nullable({"type": "string"}),
-        }
-    )
-    assert json.dumps(_from_model(responses.ChainReport)) == json.dumps(written)
+def test_a_models_defs_are_lifted_beside_it_and_its_references_point_there() -> None:
+    schemas = model_schemas([responses.AuditTrail], "serialization")
+    assert set(schemas) == {"AuditTrail", "AuditEvent", "AuditAction"}
+    assert schemas["AuditTrail"]["properties"]["events"]["items"] == {"$ref": "#/components/schemas/AuditEvent"}
+    assert schemas["AuditEvent"]["properties"]["action"] == {"$ref": "#/components/schemas/AuditAction"}
+    assert schemas["AuditEvent"]["additionalProperties"] is False
+    assert schemas["AuditEvent"]["properties"]["at"]["format"] == "date-time"
+    assert "$defs" not in json.dumps(schemas)
 
 
-def test_enums_are_inline_and_sorted_and_nested_models_are_references() -> None:
-    event = _from_model(responses.AuditEvent)
-    assert event["properties"]["action"] == _enum(AuditAction)
-    assert event["properties"]["at"] == {"type": "string", "format": "date-time"}
-    assert event["additionalProperties"] is False
-    assert "title" not in json.dumps(event)
-    trail = _from_model(responses.AuditTrail)
-    assert trail["properties"]["events"] == {"type": "array", "items": _ref("AuditEvent")}
+def test_the_whole_pictures_submission_is_the_public_apis_referral() -> None:
+    schemas = model_schemas([ReferralPicture], "serialization")
+    assert schemas["ReferralPicture"]["properties"]["submission"]["$ref"] == "#/components/schemas/ReferralSubmission"
+    assert "x-ref" not in json.dumps(schemas)
+
+
+def test_two_different_schemas_under_one_name_are_refused() -> None:
+    components = {"Thing": {"type": "string"}}
+    add_schemas(components, {"Thing": {"type": "string"}})  # the same shape twice is one component
+    with pytest.raises(ValueError, match="Thing"):
+        add_schemas(components, {"Thing": {"type": "integer"}})
+
+
+def test_every_row_of_the_table_names_models_and_every_model_is_a_component() -> None:
+    schemas = admin_schemas()
+    for route in admin_routes():
+        models: list[type[BaseModel]] = [route.answer, *([route.body] if route.body else [])]
+        for model in models:
+            assert model.__name__ in schemas, f"{route.method} {route.path}: {model.__name__}"
+
+
+def test_the_timeliness_reports_rows_follow_the_domains_dataclasses() -> None:
+    from dataclasses import fields
+
+    from chalicelib.domain.timeliness import RagRow
+
+    schema = model_schemas([TimelinessReport], "serialization")
+    assert list(schema["TimelinessRagRow"]["properties"]) == [f.name for f in fields(RagRow)]
+    assert set(schema["TimelinessReport"]["properties"]) >= {"from", "to"}

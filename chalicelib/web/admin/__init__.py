@@ -7,7 +7,7 @@ routes to it when imported here:
     common.py     the Blueprint, role sets, body limit, reference and query helpers
     answers.py    the one mapping of domain refusals to HTTP answers (`answer_with`)
     models.py     the request bodies (pydantic)
-    responses.py  response models: the audit trail's (its OpenAPI schemas are generated from them)
+    responses*.py the answers' models (`shaped`): the OpenAPI document's schemas come from them
     shaping.py    where a referral stands after a change (`_state`), decisions, audit events
     picture.py    the whole picture of one referral (`referral_picture`)
     queue.py      whoami, the work queue, the whole picture's route

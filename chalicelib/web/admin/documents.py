@@ -16,6 +16,8 @@ from chalicelib.web.admin.common import (
     _request_id,
     admin,
 )
+from chalicelib.web.admin.responses import shaped
+from chalicelib.web.admin.responses_sharing import AttachmentDownload
 from chalicelib.web.admin.shaping import _iso
 from chalicelib.web.auth import admin_route, current_staff
 from chalicelib.web.errors import problem
@@ -44,14 +46,13 @@ def attachment_download(reference: str, attachment_id: str) -> Response:
             )
         except AttachmentNotFound:
             return problem(404, "attachment_not_found", ATTACHMENT_NOT_FOUND)
-        return _json(
-            {
-                "url": download.url,
-                "expires_at": _iso(download.expires_at),
-                "filename": download.filename,
-                "content_type": download.content_type,
-            }
-        )
+        link = {
+            "url": download.url,
+            "expires_at": _iso(download.expires_at),
+            "filename": download.filename,
+            "content_type": download.content_type,
+        }
+        return _json(shaped(AttachmentDownload, link))
 
     return answer_with(work)
 

@@ -23,6 +23,7 @@ from chalicelib.web.admin.models import (
     NoticeReleaseRequest,
     OutcomeNoticeRequest,
 )
+from chalicelib.web.admin.responses import NoticePreview, shaped
 from chalicelib.web.admin.shaping import _state
 from chalicelib.web.auth import admin_route, current_staff
 from chalicelib.web.errors import problem
@@ -69,7 +70,7 @@ def notice_preview(reference: str, notice_id: str) -> Response:
             )
         except ValueError:
             return problem(409, "cannot_compose", "This notice cannot be written now (e.g. its request was answered)")
-        return _json(vars(preview))
+        return _json(shaped(NoticePreview, vars(preview)))
 
     return answer_with(work)
 

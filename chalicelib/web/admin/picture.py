@@ -11,6 +11,8 @@ from chalicelib.domain.tasks import TASK_TEXT
 from chalicelib.web.admin.common import (
     _now,
 )
+from chalicelib.web.admin.responses import shaped
+from chalicelib.web.admin.responses_picture import ReferralPicture
 from chalicelib.web.admin.shaping import _decision, _event, _iso, _state
 
 
@@ -194,7 +196,7 @@ def referral_picture(view: Any) -> dict[str, Any]:
 
     referral = view.referral
     screening = referral.screening
-    return {
+    picture = {
         **_state(referral),
         "route": referral.route.value,
         "channel": referral.channel.value,
@@ -267,3 +269,4 @@ def referral_picture(view: Any) -> dict[str, Any]:
             for known in view.known_before
         ],
     }
+    return shaped(ReferralPicture, picture)

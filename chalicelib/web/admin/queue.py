@@ -20,6 +20,7 @@ from chalicelib.web.admin.common import (
     admin,
 )
 from chalicelib.web.admin.picture import referral_picture
+from chalicelib.web.admin.responses import WhoAmI, WorkQueue, shaped
 from chalicelib.web.auth import admin_route, current_staff
 
 
@@ -27,7 +28,7 @@ from chalicelib.web.auth import admin_route, current_staff
 def whoami() -> Response:
     """Who the token says you are: the id and roles only, never a name or email."""
     staff = current_staff(admin.current_request)
-    return _json({"id": staff.id, "roles": sorted(role.value for role in staff.roles)})
+    return _json(shaped(WhoAmI, {"id": staff.id, "roles": sorted(role.value for role in staff.roles)}))
 
 
 @admin_route(admin, "/admin/referrals", methods=["GET"], roles=CASEWORK)
@@ -45,7 +46,9 @@ def work_queue() -> Response:
         page = list_work_queue(
             status=status, rag=rag, limit=limit, cursor=query.get("cursor"), undelivered=undelivered == "true"
         )
-        return _json({"referrals": [vars(row) for row in page.rows], "next_cursor": page.next_cursor})
+        return _json(
+            shaped(WorkQueue, {"referrals": [vars(row) for row in page.rows], "next_cursor": page.next_cursor})
+        )
 
     return answer_with(work)
 

@@ -22,6 +22,8 @@ from chalicelib.web.admin.models import (
     SubjectAccessRequest,
 )
 from chalicelib.web.admin.picture import referral_picture
+from chalicelib.web.admin.responses import AuditTrail, ChainReport, shaped
+from chalicelib.web.admin.responses_picture import SubjectAccessBundle
 from chalicelib.web.admin.shaping import _event, _iso, _state
 from chalicelib.web.auth import admin_route, current_staff
 from chalicelib.web.json_body import ANY_BODY, parse_json
@@ -71,7 +73,7 @@ def subject_access() -> Response:
             request_id=_request_id(),
         )
         referrals = [referral_picture(ReferralView(h.referral, h.history, [], [], h.replies)) for h in held]
-        return _json({"generated_at": _iso(_now()), "referrals": referrals})
+        return _json(shaped(SubjectAccessBundle, {"generated_at": _iso(_now()), "referrals": referrals}))
 
     return answer_with(work)
 
@@ -82,7 +84,7 @@ def audit() -> Response:
         from chalicelib.services.audit_trail import audit_trail
 
         events = audit_trail(_reference(_required_reference()))
-        return _json({"events": [_event(e) for e in events]})
+        return _json(shaped(AuditTrail, {"events": [_event(e) for e in events]}))
 
     return answer_with(work)
 
@@ -93,6 +95,6 @@ def audit_verify() -> Response:
         from chalicelib.services.audit_trail import verify_audit
 
         report = verify_audit(_reference(_required_reference()))
-        return _json(vars(report))
+        return _json(shaped(ChainReport, vars(report)))
 
     return answer_with(work)

@@ -1,25 +1,141 @@
-"""Response models: the shapes the staff API answers with, from which the OpenAPI document's
-response schemas are generated (openapi_admin.shapes `_from_model`), as the request bodies' are.
+"""Response models: the shapes the staff API answers with. The OpenAPI document's response schemas
+are generated from them (chalicelib/web/openapi_admin/), as the request bodies' are from models.py,
+and the routes build their answers through them (`shaped`), so the document cannot drift from them.
 
-Issue 12's first area: the audit trail (GET /admin/audit, GET /admin/audit/verify, and the whole
-picture's history). The routes still build their answers as dicts (shaping.py `_event`); the
-schemas generated here are the same as the hand-written ones they replace, and
-tests/test_openapi_admin.py validates real answers against them. The other areas' schemas are
-still written by hand in chalicelib/web/openapi_admin/.
+By area:
+    responses.py           the common parts, where a referral stands, decisions, the queue, the audit
+    responses_picture.py   the whole picture of one referral (and the subject access bundle)
+    responses_sharing.py   documents, agency enquiries and replies, triage
+    responses_reports.py   the timeliness report
+
+Times are the strings the routes already write (`_iso`: ISO 8601 to the second), documented as
+date-time: the models check an answer's shape without re-writing its values.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
 from chalicelib.domain.audit import AuditAction
+from chalicelib.domain.consent import ConsentState, ParentsToldState
+from chalicelib.domain.decision import Outcome, Rag
+from chalicelib.domain.lifecycle import Action, ReferralStatus
+from chalicelib.domain.notices import NoticeKind, NoticeStatus
+from chalicelib.domain.referral import Route
+from chalicelib.domain.staff import Role
+
+REFERENCE_EXAMPLE = "K7Q-F3M-RW9"
+
+DateTime = Annotated[str, WithJsonSchema({"type": "string", "format": "date-time"})]
+Date = Annotated[str, WithJsonSchema({"type": "string", "format": "date"})]
+Count = Annotated[int, Field(ge=0)]
+Level = Annotated[int, Field(ge=1, le=4)]
+NEXT_CURSOR = "Pass as ?cursor= for the next page"
 
 
 class StaffAnswer(BaseModel):
+    """An answer's shape: no other keys, and every key always present (null when there is nothing)."""
+
     model_config = ConfigDict(extra="forbid")
+
+
+def shaped(model: type[StaffAnswer], data: dict[str, Any]) -> dict[str, Any]:
+    """`data` checked against its response model and written as JSON: an answer that does not match
+    what the OpenAPI document says fails here, in the tests, rather than reaching a client."""
+    return model.model_validate(data).model_dump(mode="json")
+
+
+# --- where a referral stands ---------------------------------------------------------------------
+
+
+class DecisionSummary(StaffAnswer):
+    outcome: Outcome
+    decided_by: str = Field(description="Staff id (the token's sub), never a name")
+    decided_at: DateTime | None
+    needs_approval: bool
+    approved_by: str | None
+    approved_at: DateTime | None
+
+
+class Decision(DecisionSummary):
+    reasons: str
+    returned_reason: str | None
+
+
+class ReferralState(StaffAnswer):
+    """After a change: where the referral stands now (no personal data)."""
+
+    reference: str = Field(examples=[REFERENCE_EXAMPLE])
+    status: ReferralStatus
+    rag: Rag | None
+    due_at: DateTime | None
+    working_together_due_at: DateTime | None
+    decision: DecisionSummary | None
+    closed_at: DateTime | None
+    retention_until: DateTime | None = Field(description="When the retention sweep may delete it")
+    legal_hold: bool = Field(description="A manager's hold stops deletion until lifted")
+    consent: ConsentState
+    sharing_allowed: bool = Field(description="Whether agencies may be asked to share information")
+    sharing_refusal: str | None = Field(description="Why not, and what would unblock it")
+    parents_told: ParentsToldState | None
+    allowed_actions: list[Action]
+
+
+# --- who you are, the queue ----------------------------------------------------------------------
+
+
+class WhoAmI(StaffAnswer):
+    id: str
+    roles: list[Role]
+
+
+OutOfHoursFlag = Annotated[
+    Literal["alerted", "handed_over"] | None,
+    Field(
+        description="alerted: it came in out of hours and the emergency duty team was told; handed_over: the "
+        "EDT handed it over (first in the queue until screened); null: neither",
+    ),
+]
+
+
+class QueueRow(StaffAnswer):
+    reference: str
+    route: Route
+    status: ReferralStatus
+    rag: Rag | None
+    level: Level | None
+    proposed_level: int
+    immediate_risk: bool = Field(description="The referrer said a child is at immediate risk")
+    received_at: DateTime
+    due_at: DateTime | None
+    review_due_on: Date | None = Field(
+        description="A review date has come: the earliest open review task's date (see the tasks)"
+    )
+    out_of_hours: OutOfHoursFlag
+
+
+class WorkQueue(StaffAnswer):
+    referrals: list[QueueRow]
+    next_cursor: str | None = Field(description=NEXT_CURSOR)
+
+
+# --- notices --------------------------------------------------------------------------------------
+
+
+class NoticePreview(StaffAnswer):
+    notice_id: str
+    kind: NoticeKind
+    recipient: str = Field(description="referrer or parent:<n>: never an address")
+    status: NoticeStatus
+    subject: str
+    text: str
+    html: str
+    translation_needed: str | None
+
+
+# --- the audit trail -----------------------------------------------------------------------------
 
 
 class AuditEvent(StaffAnswer):
@@ -27,7 +143,7 @@ class AuditEvent(StaffAnswer):
 
     sequence: Annotated[int, Field(ge=1)]
     action: AuditAction
-    at: dt.datetime
+    at: DateTime
     actor: str
     role: str
     request_id: str | None
@@ -42,6 +158,6 @@ class ChainReport(StaffAnswer):
     """Whether a referral's audit chain is unbroken, and where it breaks if not."""
 
     intact: bool
-    events: Annotated[int, Field(ge=0)]
+    events: Count
     first_broken_sequence: int | None
     problem: str | None

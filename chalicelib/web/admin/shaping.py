@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from chalicelib.web.admin.responses import AuditEvent, ReferralState, shaped
+
 
 def _iso(moment: dt.datetime | None) -> str | None:
     return moment.isoformat(timespec="seconds") if moment else None
@@ -14,7 +16,7 @@ def _state(referral: Any) -> dict[str, Any]:
     """After a change: where the referral stands now (no personal data)."""
     from chalicelib.domain.lifecycle import allowed_actions
 
-    return {
+    state = {
         "reference": referral.reference,
         "status": referral.status.value,
         "rag": referral.rag.value if referral.rag else None,
@@ -30,6 +32,7 @@ def _state(referral: Any) -> dict[str, Any]:
         "parents_told": referral.parents_told.state.value if referral.parents_told else None,
         "allowed_actions": [a.value for a in allowed_actions(referral.status)],
     }
+    return shaped(ReferralState, state)
 
 
 def _decision(decision: Any, *, with_reasons: bool) -> dict[str, Any] | None:
@@ -49,7 +52,7 @@ def _decision(decision: Any, *, with_reasons: bool) -> dict[str, Any] | None:
 
 
 def _event(event: Any) -> dict[str, Any]:
-    return {
+    shown = {
         "sequence": event.sequence,
         "action": event.action.value,
         "at": event.at.isoformat(timespec="seconds"),
@@ -58,3 +61,4 @@ def _event(event: Any) -> dict[str, Any]:
         "request_id": event.request_id,
         "details": event.details,
     }
+    return shaped(AuditEvent, shown)

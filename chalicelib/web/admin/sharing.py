@@ -29,6 +29,14 @@ from chalicelib.web.admin.models import (
     TriageRejectRequest,
 )
 from chalicelib.web.admin.picture import _attachment, _enquiry
+from chalicelib.web.admin.responses import shaped
+from chalicelib.web.admin.responses_sharing import (
+    OpenedEnquiries,
+    TriageAttached,
+    TriageItem,
+    TriageList,
+    TriageSummary,
+)
 from chalicelib.web.admin.shaping import _iso, _state
 from chalicelib.web.auth import admin_route, current_staff
 from chalicelib.web.errors import problem
@@ -72,13 +80,8 @@ def enquiries(reference: str) -> Response:
             request_id=_request_id(),
         )
         now = _now()
-        return _json(
-            {
-                "reference": referral.reference,
-                "enquiries": [_enquiry(e, now) for e in referral.enquiries if e.enquiry_id in opened],
-            },
-            201,
-        )
+        shown = [_enquiry(e, now) for e in referral.enquiries if e.enquiry_id in opened]
+        return _json(shaped(OpenedEnquiries, {"reference": referral.reference, "enquiries": shown}), 201)
 
     return answer_with(work)
 
@@ -135,7 +138,7 @@ def triage_list() -> Response:
             items, cursor = list_triage(status, _limit(query.get("limit")), query.get("cursor"))
         except ValueError as invalid:
             raise BodyRefused(problem(422, "invalid_cursor", f"The cursor is not valid: {invalid}")) from None
-        return _json({"items": [_triage_summary(item) for item in items], "next_cursor": cursor})
+        return _json(shaped(TriageList, {"items": [_triage_summary(item) for item in items], "next_cursor": cursor}))
 
     return answer_with(work)
 
@@ -148,7 +151,7 @@ def triage_item(triage_id: str) -> Response:
         from chalicelib.services.triage import view_triage
 
         item = view_triage(_triage_id(triage_id), current_staff(admin.current_request))
-        return _json(_triage_detail(item))
+        return _json(shaped(TriageItem, _triage_detail(item)))
 
     return answer_with(work)
 
@@ -168,7 +171,8 @@ def triage_attach(triage_id: str) -> Response:
             current_staff(admin.current_request),
             _request_id(),
         )
-        return _json({"reference": reply.reference, "enquiry_id": reply.enquiry_id, "reply_id": reply.reply_id})
+        attached = {"reference": reply.reference, "enquiry_id": reply.enquiry_id, "reply_id": reply.reply_id}
+        return _json(shaped(TriageAttached, attached))
 
     return answer_with(work)
 
@@ -180,7 +184,7 @@ def triage_reject(triage_id: str) -> Response:
 
         body = parse_json(admin.current_request, TriageRejectRequest, STAFF_BODY_LIMIT, "triage reject")
         item = reject_triage(_triage_id(triage_id), body.note, current_staff(admin.current_request))
-        return _json(_triage_summary(item))
+        return _json(shaped(TriageSummary, _triage_summary(item)))
 
     return answer_with(work)
 

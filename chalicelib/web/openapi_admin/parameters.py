@@ -44,11 +44,11 @@ NOTICE_ID_IN_PATH = {
 }
 
 
-def _queue_parameters() -> list[dict[str, Any]]:
+def _queue_parameters() -> tuple[dict[str, Any], ...]:
     from chalicelib.domain.decision import Rag
     from chalicelib.domain.lifecycle import OPEN_STATUSES
 
-    return [
+    return (
         _query("status", _enum([s.value for s in OPEN_STATUSES]), "Only referrals in this status"),
         _query("rag", _enum(Rag), "Only referrals screened with this RAG rating"),
         _query(
@@ -58,7 +58,7 @@ def _queue_parameters() -> list[dict[str, Any]]:
         ),
         _query("limit", {"type": "integer", "minimum": 1, "maximum": 100, "default": 25}, "Rows per page"),
         _query("cursor", {"type": "string"}, "next_cursor from the page before"),
-    ]
+    )
 
 
 def _reason_parameter() -> dict[str, Any]:
@@ -78,3 +78,18 @@ REPLY_ID_IN_PATH = {
     "description": "An agency reply's id, as the whole picture lists it (`replies[].reply_id`)",
     "schema": {"type": "string", "pattern": "^[a-z0-9]{1,64}$"},
 }
+
+
+def _report_parameters() -> tuple[dict[str, Any], ...]:
+    from chalicelib.domain.timeliness import DATE_PATTERN
+
+    date = {"type": "string", "format": "date", "pattern": DATE_PATTERN}
+    return (
+        _query("from", date, "First London date of receipt, YYYY-MM-DD", required=True),
+        _query("to", date, "Last London date of receipt (included), YYYY-MM-DD", required=True),
+        _query(
+            "format",
+            {"type": "string", "enum": ["json", "csv"], "default": "json"},
+            "csv: a download, one figure a line (section, key, label, measure, value)",
+        ),
+    )

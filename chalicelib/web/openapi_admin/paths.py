@@ -1,12 +1,14 @@
-"""Every /admin/ path and its operation: summary, roles (from `admin_route`), parameters, body and answers."""
+"""The staff API's table: every /admin/ route, one row each (path, method, view, summary, answer
+model, errors, parameters, body model). The roles come from what each view declares with
+`admin_route`; the bodies' and answers' schemas from the models the rows name."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from chalicelib.web.openapi_admin.out_of_hours import (
-    out_of_hours_paths,
-)
+from pydantic import BaseModel
+
 from chalicelib.web.openapi_admin.parameters import (
     ATTACHMENT_ID_IN_PATH,
     NOTICE_ID_IN_PATH,
@@ -16,272 +18,202 @@ from chalicelib.web.openapi_admin.parameters import (
     _queue_parameters,
     _reason_parameter,
     _reference_query,
+    _report_parameters,
 )
-from chalicelib.web.openapi_admin.reports import report_paths
 from chalicelib.web.openapi_admin.shapes import (
     BODY_ERRORS,
+    Route,
     _enum,
-    _operation,
     _query,
+    add_schemas,
+    model_schemas,
+    paths_of,
 )
+
+
+def admin_routes() -> list[Route]:
+    from chalicelib.domain.timeliness import MAX_DAYS
+    from chalicelib.web import admin as routes
+    from chalicelib.web import admin_enquiries, admin_out_of_hours, admin_reports
+    from chalicelib.web.admin import responses as answers
+    from chalicelib.web.admin import responses_picture as picture
+    from chalicelib.web.admin import responses_reports as reports
+    from chalicelib.web.admin import responses_sharing as sharing
+
+    item = "/admin/referrals/{reference}"
+    state_change = ("404", "409", *BODY_ERRORS)
+    in_path = (REFERENCE_IN_PATH,)
+
+    def change(path: str, view: Callable[..., Any], summary: str, body: type[BaseModel]) -> Route:
+        """A POST on one referral that answers where it stands after the change."""
+        return Route(path, "POST", view, summary, answers.ReferralState, state_change, in_path, body=body)
+
+    return [
+        Route("/admin/whoami", "GET", routes.whoami, "Who the token says you are: id and roles", answers.WhoAmI),
+        Route(
+            "/admin/referrals", "GET", routes.work_queue, "The work queue: metadata only, most urgent first",
+            answers.WorkQueue, ("422",), parameters=_queue_parameters(),
+        ),
+        Route(
+            item, "GET", routes.referral,
+            "The whole picture of one referral (decrypted; the read is audited). The emergency duty team "
+            "(mash-edt) may read only referrals it was alerted to out of hours (403 otherwise)",
+            picture.ReferralPicture, ("404", "422"), parameters=(REFERENCE_IN_PATH, _reason_parameter()),
+        ),
+        change(
+            item + "/screening", routes.screening, "Screen a referral: RAG rating, level of need and rationale",
+            routes.ScreeningRequest,
+        ),
+        change(
+            item + "/decision", routes.decision, "Record the decision on a screened referral",
+            routes.DecisionRequest,
+        ),
+        change(
+            item + "/decision/approval", routes.approval,
+            "Approve a proposed decision, or return it with a reason (another manager)",
+            routes.ApprovalRequest,
+        ),
+        change(
+            item + "/consent", routes.consent,
+            "Record parental consent on a support referral (dispensing needs a manager)",
+            routes.ConsentRequest,
+        ),
+        change(
+            item + "/parents-told", routes.parents_told,
+            "Protection referral: tell the parents, or (manager) record why not",
+            routes.ParentsToldRequest,
+        ),
+        Route(
+            item + "/contact-plan", "POST", routes.contact_plan,
+            "Change one person's contact plan with a reason: parental responsibility, safe to contact, may pose "
+            "a risk, told or not (not telling someone the defaults include needs a review date; telling someone "
+            "they leave out needs a manager)",
+            answers.ReferralState, ("403", *state_change), in_path, body=routes.ContactPlanRequest,
+        ),
+        change(
+            item + "/outcome-notice", routes.outcome_notice,
+            "Withhold the parents' outcome notice (reason, review date) or release it (managers)",
+            routes.OutcomeNoticeRequest,
+        ),
+        Route(
+            item + "/notices/{notice_id}/preview", "GET", routes.notice_preview,
+            "A notice rendered as it would go, without sending it (the read is audited)",
+            answers.NoticePreview, ("404", "409", "422"),
+            parameters=(REFERENCE_IN_PATH, NOTICE_ID_IN_PATH, _reason_parameter()),
+        ),
+        Route(
+            item + "/notices/{notice_id}/release", "POST", routes.notice_release,
+            "Let a family email held for translation go: with its translated text (both versions are sent) "
+            "or in English with a reason",
+            answers.ReferralState, state_change, (REFERENCE_IN_PATH, NOTICE_ID_IN_PATH),
+            body=routes.NoticeReleaseRequest,
+        ),
+        Route(
+            item + "/attachments/{attachment_id}", "GET", routes.attachment_download,
+            "A 60-second download link to a document the referrer added (the read is audited first)",
+            sharing.AttachmentDownload, ("404", "422"),
+            parameters=(REFERENCE_IN_PATH, ATTACHMENT_ID_IN_PATH, _reason_parameter()),
+        ),
+        Route(
+            item + "/replies/{reply_id}/text", "POST", routes.reply_text,
+            "An agency reply's shortened text is wrong: show the whole email first, for everyone "
+            "(`wrong: false` takes the mark back); audited, the reason kept sealed",
+            answers.ReferralState, state_change, (REFERENCE_IN_PATH, REPLY_ID_IN_PATH), body=routes.ReplyTextRequest,
+        ),
+        change(
+            item + "/onward-referral", routes.onward_referral,
+            "Refer the family on to a service with only the chosen sections of the record (once the decision "
+            "stands and its outcome passes the family on)",
+            routes.OnwardReferralRequest,
+        ),
+        Route(
+            item + "/enquiries", "POST", routes.enquiries,
+            "Ask partner agencies what they hold (one enquiry each, emailed through the agency's queue); "
+            "refused while the consent gate does not allow sharing, or before screening",
+            sharing.OpenedEnquiries, state_change, in_path, body=routes.EnquiriesRequest, success="201",
+        ),
+        Route(
+            admin_enquiries.WITHDRAWAL_PATH, "POST", admin_enquiries.withdraw_enquiry,
+            "Withdraw one agency enquiry with a reason: it becomes withdrawn, its chaser and escalation stop, and "
+            "the agency is emailed not to send information (if it was sent the request). A consent refusal "
+            "withdraws every open enquiry by itself",
+            sharing.WithdrawnEnquiry, state_change, in_path, body=admin_enquiries.WithdrawEnquiryRequest,
+        ),
+        Route(
+            "/admin/triage", "GET", routes.triage_list,
+            "Agency emails the hub could not put on a referral by itself (no or bad reply token, wrong sender "
+            "domain, spam, DMARC, virus, refused attachment): newest first, metadata only",
+            sharing.TriageList, ("422",),
+            parameters=(
+                _query("status", _enum(["waiting", "attached", "rejected"]), "Which list (default waiting)"),
+                _query("limit", {"type": "integer", "minimum": 1, "maximum": 100}, "Page size (default 25)"),
+                _query("cursor", {"type": "string"}, "next_cursor from the previous page"),
+            ),
+        ),
+        Route(
+            "/admin/triage/{triage_id}", "GET", routes.triage_item,
+            "One triaged email with its content; the read is recorded on it",
+            sharing.TriageItem, ("404",), (TRIAGE_ID_IN_PATH,),
+        ),
+        Route(
+            "/admin/triage/{triage_id}/attach", "POST", routes.triage_attach,
+            "Attach a triaged email to the enquiry it answers (audited on that referral); never a quarantined one",
+            sharing.TriageAttached, state_change, (TRIAGE_ID_IN_PATH,), body=routes.TriageAttachRequest,
+        ),
+        Route(
+            "/admin/triage/{triage_id}/reject", "POST", routes.triage_reject,
+            "Reject a triaged email with a note saying why",
+            sharing.TriageSummary, state_change, (TRIAGE_ID_IN_PATH,), body=routes.TriageRejectRequest,
+        ),
+        Route(
+            item + "/closure", "POST", routes.closure,
+            "Close a decided referral: its retention clock starts, by outcome",
+            answers.ReferralState, ("404", "409"), in_path,
+        ),
+        change(
+            item + "/legal-hold", routes.legal_hold, "Place or lift a legal hold, with a reason (managers)",
+            routes.LegalHoldRequest,
+        ),
+        Route(
+            "/admin/subject-access", "POST", routes.subject_access,
+            "Everything the hub holds about one child, as a bundle (each export is audited)",
+            picture.SubjectAccessBundle, BODY_ERRORS, body=routes.SubjectAccessRequest,
+        ),
+        Route(
+            "/admin/audit", "GET", routes.audit, "A referral's audit trail",
+            answers.AuditTrail, ("404", "422"), (_reference_query(),),
+        ),
+        Route(
+            "/admin/audit/verify", "GET", routes.audit_verify, "Check a referral's audit chain is unbroken",
+            answers.ChainReport, ("404", "422"), (_reference_query(),),
+        ),
+        Route(
+            "/admin/reports/timeliness", "GET", admin_reports.timeliness,
+            "How fast the hub decides: per RAG rating, per agency, and outcome notices, for referrals received "
+            f"on London dates from..to (both included, at most {MAX_DAYS} days); metadata only, no decryption",
+            reports.TimelinessReport, ("422",), _report_parameters(), also_csv=True,
+        ),
+        Route(
+            item + "/handover", "POST", admin_out_of_hours.handover,
+            "The emergency duty team's handover note (sealed on the referral); handed_over: true hands the "
+            "referral to the day team, first in the morning queue until screened. Only for referrals the EDT was "
+            "alerted to (409 not_alerted otherwise); audited with the note's number, never its words",
+            picture.HandoverState, state_change, in_path, body=admin_out_of_hours.HandoverRequest,
+        ),
+    ]  # fmt: skip
 
 
 def admin_paths() -> dict[str, Any]:
-    from chalicelib.web import admin as routes
-
-    state_change = ("404", "409", *BODY_ERRORS)
-    return {
-        "/admin/whoami": {"get": _operation(routes.whoami, "Who the token says you are: id and roles", "WhoAmI", ())},
-        "/admin/referrals": {
-            "get": _operation(
-                routes.work_queue,
-                "The work queue: metadata only, most urgent first",
-                "WorkQueue",
-                ("422",),
-                parameters=_queue_parameters(),
-            )
-        },
-        "/admin/referrals/{reference}": {
-            "get": _operation(
-                routes.referral,
-                "The whole picture of one referral (decrypted; the read is audited). The emergency duty team "
-                "(mash-edt) may read only referrals it was alerted to out of hours (403 otherwise)",
-                "ReferralPicture",
-                ("404", "422"),
-                parameters=[REFERENCE_IN_PATH, _reason_parameter()],
-            )
-        },
-        "/admin/referrals/{reference}/screening": {
-            "post": _operation(
-                routes.screening,
-                "Screen a referral: RAG rating, level of need and rationale",
-                "ReferralState",
-                state_change,
-                parameters=[REFERENCE_IN_PATH],
-                body=routes.ScreeningRequest,
-            )
-        },
-        "/admin/referrals/{reference}/decision": {
-            "post": _operation(
-                routes.decision,
-                "Record the decision on a screened referral",
-                "ReferralState",
-                state_change,
-                parameters=[REFERENCE_IN_PATH],
-                body=routes.DecisionRequest,
-            )
-        },
-        "/admin/referrals/{reference}/decision/approval": {
-            "post": _operation(
-                routes.approval,
-                "Approve a proposed decision, or return it with a reason (another manager)",
-                "ReferralState",
-                state_change,
-                parameters=[REFERENCE_IN_PATH],
-                body=routes.ApprovalRequest,
-            )
-        },
-        "/admin/referrals/{reference}/consent": {
-            "post": _operation(
-                routes.consent,
-                "Record parental consent on a support referral (dispensing needs a manager)",
-                "ReferralState",
-                state_change,
-                parameters=[REFERENCE_IN_PATH],
-                body=routes.ConsentRequest,
-            )
-        },
-        "/admin/referrals/{reference}/parents-told": {
-            "post": _operation(
-                routes.parents_told,
-                "Protection referral: tell the parents, or (manager) record why not",
-                "ReferralState",
-                state_change,
-                parameters=[REFERENCE_IN_PATH],
-                body=routes.ParentsToldRequest,
-            )
-        },
-        "/admin/referrals/{reference}/contact-plan": {
-            "post": _operation(
-                routes.contact_plan,
-                "Change one person's contact plan with a reason: parental responsibility, safe to contact, may pose "
-                "a risk, told or not (not telling someone the defaults include needs a review date; telling someone "
-                "they leave out needs a manager)",
-                "ReferralState",
-                ("403", *state_change),
-                parameters=[REFERENCE_IN_PATH],
-                body=routes.ContactPlanRequest,
-            )
-        },
-        "/admin/referrals/{reference}/outcome-notice": {
-            "post": _operation(
-                routes.outcome_notice,
-                "Withhold the parents' outcome notice (reason, review date) or release it (managers)",
-                "ReferralState",
-                state_change,
-                parameters=[REFERENCE_IN_PATH],
-                body=routes.OutcomeNoticeRequest,
-            )
-        },
-        "/admin/referrals/{reference}/notices/{notice_id}/preview": {
-            "get": _operation(
-                routes.notice_preview,
-                "A notice rendered as it would go, without sending it (the read is audited)",
-                "NoticePreview",
-                ("404", "409", "422"),
-                parameters=[REFERENCE_IN_PATH, NOTICE_ID_IN_PATH, _reason_parameter()],
-            )
-        },
-        "/admin/referrals/{reference}/notices/{notice_id}/release": {
-            "post": _operation(
-                routes.notice_release,
-                "Let a family email held for translation go: with its translated text (both versions are sent) "
-                "or in English with a reason",
-                "ReferralState",
-                state_change,
-                parameters=[REFERENCE_IN_PATH, NOTICE_ID_IN_PATH],
-                body=routes.NoticeReleaseRequest,
-            )
-        },
-        "/admin/referrals/{reference}/attachments/{attachment_id}": {
-            "get": _operation(
-                routes.attachment_download,
-                "A 60-second download link to a document the referrer added (the read is audited first)",
-                "AttachmentDownload",
-                ("404", "422"),
-                parameters=[REFERENCE_IN_PATH, ATTACHMENT_ID_IN_PATH, _reason_parameter()],
-            )
-        },
-        "/admin/referrals/{reference}/replies/{reply_id}/text": {
-            "post": _operation(
-                routes.reply_text,
-                "An agency reply's shortened text is wrong: show the whole email first, for everyone "
-                "(`wrong: false` takes the mark back); audited, the reason kept sealed",
-                "ReferralState",
-                state_change,
-                parameters=[REFERENCE_IN_PATH, REPLY_ID_IN_PATH],
-                body=routes.ReplyTextRequest,
-            )
-        },
-        "/admin/referrals/{reference}/onward-referral": {
-            "post": _operation(
-                routes.onward_referral,
-                "Refer the family on to a service with only the chosen sections of the record (once the decision "
-                "stands and its outcome passes the family on)",
-                "ReferralState",
-                state_change,
-                parameters=[REFERENCE_IN_PATH],
-                body=routes.OnwardReferralRequest,
-            )
-        },
-        "/admin/referrals/{reference}/enquiries": {
-            "post": _operation(
-                routes.enquiries,
-                "Ask partner agencies what they hold (one enquiry each, emailed through the agency's queue); "
-                "refused while the consent gate does not allow sharing, or before screening",
-                "OpenedEnquiries",
-                (*state_change, "422"),
-                parameters=[REFERENCE_IN_PATH],
-                body=routes.EnquiriesRequest,
-                success="201",
-            )
-        },
-        "/admin/triage": {
-            "get": _operation(
-                routes.triage_list,
-                "Agency emails the hub could not put on a referral by itself (no or bad reply token, wrong sender "
-                "domain, spam, DMARC, virus, refused attachment): newest first, metadata only",
-                "TriageList",
-                ("422",),
-                parameters=[
-                    _query("status", _enum(["waiting", "attached", "rejected"]), "Which list (default waiting)"),
-                    _query("limit", {"type": "integer", "minimum": 1, "maximum": 100}, "Page size (default 25)"),
-                    _query("cursor", {"type": "string"}, "next_cursor from the previous page"),
-                ],
-            )
-        },
-        "/admin/triage/{triage_id}": {
-            "get": _operation(
-                routes.triage_item,
-                "One triaged email with its content; the read is recorded on it",
-                "TriageItem",
-                ("404",),
-                parameters=[TRIAGE_ID_IN_PATH],
-            )
-        },
-        "/admin/triage/{triage_id}/attach": {
-            "post": _operation(
-                routes.triage_attach,
-                "Attach a triaged email to the enquiry it answers (audited on that referral); never a quarantined one",
-                "TriageAttached",
-                ("404", "409", *BODY_ERRORS),
-                parameters=[TRIAGE_ID_IN_PATH],
-                body=routes.TriageAttachRequest,
-            )
-        },
-        "/admin/triage/{triage_id}/reject": {
-            "post": _operation(
-                routes.triage_reject,
-                "Reject a triaged email with a note saying why",
-                "TriageSummary",
-                ("404", "409", *BODY_ERRORS),
-                parameters=[TRIAGE_ID_IN_PATH],
-                body=routes.TriageRejectRequest,
-            )
-        },
-        "/admin/referrals/{reference}/closure": {
-            "post": _operation(
-                routes.closure,
-                "Close a decided referral: its retention clock starts, by outcome",
-                "ReferralState",
-                ("404", "409"),
-                parameters=[REFERENCE_IN_PATH],
-            )
-        },
-        "/admin/referrals/{reference}/legal-hold": {
-            "post": _operation(
-                routes.legal_hold,
-                "Place or lift a legal hold, with a reason (managers)",
-                "ReferralState",
-                state_change,
-                parameters=[REFERENCE_IN_PATH],
-                body=routes.LegalHoldRequest,
-            )
-        },
-        "/admin/subject-access": {
-            "post": _operation(
-                routes.subject_access,
-                "Everything the hub holds about one child, as a bundle (each export is audited)",
-                "SubjectAccessBundle",
-                BODY_ERRORS,
-                body=routes.SubjectAccessRequest,
-            )
-        },
-        "/admin/audit": {
-            "get": _operation(
-                routes.audit,
-                "A referral's audit trail",
-                "AuditTrail",
-                ("404", "422"),
-                parameters=[_reference_query()],
-            )
-        },
-        "/admin/audit/verify": {
-            "get": _operation(
-                routes.audit_verify,
-                "Check a referral's audit chain is unbroken",
-                "ChainReport",
-                ("404", "422"),
-                parameters=[_reference_query()],
-            )
-        },
-        **report_paths(),  # /admin/reports/: reports.py
-        **_withdrawal_paths(),  # chalicelib/web/admin_enquiries.py
-        **out_of_hours_paths(),  # the emergency duty team: out_of_hours.py
-    }
+    return paths_of(admin_routes())
 
 
-def _withdrawal_paths() -> dict[str, Any]:
-    from chalicelib.web.admin_enquiries import withdrawal_paths
+def admin_schemas() -> dict[str, Any]:
+    """The schemas of every body (as read) and every answer (as written) the table names."""
+    from chalicelib.web.api_responses import GatewayUnauthorized
 
-    return withdrawal_paths()
+    table = admin_routes()
+    schemas = model_schemas(dict.fromkeys(route.body for route in table if route.body), "validation")
+    add_schemas(
+        schemas, model_schemas([*dict.fromkeys(route.answer for route in table), GatewayUnauthorized], "serialization")
+    )
+    return schemas

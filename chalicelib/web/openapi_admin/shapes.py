@@ -1,15 +1,18 @@
-"""The building blocks of the staff API's OpenAPI part: error answers, schema helpers, one operation."""
+"""The building blocks of the staff API's OpenAPI part: error answers, the schemas of models, and one
+operation from its row in the table (paths.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel
 
 BEARER_AUTH = {"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}
 REFERENCE_EXAMPLE = "K7Q-F3M-RW9"
+REF_TEMPLATE = "#/components/schemas/{model}"
 
 ERROR_DESCRIPTIONS: dict[str, str] = {
     "400": "The body is not valid JSON",
@@ -31,88 +34,94 @@ def _enum(values: type[StrEnum] | list[str]) -> dict[str, Any]:
     return {"type": "string", "enum": sorted(str(value) for value in values)}
 
 
-def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
-    return {"anyOf": [schema, {"type": "null"}]}
-
-
-def _object(properties: dict[str, Any], optional: tuple[str, ...] = ()) -> dict[str, Any]:
-    return {
-        "type": "object",
-        "required": [name for name in properties if name not in optional],
-        "properties": properties,
-        "additionalProperties": False,
-    }
-
-
 def _ref(name: str) -> dict[str, str]:
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-DATE_TIME = {"type": "string", "format": "date-time"}
-
-
-def _from_model(model: type[BaseModel]) -> dict[str, Any]:
-    """A response model's schema in the document's own form, the same as one written with `_object`:
-    no titles, StrEnums inline and sorted (`_enum`), nested models as references to their components,
-    fields with a default optional, and no other properties."""
-    schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
-    definitions = schema.pop("$defs", {})
-
-    def plain(node: Any) -> Any:
-        if isinstance(node, list):
-            return [plain(item) for item in node]
-        if not isinstance(node, dict):
-            return node
-        name = node.get("$ref", "").rsplit("/", 1)[-1]
-        if "enum" in definitions.get(name, {}):
-            return _enum(list(definitions[name]["enum"]))
-        kept = {key: plain(value) for key, value in node.items() if not (key == "title" and isinstance(value, str))}
-        # "type" first, as the hand-written schemas put it: the same document, byte for byte.
-        return {"type": kept.pop("type"), **kept} if "type" in kept else kept
-
-    properties = {name: plain(field) for name, field in schema["properties"].items()}
-    required = schema.get("required", [])
-    return _object(properties, optional=tuple(name for name in properties if name not in required))
+    return {"$ref": REF_TEMPLATE.format(model=name)}
 
 
 def _query(name: str, schema: dict[str, Any], description: str, *, required: bool = False) -> dict[str, Any]:
     return {"name": name, "in": "query", "required": required, "description": description, "schema": schema}
 
 
-def _operation(
-    view: Callable[..., Any],
-    summary: str,
-    answer: str,
-    errors: tuple[str, ...],
-    *,
-    parameters: list[dict[str, Any]] | None = None,
-    body: type[BaseModel] | None = None,
-    success: str = "200",
-) -> dict[str, Any]:
+def add_schemas(components: dict[str, Any], new: dict[str, Any]) -> None:
+    # Two models may share an enum's or a nested model's $def; two different shapes under one name
+    # would be a lie.
+    for name, schema in new.items():
+        if components.setdefault(name, schema) != schema:
+            raise ValueError(f"Two different schemas are both named {name!r} in the OpenAPI document")
+
+
+def model_schemas(models: Iterable[type[BaseModel]], mode: Literal["validation", "serialization"]) -> dict[str, Any]:
+    """Each model's JSON Schema under its name, with the $defs it uses lifted beside it (its
+    references point there): a request is read as `validation`, an answer as `serialization`."""
+    schemas: dict[str, Any] = {}
+    for model in models:
+        schema = _component_refs(model.model_json_schema(mode=mode, ref_template=REF_TEMPLATE))
+        add_schemas(schemas, schema.pop("$defs", {}))
+        add_schemas(schemas, {model.__name__: schema})
+    return schemas
+
+
+def _component_refs(node: Any) -> Any:
+    """`{"x-ref": name}` (a model's field that is another part of the document, not one of its own
+    models: the whole picture's submission) becomes a reference to that component."""
+    if isinstance(node, list):
+        return [_component_refs(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    if "x-ref" in node:
+        node = {"$ref": REF_TEMPLATE.format(model=node["x-ref"]), **{k: v for k, v in node.items() if k != "x-ref"}}
+    return {key: _component_refs(value) for key, value in node.items()}
+
+
+@dataclass(frozen=True)
+class Route:
+    """One row of the staff API's table: the operation's roles come from its view (`admin_route`),
+    its body and answer schemas from the models named here."""
+
+    path: str
+    method: str
+    view: Callable[..., Any]
+    summary: str
+    answer: type[BaseModel]
+    errors: tuple[str, ...] = ()
+    parameters: tuple[dict[str, Any], ...] = ()
+    body: type[BaseModel] | None = None
+    success: str = "200"
+    also_csv: bool = False  # answers text/csv too, when asked (?format=csv)
+
+
+def _operation(route: Route) -> dict[str, Any]:
     from chalicelib.web.auth import declared_roles
 
-    roles = sorted(role.value for role in declared_roles(view) or ())
+    roles = sorted(role.value for role in declared_roles(route.view) or ())
+    content: dict[str, Any] = {"application/json": {"schema": _ref(route.answer.__name__)}}
+    if route.also_csv:
+        content["text/csv"] = {"schema": {"type": "string"}}
     operation: dict[str, Any] = {
-        "operationId": _camel_case(view.__name__),
-        "summary": summary,
+        "operationId": _camel_case(route.view.__name__),
+        "summary": route.summary,
         "description": f"Roles: {', '.join(roles)}.",
         "x-roles": roles,
         "security": [{"bearerAuth": []}],
-        "parameters": parameters or [],
+        "parameters": list(route.parameters),
         "responses": {
-            success: {
-                "description": "Created" if success == "201" else "OK",
-                "content": {"application/json": {"schema": _ref(answer)}},
-            },
-            **{status: _error_response(status) for status in sorted({*SIGN_IN_ERRORS, *errors})},
+            route.success: {"description": "Created" if route.success == "201" else "OK", "content": content},
+            **{status: _error_response(status) for status in sorted({*SIGN_IN_ERRORS, *route.errors})},
         },
     }
-    if body is not None:
+    if route.body is not None:
         operation["requestBody"] = {
             "required": True,
-            "content": {"application/json": {"schema": _ref(body.__name__)}},
+            "content": {"application/json": {"schema": _ref(route.body.__name__)}},
         }
     return operation
+
+
+def paths_of(routes: Iterable[Route]) -> dict[str, Any]:
+    paths: dict[str, Any] = {}
+    for route in routes:
+        paths.setdefault(route.path, {})[route.method.lower()] = _operation(route)
+    return paths
 
 
 def _camel_case(name: str) -> str:
@@ -121,7 +130,7 @@ def _camel_case(name: str) -> str:
 
 
 def _error_response(status: str) -> dict[str, Any]:
-    schema = _ref("Error")
+    schema: dict[str, Any] = _ref("Error")
     if status == "401":
         schema = {"anyOf": [_ref("Error"), _ref("GatewayUnauthorized")]}
     return {"description": ERROR_DESCRIPTIONS[status], "content": {"application/json": {"schema": schema}}}
