@@ -53,3 +53,26 @@ def test_the_timeliness_reports_rows_follow_the_domains_dataclasses() -> None:
     schema = model_schemas([TimelinessReport], "serialization")
     assert list(schema["TimelinessRagRow"]["properties"]) == [f.name for f in fields(RagRow)]
     assert set(schema["TimelinessReport"]["properties"]) >= {"from", "to"}
+
+
+def test_an_answer_that_drifts_from_its_model_fails_locally_and_is_logged_not_refused_when_deployed(
+    monkeypatch: Any, caplog: Any
+) -> None:
+    from chalicelib import wiring as wiring_module
+    from chalicelib.settings import Settings
+    from chalicelib.web.admin.responses import WhoAmI, shaped
+
+    drifted = {"id": "synthetic-staff-id", "roles": ["mash-practitioner"], "surprise": "K7Q-F3M-RW9"}
+    try:
+        wiring_module.reset(Settings(stage="local"))
+        with pytest.raises(ValueError):
+            shaped(WhoAmI, drifted)
+
+        monkeypatch.setattr(wiring_module, "_current", wiring_module.Wiring(settings=Settings.model_construct(stage="production")))
+        with caplog.at_level("ERROR"):
+            assert shaped(WhoAmI, drifted) == drifted
+        logged = " ".join(str(record.__dict__) for record in caplog.records)
+        assert "answer does not match its model" in logged and "surprise" in logged
+        assert "K7Q-F3M-RW9" not in logged
+    finally:
+        wiring_module.reset()

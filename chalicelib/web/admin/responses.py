@@ -42,9 +42,23 @@ class StaffAnswer(BaseModel):
 
 
 def shaped(model: type[StaffAnswer], data: dict[str, Any]) -> dict[str, Any]:
-    """`data` checked against its response model and written as JSON: an answer that does not match
-    what the OpenAPI document says fails here, in the tests, rather than reaching a client."""
-    return model.model_validate(data).model_dump(mode="json")
+    """`data` checked against its response model and written as JSON. An answer that does not match
+    what the OpenAPI document says fails loudly in the local stage (the tests, `make run`). Deployed,
+    a practitioner still gets the answer, never a 500 for our own drift, and the log says which
+    fields drifted (their places and error types only: no values, so no personal data)."""
+    from pydantic import ValidationError
+
+    try:
+        return model.model_validate(data).model_dump(mode="json")
+    except ValidationError as drift:
+        from chalicelib.logs import logger
+        from chalicelib.wiring import wiring
+
+        if wiring().settings.stage == "local":
+            raise
+        places = [{"at": ".".join(map(str, error["loc"])), "type": error["type"]} for error in drift.errors()]
+        logger.error("answer does not match its model", extra={"model": model.__name__, "drift": places})
+        return data
 
 
 # --- where a referral stands ---------------------------------------------------------------------
