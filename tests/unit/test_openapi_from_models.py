@@ -56,7 +56,7 @@ def test_the_timeliness_reports_rows_follow_the_domains_dataclasses() -> None:
 
 
 def test_an_answer_that_drifts_from_its_model_fails_locally_and_is_logged_not_refused_when_deployed(
-    monkeypatch: Any, caplog: Any
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     from chalicelib import wiring as wiring_module
     from chalicelib.settings import Settings
@@ -68,7 +68,9 @@ def test_an_answer_that_drifts_from_its_model_fails_locally_and_is_logged_not_re
         with pytest.raises(ValueError):
             shaped(WhoAmI, drifted)
 
-        monkeypatch.setattr(wiring_module, "_current", wiring_module.Wiring(settings=Settings.model_construct(stage="production")))
+        monkeypatch.setattr(
+            wiring_module, "_current", wiring_module.Wiring(settings=Settings.model_construct(stage="production"))
+        )
         with caplog.at_level("ERROR"):
             assert shaped(WhoAmI, drifted) == drifted
         logged = " ".join(str(record.__dict__) for record in caplog.records)
