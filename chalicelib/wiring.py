@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from chalicelib.adapters.mailer import Mailer
     from chalicelib.adapters.rate_limits import RateLimitStore
     from chalicelib.adapters.referrals import ReferralStore
+    from chalicelib.adapters.search_cards import SearchCards
     from chalicelib.adapters.suppression import SuppressionList
     from chalicelib.domain.deadlines import DeadlinePolicy
 
@@ -101,6 +102,13 @@ class Wiring:
             ),
         )
         return key.index()
+
+    @property
+    def search_cards(self) -> SearchCards:
+        """Sealing of search results' cards, under a key derived from the blind-index key."""
+        from chalicelib.adapters.search_cards import CARD_PURPOSE, SearchCards
+
+        return self._once("search_cards", lambda: SearchCards(self.blind_index.derived_key(CARD_PURPOSE)))
 
     @property
     def rate_limits(self) -> RateLimitStore:
