@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from chalicelib.adapters.rate_limits import RateLimitStore
     from chalicelib.adapters.referrals import ReferralStore
     from chalicelib.adapters.search_cards import SearchCards
+    from chalicelib.adapters.staff_audit import StaffAuditLog
     from chalicelib.adapters.suppression import SuppressionList
     from chalicelib.domain.deadlines import DeadlinePolicy
 
@@ -102,6 +103,14 @@ class Wiring:
             ),
         )
         return key.index()
+
+    @property
+    def staff_audit(self) -> StaffAuditLog:
+        from chalicelib.adapters.staff_audit import DynamoStaffAuditLog
+
+        return self._once(
+            "staff_audit", lambda: DynamoStaffAuditLog(self.aws_client("dynamodb"), self.settings.table_name)
+        )
 
     @property
     def search_cards(self) -> SearchCards:

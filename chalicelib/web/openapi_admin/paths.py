@@ -41,6 +41,25 @@ def admin_paths() -> dict[str, Any]:
                 parameters=_queue_parameters(),
             )
         },
+        "/admin/search": {
+            "get": _operation(
+                routes.search,
+                "Find referrals by a name (whole, first or surname; case, accents and Ł-like letters folded), "
+                "dob (2019-03-14, or 2019-03 with another detail), postcode or reference, together: the newest "
+                "50, each child's first name and age; searches are audited (never the terms) and rate-limited",
+                "SearchResults",
+                ("422", "429"),
+                parameters=[
+                    _query(name, {"type": "string"}, description)
+                    for name, description in [
+                        ("name", "A child's or named adult's name, at least 2 letters"),
+                        ("dob", "A child's date of birth, 2019-03-14, or its month, 2019-03"),
+                        ("postcode", "A whole postcode, like E17 1AA"),
+                        ("reference", "A referral's reference"),
+                    ]
+                ],
+            )
+        },
         "/admin/referrals/{reference}": {
             "get": _operation(
                 routes.referral,

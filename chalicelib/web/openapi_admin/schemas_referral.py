@@ -280,6 +280,31 @@ def response_schemas() -> dict[str, Any]:
                 "next_cursor": _nullable({"type": "string", "description": "Pass as ?cursor= for the next page"}),
             }
         ),
+        "SearchResults": _object(
+            {
+                "referrals": {
+                    "type": "array",
+                    "items": _object(
+                        {
+                            "reference": {"type": "string"},
+                            "status": _enum(ReferralStatus),
+                            "received_at": DATE_TIME,
+                            "children": {
+                                "type": "array",
+                                "items": _object(
+                                    {
+                                        "first_name": {"type": "string"},
+                                        "date_of_birth": _nullable({"type": "string", "format": "date"}),
+                                        "age": _nullable({"type": "integer"}),
+                                    }
+                                ),
+                            },
+                        }
+                    ),
+                },
+                "more": {"type": "boolean", "description": "More matched than the 50 shown: search by more"},
+            }
+        ),
         "DecisionSummary": _object(decision),
         "Decision": _object(
             {**decision, "reasons": {"type": "string"}, "returned_reason": _nullable({"type": "string"})}
