@@ -74,6 +74,9 @@ class Settings(BaseModel):
     rate_limit_api_requests: int = 30
     rate_limit_form_requests: int = 300
     rate_limit_window_seconds: int = 300
+    # Searches one member of staff may make per rate-limit window (0 turns the limit off): a day's
+    # phone calls need a few an hour; a script walking the index meets the limit at once.
+    rate_limit_search_requests: int = 60
 
     # "Save and come back later" on the public form (README "Save and resume; quick exit"): how
     # long a saved draft is kept, how long five wrong passphrases lock it, and how many tries at

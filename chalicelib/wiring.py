@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     from chalicelib.adapters.mailer import Mailer
     from chalicelib.adapters.rate_limits import RateLimitStore
     from chalicelib.adapters.referrals import ReferralStore
+    from chalicelib.adapters.search_cards import SearchCards
+    from chalicelib.adapters.staff_audit import StaffAuditLog
     from chalicelib.adapters.suppression import SuppressionList
     from chalicelib.domain.deadlines import DeadlinePolicy
 
@@ -101,6 +103,21 @@ class Wiring:
             ),
         )
         return key.index()
+
+    @property
+    def staff_audit(self) -> StaffAuditLog:
+        from chalicelib.adapters.staff_audit import DynamoStaffAuditLog
+
+        return self._once(
+            "staff_audit", lambda: DynamoStaffAuditLog(self.aws_client("dynamodb"), self.settings.table_name)
+        )
+
+    @property
+    def search_cards(self) -> SearchCards:
+        """Sealing of search results' cards, under a key derived from the blind-index key."""
+        from chalicelib.adapters.search_cards import CARD_PURPOSE, SearchCards
+
+        return self._once("search_cards", lambda: SearchCards(self.blind_index.derived_key(CARD_PURPOSE)))
 
     @property
     def rate_limits(self) -> RateLimitStore:

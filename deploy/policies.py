@@ -142,10 +142,11 @@ def api_handler_policy() -> list[Statement]:
         write_logs(API_HANDLER),
         {
             # GetItem: a referral or a draft; BatchGetItem: the timeliness report's metadata (projected).
-            # PutItem: a new referral (conditional), a draft.
+            # PutItem: a new referral (conditional) with its "known before" and search index entries
+            # (one TransactWriteItems, authorised as PutItem), a draft. BatchGetItem: search results' status.
             # UpdateItem: notices after the immediate send. DeleteItem: a draft once it is sent.
             # Staff changes are TransactWriteItems, which IAM authorises as PutItem + UpdateItem.
-            # BatchWriteItem: the "known before" blind-index entries, written together.
+            # BatchWriteItem: the SES message markers after a send.
             "Sid": "ReadAndWriteHubItems",
             "Effect": "Allow",
             "Action": [
@@ -251,7 +252,7 @@ def retention_sweep_policy() -> list[Statement]:
         },
         {
             # GetItem: a referral's retention facts. DeleteItem: the referral and its child-index
-            # entries; PutItem: the deletion's audit receipt (one TransactWriteItems, authorised as
+            # and search-index entries (those too many for the transaction by BatchWriteItem); PutItem: the deletion's audit receipt (one TransactWriteItems, authorised as
             # these), and the mark that its replies are to go.
             "Sid": "DeleteExpiredReferralsWithReceipt",
             "Effect": "Allow",

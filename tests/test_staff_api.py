@@ -287,6 +287,13 @@ def test_known_before_finds_the_same_child_despite_case_spacing_and_accents_with
     assert calls() == 1  # the one Decrypt of the referral being read; none for the one found
 
 
+def test_known_before_finds_a_surname_typed_without_its_polish_l(client: Any, staff: Callable[..., Any]) -> None:
+    first = submit(client, example_with_child("Oliwia", "Łukasiewicz", "2019-03-14"))
+    again = submit(client, example_with_child("Oliwia", "Lukasiewicz", "2019-03-14"))
+    picture = body(staff("practitioner", "GET", f"/admin/referrals/{again}"))
+    assert [known["reference"] for known in picture["known_before"]] == [first]
+
+
 def example_with_child(first: str, last: str, born: str) -> dict[str, Any]:
     from tests.factories import support_referral
 

@@ -25,6 +25,16 @@ class BlindIndex:
         # 128 bits: collisions between two children are out of reach, and half the bytes to store.
         return hmac.new(self._key, identity.encode(), hashlib.sha256).hexdigest()[:32]
 
+    def derived_key(self, purpose: str) -> bytes:
+        """A separate 256-bit key for another use (HKDF-SHA256), so search cards open with no
+        KMS call beyond the one that unwrapped this key for the container."""
+        from cryptography.hazmat.primitives import hashes
+        from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+        return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=f"mash-hub:{purpose}".encode()).derive(
+            self._key
+        )
+
 
 class KmsBlindIndexKey:
     """Fetches (or on first ever use, creates) the wrapped key; unwraps it once and keeps it."""

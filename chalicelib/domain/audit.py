@@ -51,6 +51,9 @@ class AuditAction(StrEnum):
     ATTACHMENT_READ = "attachment.read"  # staff were given a download link to a document
     CONTACT_PLAN_CHANGED = "contact_plan.changed"  # details: the person's key, told or not and why (codes)
     REPLY_TEXT_MARKED = "reply.text_marked"  # staff: a reply's shortened text is wrong, show it whole (or undo)
+    # A member of staff searched (in their own chain): details: how many found and which kinds of
+    # detail were given (name, dob, postcode, reference), never what was typed.
+    SEARCHED = "referrals.searched"
     NOTICE_RELEASED = "notice.released"  # a family email held for translation let go: translated or in English
 
 

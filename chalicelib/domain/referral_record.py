@@ -127,6 +127,8 @@ class Referral:
     audit_head: ChainHead = field(default_factory=ChainHead)
     # Keyed hashes of each child's normalised name and date of birth ("known before?").
     child_keys: tuple[str, ...] = ()
+    # Keyed hashes of the terms it is found by in search (`search_terms`): names, dates, postcodes.
+    search_keys: tuple[str, ...] = ()
     closed_at: dt.datetime | None = None
     retention_until: dt.datetime | None = None
     legal_hold: LegalHold | None = None
@@ -162,6 +164,7 @@ class Referral:
         idempotency_key_hash: str | None,
         working_together_due_at: dt.datetime | None = None,
         child_keys: tuple[str, ...] = (),
+        search_keys: tuple[str, ...] = (),
     ) -> Referral:
         """A new referral, with the referrer's acknowledgement already owed."""
         return cls(
@@ -178,6 +181,7 @@ class Referral:
             notices=(Notice.new("ack", NoticeKind.ACKNOWLEDGEMENT, now),),
             working_together_due_at=working_together_due_at,
             child_keys=child_keys,
+            search_keys=search_keys,
         )
 
     def check_changeable(self, action: AuditAction) -> None:

@@ -20,6 +20,7 @@ from chalicelib.domain.out_of_hours import owe_alert
 from chalicelib.domain.reference import new_reference, reference_for_key
 from chalicelib.domain.referral import ReferralSubmission
 from chalicelib.domain.referral_record import Channel, Referral, ReferralStatus
+from chalicelib.domain.search_terms import referral_terms, search_card
 from chalicelib.logs import logger
 from chalicelib.services.deliver_notices import deliver_now
 from chalicelib.wiring import wiring
@@ -54,6 +55,7 @@ def submit_referral(
     now = hub.clock()
 
     child_keys = _child_keys(submission)
+    index = hub.blind_index
 
     for attempt in range(MAX_REFERENCE_TRIES):
         reference = reference_for_key(secret, scoped_key, attempt) if scoped_key else new_reference()
@@ -66,11 +68,13 @@ def submit_referral(
             idempotency_key_hash=key_hash,
             working_together_due_at=working_together_deadline(now),
             child_keys=child_keys,
+            # Found in search by keyed hashes of its names, dates and postcodes: never the terms.
+            search_keys=tuple(dict.fromkeys(index.hash(term) for term in referral_terms(reference, submission))),
         )
         # Out of hours, the emergency duty team's alert is owed in this same write: never lost.
         referral = owe_alert(referral)
         try:
-            hub.referrals.add(referral)
+            hub.referrals.add(referral, search_card=hub.search_cards.seal(reference, search_card(submission)))
         except ReferenceTaken:
             existing = hub.referrals.fetch_summary(reference)
             if key_hash and existing.idempotency_key_hash == key_hash:

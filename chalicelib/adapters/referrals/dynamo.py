@@ -9,6 +9,14 @@ from chalicelib.adapters.aws import AwsError, plain_values, translate
 from chalicelib.adapters.envelope import FieldCipher
 from chalicelib.adapters.referrals.keys import REFERRAL_SK, iso, partition_key
 from chalicelib.adapters.referrals.queue_rows import REVIEW_DUE_ATTRIBUTE, UNDELIVERED_ATTRIBUTE
+from chalicelib.adapters.referrals.search_index import (
+    SEARCH_PREFIX,
+    SEARCH_ROW_ATTRIBUTES,
+    SearchEntry,
+    SearchRow,
+    search_entry_from_item,
+    search_row,
+)
 from chalicelib.adapters.referrals.store import ReferralStore
 from chalicelib.adapters.referrals.timeliness_reads import TIMELINESS_ATTRIBUTES
 from chalicelib.adapters.table import OUTBOX_INDEX, OUTBOX_PARTITION
@@ -46,19 +54,24 @@ class DynamoReferralStore(ReferralStore):
             raise ReferralNotFound(reference)
         return self._decode(answer["Item"])
 
-    def _put_new(self, item: dict[str, Any]) -> None:
+    def _put_new(self, item: dict[str, Any], index_items: list[dict[str, Any]]) -> None:
+        # One referral per reference, ever: a repeat or a clash must not overwrite.
+        put = {"TableName": self._table, "Item": self._encode(item), "ConditionExpression": "attribute_not_exists(pk)"}
         try:
-            self._db.put_item(
-                TableName=self._table,
-                Item=self._encode(item),
-                # One referral per reference, ever: a repeat or a clash must not overwrite.
-                ConditionExpression="attribute_not_exists(pk)",
-            )
+            if index_items:
+                # The referral and its index entries in one transaction: all stored, or none.
+                self._db.transact_write_items(
+                    TransactItems=[
+                        {"Put": put},
+                        *({"Put": {"TableName": self._table, "Item": self._encode(i)}} for i in index_items),
+                    ]
+                )
+            else:
+                self._db.put_item(**put)
         except Exception as exc:
-            error = translate("dynamodb", exc)
-            if error.code == "ConditionalCheckFailedException":
+            if _referral_put_refused(exc):
                 raise ReferenceTaken(item["reference"]) from None
-            raise error from None
+            raise translate("dynamodb", exc) from None
 
     def _update_notices(
         self,
@@ -202,17 +215,8 @@ class DynamoReferralStore(ReferralStore):
             raise translate("dynamodb", exc) from None
 
     def _put_index(self, items: list[dict[str, Any]]) -> None:
-        requests = [{"PutRequest": {"Item": self._encode(item)}} for item in items]
-        try:
-            for _ in range(5):
-                answer = self._db.batch_write_item(RequestItems={self._table: requests})
-                requests = answer.get("UnprocessedItems", {}).get(self._table, [])
-                if not requests:
-                    return
-        except Exception as exc:
-            raise translate("dynamodb", exc) from None
         # Throttled five times over: the caller stores nothing and says "try again".
-        raise AwsError("dynamodb", "UnprocessedItems", retryable=True)
+        self._batch_write([{"PutRequest": {"Item": self._encode(item)}} for item in items])
 
     def _delete_with_receipt(
         self, reference: str, version: int, index_keys: list[tuple[str, str]], receipt: dict[str, Any]
@@ -236,6 +240,70 @@ class DynamoReferralStore(ReferralStore):
                 *self._audit_puts([receipt]),
             ],
         )
+
+    def _delete_index(self, keys: list[tuple[str, str]]) -> None:
+        requests = [{"DeleteRequest": {"Key": {"pk": {"S": pk}, "sk": {"S": sk}}}} for pk, sk in keys]
+        for start in range(0, len(requests), 25):
+            self._batch_write(requests[start : start + 25])
+
+    def _batch_write(self, requests: list[dict[str, Any]]) -> None:
+        try:
+            for _ in range(5):
+                answer = self._db.batch_write_item(RequestItems={self._table: requests})
+                requests = answer.get("UnprocessedItems", {}).get(self._table, [])
+                if not requests:
+                    return
+        except Exception as exc:
+            raise translate("dynamodb", exc) from None
+        raise AwsError("dynamodb", "UnprocessedItems", retryable=True)
+
+    def search_entries(self, search_key: str, limit: int) -> list[SearchEntry]:
+        arguments: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": "pk = :pk",
+            "ExpressionAttributeValues": {":pk": {"S": SEARCH_PREFIX + search_key}},
+            "ProjectionExpression": "#ref, received_at, card",
+            "ExpressionAttributeNames": {"#ref": "reference"},  # REFERENCE is a reserved word
+            "Limit": limit,
+        }
+        entries: list[SearchEntry] = []
+        try:
+            while len(entries) < limit:
+                answer = self._db.query(**arguments)
+                entries += [search_entry_from_item(self._decode(i)) for i in answer.get("Items", [])]
+                if "LastEvaluatedKey" not in answer:
+                    break
+                arguments["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
+                arguments["Limit"] = limit - len(entries)
+        except Exception as exc:
+            raise translate("dynamodb", exc) from None
+        return entries[:limit]
+
+    def search_rows(self, references: list[str]) -> list[SearchRow]:
+        names = {f"#a{n}": name for n, name in enumerate(SEARCH_ROW_ATTRIBUTES)}
+        rows: list[SearchRow] = []
+        for start in range(0, len(references), 100):
+            keys = [
+                {"pk": {"S": partition_key(reference)}, "sk": {"S": REFERRAL_SK}}
+                for reference in references[start : start + 100]
+            ]
+            projection = {"ProjectionExpression": ", ".join(names), "ExpressionAttributeNames": names}
+            rows += [search_row(item) for item in self._batch_get(keys, projection)]
+        return rows
+
+    def _batch_get(self, keys: list[dict[str, Any]], projection: dict[str, Any]) -> list[dict[str, Any]]:
+        request: dict[str, Any] = {self._table: {"Keys": keys, **projection}}
+        items: list[dict[str, Any]] = []
+        try:
+            for _ in range(5):
+                answer = self._db.batch_get_item(RequestItems=request)
+                items.extend(self._decode(i) for i in answer.get("Responses", {}).get(self._table, []))
+                request = answer.get("UnprocessedKeys") or {}
+                if not request:
+                    return items
+        except Exception as exc:
+            raise translate("dynamodb", exc) from None
+        raise AwsError("dynamodb", "UnprocessedKeys", retryable=True)
 
     def _closed_before(self, moment: str, limit: int) -> tuple[list[dict[str, Any]], None]:
         from chalicelib.adapters.table import QUEUE_INDEX
@@ -384,6 +452,18 @@ class DynamoReferralStore(ReferralStore):
         except Exception as exc:
             raise translate("dynamodb", exc) from None
         return self._decode(answer["Item"]) if "Item" in answer else None
+
+
+def _referral_put_refused(exc: Exception) -> bool:
+    """Its condition failed: alone (ConditionalCheckFailed) or as the transaction's first item."""
+    from botocore.exceptions import ClientError
+
+    if not isinstance(exc, ClientError):
+        return False
+    if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+        return True
+    reasons = exc.response.get("CancellationReasons") or []
+    return bool(reasons) and reasons[0].get("Code") == "ConditionalCheckFailed"
 
 
 def _chain_at(sequence: int) -> str:

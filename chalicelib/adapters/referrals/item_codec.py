@@ -89,6 +89,8 @@ def to_item(referral: Referral, sealed: SealedRecord) -> dict[str, Any]:
         item["working_together_due_at"] = iso(referral.working_together_due_at)
     if referral.child_keys:
         item["child_keys"] = list(referral.child_keys)
+    if referral.search_keys:
+        item["search_keys"] = list(referral.search_keys)
     for section in PERSONAL_SECTIONS:
         # An empty list (no household members named) is not stored: it reads back as the default.
         if submission.get(section) not in (None, []):
@@ -168,6 +170,7 @@ def opened_from_item(item: dict[str, Any], cipher: FieldCipher) -> OpenReferral:
         decision=decision_from_item(item, sealed),
         audit_head=ChainHead(int(item.get("audit_seq", 0)), item.get("audit_head", ChainHead().last_hash)),
         child_keys=summary.child_keys,
+        search_keys=tuple(item.get("search_keys", ())),
         closed_at=parse(item.get("closed_at")),
         retention_until=parse(item.get("retention_until")),
         legal_hold=legal_hold_from_item(item, sealed),

@@ -8,6 +8,13 @@ from typing import Any
 from chalicelib.adapters.envelope import FieldCipher
 from chalicelib.adapters.referrals.keys import REFERRAL_SK, iso, partition_key
 from chalicelib.adapters.referrals.queue_rows import REVIEW_DUE_ATTRIBUTE, UNDELIVERED_ATTRIBUTE
+from chalicelib.adapters.referrals.search_index import (
+    SEARCH_PREFIX,
+    SearchEntry,
+    SearchRow,
+    search_entry_from_item,
+    search_row,
+)
 from chalicelib.adapters.referrals.store import ReferralStore
 from chalicelib.adapters.referrals.timeliness_reads import TIMELINESS_ATTRIBUTES
 from chalicelib.adapters.table import OUTBOX_PARTITION
@@ -28,11 +35,13 @@ class InMemoryReferralStore(ReferralStore):
             raise ReferralNotFound(reference)
         return dict(item)
 
-    def _put_new(self, item: dict[str, Any]) -> None:
+    def _put_new(self, item: dict[str, Any], index_items: list[dict[str, Any]]) -> None:
         key = (item["pk"], item["sk"])
         if key in self.items:
             raise ReferenceTaken(item["reference"])
-        self.items[key] = dict(item)
+        # Like the DynamoDB transaction: the referral and its index entries together.
+        for stored in (item, *index_items):
+            self.items[(stored["pk"], stored["sk"])] = dict(stored)
 
     def _update_notices(
         self,
@@ -149,6 +158,19 @@ class InMemoryReferralStore(ReferralStore):
     def _put_index(self, items: list[dict[str, Any]]) -> None:
         for item in items:
             self.items[(item["pk"], item["sk"])] = dict(item)
+
+    def _delete_index(self, keys: list[tuple[str, str]]) -> None:
+        for key in keys:
+            self.items.pop(key, None)
+
+    def search_entries(self, search_key: str, limit: int) -> list[SearchEntry]:
+        pk = SEARCH_PREFIX + search_key
+        found = [search_entry_from_item(item) for (item_pk, _), item in sorted(self.items.items()) if item_pk == pk]
+        return found[:limit]
+
+    def search_rows(self, references: list[str]) -> list[SearchRow]:
+        keys = [(partition_key(reference), REFERRAL_SK) for reference in references]
+        return [search_row(self.items[key]) for key in keys if key in self.items]
 
     def _indexed_references(self, pk: str) -> list[str]:
         return [item["reference"] for (item_pk, _), item in sorted(self.items.items()) if item_pk == pk]

@@ -33,6 +33,12 @@ from chalicelib.adapters.referrals.queue_rows import (
     has_undelivered_notice,
     queue_row,
 )
+from chalicelib.adapters.referrals.search_index import (
+    SEARCH_PREFIX,
+    SearchEntry,
+    SearchRow,
+    search_entry_items,
+)
 from chalicelib.adapters.referrals.sent_markers import (
     MESSAGE_PREFIX,
     MESSAGE_SK,
@@ -59,6 +65,11 @@ class RetentionFacts:
     closed_at: dt.datetime | None
     deletable_after: dt.datetime | None
     notice_ids: tuple[str, ...] = ()
+    search_keys: tuple[str, ...] = ()
+
+
+# DynamoDB's limit on the items of one transaction.
+MAX_TRANSACTION_ITEMS = 100
 
 
 class ReferralStore:
@@ -67,13 +78,16 @@ class ReferralStore:
     def __init__(self, cipher: FieldCipher) -> None:
         self.cipher = cipher
 
-    def add(self, referral: Referral) -> SealedRecord:
-        """Store a new referral under one new data key; ReferenceTaken if the reference exists."""
+    def add(self, referral: Referral, *, search_card: bytes | None = None) -> SealedRecord:
+        """Store a new referral under one new data key; ReferenceTaken if the reference exists.
+
+        Its child index and search index entries go in the same transaction: a stored referral
+        is always found, and a refused one (its reference taken) leaves no entry behind.
+        """
         sealed = self.cipher.seal(referral.reference)
         item = to_item(referral, sealed)
-        # The child index first: then every stored referral can be found as "known before".
-        self.add_child_index(referral.reference, referral.child_keys)
-        self._put_new(item)
+        index = self._child_index_items(referral.reference, referral.child_keys)
+        self._put_new(item, index + search_entry_items(referral, search_card))
         return sealed
 
     def fetch(self, reference: str) -> Referral:
@@ -138,18 +152,24 @@ class ReferralStore:
             closed_at=parse(item.get("closed_at")),
             deletable_after=None if "hold_by" in item else retention_until,
             notice_ids=tuple(item.get("notices", {})),
+            search_keys=tuple(item.get("search_keys", ())),
         )
 
     def delete_with_receipt(self, facts: RetentionFacts, receipt: AuditEvent) -> None:
-        """Delete a referral and its child index entries, leaving the receipt, all at once."""
-        self._delete_with_receipt(
-            facts.reference,
-            facts.version,
-            [(CHILD_PREFIX + key, f"REF#{facts.reference}") for key in facts.child_keys]
-            # The markers of emails SES accepted (message ids only) go with the referral too.
-            + [(partition_key(facts.reference), SENT_PREFIX + notice_id) for notice_id in facts.notice_ids],
-            audit_to_item(receipt),
-        )
+        """Delete a referral and its index entries, leaving the receipt, all at once."""
+        pk = partition_key(facts.reference)
+        index_keys = [(CHILD_PREFIX + key, pk) for key in facts.child_keys]
+        # The markers of emails SES accepted (message ids only) go with the referral too.
+        index_keys += [(pk, SENT_PREFIX + notice_id) for notice_id in facts.notice_ids]
+        search_keys = [(SEARCH_PREFIX + key, pk) for key in facts.search_keys]
+        if len(index_keys) + len(search_keys) + 2 <= MAX_TRANSACTION_ITEMS:
+            index_keys += search_keys
+        else:
+            # Too many for one transaction: the search entries (keyed hashes and cards) go first,
+            # so none outlives the referral; if a hold then stops the deletion, the sweep's next
+            # run finds the referral still held and nothing but its search entries is gone.
+            self._delete_index(search_keys)
+        self._delete_with_receipt(facts.reference, facts.version, index_keys, audit_to_item(receipt))
 
     def references_due_for_deletion(self, now: dt.datetime, limit: int = 50) -> list[str]:
         items, _ = self._closed_before(iso(now), limit)
@@ -158,9 +178,20 @@ class ReferralStore:
     def add_child_index(self, reference: str, child_keys: tuple[str, ...]) -> None:
         """One small item per child under its keyed hash, pointing at the referral (idempotent)."""
         if child_keys:
-            self._put_index(
-                [{"pk": CHILD_PREFIX + key, "sk": f"REF#{reference}", "reference": reference} for key in child_keys]
-            )
+            self._put_index(self._child_index_items(reference, child_keys))
+
+    @staticmethod
+    def _child_index_items(reference: str, child_keys: tuple[str, ...]) -> list[dict[str, Any]]:
+        return [{"pk": CHILD_PREFIX + key, "sk": f"REF#{reference}", "reference": reference} for key in child_keys]
+
+    def search_entries(self, search_key: str, limit: int) -> list[SearchEntry]:
+        """The index entries under one term's keyed hash, at most `limit` (the caller asks one
+        more than it will take, to know a term is too broad)."""
+        raise NotImplementedError
+
+    def search_rows(self, references: list[str]) -> list[SearchRow]:
+        """The clear status and received time of these referrals (those still stored)."""
+        raise NotImplementedError
 
     def referrals_of_child(self, child_key: str, exclude: str | None = None) -> list[ReferralSummary]:
         """Every referral indexed under this child's keyed hash: metadata only, nothing decrypted.
@@ -221,7 +252,7 @@ class ReferralStore:
     def _get(self, reference: str) -> dict[str, Any]:
         raise NotImplementedError
 
-    def _put_new(self, item: dict[str, Any]) -> None:
+    def _put_new(self, item: dict[str, Any], index_items: list[dict[str, Any]]) -> None:
         raise NotImplementedError
 
     def _update_notices(
@@ -271,6 +302,9 @@ class ReferralStore:
     def _delete_with_receipt(
         self, reference: str, version: int, index_keys: list[tuple[str, str]], receipt: dict[str, Any]
     ) -> None:
+        raise NotImplementedError
+
+    def _delete_index(self, keys: list[tuple[str, str]]) -> None:
         raise NotImplementedError
 
     def _closed_before(self, moment: str, limit: int) -> tuple[list[dict[str, Any]], None]:

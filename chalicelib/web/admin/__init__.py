@@ -10,7 +10,7 @@ routes to it when imported here:
     responses*.py the answers' models (`shaped`): the OpenAPI document's schemas come from them
     shaping.py    where a referral stands after a change (`_state`), decisions, audit events
     picture.py    the whole picture of one referral (`referral_picture`)
-    queue.py      whoami, the work queue, the whole picture's route
+    queue.py      whoami, the work queue, search, the whole picture's route
     decisions.py  screening, decision, approval
     family.py     consent, parents told, contact plan
     notices.py    outcome notice, notice preview, release of a notice held for translation
@@ -86,7 +86,7 @@ from chalicelib.web.admin.picture import (
     _reply,
     referral_picture,
 )
-from chalicelib.web.admin.queue import referral, whoami, work_queue
+from chalicelib.web.admin.queue import referral, search, whoami, work_queue
 from chalicelib.web.admin.records import audit, audit_verify, closure, legal_hold, subject_access
 from chalicelib.web.admin.shaping import _decision, _event, _iso, _state
 from chalicelib.web.admin.sharing import (
@@ -186,6 +186,7 @@ __all__ = [
     "referral_picture",
     "reply_text",
     "screening",
+    "search",
     "subject_access",
     "triage_attach",
     "triage_item",

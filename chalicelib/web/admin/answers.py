@@ -32,7 +32,9 @@ def answer_with(work: Callable[[], Response]) -> Response:
     from chalicelib.domain.outcome_notices import OutcomeNoticeProblem
     from chalicelib.domain.referral_record import ReferralClosed
     from chalicelib.domain.reply_display import ReplyNotOnReferral
+    from chalicelib.domain.search_terms import SearchRefused
     from chalicelib.domain.translations import NotHeld, TranslationProblem
+    from chalicelib.services.search_referrals import SearchRateLimited
     from chalicelib.services.tell_outcome import NoticeNotFound
 
     try:
@@ -81,6 +83,15 @@ def answer_with(work: Callable[[], Response]) -> Response:
             422,
             "reason_required",
             f"This referral is closed: say why you are opening it, with ?reason= one of: {reasons}",
+        )
+    except SearchRefused as refused:
+        return problem(422, refused.code, refused.message)
+    except SearchRateLimited as limited:
+        return problem(
+            429,
+            "too_many_searches",
+            f"You have searched many times in a few minutes: wait {limited.retry_after} seconds, then search again",
+            headers={"Retry-After": str(limited.retry_after)},
         )
     except InvalidCursor as invalid:
         return problem(422, "invalid_cursor", f"The cursor is not valid: {invalid}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from chalice import Response
 
 from chalicelib.domain.decision import Rag
+from chalicelib.domain.london_time import london_date
 from chalicelib.domain.staff import Role
 from chalicelib.web.admin.answers import answer_with
 from chalicelib.web.admin.common import (
@@ -14,13 +15,15 @@ from chalicelib.web.admin.common import (
     _check_choice,
     _json,
     _limit,
+    _now,
     _reference,
     _request_id,
     _statuses,
     admin,
 )
 from chalicelib.web.admin.picture import referral_picture
-from chalicelib.web.admin.responses import WhoAmI, WorkQueue, shaped
+from chalicelib.web.admin.responses import SearchResults, WhoAmI, WorkQueue, shaped
+from chalicelib.web.admin.shaping import found_referral
 from chalicelib.web.auth import admin_route, current_staff
 
 
@@ -65,5 +68,32 @@ def referral(reference: str) -> Response:
             reason=_access_reason(),
         )
         return _json(referral_picture(view))
+
+    return answer_with(work)
+
+
+@admin_route(admin, "/admin/search", methods=["GET"], roles=CASEWORK)
+def search() -> Response:
+    """Referrals by ?name=, ?dob= (2019-03-14 or 2019-03), ?postcode=, ?reference=, alone or together."""
+
+    def work() -> Response:
+        from chalicelib.domain.search_terms import search_query
+        from chalicelib.services.search_referrals import search_referrals
+
+        asked = admin.current_request.query_params or {}
+        query = search_query(
+            name=asked.get("name"),
+            dob=asked.get("dob"),
+            postcode=asked.get("postcode"),
+            reference=asked.get("reference"),
+        )
+        found = search_referrals(query, staff=current_staff(admin.current_request), request_id=_request_id())
+        today = london_date(_now())
+        return _json(
+            shaped(
+                SearchResults,
+                {"referrals": [found_referral(row, today) for row in found.referrals], "more": found.more},
+            )
+        )
 
     return answer_with(work)

@@ -135,6 +135,26 @@ class WorkQueue(StaffAnswer):
     next_cursor: str | None = Field(description=NEXT_CURSOR)
 
 
+class FoundChild(StaffAnswer):
+    first_name: str
+    date_of_birth: Date | None
+    age: Count | None = Field(description="Whole years, on today's London date")
+
+
+class FoundReferral(StaffAnswer):
+    """Enough to recognise the family, no more: the children's first names and ages."""
+
+    reference: str = Field(examples=[REFERENCE_EXAMPLE])
+    status: ReferralStatus
+    received_at: DateTime
+    children: list[FoundChild]
+
+
+class SearchResults(StaffAnswer):
+    referrals: list[FoundReferral] = Field(description="Newest first, at most 50")
+    more: bool = Field(description="More matched than the 50 shown: search by more details")
+
+
 # --- notices --------------------------------------------------------------------------------------
 
 

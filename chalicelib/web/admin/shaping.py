@@ -62,3 +62,24 @@ def _event(event: Any) -> dict[str, Any]:
         "details": event.details,
     }
     return shaped(AuditEvent, shown)
+
+
+def found_referral(found: Any, today: dt.date) -> dict[str, Any]:
+    """A search result: enough to recognise the family (the children's first names and ages), no more."""
+    return {
+        "reference": found.reference,
+        "status": found.status.value,
+        "received_at": _iso(found.received_at),
+        "children": [
+            {
+                "first_name": child.first_name,
+                "date_of_birth": child.date_of_birth.isoformat() if child.date_of_birth else None,
+                "age": _age(child.date_of_birth, today) if child.date_of_birth else None,
+            }
+            for child in found.children
+        ],
+    }
+
+
+def _age(born: dt.date, today: dt.date) -> int:
+    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))

@@ -55,6 +55,19 @@ def admin_routes() -> list[Route]:
             answers.WorkQueue, ("422",), parameters=_queue_parameters(),
         ),
         Route(
+            "/admin/search", "GET", routes.search,
+            "Find referrals by a name (whole, first or surname; case, accents and Ł-like letters folded), "
+            "dob (2019-03-14, or 2019-03 with another detail), postcode or reference, together: the newest "
+            "50, each child's first name and age; searches are audited (never the terms) and rate-limited",
+            answers.SearchResults, ("422", "429"),
+            parameters=(
+                _query("name", {"type": "string"}, "A child's or named adult's name, at least 2 letters"),
+                _query("dob", {"type": "string"}, "A child's date of birth, 2019-03-14, or its month, 2019-03"),
+                _query("postcode", {"type": "string"}, "A whole postcode, like E17 1AA"),
+                _query("reference", {"type": "string"}, "A referral's reference"),
+            ),
+        ),
+        Route(
             item, "GET", routes.referral,
             "The whole picture of one referral (decrypted; the read is audited). The emergency duty team "
             "(mash-edt) may read only referrals it was alerted to out of hours (403 otherwise)",

@@ -23,6 +23,7 @@ ERROR_DESCRIPTIONS: dict[str, str] = {
     "413": "Body over 16 KiB",
     "415": "Content-Type is not application/json",
     "422": "A parameter or field with a problem: the message says what to fix",
+    "429": "Too many requests from this person just now: wait for Retry-After seconds",
     "503": "Staff sign-in or the store is unavailable just now; nothing was changed",
 }
 # Every admin route can answer these: the role check runs before the route's own work.
