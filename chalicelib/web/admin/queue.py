@@ -21,6 +21,7 @@ from chalicelib.web.admin.common import (
 )
 from chalicelib.web.admin.picture import referral_picture
 from chalicelib.web.auth import admin_route, current_staff
+from chalicelib.web.request_parts import query_of
 
 
 @admin_route(admin, "/admin/whoami", methods=["GET"], roles=ANY_STAFF)
@@ -35,7 +36,7 @@ def work_queue() -> Response:
     def work() -> Response:
         from chalicelib.services.work_queue import list_work_queue
 
-        query = admin.current_request.query_params or {}
+        query = query_of(admin.current_request)
         status, rag = query.get("status"), query.get("rag")
         _check_choice("status", status, _statuses())
         _check_choice("rag", rag, [r.value for r in Rag])
