@@ -121,7 +121,7 @@ def _camel_case(name: str) -> str:
 
 
 def _error_response(status: str) -> dict[str, Any]:
-    schema = _ref("Error")
+    schema: dict[str, Any] = _ref("Error")
     if status == "401":
         schema = {"anyOf": [_ref("Error"), _ref("GatewayUnauthorized")]}
     return {"description": ERROR_DESCRIPTIONS[status], "content": {"application/json": {"schema": schema}}}
