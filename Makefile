@@ -8,7 +8,7 @@ TEST_WORKERS ?= 2
 GOVUK_DIST := node_modules/govuk-frontend/dist/govuk
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint unit browser bench package assets chromium clean token fuzz
+.PHONY: help run test lint typecheck unit browser bench package assets chromium clean token fuzz
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -38,9 +38,11 @@ run: $(STAMP) assets ## Run the whole hub locally on the moto emulator (http://1
 # Every test, the fault suite too, on two workers (each test has its own moto; the fault suite's
 # counts are summed across workers and printed). TEST_WORKERS=1 runs everything in one process.
 # The time is printed at the end: the goal is 5 minutes on a 2-core machine.
-test: $(STAMP) assets chromium ## Lint, bandit, pip-audit, then every test (unit, API, events, browser, package, faults), timed
+test: $(STAMP) assets chromium ## Lint, format check, mypy, bandit, pip-audit, then every test (unit, API, events, browser, package, faults), timed
 	@start=$$(date +%s); status=0; \
 	$(BIN)/ruff check . && \
+	$(BIN)/ruff format --check . && \
+	$(BIN)/mypy && \
 	$(BIN)/bandit -q -r chalicelib app.py local --severity-level medium && \
 	$(BIN)/python -m tests.security.dependency_audit && \
 	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) || status=$$?; \
@@ -51,6 +53,9 @@ fuzz: $(STAMP) ## Fuzz the API and the form with a long budget: make fuzz FUZZ_E
 
 lint: $(STAMP) ## ruff only
 	$(BIN)/ruff check .
+
+typecheck: $(STAMP) ## mypy over chalicelib and app.py ([tool.mypy] in pyproject.toml)
+	$(BIN)/mypy
 
 bench: $(STAMP) assets ## Print the benchmark figures (cold import, KMS/DynamoDB per referral, latency, zip size)
 	$(BIN)/python -m bench.run

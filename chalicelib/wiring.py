@@ -14,6 +14,7 @@ from chalicelib.settings import Settings, get_settings, reset_settings
 
 if TYPE_CHECKING:
     from chalicelib.adapters.agency_topic import AgencyTopic
+    from chalicelib.adapters.aws import AwsService
     from chalicelib.adapters.blind_index import BlindIndex
     from chalicelib.adapters.drafts import DraftStore
     from chalicelib.adapters.envelope import FieldCipher
@@ -201,7 +202,7 @@ class Wiring:
             ),
         )
 
-    def aws_client(self, service: str) -> Any:
+    def aws_client(self, service: AwsService) -> Any:
         def build() -> Any:
             from chalicelib.adapters.aws import make_client
 

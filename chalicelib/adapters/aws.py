@@ -6,7 +6,7 @@ Permanent: anything the same request would fail on again (validation, access, ba
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from chalicelib.domain.failures import AwsError
 from chalicelib.settings import Settings
@@ -33,7 +33,11 @@ RETRYABLE_CODES = frozenset(
 )
 
 
-def make_client(service: str, settings: Settings) -> Any:
+# The services the hub (and its tests) make clients for; boto3's stubs type `client` per service name.
+AwsService = Literal["dynamodb", "kms", "s3", "ses", "sns", "sqs"]
+
+
+def make_client(service: AwsService, settings: Settings) -> Any:
     import boto3
     from botocore.config import Config
 

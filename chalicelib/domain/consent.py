@@ -92,13 +92,13 @@ def check_record(record: ConsentRecord, route: Route, *, by_manager: bool) -> No
         raise ConsentProblem("A protection referral needs no consent: record whether the parents are told instead")
     if record.state not in RECORDABLE_STATES:
         raise ConsentProblem(f"Consent can be recorded as: {', '.join(sorted(s.value for s in RECORDABLE_STATES))}")
-    missing = {
+    required: dict[ConsentState, list[tuple[str, object]]] = {
         ConsentState.GIVEN: [("given_by", record.given_by), ("given_on", record.given_on), ("how", record.how)],
         ConsentState.IMPLICIT: [("service", record.service)],
         ConsentState.REFUSED: [("reason", record.reason)],
         ConsentState.DISPENSED: [("reason", record.reason), ("review_on", record.review_on)],
-    }.get(record.state, [])
-    absent = [name for name, value in missing if not value]
+    }
+    absent = [name for name, value in required.get(record.state, []) if not value]
     if absent:
         raise ConsentProblem(f"Consent {record.state.value} needs: {', '.join(absent)}")
     if record.state is ConsentState.DISPENSED and not by_manager:

@@ -287,9 +287,10 @@ def _jpeg_end(data: bytes, start: int) -> int | None:
             if not frame:
                 return None
             scanned = True
-            position = _after_scan(data, position)
-            if position is None:
+            after_scan = _after_scan(data, position)
+            if after_scan is None:
                 return None
+            position = after_scan
     return None
 
 

@@ -68,7 +68,10 @@ def referral_terms(reference: str, submission: ReferralSubmission) -> tuple[str,
     adults = [p.name for p in submission.parents_carers]
     adults += [p.name for p in submission.household_members]
     adults += [p.name for p in submission.people_posing_risk if p.name]
-    for person in (*submission.parents_carers, *submission.people_posing_risk):
+    for parent in submission.parents_carers:
+        if parent.address is not None:
+            postcodes.append(parent.address.postcode)
+    for person in submission.people_posing_risk:
         if person.address is not None:
             postcodes.append(person.address.postcode)
     terms += [_postcode_term(postcode) for postcode in postcodes]

@@ -368,9 +368,10 @@ def _agency_rows(rows: list[ReferralTimes], now: dt.datetime) -> tuple[AgencyRow
 
 
 def _agency_row(agency: str, enquiries: list[EnquiryTimes], now: dt.datetime) -> AgencyRow:
-    answered = [e for e in enquiries if e.answered_at is not None]
-    in_time = sum(1 for e in answered if e.due_at is not None and e.answered_at <= e.due_at)  # type: ignore[operator]
-    late = sum(1 for e in answered if e.due_at is not None and e.answered_at > e.due_at)  # type: ignore[operator]
+    # (opened, answered, due) of each answered enquiry: answered is known to be set from here on.
+    answered = [(e.opened_at, e.answered_at, e.due_at) for e in enquiries if e.answered_at is not None]
+    in_time = sum(1 for _, answered_at, due_at in answered if due_at is not None and answered_at <= due_at)
+    late = sum(1 for _, answered_at, due_at in answered if due_at is not None and answered_at > due_at)
     unanswered = [e for e in enquiries if e.answered_at is None]
     past_due = sum(1 for e in unanswered if e.due_at is not None and e.due_at < now)
     return AgencyRow(
@@ -381,7 +382,7 @@ def _agency_row(agency: str, enquiries: list[EnquiryTimes], now: dt.datetime) ->
         answered_in_time=in_time,
         answered_late=late,
         in_time_percent=percent(in_time, in_time + late + past_due),
-        median_response_hours=median([hours_between(e.opened_at, e.answered_at) for e in answered]),  # type: ignore[arg-type]
+        median_response_hours=median([hours_between(opened_at, answered_at) for opened_at, answered_at, _ in answered]),
         unanswered=len(unanswered),
         unanswered_past_due=past_due,
     )

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from chalicelib.domain.referral import CONTROL_CHARACTERS, SINGLE_LINE, FieldProblem
 
@@ -130,7 +131,7 @@ def field_errors(exc: ValidationError) -> list[FieldError]:
     return errors
 
 
-def _messages_for(error: dict[str, Any]) -> list[FieldError]:
+def _messages_for(error: ErrorDetails) -> list[FieldError]:
     path = [str(part) for part in error["loc"] if not _is_union_branch(part)]
     cause = (error.get("ctx") or {}).get("error")
     if isinstance(cause, FieldProblem):
@@ -148,7 +149,7 @@ def _join(path: list[str]) -> str:
     return ".".join(path)
 
 
-def _message(error: dict[str, Any], path: list[str]) -> str:
+def _message(error: ErrorDetails, path: list[str]) -> str:
     kind = error["type"]
     name = next((part for part in reversed(path) if not part.isdigit()), "body")
     label = FIELD_LABELS.get(name, name.replace("_", " ").capitalize())

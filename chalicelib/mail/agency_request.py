@@ -41,7 +41,7 @@ def compose_agency_email(referral: Referral, notice: Notice, settings: Settings)
         raise ValueError("the agency is no longer in the directory")
     _agency_id, to_escalation_contact = target
     reply_to = reply_address_for(referral.reference, enquiry, settings)
-    context = {
+    context: dict[str, object] = {
         "reference": referral.reference,
         "enquiry_id": enquiry.enquiry_id,
         "agency_name": agency.name,

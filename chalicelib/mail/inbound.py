@@ -275,7 +275,7 @@ def _attachments(message: Message, body: Message | None) -> list[Attachment]:
 def _collect(part: Message, body: Message | None, found: list[Attachment]) -> None:
     disposition = part.get_content_disposition()
     if part.is_multipart() and part.get_content_maintype() == "multipart":
-        for child in part.iter_parts() if isinstance(part, EmailMessage) else part.get_payload():
+        for child in _subparts(part):
             _collect(child, body, found)
         return
     if part is body:
@@ -284,6 +284,14 @@ def _collect(part: Message, body: Message | None, found: list[Attachment]) -> No
     # An attached email (message/rfc822) counts whole, named or not: its own parts are not walked.
     if disposition == "attachment" or filename or part.get_content_maintype() == "message":
         found.append(Attachment(_safe_filename(filename), part.get_content_type(), _part_bytes(part)))
+
+
+def _subparts(part: Message) -> list[Message]:
+    """A multipart's parts: a compat32 Message holds them as its payload, a list."""
+    if isinstance(part, EmailMessage):
+        return list(part.iter_parts())
+    payload = part.get_payload()
+    return [child for child in payload if isinstance(child, Message)] if isinstance(payload, list) else []
 
 
 def _filename(part: Message) -> str:
@@ -296,7 +304,7 @@ def _filename(part: Message) -> str:
 def _part_bytes(part: Message) -> bytes:
     if part.get_content_maintype() == "message":  # a forwarded email: keep it whole, as the bytes of that email
         inner = part.get_payload()
-        if isinstance(inner, list) and inner:
+        if isinstance(inner, list) and inner and isinstance(inner[0], Message):
             try:
                 return inner[0].as_bytes()
             except (ValueError, TypeError, LookupError, UnicodeError):

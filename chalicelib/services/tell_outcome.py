@@ -166,4 +166,4 @@ def _without_live_link(referral: Referral, notice: Notice, text: str, html: str)
 
 def _body(message: EmailMessage, subtype: str) -> str:
     part = message.get_body(preferencelist=(subtype,))
-    return part.get_content() if part is not None else ""  # type: ignore[attr-defined]
+    return part.get_content() if part is not None else ""

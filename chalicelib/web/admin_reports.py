@@ -8,13 +8,12 @@ GET /admin/reports/timeliness?from=YYYY-MM-DD&to=YYYY-MM-DD[&format=csv]
 
 from __future__ import annotations
 
-from typing import Any
-
 from chalice import Blueprint, Response
 
 from chalicelib.domain.staff import Role
 from chalicelib.web.auth import admin_route
 from chalicelib.web.errors import problem
+from chalicelib.web.request_parts import query_of
 
 admin_reports = Blueprint(__name__)
 
@@ -27,7 +26,7 @@ def timeliness() -> Response:
     from chalicelib.domain.failures import AwsError
     from chalicelib.services.timeliness_report import InvalidRange, ReportRange, timeliness_report, to_csv
 
-    query: dict[str, Any] = admin_reports.current_request.query_params or {}
+    query = query_of(admin_reports.current_request)
     answer_as = query.get("format") or "json"
     if answer_as not in FORMATS:
         return problem(422, "invalid_format", f"format must be one of: {', '.join(FORMATS)} (json if not given)")

@@ -68,7 +68,7 @@ def _submit(submission: Any, key: str | None) -> Response:
     }
     if submission.immediate_risk:
         body["immediate_risk_advice"] = _immediate_risk_advice()
-    headers = {"Content-Type": "application/json"}
+    headers: dict[str, str | list[str]] = {"Content-Type": "application/json"}
     if not receipt.created:
         headers["Idempotent-Replayed"] = "true"
     return Response(body=body, status_code=201 if receipt.created else 200, headers=headers)

@@ -127,7 +127,10 @@ def admin_route(
     def register(handler: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(handler)
         def view(**params: Any) -> Any:
-            refusal = _refusal(bp.current_request, allowed)
+            request = bp.current_request
+            if request is None:  # Chalice sets it for every request it routes; a view never runs without one
+                raise RuntimeError(f"{path} was called outside a request")
+            refusal = _refusal(request, allowed)
             return refusal if refusal is not None else handler(**params)
 
         _DECLARED_ROLES[view] = allowed

@@ -15,6 +15,7 @@ from chalicelib.web import admin_out_of_hours
 from chalicelib.web.console import ActionForm, Visit, console, console_route, register
 from chalicelib.web.form_fields import PageErrors
 from chalicelib.web.form_http import redirect
+from chalicelib.web.request_parts import query_of
 
 
 def _hand_over(reference: str, body: Any, staff: StaffMember, request_id: str | None) -> Any:
@@ -52,7 +53,7 @@ def out_of_hours_start(visit: Visit) -> Response:
     from chalicelib.domain.reference import normalise
     from chalicelib.web.console import _page, referral_href
 
-    raw = (console.current_request.query_params or {}).get("reference")
+    raw = query_of(console.current_request).get("reference")
     errors = PageErrors()
     if raw is not None:
         reference = normalise(raw)

@@ -29,6 +29,7 @@ import hashlib
 import hmac
 import time
 import urllib.parse
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -229,7 +230,7 @@ class SignedIn:
     def csrf_token(self) -> str:
         return csrf_token(self.session_id)
 
-    def holds_any(self, roles: frozenset[Role]) -> bool:
+    def holds_any(self, roles: Iterable[Role]) -> bool:
         return self.staff.holds_any(roles)
 
 

@@ -29,7 +29,7 @@ Row = dict[str, Any]
 
 def check_sections(answers: dict[str, Any]) -> list[dict[str, Any]]:
     """Each card on the page: a title, its rows, and card-level actions (remove a child)."""
-    sections = [
+    sections: list[dict[str, Any]] = [
         {"title": "Your referral", "rows": _referral_rows(answers)},
         {"title": "About you", "rows": _referrer_rows(answers.get("referrer") or {})},
     ]
@@ -117,8 +117,11 @@ def _date(iso: str | None) -> str:
     return dt.date.fromisoformat(iso).strftime("%-d %B %Y") if iso else ""
 
 
+_YES_NO: dict[bool | None, str] = {True: "Yes", False: "No"}
+
+
 def _yes_no(value: bool | None) -> str:
-    return {True: "Yes", False: "No"}.get(value, "Not known")
+    return _YES_NO.get(value, "Not known")
 
 
 def _address(address: dict[str, Any] | None) -> Markup:

@@ -70,7 +70,9 @@ def _resolve(step: StepOrFactory, answers: Answers) -> Step | Response:
 def _get(step: StepOrFactory, path: str, first: bool = False) -> Response:
     session_id = session.session_id_from(_headers())
     cookies: list[str] = []
-    if session_id is None and first:
+    if session_id is None:
+        if not first:
+            return expired_page()
         session_id = session.new_session_id()
         cookies.append(session.session_cookie(session_id))
     answers = session.load_answers(session_id) if session_id else None

@@ -9,6 +9,7 @@ from chalice.app import Request, Response
 
 from chalicelib.settings import get_settings
 from chalicelib.templating import render
+from chalicelib.web.request_parts import body_bytes
 
 HTML = "text/html; charset=utf-8"
 FORM_CONTENT_TYPES = ["application/x-www-form-urlencoded"]
@@ -51,7 +52,7 @@ def redirect(location: str, cookies: list[str] | None = None) -> Response:
 
 
 def form_body(request: Request) -> dict[str, list[str]]:
-    raw = request.raw_body or b""
+    raw = body_bytes(request)
     if len(raw) > get_settings().max_body_bytes:
         raise BodyTooLarge()
     return parse_qs(raw.decode("utf-8", errors="replace"), keep_blank_values=True, max_num_fields=200)

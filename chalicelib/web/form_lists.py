@@ -231,7 +231,7 @@ def _list_summary_post(key: str, template: str, limit: int, answered: str, then:
 def _summary_get(key: str, template: str, when_empty: str | None) -> Response:
     session_id = session.session_id_from(_headers())
     answers = session.load_answers(session_id) if session_id else None
-    if answers is None:
+    if session_id is None or answers is None:
         return expired_page()
     if when_empty and not answers.get(key):
         return redirect(when_empty)

@@ -113,7 +113,7 @@ def reference_from(headers: Any) -> str | None:
 def sent_by(headers: Any, session_id: str) -> bool:
     """Whether this form session has already sent its referral (a late second click on Send)."""
     receipt = _receipt(headers)
-    return bool(receipt) and hmac.compare_digest(receipt[1], _session_tag(session_id))
+    return receipt is not None and hmac.compare_digest(receipt[1], _session_tag(session_id))
 
 
 def load_answers(session_id: str) -> dict[str, Any] | None:

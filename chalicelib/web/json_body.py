@@ -12,6 +12,7 @@ from pydantic import BaseModel
 from chalicelib.domain.validation import InvalidReferral, validate
 from chalicelib.web.clock import hub_today
 from chalicelib.web.errors import problem
+from chalicelib.web.request_parts import body_bytes
 
 # Content types we accept so that we, not the framework, answer a wrong one with a useful 415.
 ANY_BODY = [
@@ -46,7 +47,7 @@ def read_json_object(request: Request, max_bytes: int, what: str = "request") ->
                 f"Send the {what} as JSON, with the header Content-Type: application/json",
             )
         )
-    body = request.raw_body or b""
+    body = body_bytes(request)
     if len(body) > max_bytes:
         raise BodyRefused(
             problem(

@@ -28,6 +28,7 @@ from chalice import Blueprint, Response
 
 from chalicelib.adapters import emulator_mail
 from chalicelib.templating import render
+from chalicelib.web.request_parts import body_bytes, query_of
 from chalicelib.wiring import wiring
 
 local_outbox = Blueprint(__name__)
@@ -87,7 +88,7 @@ class Original:
 
 @local_outbox.route("/_local/outbox", methods=["GET"])
 def outbox_page() -> Response:
-    replied = (local_outbox.current_request.query_params or {}).get("replied", "")
+    replied = query_of(local_outbox.current_request).get("replied", "")
     return _outbox(replied=replied if INBOUND_KEY.match(replied) else None)
 
 
@@ -95,7 +96,7 @@ def _outbox(
     *,
     status: int = 200,
     replied: str | None = None,
-    errors: dict[str, dict[str, str]] | None = None,
+    errors: dict[str, dict[str, dict[str, str]]] | None = None,  # message id → field → GOV.UK error item
     values: dict[str, dict[str, str]] | None = None,
     cookie_id: str | None = None,
 ) -> Response:
@@ -121,7 +122,10 @@ def _outbox(
         values=values or {},
         error_list=[item for problems in errors.values() for item in problems.values()],
     )
-    headers = {**HTML, "Set-Cookie": session.set_cookie(OUTBOX_COOKIE, cookie_id, COOKIE_MAX_AGE_SECONDS)}
+    headers: dict[str, str | list[str]] = {
+        **HTML,
+        "Set-Cookie": session.set_cookie(OUTBOX_COOKIE, cookie_id, COOKIE_MAX_AGE_SECONDS),
+    }
     return Response(body=body, status_code=status, headers=headers)
 
 
@@ -181,7 +185,7 @@ def clock_offset() -> dt.timedelta:
 def move_clock() -> Response:
     from chalicelib.web import form_session as session
 
-    raw = (local_outbox.current_request.raw_body or b"")[:1024]
+    raw = body_bytes(local_outbox.current_request)[:1024]
     form = {k: v[0] for k, v in parse_qs(raw.decode("utf-8", errors="replace")).items()}
     cookie_id = _cookie_id()
     if cookie_id is None or not session.csrf_valid(cookie_id, form.get(session.CSRF_FIELD)):
@@ -201,7 +205,7 @@ def reply_as_agency(message_id: str) -> Response:
     from chalicelib.web import form_session as session
 
     request = local_outbox.current_request
-    raw_body = request.raw_body or b""
+    raw_body = body_bytes(request)
     if len(raw_body) > wiring().settings.max_body_bytes:
         return _problem(413, "The reply is too large")
     form = {k: v[0] for k, v in parse_qs(raw_body.decode("utf-8", errors="replace"), keep_blank_values=True).items()}

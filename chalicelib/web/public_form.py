@@ -60,6 +60,7 @@ from chalicelib.web.form_steps import (
     Step,
     _consent_step,
 )
+from chalicelib.web.request_parts import query_of
 
 # --- routes ------------------------------------------------------------------------------------
 
@@ -138,7 +139,7 @@ def consent_post() -> Response:
 def check_answers() -> Response:
     session_id = session.session_id_from(_headers())
     answers = session.load_answers(session_id) if session_id else None
-    if answers is None:
+    if session_id is None or answers is None:
         return expired_page()
     missing = pages.first_incomplete(answers)
     if missing:
@@ -230,7 +231,7 @@ def documents() -> Response:
     reference = session.reference_from(_headers())
     if reference is None:
         return redirect("/")
-    query = public_form.current_request.query_params or {}
+    query = query_of(public_form.current_request)
     if "key" in query:
         # S3's redirect after an upload adds the object's key, which holds the file's name: go on
         # to the same page without it, so the name stays out of the address bar and history.
@@ -275,7 +276,7 @@ def documents() -> Response:
 def save_for_later() -> Response:
     session_id = session.session_id_from(_headers())
     answers = session.load_answers(session_id) if session_id else None
-    if answers is None:
+    if session_id is None or answers is None:
         return expired_page()
     return _save_page(answers, session_id)
 

@@ -14,6 +14,7 @@ from chalicelib.domain.audit import AccessReason
 from chalicelib.domain.staff import Role
 from chalicelib.web.errors import problem
 from chalicelib.web.json_body import BodyRefused
+from chalicelib.web.request_parts import query_of
 
 # The import name stays the package's: the Blueprint was made in chalicelib/web/admin.py.
 admin = Blueprint("chalicelib.web.admin")
@@ -72,7 +73,7 @@ def _limit(raw: str | None) -> int:
 
 def _access_reason() -> AccessReason | None:
     """`?reason=` on a read of a referral's personal data: needed once it is closed."""
-    raw_reason = (admin.current_request.query_params or {}).get("reason")
+    raw_reason = query_of(admin.current_request).get("reason")
     _check_choice("reason", raw_reason, [r.value for r in AccessReason])
     return AccessReason(raw_reason) if raw_reason else None
 
@@ -84,7 +85,7 @@ def _now() -> dt.datetime:
 
 
 def _required_reference() -> str:
-    reference = (admin.current_request.query_params or {}).get("reference")
+    reference = query_of(admin.current_request).get("reference")
     if not reference:
         raise BodyRefused(
             problem(422, "reference_required", "Give the referral's reference as ?reference=, like K7Q-F3M-RW9")

@@ -21,6 +21,7 @@ from chalicelib.web.admin.responses_sharing import AttachmentDownload
 from chalicelib.web.admin.shaping import _iso
 from chalicelib.web.auth import admin_route, current_staff
 from chalicelib.web.errors import problem
+from chalicelib.web.request_parts import query_of
 
 ATTACHMENT_ID = re.compile(r"[0-9a-f]{20}")
 
@@ -32,7 +33,7 @@ def attachment_download(reference: str, attachment_id: str) -> Response:
     def work() -> Response:
         from chalicelib.services.referral_attachments import AttachmentNotFound, download_attachment
 
-        raw_reason = (admin.current_request.query_params or {}).get("reason")
+        raw_reason = query_of(admin.current_request).get("reason")
         _check_choice("reason", raw_reason, [r.value for r in AccessReason])
         if not ATTACHMENT_ID.fullmatch(attachment_id):
             return problem(404, "attachment_not_found", ATTACHMENT_NOT_FOUND)

@@ -25,6 +25,7 @@ from chalicelib.web.admin.picture import referral_picture
 from chalicelib.web.admin.responses import SearchResults, WhoAmI, WorkQueue, shaped
 from chalicelib.web.admin.shaping import found_referral
 from chalicelib.web.auth import admin_route, current_staff
+from chalicelib.web.request_parts import query_of
 
 
 @admin_route(admin, "/admin/whoami", methods=["GET"], roles=ANY_STAFF)
@@ -39,7 +40,7 @@ def work_queue() -> Response:
     def work() -> Response:
         from chalicelib.services.work_queue import list_work_queue
 
-        query = admin.current_request.query_params or {}
+        query = query_of(admin.current_request)
         status, rag = query.get("status"), query.get("rag")
         _check_choice("status", status, _statuses())
         _check_choice("rag", rag, [r.value for r in Rag])
@@ -80,7 +81,7 @@ def search() -> Response:
         from chalicelib.domain.search_terms import search_query
         from chalicelib.services.search_referrals import search_referrals
 
-        asked = admin.current_request.query_params or {}
+        asked = query_of(admin.current_request)
         query = search_query(
             name=asked.get("name"),
             dob=asked.get("dob"),

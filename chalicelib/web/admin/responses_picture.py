@@ -200,7 +200,7 @@ class ReferralPicture(ReferralState):
     immediate_risk: bool
     proposed_level: int
     screening: Screening | None
-    decision: Decision | None  # type: ignore[assignment]  # the whole picture's has the reasons
+    decision: Decision | None  # the whole picture's has the reasons
     notices: list[Notice]
     outcome_notice: OutcomeNotice
     tasks: list[Task]

@@ -41,6 +41,7 @@ from chalicelib.web.admin.shaping import _iso, _state
 from chalicelib.web.auth import admin_route, current_staff
 from chalicelib.web.errors import problem
 from chalicelib.web.json_body import ANY_BODY, BodyRefused, parse_json
+from chalicelib.web.request_parts import query_of
 
 
 @admin_route(
@@ -131,7 +132,7 @@ def triage_list() -> Response:
         from chalicelib.domain.agency_replies import TriageStatus
         from chalicelib.services.triage import list_triage
 
-        query = admin.current_request.query_params or {}
+        query = query_of(admin.current_request)
         status = query.get("status") or "waiting"
         _check_choice("status", status, [s.value for s in TriageStatus])
         try:

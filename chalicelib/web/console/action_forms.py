@@ -67,6 +67,7 @@ from chalicelib.web.console.routing import (
 )
 from chalicelib.web.form_fields import DATE_PARTS, Form, PageErrors, choices, read_date, text
 from chalicelib.web.form_http import redirect
+from chalicelib.web.request_parts import query_of
 
 Perform = Callable[[str, Any, StaffMember, "str | None"], Any]
 
@@ -187,7 +188,7 @@ def register(action: ActionForm) -> ActionForm:
             return _problem_page(*refused, visit.me)
         return _action_page(
             action, visit, known["summary"].reference, status_now=known["summary"].status.value,
-            access_reason=_access_reason(console.current_request.query_params or {}),
+            access_reason=_access_reason(query_of(console.current_request)),
         )  # fmt: skip
 
     def post(visit: Visit, reference: str) -> Response:
@@ -209,11 +210,15 @@ def _known_reference(reference: str, known: dict[str, Any]) -> Response:
     return Response(body="", status_code=200)
 
 
-def _record_choices(action: ActionForm, visit: Visit, reference: str, access_reason: str | None) -> Any:
-    """The options an action takes from the referral itself, read (and audited) as the page reads it."""
+def _record_choices(
+    action: ActionForm, visit: Visit, reference: str, access_reason: str | None
+) -> dict[str, Any] | tuple[int, str]:
+    """The options an action takes from the referral itself, read (and audited) as the page reads it;
+    (status, message) when that read is refused."""
     from chalicelib.services.view_referral import view_referral
 
-    if action.record_choices is None:
+    record_choices = action.record_choices
+    if record_choices is None:
         return {}
     found: dict[str, Any] = {}
 
@@ -222,7 +227,7 @@ def _record_choices(action: ActionForm, visit: Visit, reference: str, access_rea
             reference, staff=visit.staff, request_id=_request_id(),
             reason=AccessReason(access_reason) if access_reason else None,
         )  # fmt: skip
-        found.update(action.record_choices(view))  # type: ignore[misc]
+        found.update(record_choices(view))
         return Response(body="", status_code=200)
 
     answer = admin_api._answer(work)

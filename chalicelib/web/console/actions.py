@@ -223,8 +223,9 @@ def _passes_family_on(picture: dict[str, Any]) -> bool:
     from chalicelib.domain.onward_referral import PASSING_ON_OUTCOMES
 
     decision = picture.get("decision")
-    outcomes = {outcome.value for outcome in PASSING_ON_OUTCOMES}
-    return picture["status"] == "decided" and bool(decision) and decision["outcome"] in outcomes
+    if picture["status"] != "decided" or not decision:
+        return False
+    return decision["outcome"] in {outcome.value for outcome in PASSING_ON_OUTCOMES}
 
 
 SCREENING = register(

@@ -23,6 +23,7 @@ from chalicelib.web.console.routing import (
     referral_href,
 )
 from chalicelib.web.form_http import redirect
+from chalicelib.web.request_parts import query_of
 
 
 @console_route(
@@ -31,7 +32,7 @@ from chalicelib.web.form_http import redirect
 def notice_preview(visit: Visit, reference: str, notice_id: str) -> Response:
     """The notice rendered as it would go, sending nothing; the read is audited (as the API's preview)."""
     shown: dict[str, Any] = {}
-    access_reason = _access_reason(console.current_request.query_params or {})
+    access_reason = _access_reason(query_of(console.current_request))
     refused = _refused(admin_api._answer(lambda: _preview(visit, reference, notice_id, access_reason, shown)))
     if refused is not None:
         return _problem_page(*refused, visit.me)
@@ -77,7 +78,7 @@ def _preview(
 )
 def attachment_download(visit: Visit, reference: str, attachment_id: str) -> Response:
     """A referrer's document: the service audits the read and gives a 60-second link; we go there."""
-    reason = _access_reason({"access_reason": (console.current_request.query_params or {}).get("reason")})
+    reason = _access_reason({"access_reason": query_of(console.current_request).get("reason")})
     found: dict[str, Any] = {}
     refused = _refused(admin_api._answer(lambda: _download(visit, reference, attachment_id, reason, found)))
     if refused is not None:

@@ -22,6 +22,7 @@ from chalicelib.web.console.routing import (
     console_route,
 )
 from chalicelib.web.form_fields import PageErrors
+from chalicelib.web.request_parts import query_of
 
 QUEUE_PAGE_SIZE = 25
 TRIAGE_COUNT_LIMIT = 100
@@ -29,7 +30,7 @@ TRIAGE_COUNT_LIMIT = 100
 
 @console_route("/staff", methods=["GET"], roles=_api_roles(admin_api.work_queue))
 def work_queue(visit: Visit) -> Response:
-    query = console.current_request.query_params or {}
+    query = query_of(console.current_request)
     filters, errors = _queue_filters(query)
     if errors:
         return _queue_page(visit, filters, None, errors, status=400)

@@ -26,11 +26,12 @@ from chalicelib.web.console.routing import (
     console_route,
 )
 from chalicelib.web.form_fields import PageErrors
+from chalicelib.web.request_parts import query_of
 
 
 @console_route("/staff/referrals/{reference}", methods=["GET"], roles=_api_roles(admin_api.referral))
 def referral_page(visit: Visit, reference: str) -> Response:
-    query = console.current_request.query_params or {}
+    query = query_of(console.current_request)
     raw_reason = query.get("reason")
     reason = raw_reason if raw_reason in {r.value for r in AccessReason} else None
     shown: dict[str, Any] = {}

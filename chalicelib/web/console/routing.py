@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import re
 import urllib.parse
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -163,8 +163,8 @@ def _asked_path() -> str:
     path = re.sub(
         r"\{(\w+)\}", lambda found: urllib.parse.quote(params.get(found.group(1), ""), safe="-"), request.path
     )
-    query = request.query_params or {}
-    pairs = [(name, value) for name in query for value in query.getlist(name)]
+    query = request.query_params
+    pairs = [(name, value) for name in query for value in query.getlist(name)] if query else []
     return path + ("?" + urllib.parse.urlencode(pairs) if pairs else "")
 
 
@@ -237,7 +237,7 @@ class _RefusalErrors(PageErrors):
         return [{"text": self.message}]
 
 
-def _access_reason(found: dict[str, Any]) -> str | None:
+def _access_reason(found: Mapping[str, Any]) -> str | None:
     """A closed referral's access reason code, carried through an action so the page reopens with it."""
     raw = found.get("access_reason")
     raw = raw[0] if isinstance(raw, list) and raw else raw

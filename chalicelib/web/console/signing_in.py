@@ -28,6 +28,7 @@ from chalicelib.web.console.routing import (
     console_route,
 )
 from chalicelib.web.form_http import redirect
+from chalicelib.web.request_parts import query_of
 
 
 @console.route(SIGN_IN, methods=["GET"])
@@ -37,7 +38,7 @@ def sign_in() -> Response:
     settings = wiring().settings
     hosted = sessions.hosted_ui(settings)
     # Where to go back to once signed in: a validated same-site /staff/ path, or nowhere.
-    asked = sessions.safe_return_path((console.current_request.query_params or {}).get("next"))
+    asked = sessions.safe_return_path(query_of(console.current_request).get("next"))
     remember = [sessions.return_cookie(asked) if asked else sessions.clear_return_cookie()]
     if hosted is not None:
         pending_id = sessions.new_pending_id()
@@ -56,7 +57,7 @@ def callback() -> Response:
     if hosted is None:
         return _page("staff/not_found.html", status=404)
     request = console.current_request
-    query = request.query_params or {}
+    query = query_of(request)
     pending_id = sessions.pending_id_from(request.headers)
     clear = [sessions.clear_sign_in_cookie()]
     if query.get("error"):

@@ -25,6 +25,7 @@ from chalicelib.web.console.routing import (
 )
 from chalicelib.web.form_fields import PageErrors, text
 from chalicelib.web.form_http import redirect
+from chalicelib.web.request_parts import query_of
 
 TRIAGE_DONE = {
     "attached": "The email is attached to the enquiry as its reply",
@@ -38,14 +39,14 @@ def triage_list(visit: Visit) -> Response:
     from chalicelib.domain.agency_replies import TRIAGE_TEXT
     from chalicelib.services.triage import list_triage
 
-    cursor = (console.current_request.query_params or {}).get("cursor") or None
+    cursor = query_of(console.current_request).get("cursor") or None
     try:
         items, next_cursor = list_triage("waiting", QUEUE_PAGE_SIZE, cursor)
     except ValueError:
         return _page("staff/refused.html", status=400, me=visit.me,
                      message="The link to the next page no longer works: start again from the first page")  # fmt: skip
     next_href = "/staff/triage?" + urllib.parse.urlencode({"cursor": next_cursor}) if next_cursor else None
-    done = TRIAGE_DONE.get((console.current_request.query_params or {}).get("done") or "")
+    done = TRIAGE_DONE.get(query_of(console.current_request).get("done") or "")
     return _page(
         "staff/triage.html", me=visit.me, nav="triage", items=items, reasons=TRIAGE_TEXT, next_href=next_href,
         done=done,
