@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 
 from chalicelib.domain.audit import AccessReason, AuditAction
-from chalicelib.domain.failures import AwsError, StaleReferral
+from chalicelib.domain.failures import StaleReferral
 from chalicelib.domain.lifecycle import ReferralStatus
 from chalicelib.domain.notices import Notice, NoticeKind
 from chalicelib.domain.outcome_notices import (
@@ -20,23 +20,15 @@ from chalicelib.domain.outcome_notices import (
 )
 from chalicelib.domain.referral_record import Referral
 from chalicelib.domain.staff import Role, StaffMember
-from chalicelib.logs import logger
 from chalicelib.services.referral_changes import MAX_TRIES, change_referral, primary_role
+from chalicelib.services.send_or_leave import send_now_or_leave_to_outbox
 from chalicelib.wiring import wiring
 
 
 def send_owed_notices(referral: Referral) -> Referral:
     """Best effort, after the save: the notices are in the outbox already, so a failure here only
     means the sweep sends them a little later."""
-    from chalicelib.services.deliver_notices import deliver_now
-
-    hub = wiring()
-    try:
-        return deliver_now(referral, hub.referrals, hub.mailer, hub.settings, hub.clock())
-    except (AwsError, StaleReferral) as error:
-        code = error.code if isinstance(error, AwsError) else "StaleReferral"
-        logger.warning("outcome notices left to the outbox", extra={"reference": referral.reference, "error": code})
-        return referral
+    return send_now_or_leave_to_outbox(referral, "outcome notices")
 
 
 def outcome_audit_details(referral: Referral) -> dict[str, str]:
