@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from chalicelib.adapters.aws import AwsError, translate
+from chalicelib.adapters.aws import AwsError, aws_errors, translate
 
 INBOUND_PREFIX = "inbound/"
 QUARANTINE_PREFIX = "quarantine/"
@@ -117,10 +117,8 @@ class S3MailObjects(MailObjects):
                 raise error from None
             # Already moved by an earlier attempt: nothing left to copy.
             return target
-        try:
+        with aws_errors("s3"):
             self._s3.delete_object(Bucket=bucket, Key=key)
-        except Exception as exc:
-            raise translate("s3", exc) from None
         return target
 
     def put_attachment(self, key: str, data: bytes, content_type: str) -> None:
@@ -134,10 +132,8 @@ class S3MailObjects(MailObjects):
         }
         if self._kms_key_id:
             arguments["SSEKMSKeyId"] = self._kms_key_id
-        try:
+        with aws_errors("s3"):
             self._s3.put_object(**arguments)
-        except Exception as exc:
-            raise translate("s3", exc) from None
 
     def get_attachment(self, key: str) -> bytes | None:
         return self.get_raw(self._attachments, key)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.adapters.aws import translate
+from chalicelib.adapters.aws import write_if
 from chalicelib.adapters.table import TTL_ATTRIBUTE
 from chalicelib.domain.rate_limit import Window
 
@@ -28,26 +28,21 @@ class DynamoRateLimitStore(RateLimitStore):
         self._table = table_name
 
     def take(self, client: str, scope: str, window: Window, limit: int) -> bool:
-        try:
-            self._db.update_item(
-                TableName=self._table,
-                Key={"pk": {"S": f"RATE#{client}"}, "sk": {"S": f"{scope}#{window.start}"}},
-                UpdateExpression="ADD #count :one SET #expires = if_not_exists(#expires, :expires)",
-                # Count only while under the limit: one atomic call, however many Lambdas race.
-                ConditionExpression="attribute_not_exists(#count) OR #count < :limit",
-                ExpressionAttributeNames={"#count": "count", "#expires": TTL_ATTRIBUTE},
-                ExpressionAttributeValues={
-                    ":one": {"N": "1"},
-                    ":limit": {"N": str(limit)},
-                    ":expires": {"N": str(window.end + EXPIRY_GRACE_SECONDS)},
-                },
-            )
-        except Exception as exc:
-            error = translate("dynamodb", exc)
-            if error.code == "ConditionalCheckFailedException":
-                return False
-            raise error from None
-        return True
+        counted = write_if(
+            self._db.update_item,
+            TableName=self._table,
+            Key={"pk": {"S": f"RATE#{client}"}, "sk": {"S": f"{scope}#{window.start}"}},
+            UpdateExpression="ADD #count :one SET #expires = if_not_exists(#expires, :expires)",
+            # Count only while under the limit: one atomic call, however many Lambdas race.
+            ConditionExpression="attribute_not_exists(#count) OR #count < :limit",
+            ExpressionAttributeNames={"#count": "count", "#expires": TTL_ATTRIBUTE},
+            ExpressionAttributeValues={
+                ":one": {"N": "1"},
+                ":limit": {"N": str(limit)},
+                ":expires": {"N": str(window.end + EXPIRY_GRACE_SECONDS)},
+            },
+        )
+        return counted is not None
 
 
 class InMemoryRateLimitStore(RateLimitStore):

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from chalicelib.adapters.agency_replies import InMemoryItems, Items
-from chalicelib.adapters.aws import translate
+from chalicelib.adapters.aws import aws_errors, translate
 from chalicelib.adapters.envelope import SealedRecord
 from chalicelib.adapters.referrals import partition_key
 from chalicelib.domain.attachments import FILENAME_METADATA, ReferralAttachment, Refusal
@@ -219,12 +219,10 @@ class S3UploadObjects(UploadObjects):
         # or starts-with up to `${filename}`).
         conditions: list[Any] = [{name: value} for name, value in fields.items()]
         conditions.append(["content-length-range", 1, max_bytes])
-        try:
+        with aws_errors("s3"):
             answer = self._s3.generate_presigned_post(
                 Bucket=self._uploads, Key=key, Fields=fields, Conditions=conditions, ExpiresIn=expires_in
             )
-        except Exception as exc:
-            raise translate("s3", exc) from None
         return PresignedPost(answer["url"], {k: str(v) for k, v in answer["fields"].items()})
 
     def get_upload(self, key: str) -> Upload | None:
@@ -239,13 +237,11 @@ class S3UploadObjects(UploadObjects):
         return Upload(data, {k.lower(): v for k, v in (answer.get("Metadata") or {}).items()})
 
     def delete_upload(self, key: str) -> None:
-        try:
+        with aws_errors("s3"):
             self._s3.delete_object(Bucket=self._uploads, Key=key)
-        except Exception as exc:
-            raise translate("s3", exc) from None
 
     def download_url(self, key: str, *, filename: str, content_type: str, expires_in: int) -> str:
-        try:
+        with aws_errors("s3"):
             return str(
                 self._s3.generate_presigned_url(
                     "get_object",
@@ -253,8 +249,6 @@ class S3UploadObjects(UploadObjects):
                     ExpiresIn=expires_in,
                 )
             )
-        except Exception as exc:
-            raise translate("s3", exc) from None
 
 
 FILENAME_FIELD = f"x-amz-meta-{FILENAME_METADATA}"
