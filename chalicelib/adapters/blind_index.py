@@ -74,13 +74,3 @@ class KmsBlindIndexKey:
             return self._kms.decrypt(CiphertextBlob=wrapped, KeyId=self._kms_key_id, EncryptionContext=CONTEXT)[
                 "Plaintext"
             ]
-
-
-class FixedBlindIndexKey:
-    """In-memory twin for unit tests."""
-
-    def __init__(self, key: bytes = b"test-blind-index-key") -> None:
-        self._index = BlindIndex(key)
-
-    def index(self) -> BlindIndex:
-        return self._index

@@ -17,7 +17,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from chalicelib.adapters.agency_replies import InMemoryItems, Items
+from chalicelib.adapters.agency_replies import Items
 from chalicelib.adapters.aws import aws_errors, translate
 from chalicelib.adapters.envelope import SealedRecord
 from chalicelib.adapters.referrals import partition_key
@@ -106,11 +106,6 @@ def _oldest_first(found: list[ReferralAttachment]) -> list[ReferralAttachment]:
     return sorted(found, key=lambda a: (a.uploaded_at, a.attachment_id))
 
 
-class InMemoryAttachmentRecords(AttachmentRecords):
-    def __init__(self, items: InMemoryItems | None = None) -> None:
-        super().__init__(items or InMemoryItems())
-
-
 class DynamoAttachmentRecords(AttachmentRecords):
     def __init__(self, dynamodb_client: Any, table_name: str) -> None:
         from chalicelib.adapters.agency_replies import DynamoItems
@@ -159,33 +154,6 @@ class UploadObjects:
         """A presigned GET of a kept file in the attachments bucket, always as a download (never shown
         inline), named with OUR extension for `content_type` (the detected type) and served as that type."""
         raise NotImplementedError
-
-
-class InMemoryUploadObjects(UploadObjects):
-    def __init__(self) -> None:
-        self.uploads: dict[str, Upload] = {}
-        self.posts: list[dict[str, Any]] = []
-        self.downloads: list[dict[str, Any]] = []
-
-    def presign_post(self, key: str, **conditions: Any) -> PresignedPost:
-        self.posts.append({"key": key, **conditions})
-        return PresignedPost("https://uploads.example/", {"key": key})
-
-    def put_upload(self, key: str, data: bytes, metadata: dict[str, str] | None = None) -> None:
-        """Tests: what a browser's POST does."""
-        self.uploads[key] = Upload(data, dict(metadata or {}))
-
-    def get_upload(self, key: str) -> Upload | None:
-        return self.uploads.get(key)
-
-    def delete_upload(self, key: str) -> None:
-        self.uploads.pop(key, None)
-
-    def download_url(self, key: str, *, filename: str, content_type: str, expires_in: int) -> str:
-        self.downloads.append(
-            {"key": key, **_download_headers(filename, content_type), "filename": filename, "expires_in": expires_in}
-        )
-        return f"https://attachments.example/{key}?expires={expires_in}"
 
 
 class S3UploadObjects(UploadObjects):
