@@ -100,3 +100,39 @@ def _canary_for(path: str, original: str, token: str) -> str:
     if field in {"phone", "postcode"}:
         return original  # shaped values: the originals themselves are searched for instead
     return f"{original} {token}"
+
+
+def in_memory_hub(now: Any) -> Any:
+    """A fresh wiring of in-memory twins (store, mailer, suppressions) and a fixed clock, for
+    service tests that need no moto; call `chalicelib.wiring.reset()` after."""
+    from chalicelib.adapters.envelope import FieldCipher, LocalKeyProvider
+    from chalicelib.adapters.mailer import InMemoryMailer
+    from chalicelib.adapters.referrals import InMemoryReferralStore
+    from chalicelib.adapters.suppression import InMemorySuppressionList
+    from chalicelib.settings import Settings
+    from chalicelib.wiring import reset
+
+    return reset(
+        Settings(stage="local"),
+        clock=lambda: now,
+        referrals=InMemoryReferralStore(FieldCipher(LocalKeyProvider())),
+        mailer=InMemoryMailer(),
+        suppressions=InMemorySuppressionList(b"test-suppression-key"),
+    )
+
+
+def stored_referral(hub: Any, now: Any, reference: str = "K7Q-F3M-RW9") -> Any:
+    """A support referral just received (its acknowledgement owed), added to the hub's store."""
+    from chalicelib.domain.referral import ReferralSubmission
+    from chalicelib.domain.referral_record import Channel, Referral
+
+    referral = Referral.receive(
+        reference,
+        ReferralSubmission.model_validate(example()),
+        channel=Channel.API,
+        now=now,
+        request_fingerprint="f" * 64,
+        idempotency_key_hash=None,
+    )
+    hub.referrals.add(referral)
+    return referral

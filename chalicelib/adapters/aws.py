@@ -6,6 +6,8 @@ Permanent: anything the same request would fail on again (validation, access, ba
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any, Literal
 
 from chalicelib.domain.failures import AwsError
@@ -63,6 +65,36 @@ def translate(service: str, exc: Exception) -> AwsError:
         # Connection resets, read timeouts, endpoint faults: worth another try.
         return AwsError(service, type(exc).__name__, True)
     raise exc
+
+
+@contextmanager
+def aws_errors(service: str) -> Iterator[None]:
+    """The calls inside fail as AwsError (`with aws_errors("dynamodb"): answer = db.query(...)`):
+    the one translation every adapter's plain call goes through."""
+    try:
+        yield
+    except Exception as exc:
+        raise translate(service, exc) from None
+
+
+def condition_failed(exc: Exception) -> bool:
+    """A DynamoDB write refused by its condition, or a transaction cancelled by one of its conditions."""
+    response = getattr(exc, "response", None) or {}
+    if response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+        return True
+    return any(reason.get("Code") == "ConditionalCheckFailed" for reason in response.get("CancellationReasons") or [])
+
+
+def write_if(call: Callable[..., Any], /, **arguments: Any) -> dict[str, Any] | None:
+    """A conditional DynamoDB write (PutItem, UpdateItem, DeleteItem, TransactWriteItems): its answer,
+    or None if its condition (or a transaction's) did not hold; any other failure as AwsError. The
+    store says what a refusal means: `if write_if(...) is None: raise StaleReferral(reference)`."""
+    try:
+        return call(**arguments)
+    except Exception as exc:
+        if condition_failed(exc):
+            return None
+        raise translate("dynamodb", exc) from None
 
 
 def plain_values(value: Any) -> Any:

@@ -8,7 +8,7 @@ import hmac
 import threading
 from typing import Any
 
-from chalicelib.adapters.aws import translate
+from chalicelib.adapters.aws import aws_errors, write_if
 
 KEY_PK = "CONFIG"
 KEY_SK = "BLIND_INDEX_KEY"
@@ -57,51 +57,30 @@ class KmsBlindIndexKey:
         stored = self._stored_key()
         if stored is not None:
             return stored
-        try:
+        with aws_errors("kms"):
             wrapped = self._kms.generate_data_key(KeyId=self._kms_key_id, KeySpec="AES_256", EncryptionContext=CONTEXT)[
                 "CiphertextBlob"
             ]
-        except Exception as exc:
-            raise translate("kms", exc) from None
-        try:
-            # Only the first writer's key counts: every container must hash with the same key.
-            self._db.put_item(
-                TableName=self._table,
-                Item={**self._key_item, "wrapped": {"B": wrapped}},
-                ConditionExpression="attribute_not_exists(pk)",
-            )
-        except Exception as exc:
-            error = translate("dynamodb", exc)
-            if error.code != "ConditionalCheckFailedException":
-                raise error from None
-            return self._stored_key() or wrapped
-        return wrapped
+        # Only the first writer's key counts: every container must hash with the same key.
+        written = write_if(
+            self._db.put_item,
+            TableName=self._table,
+            Item={**self._key_item, "wrapped": {"B": wrapped}},
+            ConditionExpression="attribute_not_exists(pk)",
+        )
+        return wrapped if written is not None else self._stored_key() or wrapped
 
     @property
     def _key_item(self) -> dict[str, Any]:
         return {"pk": {"S": KEY_PK}, "sk": {"S": KEY_SK}}
 
     def _stored_key(self) -> bytes | None:
-        try:
+        with aws_errors("dynamodb"):
             found = self._db.get_item(TableName=self._table, Key=self._key_item, ConsistentRead=True).get("Item")
-        except Exception as exc:
-            raise translate("dynamodb", exc) from None
         return found["wrapped"]["B"] if found else None
 
     def _unwrap(self, wrapped: bytes) -> bytes:
-        try:
+        with aws_errors("kms"):
             return self._kms.decrypt(CiphertextBlob=wrapped, KeyId=self._kms_key_id, EncryptionContext=CONTEXT)[
                 "Plaintext"
             ]
-        except Exception as exc:
-            raise translate("kms", exc) from None
-
-
-class FixedBlindIndexKey:
-    """In-memory twin for unit tests."""
-
-    def __init__(self, key: bytes = b"test-blind-index-key") -> None:
-        self._index = BlindIndex(key)
-
-    def index(self) -> BlindIndex:
-        return self._index

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from chalicelib.adapters.aws import translate
+from chalicelib.adapters.aws import aws_errors, write_if
 from chalicelib.adapters.envelope import FieldCipher
 from chalicelib.adapters.table import TTL_ATTRIBUTE
 
@@ -248,16 +248,12 @@ class DynamoDraftStore(DraftStore):
             ANSWERS_FIELD: {"B": item[ANSWERS_FIELD]},
             TTL_ATTRIBUTE: {"N": str(item[TTL_ATTRIBUTE])},
         }
-        try:
+        with aws_errors("dynamodb"):
             self._db.put_item(TableName=self._table, Item=encoded)
-        except Exception as exc:
-            raise translate("dynamodb", exc) from None
 
     def _get(self, record_id: str) -> dict[str, Any] | None:
-        try:
+        with aws_errors("dynamodb"):
             answer = self._db.get_item(TableName=self._table, Key=self._key(record_id), ConsistentRead=True)
-        except Exception as exc:
-            raise translate("dynamodb", exc) from None
         item = answer.get("Item")
         if item is None:
             return None
@@ -268,10 +264,8 @@ class DynamoDraftStore(DraftStore):
         }
 
     def _delete(self, record_id: str) -> None:
-        try:
+        with aws_errors("dynamodb"):
             self._db.delete_item(TableName=self._table, Key=self._key(record_id))
-        except Exception as exc:
-            raise translate("dynamodb", exc) from None
 
     def _saved_key(self, record_id: str, sk: str) -> dict[str, Any]:
         return {"pk": {"S": record_id}, "sk": {"S": sk}}
@@ -293,106 +287,83 @@ class DynamoDraftStore(DraftStore):
             "saved_until": {"N": str(code["saved_until"])},
             TTL_ATTRIBUTE: {"N": str(code[TTL_ATTRIBUTE])},
         }
-        try:
-            # Both or neither; the condition refuses a code already taken (60 bits: never in practice).
-            self._db.transact_write_items(
-                TransactItems=[
-                    {
-                        "Put": {
-                            "TableName": self._table,
-                            "Item": code_item,
-                            "ConditionExpression": "attribute_not_exists(pk)",
-                        }
-                    },
-                    {"Put": {"TableName": self._table, "Item": saved_item}},
-                ]
-            )
-        except Exception as exc:
-            error = translate("dynamodb", exc)
-            if error.code == "TransactionCanceledException" and "ConditionalCheckFailed" in str(exc):
-                return False
-            raise error from None
-        return True
+        # Both or neither; the condition refuses a code already taken (60 bits: never in practice).
+        written = write_if(
+            self._db.transact_write_items,
+            TransactItems=[
+                {
+                    "Put": {
+                        "TableName": self._table,
+                        "Item": code_item,
+                        "ConditionExpression": "attribute_not_exists(pk)",
+                    }
+                },
+                {"Put": {"TableName": self._table, "Item": saved_item}},
+            ],
+        )
+        return written is not None
 
     def _reserve(self, record_id: str, now: int, max_attempts: int) -> ResumeAttempt | ResumeLocked | None:
-        try:
-            answer = self._db.update_item(
-                TableName=self._table,
-                Key=self._saved_key(record_id, CODE_SK),
-                UpdateExpression="ADD attempts :one",
-                # One atomic count before the passphrase is checked: however many tries race, at
-                # most `max_attempts` are ever checked in one lock period.
-                ConditionExpression="attribute_exists(pk) AND attempts < :max AND locked_until <= :now",
-                ExpressionAttributeValues={
-                    ":one": {"N": "1"},
-                    ":max": {"N": str(max_attempts)},
-                    ":now": {"N": str(now)},
-                },
-                ReturnValues="ALL_NEW",
-            )
-        except Exception as exc:
-            error = translate("dynamodb", exc)
-            if error.code != "ConditionalCheckFailedException":
-                raise error from None
+        answer = write_if(
+            self._db.update_item,
+            TableName=self._table,
+            Key=self._saved_key(record_id, CODE_SK),
+            UpdateExpression="ADD attempts :one",
+            # One atomic count before the passphrase is checked: however many tries race, at
+            # most `max_attempts` are ever checked in one lock period.
+            ConditionExpression="attribute_exists(pk) AND attempts < :max AND locked_until <= :now",
+            ExpressionAttributeValues={
+                ":one": {"N": "1"},
+                ":max": {"N": str(max_attempts)},
+                ":now": {"N": str(now)},
+            },
+            ReturnValues="ALL_NEW",
+        )
+        if answer is None:
             return _refusal(self._get_code(record_id), now)
         item = answer["Attributes"]
         return ResumeAttempt(item["verifier"]["S"], int(item["saved_until"]["N"]), int(item["attempts"]["N"]))
 
     def _get_code(self, record_id: str) -> dict[str, Any] | None:
-        try:
+        with aws_errors("dynamodb"):
             answer = self._db.get_item(
                 TableName=self._table, Key=self._saved_key(record_id, CODE_SK), ConsistentRead=True
             )
-        except Exception as exc:
-            raise translate("dynamodb", exc) from None
         item = answer.get("Item")
         if item is None:
             return None
         return {"locked_until": int(item["locked_until"]["N"]), "attempts": int(item["attempts"]["N"])}
 
     def _lock(self, record_id: str, until: int) -> None:
-        try:
-            self._db.update_item(
-                TableName=self._table,
-                Key=self._saved_key(record_id, CODE_SK),
-                UpdateExpression="SET locked_until = :until, attempts = :zero",
-                ConditionExpression="attribute_exists(pk)",  # never recreate a used code
-                ExpressionAttributeValues={":until": {"N": str(until)}, ":zero": {"N": "0"}},
-            )
-        except Exception as exc:
-            error = translate("dynamodb", exc)
-            if error.code != "ConditionalCheckFailedException":
-                raise error from None
+        write_if(
+            self._db.update_item,
+            TableName=self._table,
+            Key=self._saved_key(record_id, CODE_SK),
+            UpdateExpression="SET locked_until = :until, attempts = :zero",
+            ConditionExpression="attribute_exists(pk)",  # never recreate a used code
+            ExpressionAttributeValues={":until": {"N": str(until)}, ":zero": {"N": "0"}},
+        )
 
     def _get_saved(self, record_id: str) -> dict[str, Any] | None:
-        try:
+        with aws_errors("dynamodb"):
             answer = self._db.get_item(
                 TableName=self._table, Key=self._saved_key(record_id, SAVED_SK), ConsistentRead=True
             )
-        except Exception as exc:
-            raise translate("dynamodb", exc) from None
         item = answer.get("Item")
         if item is None:
             return None
         return {"data_key": item["data_key"]["B"], ANSWERS_FIELD: item[ANSWERS_FIELD]["B"]}
 
     def _delete_code(self, record_id: str) -> bool:
-        try:
-            # Conditional: of two requests resuming with the same code at once, exactly one wins.
-            self._db.delete_item(
-                TableName=self._table,
-                Key=self._saved_key(record_id, CODE_SK),
-                ConditionExpression="attribute_exists(pk)",
-            )
-        except Exception as exc:
-            error = translate("dynamodb", exc)
-            if error.code == "ConditionalCheckFailedException":
-                return False
-            raise error from None
-        return True
+        # Conditional: of two requests resuming with the same code at once, exactly one wins.
+        deleted = write_if(
+            self._db.delete_item,
+            TableName=self._table,
+            Key=self._saved_key(record_id, CODE_SK),
+            ConditionExpression="attribute_exists(pk)",
+        )
+        return deleted is not None
 
     def _delete_saved(self, record_id: str) -> None:
-        try:
+        with aws_errors("dynamodb"):
             self._db.delete_item(TableName=self._table, Key=self._saved_key(record_id, SAVED_SK))
-        except Exception as exc:
-            raise translate("dynamodb", exc) from None

@@ -14,7 +14,7 @@ import zlib
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from chalicelib.adapters.aws import translate
+from chalicelib.adapters.aws import aws_errors, translate
 
 NONCE_BYTES = 12
 # 0x01: JSON; 0x02: zlib-compressed JSON. Compressing the sections keeps a referral item under
@@ -48,10 +48,8 @@ class KmsKeyProvider:
         self._key_id = key_id
 
     def generate(self, context: dict[str, str]) -> DataKey:
-        try:
+        with aws_errors("kms"):
             answer = self._kms.generate_data_key(KeyId=self._key_id, KeySpec="AES_256", EncryptionContext=context)
-        except Exception as exc:
-            raise translate("kms", exc) from None
         return DataKey(plaintext=answer["Plaintext"], encrypted=answer["CiphertextBlob"])
 
     def unwrap(self, encrypted: bytes, context: dict[str, str]) -> bytes:

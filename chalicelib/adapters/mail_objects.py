@@ -6,10 +6,9 @@ Object keys never carry personal data: inbound keys are SES's message ids, attac
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
-from chalicelib.adapters.aws import AwsError, translate
+from chalicelib.adapters.aws import AwsError, aws_errors, translate
 
 INBOUND_PREFIX = "inbound/"
 QUARANTINE_PREFIX = "quarantine/"
@@ -47,49 +46,6 @@ class MailObjects:
         raise NotImplementedError
 
 
-@dataclass(frozen=True)
-class StoredObject:
-    data: bytes
-    content_type: str | None = None
-    encryption: str | None = None
-
-
-class InMemoryMailObjects(MailObjects):
-    def __init__(self, attachments_bucket: str = "attachments") -> None:
-        self.attachments_bucket = attachments_bucket
-        self.buckets: dict[str, dict[str, StoredObject]] = {}
-
-    def put_raw(self, bucket: str, key: str, data: bytes) -> None:
-        """Tests: what SES does."""
-        self.buckets.setdefault(bucket, {})[key] = StoredObject(data)
-
-    def get_raw(self, bucket: str, key: str) -> bytes | None:
-        found = self.buckets.get(bucket, {}).get(key)
-        return found.data if found else None
-
-    def quarantine(self, bucket: str, key: str) -> str:
-        target = quarantine_key(key)
-        objects = self.buckets.setdefault(bucket, {})
-        if key in objects:
-            objects[target] = objects.pop(key)
-        return target
-
-    def put_attachment(self, key: str, data: bytes, content_type: str) -> None:
-        self.buckets.setdefault(self.attachments_bucket, {})[key] = StoredObject(data, content_type, "aws:kms")
-
-    def get_attachment(self, key: str) -> bytes | None:
-        found = self.buckets.get(self.attachments_bucket, {}).get(key)
-        return found.data if found else None
-
-    def delete_attachments(self, prefix: str) -> int:
-        _check_prefix(prefix)
-        objects = self.buckets.get(self.attachments_bucket, {})
-        doomed = [key for key in objects if key.startswith(prefix)]
-        for key in doomed:
-            del objects[key]
-        return len(doomed)
-
-
 class S3MailObjects(MailObjects):
     def __init__(self, s3_client: Any, attachments_bucket: str, kms_key_id: str | None = None) -> None:
         self._s3 = s3_client
@@ -117,10 +73,8 @@ class S3MailObjects(MailObjects):
                 raise error from None
             # Already moved by an earlier attempt: nothing left to copy.
             return target
-        try:
+        with aws_errors("s3"):
             self._s3.delete_object(Bucket=bucket, Key=key)
-        except Exception as exc:
-            raise translate("s3", exc) from None
         return target
 
     def put_attachment(self, key: str, data: bytes, content_type: str) -> None:
@@ -134,10 +88,8 @@ class S3MailObjects(MailObjects):
         }
         if self._kms_key_id:
             arguments["SSEKMSKeyId"] = self._kms_key_id
-        try:
+        with aws_errors("s3"):
             self._s3.put_object(**arguments)
-        except Exception as exc:
-            raise translate("s3", exc) from None
 
     def get_attachment(self, key: str) -> bytes | None:
         return self.get_raw(self._attachments, key)

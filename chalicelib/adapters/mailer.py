@@ -5,7 +5,7 @@ from __future__ import annotations
 from email.message import EmailMessage
 from typing import Any
 
-from chalicelib.adapters.aws import AwsError, translate
+from chalicelib.adapters.aws import AwsError, aws_errors
 
 
 class Mailer:
@@ -28,10 +28,8 @@ class SesMailer(Mailer):
         if self._configuration_set:
             # Delivery, bounce and complaint events come back through this set's SNS destination.
             arguments["ConfigurationSetName"] = self._configuration_set
-        try:
+        with aws_errors("ses"):
             return self._ses.send_raw_email(**arguments)["MessageId"]
-        except Exception as exc:
-            raise translate("ses", exc) from None
 
 
 class InMemoryMailer(Mailer):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.adapters.aws import translate
+from chalicelib.adapters.aws import write_if
 from chalicelib.adapters.table import TTL_ATTRIBUTE
 from chalicelib.domain.rate_limit import Window
 
@@ -17,8 +17,15 @@ EXPIRY_GRACE_SECONDS = 3600
 
 
 class RateLimitStore:
+    """The counters' rule and keys; the twins below differ only in where the count is kept."""
+
     def take(self, client: str, scope: str, window: Window, limit: int) -> bool:
         """Count one request in the client's window; False (and nothing counted) once `limit` is reached."""
+        return self._count_if_under(
+            f"RATE#{client}", f"{scope}#{window.start}", limit, expires_at=window.end + EXPIRY_GRACE_SECONDS
+        )
+
+    def _count_if_under(self, pk: str, sk: str, limit: int, *, expires_at: int) -> bool:
         raise NotImplementedError
 
 
@@ -27,36 +34,30 @@ class DynamoRateLimitStore(RateLimitStore):
         self._db = dynamodb_client
         self._table = table_name
 
-    def take(self, client: str, scope: str, window: Window, limit: int) -> bool:
-        try:
-            self._db.update_item(
-                TableName=self._table,
-                Key={"pk": {"S": f"RATE#{client}"}, "sk": {"S": f"{scope}#{window.start}"}},
-                UpdateExpression="ADD #count :one SET #expires = if_not_exists(#expires, :expires)",
-                # Count only while under the limit: one atomic call, however many Lambdas race.
-                ConditionExpression="attribute_not_exists(#count) OR #count < :limit",
-                ExpressionAttributeNames={"#count": "count", "#expires": TTL_ATTRIBUTE},
-                ExpressionAttributeValues={
-                    ":one": {"N": "1"},
-                    ":limit": {"N": str(limit)},
-                    ":expires": {"N": str(window.end + EXPIRY_GRACE_SECONDS)},
-                },
-            )
-        except Exception as exc:
-            error = translate("dynamodb", exc)
-            if error.code == "ConditionalCheckFailedException":
-                return False
-            raise error from None
-        return True
+    def _count_if_under(self, pk: str, sk: str, limit: int, *, expires_at: int) -> bool:
+        counted = write_if(
+            self._db.update_item,
+            TableName=self._table,
+            Key={"pk": {"S": pk}, "sk": {"S": sk}},
+            UpdateExpression="ADD #count :one SET #expires = if_not_exists(#expires, :expires)",
+            # Count only while under the limit: one atomic call, however many Lambdas race.
+            ConditionExpression="attribute_not_exists(#count) OR #count < :limit",
+            ExpressionAttributeNames={"#count": "count", "#expires": TTL_ATTRIBUTE},
+            ExpressionAttributeValues={
+                ":one": {"N": "1"},
+                ":limit": {"N": str(limit)},
+                ":expires": {"N": str(expires_at)},
+            },
+        )
+        return counted is not None
 
 
 class InMemoryRateLimitStore(RateLimitStore):
     def __init__(self) -> None:
-        self.counts: dict[tuple[str, str, int], int] = {}
+        self.counts: dict[tuple[str, str], int] = {}
 
-    def take(self, client: str, scope: str, window: Window, limit: int) -> bool:
-        key = (client, scope, window.start)
-        if self.counts.get(key, 0) >= limit:
+    def _count_if_under(self, pk: str, sk: str, limit: int, *, expires_at: int) -> bool:
+        if self.counts.get((pk, sk), 0) >= limit:
             return False
-        self.counts[key] = self.counts.get(key, 0) + 1
+        self.counts[(pk, sk)] = self.counts.get((pk, sk), 0) + 1
         return True

@@ -17,8 +17,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from chalicelib.adapters.agency_replies import InMemoryItems, Items
-from chalicelib.adapters.aws import translate
+from chalicelib.adapters.agency_replies import Items
+from chalicelib.adapters.aws import aws_errors, translate
 from chalicelib.adapters.envelope import SealedRecord
 from chalicelib.adapters.referrals import partition_key
 from chalicelib.domain.attachments import FILENAME_METADATA, ReferralAttachment, Refusal
@@ -106,11 +106,6 @@ def _oldest_first(found: list[ReferralAttachment]) -> list[ReferralAttachment]:
     return sorted(found, key=lambda a: (a.uploaded_at, a.attachment_id))
 
 
-class InMemoryAttachmentRecords(AttachmentRecords):
-    def __init__(self, items: InMemoryItems | None = None) -> None:
-        super().__init__(items or InMemoryItems())
-
-
 class DynamoAttachmentRecords(AttachmentRecords):
     def __init__(self, dynamodb_client: Any, table_name: str) -> None:
         from chalicelib.adapters.agency_replies import DynamoItems
@@ -161,33 +156,6 @@ class UploadObjects:
         raise NotImplementedError
 
 
-class InMemoryUploadObjects(UploadObjects):
-    def __init__(self) -> None:
-        self.uploads: dict[str, Upload] = {}
-        self.posts: list[dict[str, Any]] = []
-        self.downloads: list[dict[str, Any]] = []
-
-    def presign_post(self, key: str, **conditions: Any) -> PresignedPost:
-        self.posts.append({"key": key, **conditions})
-        return PresignedPost("https://uploads.example/", {"key": key})
-
-    def put_upload(self, key: str, data: bytes, metadata: dict[str, str] | None = None) -> None:
-        """Tests: what a browser's POST does."""
-        self.uploads[key] = Upload(data, dict(metadata or {}))
-
-    def get_upload(self, key: str) -> Upload | None:
-        return self.uploads.get(key)
-
-    def delete_upload(self, key: str) -> None:
-        self.uploads.pop(key, None)
-
-    def download_url(self, key: str, *, filename: str, content_type: str, expires_in: int) -> str:
-        self.downloads.append(
-            {"key": key, **_download_headers(filename, content_type), "filename": filename, "expires_in": expires_in}
-        )
-        return f"https://attachments.example/{key}?expires={expires_in}"
-
-
 class S3UploadObjects(UploadObjects):
     def __init__(self, s3_client: Any, uploads_bucket: str, attachments_bucket: str, kms_key_id: str | None) -> None:
         self._s3 = s3_client
@@ -219,12 +187,10 @@ class S3UploadObjects(UploadObjects):
         # or starts-with up to `${filename}`).
         conditions: list[Any] = [{name: value} for name, value in fields.items()]
         conditions.append(["content-length-range", 1, max_bytes])
-        try:
+        with aws_errors("s3"):
             answer = self._s3.generate_presigned_post(
                 Bucket=self._uploads, Key=key, Fields=fields, Conditions=conditions, ExpiresIn=expires_in
             )
-        except Exception as exc:
-            raise translate("s3", exc) from None
         return PresignedPost(answer["url"], {k: str(v) for k, v in answer["fields"].items()})
 
     def get_upload(self, key: str) -> Upload | None:
@@ -239,13 +205,11 @@ class S3UploadObjects(UploadObjects):
         return Upload(data, {k.lower(): v for k, v in (answer.get("Metadata") or {}).items()})
 
     def delete_upload(self, key: str) -> None:
-        try:
+        with aws_errors("s3"):
             self._s3.delete_object(Bucket=self._uploads, Key=key)
-        except Exception as exc:
-            raise translate("s3", exc) from None
 
     def download_url(self, key: str, *, filename: str, content_type: str, expires_in: int) -> str:
-        try:
+        with aws_errors("s3"):
             return str(
                 self._s3.generate_presigned_url(
                     "get_object",
@@ -253,8 +217,6 @@ class S3UploadObjects(UploadObjects):
                     ExpiresIn=expires_in,
                 )
             )
-        except Exception as exc:
-            raise translate("s3", exc) from None
 
 
 FILENAME_FIELD = f"x-amz-meta-{FILENAME_METADATA}"

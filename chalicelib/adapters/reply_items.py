@@ -12,7 +12,7 @@ import datetime as dt
 import json
 from typing import Any
 
-from chalicelib.adapters.aws import AwsError, plain_values, translate
+from chalicelib.adapters.aws import AwsError, aws_errors, plain_values, write_if
 
 
 class _ConditionFailed(Exception):
@@ -157,19 +157,14 @@ class DynamoItems(Items):
         return {"pk": {"S": pk}, "sk": {"S": sk}}
 
     def put_new(self, items: list[dict[str, Any]]) -> bool:
-        from botocore.exceptions import ClientError
-
         if len(items) == 1:
-            try:
-                self._db.put_item(
-                    TableName=self._table, Item=self._encode(items[0]), ConditionExpression="attribute_not_exists(pk)"
-                )
-            except Exception as exc:
-                error = translate("dynamodb", exc)
-                if error.code == "ConditionalCheckFailedException":
-                    return False
-                raise error from None
-            return True
+            written = write_if(
+                self._db.put_item,
+                TableName=self._table,
+                Item=self._encode(items[0]),
+                ConditionExpression="attribute_not_exists(pk)",
+            )
+            return written is not None
         puts = [
             {
                 "Put": {
@@ -180,22 +175,11 @@ class DynamoItems(Items):
             }
             for item in items
         ]
-        try:
-            self._db.transact_write_items(TransactItems=puts)
-        except ClientError as exc:
-            reasons = exc.response.get("CancellationReasons") or []
-            if any(r.get("Code") == "ConditionalCheckFailed" for r in reasons):
-                return False
-            raise translate("dynamodb", exc) from None
-        except Exception as exc:
-            raise translate("dynamodb", exc) from None
-        return True
+        return write_if(self._db.transact_write_items, TransactItems=puts) is not None
 
     def get(self, pk: str, sk: str) -> dict[str, Any] | None:
-        try:
+        with aws_errors("dynamodb"):
             answer = self._db.get_item(TableName=self._table, Key=self._key(pk, sk), ConsistentRead=True)
-        except Exception as exc:
-            raise translate("dynamodb", exc) from None
         return self._decode(answer["Item"]) if "Item" in answer else None
 
     def query(
@@ -212,7 +196,7 @@ class DynamoItems(Items):
             arguments["ExclusiveStartKey"] = self._key(start["pk"], start["sk"])
         items: list[dict[str, Any]] = []
         last = None
-        try:
+        with aws_errors("dynamodb"):
             while True:
                 if limit:
                     arguments["Limit"] = limit - len(items)
@@ -222,37 +206,28 @@ class DynamoItems(Items):
                 if last is None or (limit and len(items) >= limit):
                     break
                 arguments["ExclusiveStartKey"] = last
-        except Exception as exc:
-            raise translate("dynamodb", exc) from None
         # DynamoDB may hand back a key even when nothing follows: look once so no empty page is offered.
         if last is not None and limit and not self._more_after(arguments, last):
             last = None
         return items, ({"pk": last["pk"]["S"], "sk": last["sk"]["S"]} if last else None)
 
     def _more_after(self, arguments: dict[str, Any], last: dict[str, Any]) -> bool:
-        try:
+        with aws_errors("dynamodb"):
             answer = self._db.query(**{**arguments, "ExclusiveStartKey": last, "Limit": 1})
-        except Exception as exc:
-            raise translate("dynamodb", exc) from None
         return bool(answer.get("Items"))
 
     def append_view(self, pk: str, sk: str, view: dict[str, str]) -> dict[str, Any] | None:
-        try:
-            answer = self._db.update_item(
-                TableName=self._table,
-                Key=self._key(pk, sk),
-                UpdateExpression="SET #views = list_append(if_not_exists(#views, :none), :view)",
-                ConditionExpression="attribute_exists(pk)",
-                ExpressionAttributeNames={"#views": "views"},
-                ExpressionAttributeValues={":none": {"L": []}, ":view": {"L": [self._serialize(view)]}},
-                ReturnValues="ALL_NEW",
-            )
-        except Exception as exc:
-            error = translate("dynamodb", exc)
-            if error.code == "ConditionalCheckFailedException":
-                return None
-            raise error from None
-        return self._decode(answer["Attributes"])
+        answer = write_if(
+            self._db.update_item,
+            TableName=self._table,
+            Key=self._key(pk, sk),
+            UpdateExpression="SET #views = list_append(if_not_exists(#views, :none), :view)",
+            ConditionExpression="attribute_exists(pk)",
+            ExpressionAttributeNames={"#views": "views"},
+            ExpressionAttributeValues={":none": {"L": []}, ":view": {"L": [self._serialize(view)]}},
+            ReturnValues="ALL_NEW",
+        )
+        return None if answer is None else self._decode(answer["Attributes"])
 
     def decide(
         self,
@@ -263,8 +238,6 @@ class DynamoItems(Items):
         old_line: tuple[str, str],
         new_line: dict[str, Any],
     ) -> None:
-        from botocore.exceptions import ClientError
-
         names = {"#status": "status"}
         values: dict[str, Any] = {":expected": {"S": expected_status}}
         assignments = []
@@ -277,42 +250,35 @@ class DynamoItems(Items):
         update = "SET " + ", ".join(assignments)
         if removes:
             update += " REMOVE " + ", ".join(f"#r{index}" for index in range(len(removes)))
-        try:
-            self._db.transact_write_items(
-                TransactItems=[
-                    {
-                        "Update": {
-                            "TableName": self._table,
-                            "Key": self._key(*key),
-                            "UpdateExpression": update,
-                            "ConditionExpression": "#status = :expected",
-                            "ExpressionAttributeNames": names,
-                            "ExpressionAttributeValues": values,
-                        }
-                    },
-                    {"Delete": {"TableName": self._table, "Key": self._key(*old_line)}},
-                    {"Put": {"TableName": self._table, "Item": self._encode(new_line)}},
-                ]
-            )
-        except ClientError as exc:
-            reasons = exc.response.get("CancellationReasons") or []
-            if any(r.get("Code") == "ConditionalCheckFailed" for r in reasons):
-                raise _ConditionFailed from None
-            raise translate("dynamodb", exc) from None
-        except Exception as exc:
-            raise translate("dynamodb", exc) from None
+        written = write_if(
+            self._db.transact_write_items,
+            TransactItems=[
+                {
+                    "Update": {
+                        "TableName": self._table,
+                        "Key": self._key(*key),
+                        "UpdateExpression": update,
+                        "ConditionExpression": "#status = :expected",
+                        "ExpressionAttributeNames": names,
+                        "ExpressionAttributeValues": values,
+                    }
+                },
+                {"Delete": {"TableName": self._table, "Key": self._key(*old_line)}},
+                {"Put": {"TableName": self._table, "Item": self._encode(new_line)}},
+            ],
+        )
+        if written is None:
+            raise _ConditionFailed
 
     def delete(self, keys: list[tuple[str, str]]) -> None:
         for start in range(0, len(keys), 25):
             requests = [{"DeleteRequest": {"Key": self._key(*key)}} for key in keys[start : start + 25]]
-            try:
+            with aws_errors("dynamodb"):
                 for _ in range(5):
                     answer = self._db.batch_write_item(RequestItems={self._table: requests})
                     requests = answer.get("UnprocessedItems", {}).get(self._table, [])
                     if not requests:
                         break
-            except Exception as exc:
-                raise translate("dynamodb", exc) from None
             if requests:
                 raise AwsError("dynamodb", "UnprocessedItems", retryable=True)
 

@@ -115,12 +115,12 @@ class DynamoStaffSessionStore(StaffSessionStore):
         return {"pk": {"S": record_id}, "sk": {"S": SESSION_SK}}
 
     def _call(self, operation: str, **kwargs: Any) -> Any:
-        from chalicelib.adapters.aws import translate
+        from chalicelib.adapters.aws import condition_failed, translate
 
         try:
             return getattr(self._db, operation)(TableName=self._table, **kwargs)
         except Exception as exc:
-            if _is_condition_failure(exc):
+            if condition_failed(exc):
                 return None
             raise translate("dynamodb", exc) from None
 
@@ -161,8 +161,3 @@ class DynamoStaffSessionStore(StaffSessionStore):
 
     def _delete(self, record_id: str) -> None:
         self._call("delete_item", Key=self._key(record_id))
-
-
-def _is_condition_failure(exc: Exception) -> bool:
-    response = getattr(exc, "response", None) or {}
-    return response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"

@@ -14,7 +14,7 @@ from email.utils import parseaddr
 from enum import StrEnum
 from typing import Any
 
-from chalicelib.adapters.aws import translate
+from chalicelib.adapters.aws import aws_errors, write_if
 
 SUPPRESSION_PREFIX = "SUPPRESS#"
 SUPPRESSION_SK = "ADDRESS"
@@ -77,30 +77,24 @@ class DynamoSuppressionList(SuppressionList):
         self._table = table_name
 
     def _put(self, key: str, reason: SuppressionReason, now: dt.datetime) -> None:
-        try:
-            self._db.put_item(
-                TableName=self._table,
-                Item={
-                    "pk": {"S": SUPPRESSION_PREFIX + key},
-                    "sk": {"S": SUPPRESSION_SK},
-                    "reason": {"S": reason.value},
-                    "suppressed_at": {"S": now.astimezone(dt.UTC).isoformat(timespec="seconds")},
-                },
-                # The first reason and time stand: a repeated event changes nothing.
-                ConditionExpression="attribute_not_exists(pk)",
-            )
-        except Exception as exc:
-            error = translate("dynamodb", exc)
-            if error.code != "ConditionalCheckFailedException":
-                raise error from None
+        write_if(
+            self._db.put_item,
+            TableName=self._table,
+            Item={
+                "pk": {"S": SUPPRESSION_PREFIX + key},
+                "sk": {"S": SUPPRESSION_SK},
+                "reason": {"S": reason.value},
+                "suppressed_at": {"S": now.astimezone(dt.UTC).isoformat(timespec="seconds")},
+            },
+            # The first reason and time stand: a repeated event changes nothing.
+            ConditionExpression="attribute_not_exists(pk)",
+        )
 
     def _contains(self, key: str) -> bool:
-        try:
+        with aws_errors("dynamodb"):
             answer = self._db.get_item(
                 TableName=self._table,
                 Key={"pk": {"S": SUPPRESSION_PREFIX + key}, "sk": {"S": SUPPRESSION_SK}},
                 ProjectionExpression="pk",
             )
-        except Exception as exc:
-            raise translate("dynamodb", exc) from None
         return "Item" in answer

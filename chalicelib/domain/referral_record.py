@@ -204,10 +204,6 @@ class Referral:
         others = tuple(t for t in self.tasks if t.task_id != task.task_id)
         return replace(self, tasks=(*others, task))
 
-    @property
-    def open_tasks(self) -> list[Task]:
-        return [task for task in self.tasks if task.open]
-
     def due_notices(self, now: dt.datetime) -> list[Notice]:
         return [n for n in self.notices if n.is_due(now)]
 

@@ -16,7 +16,6 @@ import hmac
 from email.message import EmailMessage
 from zoneinfo import ZoneInfo
 
-from chalicelib.domain.agencies import Agency
 from chalicelib.domain.enquiries import Enquiry, agency_of_recipient, enquiry_of_notice
 from chalicelib.domain.notices import Notice, NoticeKind
 from chalicelib.domain.referral_record import Referral
@@ -120,8 +119,3 @@ def _enquiry_for(referral: Referral, notice: Notice) -> Enquiry:
     if enquiry is None:
         raise ValueError("no enquiry for this notice")
     return enquiry
-
-
-def agency_for(referral: Referral, notice: Notice, settings: Settings) -> Agency | None:
-    enquiry = _enquiry_for(referral, notice)
-    return settings.agency_directory.get(enquiry.agency)

@@ -13,13 +13,12 @@ from chalicelib.domain.consent import (
     ParentsToldDecision,
     ParentsToldState,
 )
-from chalicelib.domain.failures import AwsError, StaleReferral
 from chalicelib.domain.outcome_notices import owe_held_outcome_notices
 from chalicelib.domain.parents_told import tell_parents
 from chalicelib.domain.referral_record import Referral
 from chalicelib.domain.staff import Role, StaffMember
-from chalicelib.logs import logger
 from chalicelib.services.referral_changes import change_referral
+from chalicelib.services.send_or_leave import send_now_or_leave_to_outbox
 from chalicelib.wiring import wiring
 
 # What staff may say about a consent they record (the rest is who, when and the state).
@@ -94,17 +93,4 @@ def decide_parents_told(
         ),
         lambda referral: {"state": decision.state.value},
     )
-    return _send_now(saved)
-
-
-def _send_now(referral: Referral) -> Referral:
-    """Best effort: the notices are saved, so the outbox sends whatever this misses."""
-    from chalicelib.services.deliver_notices import deliver_now
-
-    hub = wiring()
-    try:
-        return deliver_now(referral, hub.referrals, hub.mailer, hub.settings, hub.clock())
-    except (AwsError, StaleReferral) as error:
-        code = error.code if isinstance(error, AwsError) else "StaleReferral"
-        logger.warning("parents told notice left to the outbox", extra={"reference": referral.reference, "error": code})
-        return referral
+    return send_now_or_leave_to_outbox(saved, "parents told notice")

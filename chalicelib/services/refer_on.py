@@ -7,13 +7,12 @@ then the email goes at once, best effort. The audit holds the service id and sec
 from __future__ import annotations
 
 from chalicelib.domain.audit import AuditAction
-from chalicelib.domain.failures import AwsError, StaleReferral
 from chalicelib.domain.onward_referral import OnwardReferralProblem, OnwardService, Section, directory_from
 from chalicelib.domain.passing_on import onward_notice_id, refer_on
 from chalicelib.domain.referral_record import Referral
 from chalicelib.domain.staff import StaffMember
-from chalicelib.logs import logger
 from chalicelib.services.referral_changes import change_referral
+from chalicelib.services.send_or_leave import send_now_or_leave_to_outbox
 from chalicelib.settings import Settings
 from chalicelib.wiring import wiring
 
@@ -55,17 +54,4 @@ def make_onward_referral(
             "notice": onward_notice_id(service.service_id, now),
         },
     )
-    return _send_now(saved)
-
-
-def _send_now(referral: Referral) -> Referral:
-    """Best effort: the notice is saved, so the outbox sends it if this fails."""
-    from chalicelib.services.deliver_notices import deliver_now
-
-    hub = wiring()
-    try:
-        return deliver_now(referral, hub.referrals, hub.mailer, hub.settings, hub.clock())
-    except (AwsError, StaleReferral) as error:
-        code = error.code if isinstance(error, AwsError) else "StaleReferral"
-        logger.warning("onward referral left to the outbox", extra={"reference": referral.reference, "error": code})
-        return referral
+    return send_now_or_leave_to_outbox(saved, "onward referral")

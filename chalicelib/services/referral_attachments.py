@@ -38,6 +38,7 @@ from chalicelib.domain.file_types import download_name
 from chalicelib.domain.lifecycle import ReferralStatus
 from chalicelib.domain.staff import StaffMember
 from chalicelib.logs import logger
+from chalicelib.services.audited_reads import read_with_audit, reason_details
 from chalicelib.wiring import wiring
 
 REFERRER = "referrer"  # who adds documents: the referrer, with no account (actor and role in the audit)
@@ -360,43 +361,24 @@ def download_attachment(
     """A link that downloads one kept document for 60 seconds. The read is recorded on the referral
     (`attachment.read`) before the link is made: no audit, no link. A closed referral needs a reason,
     as its whole picture does. AttachmentNotFound for an unknown or refused document."""
-    from chalicelib.domain.audit import ReasonRequired
-    from chalicelib.services.referral_changes import primary_role
-
-    hub = wiring()
     records = attachment_records()
-    for _ in range(SAVE_TRIES):
-        opened = hub.referrals.open(reference)
-        referral = opened.referral
-        if referral.status is ReferralStatus.CLOSED and reason is None:
-            raise ReasonRequired(reference)
+
+    def look(opened: OpenReferral) -> tuple[ReferralAttachment, dict[str, str]]:
+        reason_given = reason_details(opened.referral, reason)
         attachment = records.attachment(reference, attachment_id, opened.sealed)
         if attachment is None or not attachment.kept:
             raise AttachmentNotFound(attachment_id)
-        now = hub.clock()
-        details = {"attachment": attachment_id, **({"reason": reason.value} if reason else {})}
-        event, _head = referral.audit_head.append(
-            reference,
-            AuditAction.ATTACHMENT_READ,
-            at=now,
-            actor=staff.id,
-            role=primary_role(staff),
-            request_id=request_id,
-            key=hub.audit_key,
-            details=details,
-        )
-        try:
-            hub.referrals.append_audit(referral, [event])
-        except StaleReferral:
-            continue
-        lifetime = int(rules.DOWNLOAD_LIFETIME.total_seconds())
-        # Saved under our extension for the detected type, never the uploader's (`notes.hta` -> `notes.txt`).
-        name = download_name(attachment.filename, attachment.content_type)
-        url = upload_objects().download_url(
-            attachment.object_key, filename=name, content_type=attachment.content_type, expires_in=lifetime
-        )
-        return Download(url, (now + rules.DOWNLOAD_LIFETIME).replace(microsecond=0), name, attachment.content_type)
-    raise StaleReferral(reference)
+        return attachment, {"attachment": attachment_id, **reason_given}
+
+    read = read_with_audit(reference, AuditAction.ATTACHMENT_READ, staff=staff, request_id=request_id, look=look)
+    attachment = read.found
+    lifetime = int(rules.DOWNLOAD_LIFETIME.total_seconds())
+    # Saved under our extension for the detected type, never the uploader's (`notes.hta` -> `notes.txt`).
+    name = download_name(attachment.filename, attachment.content_type)
+    url = upload_objects().download_url(
+        attachment.object_key, filename=name, content_type=attachment.content_type, expires_in=lifetime
+    )
+    return Download(url, (read.at + rules.DOWNLOAD_LIFETIME).replace(microsecond=0), name, attachment.content_type)
 
 
 def attachments_of(opened: OpenReferral) -> list[ReferralAttachment]:

@@ -37,6 +37,7 @@ from chalicelib.domain.staff import Role, StaffMember
 from chalicelib.logs import logger
 from chalicelib.mail.consent_request import link_lifetime
 from chalicelib.services.referral_changes import change_referral
+from chalicelib.services.send_or_leave import send_now_or_leave_to_outbox
 from chalicelib.services.withdraw_enquiries import send_withdrawals_now, withdrawn_details
 from chalicelib.wiring import wiring
 
@@ -70,20 +71,7 @@ def request_consent(reference: str, *, parent: int, staff: StaffMember, request_
         ),
         lambda referral: {"state": "requested", "source": "staff", "parent": str(parent), "notice": notice_id},
     )
-    return _send_now(saved)
-
-
-def _send_now(referral: Referral) -> Referral:
-    """Best effort, as for the acknowledgement: the notice is saved, so the outbox sends it later."""
-    from chalicelib.services.deliver_notices import deliver_now
-
-    hub = wiring()
-    try:
-        return deliver_now(referral, hub.referrals, hub.mailer, hub.settings, hub.clock())
-    except (AwsError, StaleReferral) as error:
-        code = error.code if isinstance(error, AwsError) else "StaleReferral"
-        logger.warning("consent request left to the outbox", extra={"reference": referral.reference, "error": code})
-        return referral
+    return send_now_or_leave_to_outbox(saved, "consent request")
 
 
 # --- answering ---------------------------------------------------------------------------------

@@ -8,10 +8,9 @@ from dataclasses import dataclass, field
 from chalicelib.domain.agency_replies import AgencyReply
 from chalicelib.domain.audit import AuditAction, AuditEvent
 from chalicelib.domain.child_identity import identity_text
-from chalicelib.domain.failures import StaleReferral
 from chalicelib.domain.referral_record import Referral
 from chalicelib.domain.staff import StaffMember
-from chalicelib.services.referral_changes import MAX_TRIES, primary_role
+from chalicelib.services.audited_reads import read_with_audit
 from chalicelib.wiring import wiring
 
 
@@ -40,24 +39,14 @@ def subject_access_bundle(
 
 
 def _record_export(reference: str, staff: StaffMember, request_id: str | None) -> tuple[Referral, list[AgencyReply]]:
-    hub = wiring()
-    for _ in range(MAX_TRIES):
-        opened = hub.referrals.open(reference)
-        referral = opened.referral
-        event, _ = referral.audit_head.append(
-            reference,
-            AuditAction.EXPORTED,
-            at=hub.clock(),
-            actor=staff.id,
-            role=primary_role(staff),
-            request_id=request_id,
-            key=hub.audit_key,
-            details={"purpose": "subject_access_request"},
-        )
-        try:
-            exported = hub.referrals.append_audit(referral, [event])
-        except StaleReferral:
-            continue
-        replies = hub.replies.replies_of(reference, opened.sealed) if referral.enquiries else []
-        return exported, replies
-    raise StaleReferral(reference)
+    # No reason asked of a closed referral: the export's purpose is the reason, and it is audited.
+    read = read_with_audit(
+        reference,
+        AuditAction.EXPORTED,
+        staff=staff,
+        request_id=request_id,
+        look=lambda opened: (None, {"purpose": "subject_access_request"}),
+    )
+    referral = read.recorded
+    replies = wiring().replies.replies_of(reference, read.opened.sealed) if referral.enquiries else []
+    return referral, replies

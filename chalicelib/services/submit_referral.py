@@ -15,14 +15,14 @@ from dataclasses import dataclass
 from chalicelib.adapters.referrals import ReferralSummary
 from chalicelib.domain.child_identity import identity_text
 from chalicelib.domain.deadlines import working_together_deadline
-from chalicelib.domain.failures import AwsError, ReferenceTaken, StaleReferral
+from chalicelib.domain.failures import ReferenceTaken
 from chalicelib.domain.out_of_hours import owe_alert
 from chalicelib.domain.reference import new_reference, reference_for_key
 from chalicelib.domain.referral import ReferralSubmission
 from chalicelib.domain.referral_record import Channel, Referral, ReferralStatus
 from chalicelib.domain.search_terms import referral_terms, search_card
 from chalicelib.logs import logger
-from chalicelib.services.deliver_notices import deliver_now
+from chalicelib.services.send_or_leave import send_now_or_leave_to_outbox
 from chalicelib.wiring import wiring
 
 # References are drawn from ~2e13 values: a clash is rare, several in a row means a fault.
@@ -99,12 +99,7 @@ def _child_keys(submission: ReferralSubmission) -> tuple[str, ...]:
 def _acknowledge(referral: Referral) -> None:
     """Best effort now; the referral is already stored with its acknowledgement owed, so if SES
     (or recording the result) fails here, the outbox sweep sends it later."""
-    hub = wiring()
-    try:
-        deliver_now(referral, hub.referrals, hub.mailer, hub.settings, hub.clock())
-    except (AwsError, StaleReferral) as error:
-        code = error.code if isinstance(error, AwsError) else "StaleReferral"
-        logger.warning("acknowledgement left to the outbox", extra={"reference": referral.reference, "error": code})
+    send_now_or_leave_to_outbox(referral, "acknowledgement")
 
 
 def _repeat(existing: ReferralSummary, fingerprint: str) -> SubmissionReceipt:

@@ -8,9 +8,8 @@ import datetime as dt
 from dataclasses import dataclass
 from email.message import EmailMessage
 
+from chalicelib.adapters.referrals import OpenReferral
 from chalicelib.domain.audit import AccessReason, AuditAction
-from chalicelib.domain.failures import AwsError, StaleReferral
-from chalicelib.domain.lifecycle import ReferralStatus
 from chalicelib.domain.notices import Notice, NoticeKind
 from chalicelib.domain.outcome_notices import (
     OutcomeNoticeChoice,
@@ -20,23 +19,16 @@ from chalicelib.domain.outcome_notices import (
 )
 from chalicelib.domain.referral_record import Referral
 from chalicelib.domain.staff import Role, StaffMember
-from chalicelib.logs import logger
-from chalicelib.services.referral_changes import MAX_TRIES, change_referral, primary_role
+from chalicelib.services.audited_reads import read_with_audit, reason_details
+from chalicelib.services.referral_changes import change_referral
+from chalicelib.services.send_or_leave import send_now_or_leave_to_outbox
 from chalicelib.wiring import wiring
 
 
 def send_owed_notices(referral: Referral) -> Referral:
     """Best effort, after the save: the notices are in the outbox already, so a failure here only
     means the sweep sends them a little later."""
-    from chalicelib.services.deliver_notices import deliver_now
-
-    hub = wiring()
-    try:
-        return deliver_now(referral, hub.referrals, hub.mailer, hub.settings, hub.clock())
-    except (AwsError, StaleReferral) as error:
-        code = error.code if isinstance(error, AwsError) else "StaleReferral"
-        logger.warning("outcome notices left to the outbox", extra={"reference": referral.reference, "error": code})
-        return referral
+    return send_now_or_leave_to_outbox(referral, "outcome notices")
 
 
 def outcome_audit_details(referral: Referral) -> dict[str, str]:
@@ -104,51 +96,32 @@ def preview_notice(
     """The notice as it would go, rendered without sending; the read is audited first, as for the
     whole picture, because the rendered email is personal data. A closed referral's notice is
     read only with a stated reason, as the referral itself is (ReasonRequired)."""
-    from chalicelib.domain.audit import ReasonRequired
     from chalicelib.domain.outcome_notices import translation_language
     from chalicelib.services.deliver_notices import compose_notice
 
-    hub = wiring()
-    for _ in range(MAX_TRIES):
-        referral = hub.referrals.fetch(reference)
+    def look(opened: OpenReferral) -> tuple[Notice, dict[str, str]]:
         # Before looking for the notice: whether an id exists is itself not for a reasonless read.
-        if referral.status is ReferralStatus.CLOSED and reason is None:
-            raise ReasonRequired(reference)
-        notice = next((n for n in referral.notices if n.notice_id == notice_id), None)
+        reason_given = reason_details(opened.referral, reason)
+        notice = next((n for n in opened.referral.notices if n.notice_id == notice_id), None)
         if notice is None:
             raise NoticeNotFound(notice_id)
-        event, _ = referral.audit_head.append(
-            reference,
-            AuditAction.NOTICE_PREVIEWED,
-            at=hub.clock(),
-            actor=staff.id,
-            role=primary_role(staff),
-            request_id=request_id,
-            key=hub.audit_key,
-            details={
-                "notice": notice.notice_id,
-                "kind": notice.kind.value,
-                **({"reason": reason.value} if reason else {}),
-            },
-        )
-        try:
-            hub.referrals.append_audit(referral, [event])
-        except StaleReferral:
-            continue
-        # ValueError (e.g. a consent request already answered) goes to the caller: nothing to show.
-        message = compose_notice(referral, notice, hub.settings)
-        text, html = _without_live_link(referral, notice, _body(message, "plain"), _body(message, "html"))
-        return NoticePreview(
-            notice_id=notice.notice_id,
-            kind=notice.kind.value,
-            recipient=notice.recipient,
-            status=notice.status.value,
-            subject=str(message["Subject"]),
-            text=text,
-            html=html,
-            translation_needed=translation_language(referral, notice),
-        )
-    raise StaleReferral(reference)
+        return notice, {"notice": notice.notice_id, "kind": notice.kind.value, **reason_given}
+
+    read = read_with_audit(reference, AuditAction.NOTICE_PREVIEWED, staff=staff, request_id=request_id, look=look)
+    referral, notice = read.opened.referral, read.found
+    # ValueError (e.g. a consent request already answered) goes to the caller: nothing to show.
+    message = compose_notice(referral, notice, wiring().settings)
+    text, html = _without_live_link(referral, notice, _body(message, "plain"), _body(message, "html"))
+    return NoticePreview(
+        notice_id=notice.notice_id,
+        kind=notice.kind.value,
+        recipient=notice.recipient,
+        status=notice.status.value,
+        subject=str(message["Subject"]),
+        text=text,
+        html=html,
+        translation_needed=translation_language(referral, notice),
+    )
 
 
 # A preview must not carry a working consent link: staff could answer for the parent with it.

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from chalicelib.adapters.referrals import ReferralSummary
+from chalicelib.adapters.referrals import OpenReferral, ReferralSummary
 from chalicelib.domain.agency_replies import AgencyReply
 from chalicelib.domain.attachments import ReferralAttachment
-from chalicelib.domain.audit import AccessReason, AuditAction, AuditEvent, ReasonRequired
-from chalicelib.domain.failures import StaleReferral
-from chalicelib.domain.lifecycle import ReferralStatus, allowed_actions
+from chalicelib.domain.audit import AccessReason, AuditAction, AuditEvent
+from chalicelib.domain.lifecycle import allowed_actions
 from chalicelib.domain.out_of_hours import check_may_open
 from chalicelib.domain.referral_record import Referral
 from chalicelib.domain.staff import StaffMember
-from chalicelib.services.referral_changes import MAX_TRIES, primary_role
+from chalicelib.services.audited_reads import read_with_audit, reason_details
 from chalicelib.wiring import wiring
 
 
@@ -44,36 +43,19 @@ def view_referral(
 ) -> ReferralView:
     from chalicelib.services.referral_attachments import attachments_of
 
+    def look(opened: OpenReferral) -> tuple[None, dict[str, str]]:
+        check_may_open(opened.referral, staff.roles)
+        return None, reason_details(opened.referral, reason)
+
     hub = wiring()
-    for _ in range(MAX_TRIES):
-        opened = hub.referrals.open(reference)
-        referral = opened.referral
-        check_may_open(referral, staff.roles)
-        if referral.status is ReferralStatus.CLOSED and reason is None:
-            raise ReasonRequired(reference)
-        details = {"reason": reason.value} if reason else {}
-        event, _ = referral.audit_head.append(
-            reference,
-            AuditAction.VIEWED,
-            at=hub.clock(),
-            actor=staff.id,
-            role=primary_role(staff),
-            request_id=request_id,
-            key=hub.audit_key,
-            details=details,
-        )
-        try:
-            # The read is recorded before any personal data leaves: no audit, no answer.
-            hub.referrals.append_audit(referral, [event])
-        except StaleReferral:
-            continue
-        history, _head = hub.referrals.audit_trail(reference)
-        return ReferralView(
-            referral,
-            history,
-            [a.value for a in allowed_actions(referral.status)],
-            known_before(referral),
-            hub.replies.replies_of(reference, opened.sealed) if referral.enquiries else [],
-            attachments_of(opened),
-        )
-    raise StaleReferral(reference)
+    read = read_with_audit(reference, AuditAction.VIEWED, staff=staff, request_id=request_id, look=look)
+    opened, referral = read.opened, read.opened.referral
+    history, _head = hub.referrals.audit_trail(reference)
+    return ReferralView(
+        referral,
+        history,
+        [a.value for a in allowed_actions(referral.status)],
+        known_before(referral),
+        hub.replies.replies_of(reference, opened.sealed) if referral.enquiries else [],
+        attachments_of(opened),
+    )

@@ -10,15 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-from chalicelib.adapters.aws import AwsError
-from chalicelib.adapters.referrals import StaleReferral
 from chalicelib.domain.audit import AuditAction
 from chalicelib.domain.enquiry_withdrawals import WithdrawalCause, withdraw_enquiry, withdrawn_now
 from chalicelib.domain.notices import NoticeKind, NoticeStatus
 from chalicelib.domain.referral_record import Referral
 from chalicelib.domain.staff import StaffMember
-from chalicelib.logs import logger
 from chalicelib.services.referral_changes import change_referral
+from chalicelib.services.send_or_leave import send_now_or_leave_to_outbox
 from chalicelib.wiring import wiring
 
 
@@ -46,15 +44,7 @@ def withdrawn_details(referral: Referral, now: dt.datetime) -> dict[str, str]:
 
 def send_withdrawals_now(referral: Referral) -> Referral:
     """Best effort: the withdrawal notices are saved, so the outbox sends whatever this misses."""
-    from chalicelib.services.deliver_notices import deliver_now
-
     owed = [n for n in referral.notices if n.kind is NoticeKind.AGENCY_WITHDRAWAL and n.status is NoticeStatus.PENDING]
     if not owed:
         return referral
-    hub = wiring()
-    try:
-        return deliver_now(referral, hub.referrals, hub.mailer, hub.settings, hub.clock())
-    except (AwsError, StaleReferral) as error:
-        code = error.code if isinstance(error, AwsError) else "StaleReferral"
-        logger.warning("withdrawals left to the outbox", extra={"reference": referral.reference, "error": code})
-        return referral
+    return send_now_or_leave_to_outbox(referral, "withdrawals")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from chalicelib.adapters.aws import AwsError, plain_values, translate
+from chalicelib.adapters.aws import AwsError, aws_errors, plain_values, write_if
 from chalicelib.adapters.envelope import FieldCipher
 from chalicelib.adapters.referrals.keys import REFERRAL_SK, iso, partition_key
 from chalicelib.adapters.referrals.queue_rows import REVIEW_DUE_ATTRIBUTE, UNDELIVERED_ATTRIBUTE
@@ -42,14 +42,12 @@ class DynamoReferralStore(ReferralStore):
         return plain_values(decoded)
 
     def _get(self, reference: str) -> dict[str, Any]:
-        try:
+        with aws_errors("dynamodb"):
             answer = self._db.get_item(
                 TableName=self._table,
                 Key={"pk": {"S": partition_key(reference)}, "sk": {"S": REFERRAL_SK}},
                 ConsistentRead=True,
             )
-        except Exception as exc:
-            raise translate("dynamodb", exc) from None
         if "Item" not in answer:
             raise ReferralNotFound(reference)
         return self._decode(answer["Item"])
@@ -57,21 +55,15 @@ class DynamoReferralStore(ReferralStore):
     def _put_new(self, item: dict[str, Any], index_items: list[dict[str, Any]]) -> None:
         # One referral per reference, ever: a repeat or a clash must not overwrite.
         put = {"TableName": self._table, "Item": self._encode(item), "ConditionExpression": "attribute_not_exists(pk)"}
-        try:
-            if index_items:
-                # The referral and its index entries in one transaction: all stored, or none.
-                self._db.transact_write_items(
-                    TransactItems=[
-                        {"Put": put},
-                        *({"Put": {"TableName": self._table, "Item": self._encode(i)}} for i in index_items),
-                    ]
-                )
-            else:
-                self._db.put_item(**put)
-        except Exception as exc:
-            if _referral_put_refused(exc):
-                raise ReferenceTaken(item["reference"]) from None
-            raise translate("dynamodb", exc) from None
+        if index_items:
+            # The referral and its index entries in one transaction: all stored, or none. Only the
+            # referral's put has a condition, so a refusal is always "this reference is taken".
+            index_puts = [{"Put": {"TableName": self._table, "Item": self._encode(i)}} for i in index_items]
+            written = write_if(self._db.transact_write_items, TransactItems=[{"Put": put}, *index_puts])
+        else:
+            written = write_if(self._db.put_item, **put)
+        if written is None:
+            raise ReferenceTaken(item["reference"])
 
     def _update_notices(
         self,
@@ -115,23 +107,20 @@ class DynamoReferralStore(ReferralStore):
         else:
             removes.append(REVIEW_DUE_ATTRIBUTE)
         update = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
-        try:
-            self._db.update_item(
-                TableName=self._table,
-                Key={"pk": {"S": partition_key(reference)}, "sk": {"S": REFERRAL_SK}},
-                UpdateExpression=update,
-                # Optimistic lock: a concurrent dispatcher or staff change wins, we re-read.
-                ConditionExpression="version = :expected",
-                ExpressionAttributeValues=values,
-            )
-        except Exception as exc:
-            error = translate("dynamodb", exc)
-            if error.code == "ConditionalCheckFailedException":
-                raise StaleReferral(reference) from None
-            raise error from None
+        written = write_if(
+            self._db.update_item,
+            TableName=self._table,
+            Key={"pk": {"S": partition_key(reference)}, "sk": {"S": REFERRAL_SK}},
+            UpdateExpression=update,
+            # Optimistic lock: a concurrent dispatcher or staff change wins, we re-read.
+            ConditionExpression="version = :expected",
+            ExpressionAttributeValues=values,
+        )
+        if written is None:
+            raise StaleReferral(reference)
 
     def references_with_notices_due(self, now: dt.datetime, limit: int = 50) -> list[str]:
-        try:
+        with aws_errors("dynamodb"):
             answer = self._db.query(
                 TableName=self._table,
                 IndexName=OUTBOX_INDEX,
@@ -139,8 +128,6 @@ class DynamoReferralStore(ReferralStore):
                 ExpressionAttributeValues={":p": {"S": OUTBOX_PARTITION}, ":now": {"S": iso(now)}},
                 Limit=limit,
             )
-        except Exception as exc:
-            raise translate("dynamodb", exc) from None
         return [item["pk"]["S"].removeprefix("REF#") for item in answer.get("Items", [])]
 
     def _replace_with_audit(
@@ -202,17 +189,8 @@ class DynamoReferralStore(ReferralStore):
         ]
 
     def _transact(self, reference: str, items: list[dict[str, Any]]) -> None:
-        from botocore.exceptions import ClientError
-
-        try:
-            self._db.transact_write_items(TransactItems=items)
-        except ClientError as exc:
-            reasons = exc.response.get("CancellationReasons") or []
-            if any(r.get("Code") == "ConditionalCheckFailed" for r in reasons):
-                raise StaleReferral(reference) from None
-            raise translate("dynamodb", exc) from None
-        except Exception as exc:
-            raise translate("dynamodb", exc) from None
+        if write_if(self._db.transact_write_items, TransactItems=items) is None:
+            raise StaleReferral(reference)
 
     def _put_index(self, items: list[dict[str, Any]]) -> None:
         # Throttled five times over: the caller stores nothing and says "try again".
@@ -247,14 +225,13 @@ class DynamoReferralStore(ReferralStore):
             self._batch_write(requests[start : start + 25])
 
     def _batch_write(self, requests: list[dict[str, Any]]) -> None:
-        try:
+        with aws_errors("dynamodb"):
             for _ in range(5):
                 answer = self._db.batch_write_item(RequestItems={self._table: requests})
                 requests = answer.get("UnprocessedItems", {}).get(self._table, [])
                 if not requests:
                     return
-        except Exception as exc:
-            raise translate("dynamodb", exc) from None
+        # Throttled five times over: the caller stores nothing and says "try again".
         raise AwsError("dynamodb", "UnprocessedItems", retryable=True)
 
     def search_entries(self, search_key: str, limit: int) -> list[SearchEntry]:
@@ -267,7 +244,7 @@ class DynamoReferralStore(ReferralStore):
             "Limit": limit,
         }
         entries: list[SearchEntry] = []
-        try:
+        with aws_errors("dynamodb"):
             while len(entries) < limit:
                 answer = self._db.query(**arguments)
                 entries += [search_entry_from_item(self._decode(i)) for i in answer.get("Items", [])]
@@ -275,8 +252,6 @@ class DynamoReferralStore(ReferralStore):
                     break
                 arguments["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
                 arguments["Limit"] = limit - len(entries)
-        except Exception as exc:
-            raise translate("dynamodb", exc) from None
         return entries[:limit]
 
     def search_rows(self, references: list[str]) -> list[SearchRow]:
@@ -294,21 +269,19 @@ class DynamoReferralStore(ReferralStore):
     def _batch_get(self, keys: list[dict[str, Any]], projection: dict[str, Any]) -> list[dict[str, Any]]:
         request: dict[str, Any] = {self._table: {"Keys": keys, **projection}}
         items: list[dict[str, Any]] = []
-        try:
+        with aws_errors("dynamodb"):
             for _ in range(5):
                 answer = self._db.batch_get_item(RequestItems=request)
                 items.extend(self._decode(i) for i in answer.get("Responses", {}).get(self._table, []))
                 request = answer.get("UnprocessedKeys") or {}
                 if not request:
                     return items
-        except Exception as exc:
-            raise translate("dynamodb", exc) from None
         raise AwsError("dynamodb", "UnprocessedKeys", retryable=True)
 
     def _closed_before(self, moment: str, limit: int) -> tuple[list[dict[str, Any]], None]:
         from chalicelib.adapters.table import QUEUE_INDEX
 
-        try:
+        with aws_errors("dynamodb"):
             answer = self._db.query(
                 TableName=self._table,
                 IndexName=QUEUE_INDEX,
@@ -316,8 +289,6 @@ class DynamoReferralStore(ReferralStore):
                 ExpressionAttributeValues={":closed": {"S": "CLOSED"}, ":moment": {"S": moment}},
                 Limit=limit,
             )
-        except Exception as exc:
-            raise translate("dynamodb", exc) from None
         return [self._decode(i) for i in answer.get("Items", [])], None
 
     def _received_between(self, start: str, end: str) -> list[dict[str, Any]]:
@@ -335,7 +306,7 @@ class DynamoReferralStore(ReferralStore):
                 "ProjectionExpression": "pk, sk",
                 "ExpressionAttributeValues": {":p": {"S": partition}, ":start": {"S": start}, ":end": {"S": end}},
             }
-            try:
+            with aws_errors("dynamodb"):
                 while True:
                     answer = self._db.query(**arguments)
                     # A referral closing while we read could be in both: one key per referral.
@@ -343,8 +314,6 @@ class DynamoReferralStore(ReferralStore):
                     if "LastEvaluatedKey" not in answer:
                         break
                     arguments["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
-            except Exception as exc:
-                raise translate("dynamodb", exc) from None
         found = list(keys.values())
         return [
             item
@@ -358,19 +327,17 @@ class DynamoReferralStore(ReferralStore):
             self._table: {"Keys": keys, "ProjectionExpression": ", ".join(names), "ExpressionAttributeNames": names}
         }
         items: list[dict[str, Any]] = []
-        try:
+        with aws_errors("dynamodb"):
             for _ in range(5):
                 answer = self._db.batch_get_item(RequestItems=request)
                 items.extend(self._decode(i) for i in answer.get("Responses", {}).get(self._table, []))
                 request = answer.get("UnprocessedKeys") or {}
                 if not request:
                     return items
-        except Exception as exc:
-            raise translate("dynamodb", exc) from None
         raise AwsError("dynamodb", "UnprocessedKeys", retryable=True)
 
     def _indexed_references(self, pk: str) -> list[str]:
-        try:
+        with aws_errors("dynamodb"):
             answer = self._db.query(
                 TableName=self._table,
                 KeyConditionExpression="pk = :pk",
@@ -378,8 +345,6 @@ class DynamoReferralStore(ReferralStore):
                 ProjectionExpression="#ref",
                 ExpressionAttributeNames={"#ref": "reference"},  # REFERENCE is a reserved word
             )
-        except Exception as exc:
-            raise translate("dynamodb", exc) from None
         return [item["reference"]["S"] for item in answer.get("Items", [])]
 
     def _partition(self, reference: str) -> list[dict[str, Any]]:
@@ -390,15 +355,13 @@ class DynamoReferralStore(ReferralStore):
             "ExpressionAttributeValues": {":pk": {"S": partition_key(reference)}},
             "ConsistentRead": True,
         }
-        try:
+        with aws_errors("dynamodb"):
             while True:
                 answer = self._db.query(**arguments)
                 items.extend(self._decode(i) for i in answer.get("Items", []))
                 if "LastEvaluatedKey" not in answer:
                     return items
                 arguments["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
-        except Exception as exc:
-            raise translate("dynamodb", exc) from None
 
     def _queue_items(
         self,
@@ -436,10 +399,8 @@ class DynamoReferralStore(ReferralStore):
             arguments["ExpressionAttributeNames"] = names
         if start:
             arguments["ExclusiveStartKey"] = {k: {"S": v} for k, v in start.items()}
-        try:
+        with aws_errors("dynamodb"):
             answer = self._db.query(**arguments)
-        except Exception as exc:
-            raise translate("dynamodb", exc) from None
         last = answer.get("LastEvaluatedKey")
         key = {k: v["S"] for k, v in last.items()} if last else None
         return [self._decode(i) for i in answer.get("Items", [])], key
@@ -447,23 +408,9 @@ class DynamoReferralStore(ReferralStore):
     # -- delivery tracking ------------------------------------------------------------------------
 
     def _get_key(self, pk: str, sk: str) -> dict[str, Any] | None:
-        try:
+        with aws_errors("dynamodb"):
             answer = self._db.get_item(TableName=self._table, Key={"pk": {"S": pk}, "sk": {"S": sk}})
-        except Exception as exc:
-            raise translate("dynamodb", exc) from None
         return self._decode(answer["Item"]) if "Item" in answer else None
-
-
-def _referral_put_refused(exc: Exception) -> bool:
-    """Its condition failed: alone (ConditionalCheckFailed) or as the transaction's first item."""
-    from botocore.exceptions import ClientError
-
-    if not isinstance(exc, ClientError):
-        return False
-    if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
-        return True
-    reasons = exc.response.get("CancellationReasons") or []
-    return bool(reasons) and reasons[0].get("Code") == "ConditionalCheckFailed"
 
 
 def _chain_at(sequence: int) -> str:
