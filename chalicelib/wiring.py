@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from chalicelib.adapters.agency_topic import AgencyTopic
     from chalicelib.adapters.blind_index import BlindIndex
     from chalicelib.adapters.drafts import DraftStore
+    from chalicelib.adapters.emulator_mail import EmulatorOutbox
     from chalicelib.adapters.envelope import FieldCipher
     from chalicelib.adapters.mailer import Mailer
     from chalicelib.adapters.rate_limits import RateLimitStore
@@ -183,6 +184,13 @@ class Wiring:
                 self.aws_client("s3"), self.settings.attachments_bucket, self.settings.storage_key_id
             ),
         )
+
+    @property
+    def emulator_outbox(self) -> EmulatorOutbox:
+        """Local stage only: what the emulator's SES sent, and its feedback replayed on demand."""
+        from chalicelib.adapters.emulator_mail import EmulatorOutbox
+
+        return EmulatorOutbox(self.aws_client("sns"), self.settings.ses_configuration_set)
 
     def aws_client(self, service: str) -> Any:
         def build() -> Any:

@@ -24,17 +24,11 @@ OVERSIZE: dict[str, int] = {}
 # Imports that run the wrong way today: (importer, imported).
 UPWARD: set[tuple[str, str]] = {
     ("chalicelib.adapters.consent_requests", "chalicelib.wiring"),
-    ("chalicelib.events.ses_event_reading", "chalicelib.adapters.suppression"),
     ("chalicelib.web.auth", "chalicelib.adapters.staff_tokens"),
     ("chalicelib.web.console.signing_in", "chalicelib.adapters.staff_tokens"),
     ("chalicelib.web.console_session", "chalicelib.adapters.cognito_hosted_ui"),
     ("chalicelib.web.console_session", "chalicelib.adapters.staff_sessions"),
     ("chalicelib.web.console_session", "chalicelib.adapters.staff_tokens"),
-    ("chalicelib.web.form_resume", "chalicelib.adapters.drafts"),
-    ("chalicelib.web.local_outbox", "chalicelib.adapters"),
-    ("chalicelib.web.local_outbox", "chalicelib.adapters.emulator_mail"),
-    ("chalicelib.web.public_form", "chalicelib.adapters.aws"),
-    ("chalicelib.web.public_form", "chalicelib.adapters.referrals"),
 }
 # Circles left (being split apart): each as its sorted members.
 KNOWN_CYCLES: list[list[str]] = [
