@@ -25,15 +25,6 @@ OVERSIZE: dict[str, int] = {}
 UPWARD: set[tuple[str, str]] = set()
 # Circles left (being split apart): each as its sorted members.
 KNOWN_CYCLES: list[list[str]] = [
-    # The out-of-hours blueprint shapes part of the whole picture and uses the admin's helpers.
-    [
-        "chalicelib.web.admin",
-        "chalicelib.web.admin.picture",
-        "chalicelib.web.admin.queue",
-        "chalicelib.web.admin.records",
-        "chalicelib.web.admin.sharing",
-        "chalicelib.web.admin_out_of_hours",
-    ],
     # The enquiry withdrawal blueprint adds its part to the OpenAPI document, which reads its models.
     [
         "chalicelib.web.admin_enquiries",
