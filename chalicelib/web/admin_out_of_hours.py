@@ -18,7 +18,6 @@ from chalicelib.web.admin.models import Rationale, StaffRequest
 from chalicelib.web.admin.picture import out_of_hours_picture
 from chalicelib.web.admin.shaping import _state
 from chalicelib.web.auth import admin_route, current_staff
-from chalicelib.web.errors import problem
 from chalicelib.web.json_body import ANY_BODY, parse_json
 
 admin_out_of_hours = Blueprint(__name__)
@@ -44,20 +43,16 @@ def handover(reference: str) -> Response:
     request = admin_out_of_hours.current_request
 
     def work() -> Response:
-        from chalicelib.domain.out_of_hours import HandoverRefused
         from chalicelib.services.out_of_hours import hand_over
 
         body = parse_json(request, HandoverRequest, STAFF_BODY_LIMIT, "handover")
-        try:
-            referral = hand_over(
-                _reference(reference),
-                note=body.note,
-                handed_over=body.handed_over,
-                staff=current_staff(request),
-                request_id=(request.context or {}).get("requestId"),
-            )
-        except HandoverRefused as refused:
-            return problem(409, "not_alerted", str(refused))
+        referral = hand_over(
+            _reference(reference),
+            note=body.note,
+            handed_over=body.handed_over,
+            staff=current_staff(request),
+            request_id=(request.context or {}).get("requestId"),
+        )
         return _json({**_state(referral), "out_of_hours": out_of_hours_picture(referral)})
 
     return answer_with(work)

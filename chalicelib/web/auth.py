@@ -28,7 +28,7 @@ from chalice.app import AuthRequest, Request
 from chalicelib.domain.failures import SigningKeysUnavailable, TokenRefused
 from chalicelib.domain.staff import Role, StaffMember, describe_roles
 from chalicelib.logs import logger
-from chalicelib.web.errors import problem
+from chalicelib.web.errors import problem, unavailable
 
 ADMIN_PREFIX = "/admin/"
 # API Gateway caches a verdict per token for this long; expiry is checked again per request.
@@ -125,10 +125,9 @@ def _refusal(request: Request, allowed: frozenset[Role]) -> Response | None:
     context = request.context.get("authorizer") or {}
     verdict = context.get("verdict")
     if verdict == UNAVAILABLE:
-        return problem(
-            503, "sign_in_unavailable", "Staff sign-in cannot be checked just now: try again in a minute",
-            headers={"Retry-After": "60"},
-        )  # fmt: skip
+        return unavailable(
+            "Staff sign-in cannot be checked just now: try again in a minute", code="sign_in_unavailable"
+        )
     if verdict != VERIFIED:
         message = context.get("message") or "Sign in: send a staff token as Authorization: Bearer <token>"
         return _unauthorized(context.get("refusal") or "not_signed_in", message)

@@ -25,7 +25,7 @@ importable from `chalicelib.web.admin`, as it was when this was one module.
 from __future__ import annotations
 
 from chalicelib.web.admin import decisions, documents, family, notices, queue, records, sharing  # noqa: F401 - routes
-from chalicelib.web.admin.answers import _answer, answer_with
+from chalicelib.web.admin.answers import answer_with
 from chalicelib.web.admin.common import (
     ANY_STAFF,
     AUDITORS,
@@ -137,7 +137,6 @@ __all__ = [
     "TriageAttachRequest",
     "TriageRejectRequest",
     "_access_reason",
-    "_answer",
     "_ask_parent",
     "_attachment",
     "_check_choice",
