@@ -172,4 +172,3 @@ class InMemoryConsentRequestStore(ConsentRequestStore):
         record = self.records.get(lookup_key)
         if record is not None and record.answered_at is not None:
             self.records[lookup_key] = replace(record, answer=answer)
-
