@@ -16,13 +16,17 @@ if TYPE_CHECKING:
     from chalicelib.adapters.agency_topic import AgencyTopic
     from chalicelib.adapters.aws import AwsService
     from chalicelib.adapters.blind_index import BlindIndex
+    from chalicelib.adapters.consent_requests import ConsentRequestStore
     from chalicelib.adapters.drafts import DraftStore
+    from chalicelib.adapters.emulator_mail import EmulatorOutbox
     from chalicelib.adapters.envelope import FieldCipher
     from chalicelib.adapters.mailer import Mailer
     from chalicelib.adapters.rate_limits import RateLimitStore
+    from chalicelib.adapters.referral_attachments import AttachmentRecords, UploadObjects
     from chalicelib.adapters.referrals import ReferralStore
     from chalicelib.adapters.search_cards import SearchCards
     from chalicelib.adapters.staff_audit import StaffAuditLog
+    from chalicelib.adapters.staff_sessions import StaffSessionStore
     from chalicelib.adapters.suppression import SuppressionList
     from chalicelib.domain.deadlines import DeadlinePolicy
 
@@ -201,6 +205,54 @@ class Wiring:
                 self.aws_client("s3"), self.settings.attachments_bucket, self.settings.storage_key_id
             ),
         )
+
+    @property
+    def consent_requests(self) -> ConsentRequestStore:
+        """Consent requests sent by email, one small item each (the link's single use)."""
+        from chalicelib.adapters.consent_requests import DynamoConsentRequestStore
+
+        return self._once(
+            "consent_requests",
+            lambda: DynamoConsentRequestStore(self.aws_client("dynamodb"), self.settings.table_name),
+        )
+
+    @property
+    def attachment_records(self) -> AttachmentRecords:
+        """What is known of each document added to a referral."""
+        from chalicelib.adapters.referral_attachments import DynamoAttachmentRecords
+
+        return self._once(
+            "attachment_records",
+            lambda: DynamoAttachmentRecords(self.aws_client("dynamodb"), self.settings.table_name),
+        )
+
+    @property
+    def upload_objects(self) -> UploadObjects:
+        """Documents in S3: the uploads bucket they arrive in and the attachments bucket they are kept in."""
+        from chalicelib.adapters.referral_attachments import S3UploadObjects
+
+        s = self.settings
+        return self._once(
+            "upload_objects",
+            lambda: S3UploadObjects(self.aws_client("s3"), s.uploads_bucket, s.attachments_bucket, s.storage_key_id),
+        )
+
+    @property
+    def staff_sessions(self) -> StaffSessionStore:
+        """The staff console's sessions, each token sealed under a data key of its own."""
+        from chalicelib.adapters.staff_sessions import DynamoStaffSessionStore
+
+        return self._once(
+            "staff_sessions",
+            lambda: DynamoStaffSessionStore(self.aws_client("dynamodb"), self.settings.table_name, self.cipher),
+        )
+
+    @property
+    def emulator_outbox(self) -> EmulatorOutbox:
+        """Local stage only: what the emulator's SES sent, and its feedback replayed on demand."""
+        from chalicelib.adapters.emulator_mail import EmulatorOutbox
+
+        return EmulatorOutbox(self.aws_client("sns"), self.settings.ses_configuration_set)
 
     def aws_client(self, service: AwsService) -> Any:
         def build() -> Any:

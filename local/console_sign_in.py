@@ -31,7 +31,7 @@ def _issuer() -> Any:
     from local.issuer import LocalIssuer
 
     path = Path(wiring().settings.local_jwks_path)
-    # The key beside the JWKS the verifier reads (auth._verifier resolves it the same way).
+    # The key beside the JWKS the verifier reads (staff_sign_in.token_verifier resolves it the same way).
     return LocalIssuer((path if path.is_absolute() else PROJECT_ROOT / path).parent)
 
 

@@ -772,7 +772,7 @@ def test_enquiries_and_agency_replies_show_with_the_original_kept_in_details(
 
 @pytest.mark.parametrize("kind", ["memory", "dynamodb"])
 def test_the_session_store_keeps_tokens_sealed_until_expiry_in_either_twin(aws: Any, kind: str) -> None:
-    from chalicelib.web import console_session as cs
+    from chalicelib.adapters import staff_sessions as cs
 
     store = (
         cs.InMemoryStaffSessionStore(aws.cipher)
@@ -794,14 +794,14 @@ def test_a_session_store_outage_is_a_service_page_not_a_500(
     client: Any, browser: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from chalicelib.adapters.aws import AwsError
-    from chalicelib.web import console_session
+    from chalicelib.adapters.staff_sessions import DynamoStaffSessionStore
 
     person = browser("practitioner")
 
     def unavailable(*_: Any, **__: Any) -> Any:
         raise AwsError("dynamodb", "ProvisionedThroughputExceededException", retryable=True)
 
-    monkeypatch.setattr(console_session.DynamoStaffSessionStore, "_get", unavailable)
+    monkeypatch.setattr(DynamoStaffSessionStore, "_get", unavailable)
     response = person.get("/staff/")
     assert response.status_code == 503
     assert "Sorry, there is a problem with the service" in page_text(response)

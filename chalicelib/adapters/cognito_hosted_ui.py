@@ -1,8 +1,8 @@
 """Cognito's hosted UI: the user pool's OAuth 2.0 endpoints, for the staff console's sign-in.
 
 A public app client (no secret): the authorization code flow with PKCE (RFC 7636, S256). The
-caller makes the `state` and the code verifier (the console derives both from its sign-in cookie,
-`chalicelib/web/console_session.py`); this client only builds the URLs and calls the token
+caller makes the `state` and the code verifier (derived from the console's sign-in cookie,
+`chalicelib/services/staff_sign_in.py`); this client only builds the URLs and calls the token
 endpoint, over https only. An unreachable endpoint is SignInUnavailable; a refused grant is an
 answer (`{"error": ...}`), not an exception.
 """

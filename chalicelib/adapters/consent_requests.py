@@ -172,14 +172,3 @@ class InMemoryConsentRequestStore(ConsentRequestStore):
         record = self.records.get(lookup_key)
         if record is not None and record.answered_at is not None:
             self.records[lookup_key] = replace(record, answer=answer)
-
-
-def consent_request_store() -> ConsentRequestStore:
-    """The store from the composition root, built once; tests may pass `consent_requests=` to reset()."""
-    from chalicelib.wiring import wiring
-
-    hub = wiring()
-    # Through the wiring's own cache (not a property there), so this feature stays in its own modules.
-    return hub._once(
-        "consent_requests", lambda: DynamoConsentRequestStore(hub.aws_client("dynamodb"), hub.settings.table_name)
-    )

@@ -9,11 +9,12 @@ from __future__ import annotations
 import datetime as dt
 import email
 import email.policy
+import json
 import uuid
 from dataclasses import asdict, dataclass
 from email.message import EmailMessage
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import Any, ClassVar
 
 
 @dataclass(frozen=True)
@@ -193,3 +194,29 @@ def feedback_topic_arn(configuration_set: str | None) -> str | None:
             if topic:
                 return str(topic)
     return None
+
+
+@dataclass(frozen=True)
+class EmulatorOutbox:
+    """The emulator's sent mail and SES's feedback on it, for the local outbox page: the wiring
+    builds it, so that page (an edge) never reaches into the emulator itself."""
+
+    sns_client: Any
+    configuration_set: str | None
+
+    feedback_kinds: ClassVar[dict[str, str]] = FEEDBACK_KINDS
+
+    def sent(self) -> list[SentEmail]:
+        return sent_emails()
+
+    def find(self, message_id: str) -> SentEmail | None:
+        return find_sent_email(message_id)
+
+    def feedback_topic(self) -> str | None:
+        return feedback_topic_arn(self.configuration_set)
+
+    def publish_feedback(self, sent: SentEmail, kind: str, topic: str) -> dict[str, Any]:
+        """Publish the event SES would for this email to the configuration set's topic; returns it."""
+        event = ses_feedback_event(sent, kind, configuration_set=self.configuration_set)
+        self.sns_client.publish(TopicArn=topic, Message=json.dumps(event))
+        return event

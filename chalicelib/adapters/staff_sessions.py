@@ -5,7 +5,8 @@ A session is one item under its own key prefix: `STAFFSESSION#<SHA-256 of the se
 session. The staff tokens (ID and refresh) are one field sealed with `FieldCipher` under a data
 key of the session's own; the item's TTL is the ID token's expiry, enforced on read too.
 
-The web side (cookies, CSRF, signing in and out) is `chalicelib/web/console_session.py`.
+Signing in and out is `chalicelib/services/staff_sign_in.py`; the cookies and CSRF are
+`chalicelib/web/console_session.py`.
 """
 
 from __future__ import annotations

@@ -20,6 +20,9 @@ from typing import Any, Protocol
 
 import jwt
 
+# The refusals are the domain's (every layer may name them); imported here, where they are raised.
+from chalicelib.domain.failures import SigningKeysUnavailable, TokenRefused
+
 ACCEPTED_ALGORITHMS = ["RS256"]
 # Clocks of the sign-in service and Lambda drift a little; more than this is a stale token.
 LEEWAY_SECONDS = 30
@@ -27,19 +30,6 @@ LEEWAY_SECONDS = 30
 LOCAL_ISSUER = "https://sign-in.mash.example/local"
 LOCAL_AUDIENCE = "mash-hub-local"
 GROUPS_CLAIM = "cognito:groups"
-
-
-class TokenRefused(Exception):
-    """The token cannot be trusted. `message` says what the person should do; it is shown to them."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(code)
-        self.code = code
-        self.message = message
-
-
-class SigningKeysUnavailable(Exception):
-    """The JWKS could not be read just now (network, file): retryable, and not the token's fault."""
 
 
 class SigningKeys(Protocol):

@@ -11,18 +11,13 @@ import datetime as dt
 import hashlib
 import hmac
 from email.utils import parseaddr
-from enum import StrEnum
 from typing import Any
 
 from chalicelib.adapters.aws import aws_errors, write_if
+from chalicelib.domain.suppression import SuppressionReason
 
 SUPPRESSION_PREFIX = "SUPPRESS#"
 SUPPRESSION_SK = "ADDRESS"
-
-
-class SuppressionReason(StrEnum):
-    BOUNCED = "bounced"  # a permanent bounce: the mailbox does not exist or refuses mail
-    COMPLAINED = "complained"  # the recipient marked our email as spam
 
 
 def normalised(address: str) -> str:

@@ -37,3 +37,17 @@ class InvalidCursor(ValueError):
 
 class SignInUnavailable(Exception):
     """The sign-in service or its keys could not be reached: nothing the person did wrong."""
+
+
+class TokenRefused(Exception):
+    """A staff token cannot be trusted. `message` says what the person should do; it is shown to them."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(code)
+        self.code = code
+        self.message = message
+
+
+class SigningKeysUnavailable(Exception):
+    """The sign-in service's public keys could not be read just now (network, file): retryable,
+    and not the token's fault."""

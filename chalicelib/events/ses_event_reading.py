@@ -12,8 +12,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from chalicelib.adapters.suppression import SuppressionReason
 from chalicelib.domain.notices import NoticeStatus
+from chalicelib.domain.suppression import SuppressionReason
 from chalicelib.logs import logger
 from chalicelib.services.record_delivery_event import DeliveryReport
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from chalicelib.adapters.aws import AwsError
-from chalicelib.adapters.consent_requests import ConsentRequestRecord, consent_request_store
+from chalicelib.adapters.consent_requests import ConsentRequestRecord
 from chalicelib.adapters.referrals import ReferralNotFound
 from chalicelib.domain.audit import AuditAction
 from chalicelib.domain.consent_answer_changes import change_answer, may_change_answer
@@ -41,7 +41,7 @@ def open_answered_request(token: str) -> AnsweredRequest:
     """The answered request a link names, if its answer may still be changed; else LinkRefused."""
     hub = wiring()
     link = verify(token, link_key(hub.settings.hmac_secret), hub.clock())
-    record = consent_request_store().find(link.lookup_key)
+    record = wiring().consent_requests.find(link.lookup_key)
     if record is None:
         raise LinkTampered()
     if record.answered_at is None:
@@ -95,7 +95,7 @@ def change_consent_answer(token: str, answer: ParentAnswer, request_id: str | No
     send_withdrawals_now(saved)  # a refusal withdrew the open enquiries: tell the agencies at once
     try:
         # After the referral: if this note fails, the change stands and only the confirmation page lags.
-        consent_request_store().change_answer(record.lookup_key, state, now)
+        wiring().consent_requests.change_answer(record.lookup_key, state, now)
     except AwsError as error:
         logger.warning("consent answer change not noted on the link", extra={"error": error.code})
     logger.info("consent answer changed by link", extra={"reference": record.reference, "state": state})

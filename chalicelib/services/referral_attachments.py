@@ -23,9 +23,7 @@ from typing import Any
 
 from chalicelib.adapters.referral_attachments import (
     AttachmentRecords,
-    DynamoAttachmentRecords,
     PresignedPost,
-    S3UploadObjects,
     UploadObjects,
 )
 from chalicelib.adapters.referrals import OpenReferral
@@ -49,23 +47,15 @@ class AttachmentNotFound(LookupError):
     """The referral has no kept document with that id."""
 
 
-# -- adapters (built once per composition root, like wiring()'s own) --------------------------------
+# -- adapters (built once by the composition root) -------------------------------------------------
 
 
 def attachment_records() -> AttachmentRecords:
-    hub = wiring()
-    return hub._once(
-        "attachment_records", lambda: DynamoAttachmentRecords(hub.aws_client("dynamodb"), hub.settings.table_name)
-    )
+    return wiring().attachment_records
 
 
 def upload_objects() -> UploadObjects:
-    hub = wiring()
-    s = hub.settings
-    return hub._once(
-        "upload_objects",
-        lambda: S3UploadObjects(hub.aws_client("s3"), s.uploads_bucket, s.attachments_bucket, s.storage_key_id),
-    )
+    return wiring().upload_objects
 
 
 # -- offering an upload ----------------------------------------------------------------------------

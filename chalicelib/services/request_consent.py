@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from chalicelib.adapters.consent_requests import AlreadyAnswered, ConsentRequestRecord, consent_request_store
+from chalicelib.adapters.consent_requests import AlreadyAnswered, ConsentRequestRecord
 from chalicelib.domain.audit import AuditAction
 from chalicelib.domain.consent_links import (
     ConsentLink,
@@ -58,7 +58,7 @@ def request_consent(reference: str, *, parent: int, staff: StaffMember, request_
     )
     # First, so a link that is emailed can always be found; if the change below is refused, this
     # item is never linked to and the table's TTL removes it.
-    consent_request_store().save(
+    wiring().consent_requests.save(
         ConsentRequestRecord(link.lookup_key, reference, parent, notice_id, now, link.expires_at)
     )
     saved = change_referral(
@@ -90,7 +90,7 @@ def open_consent_request(token: str) -> OpenRequest:
     """The request a link names, if it can still be answered; else LinkRefused (which kind says why)."""
     hub = wiring()
     link = verify(token, link_key(hub.settings.hmac_secret), hub.clock())
-    record = consent_request_store().find(link.lookup_key)
+    record = wiring().consent_requests.find(link.lookup_key)
     if record is None:
         raise LinkTampered()  # signed by us but never sent (its request was refused), or long gone
     try:
@@ -108,7 +108,7 @@ def open_consent_request(token: str) -> OpenRequest:
 
 def answer_consent_request(token: str, answer: ParentAnswer, request_id: str | None) -> ConsentRequestRecord:
     opened = open_consent_request(token)
-    record, store = opened.record, consent_request_store()
+    record, store = opened.record, wiring().consent_requests
     state = "given" if answer.agreed else "refused"
     try:
         store.claim(record.lookup_key, state, wiring().clock())
@@ -162,5 +162,5 @@ def answered_request(token: str) -> ConsentRequestRecord | None:
     """For the confirmation page: the request this link answered, if it was answered."""
     hub = wiring()
     link = verify(token, link_key(hub.settings.hmac_secret), hub.clock())
-    record = consent_request_store().find(link.lookup_key)
+    record = wiring().consent_requests.find(link.lookup_key)
     return record if record is not None and record.answered_at is not None else None

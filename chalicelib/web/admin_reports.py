@@ -12,7 +12,7 @@ from chalice import Blueprint, Response
 
 from chalicelib.domain.staff import Role
 from chalicelib.web.auth import admin_route
-from chalicelib.web.errors import problem
+from chalicelib.web.errors import problem, unavailable
 from chalicelib.web.request_parts import query_of
 
 admin_reports = Blueprint(__name__)
@@ -36,12 +36,7 @@ def timeliness() -> Response:
     except InvalidRange as invalid:
         return problem(422, invalid.code, str(invalid))
     except AwsError:
-        return problem(
-            503,
-            "unavailable",
-            "The report could not be made just now: try again in a minute",
-            headers={"Retry-After": "60"},
-        )
+        return unavailable("The report could not be made just now: try again in a minute")
     if answer_as == "csv":
         name = f"mash-timeliness-{report.date_from.isoformat()}-to-{report.date_to.isoformat()}.csv"
         return Response(

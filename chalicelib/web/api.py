@@ -9,7 +9,7 @@ from chalice import Blueprint, Response
 
 from chalicelib.domain.attachments import AttachmentRequest
 from chalicelib.domain.failures import AwsError
-from chalicelib.web.errors import problem
+from chalicelib.web.errors import problem, unavailable
 from chalicelib.web.json_body import ANY_BODY, BodyRefused, parse_json
 
 api = Blueprint(__name__)
@@ -52,12 +52,10 @@ def _submit(submission: Any, key: str | None) -> Response:
         )
     except AwsError as error:
         # Nothing was stored: the agency system may safely send the same request again.
-        status = 503 if error.retryable else 500
-        return problem(
-            status,
-            "not_stored",
+        return unavailable(
             "The hub could not store the referral just now and nothing was saved: send it again in a minute with the same Idempotency-Key",
-            headers={"Retry-After": "60"},
+            code="not_stored",
+            error=error,
         )
     body: dict[str, Any] = {
         "reference": receipt.reference,
@@ -124,12 +122,7 @@ def add_attachment(reference: str) -> Response:
         headers = {"WWW-Authenticate": "Bearer"} if refused.status == 401 else None
         return problem(refused.status, refused.code, str(refused), headers=headers)
     except AwsError as error:
-        return problem(
-            503 if error.retryable else 500,
-            "unavailable",
-            "The hub could not prepare the upload just now: try again in a minute",
-            headers={"Retry-After": "60"},
-        )
+        return unavailable("The hub could not prepare the upload just now: try again in a minute", error=error)
     return Response(
         body={
             "upload_id": offer.upload_id,

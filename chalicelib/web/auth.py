@@ -20,20 +20,17 @@ from __future__ import annotations
 import functools
 import time
 from collections.abc import Callable, Iterable
-from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 from chalice import AuthResponse, Blueprint, Chalice, Response
 from chalice.app import AuthRequest, Request
 
+from chalicelib.domain.failures import SigningKeysUnavailable, TokenRefused
 from chalicelib.domain.staff import Role, StaffMember, describe_roles
 from chalicelib.logs import logger
-from chalicelib.settings import Settings
-from chalicelib.web.errors import problem
+from chalicelib.web.errors import problem, unavailable
 
 ADMIN_PREFIX = "/admin/"
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
 # API Gateway caches a verdict per token for this long; expiry is checked again per request.
 VERDICT_CACHE_SECONDS = 60
 ANONYMOUS = "anonymous"
@@ -48,7 +45,7 @@ staff_auth = Blueprint(__name__)
 @staff_auth.authorizer(ttl_seconds=VERDICT_CACHE_SECONDS)
 def staff_token(auth_request: AuthRequest) -> AuthResponse:
     """Verify the bearer token; always allow, with the verdict in the context (see module doc)."""
-    from chalicelib.adapters.staff_tokens import SigningKeysUnavailable, TokenRefused
+    from chalicelib.services.staff_sign_in import token_verifier
     from chalicelib.wiring import wiring
 
     # Allow every route of this API: API Gateway reuses a cached verdict across routes.
@@ -57,7 +54,7 @@ def staff_token(auth_request: AuthRequest) -> AuthResponse:
 
     try:
         token = _bearer_token(auth_request.token)
-        verifier = _verifier(wiring().settings)
+        verifier = token_verifier(wiring().settings)
         verified = verifier.verify(token)
     except TokenRefused as refusal:
         logger.info("staff token refused", extra={"refusal": refusal.code})
@@ -71,38 +68,10 @@ def staff_token(auth_request: AuthRequest) -> AuthResponse:
 
 
 def _bearer_token(header: str | None) -> str:
-    from chalicelib.adapters.staff_tokens import TokenRefused
-
     scheme, _, token = (header or "").strip().partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise TokenRefused("not_bearer", "Send the staff token in the Authorization header as: Bearer <token>")
     return token.strip()
-
-
-@lru_cache(maxsize=4)
-def _verifier(settings: Settings) -> Any:
-    """One verifier (and JWKS cache) per settings: per Lambda container, or per test's settings."""
-    from chalicelib.adapters.staff_tokens import (
-        LOCAL_AUDIENCE,
-        LOCAL_ISSUER,
-        JwksFile,
-        JwksUrl,
-        SigningKeysUnavailable,
-        TokenVerifier,
-    )
-
-    if settings.jwks_url and settings.jwt_issuer and settings.jwt_audience:
-        return TokenVerifier(JwksUrl(settings.jwks_url), issuer=settings.jwt_issuer, audience=settings.jwt_audience)
-    if settings.is_local:
-        # The local issuer is trusted here and nowhere else: outside the local stage this branch
-        # is never taken, so its key file is never read.
-        path = Path(settings.local_jwks_path)
-        keys = JwksFile(path if path.is_absolute() else PROJECT_ROOT / path)
-        return TokenVerifier(
-            keys, issuer=settings.jwt_issuer or LOCAL_ISSUER, audience=settings.jwt_audience or LOCAL_AUDIENCE
-        )
-    # Fail closed: a stage without a configured user pool trusts no token at all.
-    raise SigningKeysUnavailable("MASH_JWT_ISSUER, MASH_JWT_AUDIENCE and MASH_JWKS_URL are not all set")
 
 
 # --- Per-route roles -------------------------------------------------------------------------
@@ -159,10 +128,9 @@ def _refusal(request: Request, allowed: frozenset[Role]) -> Response | None:
     context = request.context.get("authorizer") or {}
     verdict = context.get("verdict")
     if verdict == UNAVAILABLE:
-        return problem(
-            503, "sign_in_unavailable", "Staff sign-in cannot be checked just now: try again in a minute",
-            headers={"Retry-After": "60"},
-        )  # fmt: skip
+        return unavailable(
+            "Staff sign-in cannot be checked just now: try again in a minute", code="sign_in_unavailable"
+        )
     if verdict != VERIFIED:
         message = context.get("message") or "Sign in: send a staff token as Authorization: Bearer <token>"
         return _unauthorized(context.get("refusal") or "not_signed_in", message)
@@ -181,9 +149,9 @@ def _unauthorized(code: str, message: str) -> Response:
 
 
 def _leeway() -> int:
-    from chalicelib.adapters.staff_tokens import LEEWAY_SECONDS
+    from chalicelib.services.staff_sign_in import token_leeway_seconds
 
-    return LEEWAY_SECONDS
+    return token_leeway_seconds()
 
 
 def current_staff(request: Request) -> StaffMember:

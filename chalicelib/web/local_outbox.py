@@ -16,7 +16,6 @@ from __future__ import annotations
 import datetime as dt
 import email
 import email.policy
-import json
 import re
 import uuid
 from dataclasses import dataclass
@@ -26,7 +25,6 @@ from urllib.parse import parse_qs
 
 from chalice import Blueprint, Response
 
-from chalicelib.adapters import emulator_mail
 from chalicelib.templating import render
 from chalicelib.web.request_parts import body_bytes, query_of
 from chalicelib.wiring import wiring
@@ -102,15 +100,16 @@ def _outbox(
 ) -> Response:
     from chalicelib.web import form_session as session
 
-    emails = list(reversed(emulator_mail.sent_emails()))  # newest first
+    outbox = wiring().emulator_outbox
+    emails = list(reversed(outbox.sent()))  # newest first
     settings = wiring().settings
     cookie_id = cookie_id or _cookie_id() or session.new_session_id()
     errors = errors or {}
     body = render(
         "local/outbox.html",
         emails=emails,
-        can_replay=emulator_mail.feedback_topic_arn(settings.ses_configuration_set) is not None,
-        feedback_kinds=list(emulator_mail.FEEDBACK_KINDS),
+        can_replay=outbox.feedback_topic() is not None,
+        feedback_kinds=list(outbox.feedback_kinds),
         reply_forms=_reply_forms(settings.mail_domain),
         verdicts=VERDICTS,
         csrf_token=session.csrf_token(cookie_id),
@@ -131,7 +130,7 @@ def _outbox(
 
 @local_outbox.route("/_local/outbox.json", methods=["GET"])
 def outbox_json() -> Response:
-    emails = [sent.as_json() for sent in emulator_mail.sent_emails()]
+    emails = [sent.as_json() for sent in wiring().emulator_outbox.sent()]
     return Response(body={"emails": emails}, status_code=200)
 
 
@@ -145,18 +144,18 @@ def replay_feedback(message_id: str, kind: str) -> Response:
     (kind `reply`) put an agency's reply to it in the inbound bucket, as SES's receipt rule would."""
     if kind == REPLY_KIND:
         return reply_as_agency(message_id)
-    if kind not in emulator_mail.FEEDBACK_KINDS:
-        return _problem(404, f"Unknown event kind; use one of {', '.join(emulator_mail.FEEDBACK_KINDS)}")
-    sent = emulator_mail.find_sent_email(message_id)
+    outbox = wiring().emulator_outbox
+    if kind not in outbox.feedback_kinds:
+        return _problem(404, f"Unknown event kind; use one of {', '.join(outbox.feedback_kinds)}")
+    sent = outbox.find(message_id)
     if sent is None:
         return _problem(404, "No sent email has that message id")
-    topic = emulator_mail.feedback_topic_arn(wiring().settings.ses_configuration_set)
+    topic = outbox.feedback_topic()
     if topic is None:
         return _problem(
             409, "No SES configuration set with an SNS event destination is set up (MASH_SES_CONFIGURATION_SET)"
         )
-    event = emulator_mail.ses_feedback_event(sent, kind, configuration_set=wiring().settings.ses_configuration_set)
-    wiring().aws_client("sns").publish(TopicArn=topic, Message=json.dumps(event))
+    event = outbox.publish_feedback(sent, kind, topic)
     return Response(body={"published": event["eventType"], "message_id": message_id}, status_code=202)
 
 

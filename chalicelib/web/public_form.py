@@ -7,7 +7,7 @@ data is ever put in a URL: pages are addressed by position only (/referral/child
 
 Every question page also has "Save and come back later": it keeps what was typed on the page,
 even if incomplete (no errors are shown), and goes to /referral/save, where a passphrase is set
-and a resume code given (chalicelib/web/form_resume.py). /referral/resume takes them back.
+and a resume code given (chalicelib/services/save_and_resume.py). /referral/resume takes them back.
 
 The form's rooms: form_steps.py (the question pages as `Step`s), form_cycle.py (the Blueprint and the
 request cycle), form_lists.py (the add-another lists' routes), and this module: the remaining routes
@@ -27,6 +27,7 @@ from chalicelib.domain.referral import (
 )
 from chalicelib.domain.validation import InvalidReferral, validate
 from chalicelib.logs import logger
+from chalicelib.services import save_and_resume
 from chalicelib.web import (
     form_lists,  # noqa: F401 - the lists' routes join the Blueprint
     form_resume,
@@ -206,8 +207,7 @@ def confirmation() -> Response:
 def _what_happens_next(reference: str) -> dict[str, Any] | None:
     """What the page says will happen, by the working-hours clock when the referral came in
     (clear metadata, no KMS call); None if it cannot be read just now: the page says it generally."""
-    from chalicelib.adapters.aws import AwsError
-    from chalicelib.adapters.referrals import ReferralNotFound
+    from chalicelib.domain.failures import AwsError, ReferralNotFound
     from chalicelib.domain.out_of_hours import WhatHappensNext
     from chalicelib.wiring import wiring
 
@@ -303,7 +303,7 @@ def save_for_later_post() -> Response:
             errors = PageErrors()
             errors.add("passphrase", problem)
             return _save_page(answers, session_id, errors)
-        saved = form_resume.save_for_later(answers, passphrase)
+        saved = save_and_resume.save_for_later(answers, passphrase)
         # The session ends here: on a shared device nobody can press Back into the answers.
         session.forget_answers(session_id)
         # Shown once, in this answer to the POST, rather than after a redirect: the code is never
@@ -395,21 +395,21 @@ def resume_post() -> Response:
         return refused
 
     new_session_id = session.new_session_id()  # never the one from before the passphrase
-    outcome = form_resume.resume(code, passphrase, new_session_id)
-    if isinstance(outcome, form_resume.Resumed):
+    outcome = save_and_resume.resume(code, passphrase, new_session_id)
+    if isinstance(outcome, save_and_resume.Resumed):
         if session_id != new_session_id:
             session.forget_answers(session_id)
         answers = outcome.answers
         landing = _landing(answers)
         session.save_answers(new_session_id, answers)
         return redirect(landing, cookies=[session.session_cookie(new_session_id)])
-    if isinstance(outcome, form_resume.Locked):
+    if isinstance(outcome, save_and_resume.Locked):
         return page(
             "resume_locked.html",
             until=form_resume.london_time(outcome.until),
             tries=resume_codes.MAX_WRONG_PASSPHRASES,
         )
-    if isinstance(outcome, form_resume.Expired):
+    if isinstance(outcome, save_and_resume.Expired):
         return page("resume_expired.html")
     errors.add("resume_code", WRONG_DETAILS)
     return _resume_page(session_id, errors, code=resume_codes.formatted(code))

@@ -25,7 +25,7 @@ importable from `chalicelib.web.admin`, as it was when this was one module.
 from __future__ import annotations
 
 from chalicelib.web.admin import decisions, documents, family, notices, queue, records, sharing  # noqa: F401 - routes
-from chalicelib.web.admin.answers import _answer, answer_with
+from chalicelib.web.admin.answers import answer_with
 from chalicelib.web.admin.common import (
     ANY_STAFF,
     AUDITORS,
@@ -77,13 +77,13 @@ from chalicelib.web.admin.picture import (
     _consent_record,
     _enquiry,
     _onward,
-    _out_of_hours,
     _outcome_notice,
     _parents_told,
     _plan_entry,
     _referral_attachment,
     _release,
     _reply,
+    out_of_hours_picture,
     referral_picture,
 )
 from chalicelib.web.admin.queue import referral, search, whoami, work_queue
@@ -137,7 +137,6 @@ __all__ = [
     "TriageAttachRequest",
     "TriageRejectRequest",
     "_access_reason",
-    "_answer",
     "_ask_parent",
     "_attachment",
     "_check_choice",
@@ -150,7 +149,6 @@ __all__ = [
     "_limit",
     "_now",
     "_onward",
-    "_out_of_hours",
     "_outcome_notice",
     "_parents_told",
     "_plan_entry",
@@ -180,6 +178,7 @@ __all__ = [
     "notice_preview",
     "notice_release",
     "onward_referral",
+    "out_of_hours_picture",
     "outcome_notice",
     "parents_told",
     "referral",

@@ -1,6 +1,7 @@
 """The one mapping from a domain refusal to the staff API's HTTP answer: the status and a message a person can act on.
 
-Every /admin/ route runs its work through `answer_with`; `_answer` is its old name, kept while the console uses it.
+Every /admin/ route runs its work through `answer_with`, and so does the console (the same message on both);
+an AWS failure ends in `errors.unavailable`, the answer every JSON edge gives.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from chalicelib.web.admin.common import (
     NOT_FOUND,
     NOTICE_NOT_FOUND,
 )
-from chalicelib.web.errors import problem
+from chalicelib.web.errors import problem, unavailable
 from chalicelib.web.json_body import BodyRefused
 
 
@@ -29,6 +30,7 @@ def answer_with(work: Callable[[], Response]) -> Response:
     from chalicelib.domain.failures import AwsError, InvalidCursor, ReferralNotFound, StaleReferral
     from chalicelib.domain.lifecycle import IllegalTransition
     from chalicelib.domain.onward_referral import OnwardReferralProblem, OnwardReferralRefused
+    from chalicelib.domain.out_of_hours import HandoverRefused
     from chalicelib.domain.outcome_notices import OutcomeNoticeProblem
     from chalicelib.domain.referral_record import ReferralClosed
     from chalicelib.domain.reply_display import ReplyNotOnReferral
@@ -77,6 +79,8 @@ def answer_with(work: Callable[[], Response]) -> Response:
         return problem(409, "not_allowed_now", str(refused))
     except OnwardReferralProblem as problem_found:
         return problem(422, "onward_referral_incomplete", str(problem_found))
+    except HandoverRefused as refused:
+        return problem(409, "not_alerted", str(refused))
     except ReasonRequired:
         reasons = ", ".join(reason.value for reason in AccessReason)
         return problem(
@@ -98,13 +102,4 @@ def answer_with(work: Callable[[], Response]) -> Response:
     except StaleReferral:
         return problem(409, "changed_meanwhile", "Someone else changed this referral just now: reload it and try again")
     except AwsError:
-        return problem(
-            503,
-            "unavailable",
-            "The hub could not do this just now and nothing was changed: try again in a minute",
-            headers={"Retry-After": "60"},
-        )
-
-
-# The console still calls it by its old name (chalicelib/web/console.py): the same function.
-_answer = answer_with
+        return unavailable("The hub could not do this just now and nothing was changed: try again in a minute")

@@ -105,10 +105,23 @@ def _consent_record(record: Any) -> dict[str, Any]:
     }
 
 
-def _out_of_hours(referral: Any) -> dict[str, Any] | None:
-    from chalicelib.web.admin_out_of_hours import out_of_hours_picture
+def out_of_hours_picture(referral: Any) -> dict[str, Any] | None:
+    """The whole picture's out-of-hours part (also the EDT handover's answer): None unless the EDT was alerted."""
+    from chalicelib.domain.out_of_hours import was_alerted
 
-    return out_of_hours_picture(referral)
+    if not was_alerted(referral):
+        return None
+    handover = referral.edt_handover
+    return {
+        "alerted": True,
+        "handed_over": bool(handover and handover.handed_over),
+        "handed_over_by": handover.handed_over_by if handover else None,
+        "handed_over_at": _iso(handover.handed_over_at) if handover else None,
+        "notes": [
+            {"text": n.text, "written_by": n.written_by, "written_at": _iso(n.written_at)}
+            for n in (handover.notes if handover else ())
+        ],
+    }
 
 
 def _parents_told(decision: Any) -> dict[str, Any] | None:
@@ -253,7 +266,7 @@ def referral_picture(view: Any) -> dict[str, Any]:
             for decision in referral.protective_decisions
         ],
         "onward_referrals": [_onward(onward) for onward in referral.onward_referrals],
-        "out_of_hours": _out_of_hours(referral),
+        "out_of_hours": out_of_hours_picture(referral),
         "enquiries": [_enquiry(e, _now()) for e in referral.enquiries],
         "replies": [_reply(reply, referral.shown_whole(reply.reply_id)) for reply in view.replies],
         "attachments": [_referral_attachment(a) for a in getattr(view, "attachments", [])],

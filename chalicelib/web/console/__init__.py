@@ -2,7 +2,7 @@
 
 Nothing here decides anything: each page calls the service the matching /admin/ route calls, with
 that route's roles (read from its `admin_route` declaration) and its pydantic body model, and
-domain refusals go through admin.py's own mapping (`_answer`), so a message reads the same on both.
+domain refusals go through the admin API's own mapping (`answer_with`), so a message reads the same on both.
 
 Every page is made with `console_route` (deny by default: a session, its token re-verified, the
 roles, and on POST the CSRF token); `undeclared_console_routes(app)` finds any /staff/ page made

@@ -183,7 +183,7 @@ def register(action: ActionForm) -> ActionForm:
 
     def show(visit: Visit, reference: str) -> Response:
         known: dict[str, Any] = {}
-        refused = _refused(admin_api._answer(lambda: _known_reference(reference, known)))
+        refused = _refused(admin_api.answer_with(lambda: _known_reference(reference, known)))
         if refused is not None:
             return _problem_page(*refused, visit.me)
         return _action_page(
@@ -230,7 +230,7 @@ def _record_choices(
         found.update(record_choices(view))
         return Response(body="", status_code=200)
 
-    answer = admin_api._answer(work)
+    answer = admin_api.answer_with(work)
     return _refused(answer) or found
 
 
@@ -270,7 +270,7 @@ def _action_page(
 
 def _post_action(action: ActionForm, visit: Visit, raw_reference: str) -> Response:
     known: dict[str, Any] = {}
-    refused = _refused(admin_api._answer(lambda: _known_reference(raw_reference, known)))
+    refused = _refused(admin_api.answer_with(lambda: _known_reference(raw_reference, known)))
     if refused is not None:
         return _problem_page(*refused, visit.me)
     reference = known["summary"].reference
@@ -288,7 +288,7 @@ def _post_action(action: ActionForm, visit: Visit, raw_reference: str) -> Respon
         action.perform(reference, body, visit.staff, _request_id())
         return redirect(referral_href(reference, done=action.slug, access_reason=access_reason))
 
-    answer = admin_api._answer(work)
+    answer = admin_api.answer_with(work)
     refused = _refused(answer)
     if refused is None:
         return answer

@@ -33,7 +33,7 @@ def notice_preview(visit: Visit, reference: str, notice_id: str) -> Response:
     """The notice rendered as it would go, sending nothing; the read is audited (as the API's preview)."""
     shown: dict[str, Any] = {}
     access_reason = _access_reason(query_of(console.current_request))
-    refused = _refused(admin_api._answer(lambda: _preview(visit, reference, notice_id, access_reason, shown)))
+    refused = _refused(admin_api.answer_with(lambda: _preview(visit, reference, notice_id, access_reason, shown)))
     if refused is not None:
         return _problem_page(*refused, visit.me)
     normalised = admin_api._reference(reference)
@@ -80,7 +80,7 @@ def attachment_download(visit: Visit, reference: str, attachment_id: str) -> Res
     """A referrer's document: the service audits the read and gives a 60-second link; we go there."""
     reason = _access_reason({"access_reason": query_of(console.current_request).get("reason")})
     found: dict[str, Any] = {}
-    refused = _refused(admin_api._answer(lambda: _download(visit, reference, attachment_id, reason, found)))
+    refused = _refused(admin_api.answer_with(lambda: _download(visit, reference, attachment_id, reason, found)))
     if refused is not None:
         return _problem_page(*refused, visit.me)
     # A GET link's redirect (not a form's), so CSP form-action does not apply; the URL is the

@@ -35,7 +35,7 @@ def work_queue(visit: Visit) -> Response:
     if errors:
         return _queue_page(visit, filters, None, errors, status=400)
     found: dict[str, Any] = {}
-    refused = _refused(admin_api._answer(lambda: _list_queue(filters, query.get("cursor") or None, found)))
+    refused = _refused(admin_api.answer_with(lambda: _list_queue(filters, query.get("cursor") or None, found)))
     if refused is not None:
         status, message = refused
         if status == 422:  # a cursor from another query or tampered with: say so, beside the list

@@ -35,7 +35,7 @@ def referral_page(visit: Visit, reference: str) -> Response:
     raw_reason = query.get("reason")
     reason = raw_reason if raw_reason in {r.value for r in AccessReason} else None
     shown: dict[str, Any] = {}
-    refused = _refused(admin_api._answer(lambda: _read_referral(visit, reference, reason, shown)))
+    refused = _refused(admin_api.answer_with(lambda: _read_referral(visit, reference, reason, shown)))
     if refused is not None:
         return _problem_page(*refused, visit.me)
     if "reason_page" in shown:

@@ -198,7 +198,7 @@ def _request_id() -> str | None:
 
 
 def _refused(response: Response) -> tuple[int, str] | None:
-    """(status, message) when admin.py's `_answer` turned the work into a problem answer."""
+    """(status, message) when the admin API's `answer_with` turned the work into a problem answer."""
     if response.status_code < 400 or not isinstance(response.body, dict):
         return None
     return response.status_code, str(response.body.get("message", ""))

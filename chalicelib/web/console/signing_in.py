@@ -10,7 +10,7 @@ from typing import Any
 
 from chalice.app import Response
 
-from chalicelib.domain.failures import AwsError
+from chalicelib.domain.failures import AwsError, TokenRefused
 from chalicelib.domain.staff import Role
 from chalicelib.logs import logger
 from chalicelib.web import admin as admin_api
@@ -70,8 +70,6 @@ def callback() -> Response:
 
 def _start_session(hosted: Any, code: str, pending_id: str, clear: list[str], headers: Any) -> Response:
     """The code swapped for tokens and a new session started, then on to the page asked for."""
-    from chalicelib.adapters.staff_tokens import TokenRefused
-
     try:
         tokens = hosted.exchange(code, pending_id)
         if "id_token" not in tokens:

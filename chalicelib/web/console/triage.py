@@ -71,7 +71,7 @@ def _triage_item_page(
         found["item"] = view_triage(admin_api._triage_id(triage_id), visit.staff)
         return Response(body="", status_code=200)
 
-    refused = _refused(admin_api._answer(work))
+    refused = _refused(admin_api.answer_with(work))
     if refused is not None:
         return _problem_page(*refused, visit.me)
     item = found["item"]
@@ -117,7 +117,7 @@ def _triage_post(
         perform(body)
         return redirect("/staff/triage?" + urllib.parse.urlencode({"done": done}))
 
-    answer = admin_api._answer(work)
+    answer = admin_api.answer_with(work)
     refused = _refused(answer)
     if refused is None:
         return answer
