@@ -95,6 +95,9 @@ class Settings(BaseModel):
     jwt_audience: str | None = None
     jwks_url: str | None = None
     local_jwks_path: str = ".local/issuer-jwks.json"
+    # Staff are shown by name from the staff user pool's MASH groups (set in AWS). The local stage
+    # reads the local issuer's synthetic staff, written beside its JWKS (`local_staff_directory_path`).
+    staff_user_pool_id: str | None = None
 
     # The staff console (/staff/): a session unused this long is signed out. In AWS staff sign in
     # through the user pool's hosted UI at this domain (https://<prefix>.auth.<region>.amazoncognito.com
@@ -200,6 +203,13 @@ class Settings(BaseModel):
     @property
     def is_local(self) -> bool:
         return self.stage == "local"
+
+    @property
+    def local_staff_directory_path(self) -> str:
+        """The local issuer's synthetic staff (local/issuer.py writes it beside its JWKS)."""
+        from pathlib import Path
+
+        return str(Path(self.local_jwks_path).with_name("issuer-staff.json"))
 
     @classmethod
     def from_environ(cls, environ: dict[str, str] | None = None) -> Settings:

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from chalicelib.adapters.referrals import ReferralStore
     from chalicelib.adapters.search_cards import SearchCards
     from chalicelib.adapters.staff_audit import StaffAuditLog
+    from chalicelib.adapters.staff_directory import StaffDirectory
     from chalicelib.adapters.staff_sessions import StaffSessionStore
     from chalicelib.adapters.suppression import SuppressionList
     from chalicelib.domain.deadlines import DeadlinePolicy
@@ -253,6 +254,28 @@ class Wiring:
         from chalicelib.adapters.emulator_mail import EmulatorOutbox
 
         return EmulatorOutbox(self.aws_client("sns"), self.settings.ses_configuration_set)
+
+    @property
+    def staff_directory(self) -> StaffDirectory:
+        """Staff by name: the user pool's MASH groups in AWS, the local issuer's list locally."""
+        from pathlib import Path
+
+        from chalicelib.adapters.staff_directory import (
+            CognitoStaffDirectory,
+            FileStaffDirectory,
+            InMemoryStaffDirectory,
+        )
+
+        def build() -> StaffDirectory:
+            if self.settings.staff_user_pool_id:
+                return CognitoStaffDirectory(
+                    self.aws_client("cognito-idp"), self.settings.staff_user_pool_id, self.clock
+                )
+            if self.settings.is_local:
+                return FileStaffDirectory(Path(self.settings.local_staff_directory_path))
+            return InMemoryStaffDirectory()  # no pool configured: nobody is named
+
+        return self._once("staff_directory", build)
 
     def aws_client(self, service: AwsService) -> Any:
         def build() -> Any:

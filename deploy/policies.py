@@ -193,6 +193,13 @@ def api_handler_policy() -> list[Statement]:
         # The same two through S3: an upload is encrypted under the storage key on the signer's
         # behalf (a data key), a download decrypted (S3 asks KMS as the signing role).
         storage_key_through_s3("GenerateDataKey", "Decrypt"),
+        {
+            # Staff shown by name: the members of each MASH group of the staff user pool (read only).
+            "Sid": "ReadStaffDirectory",
+            "Effect": "Allow",
+            "Action": ["cognito-idp:ListUsersInGroup"],
+            "Resource": {"Fn::GetAtt": ["StaffUserPool", "Arn"]},
+        },
     ]
 
 

@@ -1007,6 +1007,8 @@ def environment() -> dict[str, Any]:
         "MASH_JWT_ISSUER": issuer,
         "MASH_JWT_AUDIENCE": ref("StaffAppClient"),
         "MASH_JWKS_URL": sub("https://cognito-idp.${AWS::Region}.amazonaws.com/${StaffUserPool}/.well-known/jwks.json"),
+        # Staff are named on pages from the user pool's MASH groups (cognito-idp:ListUsersInGroup).
+        "MASH_STAFF_USER_POOL_ID": ref("StaffUserPool"),
         "MASH_COUNCIL_NAME": ref("CouncilName"),
         "MASH_PUBLIC_URL": ref("PublicUrl"),
         # The staff console's sign-in: the hosted UI of the staff user pool (StaffSignInDomain).

@@ -26,6 +26,7 @@ from chalicelib.domain.staff import Role
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 KEY_FILE = "issuer-key.pem"
 JWKS_FILE = "issuer-jwks.json"
+STAFF_FILE = "issuer-staff.json"  # the local stage's staff directory (chalicelib/adapters/staff_directory.py)
 TOKEN_LIFETIME = dt.timedelta(hours=8)  # one working day, as a Cognito pool would be set
 
 
@@ -60,6 +61,7 @@ class LocalIssuer:
         self._key = _load_or_create_key(key_dir / KEY_FILE)
         self.kid = key_thumbprint(self._key.public_key())
         _write_jwks(key_dir / JWKS_FILE, self._key.public_key(), self.kid)
+        _write_if_changed(key_dir / STAFF_FILE, json.dumps(_directory(), indent=2) + "\n")
 
     @property
     def jwks_path(self) -> Path:
@@ -117,6 +119,14 @@ def key_thumbprint(public_key: rsa.RSAPublicKey) -> str:
 
 
 def _write_jwks(path: Path, public_key: rsa.RSAPublicKey, kid: str) -> None:
-    document = json.dumps({"keys": [public_jwk(public_key, kid)]}, indent=2) + "\n"
+    _write_if_changed(path, json.dumps({"keys": [public_jwk(public_key, kid)]}, indent=2) + "\n")
+
+
+def _directory() -> list[dict[str, object]]:
+    """The synthetic staff as the app's local staff directory reads them."""
+    return [{"id": s.id, "name": s.name, "roles": [s.role.value]} for s in SYNTHETIC_STAFF.values()]
+
+
+def _write_if_changed(path: Path, document: str) -> None:
     if not path.exists() or path.read_text(encoding="utf-8") != document:
         path.write_text(document, encoding="utf-8")

@@ -36,7 +36,7 @@ RETRYABLE_CODES = frozenset(
 
 
 # The services the hub (and its tests) make clients for; boto3's stubs type `client` per service name.
-AwsService = Literal["dynamodb", "kms", "s3", "ses", "sns", "sqs"]
+AwsService = Literal["cognito-idp", "dynamodb", "kms", "s3", "ses", "sns", "sqs"]
 
 
 def make_client(service: AwsService, settings: Settings) -> Any:

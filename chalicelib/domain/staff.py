@@ -42,3 +42,24 @@ class StaffMember:
 
     def holds_any(self, roles: Iterable[Role]) -> bool:
         return not self.roles.isdisjoint(roles)
+
+
+@dataclass(frozen=True)
+class StaffEntry:
+    """One person in the staff directory: the id their tokens carry, the name colleagues know them by,
+    and the MASH roles they hold there. Names are shown to staff, never logged."""
+
+    id: str
+    name: str = field(repr=False)
+    roles: frozenset[Role]
+
+
+def staff_name(staff_id: str | None, entries: Iterable[StaffEntry]) -> str:
+    """How a page names a member of staff: by name; someone no longer in the directory (left the
+    MASH, or the directory is unreachable) as "a former member of staff", never by their raw id."""
+    if not staff_id:
+        return "nobody"
+    for entry in entries:
+        if entry.id == staff_id:
+            return entry.name
+    return "a former member of staff"
