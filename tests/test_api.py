@@ -191,3 +191,29 @@ def test_receipts_and_refusals_answer_as_the_openapi_document_says(client: Any) 
     conforms.check("POST", "/api/referrals", post(client, {"route": "urgent"}))
     conforms.check("POST", "/api/referrals", post(client, "{not json"))
     assert conforms.checked == {"POST /api/referrals 201", "POST /api/referrals 422", "POST /api/referrals 400"}
+
+
+@pytest.mark.usefixtures("issuer")
+def test_a_repeat_after_screening_answers_where_the_referral_stands_as_the_document_says(
+    client: Any, aws: Any, staff: Any
+) -> None:
+    import jsonschema
+
+    first = answer(post(client, example(), {"Idempotency-Key": "agency-43"}))
+    screened = staff(
+        "practitioner",
+        "POST",
+        f"/admin/referrals/{first['reference']}/screening",
+        {"rag": "amber", "level": 3, "rationale": "Synthetic rationale"},
+    )
+    assert screened.status_code == 200, screened.body
+
+    repeat = post(client, example(), {"Idempotency-Key": "agency-43"})
+
+    assert repeat.status_code == 200
+    assert answer(repeat)["reference"] == first["reference"]
+    assert answer(repeat)["status"] == "screened"
+    document = json.loads(client.http.get("/api/openapi.json").body)
+    schema = {**document["components"]["schemas"]["Receipt"], "components": document["components"]}
+    # The Receipt schema's $refs point into #/components: carried along, they resolve.
+    jsonschema.validate(answer(repeat), schema)

@@ -9,8 +9,10 @@ from chalice import Blueprint, Response
 
 from chalicelib.domain.attachments import AttachmentRequest
 from chalicelib.domain.failures import AwsError
+from chalicelib.web.api_responses import Receipt, UploadOffer
 from chalicelib.web.errors import problem, unavailable
 from chalicelib.web.json_body import ANY_BODY, BodyRefused, parse_json
+from chalicelib.web.request_parts import body_bytes
 
 api = Blueprint(__name__)
 
@@ -57,15 +59,15 @@ def _submit(submission: Any, key: str | None) -> Response:
             code="not_stored",
             error=error,
         )
-    body: dict[str, Any] = {
-        "reference": receipt.reference,
-        "status": receipt.status.value,
-        "received_at": receipt.received_at.isoformat(timespec="seconds"),
-        "next_steps": next_steps(submission.route, submission.immediate_risk, receipt.received_at),
+    answer = Receipt(
+        reference=receipt.reference,
+        status=receipt.status,
+        received_at=receipt.received_at.isoformat(timespec="seconds"),
+        next_steps=next_steps(submission.route, submission.immediate_risk, receipt.received_at),
+        immediate_risk_advice=_immediate_risk_advice() if submission.immediate_risk else None,
         **_attachments(receipt.reference, receipt.received_at),
-    }
-    if submission.immediate_risk:
-        body["immediate_risk_advice"] = _immediate_risk_advice()
+    )
+    body = answer.model_dump(mode="json", exclude_none=True)
     headers: dict[str, str | list[str]] = {"Content-Type": "application/json"}
     if not receipt.created:
         headers["Idempotent-Replayed"] = "true"
@@ -91,49 +93,54 @@ ATTACHMENT_BODY_LIMIT = 4 * 1024
 def add_attachment(reference: str) -> Response:
     """A presigned POST for one document; `Authorization: Bearer <attachments_token>`."""
     from chalicelib.domain.attachments import UploadRefused
-    from chalicelib.domain.failures import AwsError
-    from chalicelib.domain.reference import normalise
-    from chalicelib.services.referral_attachments import offer_upload
 
     request = api.current_request
-    normalised = normalise(reference)
-    if len(request.raw_body or b"") > ATTACHMENT_BODY_LIMIT:
+    if len(body_bytes(request)) > ATTACHMENT_BODY_LIMIT:
         # As every public POST: an oversized body is refused before anything else is looked at.
         return problem(
             413, "body_too_large", "The body is larger than 4 KiB: send only filename, content_type and size"
         )
     try:
-        body = parse_json(request, AttachmentRequest, ATTACHMENT_BODY_LIMIT, "attachment")
-        scheme, _, token = (request.headers.get("authorization") or "").partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            raise UploadRefused(
-                "token_required",
-                "Send the referral's attachments_token as Authorization: Bearer <attachments_token>",
-                status=401,
-            )
-        if normalised is None:
-            raise UploadRefused("invalid_token", "The attachments token is for another referral", status=401)
-        offer = offer_upload(
-            normalised, token=token, filename=body.filename, content_type=body.content_type, size=body.size
-        )
+        offer = _offer_upload(reference, request)
     except BodyRefused as refused:
         return refused.response
     except UploadRefused as refused:
-        headers = {"WWW-Authenticate": "Bearer"} if refused.status == 401 else None
-        return problem(refused.status, refused.code, str(refused), headers=headers)
+        challenge = {"WWW-Authenticate": "Bearer"} if refused.status == 401 else None
+        return problem(refused.status, refused.code, str(refused), headers=challenge)
     except AwsError as error:
         return unavailable("The hub could not prepare the upload just now: try again in a minute", error=error)
+    answer = UploadOffer(
+        upload_id=offer.upload_id,
+        url=offer.url,
+        fields=offer.fields,
+        expires_at=offer.expires_at.isoformat(timespec="seconds"),
+        attachments_until=offer.window_closes_at.isoformat(timespec="seconds"),
+    )
     return Response(
-        body={
-            "upload_id": offer.upload_id,
-            "url": offer.url,
-            "fields": offer.fields,
-            "expires_at": offer.expires_at.isoformat(timespec="seconds"),
-            "attachments_until": offer.window_closes_at.isoformat(timespec="seconds"),
-        },
+        body=answer.model_dump(mode="json"),
         status_code=201,
         headers={"Content-Type": "application/json", "Cache-Control": "no-store"},
     )
+
+
+def _offer_upload(reference: str, request: Any) -> Any:
+    """The body read, the bearer token checked against this referral, and the upload offered."""
+    from chalicelib.domain.attachments import UploadRefused
+    from chalicelib.domain.reference import normalise
+    from chalicelib.services.referral_attachments import offer_upload
+
+    body = parse_json(request, AttachmentRequest, ATTACHMENT_BODY_LIMIT, "attachment")
+    scheme, _, token = (request.headers.get("authorization") or "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise UploadRefused(
+            "token_required",
+            "Send the referral's attachments_token as Authorization: Bearer <attachments_token>",
+            status=401,
+        )
+    normalised = normalise(reference)
+    if normalised is None:
+        raise UploadRefused("invalid_token", "The attachments token is for another referral", status=401)
+    return offer_upload(normalised, token=token, filename=body.filename, content_type=body.content_type, size=body.size)
 
 
 def next_steps(route: Any, immediate_risk: bool, received_at: Any) -> str:

@@ -3,10 +3,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 from pydantic.json_schema import SkipJsonSchema
+
+from chalicelib.domain.lifecycle import ReferralStatus
 
 DateTime = Annotated[str, WithJsonSchema({"type": "string", "format": "date-time"})]
 # Read-aloud reference: no 0, 1, I, L, O or U (chalicelib/domain/reference.py).
@@ -39,7 +41,8 @@ class Receipt(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     reference: str = Field(pattern=REFERENCE_PATTERN, description="Read-aloud reference: no 0, 1, I, L, O or U")
-    status: Literal["received"]
+    # "received" for a new referral; a repeat of an earlier request answers where that referral stands now.
+    status: ReferralStatus
     received_at: DateTime
     next_steps: str = Field(
         description="What will really happen, by MASH working hours (Europe/London, without bank holidays) "
