@@ -847,7 +847,7 @@ def test_every_action_form_takes_its_roles_from_the_api_route_it_mirrors(client:
     assert set(console.ACTION_FORMS) == {
         "screening", "decision", "approval", "consent", "enquiries", "parents-told", "outcome-notice",
         "onward-referral", "closure", "legal-hold", "contact-plan", "translation", "withdraw-enquiry", "handover",
-        "reply-text",
+        "reply-text", "task",
     }  # fmt: skip
     for action in console.ACTION_FORMS.values():
         assert action.roles == declared_roles(action.api_route), action.slug
@@ -1318,3 +1318,27 @@ def test_a_referrers_documents_are_listed_and_downloaded_through_the_audited_lin
     assert read.details == {"attachment": kept.attachment_id}
     assert person.get(f"/staff/referrals/{reference}/attachments/{'0' * 20}").status_code == 404
     assert browser("auditor").get(href).status_code == 403
+
+
+def test_an_open_task_is_near_the_top_with_its_form_and_leaves_the_to_do_list_when_done(
+    client: Any, staff: Any, browser: Any
+) -> None:
+    from tests.test_case_work_api import with_a_task
+
+    reference, task_id = with_a_task(client, staff)
+    person = browser("practitioner")
+    text = page_text(person.get(f"/staff/referrals/{reference}"))
+    assert text.index("To do") < text.index("Summary") and "Mark as done" in text and "Dismiss" in text
+    assert f'name="task_id" value="{task_id}"' in person.text()
+
+    refused = person.post(f"/staff/referrals/{reference}/task", {"task_id": task_id})
+    assert refused.status_code == 400
+    assert error_summary(refused) == ["Select whether the task is done or dismissed"]
+
+    done = person.post(
+        f"/staff/referrals/{reference}/task", {"task_id": task_id, "action": "dismiss", "note": "Sent in English"}
+    )
+    assert done.status_code == 303, person.text()
+    page = page_text(person.get(done.headers["Location"]))
+    assert "Task finished" in page and "Nothing to do." in page
+    assert "dismissed" in page and "Note: Sent in English" in page

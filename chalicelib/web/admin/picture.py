@@ -7,13 +7,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from chalicelib.domain.tasks import TASK_TEXT
 from chalicelib.web.admin.common import (
     _now,
 )
 from chalicelib.web.admin.responses import shaped
 from chalicelib.web.admin.responses_picture import ReferralPicture
 from chalicelib.web.admin.shaping import _decision, _event, _iso, _state
+from chalicelib.web.admin.task_answers import task_answer
 
 
 def _enquiry(enquiry: Any, now: dt.datetime) -> dict[str, Any]:
@@ -245,18 +245,7 @@ def referral_picture(view: Any) -> dict[str, Any]:
             for n in referral.notices
         ],
         "outcome_notice": _outcome_notice(referral),
-        "tasks": [
-            {
-                "id": task.task_id,
-                "kind": task.kind.value,
-                "text": TASK_TEXT[task.kind],
-                "created_at": _iso(task.created_at),
-                "about": task.about,
-                "done_at": _iso(task.done_at),
-                "due_on": task.due_on.isoformat() if task.due_on else None,
-            }
-            for task in referral.tasks
-        ],
+        "tasks": [task_answer(task, _now()) for task in referral.tasks],
         "submission": referral.submission.model_dump(mode="json"),
         "consent_record": _consent_record(referral.consent),
         "parents_told_decision": _parents_told(referral.parents_told),

@@ -19,7 +19,7 @@ from chalicelib.domain.protective_decisions import ProtectiveDecision
 from chalicelib.domain.referral import Route
 from chalicelib.domain.referral_record import Channel
 from chalicelib.domain.staff import Role
-from chalicelib.domain.tasks import TaskKind
+from chalicelib.domain.tasks import TaskEnd, TaskKind
 from chalicelib.web.admin.responses import (
     AuditEvent,
     Count,
@@ -102,6 +102,10 @@ class Task(StaffAnswer):
     about: str | None
     done_at: DateTime | None
     due_on: Date | None = Field(description="When it is due: a review task (review_*) is due on its review date")
+    done_by: str | None = Field(description="Who finished it (a staff id); null while open or if the hub did by itself")
+    ended: TaskEnd | None = Field(description="How staff finished it; null while open or if the hub did")
+    note: str | None = Field(description="The note staff left on finishing it")
+    overdue: bool = Field(description="Open and past its due date")
 
 
 class ConsentRecord(StaffAnswer):

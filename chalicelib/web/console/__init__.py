@@ -18,6 +18,7 @@ The rooms, each importing only those above it (no module imports this package's 
 - `action_forms`: the `ActionForm` machinery (its docstring says how to add an action)
 - `referral`: the referral page, offering the action forms
 - `actions`: every registered action form and its service call
+- `case_work`: finishing a task (its form sits by each open task on the referral page)
 - `notices_documents`: a notice's preview and a referrer's document
 - `reports`: the timeliness report
 
@@ -71,6 +72,7 @@ from chalicelib.web.console.actions import (
     TRANSLATION,
     WITHDRAW_ENQUIRY,
 )
+from chalicelib.web.console.case_work import TASK
 from chalicelib.web.console.notices_documents import attachment_download, notice_preview
 from chalicelib.web.console.reports import (
     BAR_FILLS,
@@ -111,6 +113,7 @@ __all__ = [
     "SIGN_IN",
     "STAFF_PREFIX",
     "STATUS_LABELS",
+    "TASK",
     "TRANSLATION",
     "TRIAGE_COUNT_LIMIT",
     "TRIAGE_DONE",

@@ -75,6 +75,8 @@ def _picture_page(visit: Visit, picture: dict[str, Any], reason: str | None, don
         reason=reason,
         done=ACTION_FORMS[done].done if done in ACTION_FORMS else None,
         actions=[form for form in ACTION_FORMS.values() if form.offered_to(picture, visit.me)],
+        # The form by each open task (console/case_work.py), for those who may finish tasks.
+        may_finish_tasks="task" in ACTION_FORMS and visit.me.holds_any(ACTION_FORMS["task"].roles),
         labels=_labels(),
         rag_tags=RAG_TAGS,
         status_labels=STATUS_LABELS,

@@ -35,7 +35,9 @@ def admin_routes() -> list[Route]:
     from chalicelib.domain.timeliness import MAX_DAYS
     from chalicelib.web import admin as routes
     from chalicelib.web import admin_enquiries, admin_out_of_hours, admin_reports
+    from chalicelib.web.admin import case_work
     from chalicelib.web.admin import responses as answers
+    from chalicelib.web.admin import responses_case_work as case_answers
     from chalicelib.web.admin import responses_picture as picture
     from chalicelib.web.admin import responses_reports as reports
     from chalicelib.web.admin import responses_sharing as sharing
@@ -212,6 +214,13 @@ def admin_routes() -> list[Route]:
             "referral to the day team, first in the morning queue until screened. Only for referrals the EDT was "
             "alerted to (409 not_alerted otherwise); audited with the note's number, never its words",
             picture.HandoverState, state_change, in_path, body=admin_out_of_hours.HandoverRequest,
+        ),
+        Route(
+            item + "/tasks/{task_id}", "POST", case_work.finish_task,
+            "Complete or dismiss an open task, with an optional note: it leaves the to-do list and stays on the "
+            "referral with who, when and how; audited (the note sealed). A manager's task: managers only",
+            case_answers.TaskFinished, ("403", *state_change), (REFERENCE_IN_PATH, case_work.TASK_ID_IN_PATH),
+            body=case_work.TaskRequest,
         ),
     ]  # fmt: skip
 

@@ -1,0 +1,26 @@
+"""A task as the staff API shows it: in the whole picture and in the answer to finishing it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from chalicelib.domain.london_time import london_date
+from chalicelib.domain.tasks import TASK_TEXT, Task
+from chalicelib.web.admin.shaping import _iso
+
+
+def task_answer(task: Task, now: dt.datetime) -> dict[str, Any]:
+    return {
+        "id": task.task_id,
+        "kind": task.kind.value,
+        "text": TASK_TEXT[task.kind],
+        "created_at": _iso(task.created_at),
+        "about": task.about,
+        "done_at": _iso(task.done_at),
+        "due_on": task.due_on.isoformat() if task.due_on else None,
+        "done_by": task.done_by,
+        "ended": task.ended.value if task.ended else None,
+        "note": task.note,
+        "overdue": task.overdue(london_date(now)),
+    }

@@ -1,0 +1,52 @@
+"""Case work over HTTP (issue 13 parts 4 and 5): the routes' answers and refusals, under moto."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from tests.test_translations import polish_parent, submit
+
+pytestmark = pytest.mark.usefixtures("issuer")
+
+
+def with_a_task(client: Any, staff: Callable[..., Any]) -> tuple[str, str]:
+    """A referral whose consent request is held for its translation: one open task."""
+    reference = submit(client, polish_parent())
+    asked = staff("practitioner", "POST", f"/admin/referrals/{reference}/consent", {"state": "requested", "parent": 0})
+    assert asked.status_code == 200, asked.body
+    [task] = json.loads(staff("practitioner", "GET", f"/admin/referrals/{reference}").body)["tasks"]
+    return reference, task["id"]
+
+
+def test_a_task_is_completed_with_a_note_and_stays_in_the_picture(client: Any, staff: Callable[..., Any]) -> None:
+    reference, task_id = with_a_task(client, staff)
+    url = f"/admin/referrals/{reference}/tasks/{task_id}"
+    response = staff("practitioner", "POST", url, {"action": "complete", "note": "Interpreter booked for Monday"})
+    assert response.status_code == 200, response.body
+    answer = json.loads(response.body)
+    assert answer["open_tasks"] == 0
+    assert (answer["task"]["ended"], answer["task"]["note"], answer["task"]["overdue"]) == (
+        "completed",
+        "Interpreter booked for Monday",
+        False,
+    )
+    [task] = json.loads(staff("manager", "GET", f"/admin/referrals/{reference}").body)["tasks"]
+    assert task["done_at"] and task["done_by"] and task["ended"] == "completed"
+
+    again = staff("manager", "POST", url, {"action": "dismiss"})
+    assert (again.status_code, json.loads(again.body)["error"]) == (409, "task_already_done")
+
+
+def test_an_unknown_task_is_404_and_a_bad_body_422(client: Any, staff: Callable[..., Any]) -> None:
+    reference, task_id = with_a_task(client, staff)
+    unknown = staff("practitioner", "POST", f"/admin/referrals/{reference}/tasks/nope", {"action": "complete"})
+    assert (unknown.status_code, json.loads(unknown.body)["error"]) == (404, "task_not_found")
+    url = f"/admin/referrals/{reference}/tasks/{task_id}"
+    for body in ({"action": "finish"}, {"action": "complete", "note": "x" * 2001}, {"note": "no action"}):
+        refused = staff("practitioner", "POST", url, body)
+        assert refused.status_code == 422, (body, refused.body)
+    assert staff("auditor", "POST", url, {"action": "complete"}).status_code == 403
