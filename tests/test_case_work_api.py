@@ -50,3 +50,35 @@ def test_an_unknown_task_is_404_and_a_bad_body_422(client: Any, staff: Callable[
         refused = staff("practitioner", "POST", url, body)
         assert refused.status_code == 422, (body, refused.body)
     assert staff("auditor", "POST", url, {"action": "complete"}).status_code == 403
+
+
+def test_a_note_is_added_shown_in_the_picture_and_corrected_by_a_later_one(
+    client: Any, staff: Callable[..., Any]
+) -> None:
+    reference = submit(client, polish_parent())
+    url = f"/admin/referrals/{reference}/notes"
+    added = staff("practitioner", "POST", url, {"type": "phone_call", "text": "Rang the school: Sam was in today."})
+    assert added.status_code == 201, added.body
+    note = json.loads(added.body)["note"]
+    assert (note["id"], note["type"], note["corrects"], note["corrected_by"]) == ("n1", "phone_call", None, None)
+    fix = staff("practitioner", "POST", url, {"type": "correction", "text": "Sam was not in.", "corrects": "n1"})
+    assert fix.status_code == 201, fix.body
+    notes = json.loads(staff("manager", "GET", f"/admin/referrals/{reference}").body)["case_notes"]
+    assert [(n["id"], n["corrects"], n["corrected_by"]) for n in notes] == [("n1", None, "n2"), ("n2", "n1", None)]
+    assert notes[0]["text"] == "Rang the school: Sam was in today."  # never edited
+
+
+def test_a_bad_note_is_422_with_a_clear_message_and_oversight_is_for_managers(
+    client: Any, staff: Callable[..., Any]
+) -> None:
+    reference = submit(client, polish_parent())
+    url = f"/admin/referrals/{reference}/notes"
+    long = staff("practitioner", "POST", url, {"type": "phone_call", "text": "x" * 10_001})
+    assert long.status_code == 422 and "10000" in long.body.decode().replace(",", ""), long.body
+    assert staff("practitioner", "POST", url, {"type": "chat", "text": "Hello"}).status_code == 422
+    unknown = staff("practitioner", "POST", url, {"type": "correction", "text": "Fix", "corrects": "n7"})
+    assert (unknown.status_code, json.loads(unknown.body)["error"]) == (422, "note_refused")
+    oversight = {"type": "management_oversight", "text": "Plan agreed"}
+    assert staff("practitioner", "POST", url, oversight).status_code == 403
+    assert staff("manager", "POST", url, oversight).status_code == 201
+    assert staff("practitioner", "POST", url, {"type": "phone_call", "text": "x" * 10_000}).status_code == 201

@@ -50,6 +50,7 @@ ACTIONS: dict[tuple[str, str], Any] = {
     ("POST", "/admin/referrals/{reference}/enquiries/withdrawal"): {"enquiry_id": "e1", "reason": "Synthetic: why"},
     ("POST", "/admin/referrals/{reference}/handover"): {"note": "Synthetic: handover", "handed_over": True},
     ("POST", "/admin/referrals/{reference}/tasks/{task_id}"): {"action": "complete", "note": "Synthetic"},
+    ("POST", "/admin/referrals/{reference}/notes"): {"type": "phone_call", "text": "Synthetic: a call"},
 }
 STILL_TAKEN = {("POST", "/admin/referrals/{reference}/legal-hold"): {"hold": True, "reason": "Synthetic: inquiry"}}
 READS = {

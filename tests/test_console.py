@@ -847,7 +847,7 @@ def test_every_action_form_takes_its_roles_from_the_api_route_it_mirrors(client:
     assert set(console.ACTION_FORMS) == {
         "screening", "decision", "approval", "consent", "enquiries", "parents-told", "outcome-notice",
         "onward-referral", "closure", "legal-hold", "contact-plan", "translation", "withdraw-enquiry", "handover",
-        "reply-text", "task",
+        "reply-text", "task", "note",
     }  # fmt: skip
     for action in console.ACTION_FORMS.values():
         assert action.roles == declared_roles(action.api_route), action.slug
@@ -1342,3 +1342,27 @@ def test_an_open_task_is_near_the_top_with_its_form_and_leaves_the_to_do_list_wh
     page = page_text(person.get(done.headers["Location"]))
     assert "Task finished" in page and "Nothing to do." in page
     assert "dismissed" in page and "Note: Sent in English" in page
+
+
+def test_a_note_is_added_from_the_referral_page_and_a_correction_points_at_it(
+    client: Any, staff: Any, browser: Any
+) -> None:
+    reference = submit(client)
+    person = browser("practitioner")
+    assert "Add a note" in buttons(person.get(f"/staff/referrals/{reference}"))
+    form = person.get(f"/staff/referrals/{reference}/note")
+    assert 'data-module="govuk-character-count"' in person.text() and 'data-maxlength="10000"' in person.text()
+    assert "Management oversight" in page_text(form)
+
+    refused = person.post(f"/staff/referrals/{reference}/note", {"type": "phone_call"})
+    assert (refused.status_code, error_summary(refused)) == (400, ["Enter the note"])
+    done = person.post(f"/staff/referrals/{reference}/note", {"type": "phone_call", "text": "Rang the school"})
+    assert done.status_code == 303, person.text()
+    person.get(f"/staff/referrals/{reference}/note")
+    done = person.post(
+        f"/staff/referrals/{reference}/note", {"type": "correction", "corrects": "n1", "text": "Rang the nursery"}
+    )
+    assert done.status_code == 303, person.text()
+    page = page_text(person.get(done.headers["Location"]))
+    assert "Note added" in page and "Rang the school" in page and "Corrected by note n2" in page
+    assert page.index("Case notes") < page.index("Summary")

@@ -7,13 +7,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from chalicelib.web.admin.case_work_answers import notes_answer, task_answer
 from chalicelib.web.admin.common import (
     _now,
 )
 from chalicelib.web.admin.responses import shaped
 from chalicelib.web.admin.responses_picture import ReferralPicture
 from chalicelib.web.admin.shaping import _decision, _event, _iso, _state
-from chalicelib.web.admin.task_answers import task_answer
 
 
 def _enquiry(enquiry: Any, now: dt.datetime) -> dict[str, Any]:
@@ -259,6 +259,7 @@ def referral_picture(view: Any) -> dict[str, Any]:
         "enquiries": [_enquiry(e, _now()) for e in referral.enquiries],
         "replies": [_reply(reply, referral.shown_whole(reply.reply_id)) for reply in view.replies],
         "attachments": [_referral_attachment(a) for a in getattr(view, "attachments", [])],
+        "case_notes": notes_answer(referral.case_notes),
         "history": [_event(e) for e in view.history],
         "known_before": [
             {

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from chalicelib.web.admin.responses import REFERENCE_EXAMPLE, Count, StaffAnswer
-from chalicelib.web.admin.responses_picture import Task
+from chalicelib.web.admin.responses_picture import CaseNote, Task
 
 
 class TaskFinished(StaffAnswer):
@@ -15,3 +15,8 @@ class TaskFinished(StaffAnswer):
     reference: str = Field(examples=[REFERENCE_EXAMPLE])
     task: Task
     open_tasks: Count = Field(description="Tasks still open on the referral")
+
+
+class NoteAdded(StaffAnswer):
+    reference: str = Field(examples=[REFERENCE_EXAMPLE])
+    note: CaseNote

@@ -18,7 +18,7 @@ The rooms, each importing only those above it (no module imports this package's 
 - `action_forms`: the `ActionForm` machinery (its docstring says how to add an action)
 - `referral`: the referral page, offering the action forms
 - `actions`: every registered action form and its service call
-- `case_work`: finishing a task (its form sits by each open task on the referral page)
+- `case_work`: finishing a task (its form sits by each open task on the referral page), adding a case note
 - `notices_documents`: a notice's preview and a referrer's document
 - `reports`: the timeliness report
 
@@ -72,7 +72,7 @@ from chalicelib.web.console.actions import (
     TRANSLATION,
     WITHDRAW_ENQUIRY,
 )
-from chalicelib.web.console.case_work import TASK
+from chalicelib.web.console.case_work import NOTE, TASK
 from chalicelib.web.console.notices_documents import attachment_download, notice_preview
 from chalicelib.web.console.reports import (
     BAR_FILLS,
@@ -98,6 +98,7 @@ __all__ = [
     "HOME",
     "LEGAL_HOLD",
     "LONDON",
+    "NOTE",
     "ONWARD_REFERRAL",
     "OPEN_PATHS",
     "OUTCOME_NOTICE",

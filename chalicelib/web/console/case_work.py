@@ -1,18 +1,20 @@
-"""Case work in the console (issue 13 parts 4 and 5): finishing a task.
+"""Case work in the console (issue 13 parts 4 and 5): finishing a task, adding a case note.
 
 The referral page shows each open task near its top with its own small form (a note, then "Mark as
 done" or "Dismiss"), posting to the `task` action below; the action's own page (radios of the open
-tasks) is where a refused or invalid post comes back to.
+tasks) is where a refused or invalid post comes back to. "Add a note" is a button of its own; the
+notes are listed near the top of the referral page.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from chalicelib.domain.case_notes import MANAGER_NOTES, NOTE_MAX_LENGTH, NOTE_TYPE_LABELS, corrections
 from chalicelib.domain.staff import StaffMember
 from chalicelib.domain.tasks import TASK_TEXT, open_tasks
 from chalicelib.web.admin import case_work as case_work_api
-from chalicelib.web.console.action_forms import ActionForm, register
+from chalicelib.web.console.action_forms import ActionForm, Branches, register
 from chalicelib.web.console.formatting import when
 
 
@@ -44,5 +46,52 @@ TASK = register(
         },
         record_choices=_open_task_choices,
         button="Save",
+    )
+)
+
+
+def _add_note(reference: str, body: Any, staff: StaffMember, request_id: str | None) -> Any:
+    return case_work_api.add_note_now(reference, body, staff, request_id)
+
+
+def _note_types() -> dict[str, Any]:
+    return {
+        "note_types": [
+            (kind.value, label, "Managers only" if kind in MANAGER_NOTES else None)
+            for kind, label in NOTE_TYPE_LABELS.items()
+        ],
+        "note_max_length": NOTE_MAX_LENGTH,
+    }
+
+
+def _notes_to_correct(view: Any) -> dict[str, Any]:
+    notes = view.referral.case_notes
+    corrected = corrections(notes)
+    return {
+        "notes_to_correct": [
+            (note.note_id, NOTE_TYPE_LABELS[note.kind], when(note.written_at), note.note_id in corrected)
+            for note in notes
+        ]
+    }
+
+
+NOTE = register(
+    ActionForm(
+        slug="note",
+        title="Add a note",
+        api_route=case_work_api.add_note,
+        model=case_work_api.NoteRequest,
+        perform=_add_note,
+        done="Note added",
+        offered=lambda picture: picture["status"] != "closed",
+        blank_messages={
+            "type": "Select the type of note",
+            "text": "Enter the note",
+            "corrects": "Select the note this corrects",
+        },
+        choices=_note_types,
+        branches=Branches("type", {"correction": ("corrects",)}),
+        record_choices=_notes_to_correct,
+        button="Add the note",
     )
 )

@@ -10,6 +10,7 @@ from typing import Any
 from chalice.app import Response
 
 from chalicelib.domain.audit import AccessReason
+from chalicelib.domain.case_notes import NOTE_TYPE_LABELS
 from chalicelib.domain.decision import OUTCOME_LABELS
 from chalicelib.domain.referral import AGENCY_LABELS, CONCERN_LABELS, LEVELS_OF_NEED
 from chalicelib.web import admin as admin_api
@@ -107,4 +108,5 @@ def _labels() -> dict[str, Any]:
         "agencies": AGENCY_LABELS,
         "levels": LEVELS_OF_NEED,
         "reasons": REASON_LABELS,
+        "note_types": {kind.value: label for kind, label in NOTE_TYPE_LABELS.items()},
     }

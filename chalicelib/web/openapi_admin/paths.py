@@ -222,6 +222,13 @@ def admin_routes() -> list[Route]:
             case_answers.TaskFinished, ("403", *state_change), (REFERENCE_IN_PATH, case_work.TASK_ID_IN_PATH),
             body=case_work.TaskRequest,
         ),
+        Route(
+            item + "/notes", "POST", case_work.add_note,
+            "Add a case note (phone call, agency check by phone, discussion with a parent or carer, management "
+            "oversight (managers only), or a correction pointing at the note it corrects). Append-only; up to "
+            "10,000 characters; sealed under the referral's key; audited (its id and type)",
+            case_answers.NoteAdded, ("403", *state_change), in_path, body=case_work.NoteRequest, success="201",
+        ),
     ]  # fmt: skip
 
 

@@ -1,10 +1,12 @@
-"""A task as the staff API shows it: in the whole picture and in the answer to finishing it."""
+"""Tasks and case notes as the staff API shows them: in the whole picture and in the answers to
+finishing a task or adding a note."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
 
+from chalicelib.domain.case_notes import CaseNote, corrections
 from chalicelib.domain.london_time import london_date
 from chalicelib.domain.tasks import TASK_TEXT, Task
 from chalicelib.web.admin.shaping import _iso
@@ -24,3 +26,20 @@ def task_answer(task: Task, now: dt.datetime) -> dict[str, Any]:
         "note": task.note,
         "overdue": task.overdue(london_date(now)),
     }
+
+
+def note_answer(note: CaseNote, corrected: dict[str, str]) -> dict[str, Any]:
+    return {
+        "id": note.note_id,
+        "type": note.kind.value,
+        "text": note.text,
+        "written_by": note.written_by,
+        "written_at": _iso(note.written_at),
+        "corrects": note.corrects,
+        "corrected_by": corrected.get(note.note_id),
+    }
+
+
+def notes_answer(notes: tuple[CaseNote, ...]) -> list[dict[str, Any]]:
+    corrected = corrections(notes)
+    return [note_answer(note, corrected) for note in notes]
