@@ -82,3 +82,45 @@ def test_a_bad_note_is_422_with_a_clear_message_and_oversight_is_for_managers(
     assert staff("practitioner", "POST", url, oversight).status_code == 403
     assert staff("manager", "POST", url, oversight).status_code == 201
     assert staff("practitioner", "POST", url, {"type": "phone_call", "text": "x" * 10_000}).status_code == 201
+
+
+def test_the_chronology_lists_what_happened_in_order(client: Any, staff: Callable[..., Any]) -> None:
+    reference, task_id = with_a_task(client, staff)
+    staff("practitioner", "POST", f"/admin/referrals/{reference}/notes", {"type": "phone_call", "text": "Rang mum"})
+    staff("practitioner", "POST", f"/admin/referrals/{reference}/tasks/{task_id}", {"action": "dismiss"})
+    response = staff("manager", "GET", f"/admin/referrals/{reference}/chronology")
+    assert response.status_code == 200, response.body
+    entries = json.loads(response.body)["entries"]
+    assert [e["at"] for e in entries] == sorted(e["at"] for e in entries)
+    kinds = [e["kind"] for e in entries]
+    assert kinds[0] == "received" and {"email", "consent", "note", "task"} <= set(kinds)
+    [note] = [e for e in entries if e["kind"] == "note"]
+    assert (note["what"], note["detail"]) == ("Phone call note added (note n1)", "Rang mum")
+    assert staff("auditor", "GET", f"/admin/referrals/{reference}/chronology").status_code == 403
+    assert staff("manager", "GET", "/admin/referrals/K7Q-F3M-RW9/chronology").status_code == 404
+
+
+def test_a_notes_and_a_tasks_words_are_never_stored_or_logged_in_clear(
+    client: Any,
+    aws: Any,
+    staff: Callable[..., Any],
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from tests.conftest import table_items
+
+    reference, task_id = with_a_task(client, staff)
+    staff(
+        "practitioner", "POST", f"/admin/referrals/{reference}/notes", {"type": "phone_call", "text": "CANARYNOTE1zq"}
+    )
+    staff(
+        "practitioner",
+        "POST",
+        f"/admin/referrals/{reference}/tasks/{task_id}",
+        {"action": "complete", "note": "CANARYTASK1zq"},
+    )
+    assert staff("manager", "GET", f"/admin/referrals/{reference}/chronology").status_code == 200
+    dump = json.dumps(table_items(aws), default=repr)
+    logs = capsys.readouterr().out + "\n".join(json.dumps(vars(r), default=str) for r in caplog.records)
+    assert reference in dump and "case_note.added" in logs
+    assert [c for c in ("CANARYNOTE1zq", "CANARYTASK1zq") if c in dump or c in logs] == []

@@ -57,6 +57,7 @@ READS = {
     ("GET", "/admin/referrals/{reference}"): "",
     ("GET", "/admin/referrals/{reference}/notices/{notice_id}/preview"): "ack",
     ("GET", "/admin/referrals/{reference}/attachments/{attachment_id}"): ATTACHMENT,
+    ("GET", "/admin/referrals/{reference}/chronology"): "",
 }
 
 

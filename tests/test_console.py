@@ -1366,3 +1366,15 @@ def test_a_note_is_added_from_the_referral_page_and_a_correction_points_at_it(
     page = page_text(person.get(done.headers["Location"]))
     assert "Note added" in page and "Rang the school" in page and "Corrected by note n2" in page
     assert page.index("Case notes") < page.index("Summary")
+
+
+def test_the_chronology_page_lists_what_happened_with_who_and_when(client: Any, browser: Any) -> None:
+    reference = submit(client)
+    person = browser("practitioner")
+    person.get(f"/staff/referrals/{reference}/note")
+    person.post(f"/staff/referrals/{reference}/note", {"type": "phone_call", "text": "Rang the school"})
+    assert f"/staff/referrals/{reference}/chronology" in person.text(person.get(f"/staff/referrals/{reference}"))
+    page = page_text(person.get(f"/staff/referrals/{reference}/chronology"))
+    assert person.last.status_code == 200
+    assert "Referral received from an agency system" in page and "Phone call note added (note n1)" in page
+    assert "Rang the school" in page and page.index("Referral received") < page.index("Phone call note")

@@ -8,6 +8,12 @@ POST /admin/referrals/{reference}/notes  {"type": "phone_call", "text": "...", "
     practitioner, manager (management oversight: managers only). 201 with the note. Append-only: a
     correction (type "correction", corrects the note's id) is a new note; the old one is shown as
     corrected. Up to 10,000 characters; sealed under the referral's key; audited (id and type).
+
+GET /admin/referrals/{reference}/chronology
+    practitioner, manager (the emergency duty team: referrals it was alerted to). One list in time
+    order: received, screening, decisions, consent, parents told, contact plan, notes, emails and
+    their delivery, enquiries, replies, tasks done, documents. An audited read (one KMS Decrypt);
+    a closed referral needs ?reason=.
 """
 
 from __future__ import annotations
@@ -21,14 +27,23 @@ from pydantic import AfterValidator, StringConstraints
 from chalicelib.domain.case_notes import NOTE_MAX_LENGTH, CaseNote, NoteType
 from chalicelib.domain.referral import no_control_characters
 from chalicelib.domain.referral_record import Referral
-from chalicelib.domain.staff import StaffMember
+from chalicelib.domain.staff import Role, StaffMember
 from chalicelib.domain.tasks import TASK_NOTE_MAX_LENGTH, TaskEnd, TaskNotFound
 from chalicelib.web.admin.answers import answer_with
-from chalicelib.web.admin.case_work_answers import note_answer, task_answer
-from chalicelib.web.admin.common import CASEWORK, STAFF_BODY_LIMIT, _json, _now, _reference, _request_id, admin
+from chalicelib.web.admin.case_work_answers import entry_answer, note_answer, task_answer
+from chalicelib.web.admin.common import (
+    CASEWORK,
+    STAFF_BODY_LIMIT,
+    _access_reason,
+    _json,
+    _now,
+    _reference,
+    _request_id,
+    admin,
+)
 from chalicelib.web.admin.models import StaffRequest
 from chalicelib.web.admin.responses import shaped
-from chalicelib.web.admin.responses_case_work import NoteAdded, TaskFinished
+from chalicelib.web.admin.responses_case_work import Chronology, NoteAdded, TaskFinished
 from chalicelib.web.auth import admin_route, current_staff
 from chalicelib.web.json_body import ANY_BODY, parse_json
 
@@ -135,3 +150,20 @@ def add_note(reference: str) -> Response:
 
 # 10,000 characters of text, each up to 4 bytes of UTF-8 and up to 6 when JSON-escaped.
 NOTE_BODY_LIMIT = STAFF_BODY_LIMIT + 6 * NOTE_MAX_LENGTH
+
+
+@admin_route(admin, "/admin/referrals/{reference}/chronology", methods=["GET"], roles=CASEWORK | {Role.EDT})
+def chronology(reference: str) -> Response:
+    def work() -> Response:
+        from chalicelib.services.chronology import read_chronology
+
+        found = read_chronology(
+            _reference(reference),
+            staff=current_staff(admin.current_request),
+            request_id=_request_id(),
+            reason=_access_reason(),
+        )
+        answer = {"reference": found.referral.reference, "entries": [entry_answer(e) for e in found.entries]}
+        return _json(shaped(Chronology, answer))
+
+    return answer_with(work)

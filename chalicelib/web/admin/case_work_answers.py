@@ -1,5 +1,5 @@
-"""Tasks and case notes as the staff API shows them: in the whole picture and in the answers to
-finishing a task or adding a note."""
+"""Tasks, case notes and chronology entries as the staff API shows them: in the whole picture, in the
+answers to finishing a task or adding a note, and in the chronology."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import datetime as dt
 from typing import Any
 
 from chalicelib.domain.case_notes import CaseNote, corrections
+from chalicelib.domain.chronology import Entry
 from chalicelib.domain.london_time import london_date
 from chalicelib.domain.tasks import TASK_TEXT, Task
 from chalicelib.web.admin.shaping import _iso
@@ -43,3 +44,15 @@ def note_answer(note: CaseNote, corrected: dict[str, str]) -> dict[str, Any]:
 def notes_answer(notes: tuple[CaseNote, ...]) -> list[dict[str, Any]]:
     corrected = corrections(notes)
     return [note_answer(note, corrected) for note in notes]
+
+
+def entry_answer(entry: Entry) -> dict[str, Any]:
+    return {
+        "at": _iso(entry.at),
+        "kind": entry.kind.value,
+        "what": entry.what,
+        "who": entry.who,
+        "actor": entry.actor,
+        "detail": entry.detail,
+        "ref": entry.ref,
+    }

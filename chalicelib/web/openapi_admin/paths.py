@@ -229,6 +229,13 @@ def admin_routes() -> list[Route]:
             "10,000 characters; sealed under the referral's key; audited (its id and type)",
             case_answers.NoteAdded, ("403", *state_change), in_path, body=case_work.NoteRequest, success="201",
         ),
+        Route(
+            item + "/chronology", "GET", case_work.chronology,
+            "Everything that happened to the referral in time order, each with when, who and a plain sentence: "
+            "received, screening, decisions, consent, parents told, contact plan, notes (and corrections), emails "
+            "and their delivery, enquiries, replies, tasks done, documents. An audited read (one KMS Decrypt)",
+            case_answers.Chronology, ("404", "422"), (REFERENCE_IN_PATH, _reason_parameter()),
+        ),
     ]  # fmt: skip
 
 
