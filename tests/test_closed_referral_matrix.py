@@ -49,12 +49,15 @@ ACTIONS: dict[tuple[str, str], Any] = {
     ("POST", "/admin/referrals/{reference}/enquiries"): {"agencies": ["police"], "question": "Synthetic: anything?"},
     ("POST", "/admin/referrals/{reference}/enquiries/withdrawal"): {"enquiry_id": "e1", "reason": "Synthetic: why"},
     ("POST", "/admin/referrals/{reference}/handover"): {"note": "Synthetic: handover", "handed_over": True},
+    ("POST", "/admin/referrals/{reference}/tasks/{task_id}"): {"action": "complete", "note": "Synthetic"},
+    ("POST", "/admin/referrals/{reference}/notes"): {"type": "phone_call", "text": "Synthetic: a call"},
 }
 STILL_TAKEN = {("POST", "/admin/referrals/{reference}/legal-hold"): {"hold": True, "reason": "Synthetic: inquiry"}}
 READS = {
     ("GET", "/admin/referrals/{reference}"): "",
     ("GET", "/admin/referrals/{reference}/notices/{notice_id}/preview"): "ack",
     ("GET", "/admin/referrals/{reference}/attachments/{attachment_id}"): ATTACHMENT,
+    ("GET", "/admin/referrals/{reference}/chronology"): "",
 }
 
 
@@ -96,7 +99,9 @@ def test_every_action_on_a_closed_referral_is_refused_for_every_role(
     sent_before = len(sent_emails(aws))
     for (method, path), payload in ACTIONS.items():
         for who in ROLES:
-            response = staff(who, method, path.format(reference=reference, notice_id="ack", reply_id="r1"), payload)
+            response = staff(
+                who, method, path.format(reference=reference, notice_id="ack", reply_id="r1", task_id="t1"), payload
+            )
             answer = json.loads(response.body)
             if not allowed(method, path, who):
                 assert (response.status_code, answer["error"]) == (403, "wrong_role"), (path, who, answer)

@@ -847,7 +847,7 @@ def test_every_action_form_takes_its_roles_from_the_api_route_it_mirrors(client:
     assert set(console.ACTION_FORMS) == {
         "screening", "decision", "approval", "consent", "enquiries", "parents-told", "outcome-notice",
         "onward-referral", "closure", "legal-hold", "contact-plan", "translation", "withdraw-enquiry", "handover",
-        "reply-text",
+        "reply-text", "task", "note",
     }  # fmt: skip
     for action in console.ACTION_FORMS.values():
         assert action.roles == declared_roles(action.api_route), action.slug
@@ -1318,3 +1318,63 @@ def test_a_referrers_documents_are_listed_and_downloaded_through_the_audited_lin
     assert read.details == {"attachment": kept.attachment_id}
     assert person.get(f"/staff/referrals/{reference}/attachments/{'0' * 20}").status_code == 404
     assert browser("auditor").get(href).status_code == 403
+
+
+def test_an_open_task_is_near_the_top_with_its_form_and_leaves_the_to_do_list_when_done(
+    client: Any, staff: Any, browser: Any
+) -> None:
+    from tests.test_case_work_api import with_a_task
+
+    reference, task_id = with_a_task(client, staff)
+    person = browser("practitioner")
+    text = page_text(person.get(f"/staff/referrals/{reference}"))
+    assert text.index("To do") < text.index("Summary") and "Mark as done" in text and "Dismiss" in text
+    assert f'name="task_id" value="{task_id}"' in person.text()
+
+    refused = person.post(f"/staff/referrals/{reference}/task", {"task_id": task_id})
+    assert refused.status_code == 400
+    assert error_summary(refused) == ["Select whether the task is done or dismissed"]
+
+    done = person.post(
+        f"/staff/referrals/{reference}/task", {"task_id": task_id, "action": "dismiss", "note": "Sent in English"}
+    )
+    assert done.status_code == 303, person.text()
+    page = page_text(person.get(done.headers["Location"]))
+    assert "Task finished" in page and "Nothing to do." in page
+    assert "dismissed" in page and "Note: Sent in English" in page
+
+
+def test_a_note_is_added_from_the_referral_page_and_a_correction_points_at_it(
+    client: Any, staff: Any, browser: Any
+) -> None:
+    reference = submit(client)
+    person = browser("practitioner")
+    assert "Add a note" in buttons(person.get(f"/staff/referrals/{reference}"))
+    form = person.get(f"/staff/referrals/{reference}/note")
+    assert 'data-module="govuk-character-count"' in person.text() and 'data-maxlength="10000"' in person.text()
+    assert "Management oversight" in page_text(form)
+
+    refused = person.post(f"/staff/referrals/{reference}/note", {"type": "phone_call"})
+    assert (refused.status_code, error_summary(refused)) == (400, ["Enter the note"])
+    done = person.post(f"/staff/referrals/{reference}/note", {"type": "phone_call", "text": "Rang the school"})
+    assert done.status_code == 303, person.text()
+    person.get(f"/staff/referrals/{reference}/note")
+    done = person.post(
+        f"/staff/referrals/{reference}/note", {"type": "correction", "corrects": "n1", "text": "Rang the nursery"}
+    )
+    assert done.status_code == 303, person.text()
+    page = page_text(person.get(done.headers["Location"]))
+    assert "Note added" in page and "Rang the school" in page and "Corrected by note n2" in page
+    assert page.index("Case notes") < page.index("Summary")
+
+
+def test_the_chronology_page_lists_what_happened_with_who_and_when(client: Any, browser: Any) -> None:
+    reference = submit(client)
+    person = browser("practitioner")
+    person.get(f"/staff/referrals/{reference}/note")
+    person.post(f"/staff/referrals/{reference}/note", {"type": "phone_call", "text": "Rang the school"})
+    assert f"/staff/referrals/{reference}/chronology" in person.text(person.get(f"/staff/referrals/{reference}"))
+    page = page_text(person.get(f"/staff/referrals/{reference}/chronology"))
+    assert person.last.status_code == 200
+    assert "Referral received from an agency system" in page and "Phone call note added (note n1)" in page
+    assert "Rang the school" in page and page.index("Referral received") < page.index("Phone call note")

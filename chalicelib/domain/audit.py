@@ -55,6 +55,10 @@ class AuditAction(StrEnum):
     # detail were given (name, dob, postcode, reference), never what was typed.
     SEARCHED = "referrals.searched"
     NOTICE_RELEASED = "notice.released"  # a family email held for translation let go: translated or in English
+    # Case work (issue 13 parts 4 and 5): ids and codes only; a note's words stay sealed on the referral.
+    TASK_FINISHED = "task.finished"  # details: the task's id and kind, completed or dismissed
+    NOTE_ADDED = "case_note.added"  # details: the note's id and type, the note it corrects
+    CHRONOLOGY_READ = "chronology.read"  # staff read the referral's chronology (its notes among it)
 
 
 class AccessReason(StrEnum):

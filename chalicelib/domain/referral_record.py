@@ -8,6 +8,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from chalicelib.domain.audit import AuditAction, ChainHead
+from chalicelib.domain.case_notes import CaseNote
 from chalicelib.domain.consent import (
     ConsentProblem,
     ConsentRecord,
@@ -150,6 +151,8 @@ class Referral:
     translations: tuple[NoticeTranslation, ...] = ()
     # Agency replies whose shortened text staff found wrong: shown whole from then on.
     reply_marks: tuple[ReplyTextMark, ...] = ()
+    # Staff's case notes, append-only (chalicelib/domain/case_notes.py); sealed on the item.
+    case_notes: tuple[CaseNote, ...] = ()
     version: int = 0
 
     @classmethod

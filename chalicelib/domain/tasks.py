@@ -1,5 +1,9 @@
 """Things a practitioner must do that the hub cannot: call a parent whose email bounced, read a
-parent's answer to a consent request. Tasks sit on the referral and show in its whole picture."""
+parent's answer to a consent request. Tasks sit on the referral and show in its whole picture.
+
+Staff finish a task by completing or dismissing it, with an optional note (`finish_task`): it leaves
+the to-do list but stays on the referral, with who finished it, when, how and why (issue 13 part 4).
+"""
 
 from __future__ import annotations
 
@@ -77,6 +81,44 @@ TASK_TEXT: dict[TaskKind, str] = {
 }
 
 
+class TaskEnd(StrEnum):
+    """How staff finished a task: done, or not needed (dismissed)."""
+
+    COMPLETED = "completed"
+    DISMISSED = "dismissed"
+
+
+# A task's note is a line or two ("rang mum, she has the letter"): the case note is for more.
+TASK_NOTE_MAX_LENGTH = 2000
+
+# Tasks addressed to a manager: only a manager finishes them.
+MANAGER_TASKS = frozenset({TaskKind.ENQUIRY_ESCALATED})
+
+
+class TaskNotFound(Exception):
+    """No task with that id on the referral."""
+
+    def __init__(self, task_id: str) -> None:
+        super().__init__("This referral has no task with that id: take it from the tasks in the whole picture")
+        self.task_id = task_id
+
+
+class TaskAlreadyDone(Exception):
+    """The task was completed or dismissed already (perhaps by someone else just now)."""
+
+    def __init__(self, task_id: str) -> None:
+        super().__init__("This task is already done or dismissed: reload the referral to see who finished it")
+        self.task_id = task_id
+
+
+class TaskForManager(Exception):
+    """A manager's task finished by someone who is not a manager."""
+
+    def __init__(self, task_id: str) -> None:
+        super().__init__("This task is for a manager: ask a manager to complete or dismiss it")
+        self.task_id = task_id
+
+
 @dataclass(frozen=True)
 class Task:
     task_id: str
@@ -88,10 +130,44 @@ class Task:
     done_at: dt.datetime | None = None
     # When it should be done by: a review task is due on its review date.
     due_on: dt.date | None = None
+    # Set when staff finished it by hand; None when the hub did (a release, an answer read).
+    ended: TaskEnd | None = None
+    # Staff's note on finishing it (sealed on the referral: it may name people).
+    note: str | None = None
 
     @property
     def open(self) -> bool:
         return self.done_at is None
 
+    def overdue(self, today: dt.date) -> bool:
+        return self.open and self.due_on is not None and self.due_on < today
+
     def done(self, by: str, at: dt.datetime) -> Task:
         return replace(self, done_by=by, done_at=at)
+
+
+def finish_task(
+    tasks: tuple[Task, ...],
+    task_id: str,
+    how: TaskEnd,
+    *,
+    by: str,
+    at: dt.datetime,
+    note: str | None,
+    by_manager: bool,
+) -> tuple[Task, ...]:
+    """Complete or dismiss one open task: TaskNotFound, TaskAlreadyDone or TaskForManager if not."""
+    task = next((t for t in tasks if t.task_id == task_id), None)
+    if task is None:
+        raise TaskNotFound(task_id)
+    if not task.open:
+        raise TaskAlreadyDone(task_id)
+    if task.kind in MANAGER_TASKS and not by_manager:
+        raise TaskForManager(task_id)
+    finished = replace(task, done_by=by, done_at=at, ended=how, note=note or None)
+    return tuple(finished if t.task_id == task_id else t for t in tasks)
+
+
+def open_tasks(tasks: tuple[Task, ...]) -> list[Task]:
+    """The to-do list: open tasks, those due soonest first, then the oldest."""
+    return sorted((t for t in tasks if t.open), key=lambda t: (t.due_on is None, t.due_on or dt.date.min, t.created_at))

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from chalicelib.adapters import edt_codec
+from chalicelib.adapters.case_notes_codec import case_notes_attributes, case_notes_from_item
 from chalicelib.adapters.contact_plan_codec import contact_plan_attributes, contact_plan_from_item
 from chalicelib.adapters.enquiry_codec import enquiries_from_item, enquiries_to_map, questions_attribute
 from chalicelib.adapters.envelope import FieldCipher, SealedRecord
@@ -41,6 +42,7 @@ from chalicelib.adapters.referrals.notice_codec import (
 )
 from chalicelib.adapters.referrals.queue_rows import queue_attributes
 from chalicelib.adapters.reply_marks_codec import reply_marks_attributes, reply_marks_from_item
+from chalicelib.adapters.task_notes_codec import task_notes_attributes, with_task_notes
 from chalicelib.adapters.translations_codec import translations_attributes, translations_from_item
 from chalicelib.domain.audit import AuditAction, AuditEvent, ChainHead
 from chalicelib.domain.referral import STORED, ReferralSubmission, Route
@@ -103,11 +105,13 @@ def to_item(referral: Referral, sealed: SealedRecord) -> dict[str, Any]:
     item.update(contact_plan_attributes(referral.contact_decisions, sealed, FIELD_PREFIX))
     item.update(translations_attributes(referral.translations, sealed, FIELD_PREFIX))
     item.update(reply_marks_attributes(referral.reply_marks, sealed, FIELD_PREFIX))
+    item.update(case_notes_attributes(referral.case_notes, sealed, FIELD_PREFIX))
     if referral.enquiries:
         item["enquiries"] = enquiries_to_map(referral.enquiries)
         item.update(questions_attribute(referral.enquiries, sealed, FIELD_PREFIX))
     if referral.tasks:
         item["tasks"] = {task.task_id: task_to_map(task) for task in referral.tasks}
+        item.update(task_notes_attributes(referral.tasks, sealed, FIELD_PREFIX))
     item.update(screening_attributes(referral.screening, sealed))
     item.update(decision_attributes(referral.decision, sealed))
     item.update(edt_codec.handover_attributes(referral.edt_handover, sealed, FIELD_PREFIX))
@@ -181,7 +185,10 @@ def opened_from_item(item: dict[str, Any], cipher: FieldCipher) -> OpenReferral:
         contact_decisions=contact_plan_from_item(item, sealed, FIELD_PREFIX),
         translations=translations_from_item(item, sealed, FIELD_PREFIX),
         reply_marks=reply_marks_from_item(item, sealed, FIELD_PREFIX),
-        tasks=tuple(task_from_map(k, v) for k, v in sorted(item.get("tasks", {}).items())),
+        case_notes=case_notes_from_item(item, sealed, FIELD_PREFIX),
+        tasks=with_task_notes(
+            tuple(task_from_map(k, v) for k, v in sorted(item.get("tasks", {}).items())), item, sealed, FIELD_PREFIX
+        ),
         enquiries=enquiries_from_item(item, sealed, FIELD_PREFIX),
         edt_handover=edt_codec.handover_from_item(item, sealed, FIELD_PREFIX),
         version=int(item["version"]),

@@ -13,7 +13,7 @@ from chalicelib.adapters.referrals.keys import iso, parse
 from chalicelib.adapters.table import OUTBOX_PARTITION
 from chalicelib.domain.notices import REFERRER, Notice, NoticeKind, NoticeStatus
 from chalicelib.domain.referral_record import Referral
-from chalicelib.domain.tasks import Task, TaskKind
+from chalicelib.domain.tasks import Task, TaskEnd, TaskKind
 
 
 def notice_to_map(notice: Notice) -> dict[str, Any]:
@@ -66,6 +66,8 @@ def task_to_map(task: Task) -> dict[str, Any]:
         "done_by": task.done_by,
         "done_at": iso(task.done_at) if task.done_at else None,
         "due_on": task.due_on.isoformat() if task.due_on else None,
+        # A code (completed or dismissed); the note itself is sealed (task_notes_codec).
+        "ended": task.ended.value if task.ended else None,
     }
     return {key: value for key, value in data.items() if value is not None}
 
@@ -79,4 +81,5 @@ def task_from_map(task_id: str, data: dict[str, Any]) -> Task:
         done_by=data.get("done_by"),
         done_at=parse(data.get("done_at")),
         due_on=dt.date.fromisoformat(data["due_on"]) if data.get("due_on") else None,
+        ended=TaskEnd(data["ended"]) if data.get("ended") else None,
     )

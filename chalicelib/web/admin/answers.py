@@ -38,11 +38,14 @@ def answer_with(work: Callable[[], Response]) -> Response:
     from chalicelib.domain.translations import NotHeld, TranslationProblem
     from chalicelib.services.search_referrals import SearchRateLimited
     from chalicelib.services.tell_outcome import NoticeNotFound
+    from chalicelib.web.admin.case_work_refusals import CASE_WORK_REFUSALS, case_work_problem
 
     try:
         return work()
     except BodyRefused as refused:
         return refused.response
+    except CASE_WORK_REFUSALS as refused:  # tasks and case notes (admin/case_work_refusals.py)
+        return case_work_problem(refused)
     except ReferralNotFound:
         return problem(404, "not_found", NOT_FOUND)
     except ReferralClosed as closed:

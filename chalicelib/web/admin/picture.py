@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from chalicelib.domain.tasks import TASK_TEXT
+from chalicelib.web.admin.case_work_answers import notes_answer, task_answer
 from chalicelib.web.admin.common import (
     _now,
 )
@@ -245,18 +245,7 @@ def referral_picture(view: Any) -> dict[str, Any]:
             for n in referral.notices
         ],
         "outcome_notice": _outcome_notice(referral),
-        "tasks": [
-            {
-                "id": task.task_id,
-                "kind": task.kind.value,
-                "text": TASK_TEXT[task.kind],
-                "created_at": _iso(task.created_at),
-                "about": task.about,
-                "done_at": _iso(task.done_at),
-                "due_on": task.due_on.isoformat() if task.due_on else None,
-            }
-            for task in referral.tasks
-        ],
+        "tasks": [task_answer(task, _now()) for task in referral.tasks],
         "submission": referral.submission.model_dump(mode="json"),
         "consent_record": _consent_record(referral.consent),
         "parents_told_decision": _parents_told(referral.parents_told),
@@ -270,6 +259,7 @@ def referral_picture(view: Any) -> dict[str, Any]:
         "enquiries": [_enquiry(e, _now()) for e in referral.enquiries],
         "replies": [_reply(reply, referral.shown_whole(reply.reply_id)) for reply in view.replies],
         "attachments": [_referral_attachment(a) for a in getattr(view, "attachments", [])],
+        "case_notes": notes_answer(referral.case_notes),
         "history": [_event(e) for e in view.history],
         "known_before": [
             {

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, WithJsonSchema
 
+from chalicelib.domain.case_notes import NoteType
 from chalicelib.domain.consent import ConsentSource, ConsentState, OutcomeNoticeChoice, ParentsToldState
 from chalicelib.domain.contact_plan import Why
 from chalicelib.domain.decision import Outcome, Rag
@@ -19,7 +20,7 @@ from chalicelib.domain.protective_decisions import ProtectiveDecision
 from chalicelib.domain.referral import Route
 from chalicelib.domain.referral_record import Channel
 from chalicelib.domain.staff import Role
-from chalicelib.domain.tasks import TaskKind
+from chalicelib.domain.tasks import TaskEnd, TaskKind
 from chalicelib.web.admin.responses import (
     AuditEvent,
     Count,
@@ -102,6 +103,20 @@ class Task(StaffAnswer):
     about: str | None
     done_at: DateTime | None
     due_on: Date | None = Field(description="When it is due: a review task (review_*) is due on its review date")
+    done_by: str | None = Field(description="Who finished it (a staff id); null while open or if the hub did by itself")
+    ended: TaskEnd | None = Field(description="How staff finished it; null while open or if the hub did")
+    note: str | None = Field(description="The note staff left on finishing it")
+    overdue: bool = Field(description="Open and past its due date")
+
+
+class CaseNote(StaffAnswer):
+    id: str = Field(examples=["n1"])
+    type: NoteType
+    text: str
+    written_by: str = Field(description="Who wrote it (a staff id)")
+    written_at: DateTime | None
+    corrects: str | None = Field(description="A correction: the note it puts right")
+    corrected_by: str | None = Field(description="The note that corrects this one, if any: read that one too")
 
 
 class ConsentRecord(StaffAnswer):
@@ -224,6 +239,9 @@ class ReferralPicture(ReferralState):
     )
     attachments: list[ReferralAttachment] = Field(
         description="Documents the referrer added after sending: kept (download by id) or refused (why)"
+    )
+    case_notes: list[CaseNote] = Field(
+        description="Staff's case notes, oldest first; append-only: a correction is a later note (corrected_by)"
     )
     history: list[AuditEvent]
     known_before: list[KnownReferral] = Field(

@@ -18,6 +18,8 @@ The rooms, each importing only those above it (no module imports this package's 
 - `action_forms`: the `ActionForm` machinery (its docstring says how to add an action)
 - `referral`: the referral page, offering the action forms
 - `actions`: every registered action form and its service call
+- `case_work`: finishing a task (its form sits by each open task on the referral page), adding a case
+  note, the chronology page
 - `notices_documents`: a notice's preview and a referrer's document
 - `reports`: the timeliness report
 
@@ -71,6 +73,7 @@ from chalicelib.web.console.actions import (
     TRANSLATION,
     WITHDRAW_ENQUIRY,
 )
+from chalicelib.web.console.case_work import NOTE, TASK, chronology_page
 from chalicelib.web.console.notices_documents import attachment_download, notice_preview
 from chalicelib.web.console.reports import (
     BAR_FILLS,
@@ -96,6 +99,7 @@ __all__ = [
     "HOME",
     "LEGAL_HOLD",
     "LONDON",
+    "NOTE",
     "ONWARD_REFERRAL",
     "OPEN_PATHS",
     "OUTCOME_NOTICE",
@@ -111,6 +115,7 @@ __all__ = [
     "SIGN_IN",
     "STAFF_PREFIX",
     "STATUS_LABELS",
+    "TASK",
     "TRANSLATION",
     "TRIAGE_COUNT_LIMIT",
     "TRIAGE_DONE",
@@ -125,6 +130,7 @@ __all__ = [
     "attachment_download",
     "bar_chart",
     "callback",
+    "chronology_page",
     "console",
     "console_roles",
     "console_route",

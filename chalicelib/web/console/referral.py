@@ -10,6 +10,7 @@ from typing import Any
 from chalice.app import Response
 
 from chalicelib.domain.audit import AccessReason
+from chalicelib.domain.case_notes import NOTE_TYPE_LABELS
 from chalicelib.domain.decision import OUTCOME_LABELS
 from chalicelib.domain.referral import AGENCY_LABELS, CONCERN_LABELS, LEVELS_OF_NEED
 from chalicelib.web import admin as admin_api
@@ -75,6 +76,8 @@ def _picture_page(visit: Visit, picture: dict[str, Any], reason: str | None, don
         reason=reason,
         done=ACTION_FORMS[done].done if done in ACTION_FORMS else None,
         actions=[form for form in ACTION_FORMS.values() if form.offered_to(picture, visit.me)],
+        # The form by each open task (console/case_work.py), for those who may finish tasks.
+        may_finish_tasks="task" in ACTION_FORMS and visit.me.holds_any(ACTION_FORMS["task"].roles),
         labels=_labels(),
         rag_tags=RAG_TAGS,
         status_labels=STATUS_LABELS,
@@ -105,4 +108,5 @@ def _labels() -> dict[str, Any]:
         "agencies": AGENCY_LABELS,
         "levels": LEVELS_OF_NEED,
         "reasons": REASON_LABELS,
+        "note_types": {kind.value: label for kind, label in NOTE_TYPE_LABELS.items()},
     }

@@ -35,7 +35,9 @@ def admin_routes() -> list[Route]:
     from chalicelib.domain.timeliness import MAX_DAYS
     from chalicelib.web import admin as routes
     from chalicelib.web import admin_enquiries, admin_out_of_hours, admin_reports
+    from chalicelib.web.admin import case_work
     from chalicelib.web.admin import responses as answers
+    from chalicelib.web.admin import responses_case_work as case_answers
     from chalicelib.web.admin import responses_picture as picture
     from chalicelib.web.admin import responses_reports as reports
     from chalicelib.web.admin import responses_sharing as sharing
@@ -212,6 +214,27 @@ def admin_routes() -> list[Route]:
             "referral to the day team, first in the morning queue until screened. Only for referrals the EDT was "
             "alerted to (409 not_alerted otherwise); audited with the note's number, never its words",
             picture.HandoverState, state_change, in_path, body=admin_out_of_hours.HandoverRequest,
+        ),
+        Route(
+            item + "/tasks/{task_id}", "POST", case_work.finish_task,
+            "Complete or dismiss an open task, with an optional note: it leaves the to-do list and stays on the "
+            "referral with who, when and how; audited (the note sealed). A manager's task: managers only",
+            case_answers.TaskFinished, ("403", *state_change), (REFERENCE_IN_PATH, case_work.TASK_ID_IN_PATH),
+            body=case_work.TaskRequest,
+        ),
+        Route(
+            item + "/notes", "POST", case_work.add_note,
+            "Add a case note (phone call, agency check by phone, discussion with a parent or carer, management "
+            "oversight (managers only), or a correction pointing at the note it corrects). Append-only; up to "
+            "10,000 characters; sealed under the referral's key; audited (its id and type)",
+            case_answers.NoteAdded, ("403", *state_change), in_path, body=case_work.NoteRequest, success="201",
+        ),
+        Route(
+            item + "/chronology", "GET", case_work.chronology,
+            "Everything that happened to the referral in time order, each with when, who and a plain sentence: "
+            "received, screening, decisions, consent, parents told, contact plan, notes (and corrections), emails "
+            "and their delivery, enquiries, replies, tasks done, documents. An audited read (one KMS Decrypt)",
+            case_answers.Chronology, ("404", "422"), (REFERENCE_IN_PATH, _reason_parameter()),
         ),
     ]  # fmt: skip
 

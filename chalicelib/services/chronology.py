@@ -1,0 +1,44 @@
+"""A referral's chronology for staff (issue 13 part 5): an audited read (one KMS Decrypt) and its
+audit trail (no decryption), merged by the domain (`domain/chronology.py`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from chalicelib.adapters.referrals import OpenReferral
+from chalicelib.domain.audit import AccessReason, AuditAction
+from chalicelib.domain.chronology import Entry, NameOf, chronology
+from chalicelib.domain.out_of_hours import check_may_open
+from chalicelib.domain.referral_record import Referral
+from chalicelib.domain.staff import StaffMember
+from chalicelib.services.audited_reads import read_with_audit, reason_details
+from chalicelib.wiring import wiring
+
+
+@dataclass(frozen=True)
+class Chronology:
+    referral: Referral
+    entries: list[Entry]
+
+
+def staff_name(staff_id: str) -> str:
+    """How the chronology names a member of staff: their id until there is a staff directory."""
+    return staff_id
+
+
+def read_chronology(
+    reference: str,
+    *,
+    staff: StaffMember,
+    request_id: str | None,
+    reason: AccessReason | None = None,
+    name_of: NameOf = staff_name,
+) -> Chronology:
+    def look(opened: OpenReferral) -> tuple[None, dict[str, str]]:
+        check_may_open(opened.referral, staff.roles)
+        return None, reason_details(opened.referral, reason)
+
+    read = read_with_audit(reference, AuditAction.CHRONOLOGY_READ, staff=staff, request_id=request_id, look=look)
+    events, _head = wiring().referrals.audit_trail(reference)
+    referral = read.opened.referral
+    return Chronology(referral, chronology(referral, events, name_of=name_of))
