@@ -207,10 +207,12 @@ def outbox_sweep_policy() -> list[Statement]:
     return [
         write_logs(OUTBOX_SWEEP),
         {
-            "Sid": "FindNoticesDue",
+            # The outbox index: notices due. The queue index: Red referrals past their deadline, for
+            # the operations alarm (chalicelib/services/overdue_referrals.py; clear metadata only).
+            "Sid": "FindNoticesDueAndLateRedReferrals",
             "Effect": "Allow",
             "Action": ["dynamodb:Query"],
-            "Resource": _index_arn(OUTBOX_INDEX),
+            "Resource": [_index_arn(OUTBOX_INDEX), _index_arn(QUEUE_INDEX)],
         },
         {
             # GetItem: the referral with a notice due, its SENT# marker, the suppression list.

@@ -25,6 +25,7 @@ from typing import Any
 
 from chalicelib.adapters.table import table_definition, ttl_specification
 from chalicelib.domain.staff import Role
+from deploy import alarms
 from deploy.names import (
     AGENCY_FUNCTIONS,
     AGENCY_MESSAGE_ATTRIBUTE,
@@ -176,6 +177,7 @@ def parameters() -> dict[str, Any]:
             "Default": "",
             "Description": "ACM certificate for CustomDomainName, in this region",
         },
+        **alarms.parameters(),
     }
 
 
@@ -302,6 +304,8 @@ def storage_key() -> dict[str, Any]:
                 "Resource": "*",
                 "Condition": {"StringEquals": {"aws:SourceAccount": ref("AWS::AccountId")}},
             },
+            # The hub's alarms publish to the operations topic, which this key encrypts.
+            alarms.cloudwatch_uses_storage_key(),
         ],
     }
     return {
@@ -901,6 +905,8 @@ def api_resources() -> dict[str, Any]:
     return {
         "RestAPI": {
             "Properties": {
+                # Named, so the API 5xx alarm's ApiName dimension is this name (deploy/alarms.py).
+                "Name": alarms.api_name(),
                 "MethodSettings": [
                     {
                         "ResourcePath": "/*",
@@ -910,7 +916,7 @@ def api_resources() -> dict[str, Any]:
                         "MetricsEnabled": True,
                     },
                     *public_post_throttles(),
-                ]
+                ],
             }
         },
         "PublicWebAcl": {
@@ -1129,6 +1135,12 @@ def merge_template() -> dict[str, Any]:
         if overlap:
             raise ValueError(f"logical ids declared twice: {sorted(overlap)}")
         resources.update(part)
+    # The alarms last: every dead-letter queue declared above gets one.
+    operations = alarms.operations_resources(resources)
+    overlap = resources.keys() & operations.keys()
+    if overlap:
+        raise ValueError(f"logical ids declared twice: {sorted(overlap)}")
+    resources.update(operations)
     return {
         "Parameters": parameters(),
         "Conditions": conditions(),

@@ -731,3 +731,122 @@ def test_the_waf_keeps_no_bearer_token_or_cookie(resources_: dict[str, Any]) -> 
     name = group["Properties"]["LogGroupName"]
     assert name.startswith("aws-waf-logs-") and destination["Fn::Sub"].endswith(f":log-group:{name}")
     assert logging["Properties"]["LoggingFilter"]["DefaultBehavior"] == "DROP"
+
+
+# -- Alarms and the dashboard (deploy/alarms.py) -----------------------------------------------
+
+
+def alarms_of(resources_: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {name: alarm["Properties"] for name, alarm in of_type(resources_, "AWS::CloudWatch::Alarm").items()}
+
+
+def watched(alarm: dict[str, Any]) -> tuple[str, str, dict[str, Any]]:
+    return alarm["Namespace"], alarm["MetricName"], {d["Name"]: d["Value"] for d in alarm["Dimensions"]}
+
+
+def test_every_dead_letter_queue_has_an_alarm_on_any_message_in_it(resources_: dict[str, Any]) -> None:
+    queues = of_type(resources_, "AWS::SQS::Queue")
+    dead_letter_names = {
+        queues[queue["Properties"]["RedrivePolicy"]["deadLetterTargetArn"]["Fn::GetAtt"][0]]["Properties"]["QueueName"]
+        for queue in queues.values()
+        if "RedrivePolicy" in queue["Properties"]
+    }
+    assert len(dead_letter_names) == len(names.QUEUE_READERS)
+    on_queues = {
+        watched(alarm)[2]["QueueName"]: alarm
+        for alarm in alarms_of(resources_).values()
+        if watched(alarm)[:2] == ("AWS/SQS", "ApproximateNumberOfMessagesVisible")
+    }
+    assert set(on_queues) == dead_letter_names
+    for alarm in on_queues.values():
+        assert (alarm["Statistic"], alarm["ComparisonOperator"], alarm["Threshold"]) == (
+            "Maximum",
+            "GreaterThanThreshold",
+            0,
+        )
+
+
+def test_every_function_has_an_errors_alarm(resources_: dict[str, Any]) -> None:
+    function_names = {
+        f["Properties"]["FunctionName"] for f in of_type(resources_, "AWS::Serverless::Function").values()
+    }
+    assert function_names == {f.function_name for f in names.FUNCTIONS}
+    on_errors = {
+        watched(alarm)[2]["FunctionName"]
+        for alarm in alarms_of(resources_).values()
+        if watched(alarm)[:2] == ("AWS/Lambda", "Errors")
+    }
+    assert on_errors == function_names
+
+
+def test_the_api_failed_notices_exports_and_late_red_referrals_have_alarms_on_the_stage(
+    resources_: dict[str, Any],
+) -> None:
+    from chalicelib.metrics import NAMESPACE, Metric
+
+    stage = json.loads((PROJECT_ROOT / ".chalice" / "config.json").read_text())["stages"]["prod"]
+    found = {watched(alarm)[:2]: alarm for alarm in alarms_of(resources_).values()}
+    for metric in (Metric.NOTICES_FAILED, Metric.EXPORTS_FAILED, Metric.RED_REFERRALS_PAST_DEADLINE):
+        assert watched(found[NAMESPACE, metric.value])[2] == {"stage": stage["environment_variables"]["MASH_STAGE"]}
+    api = resources_["RestAPI"]["Properties"]
+    assert watched(found["AWS/ApiGateway", "5XXError"])[2] == {"ApiName": api["Name"], "Stage": api["StageName"]}
+    # Written by every sweep: no value means the sweep stopped, which is itself an incident.
+    assert found[NAMESPACE, Metric.RED_REFERRALS_PAST_DEADLINE.value]["TreatMissingData"] == "breaching"
+
+
+def test_every_alarm_tells_the_operations_topic_says_what_to_do_and_chose_its_missing_data(
+    template: dict[str, Any], resources_: dict[str, Any]
+) -> None:
+    alarms = alarms_of(resources_)
+    assert len(alarms) >= len(names.FUNCTIONS) + len(names.QUEUE_READERS) + 4
+    for name, alarm in alarms.items():
+        assert alarm["AlarmActions"] == [{"Ref": "OperationsTopic"}], name
+        assert alarm["OKActions"] == [{"Ref": "OperationsTopic"}], name
+        assert alarm["TreatMissingData"] in {"breaching", "notBreaching"}, name
+        assert len(alarm["AlarmDescription"]) > 80, name
+        assert alarm["AlarmName"].startswith("mash-hub-"), name  # the topic and key policies allow these only
+    topic = resources_["OperationsTopic"]["Properties"]
+    assert topic["KmsMasterKeyId"] == {"Ref": "StorageKey"}
+    [subscription] = [
+        s["Properties"]
+        for s in of_type(resources_, "AWS::SNS::Subscription").values()
+        if s["Properties"]["TopicArn"] == {"Ref": "OperationsTopic"}
+    ]
+    assert subscription == {
+        "TopicArn": {"Ref": "OperationsTopic"},
+        "Protocol": "email",
+        "Endpoint": {"Ref": "OperationsEmail"},
+    }
+    assert "Default" not in template["Parameters"]["OperationsEmail"]  # alarms nobody reads are the problem
+
+
+def test_only_this_accounts_alarms_may_publish_to_the_operations_topic_and_use_its_key(
+    resources_: dict[str, Any],
+) -> None:
+    cloudwatch = [
+        (name, statement)
+        for name, statement in statements(resources_)
+        if statement.get("Principal") == {"Service": "cloudwatch.amazonaws.com"}
+    ]
+    assert sorted(name for name, _ in cloudwatch) == ["OperationsTopicPolicy", "StorageKey"]
+    for _, statement in cloudwatch:
+        assert statement["Condition"]["StringEquals"] == {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}
+        assert statement["Condition"]["ArnLike"]["aws:SourceArn"]["Fn::Sub"].endswith(":alarm:mash-hub-*")
+    # Metrics reach CloudWatch as EMF log lines: no role may put metric data.
+    assert [
+        name for name, s in statements(resources_) for a in as_list(s.get("Action", [])) if "PutMetricData" in a
+    ] == []
+
+
+def test_the_dashboard_shows_every_alarm_and_graphs_every_alarm_metric(resources_: dict[str, Any]) -> None:
+    [dashboard] = of_type(resources_, "AWS::CloudWatch::Dashboard").values()
+    body = json.loads(dashboard["Properties"]["DashboardBody"]["Fn::Sub"])
+    graphed = [
+        line for widget in body["widgets"] if widget["type"] == "metric" for line in widget["properties"]["metrics"]
+    ]
+    [status] = [widget for widget in body["widgets"] if widget["type"] == "alarm"]
+    for alarm in alarms_of(resources_).values():
+        namespace, metric, dimensions = watched(alarm)
+        expected = [namespace, metric, *[part for pair in dimensions.items() for part in pair]]
+        assert any(line[: len(expected)] == expected for line in graphed), alarm["AlarmName"]
+        assert any(arn.endswith(f":alarm:{alarm['AlarmName']}") for arn in status["properties"]["alarms"])

@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from email.message import EmailMessage
 
+from chalicelib import metrics
 from chalicelib.adapters.agency_topic import AgencyTopic
 from chalicelib.adapters.mailer import Mailer
 from chalicelib.adapters.referrals import ReferralStore
@@ -203,7 +204,9 @@ def dispatch_due(
         try:
             referral = store.fetch(reference)
             # Agency enquiries: publishes left over, chasers and escalations now owed.
-            referral, to_publish = owe_followups(referral, now)
+            followed, to_publish = owe_followups(referral, now)
+            metrics.enquiries_overdue(len(followed.notices) - len(referral.notices))  # chasers, escalations
+            referral = followed
             # Review dates that have come: a task each, saved with this claim (nothing is sent).
             reviewed = owe_review_tasks(referral, now)
             raised = reviewed is not referral
@@ -277,6 +280,7 @@ def record_outcomes(
 
     A notice that failed for good raises a task for staff in the same write."""
     now = now or dt.datetime.now(dt.UTC)
+    metrics.notices_failed(o.kind.value for o in outcomes if o.status is NoticeStatus.FAILED)
     for outcome in outcomes:
         _index_message(store, referral.reference, outcome, now)
     for _ in range(tries):

@@ -12,6 +12,7 @@ import hmac
 import json
 from dataclasses import dataclass
 
+from chalicelib import metrics
 from chalicelib.adapters.referrals import ReferralSummary
 from chalicelib.domain.child_identity import identity_text
 from chalicelib.domain.deadlines import working_together_deadline
@@ -83,6 +84,7 @@ def submit_referral(
         logger.info(
             "referral received", extra={"reference": reference, "route": referral.route.value, "channel": channel.value}
         )
+        metrics.referral_received(route=referral.route.value, channel=channel.value)
         _acknowledge(referral)
         return SubmissionReceipt(reference, referral.status, referral.received_at, created=True)
     raise RuntimeError("could not find a free reference")

@@ -6,6 +6,7 @@ The HTTP layer maps `TriageNotFound` to 404, `TriageAlreadyDecided` to 409 and `
 
 from __future__ import annotations
 
+from chalicelib import metrics
 from chalicelib.domain.agency_replies import (
     AgencyReply,
     TriageAlreadyDecided,
@@ -133,6 +134,7 @@ def attach_triage(
         )
     except TriageAlreadyDecided:
         raise TriageAlreadyDecided(_decided(hub.triage.metadata(triage_id))) from None
+    metrics.reply_triaged(TriageStatus.ATTACHED.value)
     logger.info(
         "triage item attached",
         extra={"triage_id": triage_id, "reference": reference, "enquiry": enquiry_id, "staff": staff.id},
@@ -154,6 +156,7 @@ def reject_triage(triage_id: str, note: str, staff: StaffMember) -> TriageItem:
         raise TriageNotFound(_not_found(triage_id)) from None
     except TriageAlreadyDecided:
         raise TriageAlreadyDecided(_decided(hub.triage.metadata(triage_id))) from None
+    metrics.reply_triaged(TriageStatus.REJECTED.value)
     logger.info("triage item rejected", extra={"triage_id": triage_id, "staff": staff.id})
     return item
 

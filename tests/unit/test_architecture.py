@@ -26,7 +26,7 @@ UPWARD: set[tuple[str, str]] = set()
 # Circles left, each as its sorted members (none left: keep it so).
 KNOWN_CYCLES: list[list[str]] = []
 
-SHARED = {"chalicelib.settings", "chalicelib.logs", "chalicelib.templating"}
+SHARED = {"chalicelib.settings", "chalicelib.logs", "chalicelib.metrics", "chalicelib.templating"}
 MAY_IMPORT: dict[str, set[str]] = {
     "domain": {"domain"},
     "adapters": {"adapters", "domain", "shared"},
