@@ -20,6 +20,7 @@ import pytest
 
 from chalicelib.domain.agencies import AgencyId
 from chalicelib.domain.staff import Role, StaffMember
+from local.issuer import SYNTHETIC_STAFF
 from tests.conftest import table_items
 from tests.factories import example, support_referral
 
@@ -1366,6 +1367,8 @@ def test_a_note_is_added_from_the_referral_page_and_a_correction_points_at_it(
     page = page_text(person.get(done.headers["Location"]))
     assert "Note added" in page and "Rang the school" in page and "Corrected by note n2" in page
     assert page.index("Case notes") < page.index("Summary")
+    # Written by a person colleagues know, never by an id.
+    assert "by Pat Practitioner" in page and f"by {SYNTHETIC_STAFF['practitioner'].id}" not in page
 
 
 def test_the_chronology_page_lists_what_happened_with_who_and_when(client: Any, browser: Any) -> None:
@@ -1378,3 +1381,4 @@ def test_the_chronology_page_lists_what_happened_with_who_and_when(client: Any, 
     assert person.last.status_code == 200
     assert "Referral received from an agency system" in page and "Phone call note added (note n1)" in page
     assert "Rang the school" in page and page.index("Referral received") < page.index("Phone call note")
+    assert "Pat Practitioner Phone call note added (note n1)" in page  # who, by name, then what

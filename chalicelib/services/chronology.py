@@ -12,6 +12,7 @@ from chalicelib.domain.out_of_hours import check_may_open
 from chalicelib.domain.referral_record import Referral
 from chalicelib.domain.staff import StaffMember
 from chalicelib.services.audited_reads import read_with_audit, reason_details
+from chalicelib.services.staff_names import staff_namer
 from chalicelib.wiring import wiring
 
 
@@ -21,19 +22,16 @@ class Chronology:
     entries: list[Entry]
 
 
-def staff_name(staff_id: str) -> str:
-    """How the chronology names a member of staff: their id until there is a staff directory."""
-    return staff_id
-
-
 def read_chronology(
     reference: str,
     *,
     staff: StaffMember,
     request_id: str | None,
     reason: AccessReason | None = None,
-    name_of: NameOf = staff_name,
+    name_of: NameOf | None = None,
 ) -> Chronology:
+    """`name_of` names staff; by default from the staff directory (services/staff_names.py)."""
+
     def look(opened: OpenReferral) -> tuple[None, dict[str, str]]:
         check_may_open(opened.referral, staff.roles)
         return None, reason_details(opened.referral, reason)
@@ -41,4 +39,4 @@ def read_chronology(
     read = read_with_audit(reference, AuditAction.CHRONOLOGY_READ, staff=staff, request_id=request_id, look=look)
     events, _head = wiring().referrals.audit_trail(reference)
     referral = read.opened.referral
-    return Chronology(referral, chronology(referral, events, name_of=name_of))
+    return Chronology(referral, chronology(referral, events, name_of=name_of or staff_namer()))

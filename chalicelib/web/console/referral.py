@@ -13,6 +13,7 @@ from chalicelib.domain.audit import AccessReason
 from chalicelib.domain.case_notes import NOTE_TYPE_LABELS
 from chalicelib.domain.decision import OUTCOME_LABELS
 from chalicelib.domain.referral import AGENCY_LABELS, CONCERN_LABELS, LEVELS_OF_NEED
+from chalicelib.services.staff_names import staff_namer
 from chalicelib.web import admin as admin_api
 from chalicelib.web.console.action_forms import ACTION_FORMS
 from chalicelib.web.console.formatting import RAG_TAGS, REASON_LABELS, STATUS_LABELS, is_overdue
@@ -82,6 +83,7 @@ def _picture_page(visit: Visit, picture: dict[str, Any], reason: str | None, don
         rag_tags=RAG_TAGS,
         status_labels=STATUS_LABELS,
         is_overdue=is_overdue,
+        staff_name=staff_namer(),
     )
 
 
