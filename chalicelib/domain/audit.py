@@ -55,6 +55,11 @@ class AuditAction(StrEnum):
     # detail were given (name, dob, postcode, reference), never what was typed.
     SEARCHED = "referrals.searched"
     NOTICE_RELEASED = "notice.released"  # a family email held for translation let go: translated or in English
+    # Links between referrals, on both (details: the other reference and the kind; the reason stays sealed).
+    REFERRAL_LINKED = "referral.linked"
+    REFERRAL_UNLINKED = "referral.unlinked"  # a manager removed a link
+    # Closed as a duplicate of another (details: the original's reference, the family notices cancelled by id).
+    CLOSED_AS_DUPLICATE = "referral.closed_as_duplicate"
 
 
 class AccessReason(StrEnum):

@@ -49,6 +49,7 @@ from chalicelib.domain.onward_referral import OnwardReferral
 from chalicelib.domain.people import Person
 from chalicelib.domain.protective_decisions import ProtectiveDecision, check_may_change, in_force, roles_of
 from chalicelib.domain.referral import ReferralSubmission, Route
+from chalicelib.domain.referral_links import ReferralLink
 from chalicelib.domain.reply_display import ReplyNotOnReferral, ReplyTextMark
 from chalicelib.domain.retention import LegalHold, retention_until
 from chalicelib.domain.review_schedule import next_moment, schedule
@@ -78,7 +79,11 @@ FAMILY_NOTICES = frozenset({NoticeKind.CONSENT_REQUEST, NoticeKind.PARENTS_TOLD,
 
 # What a closed referral still takes: a legal hold keeps it from deletion, or lets it go. Every
 # other change shares, sends or alters the record, and a closed referral is read-only.
-CHANGES_WHEN_CLOSED = frozenset({AuditAction.HOLD_PLACED, AuditAction.HOLD_LIFTED})
+# Links to other referrals (`referral_links`) too: a cross-reference shares, sends and alters nothing,
+# and the new referral of a child is linked to the closed one.
+CHANGES_WHEN_CLOSED = frozenset(
+    {AuditAction.HOLD_PLACED, AuditAction.HOLD_LIFTED, AuditAction.REFERRAL_LINKED, AuditAction.REFERRAL_UNLINKED}
+)
 
 
 class ReferralClosed(Exception):
@@ -150,6 +155,8 @@ class Referral:
     translations: tuple[NoticeTranslation, ...] = ()
     # Agency replies whose shortened text staff found wrong: shown whole from then on.
     reply_marks: tuple[ReplyTextMark, ...] = ()
+    # Links to other referrals, standing or removed (chalicelib/domain/referral_links.py).
+    links: tuple[ReferralLink, ...] = ()
     version: int = 0
 
     @classmethod

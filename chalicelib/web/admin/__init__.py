@@ -17,6 +17,7 @@ routes to it when imported here:
     sharing.py    onward referrals, agency enquiries, triage
     documents.py  downloading a document the referrer added
     records.py    closure, legal hold, subject access, audit
+    links.py      links between referrals (both sides at once), and marking a duplicate
 
 Everything the console, admin_enquiries, admin_out_of_hours and the OpenAPI document use is
 importable from `chalicelib.web.admin`, as it was when this was one module.
@@ -24,7 +25,16 @@ importable from `chalicelib.web.admin`, as it was when this was one module.
 
 from __future__ import annotations
 
-from chalicelib.web.admin import decisions, documents, family, notices, queue, records, sharing  # noqa: F401 - routes
+from chalicelib.web.admin import (  # noqa: F401 - routes
+    decisions,
+    documents,
+    family,
+    links,
+    notices,
+    queue,
+    records,
+    sharing,
+)
 from chalicelib.web.admin.answers import answer_with
 from chalicelib.web.admin.common import (
     ANY_STAFF,

@@ -32,6 +32,7 @@ def answer_with(work: Callable[[], Response]) -> Response:
     from chalicelib.domain.onward_referral import OnwardReferralProblem, OnwardReferralRefused
     from chalicelib.domain.out_of_hours import HandoverRefused
     from chalicelib.domain.outcome_notices import OutcomeNoticeProblem
+    from chalicelib.domain.referral_links import LinkProblem, LinkRefused
     from chalicelib.domain.referral_record import ReferralClosed
     from chalicelib.domain.reply_display import ReplyNotOnReferral
     from chalicelib.domain.search_terms import SearchRefused
@@ -88,6 +89,10 @@ def answer_with(work: Callable[[], Response]) -> Response:
             "reason_required",
             f"This referral is closed: say why you are opening it, with ?reason= one of: {reasons}",
         )
+    except LinkProblem as problem_found:
+        return problem(422, "link_refused", str(problem_found))
+    except LinkRefused as refused:
+        return problem(409, "not_allowed_now", str(refused))
     except SearchRefused as refused:
         return problem(422, refused.code, refused.message)
     except SearchRateLimited as limited:

@@ -18,6 +18,7 @@ The rooms, each importing only those above it (no module imports this package's 
 - `action_forms`: the `ActionForm` machinery (its docstring says how to add an action)
 - `referral`: the referral page, offering the action forms
 - `actions`: every registered action form and its service call
+- `links`: link another referral, mark a duplicate, remove a link (action forms)
 - `notices_documents`: a notice's preview and a referrer's document
 - `reports`: the timeliness report
 
@@ -71,6 +72,7 @@ from chalicelib.web.console.actions import (
     TRANSLATION,
     WITHDRAW_ENQUIRY,
 )
+from chalicelib.web.console.links import DUPLICATE, LINK, UNLINK
 from chalicelib.web.console.notices_documents import attachment_download, notice_preview
 from chalicelib.web.console.reports import (
     BAR_FILLS,
@@ -92,9 +94,11 @@ __all__ = [
     "CONSENT",
     "CONTACT_PLAN",
     "DECISION",
+    "DUPLICATE",
     "ENQUIRIES",
     "HOME",
     "LEGAL_HOLD",
+    "LINK",
     "LONDON",
     "ONWARD_REFERRAL",
     "OPEN_PATHS",
@@ -114,6 +118,7 @@ __all__ = [
     "TRANSLATION",
     "TRIAGE_COUNT_LIMIT",
     "TRIAGE_DONE",
+    "UNLINK",
     "WITHDRAW_ENQUIRY",
     "ActionForm",
     "Bar",

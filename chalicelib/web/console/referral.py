@@ -12,6 +12,7 @@ from chalice.app import Response
 from chalicelib.domain.audit import AccessReason
 from chalicelib.domain.decision import OUTCOME_LABELS
 from chalicelib.domain.referral import AGENCY_LABELS, CONCERN_LABELS, LEVELS_OF_NEED
+from chalicelib.domain.referral_links import KNOWN_BEFORE_REASON
 from chalicelib.web import admin as admin_api
 from chalicelib.web.console.action_forms import ACTION_FORMS
 from chalicelib.web.console.formatting import RAG_TAGS, REASON_LABELS, STATUS_LABELS, is_overdue
@@ -75,6 +76,8 @@ def _picture_page(visit: Visit, picture: dict[str, Any], reason: str | None, don
         reason=reason,
         done=ACTION_FORMS[done].done if done in ACTION_FORMS else None,
         actions=[form for form in ACTION_FORMS.values() if form.offered_to(picture, visit.me)],
+        can_link="link" in ACTION_FORMS and ACTION_FORMS["link"].offered_to(picture, visit.me),
+        known_before_reason=KNOWN_BEFORE_REASON,
         labels=_labels(),
         rag_tags=RAG_TAGS,
         status_labels=STATUS_LABELS,

@@ -12,6 +12,7 @@ from pydantic import BaseModel
 from chalicelib.web.openapi_admin.parameters import (
     ATTACHMENT_ID_IN_PATH,
     NOTICE_ID_IN_PATH,
+    OTHER_IN_PATH,
     REFERENCE_IN_PATH,
     REPLY_ID_IN_PATH,
     TRIAGE_ID_IN_PATH,
@@ -35,7 +36,9 @@ def admin_routes() -> list[Route]:
     from chalicelib.domain.timeliness import MAX_DAYS
     from chalicelib.web import admin as routes
     from chalicelib.web import admin_enquiries, admin_out_of_hours, admin_reports
+    from chalicelib.web.admin import links
     from chalicelib.web.admin import responses as answers
+    from chalicelib.web.admin import responses_links as linked
     from chalicelib.web.admin import responses_picture as picture
     from chalicelib.web.admin import responses_reports as reports
     from chalicelib.web.admin import responses_sharing as sharing
@@ -182,6 +185,19 @@ def admin_routes() -> list[Route]:
             item + "/closure", "POST", routes.closure,
             "Close a decided referral: its retention clock starts, by outcome",
             answers.ReferralState, ("404", "409"), in_path,
+        ),
+        Route(
+            item + "/links", "POST", links.link,
+            "Link two referrals (same_child, siblings, same_household), from either side: the link is held on "
+            "both in one transaction, with who, when and why. duplicate_of closes this referral as a duplicate of "
+            "the other (its unsent family emails cancelled; the acknowledgement to its referrer kept). Allowed on "
+            "a closed referral, except marking it a duplicate. 422 for itself or an unknown reference",
+            linked.LinkState, state_change, in_path, body=links.LinkRequest,
+        ),
+        Route(
+            item + "/links/{other}/removal", "POST", links.link_removal,
+            "Remove a link, on both referrals, with a reason (managers; audited). A duplicate's link stays",
+            linked.LinkState, state_change, (REFERENCE_IN_PATH, OTHER_IN_PATH), body=links.UnlinkRequest,
         ),
         change(
             item + "/legal-hold", routes.legal_hold, "Place or lift a legal hold, with a reason (managers)",
