@@ -60,6 +60,9 @@ class AuditAction(StrEnum):
     REFERRAL_UNLINKED = "referral.unlinked"  # a manager removed a link
     # Closed as a duplicate of another (details: the original's reference, the family notices cancelled by id).
     CLOSED_AS_DUPLICATE = "referral.closed_as_duplicate"
+    # Advice calls, in the staff member's own chain (details: the contact's id and codes, never what was said).
+    ADVICE_RECORDED = "advice.recorded"
+    ADVICE_READ = "advice.read"
 
 
 class AccessReason(StrEnum):
