@@ -18,6 +18,7 @@ routes to it when imported here:
     documents.py  downloading a document the referrer added
     records.py    closure, legal hold, subject access, audit
     links.py      links between referrals (both sides at once), and marking a duplicate
+    advice.py     advice calls (not referrals): record, list, read (audited), count
 
 Everything the console, admin_enquiries, admin_out_of_hours and the OpenAPI document use is
 importable from `chalicelib.web.admin`, as it was when this was one module.
@@ -26,6 +27,7 @@ importable from `chalicelib.web.admin`, as it was when this was one module.
 from __future__ import annotations
 
 from chalicelib.web.admin import (  # noqa: F401 - routes
+    advice,
     decisions,
     documents,
     family,
