@@ -20,6 +20,7 @@ The rooms, each importing only those above it (no module imports this package's 
 - `actions`: every registered action form and its service call
 - `links`: link another referral, mark a duplicate, remove a link (action forms)
 - `notices_documents`: a notice's preview and a referrer's document
+- `advice`: advice calls (not referrals): the list, "Record an advice call", one call
 - `reports`: the timeliness report
 
 Importing this package imports every room, so all their pages are on `console` before app.py
@@ -74,6 +75,7 @@ from chalicelib.web.console.actions import (
 )
 from chalicelib.web.console.links import DUPLICATE, LINK, UNLINK
 from chalicelib.web.console.notices_documents import attachment_download, notice_preview
+from chalicelib.web.console.advice import advice_form, advice_list_page, advice_page, advice_post
 from chalicelib.web.console.reports import (
     BAR_FILLS,
     RANGE_FIELDS,
@@ -127,6 +129,10 @@ __all__ = [
     "Reading",
     "Visit",
     "_page",
+    "advice_form",
+    "advice_list_page",
+    "advice_page",
+    "advice_post",
     "attachment_download",
     "bar_chart",
     "callback",
