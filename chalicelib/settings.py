@@ -114,6 +114,8 @@ class Settings(BaseModel):
     # Years a closed referral is kept, by outcome, as JSON overriding the defaults in
     # chalicelib/domain/retention.py, e.g. {"no_further_action": 3}.
     retention_years: str = "{}"
+    # Years a record of an advice call (not a referral) is kept, from when it was recorded.
+    advice_retention_years: int = 2
 
     # Consent request emails to parents: where the link points (the hub's public address, no
     # trailing slash; in AWS https://<CustomDomainName>) and how long the link works.

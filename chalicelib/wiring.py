@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from chalicelib.settings import Settings, get_settings, reset_settings
 
 if TYPE_CHECKING:
+    from chalicelib.adapters.advice_contacts import AdviceContactStore
     from chalicelib.adapters.agency_topic import AgencyTopic
     from chalicelib.adapters.aws import AwsService
     from chalicelib.adapters.blind_index import BlindIndex
@@ -72,6 +73,16 @@ class Wiring:
         return self._once(
             "referrals",
             lambda: DynamoReferralStore(self.aws_client("dynamodb"), self.settings.table_name, self.cipher),
+        )
+
+    @property
+    def advice_contacts(self) -> AdviceContactStore:
+        """Records of advice calls, each sealed under its own data key."""
+        from chalicelib.adapters.advice_contacts import DynamoAdviceContactStore
+
+        return self._once(
+            "advice_contacts",
+            lambda: DynamoAdviceContactStore(self.aws_client("dynamodb"), self.settings.table_name, self.cipher),
         )
 
     @property

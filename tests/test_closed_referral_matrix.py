@@ -3,7 +3,8 @@
 Walks the app's own route table, so a new route on /admin/referrals/{reference} fails here until
 it is given a body and an expected answer below. Expected, for a role the route lets in:
 - an action that shares, sends or changes the referral: 409 `referral_closed`, and nothing sent;
-- a legal hold: still taken (it is what keeps a closed record from deletion, or lets it go);
+- a legal hold: still taken (it is what keeps a closed record from deletion, or lets it go), and so
+  are links to other referrals (a cross-reference: the new referral of a child links to the closed one);
 - a read of personal data: 422 `reason_required` without `?reason=`, and 200 with one.
 A role the route does not let in gets 403 whatever the state.
 """
@@ -52,7 +53,14 @@ ACTIONS: dict[tuple[str, str], Any] = {
     ("POST", "/admin/referrals/{reference}/tasks/{task_id}"): {"action": "complete", "note": "Synthetic"},
     ("POST", "/admin/referrals/{reference}/notes"): {"type": "phone_call", "text": "Synthetic: a call"},
 }
-STILL_TAKEN = {("POST", "/admin/referrals/{reference}/legal-hold"): {"hold": True, "reason": "Synthetic: inquiry"}}
+# Each given another referral's reference (a new one per role), taken in this order.
+STILL_TAKEN: dict[tuple[str, str], Callable[[str], Any]] = {
+    ("POST", "/admin/referrals/{reference}/legal-hold"): lambda other: {"hold": True, "reason": "Synthetic: inquiry"},
+    ("POST", "/admin/referrals/{reference}/links"): lambda other: {
+        "other": other, "kind": "same_child", "reason": "Synthetic: a new concern",
+    },
+    ("POST", "/admin/referrals/{reference}/links/{other}/removal"): lambda other: {"reason": "Synthetic: not them"},
+}  # fmt: skip
 READS = {
     ("GET", "/admin/referrals/{reference}"): "",
     ("GET", "/admin/referrals/{reference}/notices/{notice_id}/preview"): "ack",
@@ -76,10 +84,14 @@ def test_every_route_on_a_referral_has_an_expectation_here() -> None:
     assert set(referral_routes()) == set(ACTIONS) | set(STILL_TAKEN) | set(READS)
 
 
-def closed(client: Any, staff: Callable[..., Any], route: Route) -> str:
+def submitted(client: Any, route: Route) -> str:
     data = support_referral() if route is Route.SUPPORT else protection_referral()
     response = client.http.post("/api/referrals", headers={"Content-Type": "application/json"}, body=json.dumps(data))
-    reference = json.loads(response.body)["reference"]
+    return str(json.loads(response.body)["reference"])
+
+
+def closed(client: Any, staff: Callable[..., Any], route: Route) -> str:
+    reference = submitted(client, route)
     decide(staff, reference, Outcome.NO_FURTHER_ACTION, route)
     response = staff("practitioner", "POST", f"/admin/referrals/{reference}/closure")
     assert response.status_code == 200, response.body
@@ -112,16 +124,19 @@ def test_every_action_on_a_closed_referral_is_refused_for_every_role(
 
 
 @pytest.mark.parametrize("route", list(Route))
-def test_a_legal_hold_is_still_taken_on_a_closed_referral(client: Any, staff: Callable[..., Any], route: Route) -> None:
+def test_a_legal_hold_and_links_are_still_taken_on_a_closed_referral(
+    client: Any, staff: Callable[..., Any], route: Route
+) -> None:
     reference = closed(client, staff, route)
-    [(method, path)] = STILL_TAKEN
     for who in ROLES:
-        response = staff(who, method, path.format(reference=reference), STILL_TAKEN[(method, path)])
-        if allowed(method, path, who):
-            assert response.status_code == 200, (who, response.body)
-            assert json.loads(response.body)["legal_hold"] is True
-        else:
-            assert response.status_code == 403, (who, response.body)
+        other = submitted(client, route)
+        for (method, path), payload in STILL_TAKEN.items():
+            response = staff(who, method, path.format(reference=reference, other=other), payload(other))
+            if allowed(method, path, who):
+                assert response.status_code == 200, (path, who, response.body)
+                assert json.loads(response.body).get("legal_hold", True) is True
+            else:
+                assert response.status_code == 403, (path, who, response.body)
 
 
 @pytest.mark.parametrize("route", list(Route))

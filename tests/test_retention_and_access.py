@@ -98,9 +98,9 @@ def test_the_sweep_deletes_after_retention_and_leaves_a_verifiable_receipt(
     client: Any, aws: Any, clock: Clock, staff: Callable[..., Any]
 ) -> None:
     reference = closed_referral(client, staff)
-    assert sweep(client) == {"deleted": 0, "skipped": 0, "triage_deleted": 0}
+    assert sweep(client) == {"deleted": 0, "skipped": 0, "triage_deleted": 0, "advice_deleted": 0}
     clock.now = NOW.replace(year=2027) + dt.timedelta(minutes=1)
-    assert sweep(client) == {"deleted": 1, "skipped": 0, "triage_deleted": 0}
+    assert sweep(client) == {"deleted": 1, "skipped": 0, "triage_deleted": 0, "advice_deleted": 0}
     remaining = [i for i in table_items(aws) if reference in i["pk"]["S"] or i["sk"]["S"].endswith(reference)]
     assert {i["sk"]["S"].split("#")[0] for i in remaining} == {"AUDIT"}
     assert "Sam" not in json.dumps(remaining) and "Testchild" not in json.dumps(remaining)

@@ -59,6 +59,14 @@ class AuditAction(StrEnum):
     TASK_FINISHED = "task.finished"  # details: the task's id and kind, completed or dismissed
     NOTE_ADDED = "case_note.added"  # details: the note's id and type, the note it corrects
     CHRONOLOGY_READ = "chronology.read"  # staff read the referral's chronology (its notes among it)
+    # Links between referrals, on both (details: the other reference and the kind; the reason stays sealed).
+    REFERRAL_LINKED = "referral.linked"
+    REFERRAL_UNLINKED = "referral.unlinked"  # a manager removed a link
+    # Closed as a duplicate of another (details: the original's reference, the family notices cancelled by id).
+    CLOSED_AS_DUPLICATE = "referral.closed_as_duplicate"
+    # Advice calls, in the staff member's own chain (details: the contact's id and codes, never what was said).
+    ADVICE_RECORDED = "advice.recorded"
+    ADVICE_READ = "advice.read"
 
 
 class AccessReason(StrEnum):

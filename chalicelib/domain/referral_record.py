@@ -50,6 +50,7 @@ from chalicelib.domain.onward_referral import OnwardReferral
 from chalicelib.domain.people import Person
 from chalicelib.domain.protective_decisions import ProtectiveDecision, check_may_change, in_force, roles_of
 from chalicelib.domain.referral import ReferralSubmission, Route
+from chalicelib.domain.referral_links import ReferralLink
 from chalicelib.domain.reply_display import ReplyNotOnReferral, ReplyTextMark
 from chalicelib.domain.retention import LegalHold, retention_until
 from chalicelib.domain.review_schedule import next_moment, schedule
@@ -79,7 +80,11 @@ FAMILY_NOTICES = frozenset({NoticeKind.CONSENT_REQUEST, NoticeKind.PARENTS_TOLD,
 
 # What a closed referral still takes: a legal hold keeps it from deletion, or lets it go. Every
 # other change shares, sends or alters the record, and a closed referral is read-only.
-CHANGES_WHEN_CLOSED = frozenset({AuditAction.HOLD_PLACED, AuditAction.HOLD_LIFTED})
+# Links to other referrals (`referral_links`) too: a cross-reference shares, sends and alters nothing,
+# and the new referral of a child is linked to the closed one.
+CHANGES_WHEN_CLOSED = frozenset(
+    {AuditAction.HOLD_PLACED, AuditAction.HOLD_LIFTED, AuditAction.REFERRAL_LINKED, AuditAction.REFERRAL_UNLINKED}
+)
 
 
 class ReferralClosed(Exception):
@@ -153,6 +158,8 @@ class Referral:
     reply_marks: tuple[ReplyTextMark, ...] = ()
     # Staff's case notes, append-only (chalicelib/domain/case_notes.py); sealed on the item.
     case_notes: tuple[CaseNote, ...] = ()
+    # Links to other referrals, standing or removed (chalicelib/domain/referral_links.py).
+    links: tuple[ReferralLink, ...] = ()
     version: int = 0
 
     @classmethod

@@ -12,6 +12,7 @@ from chalicelib.domain.referral_record import Referral
 from chalicelib.domain.retention import LegalHold
 from chalicelib.domain.staff import StaffMember
 from chalicelib.logs import logger
+from chalicelib.services.advice_contacts import sweep_expired_advice
 from chalicelib.services.referral_attachments import delete_attachments, has_attachments
 from chalicelib.services.referral_changes import change_referral
 from chalicelib.wiring import wiring
@@ -57,6 +58,7 @@ class SweepReport:
     deleted: int = 0
     skipped: int = 0
     triage_deleted: int = 0
+    advice_deleted: int = 0
 
 
 def sweep_expired(limit: int = 50) -> SweepReport:
@@ -68,6 +70,8 @@ def sweep_expired(limit: int = 50) -> SweepReport:
     for reference in hub.replies.pending_cleanups():
         _finish_reply_cleanup(reference)
     report.triage_deleted = _delete_rejected_triage(now - dt.timedelta(days=REJECTED_TRIAGE_DAYS))
+    # Advice calls by their own rule (MASH_ADVICE_RETENTION_YEARS), each leaving a receipt.
+    report.advice_deleted = sweep_expired_advice(limit)
     for reference in hub.referrals.references_due_for_deletion(now, limit):
         try:
             facts = hub.referrals.retention_facts(reference)

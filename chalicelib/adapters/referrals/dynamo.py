@@ -133,9 +133,12 @@ class DynamoReferralStore(ReferralStore):
     def _replace_with_audit(
         self, item: dict[str, Any], *, expected_version: int, expected_audit_seq: int, audit_items: list[dict[str, Any]]
     ) -> None:
-        self._transact(
-            item["reference"],
-            [
+        self._replace_together([(item, (expected_version, expected_audit_seq), audit_items)])
+
+    def _replace_together(self, writes: list[tuple[dict[str, Any], tuple[int, int], list[dict[str, Any]]]]) -> None:
+        items: list[dict[str, Any]] = []
+        for item, (expected_version, expected_audit_seq), audit_items in writes:
+            items.append(
                 {
                     "Put": {
                         "TableName": self._table,
@@ -147,10 +150,10 @@ class DynamoReferralStore(ReferralStore):
                             **_chain_values(expected_audit_seq),
                         },
                     }
-                },
-                *self._audit_puts(audit_items),
-            ],
-        )
+                }
+            )
+            items += self._audit_puts(audit_items)
+        self._transact(writes[0][0]["reference"], items)
 
     def _append_audit(
         self, reference: str, expected_seq: int, head: ChainHead, audit_items: list[dict[str, Any]]

@@ -77,14 +77,20 @@ class InMemoryReferralStore(ReferralStore):
     def _replace_with_audit(
         self, item: dict[str, Any], *, expected_version: int, expected_audit_seq: int, audit_items: list[dict[str, Any]]
     ) -> None:
-        current = self._get(item["reference"])
-        if current["version"] != expected_version or current.get("audit_seq", 0) != expected_audit_seq:
-            raise StaleReferral(item["reference"])
-        if any((a["pk"], a["sk"]) in self.items for a in audit_items):
-            raise StaleReferral(item["reference"])
-        self.items[(item["pk"], item["sk"])] = dict(item)
-        for audit in audit_items:
-            self.items[(audit["pk"], audit["sk"])] = dict(audit)
+        self._replace_together([(item, (expected_version, expected_audit_seq), audit_items)])
+
+    def _replace_together(self, writes: list[tuple[dict[str, Any], tuple[int, int], list[dict[str, Any]]]]) -> None:
+        # Like the DynamoDB transaction: every condition checked before anything is written.
+        for item, (expected_version, expected_audit_seq), audit_items in writes:
+            current = self._get(item["reference"])
+            if current["version"] != expected_version or current.get("audit_seq", 0) != expected_audit_seq:
+                raise StaleReferral(writes[0][0]["reference"])
+            if any((a["pk"], a["sk"]) in self.items for a in audit_items):
+                raise StaleReferral(writes[0][0]["reference"])
+        for item, _expected, audit_items in writes:
+            self.items[(item["pk"], item["sk"])] = dict(item)
+            for audit in audit_items:
+                self.items[(audit["pk"], audit["sk"])] = dict(audit)
 
     def _append_audit(
         self, reference: str, expected_seq: int, head: ChainHead, audit_items: list[dict[str, Any]]

@@ -118,6 +118,20 @@ class ReferralStore:
         )
         return stored
 
+    def save_together(self, changes: list[tuple[OpenReferral, Referral, list[AuditEvent]]]) -> list[Referral]:
+        """Write changes to several referrals (a link: both sides) and their audit events in one
+        transaction: all or none. StaleReferral if any of them changed since it was read."""
+        writes, saved = [], []
+        for opened, updated, audit in changes:
+            if audit:
+                updated = replace(updated, audit_head=ChainHead(audit[-1].sequence, audit[-1].hash))
+            stored = replace(updated, version=opened.referral.version + 1)
+            expected = (opened.referral.version, opened.referral.audit_head.sequence)
+            writes.append((to_item(stored, opened.sealed), expected, [audit_to_item(event) for event in audit]))
+            saved.append(stored)
+        self._replace_together(writes)
+        return saved
+
     def append_audit(self, referral: Referral, events: list[AuditEvent]) -> Referral:
         """Append audit events alone (e.g. a read): the referral's version is left as it is."""
         head = ChainHead(events[-1].sequence, events[-1].hash)
@@ -280,6 +294,10 @@ class ReferralStore:
     def _append_audit(
         self, reference: str, expected_seq: int, head: ChainHead, audit_items: list[dict[str, Any]]
     ) -> None:
+        raise NotImplementedError
+
+    def _replace_together(self, writes: list[tuple[dict[str, Any], tuple[int, int], list[dict[str, Any]]]]) -> None:
+        """Each (item, (expected version, expected audit sequence), audit items), in one transaction."""
         raise NotImplementedError
 
     def _partition(self, reference: str) -> list[dict[str, Any]]:

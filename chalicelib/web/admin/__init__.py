@@ -18,6 +18,8 @@ routes to it when imported here:
     documents.py  downloading a document the referrer added
     records.py    closure, legal hold, subject access, audit
     case_work.py  finishing tasks, case notes, the chronology
+    links.py      links between referrals (both sides at once), and marking a duplicate
+    advice.py     advice calls (not referrals): record, list, read (audited), count
 
 Everything the console, admin_enquiries, admin_out_of_hours and the OpenAPI document use is
 importable from `chalicelib.web.admin`, as it was when this was one module.
@@ -26,10 +28,12 @@ importable from `chalicelib.web.admin`, as it was when this was one module.
 from __future__ import annotations
 
 from chalicelib.web.admin import (  # noqa: F401 - routes
+    advice,
     case_work,
     decisions,
     documents,
     family,
+    links,
     notices,
     queue,
     records,

@@ -21,6 +21,7 @@ from chalicelib.web.json_body import BodyRefused
 
 def answer_with(work: Callable[[], Response]) -> Response:
     """Run a route's work; map each domain refusal to the status and message a person can act on."""
+    from chalicelib.domain.advice_contacts import AdviceNotFound, AdviceProblem
     from chalicelib.domain.agency_replies import TriageAlreadyDecided, TriageNotFound, TriageRefused
     from chalicelib.domain.audit import ReasonRequired
     from chalicelib.domain.consent import ConsentProblem
@@ -32,6 +33,7 @@ def answer_with(work: Callable[[], Response]) -> Response:
     from chalicelib.domain.onward_referral import OnwardReferralProblem, OnwardReferralRefused
     from chalicelib.domain.out_of_hours import HandoverRefused
     from chalicelib.domain.outcome_notices import OutcomeNoticeProblem
+    from chalicelib.domain.referral_links import LinkProblem, LinkRefused
     from chalicelib.domain.referral_record import ReferralClosed
     from chalicelib.domain.reply_display import ReplyNotOnReferral
     from chalicelib.domain.search_terms import SearchRefused
@@ -91,6 +93,14 @@ def answer_with(work: Callable[[], Response]) -> Response:
             "reason_required",
             f"This referral is closed: say why you are opening it, with ?reason= one of: {reasons}",
         )
+    except AdviceProblem as problem_found:
+        return problem(422, "advice_incomplete", str(problem_found))
+    except AdviceNotFound:
+        return problem(404, "advice_not_found", "No advice call has that id: take it from the list of advice calls")
+    except LinkProblem as problem_found:
+        return problem(422, "link_refused", str(problem_found))
+    except LinkRefused as refused:
+        return problem(409, "not_allowed_now", str(refused))
     except SearchRefused as refused:
         return problem(422, refused.code, refused.message)
     except SearchRateLimited as limited:

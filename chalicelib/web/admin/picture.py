@@ -203,6 +203,13 @@ def _release(translation: Any) -> dict[str, Any] | None:
     }
 
 
+def _links(referral: Any) -> dict[str, Any]:
+    from chalicelib.web.admin.links import link_state
+
+    state = link_state(referral)
+    return {"links": state["links"], "duplicate_of": state["duplicate_of"]}
+
+
 def referral_picture(view: Any) -> dict[str, Any]:
     from chalicelib.domain.outcome_notices import translation_language
     from chalicelib.domain.protective_decisions import PROTECTIVE_DECISIONS
@@ -271,5 +278,6 @@ def referral_picture(view: Any) -> dict[str, Any]:
             }
             for known in view.known_before
         ],
+        **_links(referral),
     }
     return shaped(ReferralPicture, picture)

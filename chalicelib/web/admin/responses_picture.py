@@ -31,6 +31,7 @@ from chalicelib.web.admin.responses import (
     ReferralState,
     StaffAnswer,
 )
+from chalicelib.web.admin.responses_links import ReferralLinkShown
 from chalicelib.web.admin.responses_sharing import AgencyReply, Enquiry, ReferralAttachment
 
 # The referral as it was sent: the public API's own request model (its schema is in the document
@@ -247,6 +248,10 @@ class ReferralPicture(ReferralState):
     known_before: list[KnownReferral] = Field(
         description="Other referrals of the same child(ren), found without decrypting them"
     )
+    links: list[ReferralLinkShown] = Field(
+        description="Links to other referrals (same child, siblings, same household, duplicate), standing or removed"
+    )
+    duplicate_of: str | None = Field(description="The original, if this referral was closed as its duplicate")
 
 
 class SubjectAccessBundle(StaffAnswer):

@@ -20,7 +20,9 @@ The rooms, each importing only those above it (no module imports this package's 
 - `actions`: every registered action form and its service call
 - `case_work`: finishing a task (its form sits by each open task on the referral page), adding a case
   note, the chronology page
+- `links`: link another referral, mark a duplicate, remove a link (action forms)
 - `notices_documents`: a notice's preview and a referrer's document
+- `advice`: advice calls (not referrals): the list, "Record an advice call", one call
 - `reports`: the timeliness report
 
 Importing this package imports every room, so all their pages are on `console` before app.py
@@ -74,7 +76,9 @@ from chalicelib.web.console.actions import (
     WITHDRAW_ENQUIRY,
 )
 from chalicelib.web.console.case_work import NOTE, TASK, chronology_page
+from chalicelib.web.console.links import DUPLICATE, LINK, UNLINK
 from chalicelib.web.console.notices_documents import attachment_download, notice_preview
+from chalicelib.web.console.advice import advice_form, advice_list_page, advice_page, advice_post
 from chalicelib.web.console.reports import (
     BAR_FILLS,
     RANGE_FIELDS,
@@ -95,9 +99,11 @@ __all__ = [
     "CONSENT",
     "CONTACT_PLAN",
     "DECISION",
+    "DUPLICATE",
     "ENQUIRIES",
     "HOME",
     "LEGAL_HOLD",
+    "LINK",
     "LONDON",
     "NOTE",
     "ONWARD_REFERRAL",
@@ -119,6 +125,7 @@ __all__ = [
     "TRANSLATION",
     "TRIAGE_COUNT_LIMIT",
     "TRIAGE_DONE",
+    "UNLINK",
     "WITHDRAW_ENQUIRY",
     "ActionForm",
     "Bar",
@@ -127,6 +134,10 @@ __all__ = [
     "Reading",
     "Visit",
     "_page",
+    "advice_form",
+    "advice_list_page",
+    "advice_page",
+    "advice_post",
     "attachment_download",
     "bar_chart",
     "callback",

@@ -13,6 +13,7 @@ from chalicelib.domain.audit import AccessReason
 from chalicelib.domain.case_notes import NOTE_TYPE_LABELS
 from chalicelib.domain.decision import OUTCOME_LABELS
 from chalicelib.domain.referral import AGENCY_LABELS, CONCERN_LABELS, LEVELS_OF_NEED
+from chalicelib.domain.referral_links import KNOWN_BEFORE_REASON
 from chalicelib.services.staff_names import staff_namer
 from chalicelib.web import admin as admin_api
 from chalicelib.web.console.action_forms import ACTION_FORMS
@@ -79,6 +80,8 @@ def _picture_page(visit: Visit, picture: dict[str, Any], reason: str | None, don
         actions=[form for form in ACTION_FORMS.values() if form.offered_to(picture, visit.me)],
         # The form by each open task (console/case_work.py), for those who may finish tasks.
         may_finish_tasks="task" in ACTION_FORMS and visit.me.holds_any(ACTION_FORMS["task"].roles),
+        can_link="link" in ACTION_FORMS and ACTION_FORMS["link"].offered_to(picture, visit.me),
+        known_before_reason=KNOWN_BEFORE_REASON,
         labels=_labels(),
         rag_tags=RAG_TAGS,
         status_labels=STATUS_LABELS,

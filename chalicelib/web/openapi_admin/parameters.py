@@ -71,6 +71,20 @@ def _reference_query() -> dict[str, Any]:
     return _query("reference", {"type": "string", "minLength": 1}, "The referral's reference", required=True)
 
 
+CONTACT_ID_IN_PATH = {
+    "name": "contact_id",
+    "in": "path",
+    "required": True,
+    "description": "An advice call's id, as the list gives it",
+    "schema": {"type": "string", "pattern": "^[0-9]{14}[0-9a-f]{8}$"},
+}
+OTHER_IN_PATH = {
+    "name": "other",
+    "in": "path",
+    "required": True,
+    "description": "The linked referral's reference",
+    "schema": {"type": "string", "pattern": "^[A-Za-z0-9-]{1,20}$"},
+}
 REPLY_ID_IN_PATH = {
     "name": "reply_id",
     "in": "path",

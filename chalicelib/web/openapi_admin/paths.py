@@ -11,7 +11,9 @@ from pydantic import BaseModel
 
 from chalicelib.web.openapi_admin.parameters import (
     ATTACHMENT_ID_IN_PATH,
+    CONTACT_ID_IN_PATH,
     NOTICE_ID_IN_PATH,
+    OTHER_IN_PATH,
     REFERENCE_IN_PATH,
     REPLY_ID_IN_PATH,
     TRIAGE_ID_IN_PATH,
@@ -35,9 +37,11 @@ def admin_routes() -> list[Route]:
     from chalicelib.domain.timeliness import MAX_DAYS
     from chalicelib.web import admin as routes
     from chalicelib.web import admin_enquiries, admin_out_of_hours, admin_reports
-    from chalicelib.web.admin import case_work
+    from chalicelib.web.admin import advice, case_work, links
     from chalicelib.web.admin import responses as answers
+    from chalicelib.web.admin import responses_advice as advised
     from chalicelib.web.admin import responses_case_work as case_answers
+    from chalicelib.web.admin import responses_links as linked
     from chalicelib.web.admin import responses_picture as picture
     from chalicelib.web.admin import responses_reports as reports
     from chalicelib.web.admin import responses_sharing as sharing
@@ -185,6 +189,19 @@ def admin_routes() -> list[Route]:
             "Close a decided referral: its retention clock starts, by outcome",
             answers.ReferralState, ("404", "409"), in_path,
         ),
+        Route(
+            item + "/links", "POST", links.link,
+            "Link two referrals (same_child, siblings, same_household), from either side: the link is held on "
+            "both in one transaction, with who, when and why. duplicate_of closes this referral as a duplicate of "
+            "the other (its unsent family emails cancelled; the acknowledgement to its referrer kept). Allowed on "
+            "a closed referral, except marking it a duplicate. 422 for itself or an unknown reference",
+            linked.LinkState, state_change, in_path, body=links.LinkRequest,
+        ),
+        Route(
+            item + "/links/{other}/removal", "POST", links.link_removal,
+            "Remove a link, on both referrals, with a reason (managers; audited). A duplicate's link stays",
+            linked.LinkState, state_change, (REFERENCE_IN_PATH, OTHER_IN_PATH), body=links.UnlinkRequest,
+        ),
         change(
             item + "/legal-hold", routes.legal_hold, "Place or lift a legal hold, with a reason (managers)",
             routes.LegalHoldRequest,
@@ -207,6 +224,38 @@ def admin_routes() -> list[Route]:
             "How fast the hub decides: per RAG rating, per agency, and outcome notices, for referrals received "
             f"on London dates from..to (both included, at most {MAX_DAYS} days); metadata only, no decryption",
             reports.TimelinessReport, ("422",), _report_parameters(), also_csv=True,
+        ),
+        Route(
+            advice.ADVICE_PATH, "POST", advice.record_advice,
+            "Record an advice call (not a referral): who called (a professional with their agency, or a member "
+            "of the public), about whom, the advice given and the outcome (advice only, referral invited, or made "
+            "into a referral: its reference). Sealed under its own data key; its codes in clear for counting; "
+            "kept MASH_ADVICE_RETENTION_YEARS (2) from the call, then deleted with a receipt",
+            advised.AdviceSummary, BODY_ERRORS, body=advice.AdviceRequest, success="201",
+        ),
+        Route(
+            advice.ADVICE_PATH, "GET", advice.advice_list,
+            "Advice calls, newest first: metadata only (codes and times), no decryption",
+            advised.AdviceList, ("422",),
+            parameters=(
+                _query("limit", {"type": "integer", "minimum": 1, "maximum": 100}, "Page size (default 25)"),
+                _query("cursor", {"type": "string"}, "next_cursor from the previous page"),
+            ),
+        ),
+        Route(
+            advice.ADVICE_PATH + "/{contact_id}", "GET", advice.advice_item,
+            "One advice call whole (decrypted); the read is audited in the reader's own chain",
+            advised.AdviceContactDetail, ("404",), (CONTACT_ID_IN_PATH,),
+        ),
+        Route(
+            advice.ADVICE_REPORT_PATH, "GET", advice.advice_report,
+            "Advice calls on London dates from..to (both included): by outcome, by caller kind and by month, "
+            "counted from clear codes (no decryption)",
+            advised.AdviceReport, ("422",),
+            parameters=tuple(
+                _query(name, {"type": "string", "format": "date"}, f"{which} London date of the call, YYYY-MM-DD", required=True)
+                for name, which in (("from", "First"), ("to", "Last (included)"))
+            ),
         ),
         Route(
             item + "/handover", "POST", admin_out_of_hours.handover,
