@@ -49,6 +49,7 @@ ACTIONS: dict[tuple[str, str], Any] = {
     ("POST", "/admin/referrals/{reference}/enquiries"): {"agencies": ["police"], "question": "Synthetic: anything?"},
     ("POST", "/admin/referrals/{reference}/enquiries/withdrawal"): {"enquiry_id": "e1", "reason": "Synthetic: why"},
     ("POST", "/admin/referrals/{reference}/handover"): {"note": "Synthetic: handover", "handed_over": True},
+    ("POST", "/admin/referrals/{reference}/allocation"): {"to": "me"},
 }
 STILL_TAKEN = {("POST", "/admin/referrals/{reference}/legal-hold"): {"hold": True, "reason": "Synthetic: inquiry"}}
 READS = {

@@ -55,6 +55,7 @@ class AuditAction(StrEnum):
     # detail were given (name, dob, postcode, reference), never what was typed.
     SEARCHED = "referrals.searched"
     NOTICE_RELEASED = "notice.released"  # a family email held for translation let go: translated or in English
+    ALLOCATED = "referral.allocated"  # its owner changed; details: from and to (staff ids, empty for nobody)
 
 
 class AccessReason(StrEnum):

@@ -150,6 +150,8 @@ class Referral:
     translations: tuple[NoticeTranslation, ...] = ()
     # Agency replies whose shortened text staff found wrong: shown whole from then on.
     reply_marks: tuple[ReplyTextMark, ...] = ()
+    # Who owns the work (a staff id; domain/allocation.py); None until someone takes it.
+    owner: str | None = None
     version: int = 0
 
     @classmethod

@@ -17,6 +17,7 @@ routes to it when imported here:
     sharing.py    onward referrals, agency enquiries, triage
     documents.py  downloading a document the referrer added
     records.py    closure, legal hold, subject access, audit
+    allocation.py who owns a referral (allocation) and "my work"
 
 Everything the console, admin_enquiries, admin_out_of_hours and the OpenAPI document use is
 importable from `chalicelib.web.admin`, as it was when this was one module.
@@ -25,6 +26,7 @@ importable from `chalicelib.web.admin`, as it was when this was one module.
 from __future__ import annotations
 
 from chalicelib.web.admin import decisions, documents, family, notices, queue, records, sharing  # noqa: F401 - routes
+from chalicelib.web.admin.allocation import AllocationRequest, allocation, my_work
 from chalicelib.web.admin.answers import answer_with
 from chalicelib.web.admin.common import (
     ANY_STAFF,
@@ -115,6 +117,7 @@ __all__ = [
     "NOT_FOUND",
     "STAFF_BODY_LIMIT",
     "TRIAGE_ID",
+    "AllocationRequest",
     "ApprovalRequest",
     "ConsentRequest",
     "ConsoleReplyText",
@@ -164,6 +167,7 @@ __all__ = [
     "_triage_id",
     "_triage_summary",
     "admin",
+    "allocation",
     "answer_with",
     "approval",
     "attachment_download",
@@ -175,6 +179,7 @@ __all__ = [
     "decision",
     "enquiries",
     "legal_hold",
+    "my_work",
     "notice_preview",
     "notice_release",
     "onward_referral",

@@ -36,6 +36,7 @@ def admin_routes() -> list[Route]:
     from chalicelib.web import admin as routes
     from chalicelib.web import admin_enquiries, admin_out_of_hours, admin_reports
     from chalicelib.web.admin import responses as answers
+    from chalicelib.web.admin import responses_allocation as allocation
     from chalicelib.web.admin import responses_picture as picture
     from chalicelib.web.admin import responses_reports as reports
     from chalicelib.web.admin import responses_sharing as sharing
@@ -182,6 +183,18 @@ def admin_routes() -> list[Route]:
             item + "/closure", "POST", routes.closure,
             "Close a decided referral: its retention clock starts, by outcome",
             answers.ReferralState, ("404", "409"), in_path,
+        ),
+        Route(
+            item + "/allocation", "POST", routes.allocation,
+            'Assign a referral: to yourself ("me"), or (managers) to any practitioner or manager in the staff '
+            "directory (422 for anyone else); null unassigns it (its owner or a manager). Audited: from and to",
+            allocation.Allocation, ("403", *state_change), in_path, body=routes.AllocationRequest,
+        ),
+        Route(
+            "/admin/my-work", "GET", routes.my_work,
+            "My work: the open referrals I own, most urgent first, and their open tasks, most urgent first "
+            "(metadata only)",
+            allocation.MyWork,
         ),
         change(
             item + "/legal-hold", routes.legal_hold, "Place or lift a legal hold, with a reason (managers)",
