@@ -44,6 +44,13 @@ def staff_entries() -> list[StaffEntry]:
         return []
 
 
+def casework_staff() -> list[StaffEntry]:
+    """Who a referral may be given to, by name: the directory's practitioners and managers."""
+    from chalicelib.domain.allocation import OWNER_ROLES
+
+    return [entry for entry in staff_entries() if not entry.roles.isdisjoint(OWNER_ROLES)]
+
+
 def shown_rows(rows: Iterable[QueueRow], *, today: dt.date, recognise: bool = True) -> list[ShownRow]:
     """`recognise`: open the search cards for the children's names (no KMS call when warm)."""
     entries = staff_entries()

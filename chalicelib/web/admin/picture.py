@@ -203,6 +203,14 @@ def _release(translation: Any) -> dict[str, Any] | None:
     }
 
 
+def _owner(owner: str | None) -> dict[str, Any]:
+    """Who owns the work, by id and by name (services/allocate.py)."""
+    from chalicelib.domain.staff import staff_name
+    from chalicelib.services.queue_people import staff_entries
+
+    return {"owner": owner, "owner_name": staff_name(owner, staff_entries()) if owner else None}
+
+
 def referral_picture(view: Any) -> dict[str, Any]:
     from chalicelib.domain.outcome_notices import translation_language
     from chalicelib.domain.protective_decisions import PROTECTIVE_DECISIONS
@@ -211,6 +219,7 @@ def referral_picture(view: Any) -> dict[str, Any]:
     screening = referral.screening
     picture = {
         **_state(referral),
+        **_owner(referral.owner),
         "route": referral.route.value,
         "channel": referral.channel.value,
         "received_at": _iso(referral.received_at),

@@ -18,6 +18,8 @@ The rooms, each importing only those above it (no module imports this package's 
 - `action_forms`: the `ActionForm` machinery (its docstring says how to add an action)
 - `referral`: the referral page, offering the action forms
 - `actions`: every registered action form and its service call
+- `allocation`: who owns a referral (its action form; offered at the top of the referral page)
+- `my_work`: my referrals and my tasks
 - `notices_documents`: a notice's preview and a referrer's document
 - `reports`: the timeliness report
 
@@ -71,6 +73,8 @@ from chalicelib.web.console.actions import (
     TRANSLATION,
     WITHDRAW_ENQUIRY,
 )
+from chalicelib.web.console.allocation import ALLOCATION
+from chalicelib.web.console.my_work import my_work_page
 from chalicelib.web.console.notices_documents import attachment_download, notice_preview
 from chalicelib.web.console.reports import (
     BAR_FILLS,
@@ -86,6 +90,7 @@ from chalicelib.web.console.reports import (
 
 __all__ = [
     "ACTION_FORMS",
+    "ALLOCATION",
     "APPROVAL",
     "BAR_FILLS",
     "CLOSURE",
@@ -130,6 +135,7 @@ __all__ = [
     "console_route",
     "is_overdue",
     "landing_page",
+    "my_work_page",
     "notice_preview",
     "referral_href",
     "referral_page",
