@@ -189,3 +189,18 @@ def test_an_owner_who_has_left_is_a_former_member_of_staff_never_an_id(hub: Any)
     hub.staff_directory.entries = [e for e in hub.staff_directory.entries if e.id != "staff-pat"]
     [shown] = shown_rows(hub.referrals.list_queue().rows, today=TODAY)
     assert shown.owner_name == "a former member of staff"
+
+
+def test_a_directory_outage_never_stops_someone_taking_the_work(hub: Any) -> None:
+    from chalicelib.domain.failures import AwsError
+
+    class Unreachable:
+        def everyone(self) -> list[Any]:
+            raise AwsError("cognito-idp", "ServiceUnavailable", retryable=True)
+
+    reference = stored_referral(hub, NOW).reference
+    hub.use(staff_directory=Unreachable())
+    assert allocate_referral(reference, to="me", staff=PAT, request_id=None).owner == "staff-pat"
+    with pytest.raises(AwsError):  # giving it to someone else needs the directory: try again
+        allocate_referral(reference, to="staff-sam", staff=MORGAN, request_id=None)
+    assert hub.referrals.fetch(reference).owner == "staff-pat"

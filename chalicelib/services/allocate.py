@@ -10,6 +10,7 @@ from chalicelib.domain.allocation import allocate, allocation_details
 from chalicelib.domain.audit import AuditAction
 from chalicelib.domain.referral_record import Referral
 from chalicelib.domain.staff import StaffMember
+from chalicelib.services.queue_people import staff_entries
 from chalicelib.services.referral_changes import change_referral
 from chalicelib.wiring import wiring
 
@@ -21,7 +22,9 @@ def allocate_referral(reference: str, *, to: str | None, staff: StaffMember, req
     practitioner or manager; NotAllowed (403) for what this person may not do."""
     target = staff.id if to == ME else to
     # Read once, before the change (cached, it changes rarely): who may own it, and names for refusals.
-    directory = wiring().staff_directory.everyone()
+    # Giving it to someone else needs the directory (unreachable: 503, try again); taking or letting
+    # go of it does not, so a directory outage never stops a practitioner taking the work.
+    directory = wiring().staff_directory.everyone() if target not in (None, staff.id) else staff_entries()
     before: dict[str, str | None] = {}
 
     def step(referral: Referral) -> Referral:

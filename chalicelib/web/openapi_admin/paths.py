@@ -52,7 +52,9 @@ def admin_routes() -> list[Route]:
     return [
         Route("/admin/whoami", "GET", routes.whoami, "Who the token says you are: id and roles", answers.WhoAmI),
         Route(
-            "/admin/referrals", "GET", routes.work_queue, "The work queue: metadata only, most urgent first",
+            "/admin/referrals", "GET", routes.work_queue,
+            "The work queue, most urgent first: clear metadata, the owner by name, open and overdue tasks, and "
+            "each child's first name and age (from sealed search cards: no KMS call per referral)",
             answers.WorkQueue, ("422",), parameters=_queue_parameters(),
         ),
         Route(
