@@ -204,3 +204,17 @@ def test_a_directory_outage_never_stops_someone_taking_the_work(hub: Any) -> Non
     with pytest.raises(AwsError):  # giving it to someone else needs the directory: try again
         allocate_referral(reference, to="staff-sam", staff=MORGAN, request_id=None)
     assert hub.referrals.fetch(reference).owner == "staff-pat"
+
+
+def test_owners_are_named_a_member_of_staff_while_the_directory_cannot_be_read(hub: Any) -> None:
+    from chalicelib.domain.failures import AwsError
+
+    class Unreachable:
+        def everyone(self) -> list[Any]:
+            raise AwsError("cognito-idp", "ServiceUnavailable", retryable=True)
+
+    reference = stored_referral(hub, NOW).reference
+    allocate_referral(reference, to="me", staff=PAT, request_id=None)
+    hub.use(staff_directory=Unreachable())
+    [shown] = shown_rows(hub.referrals.list_queue().rows, today=TODAY)
+    assert shown.owner_name == "a member of staff"  # not "former": they may well still be here

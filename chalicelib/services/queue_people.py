@@ -17,9 +17,10 @@ from dataclasses import dataclass
 from chalicelib.adapters.referrals import QueueRow
 from chalicelib.adapters.search_cards import CardUnreadable
 from chalicelib.domain.failures import AwsError
-from chalicelib.domain.staff import StaffEntry, staff_name
+from chalicelib.domain.staff import StaffEntry
 from chalicelib.domain.tasks import Task
 from chalicelib.services.search_referrals import FoundChild
+from chalicelib.services.staff_names import staff_namer
 from chalicelib.wiring import wiring
 
 
@@ -53,12 +54,12 @@ def casework_staff() -> list[StaffEntry]:
 
 def shown_rows(rows: Iterable[QueueRow], *, today: dt.date, recognise: bool = True) -> list[ShownRow]:
     """`recognise`: open the search cards for the children's names (no KMS call when warm)."""
-    entries = staff_entries()
+    name = staff_namer()
     return [
         ShownRow(
             row=row,
             children=card_children(row.reference, row.card) if recognise else (),
-            owner_name=staff_name(row.owner, entries) if row.owner else None,
+            owner_name=name(row.owner) if row.owner else None,
             open_tasks=len(row.open_tasks),
             overdue_tasks=sum(1 for task in row.open_tasks if is_overdue(task, today)),
         )

@@ -44,15 +44,14 @@ def allocation(reference: str) -> Response:
 
 
 def allocation_answer(referral: Any) -> dict[str, Any]:
-    from chalicelib.domain.staff import staff_name
-    from chalicelib.services.queue_people import staff_entries
+    from chalicelib.services.staff_names import staff_namer
 
     owner = referral.owner
     return {
         "reference": referral.reference,
         "status": referral.status.value,
         "owner": owner,
-        "owner_name": staff_name(owner, staff_entries()) if owner else None,
+        "owner_name": staff_namer()(owner) if owner else None,
     }
 
 

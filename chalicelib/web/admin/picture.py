@@ -205,10 +205,9 @@ def _release(translation: Any) -> dict[str, Any] | None:
 
 def _owner(owner: str | None) -> dict[str, Any]:
     """Who owns the work, by id and by name (services/allocate.py)."""
-    from chalicelib.domain.staff import staff_name
-    from chalicelib.services.queue_people import staff_entries
+    from chalicelib.services.staff_names import staff_namer
 
-    return {"owner": owner, "owner_name": staff_name(owner, staff_entries()) if owner else None}
+    return {"owner": owner, "owner_name": staff_namer()(owner) if owner else None}
 
 
 def referral_picture(view: Any) -> dict[str, Any]:
