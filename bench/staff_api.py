@@ -97,13 +97,15 @@ def store_directly(hub: Any, referral: dict[str, Any]) -> None:
     from chalicelib.domain.reference import new_reference
     from chalicelib.domain.referral import ReferralSubmission
     from chalicelib.domain.referral_record import Channel, Referral
+    from chalicelib.domain.search_terms import search_card
 
     submission = ReferralSubmission.model_validate(referral)
     identities = [identity_text(c.first_name, c.last_name, c.date_of_birth) for c in submission.children]
     now = hub.clock()
+    reference = new_reference()
     hub.referrals.add(
         Referral.receive(
-            new_reference(),
+            reference,
             submission,
             channel=Channel.API,
             now=now,
@@ -111,7 +113,9 @@ def store_directly(hub: Any, referral: dict[str, Any]) -> None:
             idempotency_key_hash=None,
             working_together_due_at=working_together_deadline(now),
             child_keys=tuple(dict.fromkeys(hub.blind_index.hash(i) for i in identities if i)),
-        )
+        ),
+        # As submit_referral seals it: the queue names the children from it (services/queue_people.py).
+        search_card=hub.search_cards.seal(reference, search_card(submission)),
     )
 
 

@@ -19,7 +19,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from chalicelib.adapters.table import OUTBOX_INDEX, QUEUE_INDEX
+from chalicelib.adapters.table import OUTBOX_INDEX, OWNER_INDEX, QUEUE_INDEX
 from deploy.names import (
     AGENCY_FUNCTIONS,
     API_HANDLER,
@@ -160,11 +160,12 @@ def api_handler_policy() -> list[Statement]:
             "Resource": TABLE_ARN,
         },
         {
-            # The table (a referral's audit events share its partition) and the staff work queue.
+            # The table (a referral's audit events share its partition), the staff work queue and
+            # each person's own work (the owner index).
             "Sid": "QueryReferralPartitionsAndWorkQueue",
             "Effect": "Allow",
             "Action": ["dynamodb:Query"],
-            "Resource": [TABLE_ARN, _index_arn(QUEUE_INDEX)],
+            "Resource": [TABLE_ARN, _index_arn(QUEUE_INDEX), _index_arn(OWNER_INDEX)],
         },
         # GenerateDataKey: one per referral or draft write. Decrypt: reading one back.
         field_key("GenerateDataKey", "Decrypt"),

@@ -102,12 +102,26 @@ def _canary_for(path: str, original: str, token: str) -> str:
     return f"{original} {token}"
 
 
+def staff_entries() -> list[Any]:
+    """The synthetic staff directory of the in-memory hub: two practitioners, a manager, an auditor."""
+    from chalicelib.domain.staff import Role, StaffEntry
+
+    return [
+        StaffEntry("staff-pat", "Pat Practitioner", frozenset({Role.PRACTITIONER})),
+        StaffEntry("staff-sam", "Sam Second", frozenset({Role.PRACTITIONER})),
+        StaffEntry("staff-morgan", "Morgan Manager", frozenset({Role.MANAGER})),
+        StaffEntry("staff-alex", "Alex Auditor", frozenset({Role.AUDITOR})),
+    ]
+
+
 def in_memory_hub(now: Any) -> Any:
-    """A fresh wiring of in-memory twins (store, mailer, suppressions) and a fixed clock, for
-    service tests that need no moto; call `chalicelib.wiring.reset()` after."""
+    """A fresh wiring of in-memory twins (store, mailer, suppressions, staff directory, search cards)
+    and a fixed clock, for service tests that need no moto; call `chalicelib.wiring.reset()` after."""
     from chalicelib.adapters.envelope import FieldCipher, LocalKeyProvider
     from chalicelib.adapters.mailer import InMemoryMailer
     from chalicelib.adapters.referrals import InMemoryReferralStore
+    from chalicelib.adapters.search_cards import SearchCards
+    from chalicelib.adapters.staff_directory import InMemoryStaffDirectory
     from chalicelib.adapters.suppression import InMemorySuppressionList
     from chalicelib.settings import Settings
     from chalicelib.wiring import reset
@@ -118,11 +132,14 @@ def in_memory_hub(now: Any) -> Any:
         referrals=InMemoryReferralStore(FieldCipher(LocalKeyProvider())),
         mailer=InMemoryMailer(),
         suppressions=InMemorySuppressionList(b"test-suppression-key"),
+        staff_directory=InMemoryStaffDirectory(staff_entries()),
+        search_cards=SearchCards(b"k" * 32),
     )
 
 
-def stored_referral(hub: Any, now: Any, reference: str = "K7Q-F3M-RW9") -> Any:
-    """A support referral just received (its acknowledgement owed), added to the hub's store."""
+def stored_referral(hub: Any, now: Any, reference: str = "K7Q-F3M-RW9", *, card: bool = False) -> Any:
+    """A support referral just received (its acknowledgement owed), added to the hub's store;
+    `card`: with its sealed search card, as a submission stores it (the queue names the children)."""
     from chalicelib.domain.referral import ReferralSubmission
     from chalicelib.domain.referral_record import Channel, Referral
 
@@ -134,5 +151,10 @@ def stored_referral(hub: Any, now: Any, reference: str = "K7Q-F3M-RW9") -> Any:
         request_fingerprint="f" * 64,
         idempotency_key_hash=None,
     )
-    hub.referrals.add(referral)
+    if card:
+        from chalicelib.domain.search_terms import search_card
+
+        hub.referrals.add(referral, search_card=hub.search_cards.seal(reference, search_card(referral.submission)))
+    else:
+        hub.referrals.add(referral)
     return referral

@@ -848,7 +848,7 @@ def test_every_action_form_takes_its_roles_from_the_api_route_it_mirrors(client:
     assert set(console.ACTION_FORMS) == {
         "screening", "decision", "approval", "consent", "enquiries", "parents-told", "outcome-notice",
         "onward-referral", "closure", "legal-hold", "contact-plan", "translation", "withdraw-enquiry", "handover",
-        "reply-text", "task", "note", "link", "duplicate", "unlink",
+        "reply-text", "task", "note", "link", "duplicate", "unlink", "allocation",
     }  # fmt: skip
     for action in console.ACTION_FORMS.values():
         assert action.roles == declared_roles(action.api_route), action.slug

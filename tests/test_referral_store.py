@@ -211,3 +211,43 @@ def test_notice_history_and_tasks_come_back_whole(store: ReferralStore) -> None:
     changed = changed.with_task(Task("t1", TaskKind.CONTACT_PARENT_ANOTHER_WAY, NOW, about="p0"))
     saved = store.save(store.open(referral.reference), changed, [])
     assert store.fetch(referral.reference) == saved
+
+
+def test_the_owner_index_lists_each_persons_open_referrals_by_urgency_and_drops_closed_ones(
+    store: ReferralStore,
+) -> None:
+    from chalicelib.domain.lifecycle import ReferralStatus
+    from chalicelib.domain.tasks import Task, TaskKind
+
+    for reference, rag, hours, owner in [
+        ("AAA-AAA-AAA", "green", 72, "staff-pat"),
+        ("BBB-BBB-BBB", "red", 4, "staff-pat"),
+        ("CCC-CCC-CCC", "amber", 8, "staff-sam"),
+        ("DDD-DDD-DDD", "amber", 8, None),
+    ]:
+        store.add(new_referral(reference), search_card=b"sealed-card-" + reference.encode())
+        opened = store.open(reference)
+        changed = replace(screened(opened.referral, rag, hours), owner=owner)
+        store.save(opened, changed.with_task(Task("t1", TaskKind.REPLY_TO_READ, NOW)), [])
+    rows, more = store.list_owned("staff-pat")
+    assert ([row.reference for row in rows], more) == (["BBB-BBB-BBB", "AAA-AAA-AAA"], False)
+    first = rows[0]
+    assert (first.owner, first.card, [t.task_id for t in first.open_tasks]) == (
+        "staff-pat",
+        b"sealed-card-BBB-BBB-BBB",  # the card kept through a change
+        ["t1"],
+    )
+    assert store.list_owned("staff-pat", limit=1)[1] is True
+    assert store.fetch("BBB-BBB-BBB").owner == "staff-pat"
+    queued = {row.reference: row.owner for row in store.list_queue(limit=10).rows}
+    assert queued == {
+        "AAA-AAA-AAA": "staff-pat",
+        "BBB-BBB-BBB": "staff-pat",
+        "CCC-CCC-CCC": "staff-sam",
+        "DDD-DDD-DDD": None,
+    }
+
+    opened = store.open("AAA-AAA-AAA")
+    store.save(opened, replace(opened.referral, status=ReferralStatus.CLOSED), [])
+    assert [row.reference for row in store.list_owned("staff-pat")[0]] == ["BBB-BBB-BBB"]
+    assert store.fetch("AAA-AAA-AAA").owner == "staff-pat"

@@ -3,6 +3,8 @@
 Items of a referral share the partition `REF#<reference>`. Form drafts live under `DRAFT#<id>`.
 - GSI `queue`: the staff work queue (status, then due time); KEYS_ONLY plus the few clear
   metadata fields the queue shows, so listing it needs no decryption.
+- GSI `owner`: sparse; only open referrals someone owns carry `owner_pk` (`OWNER#<staff id>`),
+  sorted like the queue, so "my work" is one Query; it carries what the queue's index carries.
 - GSI `outbox`: sparse; only items with a message waiting to go carry `outbox_pk`, so the
   dispatcher finds pending sends without scanning.
 - TTL on `expires_at` (epoch seconds): drafts expire, closed referrals are deleted by retention.
@@ -15,6 +17,7 @@ from typing import Any
 TTL_ATTRIBUTE = "expires_at"
 QUEUE_INDEX = "queue"
 OUTBOX_INDEX = "outbox"
+OWNER_INDEX = "owner"
 OUTBOX_PARTITION = "PENDING"
 
 # "undelivered": set while a notice has bounced, been complained about, rejected or failed.
@@ -31,6 +34,9 @@ QUEUE_PROJECTED = [
     "immediate_risk",  # shown on the queue after screening too
     "review_due",  # a review date's task is open (its date)
     "out_of_hours",  # alerted to, or handed over by, the emergency duty team
+    "owner",  # who owns the work (a staff id)
+    "tasks",  # the tasks' clear metadata (kind, dates, done): counted open and overdue
+    "card",  # the children's first names and dates of birth, sealed (search_cards): to recognise it
 ]
 
 
@@ -48,6 +54,8 @@ def table_definition(table_name: str) -> dict[str, Any]:
             {"AttributeName": "sk", "AttributeType": "S"},
             {"AttributeName": "queue_pk", "AttributeType": "S"},
             {"AttributeName": "queue_sk", "AttributeType": "S"},
+            {"AttributeName": "owner_pk", "AttributeType": "S"},
+            {"AttributeName": "owner_sk", "AttributeType": "S"},
             {"AttributeName": "outbox_pk", "AttributeType": "S"},
             {"AttributeName": "outbox_due", "AttributeType": "S"},
         ],
@@ -57,6 +65,14 @@ def table_definition(table_name: str) -> dict[str, Any]:
                 "KeySchema": [
                     {"AttributeName": "queue_pk", "KeyType": "HASH"},
                     {"AttributeName": "queue_sk", "KeyType": "RANGE"},
+                ],
+                "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": QUEUE_PROJECTED},
+            },
+            {
+                "IndexName": OWNER_INDEX,
+                "KeySchema": [
+                    {"AttributeName": "owner_pk", "KeyType": "HASH"},
+                    {"AttributeName": "owner_sk", "KeyType": "RANGE"},
                 ],
                 "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": QUEUE_PROJECTED},
             },

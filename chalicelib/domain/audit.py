@@ -67,6 +67,7 @@ class AuditAction(StrEnum):
     # Advice calls, in the staff member's own chain (details: the contact's id and codes, never what was said).
     ADVICE_RECORDED = "advice.recorded"
     ADVICE_READ = "advice.read"
+    ALLOCATED = "referral.allocated"  # its owner changed; details: from and to (staff ids, empty for nobody)
 
 
 class AccessReason(StrEnum):

@@ -160,6 +160,8 @@ class Referral:
     case_notes: tuple[CaseNote, ...] = ()
     # Links to other referrals, standing or removed (chalicelib/domain/referral_links.py).
     links: tuple[ReferralLink, ...] = ()
+    # Who owns the work (a staff id; domain/allocation.py); None until someone takes it.
+    owner: str | None = None
     version: int = 0
 
     @classmethod

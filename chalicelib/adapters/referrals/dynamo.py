@@ -408,6 +408,19 @@ class DynamoReferralStore(ReferralStore):
         key = {k: v["S"] for k, v in last.items()} if last else None
         return [self._decode(i) for i in answer.get("Items", [])], key
 
+    def _owned_items(self, owner_pk: str, limit: int) -> tuple[list[dict[str, Any]], bool]:
+        from chalicelib.adapters.table import OWNER_INDEX
+
+        with aws_errors("dynamodb"):
+            answer = self._db.query(
+                TableName=self._table,
+                IndexName=OWNER_INDEX,
+                KeyConditionExpression="owner_pk = :owner",
+                ExpressionAttributeValues={":owner": {"S": owner_pk}},
+                Limit=limit,
+            )
+        return [self._decode(i) for i in answer.get("Items", [])], "LastEvaluatedKey" in answer
+
     # -- delivery tracking ------------------------------------------------------------------------
 
     def _get_key(self, pk: str, sk: str) -> dict[str, Any] | None:

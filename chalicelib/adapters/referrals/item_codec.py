@@ -17,6 +17,7 @@ from chalicelib.adapters.contact_plan_codec import contact_plan_attributes, cont
 from chalicelib.adapters.enquiry_codec import enquiries_from_item, enquiries_to_map, questions_attribute
 from chalicelib.adapters.envelope import FieldCipher, SealedRecord
 from chalicelib.adapters.referral_links_codec import links_attributes, links_from_item
+from chalicelib.adapters.referrals.allocation_codec import card_from_item, owner_attributes, owner_from_item
 from chalicelib.adapters.referrals.decision_codec import (
     consent_attributes,
     consent_from_item,
@@ -83,6 +84,7 @@ def to_item(referral: Referral, sealed: SealedRecord) -> dict[str, Any]:
         "notices": {n.notice_id: notice_to_map(n) for n in referral.notices},
         **queue_attributes(referral),
     }
+    item.update(owner_attributes(referral, item))
     if referral.audit_head.sequence:
         # Absent until the first event (a new referral has none): the genesis hash is implied.
         item.update(audit_seq=referral.audit_head.sequence, audit_head=referral.audit_head.last_hash)
@@ -145,6 +147,8 @@ class OpenReferral:
 
     referral: Referral
     sealed: SealedRecord
+    # The sealed search card carried on the item (allocation_codec), kept as it is by every save.
+    card: bytes | None = None
 
 
 def opened_from_item(item: dict[str, Any], cipher: FieldCipher) -> OpenReferral:
@@ -194,9 +198,10 @@ def opened_from_item(item: dict[str, Any], cipher: FieldCipher) -> OpenReferral:
         ),
         enquiries=enquiries_from_item(item, sealed, FIELD_PREFIX),
         edt_handover=edt_codec.handover_from_item(item, sealed, FIELD_PREFIX),
+        owner=owner_from_item(item),
         version=int(item["version"]),
     )
-    return OpenReferral(referral, sealed)
+    return OpenReferral(referral, sealed, card_from_item(item))
 
 
 AUDIT_PREFIX = "AUDIT#"

@@ -135,6 +135,11 @@ class InMemoryReferralStore(ReferralStore):
         key = {k: last[k] for k in ("pk", "sk", "queue_pk", "queue_sk")} if last else None
         return [dict(i) for i in matching], key
 
+    def _owned_items(self, owner_pk: str, limit: int) -> tuple[list[dict[str, Any]], bool]:
+        # Like the DynamoDB index: only the items carrying the sparse key, in its sort order.
+        owned = sorted((i for i in self.items.values() if i.get("owner_pk") == owner_pk), key=lambda i: i["owner_sk"])
+        return [dict(i) for i in owned[:limit]], len(owned) > limit
+
     def _delete_with_receipt(
         self, reference: str, version: int, index_keys: list[tuple[str, str]], receipt: dict[str, Any]
     ) -> None:

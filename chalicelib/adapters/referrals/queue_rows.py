@@ -5,15 +5,18 @@ Clear metadata only, so listing the queue needs no decryption.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from chalicelib.adapters.referrals.allocation_codec import card_from_item, owner_from_item
 from chalicelib.adapters.referrals.keys import iso
+from chalicelib.adapters.referrals.notice_codec import task_from_map
 from chalicelib.domain.failures import InvalidCursor
 from chalicelib.domain.lifecycle import OPEN_STATUSES
 from chalicelib.domain.notices import FINAL_FAILURES
 from chalicelib.domain.referral_record import Referral
 from chalicelib.domain.review_dates import review_due_on
+from chalicelib.domain.tasks import Task
 
 # A notice failed for good (bounced, complained, rejected or out of attempts): the queue's flag.
 UNDELIVERED_ATTRIBUTE = "undelivered"
@@ -81,6 +84,11 @@ class QueueRow:
     review_due_on: str | None = None
     # Out of hours: "alerted" (the emergency duty team was told) or "handed_over" (by it); else None.
     out_of_hours: str | None = None
+    # Who owns the work (a staff id), its open tasks (clear metadata), and the sealed search card
+    # that names the children (opened without KMS by the service: services/queue_people.py).
+    owner: str | None = None
+    open_tasks: tuple[Task, ...] = ()
+    card: bytes | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True)
@@ -102,6 +110,11 @@ def queue_row(item: dict[str, Any]) -> QueueRow:
         immediate_risk=_immediate_risk(item),
         review_due_on=item.get(REVIEW_DUE_ATTRIBUTE),
         out_of_hours=item.get(OUT_OF_HOURS_ATTRIBUTE),
+        owner=owner_from_item(item),
+        open_tasks=tuple(
+            task for task in (task_from_map(k, v) for k, v in sorted((item.get("tasks") or {}).items())) if task.open
+        ),
+        card=card_from_item(item),
     )
 
 

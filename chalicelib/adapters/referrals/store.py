@@ -13,6 +13,7 @@ from typing import Any
 
 from chalicelib.adapters.enquiry_codec import enquiries_to_map
 from chalicelib.adapters.envelope import FieldCipher, SealedRecord
+from chalicelib.adapters.referrals.allocation_codec import CARD_ATTRIBUTE, owner_partition
 from chalicelib.adapters.referrals.item_codec import (
     AUDIT_PREFIX,
     OpenReferral,
@@ -28,6 +29,7 @@ from chalicelib.adapters.referrals.keys import CHILD_PREFIX, REFERRAL_SK, iso, p
 from chalicelib.adapters.referrals.notice_codec import notice_to_map, outbox_attributes, task_to_map
 from chalicelib.adapters.referrals.queue_rows import (
     QueuePage,
+    QueueRow,
     decode_cursor,
     encode_cursor,
     has_undelivered_notice,
@@ -86,6 +88,8 @@ class ReferralStore:
         """
         sealed = self.cipher.seal(referral.reference)
         item = to_item(referral, sealed)
+        if search_card is not None:
+            item[CARD_ATTRIBUTE] = search_card  # for the work queue too (allocation_codec)
         index = self._child_index_items(referral.reference, referral.child_keys)
         self._put_new(item, index + search_entry_items(referral, search_card))
         return sealed
@@ -110,8 +114,11 @@ class ReferralStore:
         if audit:
             updated = replace(updated, audit_head=ChainHead(audit[-1].sequence, audit[-1].hash))
         stored = replace(updated, version=opened.referral.version + 1)
+        item = to_item(stored, opened.sealed)
+        if opened.card is not None:
+            item[CARD_ATTRIBUTE] = opened.card
         self._replace_with_audit(
-            to_item(stored, opened.sealed),
+            item,
             expected_version=opened.referral.version,
             expected_audit_seq=opened.referral.audit_head.sequence,
             audit_items=[audit_to_item(event) for event in audit],
@@ -237,6 +244,15 @@ class ReferralStore:
         start = decode_cursor(cursor) if cursor else None
         items, last_key = self._queue_items(status, rag, limit, start, undelivered=undelivered)
         return QueuePage([queue_row(i) for i in items], encode_cursor(last_key) if last_key else None)
+
+    def list_owned(self, owner: str, *, limit: int = 100) -> tuple[list[QueueRow], bool]:
+        """The open referrals this member of staff owns, most urgent first (the sparse owner index:
+        clear metadata only), and whether there are more than `limit`."""
+        items, more = self._owned_items(owner_partition(owner), limit)
+        return [queue_row(item) for item in items], more
+
+    def _owned_items(self, owner_pk: str, limit: int) -> tuple[list[dict[str, Any]], bool]:
+        raise NotImplementedError
 
     def save_notices(self, referral: Referral) -> Referral:
         """Record notices' delivery state; refuses if the referral changed since it was read."""

@@ -20,6 +20,7 @@ routes to it when imported here:
     case_work.py  finishing tasks, case notes, the chronology
     links.py      links between referrals (both sides at once), and marking a duplicate
     advice.py     advice calls (not referrals): record, list, read (audited), count
+    allocation.py who owns a referral (allocation) and "my work"
 
 Everything the console, admin_enquiries, admin_out_of_hours and the OpenAPI document use is
 importable from `chalicelib.web.admin`, as it was when this was one module.
@@ -39,6 +40,7 @@ from chalicelib.web.admin import (  # noqa: F401 - routes
     records,
     sharing,
 )
+from chalicelib.web.admin.allocation import AllocationRequest, allocation, my_work
 from chalicelib.web.admin.answers import answer_with
 from chalicelib.web.admin.common import (
     ANY_STAFF,
@@ -129,6 +131,7 @@ __all__ = [
     "NOT_FOUND",
     "STAFF_BODY_LIMIT",
     "TRIAGE_ID",
+    "AllocationRequest",
     "ApprovalRequest",
     "ConsentRequest",
     "ConsoleReplyText",
@@ -178,6 +181,7 @@ __all__ = [
     "_triage_id",
     "_triage_summary",
     "admin",
+    "allocation",
     "answer_with",
     "approval",
     "attachment_download",
@@ -189,6 +193,7 @@ __all__ = [
     "decision",
     "enquiries",
     "legal_hold",
+    "my_work",
     "notice_preview",
     "notice_release",
     "onward_referral",

@@ -23,6 +23,7 @@ def answer_with(work: Callable[[], Response]) -> Response:
     """Run a route's work; map each domain refusal to the status and message a person can act on."""
     from chalicelib.domain.advice_contacts import AdviceNotFound, AdviceProblem
     from chalicelib.domain.agency_replies import TriageAlreadyDecided, TriageNotFound, TriageRefused
+    from chalicelib.domain.allocation import NotStaff
     from chalicelib.domain.audit import ReasonRequired
     from chalicelib.domain.consent import ConsentProblem
     from chalicelib.domain.contact_plan import ContactPlanProblem, ContactRefused
@@ -56,6 +57,8 @@ def answer_with(work: Callable[[], Response]) -> Response:
         return problem(409, "not_allowed_now", str(illegal))
     except NotAllowed as refused:
         return problem(403, "not_allowed", str(refused))
+    except NotStaff as not_staff:
+        return problem(422, "not_staff", str(not_staff))
     except ConsentProblem as problem_found:
         return problem(422, "consent_incomplete", str(problem_found))
     except ContactPlanProblem as problem_found:

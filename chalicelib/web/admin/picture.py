@@ -210,6 +210,13 @@ def _links(referral: Any) -> dict[str, Any]:
     return {"links": state["links"], "duplicate_of": state["duplicate_of"]}
 
 
+def _owner(owner: str | None) -> dict[str, Any]:
+    """Who owns the work, by id and by name (services/allocate.py)."""
+    from chalicelib.services.staff_names import staff_namer
+
+    return {"owner": owner, "owner_name": staff_namer()(owner) if owner else None}
+
+
 def referral_picture(view: Any) -> dict[str, Any]:
     from chalicelib.domain.outcome_notices import translation_language
     from chalicelib.domain.protective_decisions import PROTECTIVE_DECISIONS
@@ -218,6 +225,7 @@ def referral_picture(view: Any) -> dict[str, Any]:
     screening = referral.screening
     picture = {
         **_state(referral),
+        **_owner(referral.owner),
         "route": referral.route.value,
         "channel": referral.channel.value,
         "received_at": _iso(referral.received_at),

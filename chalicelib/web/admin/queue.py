@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Any
+
 from chalice import Response
 
 from chalicelib.domain.decision import Rag
@@ -23,7 +26,7 @@ from chalicelib.web.admin.common import (
 )
 from chalicelib.web.admin.picture import referral_picture
 from chalicelib.web.admin.responses import SearchResults, WhoAmI, WorkQueue, shaped
-from chalicelib.web.admin.shaping import found_referral
+from chalicelib.web.admin.shaping import _age, found_referral
 from chalicelib.web.auth import admin_route, current_staff
 from chalicelib.web.request_parts import query_of
 
@@ -38,6 +41,7 @@ def whoami() -> Response:
 @admin_route(admin, "/admin/referrals", methods=["GET"], roles=CASEWORK)
 def work_queue() -> Response:
     def work() -> Response:
+        from chalicelib.services.queue_people import shown_rows
         from chalicelib.services.work_queue import list_work_queue
 
         query = query_of(admin.current_request)
@@ -50,11 +54,31 @@ def work_queue() -> Response:
         page = list_work_queue(
             status=status, rag=rag, limit=limit, cursor=query.get("cursor"), undelivered=undelivered == "true"
         )
-        return _json(
-            shaped(WorkQueue, {"referrals": [vars(row) for row in page.rows], "next_cursor": page.next_cursor})
-        )
+        today = london_date(_now())
+        rows = [queue_entry(shown, today) for shown in shown_rows(page.rows, today=today)]
+        return _json(shaped(WorkQueue, {"referrals": rows, "next_cursor": page.next_cursor}))
 
     return answer_with(work)
+
+
+def queue_entry(shown: Any, today: dt.date) -> dict[str, Any]:
+    """A queue row: its clear metadata, the owner by name, the tasks counted, the children by first name and age."""
+    row = {name: value for name, value in vars(shown.row).items() if name not in ("open_tasks", "card")}
+    children = [
+        {
+            "first_name": child.first_name,
+            "date_of_birth": child.date_of_birth.isoformat() if child.date_of_birth else None,
+            "age": _age(child.date_of_birth, today) if child.date_of_birth else None,
+        }
+        for child in shown.children
+    ]
+    return {
+        **row,
+        "owner_name": shown.owner_name,
+        "children": children,
+        "open_tasks": shown.open_tasks,
+        "overdue_tasks": shown.overdue_tasks,
+    }
 
 
 @admin_route(admin, "/admin/referrals/{reference}", methods=["GET"], roles=CASEWORK | {Role.EDT})

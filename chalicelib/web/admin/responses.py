@@ -128,6 +128,15 @@ class QueueRow(StaffAnswer):
         description="A review date has come: the earliest open review task's date (see the tasks)"
     )
     out_of_hours: OutOfHoursFlag
+    owner: str | None = Field(description="Who owns the work: a staff id (null: nobody)")
+    owner_name: str | None = Field(
+        description='The owner by name from the staff directory ("a former member of staff" if no longer there)'
+    )
+    children: list[FoundChild] = Field(
+        description="To recognise the referral: each child's first name and age (from its sealed search card)"
+    )
+    open_tasks: Count
+    overdue_tasks: Count = Field(description="Open tasks whose date has passed")
 
 
 class WorkQueue(StaffAnswer):

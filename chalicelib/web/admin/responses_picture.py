@@ -210,6 +210,8 @@ class KnownReferral(StaffAnswer):
 class ReferralPicture(ReferralState):
     """Everything about one referral (decrypted; the read is audited)."""
 
+    owner: str | None = Field(description="Who owns the work: a staff id (null: nobody)")
+    owner_name: str | None = Field(description="The owner by name from the staff directory")
     route: Route
     channel: Channel
     received_at: DateTime | None

@@ -21,6 +21,8 @@ The rooms, each importing only those above it (no module imports this package's 
 - `case_work`: finishing a task (its form sits by each open task on the referral page), adding a case
   note, the chronology page
 - `links`: link another referral, mark a duplicate, remove a link (action forms)
+- `allocation`: who owns a referral (its action form; offered at the top of the referral page)
+- `my_work`: my referrals and my tasks
 - `notices_documents`: a notice's preview and a referrer's document
 - `advice`: advice calls (not referrals): the list, "Record an advice call", one call
 - `reports`: the timeliness report
@@ -77,6 +79,8 @@ from chalicelib.web.console.actions import (
 )
 from chalicelib.web.console.case_work import NOTE, TASK, chronology_page
 from chalicelib.web.console.links import DUPLICATE, LINK, UNLINK
+from chalicelib.web.console.allocation import ALLOCATION
+from chalicelib.web.console.my_work import my_work_page
 from chalicelib.web.console.notices_documents import attachment_download, notice_preview
 from chalicelib.web.console.advice import advice_form, advice_list_page, advice_page, advice_post
 from chalicelib.web.console.reports import (
@@ -93,6 +97,7 @@ from chalicelib.web.console.reports import (
 
 __all__ = [
     "ACTION_FORMS",
+    "ALLOCATION",
     "APPROVAL",
     "BAR_FILLS",
     "CLOSURE",
@@ -147,6 +152,7 @@ __all__ = [
     "console_route",
     "is_overdue",
     "landing_page",
+    "my_work_page",
     "notice_preview",
     "referral_href",
     "referral_page",

@@ -9,8 +9,10 @@ from chalice.app import Response
 
 from chalicelib.domain.decision import Rag
 from chalicelib.domain.failures import AwsError
+from chalicelib.domain.london_time import london_date
 from chalicelib.web import admin as admin_api
-from chalicelib.web.console.formatting import RAG_TAGS, STATUS_LABELS, is_overdue
+from chalicelib.web.admin.shaping import _age
+from chalicelib.web.console.formatting import RAG_TAGS, STATUS_LABELS, _now, is_overdue
 from chalicelib.web.console.routing import (
     HOME,
     Visit,
@@ -73,9 +75,12 @@ def _list_queue(filters: dict[str, str], cursor: str | None, found: dict[str, An
 
 
 def _queue_page(visit: Visit, filters: dict[str, str], found: Any, errors: PageErrors, status: int = 200) -> Response:
+    from chalicelib.services.queue_people import shown_rows
     from chalicelib.services.triage import list_triage
 
-    rows = found.rows if found else []
+    today = london_date(_now())
+    # Each row named: the children's first names and ages (their sealed cards, no KMS call when warm), the owner.
+    rows = shown_rows(found.rows, today=today) if found else []
     kept = {name: value for name, value in filters.items() if value}
     next_href = None
     if found is not None and found.next_cursor:
@@ -102,6 +107,7 @@ def _queue_page(visit: Visit, filters: dict[str, str], found: Any, errors: PageE
         rag_tags=RAG_TAGS,
         status_labels=STATUS_LABELS,
         is_overdue=is_overdue,
+        age=lambda born: _age(born, today),
         triage=triage,
         errors=errors.messages,
         error_list=errors.summary(),

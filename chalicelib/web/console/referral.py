@@ -82,12 +82,31 @@ def _picture_page(visit: Visit, picture: dict[str, Any], reason: str | None, don
         may_finish_tasks="task" in ACTION_FORMS and visit.me.holds_any(ACTION_FORMS["task"].roles),
         can_link="link" in ACTION_FORMS and ACTION_FORMS["link"].offered_to(picture, visit.me),
         known_before_reason=KNOWN_BEFORE_REASON,
+        allocation=_allocation(visit, picture),
         labels=_labels(),
         rag_tags=RAG_TAGS,
         status_labels=STATUS_LABELS,
         is_overdue=is_overdue,
         staff_name=staff_namer(),
     )
+
+
+def _allocation(visit: Visit, picture: dict[str, Any]) -> dict[str, Any] | None:
+    """What the page offers about who owns the referral (None: nothing, e.g. it is closed)."""
+    from chalicelib.domain.staff import Role
+    from chalicelib.services.queue_people import casework_staff
+
+    allocation = ACTION_FORMS.get("allocation")
+    if allocation is None or picture["status"] == "closed" or not visit.me.holds_any(allocation.roles):
+        return None
+    manager = visit.me.holds_any({Role.MANAGER})
+    owner, me = picture["owner"], visit.staff.id
+    return {
+        "take": owner != me and (owner is None or manager),
+        "release": owner is not None and (owner == me or manager),
+        # A manager's select: everyone who may own it, by name (not the one who owns it now).
+        "assignable": [(e.id, e.name) for e in casework_staff() if e.id != owner] if manager else [],
+    }
 
 
 def _reason_page(visit: Visit, reference: str, *, asked: bool) -> Response:

@@ -40,6 +40,7 @@ def admin_routes() -> list[Route]:
     from chalicelib.web.admin import advice, case_work, links
     from chalicelib.web.admin import responses as answers
     from chalicelib.web.admin import responses_advice as advised
+    from chalicelib.web.admin import responses_allocation as allocation
     from chalicelib.web.admin import responses_case_work as case_answers
     from chalicelib.web.admin import responses_links as linked
     from chalicelib.web.admin import responses_picture as picture
@@ -57,7 +58,9 @@ def admin_routes() -> list[Route]:
     return [
         Route("/admin/whoami", "GET", routes.whoami, "Who the token says you are: id and roles", answers.WhoAmI),
         Route(
-            "/admin/referrals", "GET", routes.work_queue, "The work queue: metadata only, most urgent first",
+            "/admin/referrals", "GET", routes.work_queue,
+            "The work queue, most urgent first: clear metadata, the owner by name, open and overdue tasks, and "
+            "each child's first name and age (from sealed search cards: no KMS call per referral)",
             answers.WorkQueue, ("422",), parameters=_queue_parameters(),
         ),
         Route(
@@ -201,6 +204,18 @@ def admin_routes() -> list[Route]:
             item + "/links/{other}/removal", "POST", links.link_removal,
             "Remove a link, on both referrals, with a reason (managers; audited). A duplicate's link stays",
             linked.LinkState, state_change, (REFERENCE_IN_PATH, OTHER_IN_PATH), body=links.UnlinkRequest,
+        ),
+        Route(
+            item + "/allocation", "POST", routes.allocation,
+            'Assign a referral: to yourself ("me"), or (managers) to any practitioner or manager in the staff '
+            "directory (422 for anyone else); null unassigns it (its owner or a manager). Audited: from and to",
+            allocation.Allocation, ("403", *state_change), in_path, body=routes.AllocationRequest,
+        ),
+        Route(
+            "/admin/my-work", "GET", routes.my_work,
+            "My work: the open referrals I own, most urgent first, and their open tasks, most urgent first "
+            "(metadata only)",
+            allocation.MyWork,
         ),
         change(
             item + "/legal-hold", routes.legal_hold, "Place or lift a legal hold, with a reason (managers)",
