@@ -163,6 +163,31 @@ class InMemoryReferralStore(ReferralStore):
         for key in keys:
             self.items.pop(key, None)
 
+    def stored_references(self) -> list[str]:
+        return sorted(item["reference"] for (_, sk), item in self.items.items() if sk == REFERRAL_SK)
+
+    def _reindex(
+        self,
+        reference: str,
+        expected_version: int,
+        child_keys: tuple[str, ...],
+        search_keys: tuple[str, ...],
+        puts: list[dict[str, Any]],
+        deletes: list[tuple[str, str]],
+    ) -> None:
+        current = self._get(reference)
+        if current["version"] != expected_version:
+            raise StaleReferral(reference)
+        current.update(version=expected_version + 1, child_keys=list(child_keys), search_keys=list(search_keys))
+        for name in ("child_keys", "search_keys"):
+            if not current[name]:
+                del current[name]  # as the item codec writes them: absent when empty
+        self.items[(current["pk"], current["sk"])] = current
+        for key in deletes:
+            self.items.pop(key, None)
+        for item in puts:
+            self.items[(item["pk"], item["sk"])] = dict(item)
+
     def search_entries(self, search_key: str, limit: int) -> list[SearchEntry]:
         pk = SEARCH_PREFIX + search_key
         found = [search_entry_from_item(item) for (item_pk, _), item in sorted(self.items.items()) if item_pk == pk]
