@@ -21,6 +21,7 @@ hub's work does not: "outside AWS calls" is the hub's own time, without botocore
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import math
 import random
@@ -129,7 +130,7 @@ def searches(count: int, how_many: int) -> list[str]:
     import urllib.parse
 
     chooser = random.Random(13)  # noqa: S311 - a repeatable mix of searches, not a secret
-    asked = []
+    asked: list[str] = []
     for _ in range(how_many):
         number = chooser.randrange(count)
         child = synthetic_referral(number)["children"][0]
@@ -186,7 +187,7 @@ def _search_all(staff: Callable[..., Any], tally: Any, asked: list[str]) -> tupl
     tally.reset()
     found = 0
     for query in asked:
-        answer = timed(lambda query=query: staff("GET", f"/admin/search?{query}", None), tally, samples)
+        answer = timed(functools.partial(staff, "GET", f"/admin/search?{query}", None), tally, samples)
         found += len(answer["referrals"])
     return samples, per_request(tally, len(asked)), found / len(asked)
 
@@ -197,7 +198,7 @@ def _queue_pages(staff: Callable[..., Any], tally: Any, pages: int) -> tuple[Sam
     cursor = None
     for _ in range(pages):
         path = f"/admin/referrals?limit={PAGE_SIZE}" + (f"&cursor={cursor}" if cursor else "")
-        page = timed(lambda path=path: staff("GET", path, None), tally, samples)
+        page = timed(functools.partial(staff, "GET", path, None), tally, samples)
         cursor = page["next_cursor"]
     return samples, per_request(tally, pages)
 
