@@ -210,6 +210,9 @@ def main() -> None:
     from bench import search_quality  # issue 13: precision and recall of name search
 
     search_quality.report()
+    from bench import search as search_bench  # issue 13: search and queue latency and AWS calls
+
+    search_bench.report(show)
 
 
 if __name__ == "__main__":

@@ -177,6 +177,7 @@ def test_every_console_page_needs_a_session(client: Any, clock: Any) -> None:
         f"/staff/referrals/{reference}",
         f"/staff/referrals/{reference}/screening",
         "/staff/reports/timeliness",
+        "/staff/search",
     ):
         response = nobody.get(path)
         assert response.status_code == 303, path
@@ -201,6 +202,7 @@ def test_every_staff_page_is_declared_with_its_roles_and_they_are_the_apis(clien
     assert console.undeclared_console_routes(app) == []
     assert console.console_roles(console.work_queue) == declared_roles(admin_api.work_queue)
     assert console.console_roles(console.referral_page) == declared_roles(admin_api.referral)
+    assert console.console_roles(console.search_results) == declared_roles(admin_api.search)
     for action, api_view in (
         (console.SCREENING, admin_api.screening),
         (console.DECISION, admin_api.decision),

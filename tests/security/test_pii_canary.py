@@ -232,3 +232,60 @@ def test_no_canary_escapes_from_any_flow(client: Any, hub: Any, issuer: LocalIss
     assert canaries.found_in("\n".join(recorder.error_bodies())) == []
     assert canaries.found_in("\n".join(published_bodies(hub))) == []
     assert len(canaries.tokens) >= 60
+
+
+def test_no_search_term_escapes_into_logs_the_table_or_an_answer(
+    client: Any, hub: Any, issuer: LocalIssuer, logs: Callable[[], str]
+) -> None:
+    """Searches by names that carry canaries (found, not found, refused), through the staff API and
+    the console. The API takes its terms in the query string (its request URLs are not checked
+    here: nothing logs a query string); the console posts them, so no console URL may hold one."""
+    import urllib.parse
+
+    from tests.test_console import Browser as ConsoleBrowser
+
+    canaries = Canaries()
+    referral, tokens = canary_referral("protection")  # names every kind of person
+    canaries.tokens += tokens
+    answer = client.http.post("/api/referrals", headers={"Content-Type": "application/json"}, body=json.dumps(referral))
+    reference = json.loads(answer.body)["reference"]
+    child, adult = referral["children"][0], referral["parents_carers"][0]["name"]
+    assert canaries.found_in(child["last_name"]) and canaries.found_in(adult)
+
+    staff = staff_call(client, issuer)
+    asked = [
+        ({"name": child["last_name"]}, 200),
+        ({"name": adult}, 200),
+        ({"name": f"{child['first_name']} {child['last_name']}", "dob": child["date_of_birth"][:7]}, 200),
+        ({"name": canaries.new()}, 200),  # not found
+        ({"postcode": canaries.new()}, 422),
+        ({"reference": canaries.new()}, 422),
+        ({"dob": canaries.new()}, 422),
+        ({"name": child["last_name"], "dob": canaries.new()}, 422),
+    ]
+    answers = []
+    for query, status in asked:
+        response = staff("practitioner", "GET", "/admin/search?" + urllib.parse.urlencode(query))
+        assert response.status_code == status, (query, response.body)
+        answers.append(response.body.decode())
+    assert [r["reference"] for r in json.loads(answers[0])["referrals"]] == [reference]
+
+    recorder = Recorder()
+    recorder.wrap(client)  # from here: the console, whose URLs are checked
+    person = ConsoleBrowser(client).sign_in("manager")
+    person.get("/staff/search")
+    found = person.post("/staff/search", {"name": adult})
+    assert found.status_code == 200 and reference in found.body.decode()
+    person.get("/staff/search")
+    assert person.post("/staff/search", {"name": child["last_name"], "postcode": canaries.new()}).status_code == 400
+
+    dump = json.dumps(table_items(hub), default=repr)
+    assert reference in dump and "referrals.searched" in dump  # the searches were audited, and the scan saw them
+    assert canaries.found_in(dump) == []
+    assert canaries.found_in(logs()) == []
+    assert canaries.found_in("\n".join(recorder.urls())) == []
+    # An answer holds no term: a result shows the children's first names (which are canaries here), a
+    # refusal only its advice.
+    first_names = canaries.found_in(" ".join(c["first_name"] for c in referral["children"]))
+    assert set(canaries.found_in("\n".join(answers[:3]))) == set(first_names)
+    assert canaries.found_in("\n".join(answers[3:])) == []

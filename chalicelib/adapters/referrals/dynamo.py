@@ -237,6 +237,70 @@ class DynamoReferralStore(ReferralStore):
         # Throttled five times over: the caller stores nothing and says "try again".
         raise AwsError("dynamodb", "UnprocessedItems", retryable=True)
 
+    def stored_references(self) -> list[str]:
+        """From the queue index, which holds every stored referral under OPEN or CLOSED (keys only)."""
+        from chalicelib.adapters.table import QUEUE_INDEX
+
+        references: set[str] = set()
+        for partition in ("OPEN", "CLOSED"):
+            arguments: dict[str, Any] = {
+                "TableName": self._table,
+                "IndexName": QUEUE_INDEX,
+                "KeyConditionExpression": "queue_pk = :p",
+                "ProjectionExpression": "pk",
+                "ExpressionAttributeValues": {":p": {"S": partition}},
+            }
+            with aws_errors("dynamodb"):
+                while True:
+                    answer = self._db.query(**arguments)
+                    references.update(item["pk"]["S"].removeprefix("REF#") for item in answer.get("Items", []))
+                    if "LastEvaluatedKey" not in answer:
+                        break
+                    arguments["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
+        return sorted(references)
+
+    def _reindex(
+        self,
+        reference: str,
+        expected_version: int,
+        child_keys: tuple[str, ...],
+        search_keys: tuple[str, ...],
+        puts: list[dict[str, Any]],
+        deletes: list[tuple[str, str]],
+        item_card: bytes | None,
+    ) -> None:
+        sets, removes = ["version = :next"], []
+        values: dict[str, Any] = {":v": {"N": str(expected_version)}, ":next": {"N": str(expected_version + 1)}}
+        for name, keys in (("child_keys", child_keys), ("search_keys", search_keys)):
+            if keys:
+                sets.append(f"{name} = :{name}")
+                values[f":{name}"] = {"L": [{"S": key} for key in keys]}
+            else:
+                removes.append(name)
+        if item_card is not None:
+            sets.append("card = :card")
+            values[":card"] = {"B": item_card}
+        update = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
+        self._transact(
+            reference,
+            [
+                {
+                    "Update": {
+                        "TableName": self._table,
+                        "Key": {"pk": {"S": partition_key(reference)}, "sk": {"S": REFERRAL_SK}},
+                        "UpdateExpression": update,
+                        "ConditionExpression": "version = :v",
+                        "ExpressionAttributeValues": values,
+                    }
+                },
+                *[
+                    {"Delete": {"TableName": self._table, "Key": {"pk": {"S": pk}, "sk": {"S": sk}}}}
+                    for pk, sk in deletes
+                ],
+                *[{"Put": {"TableName": self._table, "Item": self._encode(item)}} for item in puts],
+            ],
+        )
+
     def search_entries(self, search_key: str, limit: int) -> list[SearchEntry]:
         arguments: dict[str, Any] = {
             "TableName": self._table,

@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from chalicelib.adapters.envelope import FieldCipher
+from chalicelib.adapters.referrals.allocation_codec import CARD_ATTRIBUTE
 from chalicelib.adapters.referrals.keys import REFERRAL_SK, iso, partition_key
 from chalicelib.adapters.referrals.queue_rows import REVIEW_DUE_ATTRIBUTE, UNDELIVERED_ATTRIBUTE
 from chalicelib.adapters.referrals.search_index import (
@@ -173,6 +174,34 @@ class InMemoryReferralStore(ReferralStore):
     def _delete_index(self, keys: list[tuple[str, str]]) -> None:
         for key in keys:
             self.items.pop(key, None)
+
+    def stored_references(self) -> list[str]:
+        return sorted(item["reference"] for (_, sk), item in self.items.items() if sk == REFERRAL_SK)
+
+    def _reindex(
+        self,
+        reference: str,
+        expected_version: int,
+        child_keys: tuple[str, ...],
+        search_keys: tuple[str, ...],
+        puts: list[dict[str, Any]],
+        deletes: list[tuple[str, str]],
+        item_card: bytes | None,
+    ) -> None:
+        current = self._get(reference)
+        if current["version"] != expected_version:
+            raise StaleReferral(reference)
+        current.update(version=expected_version + 1, child_keys=list(child_keys), search_keys=list(search_keys))
+        for name in ("child_keys", "search_keys"):
+            if not current[name]:
+                del current[name]  # as the item codec writes them: absent when empty
+        if item_card is not None:
+            current[CARD_ATTRIBUTE] = item_card
+        self.items[(current["pk"], current["sk"])] = current
+        for key in deletes:
+            self.items.pop(key, None)
+        for item in puts:
+            self.items[(item["pk"], item["sk"])] = dict(item)
 
     def search_entries(self, search_key: str, limit: int) -> list[SearchEntry]:
         pk = SEARCH_PREFIX + search_key

@@ -205,6 +205,55 @@ class ReferralStore:
     def _child_index_items(reference: str, child_keys: tuple[str, ...]) -> list[dict[str, Any]]:
         return [{"pk": CHILD_PREFIX + key, "sk": f"REF#{reference}", "reference": reference} for key in child_keys]
 
+    def reindex(
+        self,
+        referral: Referral,
+        *,
+        child_keys: tuple[str, ...],
+        search_keys: tuple[str, ...],
+        search_card: bytes | None,
+        card_missing: bool = False,
+    ) -> bool:
+        """Give a stored referral these child and search index keys (a re-index after the way
+        names are folded changed, or for a referral stored before search existed), and the search
+        card on its item when `card_missing` (stored before the queue showed names).
+
+        One transaction: the referral's keys (its version bumped, so a change read before this is
+        refused and read again rather than writing the old keys back), the entries it gains and the
+        entries it loses; StaleReferral if it changed since `referral` was read. Returns False, and
+        writes nothing, when it already has exactly these keys.
+        """
+        same_keys = set(child_keys) == set(referral.child_keys) and set(search_keys) == set(referral.search_keys)
+        if same_keys and not (card_missing and search_card):
+            return False
+        pk = partition_key(referral.reference)
+        gained_children = tuple(key for key in child_keys if key not in referral.child_keys)
+        gained = replace(referral, search_keys=tuple(key for key in search_keys if key not in referral.search_keys))
+        puts = self._child_index_items(referral.reference, gained_children) + search_entry_items(gained, search_card)
+        lost = [(CHILD_PREFIX + key, pk) for key in referral.child_keys if key not in child_keys]
+        lost += [(SEARCH_PREFIX + key, pk) for key in referral.search_keys if key not in search_keys]
+        if len(puts) + len(lost) + 1 > MAX_TRANSACTION_ITEMS:
+            raise ValueError(f"re-indexing {referral.reference} needs more than one transaction")
+        item_card = search_card if card_missing else None
+        self._reindex(referral.reference, referral.version, child_keys, search_keys, puts, lost, item_card)
+        return True
+
+    def stored_references(self) -> list[str]:
+        """Every referral still stored (open or closed): references only, nothing decrypted."""
+        raise NotImplementedError
+
+    def _reindex(
+        self,
+        reference: str,
+        expected_version: int,
+        child_keys: tuple[str, ...],
+        search_keys: tuple[str, ...],
+        puts: list[dict[str, Any]],
+        deletes: list[tuple[str, str]],
+        item_card: bytes | None,
+    ) -> None:
+        raise NotImplementedError
+
     def search_entries(self, search_key: str, limit: int) -> list[SearchEntry]:
         """The index entries under one term's keyed hash, at most `limit` (the caller asks one
         more than it will take, to know a term is too broad)."""

@@ -26,6 +26,7 @@ The rooms, each importing only those above it (no module imports this package's 
 - `notices_documents`: a notice's preview and a referrer's document
 - `advice`: advice calls (not referrals): the list, "Record an advice call", one call
 - `reports`: the timeliness report
+- `search`: find a referral by a name, a date of birth, a postcode or a reference
 
 Importing this package imports every room, so all their pages are on `console` before app.py
 registers it.
@@ -92,6 +93,7 @@ from chalicelib.web.console.reports import (
     report_charts,
     timeliness_report_page,
 )
+from chalicelib.web.console.search import SEARCH_PATH, search_page, search_results
 
 # isort: on
 
@@ -123,6 +125,7 @@ __all__ = [
     "REPORT_PATH",
     "REPORT_ROLES",
     "SCREENING",
+    "SEARCH_PATH",
     "SIGN_IN",
     "STAFF_PREFIX",
     "STATUS_LABELS",
@@ -158,6 +161,8 @@ __all__ = [
     "referral_page",
     "register",
     "report_charts",
+    "search_page",
+    "search_results",
     "sign_in",
     "sign_out",
     "signed_in_redirect",
