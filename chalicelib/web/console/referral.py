@@ -25,6 +25,7 @@ from chalicelib.web.console.routing import (
     console,
     console_route,
 )
+from chalicelib.web.console.words import ReferralNames, anyone_name, history_lines, referral_names, staff_entries
 from chalicelib.web.form_fields import PageErrors
 from chalicelib.web.request_parts import query_of
 
@@ -41,7 +42,7 @@ def referral_page(visit: Visit, reference: str) -> Response:
     if "reason_page" in shown:
         asked = raw_reason is not None or "asked" in query
         return _reason_page(visit, shown["reason_page"], asked=asked)
-    return _picture_page(visit, shown["picture"], reason, query.get("done"))
+    return _picture_page(visit, shown["picture"], reason, query.get("done"), shown["names"])
 
 
 def _read_referral(visit: Visit, reference: str, reason: str | None, shown: dict[str, Any]) -> Response:
@@ -62,11 +63,16 @@ def _read_referral(visit: Visit, reference: str, reason: str | None, shown: dict
         shown["reason_page"] = normalised
         return Response(body="", status_code=200)
     shown["picture"] = admin_api.referral_picture(view)
+    shown["names"] = referral_names(view.referral.submission)
     return Response(body="", status_code=200)
 
 
-def _picture_page(visit: Visit, picture: dict[str, Any], reason: str | None, done: str | None) -> Response:
-    """The referral as read, with the actions this person may take now and any success banner."""
+def _picture_page(
+    visit: Visit, picture: dict[str, Any], reason: str | None, done: str | None, names: ReferralNames
+) -> Response:
+    """The referral as read, with the actions this person may take now and any success banner;
+    staff named from the directory, the family by role and name, the history in sentences."""
+    entries = staff_entries()
     return _page(
         "staff/referral.html",
         me=visit.me,
@@ -79,6 +85,9 @@ def _picture_page(visit: Visit, picture: dict[str, Any], reason: str | None, don
         rag_tags=RAG_TAGS,
         status_labels=STATUS_LABELS,
         is_overdue=is_overdue,
+        who=lambda actor: anyone_name(actor, entries, names),
+        recipient=names.recipient,
+        history=history_lines(picture["history"], entries, names),
     )
 
 
