@@ -47,7 +47,13 @@ from chalicelib.domain.lifecycle import Action, IllegalTransition, ReferralStatu
 from chalicelib.domain.notices import SEND_GRACE, Notice, NoticeKind, NoticeStatus
 from chalicelib.domain.onward_referral import OnwardReferral
 from chalicelib.domain.people import Person
-from chalicelib.domain.protective_decisions import ProtectiveDecision, check_may_change, in_force, roles_of
+from chalicelib.domain.protective_decisions import (
+    ProtectiveDecision,
+    check_may_change,
+    in_force,
+    may_make,
+    roles_of,
+)
 from chalicelib.domain.referral import ReferralSubmission, Route
 from chalicelib.domain.reply_display import ReplyNotOnReferral, ReplyTextMark
 from chalicelib.domain.retention import LegalHold, retention_until
@@ -403,7 +409,7 @@ class Referral:
         if self.route is not Route.PROTECTION:
             raise ConsentProblem("Only a protection referral has a decision on telling the parents")
         if decision.state is ParentsToldState.WITHHELD:
-            if not by_manager:
+            if not may_make(ProtectiveDecision.PARENTS_NOT_TOLD, roles_of(by_manager)):
                 raise NotAllowed("Only a manager can decide the parents are not told")
             if not decision.reason or decision.review_on is None:
                 raise ConsentProblem("Not telling the parents needs: reason, review_on")

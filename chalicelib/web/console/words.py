@@ -124,5 +124,8 @@ def history_lines(
     for event in events:
         who = actor_name(event.get("actor"), event.get("role"), entries, names)
         sentence = audit_sentence(event["action"], event.get("details") or {}, who, naming)
-        lines.append({"sequence": event["sequence"], "at": event["at"], "sentence": sentence})
+        # "a former member of staff" starts a sentence too.
+        lines.append(
+            {"sequence": event["sequence"], "at": event["at"], "sentence": sentence[:1].upper() + sentence[1:]}
+        )
     return lines

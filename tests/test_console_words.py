@@ -1,0 +1,121 @@
+"""The console in people's words (issue 13 part 8): staff by name, history as sentences, the decision
+on the approval page, a warning when deciding with enquiries unanswered, and actions (and choices
+within them) offered only to the roles that may do them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+import pytest
+
+from chalicelib.domain.staff import Role
+from tests.factories import protection_referral
+from tests.test_console import THURSDAY_10AM, Browser, act, buttons, decide, page_text, screen, submit
+
+pytestmark = pytest.mark.usefixtures("issuer")
+PRACTITIONER_ID = "0b6f7c1e-0000-4000-8000-000000000001"
+MANAGER_ID = "0b6f7c1e-0000-4000-8000-000000000002"
+
+
+@pytest.fixture
+def clock(aws: Any) -> dict[str, dt.datetime]:
+    now = {"now": THURSDAY_10AM}
+    aws.clock = lambda: now["now"]
+    return now
+
+
+@pytest.fixture
+def browser(client: Any, clock: Any) -> Any:
+    return lambda who=None: Browser(client).sign_in(who) if who else Browser(client)
+
+
+def test_the_history_and_the_record_name_staff_and_say_what_they_did(client: Any, browser: Any) -> None:
+    reference = submit(client)
+    practitioner, manager = browser("practitioner"), browser("manager")
+    screen(practitioner, reference, rag="amber", level="3")
+    decide(practitioner, reference, "strategy_discussion_s47", "Significant harm is suspected")
+    act(manager, reference, "approval", {"approve": "true"})
+    page = page_text(manager.get(f"/staff/referrals/{reference}"))
+    for said in (
+        "Pat Practitioner screened it Amber, level 3",
+        "Pat Practitioner recorded the decision: Strategy discussion (child protection, section 47)",
+        "Morgan Manager approved the decision: Strategy discussion (child protection, section 47)",
+        "Morgan Manager opened the referral",
+        "by Pat Practitioner",  # the screening and the decision recorded
+        "Approved 26 November 2026 at 10am by Morgan Manager",
+    ):
+        assert said in page, said
+    assert PRACTITIONER_ID not in page and MANAGER_ID not in page
+    assert not re.search(r"\b(referral|decision)\.\w+\b", page)  # no audit codes
+
+
+def test_someone_no_longer_in_the_directory_is_a_former_member_of_staff(client: Any, browser: Any, aws: Any) -> None:
+    from chalicelib.adapters.staff_directory import InMemoryStaffDirectory
+
+    reference = submit(client)
+    practitioner = browser("practitioner")
+    screen(practitioner, reference)
+    aws.use(staff_directory=InMemoryStaffDirectory([]))  # they left
+    page = page_text(practitioner.get(f"/staff/referrals/{reference}"))
+    assert "A former member of staff screened it Red, level 3" in page
+    assert PRACTITIONER_ID not in page
+
+
+def offered(person: Browser, reference: str) -> list[str]:
+    return [title.strip() for title in buttons(person.get(f"/staff/referrals/{reference}"))]
+
+
+@pytest.mark.parametrize("who", ["practitioner", "manager"])
+@pytest.mark.parametrize("route", ["support", "protection"])
+def test_each_role_is_offered_only_the_actions_its_role_may_take(
+    client: Any, browser: Any, who: str, route: str
+) -> None:
+    from chalicelib.web import console
+
+    reference = submit(client, protection_referral() if route == "protection" else None)
+    person = browser(who)
+    screen(browser("practitioner"), reference)
+    role = Role.MANAGER if who == "manager" else Role.PRACTITIONER
+    titles = {form.title: form for form in console.ACTION_FORMS.values()}
+    shown = offered(person, reference)
+    assert shown, "nothing offered"
+    for title in shown:
+        form = titles[title]
+        assert role in form.roles, f"{who} offered {title}"
+        assert person.get(f"/staff/referrals/{reference}/{form.slug}").status_code == 200, title
+    for form in console.ACTION_FORMS.values():
+        if role not in form.roles:
+            assert form.title not in shown
+            assert person.get(f"/staff/referrals/{reference}/{form.slug}").status_code == 403
+
+
+def test_an_auditor_is_offered_no_casework(client: Any, browser: Any) -> None:
+    reference = submit(client)
+    auditor = browser("auditor")
+    response = auditor.get(f"/staff/referrals/{reference}")
+    assert response.status_code == 403
+    assert buttons(response) == []
+
+
+def test_the_manager_only_choices_are_offered_to_managers_alone(client: Any, browser: Any) -> None:
+    support, protection = submit(client), submit(client, protection_referral())
+    practitioner, manager = browser("practitioner"), browser("manager")
+
+    consent = page_text(practitioner.get(f"/staff/referrals/{support}/consent"))
+    assert "Dispense with consent" not in consent and "Only a manager can dispense with consent" in consent
+    assert 'value="dispensed"' not in practitioner.text()
+    assert "Dispense with consent" in page_text(manager.get(f"/staff/referrals/{support}/consent"))
+
+    told = page_text(practitioner.get(f"/staff/referrals/{protection}/parents-told"))
+    assert "No, do not tell them" not in told and "Only a manager can decide the parents are not told" in told
+    assert "No, do not tell them" in page_text(manager.get(f"/staff/referrals/{protection}/parents-told"))
+
+    # The rule is the domain's: posting the choice anyway is still refused.
+    refused = practitioner.post(
+        f"/staff/referrals/{support}/consent",
+        {"state": "dispensed", "dispensed-reason": "Synthetic", "review_on-day": "10", "review_on-month": "12",
+         "review_on-year": "2026"},
+    )  # fmt: skip
+    assert refused.status_code == 403 and "Only a manager can dispense with consent" in page_text(refused)
