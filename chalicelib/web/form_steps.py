@@ -33,6 +33,8 @@ SAVE_ACTION = "save"
 # saved unfinished, by page path; and the page "Save and come back later" was pressed on.
 PARTIAL = "_partial"
 RESUME_AT = "_resume_at"
+# A page posted with problems: its errors and what was typed, by page path, for the GET it redirects to.
+SHOWN_ERRORS = "_shown_errors"
 
 Answers = dict[str, Any]
 

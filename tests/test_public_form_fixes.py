@@ -1,0 +1,121 @@
+"""The public form's rough edges (issue 13 part 9): Back after sending, Post/Redirect/Get after a
+validation error, every error on a page at once, and "Page not found" for unknown addresses."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+from urllib.parse import urlencode
+
+import pytest
+
+from tests.test_public_form import (
+    CHILD,
+    FORM,
+    REFERRER,
+    Browser,
+    csrf_token,
+    error_messages,
+    fill_support_referral,
+    h1,
+    text_of,
+)
+
+
+@pytest.fixture
+def browser(client: Any) -> Browser:
+    return Browser(client)
+
+
+def raw_post(browser: Browser, path: str, data: dict[str, Any]) -> Any:
+    """A POST as the browser sends it, without following anything."""
+    token = csrf_token(browser.get(path))
+    body = urlencode({**data, "csrf_token": token}, doseq=True)
+    return browser._keep_cookies(
+        browser.client.http.post(path, body=body, headers=browser._headers({"content-type": FORM}))
+    )
+
+
+def test_back_after_sending_says_the_referral_was_sent_with_its_reference(browser: Browser) -> None:
+    fill_support_referral(browser)
+    assert browser.post("/referral/check", {}).headers["Location"] == "/referral/confirmation"
+    confirmation = browser.get("/referral/confirmation")
+    reference = re.search(r"<strong>([A-Z0-9-]+)</strong>", confirmation.body.decode()).group(1)
+
+    for back_to in ("/referral/check", "/referral/consent", "/referral/child/1"):
+        page = browser.get(back_to)
+        assert page.status_code == 200
+        assert h1(page) == f"Your referral was sent — reference {reference}"
+        assert "We have deleted your answers" not in text_of(page)
+
+
+def test_a_session_that_really_ended_still_says_so(browser: Browser) -> None:
+    browser.get("/referral/immediate-risk")
+    browser.cookies.clear()
+    assert h1(browser.get("/referral/route")) == "Your session has ended"
+
+
+def test_a_page_with_problems_redirects_to_itself_and_shows_them_once(browser: Browser) -> None:
+    browser.get("/referral/immediate-risk")
+    browser.answer("/referral/immediate-risk", {"immediate_risk": "no"})
+    browser.answer("/referral/route", {"route": "support"})
+    posted = raw_post(browser, "/referral/about-you", {**REFERRER, "email": "not an email"})
+    # Post/Redirect/Get: the answer to the POST is a redirect, so Back never asks to resubmit.
+    assert posted.status_code == 303 and posted.headers["Location"] == "/referral/about-you"
+    shown = browser.get("/referral/about-you")
+    assert "Enter an email address in the correct format, like name@example.com" in error_messages(shown)
+    assert 'value="not an email"' in shown.body.decode()  # what was typed, shown again
+    assert "Priya Example" in shown.body.decode()
+    assert error_messages(browser.get("/referral/about-you")) == []  # shown once: a refresh starts afresh
+
+
+def test_an_add_another_question_left_unanswered_redirects_too(browser: Browser) -> None:
+    browser.get("/referral/immediate-risk")
+    browser.answer("/referral/immediate-risk", {"immediate_risk": "no"})
+    browser.answer("/referral/route", {"route": "support"})
+    browser.answer("/referral/about-you", REFERRER)
+    browser.answer("/referral/child/1", CHILD)
+    posted = raw_post(browser, "/referral/children", {})
+    assert posted.status_code == 303 and posted.headers["Location"] == "/referral/children"
+    assert error_messages(browser.get("/referral/children")) == [
+        "Select yes if you need to tell us about another child"
+    ]
+
+
+def test_every_error_on_the_child_page_shows_at_once(browser: Browser) -> None:
+    browser.get("/referral/immediate-risk")
+    browser.answer("/referral/immediate-risk", {"immediate_risk": "no"})
+    browser.answer("/referral/route", {"route": "support"})
+    browser.answer("/referral/about-you", REFERRER)
+    no_address = {k: v for k, v in CHILD.items() if not k.startswith("address")}
+    shown = browser.post("/referral/child/1", {**no_address, "date_of_birth-year": "2099"})
+    messages = error_messages(shown)
+    assert "Date of birth must be today or in the past; for an unborn baby, give the due date instead" in messages
+    assert "Enter the first line of the address, like the house number and street" in messages
+    assert "Enter the postcode, like E17 1AA" in messages
+
+
+@pytest.mark.parametrize("path", ["/nonsense", "/referral/nothing/here/at/all", "/a/b/c.php"])
+def test_an_unknown_public_address_is_a_gov_uk_page_not_found(client: Any, path: str) -> None:
+    response = client.http.get(path)
+    assert response.status_code == 404
+    assert response.headers["Content-Type"].startswith("text/html")
+    assert h1(response) == "Page not found"
+    assert "Missing Authentication Token" not in text_of(response)
+
+
+@pytest.mark.parametrize("path", ["/staff/nonsense", "/staff/referrals/ABC-DEF-GHJ/no-such-action/x"])
+def test_an_unknown_staff_address_is_the_console_page_not_found(client: Any, path: str) -> None:
+    response = client.http.get(path)
+    assert response.status_code == 404
+    assert h1(response) == "Page not found"
+    assert "Go to the work queue" in text_of(response)
+
+
+@pytest.mark.parametrize("path", ["/api/nonsense", "/api/referrals/x/y/z", "/admin/nonsense/here"])
+def test_an_unknown_api_address_is_a_json_404(client: Any, path: str) -> None:
+    response = client.http.get(path)
+    assert response.status_code == 404
+    assert response.headers["Content-Type"] == "application/json"
+    assert json.loads(response.body)["error"] == "not_found"
