@@ -119,3 +119,34 @@ def test_the_manager_only_choices_are_offered_to_managers_alone(client: Any, bro
          "review_on-year": "2026"},
     )  # fmt: skip
     assert refused.status_code == 403 and "Only a manager can dispense with consent" in page_text(refused)
+
+
+def test_the_approval_page_shows_the_decision_it_approves(client: Any, browser: Any) -> None:
+    reference = submit(client)
+    practitioner, manager = browser("practitioner"), browser("manager")
+    screen(practitioner, reference)
+    decide(practitioner, reference, "strategy_discussion_s47", "Bruising seen twice this term")
+    page = page_text(manager.get(f"/staff/referrals/{reference}/approval"))
+    assert "The decision you are asked to approve" in page
+    for said in (
+        "Outcome Strategy discussion (child protection, section 47)",
+        "Reasons Bruising seen twice this term",
+        "Proposed by Pat Practitioner",
+        "Proposed 26 November 2026 at 10am",
+    ):
+        assert said in page, said
+
+
+def test_deciding_with_an_enquiry_unanswered_is_warned_not_blocked(client: Any, browser: Any) -> None:
+    reference = submit(client)
+    practitioner = browser("practitioner")
+    screen(practitioner, reference)
+    assert "have not answered" not in page_text(practitioner.get(f"/staff/referrals/{reference}/decision"))
+    opened = act(practitioner, reference, "enquiries", [("agencies", "police"), ("question", "Known to you?")])
+    assert opened.status_code == 303, page_text(opened)
+    form = page_text(practitioner.get(f"/staff/referrals/{reference}/decision"))
+    assert "An agency has not answered yet: Police (enquiry e1, asked 26 November 2026 at 10am)" in form
+    assert "You can still decide" in form
+    assert decide(practitioner, reference, "early_help").status_code == 303  # a warning, not a block
+    # The referral page shows each enquiry's id, which triage asks for.
+    assert "Enquiry e1 Police" in page_text(practitioner.get(f"/staff/referrals/{reference}"))
