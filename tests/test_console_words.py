@@ -150,3 +150,11 @@ def test_deciding_with_an_enquiry_unanswered_is_warned_not_blocked(client: Any, 
     assert decide(practitioner, reference, "early_help").status_code == 303  # a warning, not a block
     # The referral page shows each enquiry's id, which triage asks for.
     assert "Enquiry e1 Police" in page_text(practitioner.get(f"/staff/referrals/{reference}"))
+
+
+def test_a_referrer_not_sure_of_the_level_is_shown_so(client: Any, browser: Any) -> None:
+    from tests.factories import example
+
+    reference = submit(client, example("referral-protection-household.json"))
+    page = page_text(browser("practitioner").get(f"/staff/referrals/{reference}"))
+    assert "The referrer was not sure of the level" in page

@@ -119,3 +119,65 @@ def test_an_unknown_api_address_is_a_json_404(client: Any, path: str) -> None:
     assert response.status_code == 404
     assert response.headers["Content-Type"] == "application/json"
     assert json.loads(response.body)["error"] == "not_found"
+
+
+def to_concerns(browser: Browser, referrer: dict[str, Any]) -> None:
+    browser.get("/referral/immediate-risk")
+    browser.answer("/referral/immediate-risk", {"immediate_risk": "no"})
+    browser.answer("/referral/route", {"route": "support"})
+    browser.answer("/referral/about-you", referrer)
+
+
+PUBLIC = {"kind": "public", "name": "Jo Neighbour", "email": "jo@home.example", "phone": "020 7946 0001"}
+
+
+def test_long_answers_have_a_gov_uk_character_count_of_the_domain_limit(browser: Browser) -> None:
+    from chalicelib.domain.referral import LONG_TEXT
+
+    to_concerns(browser, REFERRER)
+    body = browser.get("/referral/concerns").body.decode()
+    counted = re.findall(
+        r'class="govuk-form-group govuk-character-count" data-module="govuk-character-count" data-maxlength="(\d+)"',
+        body,
+    )
+    assert counted == [str(LONG_TEXT)] * 3  # what is happening, the child's views, what was tried
+
+
+def test_a_member_of_the_public_may_be_not_sure_of_the_level_and_is_shown_the_threshold_document(
+    browser: Browser, aws: Any
+) -> None:
+    to_concerns(browser, PUBLIC)
+    page = browser.get("/referral/concerns")
+    assert 'value="not_sure"' in page.body.decode() and "Not sure" in text_of(page)
+    assert f'href="{aws.settings.threshold_document_url}"' in page.body.decode()
+    assert (
+        aws.settings.threshold_document_url.startswith("https://")
+        and ".example/" in aws.settings.threshold_document_url
+    )
+
+
+def test_a_professional_is_not_offered_not_sure(browser: Browser, aws: Any) -> None:
+    to_concerns(browser, REFERRER)
+    page = browser.get("/referral/concerns")
+    assert 'value="not_sure"' not in page.body.decode()
+    assert f'href="{aws.settings.threshold_document_url}"' in page.body.decode()
+
+
+def test_the_api_takes_not_sure_from_the_public_only_and_stores_it(client: Any, aws: Any) -> None:
+    from tests.factories import example
+
+    neighbour = example("referral-protection-household.json")
+    assert neighbour["referrer"]["kind"] == "public" and neighbour["concerns"]["proposed_level"] == "not_sure"
+    sent = client.http.post("/api/referrals", headers={"Content-Type": "application/json"}, body=json.dumps(neighbour))
+    assert sent.status_code == 201, sent.body
+    stored = aws.referrals.open(json.loads(sent.body)["reference"]).referral
+    assert stored.proposed_level is None and stored.submission.concerns.proposed_level == "not_sure"
+
+    professional = example("referral-support.json")
+    professional["concerns"]["proposed_level"] = "not_sure"
+    refused = client.http.post(
+        "/api/referrals", headers={"Content-Type": "application/json"}, body=json.dumps(professional)
+    )
+    assert refused.status_code == 422
+    [problem] = json.loads(refused.body)["errors"]
+    assert problem["field"] == "concerns.proposed_level" and "As a professional" in problem["message"]

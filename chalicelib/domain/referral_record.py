@@ -54,7 +54,7 @@ from chalicelib.domain.protective_decisions import (
     may_make,
     roles_of,
 )
-from chalicelib.domain.referral import ReferralSubmission, Route
+from chalicelib.domain.referral import NOT_SURE, ReferralSubmission, Route
 from chalicelib.domain.reply_display import ReplyNotOnReferral, ReplyTextMark
 from chalicelib.domain.retention import LegalHold, retention_until
 from chalicelib.domain.review_schedule import next_moment, schedule
@@ -120,7 +120,7 @@ class Referral:
     channel: Channel
     received_at: dt.datetime
     immediate_risk: bool
-    proposed_level: int
+    proposed_level: int | None  # None: a member of the public was not sure (the MASH decides)
     # HMACs, not hashes: a plain digest of a body could be confirmed by guessing its contents.
     request_fingerprint: str
     idempotency_key_hash: str | None
@@ -180,7 +180,9 @@ class Referral:
             channel=channel,
             received_at=now,
             immediate_risk=submission.immediate_risk,
-            proposed_level=submission.concerns.proposed_level,
+            proposed_level=None
+            if submission.concerns.proposed_level == NOT_SURE
+            else submission.concerns.proposed_level,
             request_fingerprint=request_fingerprint,
             idempotency_key_hash=idempotency_key_hash,
             submission=submission,

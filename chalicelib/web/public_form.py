@@ -50,7 +50,6 @@ from chalicelib.web.form_http import FORM_CONTENT_TYPES, BodyTooLarge, form_body
 from chalicelib.web.form_steps import (
     ABOUT_YOU,
     CHECK,
-    CONCERNS,
     FIRST_PAGE,
     IMMEDIATE_RISK,
     RESUME_AT,
@@ -60,6 +59,7 @@ from chalicelib.web.form_steps import (
     Answers,
     Step,
     _consent_step,
+    concerns_step,
 )
 from chalicelib.web.request_parts import query_of
 
@@ -118,12 +118,12 @@ def about_you_post() -> Response:
 
 @public_form.route("/referral/concerns", methods=["GET"])
 def concerns() -> Response:
-    return _get(CONCERNS, "/referral/concerns")
+    return _get(concerns_step, "/referral/concerns")
 
 
 @public_form.route("/referral/concerns", methods=["POST"], content_types=FORM_CONTENT_TYPES)
 def concerns_post() -> Response:
-    return _post(CONCERNS, "/referral/concerns")
+    return _post(concerns_step, "/referral/concerns")
 
 
 @public_form.route("/referral/consent", methods=["GET"])

@@ -160,7 +160,7 @@ def opened_from_item(item: dict[str, Any], cipher: FieldCipher) -> OpenReferral:
         channel=Channel(item["channel"]),
         received_at=summary.received_at,
         immediate_risk=bool(item["immediate_risk"]),
-        proposed_level=int(item["proposed_level"]),
+        proposed_level=int(item["proposed_level"]) if item.get("proposed_level") is not None else None,
         request_fingerprint=summary.request_fingerprint,
         idempotency_key_hash=summary.idempotency_key_hash,
         submission=submission,
