@@ -158,3 +158,18 @@ def test_a_referrer_not_sure_of_the_level_is_shown_so(client: Any, browser: Any)
     reference = submit(client, example("referral-protection-household.json"))
     page = page_text(browser("practitioner").get(f"/staff/referrals/{reference}"))
     assert "The referrer was not sure of the level" in page
+
+
+def test_triage_offers_the_named_referrals_enquiries_by_agency_and_date(client: Any, aws: Any, browser: Any) -> None:
+    from tests.test_console import triaged
+
+    reference, triage_id = triaged(aws)
+    person = browser("practitioner")
+    page = person.get(f"/staff/triage/{triage_id}")
+    body = person.text()
+    assert re.search(r'name="enquiry_id" type="radio" value="e1"\s+checked', body)  # the one the email names
+    text = page_text(page)
+    assert f"The enquiries of referral {reference}" in text
+    assert re.search(r"Police, asked \d+ \w+ \d{4} at [\d:]+[ap]m Enquiry e1", text), text
+    response = person.post(f"/staff/triage/{triage_id}/attach", {"reference": reference, "enquiry_id": "e1"})
+    assert response.headers["Location"] == "/staff/triage?done=attached"

@@ -13,7 +13,13 @@ from typing import Any
 
 from chalicelib.adapters import edt_codec
 from chalicelib.adapters.contact_plan_codec import contact_plan_attributes, contact_plan_from_item
-from chalicelib.adapters.enquiry_codec import enquiries_from_item, enquiries_to_map, questions_attribute
+from chalicelib.adapters.enquiry_codec import (
+    EnquiryMetadata,
+    enquiries_from_item,
+    enquiries_to_map,
+    enquiry_metadata,
+    questions_attribute,
+)
 from chalicelib.adapters.envelope import FieldCipher, SealedRecord
 from chalicelib.adapters.referrals.decision_codec import (
     consent_attributes,
@@ -60,6 +66,7 @@ class ReferralSummary:
     child_keys: tuple[str, ...] = ()
     outcome: str | None = None
     immediate_risk: bool = False
+    enquiries: tuple[EnquiryMetadata, ...] = ()  # in clear: agency, when asked, answered or withdrawn
 
 
 def to_item(referral: Referral, sealed: SealedRecord) -> dict[str, Any]:
@@ -126,6 +133,7 @@ def summary_from_item(item: dict[str, Any]) -> ReferralSummary:
         child_keys=tuple(item.get("child_keys", ())),
         outcome=item.get("outcome"),
         immediate_risk=bool(item.get("immediate_risk", False)),
+        enquiries=enquiry_metadata(item),
     )
 
 
