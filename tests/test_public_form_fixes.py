@@ -181,3 +181,20 @@ def test_the_api_takes_not_sure_from_the_public_only_and_stores_it(client: Any, 
     assert refused.status_code == 422
     [problem] = json.loads(refused.body)["errors"]
     assert problem["field"] == "concerns.proposed_level" and "As a professional" in problem["message"]
+
+
+def test_a_problem_found_on_sending_is_shown_on_check_answers_after_a_redirect(browser: Browser) -> None:
+    from tests.test_public_form import CONCERNS
+
+    fill_support_referral(browser)
+    browser.get("/referral/check")
+    # A member of the public may be not sure; then they say they are a professional after all.
+    browser.answer("/referral/about-you", PUBLIC)
+    browser.answer("/referral/concerns", {**CONCERNS, "proposed_level": "not_sure"})
+    assert browser.answer("/referral/about-you", REFERRER) == "/referral/check"
+    posted = browser.post("/referral/check", {})  # the test browser follows a redirect to the same page
+    body = posted.body.decode()
+    assert posted.status_code == 200 and "govuk-error-summary" in body
+    assert "As a professional, choose the level of need you think fits" in text_of(posted)
+    assert 'href="/referral/concerns"' in body
+    assert "govuk-error-summary" not in browser.get("/referral/check").body.decode()  # shown once
