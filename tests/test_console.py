@@ -1085,6 +1085,7 @@ def test_a_notice_preview_shows_the_email_sends_nothing_and_is_audited(client: A
     assert response.status_code == 200
     text = page_text(response)
     assert "Nothing was sent" in text and "Subject" in text and reference in text
+    assert "To The referrer" in text  # by role, never a key
     assert len(sent_emails(aws)) == sent
     [event] = [e for e in audit_trail(reference) if e.action.value == "notice.previewed"]
     assert event.details == {"notice": "ack", "kind": "acknowledgement"}

@@ -85,17 +85,20 @@ def key_title(key: str) -> str:
     return f"{title} {int(index) + 1}" if index.isdigit() else title
 
 
-def referral_names(submission: ReferralSubmission) -> ReferralNames:
+def referral_names(submission: ReferralSubmission | None) -> ReferralNames:
+    """Names from the decrypted submission; without one (a page that has not decrypted the
+    referral), people by role and position only: "Parent or carer 1"."""
     from chalicelib.services.refer_on import service_directory
     from chalicelib.wiring import wiring
 
+    services = {service_id: service.name for service_id, service in service_directory(wiring().settings).items()}
+    if submission is None:
+        return ReferralNames({}, "The referrer", services)
     people = {
         person.key: f"{KIND_TITLES[person.kind]}: {person.name or 'name not known'} ({person.relationship})"
         for person in people_of(submission)
     }
-    referrer = f"Referrer: {submission.referrer.name}"
-    services = {service_id: service.name for service_id, service in service_directory(wiring().settings).items()}
-    return ReferralNames(people, referrer, services)
+    return ReferralNames(people, f"Referrer: {submission.referrer.name}", services)
 
 
 def actor_name(actor: str | None, role: str | None, entries: Iterable[StaffEntry], names: ReferralNames | None) -> str:
