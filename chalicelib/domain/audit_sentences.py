@@ -31,6 +31,8 @@ class Naming:
 
     person: Callable[[str], str] = _key_words  # "parent:0" -> "Parent or carer: Anna Kowalska"
     service: Callable[[str], str] = field(default=lambda service_id: service_id.replace("_", " "))
+    staff: Callable[[str], str] = field(default=lambda staff_id: "a member of staff")  # a staff id in details
+    actor_id: str | None = None  # the event's actor, to tell "took it" from "gave it"
 
 
 def _agency(value: str) -> str:
@@ -192,52 +194,101 @@ def _searched(who: str, d: Details, n: Naming) -> str:
     return f"{who} searched the referrals and found {found}"
 
 
+def _task_finished(who: str, d: Details, n: Naming) -> str:
+    done = "dismissed" if d.get("how") == "dismissed" else "completed"
+    kind = d.get("kind", "").replace("_", " ")
+    return f"{who} {done} a task" + (f" ({kind})" if kind else "") + (", with a note" if d.get("note") == "yes" else "")
+
+
+def _note_added(who: str, d: Details, n: Naming) -> str:
+    kind = d.get("type", "").replace("_", " ")
+    what = f"a {kind} note" if kind else "a note"
+    return f"{who} added {what}" + (" correcting an earlier one" if d.get("corrects") else "")
+
+
+LINK_WORDS = {
+    "same_child": "as the same child",
+    "siblings": "as siblings",
+    "same_household": "as the same household",
+    "duplicate_of": "as a duplicate of it",
+    "has_duplicate": "as its duplicate",
+}
+
+
+def _linked(who: str, d: Details, n: Naming) -> str:
+    how = LINK_WORDS.get(d.get("kind", ""), "")
+    return f"{who} linked referral {d.get('other', '')}" + (f" {how}" if how else "")
+
+
+def _duplicate(who: str, d: Details, n: Naming) -> str:
+    return f"{who} closed it as a duplicate of referral {d.get('duplicate_of', '')}".rstrip()
+
+
+def _allocated(who: str, d: Details, n: Naming) -> str:
+    before, after = d.get("from", ""), d.get("to", "")
+    if not after:
+        return f"{who} released the referral: nobody owns it now"
+    if after == n.actor_id:
+        return f"{who} took the referral" + (f" from {n.staff(before)}" if before else "")
+    return f"{who} gave the referral to {n.staff(after)}"
+
+
 Sentence = Callable[[str, Details, Naming], str]
 
-SENTENCES: dict[AuditAction, Sentence] = {
-    AuditAction.RECEIVED: lambda who, d, n: "The referral was received",
-    AuditAction.VIEWED: _opened,
-    AuditAction.SCREENED: _screened,
-    AuditAction.DECISION_RECORDED: _recorded,
-    AuditAction.DECISION_APPROVED: _approved,
-    AuditAction.DECISION_RETURNED: lambda who, d, n: f"{who} returned the decision to be looked at again",
-    AuditAction.CLOSED: _closed,
-    AuditAction.EXPORTED: lambda who, d, n: f"{who} exported the referral for a subject access request",
-    AuditAction.HOLD_PLACED: lambda who, d, n: f"{who} placed a legal hold",
-    AuditAction.HOLD_LIFTED: lambda who, d, n: f"{who} lifted the legal hold",
-    AuditAction.DELETED: lambda who, d, n: "The referral was deleted at the end of its retention period",
-    AuditAction.HANDOVER_NOTED: lambda who, d, n: f"{who} added a handover note",
-    AuditAction.HANDED_OVER: lambda who, d, n: f"{who} handed the referral over to the day team",
-    AuditAction.CONSENT_RECORDED: _consent,
-    AuditAction.CONSENT_REQUESTED: _consent_requested,
-    AuditAction.CONSENT_ANSWERED: _consent_answered,
-    AuditAction.PARENTS_TOLD_DECIDED: _parents_told,
-    AuditAction.ONWARD_REFERRAL_MADE: _onward,
-    AuditAction.OUTCOME_NOTICE_DECIDED: _outcome_notice,
-    AuditAction.NOTICE_PREVIEWED: _previewed,
-    AuditAction.ENQUIRIES_OPENED: _enquiries,
-    AuditAction.REPLY_RECEIVED: lambda who, d, n: f"The agency answered {_enquiry(d)}",
-    AuditAction.REPLY_ATTACHED: lambda who, d, n: f"{who} attached a reply from triage to {_enquiry(d)}",
-    AuditAction.ENQUIRY_ESCALATED: lambda who, d, n: (
+SENTENCES: dict[str, Sentence] = {
+    AuditAction.RECEIVED.value: lambda who, d, n: "The referral was received",
+    AuditAction.VIEWED.value: _opened,
+    AuditAction.SCREENED.value: _screened,
+    AuditAction.DECISION_RECORDED.value: _recorded,
+    AuditAction.DECISION_APPROVED.value: _approved,
+    AuditAction.DECISION_RETURNED.value: lambda who, d, n: f"{who} returned the decision to be looked at again",
+    AuditAction.CLOSED.value: _closed,
+    AuditAction.EXPORTED.value: lambda who, d, n: f"{who} exported the referral for a subject access request",
+    AuditAction.HOLD_PLACED.value: lambda who, d, n: f"{who} placed a legal hold",
+    AuditAction.HOLD_LIFTED.value: lambda who, d, n: f"{who} lifted the legal hold",
+    AuditAction.DELETED.value: lambda who, d, n: "The referral was deleted at the end of its retention period",
+    AuditAction.HANDOVER_NOTED.value: lambda who, d, n: f"{who} added a handover note",
+    AuditAction.HANDED_OVER.value: lambda who, d, n: f"{who} handed the referral over to the day team",
+    AuditAction.CONSENT_RECORDED.value: _consent,
+    AuditAction.CONSENT_REQUESTED.value: _consent_requested,
+    AuditAction.CONSENT_ANSWERED.value: _consent_answered,
+    AuditAction.PARENTS_TOLD_DECIDED.value: _parents_told,
+    AuditAction.ONWARD_REFERRAL_MADE.value: _onward,
+    AuditAction.OUTCOME_NOTICE_DECIDED.value: _outcome_notice,
+    AuditAction.NOTICE_PREVIEWED.value: _previewed,
+    AuditAction.ENQUIRIES_OPENED.value: _enquiries,
+    AuditAction.REPLY_RECEIVED.value: lambda who, d, n: f"The agency answered {_enquiry(d)}",
+    AuditAction.REPLY_ATTACHED.value: lambda who, d, n: f"{who} attached a reply from triage to {_enquiry(d)}",
+    AuditAction.ENQUIRY_ESCALATED.value: lambda who, d, n: (
         f"{_enquiry(d).capitalize()} was overdue twice, so it was escalated"
     ),
-    AuditAction.ENQUIRY_WITHDRAWN: _withdrawn,
-    AuditAction.CONSENT_ANSWER_CHANGED: _answer_changed,
-    AuditAction.ATTACHMENT_ADDED: lambda who, d, n: "A document the referrer added was checked and kept",
-    AuditAction.ATTACHMENT_REFUSED: lambda who, d, n: "A document the referrer added was refused",
-    AuditAction.ATTACHMENT_READ: lambda who, d, n: f"{who} downloaded a document the referrer added",
-    AuditAction.CONTACT_PLAN_CHANGED: _contact_plan,
-    AuditAction.REPLY_TEXT_MARKED: _reply_marked,
-    AuditAction.SEARCHED: _searched,
-    AuditAction.NOTICE_RELEASED: _released,
+    AuditAction.ENQUIRY_WITHDRAWN.value: _withdrawn,
+    AuditAction.CONSENT_ANSWER_CHANGED.value: _answer_changed,
+    AuditAction.ATTACHMENT_ADDED.value: lambda who, d, n: "A document the referrer added was checked and kept",
+    AuditAction.ATTACHMENT_REFUSED.value: lambda who, d, n: "A document the referrer added was refused",
+    AuditAction.ATTACHMENT_READ.value: lambda who, d, n: f"{who} downloaded a document the referrer added",
+    AuditAction.CONTACT_PLAN_CHANGED.value: _contact_plan,
+    AuditAction.REPLY_TEXT_MARKED.value: _reply_marked,
+    AuditAction.SEARCHED.value: _searched,
+    AuditAction.NOTICE_RELEASED.value: _released,
+    # Actions of the case-work branches (tasks, notes, links, advice calls, allocation), by value:
+    # ready before those branches' actions reach this one, and kept for chains they wrote.
+    "task.finished": _task_finished,
+    "case_note.added": _note_added,
+    "chronology.read": lambda who, d, n: f"{who} read the chronology",
+    "referral.linked": _linked,
+    "referral.unlinked": lambda who, d, n: f"{who} removed the link to referral {d.get('other', '')}".rstrip(),
+    "referral.closed_as_duplicate": _duplicate,
+    "advice.recorded": lambda who, d, n: f"{who} recorded an advice call",
+    "advice.read": lambda who, d, n: f"{who} read an advice call",
+    "referral.allocated": _allocated,
 }
 
 
 def audit_sentence(action: AuditAction | str, details: Details, who: str, naming: Naming | None = None) -> str:
     """One audit event in words. `who` is the actor already named ("Pat Practitioner", "The hub");
     an action this version does not know (from a newer writer) is shown by its code, not hidden."""
-    try:
-        sentence = SENTENCES[AuditAction(action)]
-    except ValueError:
+    sentence = SENTENCES.get(str(action))
+    if sentence is None:
         return f"{who}: {action}"
     return sentence(who, details, naming or Naming())

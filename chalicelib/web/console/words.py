@@ -8,7 +8,7 @@ someone the directory does not know is "a former member of staff".
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from chalicelib.domain.agencies import AGENCY_NAMES, AgencyId
@@ -122,10 +122,12 @@ def history_lines(
     events: list[dict[str, Any]], entries: list[StaffEntry], names: ReferralNames | None
 ) -> list[dict[str, Any]]:
     """The picture's history as rows: number, when, and what happened in a sentence."""
-    naming = names.naming if names else None
+    base = names.naming if names else Naming()
     lines = []
     for event in events:
         who = actor_name(event.get("actor"), event.get("role"), entries, names)
+        # Staff named in the details (an allocation's from and to) by name too.
+        naming = replace(base, staff=lambda staff_id: staff_name(staff_id, entries), actor_id=event.get("actor"))
         sentence = audit_sentence(event["action"], event.get("details") or {}, who, naming)
         # "a former member of staff" starts a sentence too.
         lines.append(
