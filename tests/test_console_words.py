@@ -173,3 +173,23 @@ def test_triage_offers_the_named_referrals_enquiries_by_agency_and_date(client: 
     assert re.search(r"Police, asked \d+ \w+ \d{4} at [\d:]+[ap]m Enquiry e1", text), text
     response = person.post(f"/staff/triage/{triage_id}/attach", {"reference": reference, "enquiry_id": "e1"})
     assert response.headers["Location"] == "/staff/triage?done=attached"
+
+
+def test_while_the_directory_cannot_be_read_staff_are_a_member_of_staff_and_the_page_opens(
+    client: Any, browser: Any, aws: Any
+) -> None:
+    from chalicelib.domain.failures import AwsError
+
+    class Unreadable:
+        def everyone(self) -> list[Any]:
+            raise AwsError("cognito-idp", "ServiceUnavailable", retryable=True)
+
+    reference = submit(client)
+    practitioner = browser("practitioner")
+    screen(practitioner, reference)
+    aws.use(staff_directory=Unreadable())
+    response = practitioner.get(f"/staff/referrals/{reference}")
+    assert response.status_code == 200
+    page = page_text(response)
+    assert "A member of staff screened it Red, level 3" in page
+    assert "former member of staff" not in page and PRACTITIONER_ID not in page

@@ -114,8 +114,7 @@ def _unanswered(view: Any) -> dict[str, Any]:
 
 def _decision_to_approve(view: Any) -> dict[str, Any]:
     """The proposed decision, in words, for the manager to read where they approve it."""
-    from chalicelib.domain.staff import staff_name
-    from chalicelib.web.console.words import staff_entries
+    from chalicelib.web.console.words import name_of, staff_entries
 
     decision = view.referral.decision
     proposed = None
@@ -123,7 +122,7 @@ def _decision_to_approve(view: Any) -> dict[str, Any]:
         proposed = {
             "outcome": OUTCOME_LABELS[decision.outcome],
             "reasons": decision.reasons,
-            "by": staff_name(decision.decided_by, staff_entries()),
+            "by": name_of(decision.decided_by, staff_entries()),
             "at": when(decision.decided_at),
         }
     return {"proposed": proposed, **_unanswered(view)}

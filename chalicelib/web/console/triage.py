@@ -9,7 +9,6 @@ from typing import Any
 from chalice.app import Response
 from pydantic import BaseModel
 
-from chalicelib.domain.staff import staff_name
 from chalicelib.domain.validation import InvalidReferral, validate
 from chalicelib.web import admin as admin_api
 from chalicelib.web.console.formatting import when
@@ -25,7 +24,7 @@ from chalicelib.web.console.routing import (
     console,
     console_route,
 )
-from chalicelib.web.console.words import staff_entries
+from chalicelib.web.console.words import name_of, staff_entries
 from chalicelib.web.form_fields import PageErrors, text
 from chalicelib.web.form_http import redirect
 from chalicelib.web.request_parts import query_of
@@ -89,7 +88,7 @@ def _triage_item_page(
         reason_text=TRIAGE_TEXT[item.reason],
         quarantined=item.reason is TriageReason.VIRUS,
         back_href="/staff/triage",
-        decided_by=staff_name(item.decided_by, staff_entries()) if item.decided_by else None,
+        decided_by=name_of(item.decided_by, staff_entries()) if item.decided_by else None,
         enquiry_choices=_enquiry_choices(item.claimed_reference),
         values={**prefilled, **(values or {})},
         errors=errors.messages,

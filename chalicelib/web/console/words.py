@@ -7,7 +7,6 @@ someone the directory does not know is "a former member of staff".
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -29,16 +28,28 @@ KIND_TITLES = {
 NOT_STAFF = {"agency": "The agency", "system": "The hub"}
 
 
-def staff_entries() -> list[StaffEntry]:
-    """Everyone in the staff directory; none when it cannot be read just now (names then read
-    "a former member of staff" for this page, and the page still opens)."""
+# Staff for one page: the directory's entries, or None when it cannot be read just now.
+Entries = list[StaffEntry] | None
+
+
+def staff_entries() -> Entries:
+    """Everyone in the staff directory (read once per page; cached per warm function); None when it
+    cannot be read just now: the page still opens, naming people "a member of staff"."""
     from chalicelib.wiring import wiring
 
     try:
         return wiring().staff_directory.everyone()
-    except AwsError:
-        logger.warning("staff directory unreadable: staff shown without names")
-        return []
+    except AwsError as error:
+        logger.warning("staff directory unavailable: staff unnamed on this page", extra={"error": error.code})
+        return None
+
+
+def name_of(staff_id: str | None, entries: Entries) -> str:
+    """By name; "a former member of staff" for someone the directory no longer holds; "a member of
+    staff" while the directory cannot be read (they may well still be here)."""
+    if entries is None:
+        return "a member of staff" if staff_id else "nobody"
+    return staff_name(staff_id, entries)
 
 
 @dataclass(frozen=True)
@@ -101,33 +112,31 @@ def referral_names(submission: ReferralSubmission | None) -> ReferralNames:
     return ReferralNames(people, f"Referrer: {submission.referrer.name}", services)
 
 
-def actor_name(actor: str | None, role: str | None, entries: Iterable[StaffEntry], names: ReferralNames | None) -> str:
+def actor_name(actor: str | None, role: str | None, entries: Entries, names: ReferralNames | None) -> str:
     """Who did it, as a sentence starts: a member of staff by name, a parent by role and name."""
     if role == "parent" and actor:
         return names.person(actor) if names else key_title(actor)
     if role in NOT_STAFF:
         return NOT_STAFF[role]
-    return staff_name(actor, entries) if actor else "The hub"
+    return name_of(actor, entries) if actor else "The hub"
 
 
-def anyone_name(actor: str | None, entries: Iterable[StaffEntry], names: ReferralNames | None) -> str:
+def anyone_name(actor: str | None, entries: Entries, names: ReferralNames | None) -> str:
     """Who a record says did something, where that may be staff or a parent (`parent:0`)."""
     kind, _, index = (actor or "").partition(":")
     if kind in {k.value for k in PersonKind} and index.isdigit():
         return names.person(actor or "") if names else key_title(actor or "")
-    return staff_name(actor, entries)
+    return name_of(actor, entries)
 
 
-def history_lines(
-    events: list[dict[str, Any]], entries: list[StaffEntry], names: ReferralNames | None
-) -> list[dict[str, Any]]:
+def history_lines(events: list[dict[str, Any]], entries: Entries, names: ReferralNames | None) -> list[dict[str, Any]]:
     """The picture's history as rows: number, when, and what happened in a sentence."""
     base = names.naming if names else Naming()
     lines = []
     for event in events:
         who = actor_name(event.get("actor"), event.get("role"), entries, names)
         # Staff named in the details (an allocation's from and to) by name too.
-        naming = replace(base, staff=lambda staff_id: staff_name(staff_id, entries), actor_id=event.get("actor"))
+        naming = replace(base, staff=lambda staff_id: name_of(staff_id, entries), actor_id=event.get("actor"))
         sentence = audit_sentence(event["action"], event.get("details") or {}, who, naming)
         # "a former member of staff" starts a sentence too.
         lines.append(
