@@ -18,6 +18,7 @@ from chalicelib.web.api import api
 from chalicelib.web.assets import assets
 from chalicelib.web.auth import staff_auth
 from chalicelib.web.console import console
+from chalicelib.web.not_found import not_found
 from chalicelib.web.parent_consent import parent_consent
 from chalicelib.web.parent_consent_change import parent_consent_change
 from chalicelib.web.public_form import public_form
@@ -46,6 +47,7 @@ app.register_blueprint(admin_out_of_hours)  # the emergency duty team's handover
 app.register_blueprint(console)  # the staff console's pages (/staff/), over the admin API's services
 app.register_blueprint(admin_reports)  # figures from clear metadata (timeliness)
 app.register_blueprint(admin_enquiries)  # withdrawing an agency enquiry
+app.register_blueprint(not_found)  # "Page not found" for any other address (greedy routes)
 
 if get_settings().is_local:
     # Local-only pages (the emulated outbox); the module is never imported in AWS stages.
@@ -58,3 +60,8 @@ if get_settings().is_local:
     from local.console_sign_in import console_local_sign_in
 
     app.register_blueprint(console_local_sign_in)
+
+    # The local gateway matches greedy routes (`{proxy+}`) as API Gateway does.
+    from local.greedy_routes import install as match_greedy_routes
+
+    match_greedy_routes()

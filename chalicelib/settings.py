@@ -86,6 +86,9 @@ class Settings(BaseModel):
     rate_limit_resume_requests: int = 10
     # Where "Exit this page" goes: a neutral site that says nothing about this one.
     exit_page_url: str = "https://www.bbc.co.uk/weather"
+    # The council's threshold document (the four levels of need), linked where the form asks for a
+    # level. A synthetic address by default: each deployed stage sets the council's own.
+    threshold_document_url: str = "https://www.council.example/mash/threshold-document"
 
     # Staff sign-in (/admin/ routes): a bearer ID token verified against a JWKS. In AWS set all
     # three from the Cognito user pool: issuer https://cognito-idp.<region>.amazonaws.com/<pool id>,

@@ -85,7 +85,10 @@ PERSONAL_TEXT_SECTIONS = {
     "parents_informed",
 }
 # Fields whose values are codes (enums, dates), not free text: a canary can't go in them.
-_CODED = {"route", "kind", "agency", "gender", "status", "given_on", "date_of_birth", "expected_date", "categories"}
+_CODED = {
+    "route", "kind", "agency", "gender", "status", "given_on", "date_of_birth", "expected_date", "categories",
+    "proposed_level",  # 1 to 4, or "not_sure"
+}  # fmt: skip
 
 
 def _is_coded(path: str) -> bool:

@@ -448,7 +448,10 @@ def test_the_referral_page_shows_the_whole_picture_and_the_view_is_audited(clien
     [viewed] = [e for e in audit_trail(reference) if e.action.value == "referral.viewed"]
     assert viewed.actor == "0b6f7c1e-0000-4000-8000-000000000001"
     assert viewed.role == "mash-practitioner"
-    assert "referral.viewed" in page  # the history shows the view itself
+    # The history shows the view itself, in words: the person by name, never the code or their id.
+    assert "Pat Practitioner opened the referral" in page
+    assert "referral.viewed" not in page and viewed.actor not in page
+    assert "Acknowledgement Referrer: Priya Example" in page  # the email's recipient by role and name
 
 
 def test_a_script_in_a_concern_is_shown_as_text_never_run(client: Any, browser: Any) -> None:
@@ -1085,6 +1088,7 @@ def test_a_notice_preview_shows_the_email_sends_nothing_and_is_audited(client: A
     assert response.status_code == 200
     text = page_text(response)
     assert "Nothing was sent" in text and "Subject" in text and reference in text
+    assert "To The referrer" in text  # by role, never a key
     assert len(sent_emails(aws)) == sent
     [event] = [e for e in audit_trail(reference) if e.action.value == "notice.previewed"]
     assert event.details == {"notice": "ack", "kind": "acknowledgement"}

@@ -116,8 +116,14 @@ class Browser:
         if token is None:
             token = csrf_token(self.get(path))
         payload = body if body is not None else urlencode({**data, "csrf_token": token}, doseq=True)
-        response = self.client.http.post(path, body=payload, headers=self._headers({"content-type": FORM}))
-        return self._keep_cookies(response)
+        response = self._keep_cookies(
+            self.client.http.post(path, body=payload, headers=self._headers({"content-type": FORM}))
+        )
+        if response.status_code == 303 and response.headers.get("Location") == path:
+            # A page posted with problems sends the browser back to it (Post/Redirect/Get): follow,
+            # as a browser does, to the page that shows the errors.
+            return self.get(path)
+        return response
 
     def answer(self, path: str, data: dict[str, Any]) -> str:
         """Post a page that should be accepted; return where it sends the referrer next."""

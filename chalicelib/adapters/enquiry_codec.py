@@ -4,6 +4,7 @@ record a publish or a chaser without a KMS call), the questions in one sealed fi
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from chalicelib.adapters.envelope import SealedRecord
@@ -61,6 +62,32 @@ def questions_attribute(enquiries: tuple[Enquiry, ...], sealed: SealedRecord, pr
     if reasons:
         attributes[prefix + WITHDRAWAL_REASONS_FIELD] = sealed.encrypt(WITHDRAWAL_REASONS_FIELD, reasons)
     return attributes
+
+
+@dataclass(frozen=True)
+class EnquiryMetadata:
+    """An enquiry as its item holds it in clear: enough to choose it from a list (triage), with no
+    question and no KMS call."""
+
+    enquiry_id: str
+    agency: AgencyId
+    opened_at: dt.datetime
+    answered: bool
+    withdrawn: bool
+
+
+def enquiry_metadata(item: dict[str, Any]) -> tuple[EnquiryMetadata, ...]:
+    stored = item.get("enquiries") or {}
+    return tuple(
+        EnquiryMetadata(
+            enquiry_id,
+            AgencyId(stored[enquiry_id]["agency"]),
+            dt.datetime.fromisoformat(stored[enquiry_id]["opened_at"]),
+            answered=bool(stored[enquiry_id].get("answered_at")),
+            withdrawn=bool(stored[enquiry_id].get("withdrawn_at")),
+        )
+        for enquiry_id in sorted(stored, key=lambda enquiry_id: int(enquiry_id[1:]))
+    )
 
 
 def enquiries_from_item(item: dict[str, Any], sealed: SealedRecord, prefix: str) -> tuple[Enquiry, ...]:

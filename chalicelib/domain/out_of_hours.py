@@ -121,7 +121,7 @@ class AlertFacts:
     reference: str
     route: str
     immediate_risk: bool
-    proposed_level: int
+    proposed_level: int | None  # None: the referrer was not sure
     children: int
     categories: tuple[str, ...]
     received_at: dt.datetime

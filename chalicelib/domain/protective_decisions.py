@@ -15,6 +15,7 @@ test walks the whole list.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -94,10 +95,16 @@ def in_force(
     return [decision for decision in PROTECTIVE_DECISIONS if holding[decision]]
 
 
+def may_make(decision: ProtectiveDecision, roles: Iterable[Role]) -> bool:
+    """Whether someone with these roles may make this decision (and so reverse it): the rule the
+    domain enforces and the rule the console uses to decide whether to offer the choice at all."""
+    return PROTECTIVE_DECISIONS[decision].made_by in frozenset(roles)
+
+
 def check_may_change(holding: list[ProtectiveDecision], decision: ProtectiveDecision, roles: frozenset[Role]) -> None:
     """Refuse a change that would reverse `decision` (if it is holding) unless its maker's role is held."""
     authority = PROTECTIVE_DECISIONS[decision]
-    if decision in holding and authority.made_by not in roles:
+    if decision in holding and not may_make(decision, roles):
         raise ReversalNotAllowed(authority)
 
 

@@ -9,15 +9,17 @@ from __future__ import annotations
 import datetime as dt
 import re
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import (
     AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
+    PlainValidator,
     StringConstraints,
     ValidationInfo,
+    WithJsonSchema,
     field_validator,
     model_validator,
 )
@@ -388,12 +390,41 @@ class PersonPosingRisk(DomainModel):
     what_is_known: LongText  # what the referrer knows of them and of the risk
 
 
+# A member of the public may not know the threshold document's levels: "not sure" leaves the level
+# to the MASH. A professional is expected to know them and must choose one.
+NOT_SURE: Literal["not_sure"] = "not_sure"
+LEVEL_MESSAGE = "Proposed level of need must be a whole number from 1 to 4"
+
+
+def _proposed_level(value: object) -> int | Literal["not_sure"]:
+    """1 to 4 (a number, or its digits as the form posts them), or "not_sure"."""
+    if value == NOT_SURE:
+        return NOT_SURE
+    if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 4:
+        return value
+    if isinstance(value, str) and value.strip() in {"1", "2", "3", "4"}:
+        return int(value.strip())
+    raise ValueError(LEVEL_MESSAGE)
+
+
+ProposedLevel = Annotated[
+    int | Literal["not_sure"],
+    PlainValidator(_proposed_level),
+    WithJsonSchema(
+        {
+            "oneOf": [{"type": "integer", "minimum": 1, "maximum": 4}, {"const": NOT_SURE}],
+            "description": 'The threshold document\'s level, 1 to 4; "not_sure" from a member of the public only',
+        }
+    ),
+]
+
+
 class Concerns(DomainModel):
     categories: Annotated[list[ConcernCategory], Field(min_length=1, max_length=len(ConcernCategory))]
     description: LongText
     childs_views: LongText
     what_has_been_tried: OptionalLongText = None
-    proposed_level: Annotated[int, Field(ge=1, le=4)]
+    proposed_level: ProposedLevel
 
     @field_validator("categories")
     @classmethod
@@ -483,6 +514,13 @@ class ReferralSubmission(DomainModel):
 
     @model_validator(mode="after")
     def _route_needs_its_section(self) -> ReferralSubmission:
+        if self.concerns.proposed_level == NOT_SURE and self.referrer.kind is ReferrerKind.PROFESSIONAL:
+            raise FieldProblem(
+                {
+                    "concerns.proposed_level": "As a professional, choose the level of need you think fits, from 1 to 4, "
+                    "using the threshold document"
+                }
+            )
         if self.route is Route.SUPPORT and self.consent is None:
             raise FieldProblem(
                 {

@@ -48,8 +48,14 @@ from chalicelib.domain.lifecycle import Action, IllegalTransition, ReferralStatu
 from chalicelib.domain.notices import SEND_GRACE, Notice, NoticeKind, NoticeStatus
 from chalicelib.domain.onward_referral import OnwardReferral
 from chalicelib.domain.people import Person
-from chalicelib.domain.protective_decisions import ProtectiveDecision, check_may_change, in_force, roles_of
-from chalicelib.domain.referral import ReferralSubmission, Route
+from chalicelib.domain.protective_decisions import (
+    ProtectiveDecision,
+    check_may_change,
+    in_force,
+    may_make,
+    roles_of,
+)
+from chalicelib.domain.referral import NOT_SURE, ReferralSubmission, Route
 from chalicelib.domain.referral_links import ReferralLink
 from chalicelib.domain.reply_display import ReplyNotOnReferral, ReplyTextMark
 from chalicelib.domain.retention import LegalHold, retention_until
@@ -120,7 +126,7 @@ class Referral:
     channel: Channel
     received_at: dt.datetime
     immediate_risk: bool
-    proposed_level: int
+    proposed_level: int | None  # None: a member of the public was not sure (the MASH decides)
     # HMACs, not hashes: a plain digest of a body could be confirmed by guessing its contents.
     request_fingerprint: str
     idempotency_key_hash: str | None
@@ -186,7 +192,9 @@ class Referral:
             channel=channel,
             received_at=now,
             immediate_risk=submission.immediate_risk,
-            proposed_level=submission.concerns.proposed_level,
+            proposed_level=None
+            if submission.concerns.proposed_level == NOT_SURE
+            else submission.concerns.proposed_level,
             request_fingerprint=request_fingerprint,
             idempotency_key_hash=idempotency_key_hash,
             submission=submission,
@@ -415,7 +423,7 @@ class Referral:
         if self.route is not Route.PROTECTION:
             raise ConsentProblem("Only a protection referral has a decision on telling the parents")
         if decision.state is ParentsToldState.WITHHELD:
-            if not by_manager:
+            if not may_make(ProtectiveDecision.PARENTS_NOT_TOLD, roles_of(by_manager)):
                 raise NotAllowed("Only a manager can decide the parents are not told")
             if not decision.reason or decision.review_on is None:
                 raise ConsentProblem("Not telling the parents needs: reason, review_on")

@@ -11,6 +11,7 @@ from chalicelib.domain.referral import (
     AGENCY_LABELS,
     CONCERN_LABELS,
     LEVELS_OF_NEED,
+    NOT_SURE,
     Agency,
     ConcernCategory,
     Gender,
@@ -268,6 +269,12 @@ def _risk_rows(person: dict[str, Any], number: int) -> list[Row]:
     ]
 
 
+def _level_words(level: Any) -> str:
+    if level == NOT_SURE:
+        return "Not sure: the MASH will decide"
+    return f"Level {level}: {LEVELS_OF_NEED[int(level)][0]}" if level else ""
+
+
 def _concern_rows(concerns: dict[str, Any]) -> list[Row]:
     href = "/referral/concerns"
     level = concerns.get("proposed_level")
@@ -277,7 +284,7 @@ def _concern_rows(concerns: dict[str, Any]) -> list[Row]:
         _row("What is happening", concerns.get("description"), href, hidden="what is happening"),
         _row("The child's views and experience", concerns.get("childs_views"), href),
         _row("What has been tried", concerns.get("what_has_been_tried"), href),
-        _row("Proposed level of need", f"Level {level}: {LEVELS_OF_NEED[level][0]}" if level else "", href),
+        _row("Proposed level of need", _level_words(level), href),
     ]
 
 

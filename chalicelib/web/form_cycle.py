@@ -23,6 +23,7 @@ from chalicelib.web.form_steps import (
     RESUME_AT,
     SAVE_ACTION,
     SAVE_PAGE,
+    SHOWN_ERRORS,
     Answers,
     Step,
 )
@@ -83,7 +84,42 @@ def _get(step: StepOrFactory, path: str, first: bool = False) -> Response:
     resolved = _resolve(step, answers)
     if isinstance(resolved, Response):
         return resolved
+    shown = take_shown_errors(answers, session_id, path)
+    if shown is not None:
+        errors, typed = shown
+        return _show(resolved, answers, session_id, errors=errors, values=typed, cookies=cookies)
     return _show(resolved, answers, session_id, values=_typed_on(answers, path), cookies=cookies)
+
+
+# --- Post/Redirect/Get for a page with problems ----------------------------------------------------
+# A page posted with problems is not answered with the page itself (Back or refresh would then ask
+# "Confirm form resubmission"): its errors and what was typed go in the session, and the browser is
+# sent to GET the same page, which shows them once.
+
+
+def show_errors_after_redirect(
+    answers: Answers, session_id: str, path: str, errors: PageErrors, typed: dict[str, Any]
+) -> Response:
+    answers.setdefault(SHOWN_ERRORS, {})[path] = {
+        "messages": errors.messages,
+        "anchors": errors.anchors,
+        "typed": typed,
+    }
+    session.save_answers(session_id, answers)
+    return redirect(path, cookies=[session.session_cookie(session_id)])
+
+
+def take_shown_errors(answers: Answers, session_id: str, path: str) -> tuple[PageErrors, dict[str, Any]] | None:
+    """The errors and typed values a POST left for this page, taken (so a refresh shows the page
+    afresh); None when there are none."""
+    waiting = answers.get(SHOWN_ERRORS) or {}
+    shown = waiting.pop(path, None)
+    if shown is None:
+        return None
+    if not waiting:
+        answers.pop(SHOWN_ERRORS, None)
+    session.save_answers(session_id, answers)
+    return PageErrors(dict(shown["messages"]), dict(shown["anchors"])), shown["typed"]
 
 
 def _guarded_post(
@@ -131,7 +167,7 @@ def _post(step: StepOrFactory, path: str, first: bool = False) -> Response:
                 _forget_typed(answers, path)
             return _to_save_page(answers, session_id, path)
         if errors:
-            return _show(resolved, answers, session_id, errors=errors, values=_typed(form))
+            return show_errors_after_redirect(answers, session_id, path, errors, _typed(form))
         resolved.store(answers, result)
         _forget_typed(answers, path)
         session.save_answers(session_id, answers)
@@ -187,6 +223,13 @@ def _landing(answers: Answers) -> str:
 
 
 def expired_page() -> Response:
+    """No answers for this browser: either the referral was sent (Back after "Referral sent": the
+    receipt says so, and a worried person must not think it was lost and send it again) or the
+    session really ended."""
+    if session.session_id_from(_headers()) is None:
+        reference = session.reference_from(_headers())
+        if reference is not None:
+            return page("already_sent.html", reference=reference)
     return page("errors/expired.html", status=200, cookies=[session.clear_cookie(session.SESSION_COOKIE)])
 
 

@@ -7,6 +7,7 @@ from urllib.parse import parse_qs
 
 from chalice.app import Request, Response
 
+from chalicelib.domain.referral import LONG_TEXT
 from chalicelib.settings import get_settings
 from chalicelib.templating import render
 from chalicelib.web.request_parts import body_bytes
@@ -26,7 +27,14 @@ def page(template: str, status: int = 200, cookies: list[str] | None = None, **c
     messages: dict[str, str] = context.get("errors") or {}
     context.setdefault("error_list", [])
     context["values"] = FormValues(context.get("values") or {})
-    body = render(template, settings=get_settings(), error=lambda key: _error_message(messages, key), **context)
+    body = render(
+        template,
+        settings=get_settings(),
+        error=lambda key: _error_message(messages, key),
+        # The domain's limit on long answers, for the GOV.UK character count (shown before sending).
+        long_text_max=LONG_TEXT,
+        **context,
+    )
     return Response(body=body, status_code=status, headers=headers)
 
 

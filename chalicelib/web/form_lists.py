@@ -24,6 +24,8 @@ from chalicelib.web.form_cycle import (
     _to_save_page,
     expired_page,
     public_form,
+    show_errors_after_redirect,
+    take_shown_errors,
 )
 from chalicelib.web.form_fields import Form, PageErrors, yes_no
 from chalicelib.web.form_http import FORM_CONTENT_TYPES, page, redirect
@@ -94,7 +96,7 @@ def children_post() -> Response:
         if another is None:
             errors = PageErrors()
             errors.add("add_another", "Select yes if you need to tell us about another child")
-            return _summary_page("children", "children.html", answers, session_id, errors)
+            return show_errors_after_redirect(answers, session_id, "/referral/children", errors, {})
         if another:
             return redirect(f"/referral/child/{count + 1}")
         return redirect(_after(answers, "/referral/parents"))
@@ -138,7 +140,7 @@ def parents_post() -> Response:
                 else "Select yes if you can tell us about a parent or carer"
             )
             errors.add("add_another", message)
-            return _summary_page("parents_carers", "parents.html", answers, session_id, errors)
+            return show_errors_after_redirect(answers, session_id, "/referral/parents", errors, {})
         if another:
             return redirect(f"/referral/parent/{count + 1}")
         answers["_parents_answered"] = True
@@ -218,7 +220,7 @@ def _list_summary_post(key: str, template: str, limit: int, answered: str, then:
         if another is None:
             errors = PageErrors()
             errors.add("add_another", message)
-            return _summary_page(key, template, answers, session_id, errors)
+            return show_errors_after_redirect(answers, session_id, summary, errors, {})
         if another:
             return redirect(f"/referral/{LISTS[key][0]}/{count + 1}")
         answers[answered] = True
@@ -235,7 +237,8 @@ def _summary_get(key: str, template: str, when_empty: str | None) -> Response:
         return expired_page()
     if when_empty and not answers.get(key):
         return redirect(when_empty)
-    return _summary_page(key, template, answers, session_id)
+    shown = take_shown_errors(answers, session_id, LISTS[key][1])
+    return _summary_page(key, template, answers, session_id, shown[0] if shown else None)
 
 
 def _summary_page(

@@ -16,6 +16,8 @@ from chalicelib.domain.referral import (
     AGENCY_LABELS,
     CONCERN_LABELS,
     LEVELS_OF_NEED,
+    NOT_SURE,
+    ReferrerKind,
 )
 from chalicelib.web import form_pages as pages
 from chalicelib.web.form_fields import Form, PageErrors
@@ -33,6 +35,8 @@ SAVE_ACTION = "save"
 # saved unfinished, by page path; and the page "Save and come back later" was pressed on.
 PARTIAL = "_partial"
 RESUME_AT = "_resume_at"
+# A page posted with problems: its errors and what was typed, by page path, for the GET it redirects to.
+SHOWN_ERRORS = "_shown_errors"
 
 Answers = dict[str, Any]
 
@@ -99,15 +103,19 @@ ABOUT_YOU = Step(
     context={"agencies": AGENCY_LABELS},
 )
 
-CONCERNS = Step(
-    template="concerns.html",
-    read=pages.read_concerns,
-    store=_set("concerns"),
-    values=lambda a: pages.concerns_values(a.get("concerns")),
-    next=lambda a, _: _after(a, "/referral/consent"),
-    back=lambda a: _back(a, RISKS),
-    context={"concern_labels": CONCERN_LABELS, "levels": LEVELS_OF_NEED},
-)
+
+def concerns_step(answers: Answers) -> Step:
+    """The concerns page; a member of the public may also answer "Not sure" for the level of need."""
+    public = (answers.get("referrer") or {}).get("kind") == ReferrerKind.PUBLIC.value
+    return Step(
+        template="concerns.html",
+        read=pages.read_concerns,
+        store=_set("concerns"),
+        values=lambda a: pages.concerns_values(a.get("concerns")),
+        next=lambda a, _: _after(a, "/referral/consent"),
+        back=lambda a: _back(a, RISKS),
+        context={"concern_labels": CONCERN_LABELS, "levels": LEVELS_OF_NEED, "public": public, "not_sure": NOT_SURE},
+    )
 
 
 def _store_in_list(key: str, number: int) -> Callable[[Answers, Any], None]:

@@ -50,16 +50,17 @@ from chalicelib.web.form_http import FORM_CONTENT_TYPES, BodyTooLarge, form_body
 from chalicelib.web.form_steps import (
     ABOUT_YOU,
     CHECK,
-    CONCERNS,
     FIRST_PAGE,
     IMMEDIATE_RISK,
     RESUME_AT,
     RESUME_PAGE,
     ROUTE,
     SAVE_PAGE,
+    SHOWN_ERRORS,
     Answers,
     Step,
     _consent_step,
+    concerns_step,
 )
 from chalicelib.web.request_parts import query_of
 
@@ -118,12 +119,12 @@ def about_you_post() -> Response:
 
 @public_form.route("/referral/concerns", methods=["GET"])
 def concerns() -> Response:
-    return _get(CONCERNS, "/referral/concerns")
+    return _get(concerns_step, "/referral/concerns")
 
 
 @public_form.route("/referral/concerns", methods=["POST"], content_types=FORM_CONTENT_TYPES)
 def concerns_post() -> Response:
-    return _post(CONCERNS, "/referral/concerns")
+    return _post(concerns_step, "/referral/concerns")
 
 
 @public_form.route("/referral/consent", methods=["GET"])
@@ -145,10 +146,13 @@ def check_answers() -> Response:
     missing = pages.first_incomplete(answers)
     if missing:
         return redirect(missing)
-    if not answers.get("_checking"):
+    shown = (answers.get(SHOWN_ERRORS) or {}).pop(CHECK, None)
+    if not answers.get(SHOWN_ERRORS):
+        answers.pop(SHOWN_ERRORS, None)
+    if not answers.get("_checking") or shown is not None:
         answers["_checking"] = True
         session.save_answers(session_id, answers)
-    return _check_page(answers, session_id)
+    return _check_page(answers, session_id, shown["links"] if shown else None)
 
 
 def _check_page(answers: Answers, session_id: str, errors: list[dict[str, str]] | None = None) -> Response:
@@ -169,7 +173,10 @@ def submit() -> Response:
             submission = validate(ReferralSubmission, pages.submission_data(answers), today=hub_today())
             receipt = send_referral(submission, session_id)
         except InvalidReferral as invalid:
-            return _check_page(answers, session_id, error_links(invalid.errors))
+            # Post/Redirect/Get here too: the links to fix go in the session for the GET to show.
+            answers.setdefault(SHOWN_ERRORS, {})[CHECK] = {"links": error_links(invalid.errors)}
+            session.save_answers(session_id, answers)
+            return redirect(CHECK, cookies=[session.session_cookie(session_id)])
         session.forget_answers(session_id)
         return redirect(
             "/referral/confirmation",

@@ -181,7 +181,7 @@ def test_a_practitioners_whole_day(referrer: Referrer, stack: Any) -> None:
     assert "Your answer on the decision is recorded" in banner(person)
     assert "Approved" in main_text(person)
     # The outcome notice to the parent went at once.
-    outcome = page.locator("tr", has_text="Outcome").filter(has_text="parent:0")
+    outcome = page.locator("tr", has_text="Outcome").filter(has_text="Parent or carer: Alex Testparent")
     assert "Sent" in outcome.inner_text()
 
     person.click("Timeliness report", role="link")

@@ -40,7 +40,7 @@ SHAPED = {"email", "phone", "address-postcode", "kind", "agency", "born", "gende
           "parental_responsibility", "address_same_as_child", "categories", "proposed_level", "parents_aware",
           "status", "informed", "approximate_age", "safe_to_contact", "discussed_with_parents", "family_may_know",
           "resume_code"}  # fmt: skip  # resume_code: a shaped code; its echo is tested escaped in tests/test_save_and_resume.py
-FREE_TEXT_INPUT = re.compile(r"govuk(?:Input|Textarea)\(\{[^{}]*?'name': '([^']+)'", re.S)
+FREE_TEXT_INPUT = re.compile(r"govuk(?:Input|Textarea|CharacterCount)\(\{[^{}]*?'name': '([^']+)'", re.S)
 
 
 def live_payloads(body: str) -> list[str]:

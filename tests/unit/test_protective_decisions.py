@@ -23,12 +23,14 @@ from chalicelib.domain.consent import (
     ParentsToldState,
 )
 from chalicelib.domain.consent_requests import ask_parent
+from chalicelib.domain.decision import NotAllowed
 from chalicelib.domain.lifecycle import ReferralStatus
-from chalicelib.domain.outcome_notices import decide_outcome_notice
+from chalicelib.domain.outcome_notices import OutcomeNoticeProblem, decide_outcome_notice
 from chalicelib.domain.protective_decisions import (
     PROTECTIVE_DECISIONS,
     ProtectiveDecision,
     ReversalNotAllowed,
+    may_make,
 )
 from chalicelib.domain.referral import ReferralSubmission
 from chalicelib.domain.referral_record import Channel, Referral
@@ -160,3 +162,44 @@ def test_the_list_holds_on_any_lifecycle_state_before_closure() -> None:
     screened = replace(parents_not_told(), status=ReferralStatus.DECIDED)
     with pytest.raises(ReversalNotAllowed):
         tell(screened, False)
+
+
+# --- the console's offer and the domain's rule are one rule -----------------------------------------
+
+
+def make_parents_not_told(by_manager: bool) -> Referral:
+    decision = ParentsToldDecision(ParentsToldState.WITHHELD, "x", NOW, "Father is the alleged abuser", REVIEW)
+    return received(protection_referral()).decide_parents_told(decision, by_manager=by_manager)
+
+
+def make_consent_dispensed(by_manager: bool) -> Referral:
+    made = ConsentRecord(
+        ConsentState.DISPENSED, ConsentSource.STAFF, "x", NOW, reason="Asking would alert the carer", review_on=REVIEW
+    )
+    return received(support_referral()).record_consent(made, by_manager=by_manager)
+
+
+def make_outcome_notice_withheld(by_manager: bool) -> Referral:
+    decision = OutcomeNoticeDecision(OutcomeNoticeChoice.WITHHOLD, "x", NOW, "Not yet: strategy meeting", REVIEW)
+    return decide_outcome_notice(received(support_referral()), decision, by_manager=by_manager)
+
+
+MAKE: dict[ProtectiveDecision, Callable[[bool], Referral]] = {
+    ProtectiveDecision.PARENTS_NOT_TOLD: make_parents_not_told,
+    ProtectiveDecision.CONSENT_DISPENSED: make_consent_dispensed,
+    ProtectiveDecision.OUTCOME_NOTICE_WITHHELD: make_outcome_notice_withheld,
+}
+
+
+@pytest.mark.parametrize("decision", list(ProtectiveDecision))
+@pytest.mark.parametrize("role", list(Role))
+def test_who_may_make_a_protective_decision_is_exactly_whom_the_domain_lets_make_it(
+    decision: ProtectiveDecision, role: Role
+) -> None:
+    """`may_make` decides whether the console offers the choice; the domain decides whether it is
+    recorded. They must agree for every role, or a form offers what then refuses (or hides what works)."""
+    try:
+        made = decision in MAKE[decision](role is Role.MANAGER).protective_decisions
+    except (NotAllowed, OutcomeNoticeProblem):
+        made = False
+    assert made == may_make(decision, {role})

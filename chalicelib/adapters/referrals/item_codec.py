@@ -14,7 +14,13 @@ from typing import Any
 from chalicelib.adapters import edt_codec
 from chalicelib.adapters.case_notes_codec import case_notes_attributes, case_notes_from_item
 from chalicelib.adapters.contact_plan_codec import contact_plan_attributes, contact_plan_from_item
-from chalicelib.adapters.enquiry_codec import enquiries_from_item, enquiries_to_map, questions_attribute
+from chalicelib.adapters.enquiry_codec import (
+    EnquiryMetadata,
+    enquiries_from_item,
+    enquiries_to_map,
+    enquiry_metadata,
+    questions_attribute,
+)
 from chalicelib.adapters.envelope import FieldCipher, SealedRecord
 from chalicelib.adapters.referral_links_codec import links_attributes, links_from_item
 from chalicelib.adapters.referrals.allocation_codec import card_from_item, owner_attributes, owner_from_item
@@ -64,6 +70,7 @@ class ReferralSummary:
     child_keys: tuple[str, ...] = ()
     outcome: str | None = None
     immediate_risk: bool = False
+    enquiries: tuple[EnquiryMetadata, ...] = ()  # in clear: agency, when asked, answered or withdrawn
 
 
 def to_item(referral: Referral, sealed: SealedRecord) -> dict[str, Any]:
@@ -134,6 +141,7 @@ def summary_from_item(item: dict[str, Any]) -> ReferralSummary:
         child_keys=tuple(item.get("child_keys", ())),
         outcome=item.get("outcome"),
         immediate_risk=bool(item.get("immediate_risk", False)),
+        enquiries=enquiry_metadata(item),
     )
 
 
@@ -170,7 +178,7 @@ def opened_from_item(item: dict[str, Any], cipher: FieldCipher) -> OpenReferral:
         channel=Channel(item["channel"]),
         received_at=summary.received_at,
         immediate_risk=bool(item["immediate_risk"]),
-        proposed_level=int(item["proposed_level"]),
+        proposed_level=int(item["proposed_level"]) if item.get("proposed_level") is not None else None,
         request_fingerprint=summary.request_fingerprint,
         idempotency_key_hash=summary.idempotency_key_hash,
         submission=submission,

@@ -75,7 +75,7 @@ class QueueRow:
     status: str
     rag: str | None
     level: int | None
-    proposed_level: int
+    proposed_level: int | None  # None: the referrer was not sure
     received_at: str
     due_at: str | None
     # The referrer said a child is at immediate risk (kept in clear, like the route).
@@ -104,7 +104,7 @@ def queue_row(item: dict[str, Any]) -> QueueRow:
         status=item["status"],
         rag=item.get("rag"),
         level=int(item["level"]) if item.get("level") is not None else None,
-        proposed_level=int(item["proposed_level"]),
+        proposed_level=int(item["proposed_level"]) if item.get("proposed_level") is not None else None,
         received_at=item["received_at"],
         due_at=item.get("due_at"),
         immediate_risk=_immediate_risk(item),

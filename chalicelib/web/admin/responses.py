@@ -120,7 +120,7 @@ class QueueRow(StaffAnswer):
     status: ReferralStatus
     rag: Rag | None
     level: Level | None
-    proposed_level: int
+    proposed_level: int | None = Field(description="The referrer's level, 1 to 4; null when they were not sure")
     immediate_risk: bool = Field(description="The referrer said a child is at immediate risk")
     received_at: DateTime
     due_at: DateTime | None

@@ -216,7 +216,7 @@ class ReferralPicture(ReferralState):
     channel: Channel
     received_at: DateTime | None
     immediate_risk: bool
-    proposed_level: int
+    proposed_level: int | None  # null: the referrer was not sure
     screening: Screening | None
     decision: Decision | None  # the whole picture's has the reasons
     notices: list[Notice]

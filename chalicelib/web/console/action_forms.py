@@ -47,6 +47,7 @@ from chalice.app import Response
 from pydantic import BaseModel
 
 from chalicelib.domain.audit import AccessReason
+from chalicelib.domain.protective_decisions import ProtectiveDecision, may_make
 from chalicelib.domain.staff import Role, StaffMember
 from chalicelib.domain.validation import InvalidReferral, validate
 from chalicelib.web import admin as admin_api
@@ -210,6 +211,12 @@ def _known_reference(reference: str, known: dict[str, Any]) -> Response:
     return Response(body="", status_code=200)
 
 
+def protective_choices(roles: frozenset[Role]) -> dict[str, bool]:
+    """Which protective decisions (not telling the parents, dispensing with consent, ...) this person
+    may make: a form offers such a choice only to them, by the rule the domain enforces."""
+    return {decision.value: may_make(decision, roles) for decision in ProtectiveDecision}
+
+
 def _record_choices(
     action: ActionForm, visit: Visit, reference: str, access_reason: str | None
 ) -> dict[str, Any] | tuple[int, str]:
@@ -263,6 +270,7 @@ def _action_page(
         values=values or {},
         errors=errors.messages,
         error_list=errors.summary(),
+        may_make=protective_choices(visit.staff.roles),
         **action.choices(),
         **extra,
     )

@@ -100,6 +100,34 @@ def _legal_hold(reference: str, body: Any, staff: StaffMember, request_id: str |
     return lift_legal_hold(reference, staff=staff, request_id=request_id)
 
 
+def _unanswered(view: Any) -> dict[str, Any]:
+    """The enquiries agencies have not answered yet (nor been withdrawn): a decision made now is made
+    without what they hold, so the form warns (it does not stop it: some decisions cannot wait)."""
+    from chalicelib.domain.agencies import AGENCY_NAMES
+
+    return {
+        "unanswered": [
+            (e.enquiry_id, AGENCY_NAMES[e.agency], when(e.opened_at)) for e in view.referral.enquiries if e.is_open
+        ]
+    }
+
+
+def _decision_to_approve(view: Any) -> dict[str, Any]:
+    """The proposed decision, in words, for the manager to read where they approve it."""
+    from chalicelib.services.staff_names import name_of, staff_entries
+
+    decision = view.referral.decision
+    proposed = None
+    if decision is not None:
+        proposed = {
+            "outcome": OUTCOME_LABELS[decision.outcome],
+            "reasons": decision.reasons,
+            "by": name_of(decision.decided_by, staff_entries()),
+            "at": when(decision.decided_at),
+        }
+    return {"proposed": proposed, **_unanswered(view)}
+
+
 def _allowed(action: str) -> Callable[[dict[str, Any]], bool]:
     return lambda picture: action in picture["allowed_actions"]
 
@@ -258,6 +286,7 @@ DECISION = register(
         offered=_allowed("record_decision"),
         blank_messages={"outcome": "Select the outcome", "reasons": "Enter the reasons for the decision"},
         choices=lambda: {"outcomes": [(o.value, OUTCOME_LABELS[o]) for o in Outcome]},
+        record_choices=_unanswered,
         button="Save decision",
     )
 )
@@ -274,6 +303,7 @@ APPROVAL = register(
         blank_messages={
             "approve": "Select whether you approve the decision or return it",
         },
+        record_choices=_decision_to_approve,
         button="Save",
     )
 )

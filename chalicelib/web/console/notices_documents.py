@@ -22,6 +22,7 @@ from chalicelib.web.console.routing import (
     console_route,
     referral_href,
 )
+from chalicelib.web.console.words import referral_names
 from chalicelib.web.form_http import redirect
 from chalicelib.web.request_parts import query_of
 
@@ -46,6 +47,7 @@ def notice_preview(visit: Visit, reference: str, notice_id: str) -> Response:
         nav="queue",
         reference=normalised,
         preview=shown["preview"],
+        recipient=referral_names(None).recipient(shown["preview"].recipient),
         back_href=referral_href(normalised, access_reason=access_reason),
     )
 

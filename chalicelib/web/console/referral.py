@@ -14,7 +14,7 @@ from chalicelib.domain.case_notes import NOTE_TYPE_LABELS
 from chalicelib.domain.decision import OUTCOME_LABELS
 from chalicelib.domain.referral import AGENCY_LABELS, CONCERN_LABELS, LEVELS_OF_NEED
 from chalicelib.domain.referral_links import KNOWN_BEFORE_REASON
-from chalicelib.services.staff_names import staff_namer
+from chalicelib.services.staff_names import staff_entries
 from chalicelib.web import admin as admin_api
 from chalicelib.web.console.action_forms import ACTION_FORMS
 from chalicelib.web.console.formatting import RAG_TAGS, REASON_LABELS, STATUS_LABELS, is_overdue
@@ -28,6 +28,7 @@ from chalicelib.web.console.routing import (
     console,
     console_route,
 )
+from chalicelib.web.console.words import ReferralNames, anyone_name, history_lines, referral_names
 from chalicelib.web.form_fields import PageErrors
 from chalicelib.web.request_parts import query_of
 
@@ -44,7 +45,7 @@ def referral_page(visit: Visit, reference: str) -> Response:
     if "reason_page" in shown:
         asked = raw_reason is not None or "asked" in query
         return _reason_page(visit, shown["reason_page"], asked=asked)
-    return _picture_page(visit, shown["picture"], reason, query.get("done"))
+    return _picture_page(visit, shown["picture"], reason, query.get("done"), shown["names"])
 
 
 def _read_referral(visit: Visit, reference: str, reason: str | None, shown: dict[str, Any]) -> Response:
@@ -65,11 +66,16 @@ def _read_referral(visit: Visit, reference: str, reason: str | None, shown: dict
         shown["reason_page"] = normalised
         return Response(body="", status_code=200)
     shown["picture"] = admin_api.referral_picture(view)
+    shown["names"] = referral_names(view.referral.submission)
     return Response(body="", status_code=200)
 
 
-def _picture_page(visit: Visit, picture: dict[str, Any], reason: str | None, done: str | None) -> Response:
-    """The referral as read, with the actions this person may take now and any success banner."""
+def _picture_page(
+    visit: Visit, picture: dict[str, Any], reason: str | None, done: str | None, names: ReferralNames
+) -> Response:
+    """The referral as read, with the actions this person may take now and any success banner;
+    staff named from the directory, the family by role and name, the history in sentences."""
+    entries = staff_entries()
     return _page(
         "staff/referral.html",
         me=visit.me,
@@ -87,7 +93,9 @@ def _picture_page(visit: Visit, picture: dict[str, Any], reason: str | None, don
         rag_tags=RAG_TAGS,
         status_labels=STATUS_LABELS,
         is_overdue=is_overdue,
-        staff_name=staff_namer(),
+        who=lambda actor: anyone_name(actor, entries, names),
+        recipient=names.recipient,
+        history=history_lines(picture["history"], entries, names),
     )
 
 

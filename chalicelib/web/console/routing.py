@@ -36,8 +36,9 @@ HOME = "/staff/"
 SIGN_IN = "/staff/sign-in"
 STAFF_PREFIX = "/staff"
 REPORT_PATH = "/staff/reports/timeliness"
-# Sign-in pages: the only /staff/ routes without a session (local/console_sign_in.py adds its own).
-OPEN_PATHS = {"/staff/sign-in", "/staff/callback", "/staff/signed-out", "/staff/local-sign-in"}
+# Sign-in pages: the only /staff/ routes without a session (local/console_sign_in.py adds its own),
+# and "Page not found" for any other address under /staff/ (chalicelib/web/not_found.py: it shows nothing).
+OPEN_PATHS = {"/staff/sign-in", "/staff/callback", "/staff/signed-out", "/staff/local-sign-in", "/staff/{proxy+}"}
 
 
 # --- who may see what ---------------------------------------------------------------------------

@@ -10,7 +10,9 @@ from chalice.app import Response
 from pydantic import BaseModel
 
 from chalicelib.domain.validation import InvalidReferral, validate
+from chalicelib.services.staff_names import name_of, staff_entries
 from chalicelib.web import admin as admin_api
+from chalicelib.web.console.formatting import when
 from chalicelib.web.console.queue import QUEUE_PAGE_SIZE
 from chalicelib.web.console.routing import (
     Visit,
@@ -86,10 +88,36 @@ def _triage_item_page(
         reason_text=TRIAGE_TEXT[item.reason],
         quarantined=item.reason is TriageReason.VIRUS,
         back_href="/staff/triage",
+        decided_by=name_of(item.decided_by, staff_entries()) if item.decided_by else None,
+        enquiry_choices=_enquiry_choices(item.claimed_reference),
         values={**prefilled, **(values or {})},
         errors=errors.messages,
         error_list=errors.summary(),
     )
+
+
+def _enquiry_choices(reference: str | None) -> list[dict[str, str]]:
+    """The enquiries of the referral the email names, by agency and date, to choose from instead of
+    typing an id: from the referral's clear metadata (no KMS call, no personal data)."""
+    from chalicelib.domain.agencies import AGENCY_NAMES
+    from chalicelib.domain.failures import AwsError, ReferralNotFound
+    from chalicelib.wiring import wiring
+
+    if not reference:
+        return []
+    try:
+        summary = wiring().referrals.fetch_summary(admin_api._reference(reference))
+    except (AwsError, ReferralNotFound, ValueError):
+        return []
+    return [
+        {
+            "enquiry_id": enquiry.enquiry_id,
+            "text": f"{AGENCY_NAMES[enquiry.agency]}, asked {when(enquiry.opened_at)}",
+            "hint": f"Enquiry {enquiry.enquiry_id}" + ("; already answered" if enquiry.answered else ""),
+        }
+        for enquiry in summary.enquiries
+        if not enquiry.withdrawn
+    ]
 
 
 @console_route("/staff/triage/{triage_id}", methods=["GET"], roles=_api_roles(admin_api.triage_item))
