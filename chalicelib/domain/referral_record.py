@@ -160,6 +160,8 @@ class Referral:
     case_notes: tuple[CaseNote, ...] = ()
     # Links to other referrals, standing or removed (chalicelib/domain/referral_links.py).
     links: tuple[ReferralLink, ...] = ()
+    # The same child referred in the 12 months before receipt (domain/census.py); None: not computed.
+    re_referral: bool | None = None
     version: int = 0
 
     @classmethod

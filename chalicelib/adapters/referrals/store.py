@@ -49,9 +49,11 @@ from chalicelib.adapters.referrals.sent_markers import (
 )
 from chalicelib.adapters.referrals.timeliness_reads import timeliness_row
 from chalicelib.domain.audit import AuditEvent, ChainHead
+from chalicelib.domain.census import census_fields
 from chalicelib.domain.failures import ReferralNotFound
 from chalicelib.domain.referral_record import Referral
 from chalicelib.domain.review_dates import review_due_on
+from chalicelib.domain.rollups import DayCounts, DayRollup, merged, rollup_delta
 from chalicelib.domain.timeliness import ReferralTimes
 
 
@@ -87,7 +89,9 @@ class ReferralStore:
         sealed = self.cipher.seal(referral.reference)
         item = to_item(referral, sealed)
         index = self._child_index_items(referral.reference, referral.child_keys)
-        self._put_new(item, index + search_entry_items(referral, search_card))
+        # Its counts go on the daily rollups in the same transaction (domain/rollups.py).
+        counts = rollup_delta(None, census_fields(referral))
+        self._put_new(item, index + search_entry_items(referral, search_card), rollups=counts)
         return sealed
 
     def fetch(self, reference: str) -> Referral:
@@ -110,18 +114,22 @@ class ReferralStore:
         if audit:
             updated = replace(updated, audit_head=ChainHead(audit[-1].sequence, audit[-1].hash))
         stored = replace(updated, version=opened.referral.version + 1)
-        self._replace_with_audit(
-            to_item(stored, opened.sealed),
-            expected_version=opened.referral.version,
-            expected_audit_seq=opened.referral.audit_head.sequence,
-            audit_items=[audit_to_item(event) for event in audit],
+        self._replace_together(
+            [
+                (
+                    to_item(stored, opened.sealed),
+                    (opened.referral.version, opened.referral.audit_head.sequence),
+                    [audit_to_item(event) for event in audit],
+                )
+            ],
+            rollups=rollup_delta(census_fields(opened.referral), census_fields(stored)),
         )
         return stored
 
     def save_together(self, changes: list[tuple[OpenReferral, Referral, list[AuditEvent]]]) -> list[Referral]:
         """Write changes to several referrals (a link: both sides) and their audit events in one
         transaction: all or none. StaleReferral if any of them changed since it was read."""
-        writes, saved = [], []
+        writes, saved, deltas = [], [], []
         for opened, updated, audit in changes:
             if audit:
                 updated = replace(updated, audit_head=ChainHead(audit[-1].sequence, audit[-1].hash))
@@ -129,7 +137,8 @@ class ReferralStore:
             expected = (opened.referral.version, opened.referral.audit_head.sequence)
             writes.append((to_item(stored, opened.sealed), expected, [audit_to_item(event) for event in audit]))
             saved.append(stored)
-        self._replace_together(writes)
+            deltas.append(rollup_delta(census_fields(opened.referral), census_fields(stored)))
+        self._replace_together(writes, rollups=merged(deltas))
         return saved
 
     def append_audit(self, referral: Referral, events: list[AuditEvent]) -> Referral:
@@ -263,10 +272,17 @@ class ReferralStore:
     def _received_between(self, start: str, end: str) -> list[dict[str, Any]]:
         raise NotImplementedError
 
+    def daily_rollups(self, first: dt.date, last: dt.date) -> list[DayRollup]:
+        """The stored days' rollups from `first` to `last` (London dates, both included); a day with
+        nothing counted has no item. One Query, whatever the number of referrals."""
+        raise NotImplementedError
+
     def _get(self, reference: str) -> dict[str, Any]:
         raise NotImplementedError
 
-    def _put_new(self, item: dict[str, Any], index_items: list[dict[str, Any]]) -> None:
+    def _put_new(
+        self, item: dict[str, Any], index_items: list[dict[str, Any]], *, rollups: DayCounts | None = None
+    ) -> None:
         raise NotImplementedError
 
     def _update_notices(
@@ -296,8 +312,14 @@ class ReferralStore:
     ) -> None:
         raise NotImplementedError
 
-    def _replace_together(self, writes: list[tuple[dict[str, Any], tuple[int, int], list[dict[str, Any]]]]) -> None:
-        """Each (item, (expected version, expected audit sequence), audit items), in one transaction."""
+    def _replace_together(
+        self,
+        writes: list[tuple[dict[str, Any], tuple[int, int], list[dict[str, Any]]]],
+        *,
+        rollups: DayCounts | None = None,
+    ) -> None:
+        """Each (item, (expected version, expected audit sequence), audit items), and the counts to add
+        to the daily rollups, in one transaction."""
         raise NotImplementedError
 
     def _partition(self, reference: str) -> list[dict[str, Any]]:
