@@ -24,6 +24,7 @@ The rooms, each importing only those above it (no module imports this package's 
 - `notices_documents`: a notice's preview and a referrer's document
 - `advice`: advice calls (not referrals): the list, "Record an advice call", one call
 - `reports`: the timeliness report
+- `performance`: the performance report (outcomes, sources, re-referrals, advice calls; census CSV)
 
 Importing this package imports every room, so all their pages are on `console` before app.py
 registers it.
@@ -88,6 +89,7 @@ from chalicelib.web.console.reports import (
     report_charts,
     timeliness_report_page,
 )
+from chalicelib.web.console.performance import PERFORMANCE_PATH, performance_report_page
 
 # isort: on
 
@@ -110,6 +112,7 @@ __all__ = [
     "OPEN_PATHS",
     "OUTCOME_NOTICE",
     "PARENTS_TOLD",
+    "PERFORMANCE_PATH",
     "QUEUE_PAGE_SIZE",
     "RAG_TAGS",
     "RANGE_FIELDS",
@@ -148,6 +151,7 @@ __all__ = [
     "is_overdue",
     "landing_page",
     "notice_preview",
+    "performance_report_page",
     "referral_href",
     "referral_page",
     "register",
