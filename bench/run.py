@@ -207,6 +207,9 @@ def main() -> None:
     from bench import timeliness as timeliness_bench  # issue 7: the timeliness report
 
     timeliness_bench.show_figures(show)
+    from bench import performance as performance_bench  # issue 14: the performance report at a year's scale
+
+    performance_bench.show_figures(show)
     from bench import search_quality  # issue 13: precision and recall of name search
 
     search_quality.report()

@@ -27,6 +27,9 @@ def hub() -> Iterator[Any]:
 
 
 def test_the_chronology_is_an_audited_read_of_one_decrypt_with_the_notes_in_it(hub: Any) -> None:
+    from chalicelib.domain.staff import StaffEntry
+
+    hub.staff_directory.entries.append(StaffEntry(PRACTITIONER.id, "Priya Practitioner", PRACTITIONER.roles))
     reference = stored_referral(hub, NOW).reference
     add_case_note(reference, NoteType.PHONE_CALL, "Rang the school", corrects=None, staff=PRACTITIONER, request_id=None)
     keys = hub.referrals.cipher._keys
@@ -34,7 +37,8 @@ def test_the_chronology_is_an_audited_read_of_one_decrypt_with_the_notes_in_it(h
     found = read_chronology(reference, staff=MANAGER, request_id="req-9")
     assert (keys.generated - generated, keys.unwrapped - unwrapped) == (0, 1)
     assert [e.kind for e in found.entries] == [EntryKind.RECEIVED, EntryKind.NOTE]
-    assert found.entries[1].who == PRACTITIONER.id and found.entries[1].detail == "Rang the school"
+    # Staff by name from the directory, never by id.
+    assert found.entries[1].who == "Priya Practitioner" and found.entries[1].detail == "Rang the school"
     events, _ = hub.referrals.audit_trail(reference)
     assert [(e.action, e.actor, e.request_id) for e in events][-1] == (AuditAction.CHRONOLOGY_READ, MANAGER.id, "req-9")
 

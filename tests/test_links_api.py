@@ -109,3 +109,16 @@ def test_a_duplicate_is_closed_through_the_links_route(client: Any, staff: Calla
         {"other": original, "kind": "duplicate_of", "reason": "x"},
     )
     assert (again.status_code, answer(again)["error"]) == (409, "referral_closed")
+
+
+def test_after_a_link_the_queue_still_recognises_both_referrals(client: Any, staff: Callable[..., Any]) -> None:
+    first, second = submit(client), submit(client)
+    payload = {"other": second, "kind": "siblings", "reason": "Synthetic: same mother"}
+    assert staff("practitioner", "POST", f"/admin/referrals/{first}/links", payload).status_code == 200
+
+    rows = answer(staff("practitioner", "GET", "/admin/referrals"))["referrals"]
+
+    # Both sides were rewritten in the link's transaction; neither lost the card its names come from.
+    first_names = {row["reference"]: [child["first_name"] for child in row["children"]] for row in rows}
+    expected = [child["first_name"] for child in support_referral()["children"]]
+    assert first_names == {first: expected, second: expected}

@@ -168,6 +168,8 @@ class Referral:
     links: tuple[ReferralLink, ...] = ()
     # Who owns the work (a staff id; domain/allocation.py); None until someone takes it.
     owner: str | None = None
+    # The same child referred in the 12 months before receipt (domain/census.py); None: not computed.
+    re_referral: bool | None = None
     version: int = 0
 
     @classmethod

@@ -10,10 +10,11 @@ import datetime as dt
 import hashlib
 import hmac
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from chalicelib import metrics
 from chalicelib.adapters.referrals import ReferralSummary
+from chalicelib.domain.census import is_re_referral
 from chalicelib.domain.child_identity import identity_text
 from chalicelib.domain.deadlines import working_together_deadline
 from chalicelib.domain.failures import ReferenceTaken
@@ -57,6 +58,7 @@ def submit_referral(
 
     child_keys = _child_keys(submission)
     index = hub.blind_index
+    re_referral = _re_referral(child_keys, now)
 
     for attempt in range(MAX_REFERENCE_TRIES):
         reference = reference_for_key(secret, scoped_key, attempt) if scoped_key else new_reference()
@@ -73,7 +75,7 @@ def submit_referral(
             search_keys=tuple(dict.fromkeys(index.hash(term) for term in referral_terms(reference, submission))),
         )
         # Out of hours, the emergency duty team's alert is owed in this same write: never lost.
-        referral = owe_alert(referral)
+        referral = replace(owe_alert(referral), re_referral=re_referral)
         try:
             hub.referrals.add(referral, search_card=hub.search_cards.seal(reference, search_card(submission)))
         except ReferenceTaken:
@@ -96,6 +98,13 @@ def _child_keys(submission: ReferralSubmission) -> tuple[str, ...]:
         return ()
     index = wiring().blind_index
     return tuple(dict.fromkeys(index.hash(identity) for identity in identities if identity))
+
+
+def _re_referral(child_keys: tuple[str, ...], now: dt.datetime) -> bool:
+    """Whether a child of this referral was referred in the 12 months before now (the census's
+    re-referral), by "known before": the child index's keyed hashes, nothing decrypted."""
+    earlier = [summary.received_at for key in child_keys for summary in wiring().referrals.referrals_of_child(key)]
+    return is_re_referral(now, earlier)
 
 
 def _acknowledge(referral: Referral) -> None:

@@ -53,3 +53,41 @@ def timeliness() -> Response:
         status_code=200,
         headers={"Content-Type": "application/json", "Cache-Control": "no-store"},
     )
+
+
+@admin_route(admin_reports, "/admin/reports/performance", methods=["GET"], roles=REPORT_READERS)
+def performance() -> Response:
+    """GET /admin/reports/performance?from=YYYY-MM-DD&to=YYYY-MM-DD[&format=csv]: outcome mix, conversion
+    to assessment, sources (census codes), re-referrals and advice contacts, per month, from the daily
+    rollups (at most 400 days). Nothing is decrypted: no KMS call, no read audit."""
+    from chalicelib.domain.failures import AwsError
+    from chalicelib.services.performance_report import InvalidRange, PerformanceRange, performance_report, to_csv
+    from chalicelib.web.admin.responses import shaped
+    from chalicelib.web.admin.responses_reports import PerformanceReport
+
+    query = query_of(admin_reports.current_request)
+    answer_as = query.get("format") or "json"
+    if answer_as not in FORMATS:
+        return problem(422, "invalid_format", f"format must be one of: {', '.join(FORMATS)} (json if not given)")
+    try:
+        report = performance_report(PerformanceRange.parse(query.get("from"), query.get("to")))
+    except InvalidRange as invalid:
+        return problem(422, invalid.code, str(invalid))
+    except AwsError:
+        return unavailable("The report could not be made just now: try again in a minute")
+    if answer_as == "csv":
+        name = f"mash-performance-{report.date_from.isoformat()}-to-{report.date_to.isoformat()}.csv"
+        return Response(
+            body=to_csv(report),
+            status_code=200,
+            headers={
+                "Content-Type": "text/csv; charset=utf-8",
+                "Content-Disposition": f'attachment; filename="{name}"',
+                "Cache-Control": "no-store",
+            },
+        )
+    return Response(
+        body=shaped(PerformanceReport, report.as_dict()),
+        status_code=200,
+        headers={"Content-Type": "application/json", "Cache-Control": "no-store"},
+    )

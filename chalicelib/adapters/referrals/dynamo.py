@@ -9,6 +9,7 @@ from chalicelib.adapters.aws import AwsError, aws_errors, plain_values, write_if
 from chalicelib.adapters.envelope import FieldCipher
 from chalicelib.adapters.referrals.keys import REFERRAL_SK, iso, partition_key
 from chalicelib.adapters.referrals.queue_rows import REVIEW_DUE_ATTRIBUTE, UNDELIVERED_ATTRIBUTE
+from chalicelib.adapters.referrals.rollup_items import REFERRAL_DAY, add_counts_updates, query_days, rollup_from_item
 from chalicelib.adapters.referrals.search_index import (
     SEARCH_PREFIX,
     SEARCH_ROW_ATTRIBUTES,
@@ -22,6 +23,7 @@ from chalicelib.adapters.referrals.timeliness_reads import TIMELINESS_ATTRIBUTES
 from chalicelib.adapters.table import OUTBOX_INDEX, OUTBOX_PARTITION
 from chalicelib.domain.audit import ChainHead
 from chalicelib.domain.failures import ReferenceTaken, ReferralNotFound, StaleReferral
+from chalicelib.domain.rollups import DayCounts, DayRollup
 
 
 class DynamoReferralStore(ReferralStore):
@@ -52,14 +54,17 @@ class DynamoReferralStore(ReferralStore):
             raise ReferralNotFound(reference)
         return self._decode(answer["Item"])
 
-    def _put_new(self, item: dict[str, Any], index_items: list[dict[str, Any]]) -> None:
+    def _put_new(
+        self, item: dict[str, Any], index_items: list[dict[str, Any]], *, rollups: DayCounts | None = None
+    ) -> None:
         # One referral per reference, ever: a repeat or a clash must not overwrite.
         put = {"TableName": self._table, "Item": self._encode(item), "ConditionExpression": "attribute_not_exists(pk)"}
-        if index_items:
-            # The referral and its index entries in one transaction: all stored, or none. Only the
-            # referral's put has a condition, so a refusal is always "this reference is taken".
+        counts = add_counts_updates(self._table, REFERRAL_DAY, rollups or {})
+        if index_items or counts:
+            # The referral, its index entries and its daily counts in one transaction: all stored, or
+            # none. Only the referral's put has a condition, so a refusal is always "this reference is taken".
             index_puts = [{"Put": {"TableName": self._table, "Item": self._encode(i)}} for i in index_items]
-            written = write_if(self._db.transact_write_items, TransactItems=[{"Put": put}, *index_puts])
+            written = write_if(self._db.transact_write_items, TransactItems=[{"Put": put}, *index_puts, *counts])
         else:
             written = write_if(self._db.put_item, **put)
         if written is None:
@@ -130,12 +135,12 @@ class DynamoReferralStore(ReferralStore):
             )
         return [item["pk"]["S"].removeprefix("REF#") for item in answer.get("Items", [])]
 
-    def _replace_with_audit(
-        self, item: dict[str, Any], *, expected_version: int, expected_audit_seq: int, audit_items: list[dict[str, Any]]
+    def _replace_together(
+        self,
+        writes: list[tuple[dict[str, Any], tuple[int, int], list[dict[str, Any]]]],
+        *,
+        rollups: DayCounts | None = None,
     ) -> None:
-        self._replace_together([(item, (expected_version, expected_audit_seq), audit_items)])
-
-    def _replace_together(self, writes: list[tuple[dict[str, Any], tuple[int, int], list[dict[str, Any]]]]) -> None:
         items: list[dict[str, Any]] = []
         for item, (expected_version, expected_audit_seq), audit_items in writes:
             items.append(
@@ -153,6 +158,8 @@ class DynamoReferralStore(ReferralStore):
                 }
             )
             items += self._audit_puts(audit_items)
+        # The daily counts the change moves: added only if the version conditions hold (rollup_items).
+        items += add_counts_updates(self._table, REFERRAL_DAY, rollups or {})
         self._transact(writes[0][0]["reference"], items)
 
     def _append_audit(
@@ -402,6 +409,11 @@ class DynamoReferralStore(ReferralStore):
                 if not request:
                     return items
         raise AwsError("dynamodb", "UnprocessedKeys", retryable=True)
+
+    def daily_rollups(self, first: dt.date, last: dt.date) -> list[DayRollup]:
+        with aws_errors("dynamodb"):
+            items = query_days(self._db, self._table, REFERRAL_DAY, first, last)
+        return [rollup_from_item(self._decode(item)) for item in items]
 
     def _indexed_references(self, pk: str) -> list[str]:
         with aws_errors("dynamodb"):

@@ -24,6 +24,7 @@ from chalicelib.adapters.enquiry_codec import (
 from chalicelib.adapters.envelope import FieldCipher, SealedRecord
 from chalicelib.adapters.referral_links_codec import links_attributes, links_from_item
 from chalicelib.adapters.referrals.allocation_codec import card_from_item, owner_attributes, owner_from_item
+from chalicelib.adapters.referrals.census_codec import census_attributes, re_referral_from_item
 from chalicelib.adapters.referrals.decision_codec import (
     consent_attributes,
     consent_from_item,
@@ -127,6 +128,7 @@ def to_item(referral: Referral, sealed: SealedRecord) -> dict[str, Any]:
     item.update(decision_attributes(referral.decision, sealed))
     item.update(edt_codec.handover_attributes(referral.edt_handover, sealed, FIELD_PREFIX))
     item.update(outbox_attributes(referral) or {})
+    item.update(census_attributes(referral))
     return item
 
 
@@ -207,6 +209,7 @@ def opened_from_item(item: dict[str, Any], cipher: FieldCipher) -> OpenReferral:
         enquiries=enquiries_from_item(item, sealed, FIELD_PREFIX),
         edt_handover=edt_codec.handover_from_item(item, sealed, FIELD_PREFIX),
         owner=owner_from_item(item),
+        re_referral=re_referral_from_item(item),
         version=int(item["version"]),
     )
     return OpenReferral(referral, sealed, card_from_item(item))

@@ -9,6 +9,7 @@ from chalicelib.adapters.envelope import FieldCipher
 from chalicelib.adapters.referrals.allocation_codec import CARD_ATTRIBUTE
 from chalicelib.adapters.referrals.keys import REFERRAL_SK, iso, partition_key
 from chalicelib.adapters.referrals.queue_rows import REVIEW_DUE_ATTRIBUTE, UNDELIVERED_ATTRIBUTE
+from chalicelib.adapters.referrals.rollup_items import REFERRAL_DAY, apply_in_memory, days_in_memory
 from chalicelib.adapters.referrals.search_index import (
     SEARCH_PREFIX,
     SearchEntry,
@@ -21,6 +22,7 @@ from chalicelib.adapters.referrals.timeliness_reads import TIMELINESS_ATTRIBUTES
 from chalicelib.adapters.table import OUTBOX_PARTITION
 from chalicelib.domain.audit import ChainHead
 from chalicelib.domain.failures import ReferenceTaken, ReferralNotFound, StaleReferral
+from chalicelib.domain.rollups import DayCounts, DayRollup
 
 
 class InMemoryReferralStore(ReferralStore):
@@ -36,13 +38,16 @@ class InMemoryReferralStore(ReferralStore):
             raise ReferralNotFound(reference)
         return dict(item)
 
-    def _put_new(self, item: dict[str, Any], index_items: list[dict[str, Any]]) -> None:
+    def _put_new(
+        self, item: dict[str, Any], index_items: list[dict[str, Any]], *, rollups: DayCounts | None = None
+    ) -> None:
         key = (item["pk"], item["sk"])
         if key in self.items:
             raise ReferenceTaken(item["reference"])
-        # Like the DynamoDB transaction: the referral and its index entries together.
+        # Like the DynamoDB transaction: the referral, its index entries and its daily counts together.
         for stored in (item, *index_items):
             self.items[(stored["pk"], stored["sk"])] = dict(stored)
+        apply_in_memory(self.items, REFERRAL_DAY, rollups or {})
 
     def _update_notices(
         self,
@@ -75,12 +80,12 @@ class InMemoryReferralStore(ReferralStore):
         item.update(outbox or {})
         self.items[(item["pk"], item["sk"])] = item
 
-    def _replace_with_audit(
-        self, item: dict[str, Any], *, expected_version: int, expected_audit_seq: int, audit_items: list[dict[str, Any]]
+    def _replace_together(
+        self,
+        writes: list[tuple[dict[str, Any], tuple[int, int], list[dict[str, Any]]]],
+        *,
+        rollups: DayCounts | None = None,
     ) -> None:
-        self._replace_together([(item, (expected_version, expected_audit_seq), audit_items)])
-
-    def _replace_together(self, writes: list[tuple[dict[str, Any], tuple[int, int], list[dict[str, Any]]]]) -> None:
         # Like the DynamoDB transaction: every condition checked before anything is written.
         for item, (expected_version, expected_audit_seq), audit_items in writes:
             current = self._get(item["reference"])
@@ -92,6 +97,10 @@ class InMemoryReferralStore(ReferralStore):
             self.items[(item["pk"], item["sk"])] = dict(item)
             for audit in audit_items:
                 self.items[(audit["pk"], audit["sk"])] = dict(audit)
+        apply_in_memory(self.items, REFERRAL_DAY, rollups or {})
+
+    def daily_rollups(self, first: dt.date, last: dt.date) -> list[DayRollup]:
+        return days_in_memory(self.items, REFERRAL_DAY, first, last)
 
     def _append_audit(
         self, reference: str, expected_seq: int, head: ChainHead, audit_items: list[dict[str, Any]]

@@ -51,9 +51,11 @@ from chalicelib.adapters.referrals.sent_markers import (
 )
 from chalicelib.adapters.referrals.timeliness_reads import timeliness_row
 from chalicelib.domain.audit import AuditEvent, ChainHead
+from chalicelib.domain.census import census_fields
 from chalicelib.domain.failures import ReferralNotFound
 from chalicelib.domain.referral_record import Referral
 from chalicelib.domain.review_dates import review_due_on
+from chalicelib.domain.rollups import DayCounts, DayRollup, merged, rollup_delta
 from chalicelib.domain.timeliness import ReferralTimes
 
 
@@ -91,7 +93,9 @@ class ReferralStore:
         if search_card is not None:
             item[CARD_ATTRIBUTE] = search_card  # for the work queue too (allocation_codec)
         index = self._child_index_items(referral.reference, referral.child_keys)
-        self._put_new(item, index + search_entry_items(referral, search_card))
+        # Its counts go on the daily rollups in the same transaction (domain/rollups.py).
+        counts = rollup_delta(None, census_fields(referral))
+        self._put_new(item, index + search_entry_items(referral, search_card), rollups=counts)
         return sealed
 
     def fetch(self, reference: str) -> Referral:
@@ -114,29 +118,39 @@ class ReferralStore:
         if audit:
             updated = replace(updated, audit_head=ChainHead(audit[-1].sequence, audit[-1].hash))
         stored = replace(updated, version=opened.referral.version + 1)
+        self._replace_together(
+            [
+                (
+                    self._item_of(opened, stored),
+                    (opened.referral.version, opened.referral.audit_head.sequence),
+                    [audit_to_item(event) for event in audit],
+                )
+            ],
+            rollups=rollup_delta(census_fields(opened.referral), census_fields(stored)),
+        )
+        return stored
+
+    @staticmethod
+    def _item_of(opened: OpenReferral, stored: Referral) -> dict[str, Any]:
+        """The item a change writes, keeping the sealed search card the work queue shows names from."""
         item = to_item(stored, opened.sealed)
         if opened.card is not None:
             item[CARD_ATTRIBUTE] = opened.card
-        self._replace_with_audit(
-            item,
-            expected_version=opened.referral.version,
-            expected_audit_seq=opened.referral.audit_head.sequence,
-            audit_items=[audit_to_item(event) for event in audit],
-        )
-        return stored
+        return item
 
     def save_together(self, changes: list[tuple[OpenReferral, Referral, list[AuditEvent]]]) -> list[Referral]:
         """Write changes to several referrals (a link: both sides) and their audit events in one
         transaction: all or none. StaleReferral if any of them changed since it was read."""
-        writes, saved = [], []
+        writes, saved, deltas = [], [], []
         for opened, updated, audit in changes:
             if audit:
                 updated = replace(updated, audit_head=ChainHead(audit[-1].sequence, audit[-1].hash))
             stored = replace(updated, version=opened.referral.version + 1)
             expected = (opened.referral.version, opened.referral.audit_head.sequence)
-            writes.append((to_item(stored, opened.sealed), expected, [audit_to_item(event) for event in audit]))
+            writes.append((self._item_of(opened, stored), expected, [audit_to_item(event) for event in audit]))
             saved.append(stored)
-        self._replace_together(writes)
+            deltas.append(rollup_delta(census_fields(opened.referral), census_fields(stored)))
+        self._replace_together(writes, rollups=merged(deltas))
         return saved
 
     def append_audit(self, referral: Referral, events: list[AuditEvent]) -> Referral:
@@ -328,10 +342,17 @@ class ReferralStore:
     def _received_between(self, start: str, end: str) -> list[dict[str, Any]]:
         raise NotImplementedError
 
+    def daily_rollups(self, first: dt.date, last: dt.date) -> list[DayRollup]:
+        """The stored days' rollups from `first` to `last` (London dates, both included); a day with
+        nothing counted has no item. One Query, whatever the number of referrals."""
+        raise NotImplementedError
+
     def _get(self, reference: str) -> dict[str, Any]:
         raise NotImplementedError
 
-    def _put_new(self, item: dict[str, Any], index_items: list[dict[str, Any]]) -> None:
+    def _put_new(
+        self, item: dict[str, Any], index_items: list[dict[str, Any]], *, rollups: DayCounts | None = None
+    ) -> None:
         raise NotImplementedError
 
     def _update_notices(
@@ -351,18 +372,19 @@ class ReferralStore:
     def references_with_notices_due(self, now: dt.datetime, limit: int = 50) -> list[str]:
         raise NotImplementedError
 
-    def _replace_with_audit(
-        self, item: dict[str, Any], *, expected_version: int, expected_audit_seq: int, audit_items: list[dict[str, Any]]
-    ) -> None:
-        raise NotImplementedError
-
     def _append_audit(
         self, reference: str, expected_seq: int, head: ChainHead, audit_items: list[dict[str, Any]]
     ) -> None:
         raise NotImplementedError
 
-    def _replace_together(self, writes: list[tuple[dict[str, Any], tuple[int, int], list[dict[str, Any]]]]) -> None:
-        """Each (item, (expected version, expected audit sequence), audit items), in one transaction."""
+    def _replace_together(
+        self,
+        writes: list[tuple[dict[str, Any], tuple[int, int], list[dict[str, Any]]]],
+        *,
+        rollups: DayCounts | None = None,
+    ) -> None:
+        """Each (item, (expected version, expected audit sequence), audit items), and the counts to add
+        to the daily rollups, in one transaction."""
         raise NotImplementedError
 
     def _partition(self, reference: str) -> list[dict[str, Any]]:

@@ -1,4 +1,4 @@
-"""Response models for /admin/reports/ (admin_reports.py): the timeliness report.
+"""Response models for /admin/reports/ (admin_reports.py): the timeliness and performance reports.
 
 Its rows are the domain's dataclasses (chalicelib/domain/timeliness.py): their models are made from
 their fields, so a figure added there is in the model, and the document, without an edit here.
@@ -9,8 +9,9 @@ from __future__ import annotations
 from dataclasses import fields
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, create_model
+from pydantic import ConfigDict, Field, create_model
 
+from chalicelib.domain.performance import CodeCount, PeriodFigures
 from chalicelib.domain.timeliness import AgencyRow, NoticeRow, RagRow
 from chalicelib.web.admin.responses import Count, Date, DateTime, StaffAnswer
 
@@ -46,3 +47,24 @@ class TimelinessReport(StaffAnswer):
     referrals: TimelinessReferrals
     agencies: list[TimelinessAgencyRow]  # type: ignore[valid-type]
     notices: list[TimelinessNoticeRow]  # type: ignore[valid-type]
+
+
+# --- the performance report (chalicelib/domain/performance.py) -------------------------------------
+
+PerformancePeriod = _row_model("PerformancePeriod", PeriodFigures)
+PerformanceCodeCount = _row_model("PerformanceCodeCount", CodeCount)
+
+
+class PerformanceReport(StaffAnswer):
+    model_config = ConfigDict(extra="forbid", serialize_by_alias=True)
+
+    date_from: Date = Field(alias="from")
+    date_to: Date = Field(alias="to")
+    timezone: Literal["Europe/London"]
+    generated_at: DateTime
+    total: PerformancePeriod  # type: ignore[valid-type]
+    months: list[PerformancePeriod]  # type: ignore[valid-type]
+    outcomes: list[PerformanceCodeCount]  # type: ignore[valid-type]
+    sources: list[PerformanceCodeCount]  # type: ignore[valid-type]
+    routes: list[PerformanceCodeCount]  # type: ignore[valid-type]
+    advice_outcomes: list[PerformanceCodeCount]  # type: ignore[valid-type]

@@ -27,6 +27,7 @@ The rooms, each importing only those above it (no module imports this package's 
 - `advice`: advice calls (not referrals): the list, "Record an advice call", one call
 - `reports`: the timeliness report
 - `search`: find a referral by a name, a date of birth, a postcode or a reference
+- `performance`: the performance report (outcomes, sources, re-referrals, advice calls; census CSV)
 
 Importing this package imports every room, so all their pages are on `console` before app.py
 registers it.
@@ -94,6 +95,7 @@ from chalicelib.web.console.reports import (
     timeliness_report_page,
 )
 from chalicelib.web.console.search import SEARCH_PATH, search_page, search_results
+from chalicelib.web.console.performance import PERFORMANCE_PATH, performance_report_page
 
 # isort: on
 
@@ -117,6 +119,7 @@ __all__ = [
     "OPEN_PATHS",
     "OUTCOME_NOTICE",
     "PARENTS_TOLD",
+    "PERFORMANCE_PATH",
     "QUEUE_PAGE_SIZE",
     "RAG_TAGS",
     "RANGE_FIELDS",
@@ -157,6 +160,7 @@ __all__ = [
     "landing_page",
     "my_work_page",
     "notice_preview",
+    "performance_report_page",
     "referral_href",
     "referral_page",
     "register",

@@ -241,6 +241,13 @@ def admin_routes() -> list[Route]:
             reports.TimelinessReport, ("422",), _report_parameters(), also_csv=True,
         ),
         Route(
+            "/admin/reports/performance", "GET", admin_reports.performance,
+            "Outcome mix, conversion to assessment, sources (census codes), re-referrals and advice calls, per "
+            "month, on London dates from..to (both included, at most 400 days), from daily rollups; csv is "
+            "census-shaped; metadata only, no decryption",
+            reports.PerformanceReport, ("422",), _report_parameters(), also_csv=True,
+        ),
+        Route(
             advice.ADVICE_PATH, "POST", advice.record_advice,
             "Record an advice call (not a referral): who called (a professional with their agency, or a member "
             "of the public), about whom, the advice given and the outcome (advice only, referral invited, or made "
