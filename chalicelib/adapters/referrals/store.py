@@ -78,16 +78,21 @@ class ReferralStore:
     def __init__(self, cipher: FieldCipher) -> None:
         self.cipher = cipher
 
-    def add(self, referral: Referral, *, search_card: bytes | None = None) -> SealedRecord:
+    def add(
+        self, referral: Referral, *, search_card: bytes | None = None, audit: tuple[AuditEvent, ...] = ()
+    ) -> SealedRecord:
         """Store a new referral under one new data key; ReferenceTaken if the reference exists.
 
-        Its child index and search index entries go in the same transaction: a stored referral
-        is always found, and a refused one (its reference taken) leaves no entry behind.
+        Its child index and search index entries, and its first audit events (the receipt), go in
+        the same transaction: a stored referral is always found and its chain starts at receipt,
+        and a refused one (its reference taken) leaves no entry behind.
         """
+        if audit:
+            referral = replace(referral, audit_head=ChainHead(audit[-1].sequence, audit[-1].hash))
         sealed = self.cipher.seal(referral.reference)
         item = to_item(referral, sealed)
         index = self._child_index_items(referral.reference, referral.child_keys)
-        self._put_new(item, index + search_entry_items(referral, search_card))
+        self._put_new(item, index + search_entry_items(referral, search_card) + [audit_to_item(e) for e in audit])
         return sealed
 
     def fetch(self, reference: str) -> Referral:
