@@ -8,7 +8,7 @@ TEST_WORKERS ?= 2
 GOVUK_DIST := node_modules/govuk-frontend/dist/govuk
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint typecheck unit browser bench package assets chromium clean token fuzz
+.PHONY: help run test lint typecheck unit browser bench package assets chromium clean token fuzz ropa
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -63,6 +63,9 @@ bench: $(STAMP) assets ## Print the benchmark figures (cold import, KMS/DynamoDB
 
 package: $(STAMP) assets ## Build the deployment package into build/ with `chalice package` run by Python 3.12+ (build/venv312)
 	$(BIN)/python -m local.package
+
+ropa: $(STAMP) ## Write the records of processing to build/ropa.md, from the code and this stage's settings (MASH_*)
+	$(BIN)/python -m deploy.ropa
 
 token: $(STAMP) ## Print a staff token for the local stage: make token ROLE=practitioner|manager|auditor|edt
 	@$(BIN)/python -m local.tokens $(or $(ROLE),practitioner)

@@ -18,6 +18,7 @@ from chalicelib.web.api import api
 from chalicelib.web.assets import assets
 from chalicelib.web.auth import staff_auth
 from chalicelib.web.console import console
+from chalicelib.web.governance_pages import governance_pages
 from chalicelib.web.not_found import not_found
 from chalicelib.web.parent_consent import parent_consent
 from chalicelib.web.parent_consent_change import parent_consent_change
@@ -34,6 +35,7 @@ app.register_blueprint(api)
 app.register_blueprint(public_form)
 app.register_blueprint(parent_consent)  # the parent's answer to a consent request
 app.register_blueprint(parent_consent_change)  # the parent changes that answer by the same link
+app.register_blueprint(governance_pages)  # the privacy notice, accessibility statement and cookies page
 app.register_blueprint(assets)
 app.register_blueprint(outbox_events)
 app.register_blueprint(retention_events)

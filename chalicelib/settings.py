@@ -63,6 +63,14 @@ class Settings(BaseModel):
     # arrives out of hours (chalicelib/domain/out_of_hours.py). Required outside the local stage.
     out_of_hours_email: str | None = None
     council_name: str = "Example Council"
+    # The information-governance pages (/privacy, /accessibility-statement): the council's own
+    # facts. Unset, the local stage shows synthetic ones and any other stage says plainly on the
+    # page what is not yet set (chalicelib/web/governance_pages.py): a missing line of text must
+    # not stop the hub taking referrals.
+    data_protection_officer: str | None = None  # how to reach the DPO: an email address or a postal address
+    ico_registration_number: str | None = None  # the council's entry in the ICO's register of fee payers
+    accessibility_statement_prepared_on: str | None = None  # ISO dates, like 2026-11-02
+    accessibility_tested_on: str | None = None
 
     # Public edge limits.
     max_body_bytes: int = 64 * 1024

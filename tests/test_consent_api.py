@@ -55,8 +55,8 @@ def test_recording_consent_given_opens_the_gate_and_is_encrypted_and_audited(
     assert "Jamie Testparent" not in json.dumps(table_items(aws), default=repr).replace("\\", "")
     picture = body(staff("practitioner", "GET", f"/admin/referrals/{reference}"))
     assert picture["consent_record"]["given_by"] == "Jamie Testparent"
-    assert picture["history"][0]["action"] == "consent.recorded"
-    assert picture["history"][0]["details"] == {"state": "given", "source": "staff"}
+    assert picture["history"][1]["action"] == "consent.recorded"
+    assert picture["history"][1]["details"] == {"state": "given", "source": "staff"}
 
 
 def test_dispensing_with_consent_needs_a_manager_a_reason_and_a_review_date(

@@ -440,6 +440,7 @@ def test_the_referral_page_shows_the_whole_picture_and_the_view_is_audited(clien
         "Breakfast club offered",
         "Consent Given",
         "No agencies asked yet.",
+        "Agencies may be asked to share on this basis: Consent: a parent agreed",  # the lawful basis
         "Acknowledgement",
         "Screen the referral",
     ):

@@ -14,7 +14,7 @@ from chalicelib.adapters.agency_topic import InMemoryAgencyTopic
 from chalicelib.domain.reply_tokens import token_from_recipients, verify
 from chalicelib.services.agency_requests import send_request_from_message
 from chalicelib.services.deliver_notices import dispatch_due
-from tests.conftest import sent_emails
+from tests.conftest import sent_emails, table_items
 from tests.factories import example
 
 pytestmark = pytest.mark.usefixtures("issuer")
@@ -97,6 +97,15 @@ def test_enquiries_open_publish_one_message_per_agency_and_email_each(
     ]
     history = [e for e in picture["history"] if e["action"] == "enquiries.opened"]
     assert history[0]["details"] == {"enquiries": "e1:police,e2:health"}
+    # Each enquiry carries its lawful basis, in code (in clear on the item) and in words.
+    assert [(b["kind"], b["shared"], b["basis"]) for b in picture["sharing_bases"]] == [
+        ("enquiry", "e1", "consent_given"),
+        ("enquiry", "e2", "consent_given"),
+    ]
+    assert picture["sharing_bases"][0]["words"].startswith("Consent: a parent agreed")
+    assert picture["lawful_basis_now"]["basis"] == "consent_given"
+    [item] = [i for i in table_items(aws) if i["sk"]["S"] == "REFERRAL"]  # raw: in clear
+    assert [b["M"]["basis"]["S"] for b in item["sharing_bases"]["L"]] == ["consent_given", "consent_given"]
 
 
 def test_the_request_email_holds_what_an_agency_searches_by_and_never_the_concern_or_the_referrer(
@@ -157,6 +166,7 @@ def test_sharing_refused_until_consent_with_a_message_that_says_what_to_do(
     assert topic.published == []
     picture = body(staff("practitioner", "GET", f"/admin/referrals/{reference}"))
     assert picture["enquiries"] == []
+    assert (picture["sharing_bases"], picture["lawful_basis_now"]) == ([], None)
 
 
 def test_a_protection_referral_needs_no_consent(
@@ -165,6 +175,9 @@ def test_a_protection_referral_needs_no_consent(
     reference = screened(client, staff, "referral-protection.json", rag="red")
     assert ask(staff, reference, ["police"]).status_code == 201
     assert [m.agency.value for m in topic.published] == ["police"]
+    picture = body(staff("practitioner", "GET", f"/admin/referrals/{reference}"))
+    assert [b["basis"] for b in picture["sharing_bases"]] == ["protection_route"]
+    assert "section 47" in picture["sharing_bases"][0]["words"]
 
 
 def test_refusals_say_what_to_fix(client: Any, aws: Any, staff: Callable[..., Any], topic: InMemoryAgencyTopic) -> None:

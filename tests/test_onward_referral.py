@@ -78,6 +78,8 @@ def test_the_onward_referral_is_recorded_encrypted_audited_and_in_the_whole_pict
     assert (onward["service"], onward["sections"], onward["reason"]) == ("early-help-hub", CHOSEN, REASON)
     [notice] = [n for n in picture["notices"] if n["kind"] == "onward_referral"]
     assert (notice["recipient"], notice["status"]) == ("early-help-hub", "sent")
+    [basis] = [b for b in picture["sharing_bases"] if b["kind"] == "onward_referral"]
+    assert (basis["shared"], basis["basis"]) == (notice["notice_id"], "onward_referral")
 
     [event] = [e for e in picture["history"] if e["action"] == "onward_referral.made"]
     assert event["details"]["service"] == "early-help-hub"

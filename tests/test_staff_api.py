@@ -98,7 +98,13 @@ def test_the_whole_picture_is_decrypted_once_and_the_read_is_audited(
     assert picture["allowed_actions"] == ["screen"]
     assert picture["working_together_due_at"] == "2026-11-27T10:00:00+00:00"  # one working day
     assert calls() == 1
-    [event] = picture["history"]
+    # The chain starts at receipt (by the referrer's kind and the channel, nothing personal).
+    received, event = picture["history"]
+    assert (received["action"], received["actor"], received["details"]) == (
+        "referral.received",
+        "referrer",
+        {"referrer_kind": "professional", "channel": "api", "route": "support"},
+    )
     assert (event["action"], event["actor"], event["role"]) == (
         "referral.viewed",
         SYNTHETIC_STAFF["practitioner"].id,
@@ -235,6 +241,7 @@ def test_an_auditor_sees_every_step_and_a_verified_chain(client: Any, aws: Any, 
     staff("manager", "POST", f"/admin/referrals/{reference}/decision/approval", {"approve": True})
     events = body(staff("auditor", "GET", f"/admin/audit?reference={reference}"))["events"]
     assert [e["action"] for e in events] == [
+        "referral.received",
         "referral.viewed",
         "referral.screened",
         "decision.recorded",
@@ -242,7 +249,7 @@ def test_an_auditor_sees_every_step_and_a_verified_chain(client: Any, aws: Any, 
     ]
     assert "Sam" not in json.dumps(events)
     assert body(staff("auditor", "GET", f"/admin/audit/verify?reference={reference}")) == {
-        "intact": True, "events": 4, "first_broken_sequence": None, "problem": None,
+        "intact": True, "events": 5, "first_broken_sequence": None, "problem": None,
     }  # fmt: skip
 
     # Someone with write access to the table edits one event: the chain shows it.

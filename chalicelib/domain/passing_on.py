@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import replace
 
 from chalicelib.domain.decision import OUTCOME_LABELS
+from chalicelib.domain.lawful_basis import LawfulBasis, SharingKind, bases_for
 from chalicelib.domain.notices import Notice, NoticeKind
 from chalicelib.domain.onward_referral import (
     PASSING_ON_OUTCOMES,
@@ -79,7 +80,13 @@ def refer_on(
     )
     notice = Notice.new(notice_id, NoticeKind.ONWARD_REFERRAL, now, recipient=service.service_id)
     referred = replace(
-        referral, onward_referrals=(*referral.onward_referrals, onward), notices=(*referral.notices, notice)
+        referral,
+        onward_referrals=(*referral.onward_referrals, onward),
+        notices=(*referral.notices, notice),
+        sharing_bases=(
+            *referral.sharing_bases,
+            *bases_for(SharingKind.ONWARD_REFERRAL, [notice_id], LawfulBasis.ONWARD_REFERRAL, now),
+        ),
     )
     # The parents' outcome notice waited for this: it now says exactly what went, where and why.
     return owe_held_outcome_notices(referred, now, by)

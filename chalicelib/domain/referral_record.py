@@ -44,6 +44,7 @@ from chalicelib.domain.enquiries import (
     next_enquiry_id,
 )
 from chalicelib.domain.handover import HANDED_OVER_RANK, Handover
+from chalicelib.domain.lawful_basis import SharingBasis, SharingKind, bases_for, basis_for_sharing
 from chalicelib.domain.lifecycle import Action, IllegalTransition, ReferralStatus, next_status
 from chalicelib.domain.notices import SEND_GRACE, Notice, NoticeKind, NoticeStatus
 from chalicelib.domain.onward_referral import OnwardReferral
@@ -164,6 +165,8 @@ class Referral:
     reply_marks: tuple[ReplyTextMark, ...] = ()
     # Staff's case notes, append-only (chalicelib/domain/case_notes.py); sealed on the item.
     case_notes: tuple[CaseNote, ...] = ()
+    # The lawful basis of each sharing decision, codes in clear (chalicelib/domain/lawful_basis.py).
+    sharing_bases: tuple[SharingBasis, ...] = ()
     # Links to other referrals, standing or removed (chalicelib/domain/referral_links.py).
     links: tuple[ReferralLink, ...] = ()
     # Who owns the work (a staff id; domain/allocation.py); None until someone takes it.
@@ -303,7 +306,13 @@ class Referral:
             )
             # The opening request publishes at once; the sweep only after the grace (a crash).
             enquiries = (*enquiries, enquiry.claimed_for_publish(now))
-        return replace(self, enquiries=enquiries)
+        # Sharing was allowed (no refusal above), so there is a basis: recorded with each enquiry.
+        basis = basis_for_sharing(self.route, self.consent)
+        if basis is None:  # the two rules disagree: refuse rather than record a basis that is not true
+            raise EnquiryRefused("There is no lawful basis recorded for sharing on this referral")
+        opened = [e.enquiry_id for e in enquiries[len(self.enquiries) :]]
+        bases = (*self.sharing_bases, *bases_for(SharingKind.ENQUIRY, opened, basis, now))
+        return replace(self, enquiries=enquiries, sharing_bases=bases)
 
     # --- who in the family is contacted ------------------------------------------------------------
 

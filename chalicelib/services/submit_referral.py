@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 
 from chalicelib import metrics
 from chalicelib.adapters.referrals import ReferralSummary
+from chalicelib.domain.audit import AuditAction, AuditEvent, ChainHead
 from chalicelib.domain.census import is_re_referral
 from chalicelib.domain.child_identity import identity_text
 from chalicelib.domain.deadlines import working_together_deadline
@@ -29,6 +30,8 @@ from chalicelib.wiring import wiring
 
 # References are drawn from ~2e13 values: a clash is rare, several in a row means a fault.
 MAX_REFERENCE_TRIES = 5
+# Who the receipt's audit event names: the referrer by kind only (in its details), never by name.
+RECEIPT_ACTOR = "referrer"
 
 
 class IdempotencyConflict(Exception):
@@ -77,7 +80,11 @@ def submit_referral(
         # Out of hours, the emergency duty team's alert is owed in this same write: never lost.
         referral = replace(owe_alert(referral), re_referral=re_referral)
         try:
-            hub.referrals.add(referral, search_card=hub.search_cards.seal(reference, search_card(submission)))
+            hub.referrals.add(
+                referral,
+                search_card=hub.search_cards.seal(reference, search_card(submission)),
+                audit=(_receipt_event(referral, hub.audit_key),),
+            )
         except ReferenceTaken:
             existing = hub.referrals.fetch_summary(reference)
             if key_hash and existing.idempotency_key_hash == key_hash:
@@ -90,6 +97,26 @@ def submit_referral(
         _acknowledge(referral)
         return SubmissionReceipt(reference, referral.status, referral.received_at, created=True)
     raise RuntimeError("could not find a free reference")
+
+
+def _receipt_event(referral: Referral, key: bytes) -> AuditEvent:
+    """The audit chain's first link, written with the referral: who sent it by kind and how,
+    never who (the referrer's kind, the channel: the API is an agency system's, and the route)."""
+    event, _head = ChainHead().append(
+        referral.reference,
+        AuditAction.RECEIVED,
+        at=referral.received_at,
+        actor=RECEIPT_ACTOR,
+        role=RECEIPT_ACTOR,
+        request_id=None,
+        key=key,
+        details={
+            "referrer_kind": referral.submission.referrer.kind.value,
+            "channel": referral.channel.value,
+            "route": referral.route.value,
+        },
+    )
+    return event
 
 
 def _child_keys(submission: ReferralSubmission) -> tuple[str, ...]:

@@ -22,6 +22,7 @@ from chalicelib.adapters.enquiry_codec import (
     questions_attribute,
 )
 from chalicelib.adapters.envelope import FieldCipher, SealedRecord
+from chalicelib.adapters.lawful_basis_codec import sharing_bases_attributes, sharing_bases_from_item
 from chalicelib.adapters.referral_links_codec import links_attributes, links_from_item
 from chalicelib.adapters.referrals.allocation_codec import card_from_item, owner_attributes, owner_from_item
 from chalicelib.adapters.referrals.census_codec import census_attributes, re_referral_from_item
@@ -118,6 +119,7 @@ def to_item(referral: Referral, sealed: SealedRecord) -> dict[str, Any]:
     item.update(reply_marks_attributes(referral.reply_marks, sealed, FIELD_PREFIX))
     item.update(case_notes_attributes(referral.case_notes, sealed, FIELD_PREFIX))
     item.update(links_attributes(referral.links, sealed, FIELD_PREFIX))
+    item.update(sharing_bases_attributes(referral.sharing_bases))
     if referral.enquiries:
         item["enquiries"] = enquiries_to_map(referral.enquiries)
         item.update(questions_attribute(referral.enquiries, sealed, FIELD_PREFIX))
@@ -203,6 +205,7 @@ def opened_from_item(item: dict[str, Any], cipher: FieldCipher) -> OpenReferral:
         reply_marks=reply_marks_from_item(item, sealed, FIELD_PREFIX),
         case_notes=case_notes_from_item(item, sealed, FIELD_PREFIX),
         links=links_from_item(item, sealed, FIELD_PREFIX),
+        sharing_bases=sharing_bases_from_item(item),
         tasks=with_task_notes(
             tuple(task_from_map(k, v) for k, v in sorted(item.get("tasks", {}).items())), item, sealed, FIELD_PREFIX
         ),

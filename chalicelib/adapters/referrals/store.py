@@ -82,20 +82,27 @@ class ReferralStore:
     def __init__(self, cipher: FieldCipher) -> None:
         self.cipher = cipher
 
-    def add(self, referral: Referral, *, search_card: bytes | None = None) -> SealedRecord:
+    def add(
+        self, referral: Referral, *, search_card: bytes | None = None, audit: tuple[AuditEvent, ...] = ()
+    ) -> SealedRecord:
         """Store a new referral under one new data key; ReferenceTaken if the reference exists.
 
-        Its child index and search index entries go in the same transaction: a stored referral
-        is always found, and a refused one (its reference taken) leaves no entry behind.
+        Its child index and search index entries, and its first audit events (the receipt), go in
+        the same transaction: a stored referral is always found and its chain starts at receipt,
+        and a refused one (its reference taken) leaves no entry behind.
         """
+        if audit:
+            referral = replace(referral, audit_head=ChainHead(audit[-1].sequence, audit[-1].hash))
         sealed = self.cipher.seal(referral.reference)
         item = to_item(referral, sealed)
         if search_card is not None:
             item[CARD_ATTRIBUTE] = search_card  # for the work queue too (allocation_codec)
         index = self._child_index_items(referral.reference, referral.child_keys)
-        # Its counts go on the daily rollups in the same transaction (domain/rollups.py).
+        # Its counts go on the daily rollups in the same transaction (domain/rollups.py), with its
+        # first audit event (the receipt).
         counts = rollup_delta(None, census_fields(referral))
-        self._put_new(item, index + search_entry_items(referral, search_card), rollups=counts)
+        index_and_audit = index + search_entry_items(referral, search_card) + [audit_to_item(e) for e in audit]
+        self._put_new(item, index_and_audit, rollups=counts)
         return sealed
 
     def fetch(self, reference: str) -> Referral:

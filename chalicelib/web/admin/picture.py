@@ -11,6 +11,7 @@ from chalicelib.web.admin.case_work_answers import notes_answer, task_answer
 from chalicelib.web.admin.common import (
     _now,
 )
+from chalicelib.web.admin.governance_answers import governance_picture
 from chalicelib.web.admin.responses import shaped
 from chalicelib.web.admin.responses_picture import ReferralPicture
 from chalicelib.web.admin.shaping import _decision, _event, _iso, _state
@@ -270,6 +271,7 @@ def referral_picture(view: Any) -> dict[str, Any]:
             for decision in referral.protective_decisions
         ],
         "onward_referrals": [_onward(onward) for onward in referral.onward_referrals],
+        **governance_picture(referral),
         "out_of_hours": out_of_hours_picture(referral),
         "enquiries": [_enquiry(e, _now()) for e in referral.enquiries],
         "replies": [_reply(reply, referral.shown_whole(reply.reply_id)) for reply in view.replies],

@@ -31,6 +31,7 @@ from chalicelib.web.admin.responses import (
     ReferralState,
     StaffAnswer,
 )
+from chalicelib.web.admin.responses_governance import LawfulBasisShown, SharingBasisShown
 from chalicelib.web.admin.responses_links import ReferralLinkShown
 from chalicelib.web.admin.responses_sharing import AgencyReply, Enquiry, ReferralAttachment
 
@@ -233,6 +234,12 @@ class ReferralPicture(ReferralState):
         "that may make one may reverse it or release what it holds"
     )
     onward_referrals: list[OnwardReferral] = Field(description="What was passed to other services, to whom and why")
+    sharing_bases: list[SharingBasisShown] = Field(
+        description="The lawful basis of each sharing decision (enquiries, onward referrals), as recorded"
+    )
+    lawful_basis_now: LawfulBasisShown | None = Field(
+        description="The basis on which agencies could be asked to share now; null while they may not be"
+    )
     out_of_hours: OutOfHours | None
     enquiries: list[Enquiry] = Field(
         description="Information requests to partner agencies and whether each is answered"
