@@ -12,6 +12,7 @@ from chalice import Blueprint, Response
 
 from chalicelib.domain.staff import Role
 from chalicelib.web.auth import admin_route
+from chalicelib.web.downloads import csv_download
 from chalicelib.web.errors import problem, unavailable
 from chalicelib.web.request_parts import query_of
 
@@ -38,16 +39,7 @@ def timeliness() -> Response:
     except AwsError:
         return unavailable("The report could not be made just now: try again in a minute")
     if answer_as == "csv":
-        name = f"mash-timeliness-{report.date_from.isoformat()}-to-{report.date_to.isoformat()}.csv"
-        return Response(
-            body=to_csv(report),
-            status_code=200,
-            headers={
-                "Content-Type": "text/csv; charset=utf-8",
-                "Content-Disposition": f'attachment; filename="{name}"',
-                "Cache-Control": "no-store",
-            },
-        )
+        return csv_download("timeliness", report.date_from, report.date_to, to_csv(report))
     return Response(
         body=report.as_json(),
         status_code=200,
@@ -76,16 +68,7 @@ def performance() -> Response:
     except AwsError:
         return unavailable("The report could not be made just now: try again in a minute")
     if answer_as == "csv":
-        name = f"mash-performance-{report.date_from.isoformat()}-to-{report.date_to.isoformat()}.csv"
-        return Response(
-            body=to_csv(report),
-            status_code=200,
-            headers={
-                "Content-Type": "text/csv; charset=utf-8",
-                "Content-Disposition": f'attachment; filename="{name}"',
-                "Cache-Control": "no-store",
-            },
-        )
+        return csv_download("performance", report.date_from, report.date_to, to_csv(report))
     return Response(
         body=shaped(PerformanceReport, report.as_dict()),
         status_code=200,

@@ -109,30 +109,8 @@ def advice_post(visit: Visit) -> Response:
     data: dict[str, Any] = {
         name: text(form, name) for name in admin_advice.AdviceRequest.model_fields if text(form, name)
     }
-    called_on = read_date(form, "called_at", "The date of the call", errors)
-    called_time = TIME.match(text(form, "called_time"))
-    if not text(form, "called_time"):
-        errors.add("called_time", BLANK["called_time"])
-    elif called_time is None:
-        errors.add("called_time", "Enter the time of the call as hours and minutes, like 09:30")
-    if called_on is None and not errors:
-        errors.add("called_at", "Enter the date of the call", "called_at-day")
-    if called_on and called_time:
-        moment = dt.datetime.combine(
-            dt.date.fromisoformat(called_on), dt.time(int(called_time.group(1)), int(called_time.group(2)))
-        )
-        data["called_at"] = moment.replace(tzinfo=LONDON).isoformat()
-    elif "called_at" in data:
-        del data["called_at"]
-    body = None
-    try:
-        body = validate(admin_advice.AdviceRequest, data)
-    except InvalidReferral as invalid:
-        for problem in invalid.errors:
-            if problem.field == "called_at" and "called_at" not in data:
-                continue  # said above, in the date's and time's own words
-            blank = problem.field in BLANK and problem.field not in data
-            errors.add(problem.field, BLANK[problem.field] if blank else problem.message)
+    _read_called_at(form, data, errors)
+    body = _advice_request(data, errors)
     if errors or body is None:
         errors.sort(ORDER)
         return _form_page(visit, values=values, errors=errors, status=400)
@@ -150,6 +128,38 @@ def advice_post(visit: Visit) -> Response:
     if status == 503:
         return _problem_page(status, message, visit.me)
     return _form_page(visit, values=values, errors=_RefusalErrors(message), status=status)
+
+
+def _read_called_at(form: Any, data: dict[str, Any], errors: PageErrors) -> None:
+    """The call's date and time, as a London moment in `data["called_at"]`, or errors in their own words."""
+    called_on = read_date(form, "called_at", "The date of the call", errors)
+    called_time = TIME.match(text(form, "called_time"))
+    if not text(form, "called_time"):
+        errors.add("called_time", BLANK["called_time"])
+    elif called_time is None:
+        errors.add("called_time", "Enter the time of the call as hours and minutes, like 09:30")
+    if called_on is None and not errors:
+        errors.add("called_at", "Enter the date of the call", "called_at-day")
+    if called_on and called_time:
+        moment = dt.datetime.combine(
+            dt.date.fromisoformat(called_on), dt.time(int(called_time.group(1)), int(called_time.group(2)))
+        )
+        data["called_at"] = moment.replace(tzinfo=LONDON).isoformat()
+    elif "called_at" in data:
+        del data["called_at"]
+
+
+def _advice_request(data: dict[str, Any], errors: PageErrors) -> Any:
+    """The API's request model from the form's answers; its problems added to `errors` (None then)."""
+    try:
+        return validate(admin_advice.AdviceRequest, data)
+    except InvalidReferral as invalid:
+        for problem in invalid.errors:
+            if problem.field == "called_at" and "called_at" not in data:
+                continue  # said above, in the date's and time's own words
+            blank = problem.field in BLANK and problem.field not in data
+            errors.add(problem.field, BLANK[problem.field] if blank else problem.message)
+        return None
 
 
 @console_route(ADVICE_LIST + "/{contact_id}", methods=["GET"], roles=_api_roles(admin_advice.advice_item))

@@ -11,6 +11,7 @@ from chalice.app import Response
 from chalicelib.domain.failures import AwsError
 from chalicelib.web.console.reports import RANGE_FIELDS, Bar, _report_dates, bar_chart
 from chalicelib.web.console.routing import REPORT_ROLES, Visit, _page, console, console_route
+from chalicelib.web.downloads import csv_download
 from chalicelib.web.form_fields import PageErrors
 
 PERFORMANCE_PATH = "/staff/reports/performance"
@@ -69,16 +70,7 @@ def performance_report_page(visit: Visit) -> Response:
     except AwsError:
         return _page("staff/unavailable.html", status=503, me=visit.me)
     if report is not None and answer_as == "csv":
-        name = f"mash-performance-{report.date_from.isoformat()}-to-{report.date_to.isoformat()}.csv"
-        return Response(
-            body=to_csv(report),
-            status_code=200,
-            headers={
-                "Content-Type": "text/csv; charset=utf-8",
-                "Content-Disposition": f'attachment; filename="{name}"',
-                "Cache-Control": "no-store",
-            },
-        )
+        return csv_download("performance", report.date_from, report.date_to, to_csv(report))
     csv_href = None
     if report is not None:
         span = {"from": report.date_from.isoformat(), "to": report.date_to.isoformat(), "format": "csv"}

@@ -12,6 +12,7 @@ from chalice.app import Response
 from chalicelib.domain.failures import AwsError
 from chalicelib.web.console.formatting import LONDON, _now
 from chalicelib.web.console.routing import REPORT_PATH, REPORT_ROLES, Visit, _page, console, console_route
+from chalicelib.web.downloads import csv_download
 from chalicelib.web.form_fields import DATE_PARTS, Form, PageErrors, read_date, text
 
 REPORT_DEFAULT_DAYS = 28
@@ -191,16 +192,7 @@ def _report(date_from: str | None, date_to: str | None, errors: PageErrors) -> A
 def _csv_download(report: Any) -> Response:
     from chalicelib.services.timeliness_report import to_csv
 
-    name = f"mash-timeliness-{report.date_from.isoformat()}-to-{report.date_to.isoformat()}.csv"
-    return Response(
-        body=to_csv(report),
-        status_code=200,
-        headers={
-            "Content-Type": "text/csv; charset=utf-8",
-            "Content-Disposition": f'attachment; filename="{name}"',
-            "Cache-Control": "no-store",
-        },
-    )
+    return csv_download("timeliness", report.date_from, report.date_to, to_csv(report))
 
 
 def _csv_href(report: Any) -> str:
