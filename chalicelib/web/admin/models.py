@@ -24,7 +24,7 @@ StaffText = Annotated[
 
 
 class StaffRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
 
 class ScreeningRequest(StaffRequest):

@@ -38,7 +38,7 @@ NEXT_CURSOR = "Pass as ?cursor= for the next page"
 class StaffAnswer(BaseModel):
     """An answer's shape: no other keys, and every key always present (null when there is nothing)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
 
 def shaped(model: type[StaffAnswer], data: dict[str, Any]) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from chalicelib.web.admin.responses import DateTime
 
 
 class LawfulBasisShown(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     basis: LawfulBasis
     words: str = Field(description="The basis in plain English, with the law it rests on")

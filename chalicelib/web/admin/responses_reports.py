@@ -56,7 +56,7 @@ PerformanceCodeCount = _row_model("PerformanceCodeCount", CodeCount)
 
 
 class PerformanceReport(StaffAnswer):
-    model_config = ConfigDict(extra="forbid", serialize_by_alias=True)
+    model_config = ConfigDict(extra="forbid", serialize_by_alias=True, defer_build=True)
 
     date_from: Date = Field(alias="from")
     date_to: Date = Field(alias="to")
