@@ -109,9 +109,10 @@ def finish_task_now(
 )
 def finish_task(reference: str, task_id: str) -> Response:
     def work() -> Response:
+        # The body first, as every staff route: a bad body is a 400/422 whatever the path holds.
+        body = parse_json(admin.current_request, TaskRequest, STAFF_BODY_LIMIT, "task")
         if not TASK_ID.fullmatch(task_id):
             raise TaskNotFound(task_id)
-        body = parse_json(admin.current_request, TaskRequest, STAFF_BODY_LIMIT, "task")
         referral = finish_task_now(
             _reference(reference), task_id, body, current_staff(admin.current_request), _request_id()
         )
