@@ -61,3 +61,14 @@ def test_a_strategy_discussion_and_a_managers_request_reach_the_drop_folder(
     # Delivered is recorded on the referral: the sweep has nothing more to do.
     dispatch_due(aws.referrals, aws.mailer, aws.settings, aws.clock())
     assert len(dropped(aws)) == 2
+    # The local case system's receiver shows them (make run: /_local/exports).
+    page = client.http.get("/_local/exports")
+    assert page.status_code == 200
+    assert page.body.decode().count(f"{reference}.export-") >= 2
+    received = json.loads(client.http.get("/_local/exports.json").body)["exports"]
+    assert {e["document"]["export_id"] for e in received} == {b["export_id"] for b in exports.values()}
+
+
+def test_the_receiver_page_says_when_nothing_came(client: Any) -> None:
+    page = client.http.get("/_local/exports")
+    assert page.status_code == 200 and "Nothing received yet" in page.body.decode()
