@@ -58,6 +58,10 @@ def test_a_strategy_discussion_and_a_managers_request_reach_the_drop_folder(
         jsonschema.validate(body, schema)
         assert key.endswith(f"{body['export_id']}.json")
         assert body["decision"]["outcome"] == "strategy_discussion_s47"
+    # The whole picture shows each export delivered, with the receiver's id (a drop folder gives none).
+    whole = json.loads(staff("manager", "GET", f"/admin/referrals/{reference}").body)
+    shown = [n for n in whole["notices"] if n["kind"] == "case_export"]
+    assert [(n["status"], n["external_id"]) for n in shown] == [("sent", None), ("sent", None)]
     # Delivered is recorded on the referral: the sweep has nothing more to do.
     dispatch_due(aws.referrals, aws.mailer, aws.settings, aws.clock())
     assert len(dropped(aws)) == 2
