@@ -62,6 +62,11 @@ def test_a_strategy_discussion_and_a_managers_request_reach_the_drop_folder(
     whole = json.loads(staff("manager", "GET", f"/admin/referrals/{reference}").body)
     shown = [n for n in whole["notices"] if n["kind"] == "case_export"]
     assert [(n["status"], n["external_id"]) for n in shown] == [("sent", None), ("sent", None)]
+    # The console lists them among the referral's emails, to the case system, with no email preview.
+    from tests.test_console import Browser, page_text
+
+    console = page_text(Browser(client).sign_in("manager").get(f"/staff/referrals/{reference}"))
+    assert "The case-management system" in console and "No preview: a document, not an email" in console
     # Delivered is recorded on the referral: the sweep has nothing more to do.
     dispatch_due(aws.referrals, aws.mailer, aws.settings, aws.clock())
     assert len(dropped(aws)) == 2
