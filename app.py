@@ -57,6 +57,11 @@ if get_settings().is_local:
 
     app.register_blueprint(local_outbox)
 
+    # The case system's receiver: the exports dropped for it (README "Export to the case-management system").
+    from chalicelib.web.local_exports import local_exports
+
+    app.register_blueprint(local_exports)
+
     # Sign in to the console as a synthetic staff member (the local issuer): local stage only. It
     # lives in local/ with the issuer it uses: nothing in chalicelib/ imports the local harness.
     from local.console_sign_in import console_local_sign_in

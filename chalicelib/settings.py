@@ -23,6 +23,9 @@ LOCAL_ONWARD_SERVICES = (
     {"id": "another-authority-mash", "name": "the MASH of Another Council", "email": "mash@another-council.example"},
 )
 
+# The local stage's case-system drop folder (a bucket the local stack creates in the emulator).
+LOCAL_EXPORT_TARGET = "s3://mash-hub-exports/case-system/"
+
 
 class Settings(BaseModel):
     """Every knob the hub reads at run time; each field `x` is read from env var `MASH_X`.
@@ -159,6 +162,15 @@ class Settings(BaseModel):
     # read only by the uploads handler; what it keeps goes to attachments_bucket under referrals/.
     uploads_bucket: str = "mash-hub-uploads"
 
+    # The export to the case-management system (README "Export to the case-management system"):
+    # s3://bucket/prefix/ (a drop folder the case system's SFTP picks up from) or https://... (its
+    # import endpoint, each body signed with HMAC-SHA256 under export_hmac_secret). Unset: the local
+    # stage drops into LOCAL_EXPORT_TARGET (shown at /_local/exports); any other stage fails each
+    # export with a task, so nothing is owed silently.
+    export_target: str | None = None
+    export_hmac_secret: str | None = None
+    export_timeout_seconds: float = 10
+
     # Outbox retries: delay doubles from base, capped, until max attempts then 'failed'.
     outbox_max_attempts: int = 8
     outbox_base_delay_seconds: int = 30
@@ -168,6 +180,7 @@ class Settings(BaseModel):
         if self.stage != "local" and self.hmac_secret == LOCAL_ONLY_SECRET:
             raise ValueError("MASH_HMAC_SECRET must be set to a real secret outside the local stage")
         self._out_of_hours_mailbox_set()
+        self._export_target_well_formed()
         if self.agencies is not None:
             from chalicelib.domain.agencies import parse_directory
 
@@ -185,6 +198,26 @@ class Settings(BaseModel):
             )
         if self.out_of_hours_email is not None and not EMAIL_PATTERN.match(self.out_of_hours_email):
             raise ValueError("MASH_OUT_OF_HOURS_EMAIL must be one email address, like edt@council.example")
+
+    def _export_target_well_formed(self) -> None:
+        # At start-up, not at the first s47 decision: a malformed target must not wait to be found.
+        if self.export_target is None:
+            return
+        from chalicelib.domain.case_export import parse_target
+
+        kind, _, _ = parse_target(self.export_target)
+        if kind == "https" and len(self.export_hmac_secret or "") < 32:
+            raise ValueError(
+                "MASH_EXPORT_HMAC_SECRET must be set (32 characters or more) when MASH_EXPORT_TARGET is an https:// "
+                "endpoint: every export is signed with it"
+            )
+        if not 0 < self.export_timeout_seconds <= 30:
+            raise ValueError("MASH_EXPORT_TIMEOUT_SECONDS must be more than 0 and at most 30")
+
+    @property
+    def case_export_target(self) -> str | None:
+        """Where exports go: the setting, or the local stage's drop folder in the emulator."""
+        return self.export_target or (LOCAL_EXPORT_TARGET if self.is_local else None)
 
     @property
     def out_of_hours_mailbox(self) -> str:

@@ -219,6 +219,24 @@ class Wiring:
         )
 
     @property
+    def case_export_target(self) -> Any:  # ExportTarget | None (chalicelib/adapters/case_export_target.py)
+        """Where exports to the case-management system go; None when no target is set."""
+
+        def build() -> Any:
+            from chalicelib.adapters.case_export_target import HttpsExportTarget, S3DropTarget
+            from chalicelib.domain.case_export import parse_target
+
+            s = self.settings
+            if s.case_export_target is None:
+                return None
+            kind, where, prefix = parse_target(s.case_export_target)
+            if kind == "s3":
+                return S3DropTarget(self.aws_client("s3"), where, prefix, s.storage_key_id)
+            return HttpsExportTarget(where, s.export_hmac_secret or "", s.export_timeout_seconds)
+
+        return self._once("case_export_target", build)
+
+    @property
     def consent_requests(self) -> ConsentRequestStore:
         """Consent requests sent by email, one small item each (the link's single use)."""
         from chalicelib.adapters.consent_requests import DynamoConsentRequestStore

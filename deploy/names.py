@@ -54,6 +54,10 @@ ATTACHMENTS_PREFIX = "replies/"
 # the uploads bucket, kept (after the check by content) under referrals/ in the attachments bucket.
 UPLOAD_PREFIX = "uploads/"
 REFERRAL_DOCUMENTS_PREFIX = "referrals/"
+# The case-management system's drop folder in the export bucket (its SFTP picks exports up here).
+EXPORT_PREFIX = "case-system/"
+# How long an export waits in the drop folder for the case system to pick it up (then it expires).
+EXPORT_DROP_DAYS = 30
 
 # The enquiry topic fans out to one queue per agency (chalicelib/events/queues.py names them):
 # each subscription's filter policy passes only messages whose `agency` attribute is its agency.

@@ -27,6 +27,7 @@ from deploy.names import (
     CHALICE_DIR,
     CONFIGURATION_SET,
     ENCRYPTION_CONTEXT_SERVICE,
+    EXPORT_PREFIX,
     FIELD_KEY,
     FUNCTIONS,
     INBOUND_MAIL,
@@ -56,6 +57,7 @@ AGENCY_TOPIC_ID = "AgencyTopic"
 INBOUND_BUCKET_ID = "InboundMailBucket"
 ATTACHMENTS_BUCKET_ID = "AttachmentsBucket"
 UPLOADS_BUCKET_ID = "UploadsBucket"
+EXPORT_BUCKET_ID = "ExportDropBucket"
 
 
 def _index_arn(index: str) -> dict[str, str]:
@@ -210,10 +212,11 @@ def outbox_sweep_policy() -> list[Statement]:
         {
             # The outbox index: notices due. The queue index: Red referrals past their deadline, for
             # the operations alarm (chalicelib/services/overdue_referrals.py; clear metadata only).
+            # The table: an export's agency replies and document records, in its referral's partition.
             "Sid": "FindNoticesDueAndLateRedReferrals",
             "Effect": "Allow",
             "Action": ["dynamodb:Query"],
-            "Resource": [_index_arn(OUTBOX_INDEX), _index_arn(QUEUE_INDEX)],
+            "Resource": [_index_arn(OUTBOX_INDEX), _index_arn(QUEUE_INDEX), TABLE_ARN],
         },
         {
             # GetItem: the referral with a notice due, its SENT# marker, the suppression list.
@@ -229,6 +232,16 @@ def outbox_sweep_policy() -> list[Statement]:
         send_mail(),
         # Enquiries whose publishing failed when staff opened them are published again.
         publish_enquiries(),
+        {
+            # Exports to the case-management system, when they go to its drop folder (an https://
+            # endpoint needs no AWS permission): case-system/<export id>.json, nothing else.
+            "Sid": "DropExportsForTheCaseSystem",
+            "Effect": "Allow",
+            "Action": ["s3:PutObject"],
+            "Resource": objects(EXPORT_BUCKET_ID, EXPORT_PREFIX),
+        },
+        # The drop folder is SSE-KMS under the storage key: a data key per export, through S3 only.
+        storage_key_through_s3("GenerateDataKey"),
     ]
 
 

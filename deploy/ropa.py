@@ -128,6 +128,10 @@ def records(settings: Any, template: dict[str, Any], today: dt.date) -> str:
         + "):",
         "",
         *_table(["Service", "Id"], [[s["name"], f"`{s['id']}`"] for s in settings.onward_service_directory]),
+        "The council's children's social care case-management system receives "
+        + _case_system_receives()
+        + f" (`MASH_EXPORT_TARGET`: {_export_target_kind(settings.case_export_target)}).",
+        "",
         "## Retention",
         "",
         *_table(
@@ -170,3 +174,19 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+def _case_system_receives() -> str:
+    from chalicelib.domain.case_export import EXPORTING_OUTCOMES
+    from chalicelib.domain.decision import OUTCOME_LABELS
+    from chalicelib.domain.processing_records import CASE_SYSTEM_RECEIVES
+
+    outcomes = "; ".join(sorted(OUTCOME_LABELS[o] for o in EXPORTING_OUTCOMES))
+    return CASE_SYSTEM_RECEIVES.format(outcomes=outcomes)
+
+
+def _export_target_kind(target: str | None) -> str:
+    """How exports leave, never the address itself (a bucket or a host is the council's detail)."""
+    if target is None:
+        return "not set"
+    return "an S3 drop folder for SFTP pickup" if target.startswith("s3://") else "an HTTPS endpoint, each body signed"

@@ -33,6 +33,8 @@ from deploy.names import (
     API_HANDLER,
     CONFIGURATION_SET,
     ENCRYPTION_CONTEXT_SERVICE,
+    EXPORT_DROP_DAYS,
+    EXPORT_PREFIX,
     FIELD_KEY,
     FIELD_KEY_ALIAS,
     FIELD_KEY_USERS,
@@ -41,6 +43,7 @@ from deploy.names import (
     INBOUND_PREFIX,
     MAIL_DOMAIN_PARAMETER,
     MAIL_EVENTS_TOPIC,
+    OUTBOX_SWEEP,
     PREFIX,
     PROJECT_ROOT,
     QUARANTINE_PREFIX,
@@ -177,6 +180,17 @@ def parameters() -> dict[str, Any]:
             "Default": "",
             "Description": "ACM certificate for CustomDomainName, in this region",
         },
+        "ExportEndpoint": {
+            "Type": "String",
+            "Default": "",
+            "AllowedPattern": "^(https://[^/@\\s]+(/\\S*)?)?$",
+            "Description": 'The case-management system\'s import endpoint (https://...). Empty: exports are dropped in the export bucket under case-system/ for its SFTP to pick up (README "Export to the case-management system")',
+        },
+        "ExportHmacSecretName": {
+            "Type": "String",
+            "Default": f"{PREFIX}/export-hmac-secret",
+            "Description": "Secrets Manager secret (SecretString, 32+ characters) signing each export sent to ExportEndpoint (HMAC-SHA256); shared with the case system. Create it first when ExportEndpoint is set",
+        },
         **alarms.parameters(),
     }
 
@@ -184,6 +198,7 @@ def parameters() -> dict[str, Any]:
 def conditions() -> dict[str, Any]:
     return {
         "ReceiveMail": {"Fn::Equals": [ref("InboundMailEnabled"), "true"]},
+        "ExportsOverHttps": {"Fn::Not": [{"Fn::Equals": [ref("ExportEndpoint"), ""]}]},
         "HasCustomDomain": {
             "Fn::And": [
                 {"Fn::Not": [{"Fn::Equals": [ref("CustomDomainName"), ""]}]},
@@ -652,6 +667,23 @@ def storage_resources() -> dict[str, Any]:
         "AttachmentsBucket": bucket("AttachmentsBucket", common_lifecycle()),
         **bucket_policy("AttachmentsBucketPolicy", "AttachmentsBucket", []),
         **uploads_storage(),
+        **export_storage(),
+    }
+
+
+def export_storage() -> dict[str, Any]:
+    """The case system's drop folder: exports under case-system/<export id>.json (SSE-KMS under the
+    storage key), written by the outbox sweep only, expired once the case system has had time to
+    pick them up (its SFTP reads them with its own access, granted by the council)."""
+    expire = {
+        "Id": "ExpireExportsNotPickedUp",
+        "Status": "Enabled",
+        "Prefix": EXPORT_PREFIX,
+        "ExpirationInDays": EXPORT_DROP_DAYS,
+    }
+    return {
+        "ExportDropBucket": bucket("ExportDropBucket", [expire, *common_lifecycle()]),
+        **bucket_policy("ExportDropBucketPolicy", "ExportDropBucket", []),
     }
 
 
@@ -1056,6 +1088,20 @@ def function_environment(function: Function) -> dict[str, Any]:
         # (chalicelib/adapters/mail_objects.py), and the API's presigned POSTs require it for each
         # upload; the roles may use it through S3 only (deploy/policies.py storage_key_through_s3).
         variables["MASH_STORAGE_KEY_ID"] = arn_of(STORAGE_KEY)
+    if function is OUTBOX_SWEEP:
+        # Exports to the case-management system go from the sweep only (chalicelib/services/export_case.py):
+        # to its endpoint when one is set, signed with a secret resolved at deploy time, else to the drop folder.
+        variables["MASH_STORAGE_KEY_ID"] = arn_of(STORAGE_KEY)
+        variables["MASH_EXPORT_TARGET"] = {
+            "Fn::If": ["ExportsOverHttps", ref("ExportEndpoint"), sub(f"s3://${{ExportDropBucket}}/{EXPORT_PREFIX}")]
+        }
+        variables["MASH_EXPORT_HMAC_SECRET"] = {
+            "Fn::If": [
+                "ExportsOverHttps",
+                sub("{{resolve:secretsmanager:${ExportHmacSecretName}:SecretString}}"),
+                ref("AWS::NoValue"),
+            ]
+        }
     return {"Environment": {"Variables": variables}} if variables else {}
 
 
@@ -1097,6 +1143,7 @@ def outputs() -> dict[str, Any]:
         "InboundMailBucketName": ref("InboundMailBucket"),
         "AttachmentsBucketName": ref("AttachmentsBucket"),
         "UploadsBucketName": ref("UploadsBucket"),
+        "ExportDropBucketName": ref("ExportDropBucket"),
         "InboundMailMxTarget": sub("inbound-smtp.${AWS::Region}.amazonaws.com"),
     }
     for n in (1, 2, 3):

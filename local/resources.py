@@ -4,7 +4,7 @@ The names and shapes are the deployed ones (deploy/names.py, deploy/template.py)
 fanning out to one queue per agency through filter policies on the `agency` attribute, raw
 delivery, each queue with a dead-letter queue; the inbound bucket notifying the inbound queue of
 new objects under inbound/; the attachments bucket; the uploads bucket notifying the uploads queue
-of new objects under uploads/ (documents referrers add); the SES events topic delivering raw to the mail
+of new objects under uploads/ (documents referrers add); the case system's export drop folder; the SES events topic delivering raw to the mail
 events queue (with a configuration set, as `make run` has). moto applies the filter policies and makes
 the S3 notifications itself, in process and in server mode (tests/test_local_stack.py checks).
 """
@@ -48,6 +48,7 @@ def create_resources(settings: Settings, client: Any) -> dict[str, str]:
     topic_arn = _create_agency_enquiries(client)
     _create_inbound_mail(settings, client)
     _create_uploads(settings, client)
+    _create_export_drop(settings, client)
     return {"kms_key_id": key_id, "agency_topic_arn": topic_arn}
 
 
@@ -96,6 +97,18 @@ def _create_agency_enquiries(client: Any) -> str:
             },
         )
     return topic_arn
+
+
+def _create_export_drop(settings: Settings, client: Any) -> None:
+    """The case system's drop folder, when exports go to S3 (locally: LOCAL_EXPORT_TARGET's bucket)."""
+    from chalicelib.domain.case_export import parse_target
+
+    if settings.case_export_target is None:
+        return
+    kind, bucket, _prefix = parse_target(settings.case_export_target)
+    s3 = client("s3")
+    if kind == "s3" and bucket not in {b["Name"] for b in s3.list_buckets().get("Buckets", [])}:
+        s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": settings.aws_region})
 
 
 def _create_inbound_mail(settings: Settings, client: Any) -> None:

@@ -35,6 +35,7 @@ def main() -> None:
     try:
         print(f"MASH referral hub   {stack.app_url}/", flush=True)
         print(f"Sent emails         {stack.app_url}/_local/outbox", flush=True)
+        print(f"Exports received    {stack.app_url}/_local/exports", flush=True)
         print(f"AWS emulator (moto) {stack.moto_url}", flush=True)
         print("Ctrl-C to stop.", flush=True)
         threading.Event().wait()

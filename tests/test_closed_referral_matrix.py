@@ -53,6 +53,7 @@ ACTIONS: dict[tuple[str, str], Any] = {
     ("POST", "/admin/referrals/{reference}/tasks/{task_id}"): {"action": "complete", "note": "Synthetic"},
     ("POST", "/admin/referrals/{reference}/notes"): {"type": "phone_call", "text": "Synthetic: a call"},
     ("POST", "/admin/referrals/{reference}/allocation"): {"to": "me"},
+    ("POST", "/admin/referrals/{reference}/export"): None,
 }
 # Each given another referral's reference (a new one per role), taken in this order.
 STILL_TAKEN: dict[tuple[str, str], Callable[[str], Any]] = {

@@ -183,6 +183,27 @@ def test_the_outbox_sweep_reads_and_sends_but_never_seals_or_deletes(resources_:
         "kms:Decrypt",
         "ses:SendRawEmail",
         "sns:Publish",  # enquiries whose publishing failed, again
+        # Exports to the case system's drop folder, and S3's data key for each (through S3 only).
+        "s3:PutObject",
+        "kms:GenerateDataKey",
+    }
+
+
+def test_the_outbox_sweep_drops_exports_only_in_the_case_systems_folder(resources_: dict[str, Any]) -> None:
+    role = names.OUTBOX_SWEEP.role_logical_id
+    puts = [s for name, s in statements(resources_) if name == role and "s3:PutObject" in s["Action"]]
+    assert [s["Resource"] for s in puts] == [{"Fn::Sub": f"${{ExportDropBucket.Arn}}/{names.EXPORT_PREFIX}*"}]
+    drop = resources_["ExportDropBucket"]["Properties"]
+    [expire] = [r for r in drop["LifecycleConfiguration"]["Rules"] if r.get("Prefix") == names.EXPORT_PREFIX]
+    assert expire["ExpirationInDays"] == names.EXPORT_DROP_DAYS
+    sweep = next(
+        f for f in of_type(resources_, "AWS::Serverless::Function").values()
+        if f["Properties"]["Role"] == {"Fn::GetAtt": [role, "Arn"]}
+    )  # fmt: skip
+    variables = sweep["Properties"]["Environment"]["Variables"]
+    assert variables["MASH_EXPORT_TARGET"]["Fn::If"][0] == "ExportsOverHttps"
+    assert variables["MASH_EXPORT_HMAC_SECRET"]["Fn::If"][1] == {
+        "Fn::Sub": "{{resolve:secretsmanager:${ExportHmacSecretName}:SecretString}}"
     }
 
 
@@ -257,6 +278,7 @@ def test_only_the_functions_that_store_or_sign_files_use_the_storage_key(resourc
         names.INBOUND_MAIL.role_logical_id,
         names.UPLOADS.role_logical_id,
         names.API_HANDLER.role_logical_id,
+        names.OUTBOX_SWEEP.role_logical_id,  # exports dropped for the case system (a data key through S3)
     }
 
 

@@ -18,6 +18,7 @@ from urllib.parse import unquote
 import pytest
 import requests
 
+from deploy.names import EXPORT_PREFIX
 from local.stack import LocalStack
 from tests.factories import EXAMPLES_DIR
 
@@ -76,6 +77,19 @@ def open_enquiries(stack: LocalStack, practitioner: dict[str, str], reference: s
         f"{stack.app_url}/admin/referrals/{reference}/enquiries", json=body, headers=practitioner, timeout=10
     )
     assert answer.status_code == 201, answer.text
+
+
+def decide_and_approve(stack: LocalStack, practitioner: dict[str, str], reference: str, outcome: str) -> None:
+    from chalicelib.settings import get_settings
+    from local.issuer import LocalIssuer
+
+    issuer = LocalIssuer(Path(get_settings().local_jwks_path).resolve().parent)
+    manager = {"Authorization": f"Bearer {issuer.token_for('manager')}"}
+    url = f"{stack.app_url}/admin/referrals/{reference}/decision"
+    body = {"outcome": outcome, "reasons": "Synthetic: needs an assessment"}
+    assert requests.post(url, json=body, headers=practitioner, timeout=10).status_code == 200
+    approved = requests.post(url + "/approval", json={"approve": True}, headers=manager, timeout=10)
+    assert approved.status_code == 200, approved.text
 
 
 def request_emails(stack: LocalStack, reference: str) -> dict[str, dict[str, Any]]:
@@ -279,6 +293,16 @@ def test_the_deployed_policies_allow_every_call_the_handlers_made(
     assert published.status_code == 202, published.text
     delivered = {"dynamodb:GetItem", "dynamodb:UpdateItem"}
     assert settle(stack, lambda: delivered <= {a for a, _ in recorded.get("ses_events", set())}, seconds=10), recorded
+
+    # A section 17 assessment approved: the outbox sweep exports the referral (its replies read from
+    # the referral's partition) to the case system's drop folder.
+    decide_and_approve(stack, practitioner, reference, "child_and_family_assessment_s17")
+
+    def exported() -> bool:
+        made = recorded.get("outbox_sweep", set())
+        return any(action == "s3:PutObject" and (key or "").startswith(EXPORT_PREFIX) for action, key in made)
+
+    assert settle(stack, exported, seconds=10), recorded
 
     functions = {f.chalice_name: f for f in names.FUNCTIONS}
     assert {"agency_requests_police", "agency_requests_health", "inbound_mail", "ses_events"} <= set(recorded)

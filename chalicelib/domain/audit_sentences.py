@@ -244,6 +244,9 @@ SENTENCES: dict[str, Sentence] = {
     AuditAction.DECISION_RETURNED.value: lambda who, d, n: f"{who} returned the decision to be looked at again",
     AuditAction.CLOSED.value: _closed,
     AuditAction.EXPORTED.value: lambda who, d, n: f"{who} exported the referral for a subject access request",
+    AuditAction.CASE_EXPORT_REQUESTED.value: lambda who, d, n: (
+        f"{who} asked for an export to the case-management system"
+    ),
     AuditAction.HOLD_PLACED.value: lambda who, d, n: f"{who} placed a legal hold",
     AuditAction.HOLD_LIFTED.value: lambda who, d, n: f"{who} lifted the legal hold",
     AuditAction.DELETED.value: lambda who, d, n: "The referral was deleted at the end of its retention period",

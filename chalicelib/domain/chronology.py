@@ -84,6 +84,7 @@ NOTICE_WORDS: dict[NoticeKind, str] = {
     NoticeKind.AGENCY_ESCALATION: "The escalation",
     NoticeKind.AGENCY_WITHDRAWAL: "The withdrawal of the request",
     NoticeKind.EDT_ALERT: "The alert",
+    NoticeKind.CASE_EXPORT: "The export to the case-management system",
 }
 DELIVERY_WORDS = {
     "delivered": "was delivered",
@@ -168,9 +169,9 @@ def _emails(referral: Referral, hub: str) -> list[Entry]:
     for notice in referral.notices:
         words, to = NOTICE_WORDS[notice.kind], _recipient(referral, notice)
         if notice.sent_at:
-            entries.append(
-                Entry(notice.sent_at, EntryKind.EMAIL, f"{words} was emailed to {to}", hub, ref=notice.notice_id)
-            )
+            # An export is a document handed to a system, not an email.
+            went = "was delivered" if notice.kind is NoticeKind.CASE_EXPORT else f"was emailed to {to}"
+            entries.append(Entry(notice.sent_at, EntryKind.EMAIL, f"{words} {went}", hub, ref=notice.notice_id))
         for status, at in notice.history:
             happened = DELIVERY_WORDS.get(status, status)
             entries.append(

@@ -51,3 +51,13 @@ class TokenRefused(Exception):
 class SigningKeysUnavailable(Exception):
     """The sign-in service's public keys could not be read just now (network, file): retryable,
     and not the token's fault."""
+
+
+class ExportFailed(Exception):
+    """The case-management system did not take an export: `code` (like http_400, timeout) and
+    whether trying again may work (a 4xx answer will not; a 5xx or a timeout may)."""
+
+    def __init__(self, code: str, *, retryable: bool) -> None:
+        super().__init__(f"export not taken: {code} ({'retryable' if retryable else 'permanent'})")
+        self.code = code
+        self.retryable = retryable

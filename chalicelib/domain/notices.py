@@ -27,6 +27,7 @@ class NoticeKind(StrEnum):
     AGENCY_ESCALATION = "agency_escalation"  # to an agency's escalation contact: overdue twice
     AGENCY_WITHDRAWAL = "agency_withdrawal"  # to an agency: do not send information; disregard our request
     EDT_ALERT = "edt_alert"  # to the emergency duty team: a protection referral came in out of hours
+    CASE_EXPORT = "case_export"  # to the case-management system: the referral as a document (domain/case_export.py)
 
 
 class NoticeStatus(StrEnum):

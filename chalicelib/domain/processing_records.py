@@ -176,10 +176,18 @@ AGENCY_REQUEST_HOLDS = (
     "and the MASH's question; never the concern or who referred"
 )
 
+# The council's own case-management system (LCS, Mosaic) receives the whole referral as an export
+# (chalicelib/domain/case_export.py) when the case stays with children's social care.
+CASE_SYSTEM_RECEIVES = (
+    "the whole referral as a document (people, concerns, consent, screening, the decision, agencies' replies, "
+    "documents by id), when a decision keeps the case with children's social care ({outcomes}) or a manager asks"
+)
+
 PURPOSES: tuple[str, ...] = (
     "To decide quickly whether a child needs help or protection, and what kind",
     "To ask partner agencies what they know, when consent allows or a child may be at risk of significant harm",
     "To pass the family to the service that can help them (early help, health, another council)",
+    "To hand the case to the council's children's social care record when it stays with them, so nobody retypes it",
     "To tell the person who made the referral, and the family where it is safe, what happens next",
     "To keep a record the council can account for: to the family, to inspectors and to the courts",
 )
@@ -200,7 +208,7 @@ PROCESSORS: tuple[Processor, ...] = (
     Processor("Lambda", "AWS Lambda", "runs the hub's code"),
     Processor("DynamoDB", "Amazon DynamoDB", "stores referrals, every personal section encrypted"),
     Processor("KMS", "AWS Key Management Service", "holds the keys that encrypt referrals and files"),
-    Processor("S3", "Amazon S3", "stores documents and agency emails, encrypted"),
+    Processor("S3", "Amazon S3", "stores documents, agency emails and exports for the case system, encrypted"),
     Processor("SES", "Amazon Simple Email Service", "sends and receives the hub's emails"),
     Processor("SNS", "Amazon Simple Notification Service", "passes ids (never personal details) between parts"),
     Processor("SQS", "Amazon Simple Queue Service", "queues work by id (never personal details)"),

@@ -20,6 +20,7 @@ class TaskKind(StrEnum):
     CONTACT_PARENT_ANOTHER_WAY = "contact_parent_another_way"  # email bounced or complained
     CONSENT_ANSWERED = "consent_answered"  # a parent answered a consent request
     NOTICE_FAILED = "notice_failed"  # an email could not be sent after every retry
+    EXPORT_FAILED = "export_failed"  # the case-management system refused the export, or never took it
     CONTACT_REFERRER_ANOTHER_WAY = "contact_referrer_another_way"  # the referrer's email bounced or complained
     TELL_PARENT_ANOTHER_WAY = "tell_parent_another_way"  # protection referral: a parent with no email
     ENQUIRY_ESCALATED = "enquiry_escalated"  # manager: an agency has not answered by the decision deadline
@@ -49,6 +50,10 @@ TASK_TEXT: dict[TaskKind, str] = {
     TaskKind.CONTACT_PARENT_ANOTHER_WAY: "Contact the parent or carer by phone or letter: their email could not be delivered",
     TaskKind.CONSENT_ANSWERED: "A parent has answered the consent request: read their answer and any comment",
     TaskKind.NOTICE_FAILED: "An email could not be sent: check the address and send the notice another way",
+    TaskKind.EXPORT_FAILED: (
+        "The export to the case-management system failed: ask its administrators why, then ask for the export "
+        "again or enter the referral there by hand"
+    ),
     TaskKind.CONTACT_REFERRER_ANOTHER_WAY: "Contact the referrer by phone or letter: their email could not be delivered",
     TaskKind.ENQUIRY_ESCALATED: (
         "Manager: an agency has not answered its enquiry by the decision deadline; it was chased and its "

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from chalicelib.domain.audit import AuditAction
+from chalicelib.domain.case_export import owe_decision_export
 from chalicelib.domain.decision import Outcome
 from chalicelib.domain.lifecycle import ReferralStatus
 from chalicelib.domain.outcome_notices import owe_outcome_notices
@@ -24,7 +27,7 @@ def record_decision(
         staff,
         request_id,
         AuditAction.DECISION_RECORDED,
-        lambda referral: owe_outcome_notices(referral.record_decision(outcome, reasons, staff.id, now), now),
+        lambda referral: _owe_standing(referral.record_decision(outcome, reasons, staff.id, now), now),
         lambda referral: {"outcome": outcome.value, "status": referral.status.value, **_told(referral)},
     )
     return _send_if_standing(saved)
@@ -37,7 +40,7 @@ def approve_decision(reference: str, *, staff: StaffMember, request_id: str | No
         staff,
         request_id,
         AuditAction.DECISION_APPROVED,
-        lambda referral: owe_outcome_notices(referral.approve_decision(staff.id, now), now),
+        lambda referral: _owe_standing(referral.approve_decision(staff.id, now), now),
         lambda referral: {
             "outcome": referral.decision.outcome.value if referral.decision else "",
             "status": referral.status.value,
@@ -45,6 +48,12 @@ def approve_decision(reference: str, *, staff: StaffMember, request_id: str | No
         },
     )
     return _send_if_standing(saved)
+
+
+def _owe_standing(referral: Referral, now: dt.datetime) -> Referral:
+    """What a decision that stands owes, in its own write: the notices, and the export to the case
+    system when the case stays with children's social care (domain/case_export.py)."""
+    return owe_decision_export(owe_outcome_notices(referral, now), now)
 
 
 def _told(referral: Referral) -> dict[str, str]:

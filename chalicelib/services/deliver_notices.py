@@ -183,7 +183,8 @@ def deliver_now(
         if referral.version
         else send_notice(referral, notice, mailer, settings, now, suppressions)
         for notice in referral.notices
-        if notice.status is NoticeStatus.PENDING and not notice.on_hold
+        # An export to the case system goes from the sweep only: a request never waits on its endpoint.
+        if notice.status is NoticeStatus.PENDING and not notice.on_hold and notice.kind is not NoticeKind.CASE_EXPORT
     ]
     return record_outcomes(store, referral, outcomes, now=now)
 
@@ -254,7 +255,12 @@ def _send_once(
 ) -> Notice:
     """Send a notice unless SES already accepted it (its 'sent' was never saved: the save failed
     after the send). If the marker cannot be read just now, leave the notice pending for the next
-    sweep: waiting a minute is better than an email twice, and it is never lost."""
+    sweep: waiting a minute is better than an email twice, and it is never lost. An export to the
+    case system has no marker: its receiver keeps one copy per export id (services/export_case.py)."""
+    if notice.kind is NoticeKind.CASE_EXPORT:
+        from chalicelib.services.export_case import deliver_export
+
+        return deliver_export(referral, notice, retry_policy(settings), now)
     try:
         message_id = store.fetch_sent_marker(referral.reference, notice.notice_id)
     except AwsError:
@@ -280,14 +286,18 @@ def record_outcomes(
 
     A notice that failed for good raises a task for staff in the same write."""
     now = now or dt.datetime.now(dt.UTC)
-    metrics.notices_failed(o.kind.value for o in outcomes if o.status is NoticeStatus.FAILED)
+    failed = [o for o in outcomes if o.status is NoticeStatus.FAILED]
+    metrics.notices_failed(o.kind.value for o in failed if o.kind is not NoticeKind.CASE_EXPORT)
+    for _export in [o for o in failed if o.kind is NoticeKind.CASE_EXPORT]:
+        metrics.export_failed()
     for outcome in outcomes:
         _index_message(store, referral.reference, outcome, now)
     for _ in range(tries):
         for outcome in outcomes:
             referral = referral.with_notice(outcome)
             if outcome.status is NoticeStatus.FAILED:
-                referral = with_task_once(referral, TaskKind.NOTICE_FAILED, outcome.notice_id, now)
+                kind = TaskKind.EXPORT_FAILED if outcome.kind is NoticeKind.CASE_EXPORT else TaskKind.NOTICE_FAILED
+                referral = with_task_once(referral, kind, outcome.notice_id, now)
         try:
             return store.save_notices(referral)
         except StaleReferral:
@@ -302,8 +312,12 @@ def _index_message(store: ReferralStore, reference: str, notice: Notice, now: dt
     """Point the SES message id at its notice, so delivery events find it. Before the notice is
     saved; if this write fails the email still counts as sent, and its events are counted as
     unmatched by the handler rather than lost silently."""
-    if notice.status is not NoticeStatus.SENT or not notice.provider_message_id:
-        return
+    if (
+        notice.status is not NoticeStatus.SENT
+        or not notice.provider_message_id
+        or notice.kind is NoticeKind.CASE_EXPORT
+    ):
+        return  # an export's id is the receiver's, not an SES message's
     for attempt in range(1, INDEX_TRIES + 1):
         try:
             store.save_message_index(notice.provider_message_id, reference, notice.notice_id, now)

@@ -171,3 +171,11 @@ def openapi_document() -> Response:
     from chalicelib.web.openapi import document
 
     return Response(body=document(), status_code=200, headers={"Content-Type": "application/json"})
+
+
+@api.route("/api/export-schema.json", methods=["GET"])
+def export_schema_document() -> Response:
+    """The JSON Schema of the export to the case-management system (README "Export to the case-management system")."""
+    from chalicelib.domain.case_export_document import export_schema
+
+    return Response(body=export_schema(), status_code=200, headers={"Content-Type": "application/schema+json"})

@@ -162,6 +162,15 @@ def document() -> dict[str, Any]:
                     "responses": {"200": {"description": "OpenAPI 3.1 document", "content": {"application/json": {}}}},
                 }
             },
+            "/api/export-schema.json": {
+                "get": {
+                    "operationId": "caseExportSchema",
+                    "summary": "The JSON Schema of the export to the case-management system (version 1.0)",
+                    "responses": {
+                        "200": {"description": "JSON Schema 2020-12", "content": {"application/schema+json": {}}}
+                    },
+                }
+            },
             **admin_paths(),
         },
         "components": {

@@ -197,9 +197,10 @@ def staff_flow(world: World, staff: Staff) -> None:
     world.sweep()
     world.recover()
     check_decided(world, staff, reference)
-    world.recover()  # whatever the decision owes (outcome notices, once they land)
+    world.recover()  # whatever the decision owes (outcome notices and the export, once they land)
     check_submissions(world, world.submitted)
     world.check_mail()
+    world.check_exports()  # the s17 exports to the case system: S3 faults are a receiver outage
 
 
 # --- consent: staff ask, the parent answers by the link --------------------------------------
@@ -605,3 +606,33 @@ def check_withdrawals(world: World, staff: Staff, reference: str, withdrawn: lis
     audited = actions.count("consent.recorded") if refusal else actions.count("enquiry.withdrawn")
     if audited != 1:
         world.outcome.duplicated.append(f"{reference}: {audited} audit events for one withdrawal")
+
+
+# --- the export to the case-management system, through an outage of its drop folder ----------------
+
+OUTAGE_STEP = dt.timedelta(minutes=7)
+
+
+def export_flow(world: World, staff: Staff) -> None:
+    """An s17 decided and approved (faults on) owes an export; a manager asks for another. The drop
+    folder (S3) is down for a few sweeps, then faults stop: every export owed is in the folder once,
+    none lost, none twice, and any that failed for good has its task."""
+    rng = world.faults.rng
+    reference = submit_for_staff(world, "referral-support.json")
+    drive_to_decided(world, staff, reference, tries=rng.randint(3, 6))
+    world.request(
+        lambda: staff("manager", "POST", f"/admin/referrals/{reference}/export"),
+        ok=lambda r: r.status_code in (202, 409),
+        label="POST export",
+    )
+    world.faults.down.add("s3")
+    for _ in range(rng.randint(1, 4)):
+        world.clock.advance(OUTAGE_STEP)
+        world.sweep()
+    world.faults.down.clear()
+    world.recover()
+    check_decided(world, staff, reference)
+    world.recover()
+    check_submissions(world, world.submitted)
+    world.check_mail()
+    world.check_exports()

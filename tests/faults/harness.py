@@ -147,10 +147,41 @@ class World:
                 if notice.status.value not in SETTLED:
                     self.outcome.invisible.append(f"{where} still {notice.status.value} after recovery")
                 elif notice.status.value == "failed":
-                    if f"notice_failed:{notice.notice_id}" in tasks:
+                    # An export to the case system fails with its own task (domain/tasks.py EXPORT_FAILED).
+                    kind = "export_failed" if notice.kind.value == "case_export" else "notice_failed"
+                    if f"{kind}:{notice.notice_id}" in tasks:
                         self.outcome.notices_failed_visibly += 1
                     else:
                         self.outcome.invisible.append(f"{where} failed with no task")
+
+    def dropped_exports(self) -> list[str]:
+        """The export ids in the case system's drop folder (the local stage's S3 target)."""
+        from chalicelib.domain.case_export import parse_target
+
+        _kind, bucket, prefix = parse_target(self.hub.settings.case_export_target)
+        found = self.hub.aws_client("s3").list_objects_v2(Bucket=bucket, Prefix=prefix).get("Contents", [])
+        return [o["Key"].removeprefix(prefix).removesuffix(".json") for o in found]
+
+    def check_exports(self) -> None:
+        """0 lost, 0 duplicated at the receiver: each export delivered is in the drop folder once
+        (its id is its key), each decision owes one, and nothing is there that was not owed."""
+        from chalicelib.domain.case_export import export_id, exports_of
+
+        dropped = Counter(self.dropped_exports())
+        owed = set()
+        for referral in self.referrals():
+            exports = exports_of(referral)
+            if referral.decision is not None and len([e for e in exports if e.notice_id == "export-decision"]) > 1:
+                self.outcome.duplicated.append(f"{referral.reference}: the decision's export owed twice")
+            for export in exports:
+                the_id = export_id(referral.reference, export.notice_id)
+                owed.add(the_id)
+                if export.status.value == "sent" and not dropped[the_id]:
+                    self.outcome.lost.append(f"{the_id}: delivered but not in the drop folder")
+        self.outcome.duplicated += [f"{the_id}: {n}x in the drop folder" for the_id, n in dropped.items() if n > 1]
+        self.outcome.invisible += [
+            f"{the_id}: in the drop folder, owed by no referral" for the_id in set(dropped) - owed
+        ]
 
     def finish(self) -> Outcome:
         self.outcome.faults = len(self.faults.faults)
@@ -217,6 +248,17 @@ def _wipe(hub: Any) -> None:
     from moto.ses.models import ses_backends
 
     ses_backends[DEFAULT_ACCOUNT_ID][hub.settings.aws_region].sent_messages.clear()
+    _empty_drop_folder(hub)
+
+
+def _empty_drop_folder(hub: Any) -> None:
+    """The case system's drop folder starts empty each run, as moto's sent mail does."""
+    from chalicelib.domain.case_export import parse_target
+
+    _kind, bucket, prefix = parse_target(hub.settings.case_export_target)
+    s3 = hub.aws_client("s3")
+    for found in s3.list_objects_v2(Bucket=bucket, Prefix=prefix).get("Contents", []):
+        s3.delete_object(Bucket=bucket, Key=found["Key"])
 
 
 def json_body(response: Any) -> Any:

@@ -49,6 +49,8 @@ class FaultInjector:
     rng: random.Random
     probability: float
     reject_mail: bool = False  # may SES answer MessageRejected (permanent) this run
+    # Services down outright while faults are on (every call fails): a receiver's outage.
+    down: set[str] = field(default_factory=set)
     enabled: bool = True
     calls: list[tuple[str, str]] = field(default_factory=list)
     faults: list[InjectedFault] = field(default_factory=list)
@@ -67,7 +69,8 @@ class FaultInjector:
     def _before_call(self, model: Any, **_: Any) -> None:
         service = model.service_model.service_name
         self.calls.append((service, model.name))
-        if not self.enabled or self.rng.random() >= self.probability:
+        outage = self.enabled and service in self.down
+        if not outage and (not self.enabled or self.rng.random() >= self.probability):
             return
         fault = InjectedFault(len(self.calls), service, model.name, self._pick(service, model.name))
         self.faults.append(fault)

@@ -13,6 +13,7 @@ from tests.faults.flows import (
     Staff,
     consent_flow,
     enquiry_flow,
+    export_flow,
     night_submission_flow,
     staff_flow,
     submission_flow,
@@ -32,6 +33,7 @@ CONSENT_SEEDS = range(2000, 2050)
 ENQUIRY_SEEDS = range(3000, 3040)
 WITHDRAWAL_SEEDS = range(4000, 4040)
 NIGHT_SEEDS = range(5000, 5060)
+EXPORT_SEEDS = range(6000, 6030)
 
 # The one bug the suite found that the hub cannot close: SES accepts an email, then its "sent"
 # marker cannot be written (6 tries) and saving the notice as sent fails too, so the notice stays
@@ -137,6 +139,15 @@ def test_withdrawing_enquiries_and_their_emails_survive_faults(seed: int, issuer
 def test_a_night_submission_loses_no_emergency_duty_team_alert_and_sends_none_twice(seed: int, shared: Any) -> None:
     with world(seed, "night", shared) as run:
         night_submission_flow(run)
+        outcome = run.finish()
+    record(outcome)
+    assert_promises_kept(outcome)
+
+
+@pytest.mark.parametrize("seed", EXPORT_SEEDS)
+def test_an_export_survives_an_outage_of_the_case_systems_drop_folder(seed: int, issuer: Any, shared: Any) -> None:
+    with world(seed, "export", shared) as run:
+        export_flow(run, Staff(run, issuer))
         outcome = run.finish()
     record(outcome)
     assert_promises_kept(outcome)

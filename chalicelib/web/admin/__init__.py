@@ -21,6 +21,7 @@ routes to it when imported here:
     links.py      links between referrals (both sides at once), and marking a duplicate
     advice.py     advice calls (not referrals): record, list, read (audited), count
     allocation.py who owns a referral (allocation) and "my work"
+    case_export.py a manager's request for an export to the case-management system
 
 Everything the console, admin_enquiries, admin_out_of_hours and the OpenAPI document use is
 importable from `chalicelib.web.admin`, as it was when this was one module.
@@ -30,6 +31,7 @@ from __future__ import annotations
 
 from chalicelib.web.admin import (  # noqa: F401 - routes
     advice,
+    case_export,
     case_work,
     decisions,
     documents,

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from chalicelib.domain.notices import NoticeKind
 from chalicelib.web.admin.case_work_answers import notes_answer, task_answer
 from chalicelib.web.admin.common import (
     _now,
@@ -253,6 +254,7 @@ def referral_picture(view: Any) -> dict[str, Any]:
                 "last_error": n.last_error,
                 "sent_at": _iso(n.sent_at),
                 "history": [{"status": status, "at": at} for status, at in n.history],
+                "external_id": (n.provider_message_id or None) if n.kind is NoticeKind.CASE_EXPORT else None,
                 # Not machine-translated: staff arrange a translation (a task says so).
                 "translation_needed": translation_language(referral, n),
                 "held_for_translation": referral.is_held(n),

@@ -75,6 +75,9 @@ class Notice(StaffAnswer):
     last_error: str | None
     sent_at: DateTime | None
     history: list[NoticeEvent] = Field(description="Delivery events in the order they arrived")
+    external_id: str | None = Field(
+        description="An export to the case-management system: the receiver's own id for it, when it gave one"
+    )
     translation_needed: str | None = Field(
         description="The person's first language: staff arrange a translation (no machine)"
     )

@@ -51,6 +51,8 @@ class ReferralNames:
                 return f"Agency: {rest}"
         if key == "emergency_duty_team":
             return "The emergency duty team"
+        if key == "case_system":  # domain/case_export.py CASE_SYSTEM
+            return "The case-management system"
         if key in self.services:
             return f"Service: {self.services[key]}"
         return key_title(key)

@@ -37,11 +37,12 @@ def admin_routes() -> list[Route]:
     from chalicelib.domain.timeliness import MAX_DAYS
     from chalicelib.web import admin as routes
     from chalicelib.web import admin_enquiries, admin_out_of_hours, admin_reports
-    from chalicelib.web.admin import advice, case_work, links
+    from chalicelib.web.admin import advice, case_export, case_work, links
     from chalicelib.web.admin import responses as answers
     from chalicelib.web.admin import responses_advice as advised
     from chalicelib.web.admin import responses_allocation as allocation
     from chalicelib.web.admin import responses_case_work as case_answers
+    from chalicelib.web.admin import responses_export as exported
     from chalicelib.web.admin import responses_links as linked
     from chalicelib.web.admin import responses_picture as picture
     from chalicelib.web.admin import responses_reports as reports
@@ -191,6 +192,13 @@ def admin_routes() -> list[Route]:
             item + "/closure", "POST", routes.closure,
             "Close a decided referral: its retention clock starts, by outcome",
             answers.ReferralState, ("404", "409"), in_path,
+        ),
+        Route(
+            item + "/export", "POST", case_export.case_export,
+            "Ask for an export to the case-management system now (managers; audited): owed in the same write, "
+            "delivered by the outbox within a minute or two, under a new export_id (its idempotency key). The "
+            "document's JSON Schema is GET /api/export-schema.json. 409 once the referral is closed",
+            exported.CaseExportOwed, ("404", "409"), in_path, success="202",
         ),
         Route(
             item + "/links", "POST", links.link,

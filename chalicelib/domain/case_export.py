@@ -1,0 +1,77 @@
+"""The export to the council's case-management system (LCS, Mosaic): when one is owed.
+
+A decision that keeps the child with children's social care (a section 17 assessment, a section 47
+strategy discussion, a pass to an allocated worker) owes an export once it stands, in the same
+write; a manager may ask for another at any time before the referral closes. An export is owed like
+a notice (chalicelib/domain/notices.py): a `CASE_EXPORT` notice to the case system, so the outbox
+keeps it, retries it with backoff and fails it for good with a task. Only the outbox sweep delivers
+it (never the request), so it is due at once: no grace to wait out.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+from urllib.parse import urlsplit
+
+from chalicelib.domain.decision import Outcome
+from chalicelib.domain.lifecycle import ReferralStatus
+from chalicelib.domain.notices import Notice, NoticeKind
+from chalicelib.domain.referral_record import Referral, ReferralClosed
+
+# The decisions whose case lives on in the case-management system.
+EXPORTING_OUTCOMES = frozenset(
+    {Outcome.CHILD_AND_FAMILY_ASSESSMENT, Outcome.STRATEGY_DISCUSSION, Outcome.ALLOCATED_WORKER}
+)
+# Who an export notice goes to: never an address, a name for the configured target.
+CASE_SYSTEM = "case_system"
+DECISION_EXPORT = "export-decision"
+EXPORT_PREFIX = "export-"
+
+
+def export_id(reference: str, notice_id: str) -> str:
+    """The export's own id, unique across the hub: the receiver's idempotency key and the file's name."""
+    return f"{reference}.{notice_id}"
+
+
+def exports_of(referral: Referral) -> list[Notice]:
+    return [n for n in referral.notices if n.kind is NoticeKind.CASE_EXPORT]
+
+
+def _export_notice(notice_id: str, now: dt.datetime) -> Notice:
+    return replace(Notice.new(notice_id, NoticeKind.CASE_EXPORT, now, recipient=CASE_SYSTEM), next_attempt_at=now)
+
+
+def owe_decision_export(referral: Referral, now: dt.datetime) -> Referral:
+    """Call it in the change that may make a decision stand: owes the export once, if it exports."""
+    decision = referral.decision
+    if referral.status is not ReferralStatus.DECIDED or decision is None:
+        return referral  # proposed, awaiting a manager: nothing leaves yet
+    if decision.outcome not in EXPORTING_OUTCOMES:
+        return referral
+    return referral.with_notice_added(_export_notice(DECISION_EXPORT, now))
+
+
+def owe_requested_export(referral: Referral, now: dt.datetime) -> tuple[Referral, str]:
+    """A manager's request: a new export each time (its own id). A closed referral sends nothing."""
+    if referral.status is ReferralStatus.CLOSED:
+        raise ReferralClosed(referral.reference)
+    notice_id = f"{EXPORT_PREFIX}{len(exports_of(referral)) + 1}"
+    while any(n.notice_id == notice_id for n in referral.notices):  # never reuse an id
+        notice_id += "a"
+    return referral.with_notice_added(_export_notice(notice_id, now)), notice_id
+
+
+def parse_target(target: str) -> tuple[str, str, str]:
+    """("s3", bucket, prefix) or ("https", url, ""); ValueError with what is wrong."""
+    parts = urlsplit(target)
+    if parts.scheme == "s3":
+        if not parts.netloc or parts.query or parts.fragment:
+            raise ValueError("MASH_EXPORT_TARGET must look like s3://bucket/prefix/ or https://host/path")
+        prefix = parts.path.lstrip("/")
+        return "s3", parts.netloc, prefix if not prefix or prefix.endswith("/") else prefix + "/"
+    if parts.scheme == "https":
+        if not parts.hostname or parts.username or parts.password:
+            raise ValueError("MASH_EXPORT_TARGET must be an https:// address with a host and no user or password in it")
+        return "https", target, ""
+    raise ValueError("MASH_EXPORT_TARGET must start with s3:// (a drop folder) or https:// (an import endpoint)")

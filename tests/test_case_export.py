@@ -1,0 +1,185 @@
+"""The export to the case-management system, as a use case against the in-memory twins: owed in the
+decision's own write, delivered by the outbox sweep (never by the request), a 4xx failed for good
+with a task and the metric, a 5xx or a timeout retried with backoff, one copy per export at the
+receiver whatever is retried, and a manager's request owing a new one."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import jsonschema
+import pytest
+
+from chalicelib import wiring as wiring_module
+from chalicelib.adapters.case_export_target import InMemoryExportTarget
+from chalicelib.adapters.reply_items import InMemoryItems
+from chalicelib.domain.audit import AuditAction
+from chalicelib.domain.case_export import DECISION_EXPORT, export_id, exports_of
+from chalicelib.domain.case_export_document import export_schema
+from chalicelib.domain.decision import Outcome, Rag
+from chalicelib.domain.failures import ExportFailed
+from chalicelib.domain.notices import NoticeStatus
+from chalicelib.domain.referral_record import ReferralClosed
+from chalicelib.domain.staff import Role, StaffMember
+from chalicelib.domain.tasks import TaskKind
+from chalicelib.services.decide_referral import approve_decision, record_decision
+from chalicelib.services.deliver_notices import dispatch_due
+from chalicelib.services.export_case import NO_TARGET, request_export
+from chalicelib.services.screen_referral import screen_referral
+from tests.factories import in_memory_hub, stored_referral
+from tests.test_metrics import emf_lines
+
+NOW = dt.datetime(2026, 11, 25, 10, 0, tzinfo=dt.UTC)
+PRACTITIONER = StaffMember("0b6f7c1e-0000-4000-8000-000000000001", frozenset({Role.PRACTITIONER}))
+MANAGER = StaffMember("0b6f7c1e-0000-4000-8000-000000000002", frozenset({Role.MANAGER}))
+REFERENCE = "K7Q-F3M-RW9"
+DECISION_EXPORT_ID = export_id(REFERENCE, DECISION_EXPORT)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = NOW
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def hub(clock: Clock) -> Iterator[Any]:
+    from chalicelib.adapters.agency_replies import InMemoryReplyStore
+    from chalicelib.adapters.referral_attachments import AttachmentRecords
+
+    hub = in_memory_hub(NOW)
+    hub.clock = clock
+    hub.use(
+        case_export_target=InMemoryExportTarget(),
+        replies=InMemoryReplyStore(),
+        attachment_records=AttachmentRecords(InMemoryItems()),
+    )
+    stored_referral(hub, NOW, REFERENCE)
+    yield hub
+    wiring_module.reset()
+
+
+def decide(outcome: Outcome) -> None:
+    screen_referral(REFERENCE, rag=Rag.AMBER, level=3, rationale="Synthetic", staff=PRACTITIONER, request_id=None)
+    record_decision(REFERENCE, outcome=outcome, reasons="Synthetic reasons", staff=PRACTITIONER, request_id=None)
+
+
+def sweep(hub: Any, clock: Clock, after: dt.timedelta = dt.timedelta(0)) -> Any:
+    clock.now += after
+    return dispatch_due(hub.referrals, hub.mailer, hub.settings, clock.now)
+
+
+def the_export(hub: Any) -> Any:
+    (export,) = exports_of(hub.referrals.fetch(REFERENCE))
+    return export
+
+
+def test_an_s17_that_stands_owes_an_export_in_its_write_and_the_sweep_delivers_it(hub: Any, clock: Clock) -> None:
+    decide(Outcome.CHILD_AND_FAMILY_ASSESSMENT)
+    assert exports_of(hub.referrals.fetch(REFERENCE)) == [], "a proposal owes nothing: it needs a manager"
+    assert hub.case_export_target.received == {}
+    approve_decision(REFERENCE, staff=MANAGER, request_id=None)
+    # Owed in the approval's write; the request itself never calls the case system.
+    assert the_export(hub).status is NoticeStatus.PENDING
+    assert hub.case_export_target.attempts == 0
+    sweep(hub, clock)
+    assert the_export(hub).status is NoticeStatus.SENT
+    body = json.loads(hub.case_export_target.received[DECISION_EXPORT_ID])
+    jsonschema.validate(body, export_schema())
+    assert body["export_id"] == DECISION_EXPORT_ID
+    assert (body["decision"]["outcome"], body["decision"]["approved_by"]) == (
+        "child_and_family_assessment_s17",
+        MANAGER.id,
+    )
+    assert body["screening"]["rag"] == "amber"
+
+
+def test_a_decision_that_does_not_stay_with_social_care_exports_nothing(hub: Any, clock: Clock) -> None:
+    decide(Outcome.EARLY_HELP)
+    sweep(hub, clock, dt.timedelta(minutes=5))
+    assert exports_of(hub.referrals.fetch(REFERENCE)) == []
+    assert hub.case_export_target.attempts == 0
+
+
+def test_the_receivers_id_is_recorded_on_the_export(hub: Any, clock: Clock) -> None:
+    hub.case_export_target.answer_id = "LCS-0042"
+    decide(Outcome.CHILD_AND_FAMILY_ASSESSMENT)
+    approve_decision(REFERENCE, staff=MANAGER, request_id=None)
+    sweep(hub, clock)
+    assert the_export(hub).provider_message_id == "LCS-0042"
+
+
+def test_a_4xx_is_permanent_a_task_and_the_metric(hub: Any, clock: Clock, capsys: pytest.CaptureFixture[str]) -> None:
+    hub.case_export_target.failures = [ExportFailed("http_400", retryable=False)]
+    decide(Outcome.CHILD_AND_FAMILY_ASSESSMENT)
+    approve_decision(REFERENCE, staff=MANAGER, request_id=None)
+    capsys.readouterr()
+    sweep(hub, clock)
+    export = the_export(hub)
+    assert (export.status, export.last_error, export.attempts) == (NoticeStatus.FAILED, "http_400", 1)
+    referral = hub.referrals.fetch(REFERENCE)
+    assert [t.kind for t in referral.tasks if t.about == DECISION_EXPORT] == [TaskKind.EXPORT_FAILED]
+    [line] = [line for line in emf_lines(capsys.readouterr().out) if "ExportsFailed" in line]
+    assert line["ExportsFailed"] in (1, [1.0])
+    sweep(hub, clock, dt.timedelta(hours=2))
+    assert hub.case_export_target.attempts == 1, "a permanent failure is not tried again"
+
+
+def test_5xx_and_timeouts_retry_with_backoff_and_the_receiver_keeps_one_copy(hub: Any, clock: Clock) -> None:
+    target = hub.case_export_target
+    target.failures = [ExportFailed("http_503", retryable=True), ExportFailed("timeout", retryable=True)]
+    decide(Outcome.CHILD_AND_FAMILY_ASSESSMENT)
+    approve_decision(REFERENCE, staff=MANAGER, request_id=None)
+    sweep(hub, clock)
+    first = the_export(hub)
+    assert (first.status, first.last_error, first.attempts) == (NoticeStatus.PENDING, "http_503", 1)
+    sweep(hub, clock, dt.timedelta(seconds=5))
+    assert target.attempts == 1, "not before its backoff"
+    sweep(hub, clock, dt.timedelta(seconds=30))
+    assert (the_export(hub).last_error, the_export(hub).attempts) == ("timeout", 2)
+    sweep(hub, clock, dt.timedelta(minutes=2))
+    assert the_export(hub).status is NoticeStatus.SENT
+    assert list(target.received) == [DECISION_EXPORT_ID]
+    # Delivered again (a save lost after the send): the same id, so the receiver still holds one.
+    target.deliver(DECISION_EXPORT_ID, target.received[DECISION_EXPORT_ID])
+    assert list(target.received) == [DECISION_EXPORT_ID]
+
+
+def test_a_manager_asks_for_a_new_export_audited_and_delivered(hub: Any, clock: Clock) -> None:
+    decide(Outcome.STRATEGY_DISCUSSION)
+    approve_decision(REFERENCE, staff=MANAGER, request_id=None)
+    sweep(hub, clock)
+    _, asked = request_export(REFERENCE, staff=MANAGER, request_id="req-1")
+    assert asked != DECISION_EXPORT_ID
+    trail, _ = hub.referrals.audit_trail(REFERENCE)
+    assert trail[-1].action is AuditAction.CASE_EXPORT_REQUESTED
+    assert trail[-1].details == {"export": asked.split(".")[-1]}
+    sweep(hub, clock)
+    assert set(hub.case_export_target.received) == {DECISION_EXPORT_ID, asked}
+
+
+def test_a_closed_referral_exports_nothing_more(hub: Any, clock: Clock) -> None:
+    from chalicelib.services.retention import close_referral
+
+    decide(Outcome.EARLY_HELP)
+    close_referral(REFERENCE, staff=PRACTITIONER, request_id=None)
+    with pytest.raises(ReferralClosed):
+        request_export(REFERENCE, staff=MANAGER, request_id=None)
+
+
+def test_no_target_outside_the_local_stage_fails_the_export_with_a_task(hub: Any, clock: Clock) -> None:
+    hub.use(case_export_target=None)
+    decide(Outcome.CHILD_AND_FAMILY_ASSESSMENT)
+    approve_decision(REFERENCE, staff=MANAGER, request_id=None)
+    sweep(hub, clock)
+    assert (the_export(hub).status, the_export(hub).last_error) == (NoticeStatus.FAILED, NO_TARGET)
