@@ -8,7 +8,7 @@ TEST_WORKERS ?= 2
 GOVUK_DIST := node_modules/govuk-frontend/dist/govuk
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint typecheck unit browser bench package assets chromium clean token fuzz ropa
+.PHONY: help run test lint typecheck unit browser bench package assets chromium clean token fuzz faults ropa
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -48,6 +48,9 @@ test: $(STAMP) assets chromium ## Lint, format check, mypy, bandit, pip-audit, t
 	$(BIN)/python -m tests.security.dependency_audit && \
 	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadgroup || status=$$?; \
 	echo "make test: $$(( $$(date +%s) - start )) s on $$(nproc) cores, exit $$status"; exit $$status
+
+faults: $(STAMP) ## The fault-injection suite on every seed (make test runs every third; CI runs both)
+	FAULT_BUDGET=full $(BIN)/python -m pytest -q -p no:cacheprovider tests/faults
 
 fuzz: $(STAMP) ## Fuzz the API and the form with a long budget: make fuzz FUZZ_EXAMPLES=1000 (examples per strategy)
 	FUZZ_EXAMPLES=$(or $(FUZZ_EXAMPLES),500) $(BIN)/python -m pytest -q -p no:cacheprovider tests/fuzz

@@ -35,7 +35,10 @@ pytestmark = [
 ]
 
 
-@pytest.fixture(scope="module")
+# One local stack per test process (session): started for each module, it cost ~2.5 s every time a
+# worker moved from one browser module to another. (Chromium stays per module: Playwright's sync API
+# cannot outlive the module's event loop.)
+@pytest.fixture(scope="session")
 def stack() -> Iterator[Any]:
     from local.stack import LocalStack
 
