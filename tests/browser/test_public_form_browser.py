@@ -35,10 +35,9 @@ pytestmark = [
 ]
 
 
-# One local stack per test process (session): started for each module, it cost ~2.5 s every time a
-# worker moved from one browser module to another. (Chromium stays per module: Playwright's sync API
-# cannot outlive the module's event loop.)
-@pytest.fixture(scope="session")
+# Per module, not per session: moto's state is process-wide, so a stack left running would share it
+# with the in-process moto of the next module's tests (each of which wipes it).
+@pytest.fixture(scope="module")
 def stack() -> Iterator[Any]:
     from local.stack import LocalStack
 
