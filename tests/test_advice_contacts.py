@@ -293,3 +293,15 @@ def test_no_referral_is_made_from_a_call_that_does_not_exist(hub: Any) -> None:
             request_id=None,
         )
     assert hub.referrals.items == {}
+
+
+def test_a_retry_with_other_details_links_the_call_to_the_referral_made_before(hub: Any) -> None:
+    contact = record_advice_contact(call(), staff=PRACTITIONER, request_id=None)
+    submission = ReferralSubmission.model_validate(example())
+    first = submit_referral(submission, idempotency_key=f"advice:{contact.contact_id}", channel=Channel.STAFF)
+    changed = submission.model_copy(update={"immediate_risk": not submission.immediate_risk})
+
+    with pytest.raises(AdviceProblem, match=first.reference):
+        make_referral_from_advice(contact.contact_id, changed, staff=PRACTITIONER, request_id=None)
+
+    assert hub.advice_contacts.fetch(contact.contact_id).referral_reference == first.reference

@@ -29,7 +29,7 @@ from chalicelib.domain.referral_record import Channel
 from chalicelib.domain.staff import StaffMember
 from chalicelib.logs import logger
 from chalicelib.services.referral_changes import primary_role
-from chalicelib.services.submit_referral import SubmissionReceipt, submit_referral
+from chalicelib.services.submit_referral import IdempotencyConflict, SubmissionReceipt, submit_referral
 from chalicelib.wiring import wiring
 
 
@@ -107,19 +107,28 @@ def make_referral_from_advice(
 
     The idempotency key is the call's own id, so a retry after a failure between the two writes
     gets the same referral back (not a second one) and then sets the call's outcome."""
-    hub = wiring()
     contact = read_advice_contact(contact_id, staff=staff, request_id=request_id)
     if contact.outcome is AdviceOutcome.MADE_INTO_REFERRAL:
         raise AdviceProblem(f"This call was already made into the referral {contact.referral_reference}")
-    receipt = submit_referral(submission, idempotency_key=f"advice:{contact.contact_id}", channel=Channel.STAFF)
-    hub.advice_contacts.mark_made_into_referral(contact.contact_id, receipt.reference)
-    made = replace(contact, outcome=AdviceOutcome.MADE_INTO_REFERRAL, referral_reference=receipt.reference)
-    _audit(staff, request_id, AuditAction.ADVICE_MADE_INTO_REFERRAL, made)
-    logger.info(
-        "advice contact made into a referral",
-        extra={"contact_id": contact.contact_id, "reference": receipt.reference},
-    )
+    try:
+        receipt = submit_referral(submission, idempotency_key=f"advice:{contact.contact_id}", channel=Channel.STAFF)
+    except IdempotencyConflict as conflict:
+        # A referral was made from this call before (the call not updated then), with other details:
+        # the call is linked to that one, never made into a second.
+        _mark_made(contact, str(conflict), staff, request_id)
+        raise AdviceProblem(
+            f"This call was already made into the referral {conflict}: add what has changed to that referral"
+        ) from None
+    _mark_made(contact, receipt.reference, staff, request_id)
     return receipt
+
+
+def _mark_made(contact: AdviceContact, reference: str, staff: StaffMember, request_id: str | None) -> None:
+    hub = wiring()
+    hub.advice_contacts.mark_made_into_referral(contact.contact_id, reference)
+    made = replace(contact, outcome=AdviceOutcome.MADE_INTO_REFERRAL, referral_reference=reference)
+    _audit(staff, request_id, AuditAction.ADVICE_MADE_INTO_REFERRAL, made)
+    logger.info("advice contact made into a referral", extra={"contact_id": contact.contact_id, "reference": reference})
 
 
 def advice_counts(start: dt.datetime, end: dt.datetime) -> AdviceCounts:
