@@ -94,3 +94,32 @@ def test_the_daily_retention_sweep_deletes_calls_past_their_own_retention(aws: A
     aws.clock = lambda: dt.datetime(2028, 11, 25, 10, 0, tzinfo=dt.UTC)
     assert sweep_expired().advice_deleted == 1
     assert staff("practitioner", "GET", f"/admin/advice-contacts/{contact_id}").status_code == 404
+
+
+def test_a_referral_is_made_from_a_call_and_the_call_names_it(aws: Any, staff: Callable[..., Any]) -> None:
+    from tests.factories import support_referral
+
+    aws.clock = lambda: dt.datetime(2026, 11, 25, 10, 0, tzinfo=dt.UTC)
+    contact_id = answer(staff("practitioner", "POST", "/admin/advice-contacts", call()))["contact_id"]
+    path = f"/admin/advice-contacts/{contact_id}/referral"
+
+    wrong = staff("practitioner", "POST", path, support_referral(**{"children": []}))
+    assert wrong.status_code == 422 and answer(wrong)["error"] == "invalid_referral", wrong.body
+    assert staff("auditor", "POST", path, support_referral()).status_code == 403
+    missing = staff(
+        "practitioner", "POST", "/admin/advice-contacts/20261125000000deadbeef/referral", support_referral()
+    )
+    assert missing.status_code == 404
+
+    made = staff("manager", "POST", path, support_referral())
+    assert made.status_code == 201, made.body
+    reference = answer(made)["reference"]
+    assert (answer(made)["contact_id"], answer(made)["created"]) == (contact_id, True)
+    assert SECRET not in made.body.decode()
+    whole = answer(staff("practitioner", "GET", f"/admin/advice-contacts/{contact_id}"))
+    assert (whole["outcome"], whole["referral_reference"]) == ("made_into_referral", reference)
+    picture = staff("practitioner", "GET", f"/admin/referrals/{reference}")
+    assert picture.status_code == 200, picture.body
+
+    again = staff("manager", "POST", path, support_referral())
+    assert again.status_code == 422 and reference in answer(again)["message"]

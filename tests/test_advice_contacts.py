@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -14,6 +15,7 @@ from chalicelib.adapters.advice_contacts import (
     DynamoAdviceContactStore,
     InMemoryAdviceContactStore,
 )
+from chalicelib.adapters.blind_index import BlindIndex
 from chalicelib.adapters.envelope import FieldCipher, LocalKeyProvider
 from chalicelib.adapters.staff_audit import InMemoryStaffAuditLog
 from chalicelib.domain.advice_contacts import (
@@ -22,20 +24,24 @@ from chalicelib.domain.advice_contacts import (
     AdviceOutcome,
     AdviceProblem,
     CallerKind,
+    referral_prefill,
     retention_until,
 )
-from chalicelib.domain.failures import InvalidCursor
-from chalicelib.domain.referral import Agency
+from chalicelib.domain.failures import InvalidCursor, StaleReferral
+from chalicelib.domain.referral import Agency, ReferralSubmission
+from chalicelib.domain.referral_record import Channel
 from chalicelib.domain.staff import Role, StaffMember
 from chalicelib.services.advice_contacts import (
     AdviceCall,
     advice_counts,
     list_advice_contacts,
+    make_referral_from_advice,
     read_advice_contact,
     record_advice_contact,
     sweep_expired_advice,
 )
-from tests.factories import in_memory_hub, stored_referral
+from chalicelib.services.submit_referral import submit_referral
+from tests.factories import example, in_memory_hub, stored_referral
 
 NOW = dt.datetime(2026, 11, 25, 10, 0, tzinfo=dt.UTC)
 PRACTITIONER = StaffMember("p-1", frozenset({Role.PRACTITIONER}))
@@ -46,7 +52,12 @@ SECRET = "Synthetic: Oliwia Testchild, 7, bruise"
 def hub() -> Iterator[Any]:
     hub = in_memory_hub(NOW)
     keys = LocalKeyProvider()
-    hub.use(advice_contacts=InMemoryAdviceContactStore(FieldCipher(keys)), staff_audit=InMemoryStaffAuditLog())
+    hub.use(
+        advice_contacts=InMemoryAdviceContactStore(FieldCipher(keys)),
+        staff_audit=InMemoryStaffAuditLog(),
+        # "Known before" hashes with a fixed synthetic key (a referral made from a call): no KMS.
+        blind_index_key=SimpleNamespace(index=lambda: BlindIndex(b"k" * 32)),
+    )
     hub.keys = keys
     yield hub
     wiring_module.reset()
@@ -204,3 +215,93 @@ def test_both_stores_keep_the_same_contract(store: AdviceContactStore) -> None:
         store.fetch(calls[2].contact_id)
     assert store.receipt(calls[2].contact_id)["outcome"] == "advice_only"  # type: ignore[index]
     assert [row.contact_id for row in store.list_newest(5).rows] == [calls[0].contact_id, calls[1].contact_id]
+
+
+def test_both_stores_make_a_call_into_one_referral_only(store: AdviceContactStore) -> None:
+    contact = contact_at(NOW - dt.timedelta(days=1), "0000000a")
+    store.add(contact)
+    store.mark_made_into_referral(contact.contact_id, "K7Q-F3M-RW9")
+    made = store.fetch(contact.contact_id)
+    assert (made.outcome, made.referral_reference, made.about) == (
+        AdviceOutcome.MADE_INTO_REFERRAL, "K7Q-F3M-RW9", SECRET,
+    )  # fmt: skip
+    with pytest.raises(StaleReferral):  # a call becomes one referral, not two
+        store.mark_made_into_referral(contact.contact_id, "ABC-DEF-GHJ")
+    with pytest.raises(StaleReferral):  # no such call
+        store.mark_made_into_referral("20261101000000ffffffff", "K7Q-F3M-RW9")
+
+
+def test_the_prefill_takes_the_caller_as_referrer_and_what_was_said_as_the_concerns(hub: Any) -> None:
+    professional = record_advice_contact(call(caller_phone="01632 960001"), staff=PRACTITIONER, request_id=None)
+    assert referral_prefill(professional) == {
+        "referrer": {
+            "kind": "professional",
+            "name": "Sam Testvisitor",
+            "phone": "01632 960001",
+            "organisation": "Synthetic Health Trust",
+            "agency": "health",
+        },
+        "concerns": {"description": SECRET},
+    }
+    public = record_advice_contact(
+        call(caller_kind=CallerKind.PUBLIC, caller_agency=None, caller_organisation=None, names="Oliwia Testchild"),
+        staff=PRACTITIONER,
+        request_id=None,
+    )
+    prefill = referral_prefill(public)
+    assert prefill["referrer"] == {"kind": "public", "name": "Sam Testvisitor"}
+    assert prefill["concerns"] == {"description": f"{SECRET}\n\nNames given: Oliwia Testchild"}
+
+
+def test_a_call_is_made_into_a_referral_stored_by_staff_channel_and_both_audited(hub: Any) -> None:
+    contact = record_advice_contact(call(), staff=PRACTITIONER, request_id="r1")
+    submission = ReferralSubmission.model_validate(example())
+
+    receipt = make_referral_from_advice(contact.contact_id, submission, staff=PRACTITIONER, request_id="r2")
+
+    assert receipt.created
+    stored = hub.referrals.fetch(receipt.reference)
+    assert stored.channel is Channel.STAFF and stored.submission == submission
+    made = hub.advice_contacts.fetch(contact.contact_id)
+    assert (made.outcome, made.referral_reference) == (AdviceOutcome.MADE_INTO_REFERRAL, receipt.reference)
+    events = hub.staff_audit.events("p-1")
+    assert [e.action.value for e in events] == ["advice.recorded", "advice.read", "advice.made_into_referral"]
+    assert events[-1].details["referral_reference"] == receipt.reference
+    assert SECRET not in repr(events)
+
+    with pytest.raises(AdviceProblem, match=receipt.reference):  # once only
+        make_referral_from_advice(contact.contact_id, submission, staff=PRACTITIONER, request_id="r3")
+
+
+def test_a_retry_after_a_failure_between_the_two_writes_gets_the_same_referral(hub: Any) -> None:
+    contact = record_advice_contact(call(), staff=PRACTITIONER, request_id=None)
+    submission = ReferralSubmission.model_validate(example())
+    first = submit_referral(submission, idempotency_key=f"advice:{contact.contact_id}", channel=Channel.STAFF)
+
+    again = make_referral_from_advice(contact.contact_id, submission, staff=PRACTITIONER, request_id=None)
+
+    assert (again.reference, again.created) == (first.reference, False)
+    assert hub.advice_contacts.fetch(contact.contact_id).referral_reference == first.reference
+
+
+def test_no_referral_is_made_from_a_call_that_does_not_exist(hub: Any) -> None:
+    with pytest.raises(AdviceNotFound):
+        make_referral_from_advice(
+            "20261101000000ffffffff",
+            ReferralSubmission.model_validate(example()),
+            staff=PRACTITIONER,
+            request_id=None,
+        )
+    assert hub.referrals.items == {}
+
+
+def test_a_retry_with_other_details_links_the_call_to_the_referral_made_before(hub: Any) -> None:
+    contact = record_advice_contact(call(), staff=PRACTITIONER, request_id=None)
+    submission = ReferralSubmission.model_validate(example())
+    first = submit_referral(submission, idempotency_key=f"advice:{contact.contact_id}", channel=Channel.STAFF)
+    changed = submission.model_copy(update={"immediate_risk": not submission.immediate_risk})
+
+    with pytest.raises(AdviceProblem, match=first.reference):
+        make_referral_from_advice(contact.contact_id, changed, staff=PRACTITIONER, request_id=None)
+
+    assert hub.advice_contacts.fetch(contact.contact_id).referral_reference == first.reference

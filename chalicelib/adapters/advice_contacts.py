@@ -117,6 +117,12 @@ class AdviceContactStore:
             **personal,
         )
 
+    def mark_made_into_referral(self, contact_id: str, reference: str) -> None:
+        """The call's outcome becomes made_into_referral with the referral's reference, unless it
+        already is one (then StaleReferral: a call is made into one referral only)."""
+        check_contact_id(contact_id)
+        self._set_referral(CONTACT_PREFIX + contact_id, reference)
+
     def list_newest(self, limit: int, cursor: str | None = None) -> AdvicePage:
         """A page of contacts, newest call first: clear metadata only, nothing decrypted."""
         after = None
@@ -177,6 +183,9 @@ class AdviceContactStore:
     def _delete_with_receipt(self, sk: str, retention_until: str, receipt: dict[str, Any]) -> None:
         raise NotImplementedError
 
+    def _set_referral(self, sk: str, reference: str) -> None:
+        raise NotImplementedError
+
 
 def _row(item: dict[str, Any]) -> AdviceRow:
     return AdviceRow(
@@ -230,6 +239,13 @@ class InMemoryAdviceContactStore(AdviceContactStore):
             raise StaleReferral(sk)
         del self.items[sk]
         self.items[receipt["sk"]] = dict(receipt)
+
+    def _set_referral(self, sk: str, reference: str) -> None:
+        current = self.items.get(sk)
+        if current is None or current["outcome"] == AdviceOutcome.MADE_INTO_REFERRAL.value:
+            raise StaleReferral(sk)
+        current["outcome"] = AdviceOutcome.MADE_INTO_REFERRAL.value
+        current["referral_reference"] = reference
 
 
 class DynamoAdviceContactStore(AdviceContactStore):
@@ -339,6 +355,22 @@ class DynamoAdviceContactStore(AdviceContactStore):
                 },
                 {"Put": {"TableName": self._table, "Item": self._encode(receipt)}},
             ],
+        )
+        if written is None:
+            raise StaleReferral(sk)
+
+    def _set_referral(self, sk: str, reference: str) -> None:
+        written = write_if(
+            self._db.update_item,
+            TableName=self._table,
+            Key={"pk": {"S": PARTITION}, "sk": {"S": sk}},
+            UpdateExpression="SET #outcome = :made, referral_reference = :reference",
+            ConditionExpression="attribute_exists(pk) AND #outcome <> :made",
+            ExpressionAttributeNames={"#outcome": "outcome"},
+            ExpressionAttributeValues={
+                ":made": {"S": AdviceOutcome.MADE_INTO_REFERRAL.value},
+                ":reference": {"S": reference},
+            },
         )
         if written is None:
             raise StaleReferral(sk)

@@ -125,3 +125,21 @@ def count_contacts(rows: list[AdviceRow]) -> AdviceCounts:
         by_caller_kind={kind.value: sum(1 for r in rows if r.caller_kind is kind) for kind in CallerKind},
         by_month=dict(sorted(by_month.items())),
     )
+
+
+def referral_prefill(contact: AdviceContact) -> dict[str, object]:
+    """What a referral made from this call starts with (a partial ReferralSubmission, as JSON): the
+    caller as the referrer (a professional with their organisation and agency; the public as given)
+    and what was said about the child and family as the concerns. Staff complete the rest."""
+    referrer: dict[str, object] = {"kind": contact.caller_kind.value}
+    if contact.caller_name:
+        referrer["name"] = contact.caller_name
+    if contact.caller_phone:
+        referrer["phone"] = contact.caller_phone
+    if contact.caller_kind is CallerKind.PROFESSIONAL:
+        if contact.caller_organisation:
+            referrer["organisation"] = contact.caller_organisation
+        if contact.caller_agency:
+            referrer["agency"] = contact.caller_agency.value
+    about = contact.about if not contact.names else f"{contact.about}\n\nNames given: {contact.names}"
+    return {"referrer": referrer, "concerns": {"description": about}}

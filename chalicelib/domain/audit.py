@@ -67,6 +67,7 @@ class AuditAction(StrEnum):
     # Advice calls, in the staff member's own chain (details: the contact's id and codes, never what was said).
     ADVICE_RECORDED = "advice.recorded"
     ADVICE_READ = "advice.read"
+    ADVICE_MADE_INTO_REFERRAL = "advice.made_into_referral"  # details also: the new referral's reference
     CASE_EXPORT_REQUESTED = "case_export.requested"  # a manager asked for an export to the case system; details: its id
     ALLOCATED = "referral.allocated"  # its owner changed; details: from and to (staff ids, empty for nobody)
 

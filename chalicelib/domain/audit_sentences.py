@@ -284,6 +284,9 @@ SENTENCES: dict[str, Sentence] = {
     "referral.closed_as_duplicate": _duplicate,
     "advice.recorded": lambda who, d, n: f"{who} recorded an advice call",
     "advice.read": lambda who, d, n: f"{who} read an advice call",
+    "advice.made_into_referral": lambda who, d, n: (
+        f"{who} made an advice call into the referral {d.get('referral_reference', '')}".rstrip()
+    ),
     "referral.allocated": _allocated,
 }
 

@@ -131,7 +131,10 @@ def chronology(referral: Referral, events: list[AuditEvent], *, name_of: NameOf 
 
 
 def _received(referral: Referral, hub: str) -> Entry:
-    how = "by the online form" if referral.channel is Channel.FORM else "from an agency system"
+    how = {
+        Channel.FORM: "by the online form",
+        Channel.STAFF: "by MASH staff from a call",
+    }.get(referral.channel, "from an agency system")
     risk = ": the referrer said a child is at immediate risk" if referral.immediate_risk else ""
     return Entry(referral.received_at, EntryKind.RECEIVED, f"Referral received {how}{risk}", "The referrer")
 

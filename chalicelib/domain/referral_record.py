@@ -80,6 +80,8 @@ __all__ = ["Channel", "Referral", "ReferralStatus"]
 class Channel(StrEnum):
     FORM = "form"
     API = "api"
+    # Entered by MASH staff from an advice call made into a referral (services/advice_contacts.py).
+    STAFF = "staff"
 
 
 # What a family member is sent, and the contact plan governs.

@@ -8,7 +8,7 @@ id and codes, never what was said.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from chalicelib.adapters.advice_contacts import AdvicePage
 from chalicelib.adapters.staff_audit import chain_name
@@ -24,10 +24,12 @@ from chalicelib.domain.advice_contacts import (
 )
 from chalicelib.domain.audit import AuditAction, AuditEvent, ChainHead
 from chalicelib.domain.failures import AwsError, ReferralNotFound, StaleReferral
-from chalicelib.domain.referral import Agency
+from chalicelib.domain.referral import Agency, ReferralSubmission
+from chalicelib.domain.referral_record import Channel
 from chalicelib.domain.staff import StaffMember
 from chalicelib.logs import logger
 from chalicelib.services.referral_changes import primary_role
+from chalicelib.services.submit_referral import IdempotencyConflict, SubmissionReceipt, submit_referral
 from chalicelib.wiring import wiring
 
 
@@ -96,6 +98,39 @@ def read_advice_contact(contact_id: str, *, staff: StaffMember, request_id: str 
     return contact
 
 
+def make_referral_from_advice(
+    contact_id: str, submission: ReferralSubmission, *, staff: StaffMember, request_id: str | None
+) -> SubmissionReceipt:
+    """A referral made by staff from an advice call: the call is read (audited), the referral is
+    submitted as every referral is (channel `staff`), and the call's outcome becomes made into a
+    referral with the new reference (audited in the staff member's chain).
+
+    The idempotency key is the call's own id, so a retry after a failure between the two writes
+    gets the same referral back (not a second one) and then sets the call's outcome."""
+    contact = read_advice_contact(contact_id, staff=staff, request_id=request_id)
+    if contact.outcome is AdviceOutcome.MADE_INTO_REFERRAL:
+        raise AdviceProblem(f"This call was already made into the referral {contact.referral_reference}")
+    try:
+        receipt = submit_referral(submission, idempotency_key=f"advice:{contact.contact_id}", channel=Channel.STAFF)
+    except IdempotencyConflict as conflict:
+        # A referral was made from this call before (the call not updated then), with other details:
+        # the call is linked to that one, never made into a second.
+        _mark_made(contact, str(conflict), staff, request_id)
+        raise AdviceProblem(
+            f"This call was already made into the referral {conflict}: add what has changed to that referral"
+        ) from None
+    _mark_made(contact, receipt.reference, staff, request_id)
+    return receipt
+
+
+def _mark_made(contact: AdviceContact, reference: str, staff: StaffMember, request_id: str | None) -> None:
+    hub = wiring()
+    hub.advice_contacts.mark_made_into_referral(contact.contact_id, reference)
+    made = replace(contact, outcome=AdviceOutcome.MADE_INTO_REFERRAL, referral_reference=reference)
+    _audit(staff, request_id, AuditAction.ADVICE_MADE_INTO_REFERRAL, made)
+    logger.info("advice contact made into a referral", extra={"contact_id": contact.contact_id, "reference": reference})
+
+
 def advice_counts(start: dt.datetime, end: dt.datetime) -> AdviceCounts:
     """Calls in [start, end), by outcome, caller kind and month: clear codes only (0 KMS calls)."""
     return count_contacts(wiring().advice_contacts.called_between(start, end))
@@ -137,6 +172,8 @@ def _audit(staff: StaffMember, request_id: str | None, action: AuditAction, cont
                 "contact_id": contact.contact_id,
                 "outcome": contact.outcome.value,
                 "caller_kind": contact.caller_kind.value,
+                # A reference is not personal data: which referral the call became.
+                **({"referral_reference": contact.referral_reference} if contact.referral_reference else {}),
             },
         )
         return built

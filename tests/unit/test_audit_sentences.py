@@ -39,6 +39,12 @@ DETAILS: dict[str, dict[str, str]] = {
     "referral.unlinked": {"other": "K7Q-F3M-RW9", "kind": "siblings"},
     "referral.closed_as_duplicate": {"duplicate_of": "K7Q-F3M-RW9", "cancelled_notices": "ack"},
     "advice.recorded": {"contact_id": "a1", "outcome": "advice_only", "caller_kind": "professional"},
+    "advice.made_into_referral": {
+        "contact_id": "a1",
+        "outcome": "made_into_referral",
+        "caller_kind": "public",
+        "referral_reference": "K7Q-F3M-RW9",
+    },
     "referral.allocated": {"from": "", "to": "staff-2"},
 }
 NAMING = Naming(

@@ -20,7 +20,13 @@ from chalicelib.web.admin.common import (
 )
 from chalicelib.web.admin.models import Rationale, StaffLine, StaffRequest
 from chalicelib.web.admin.responses import shaped
-from chalicelib.web.admin.responses_advice import AdviceContactDetail, AdviceList, AdviceReport, AdviceSummary
+from chalicelib.web.admin.responses_advice import (
+    AdviceContactDetail,
+    AdviceList,
+    AdviceReferralMade,
+    AdviceReport,
+    AdviceSummary,
+)
 from chalicelib.web.admin.shaping import _iso
 from chalicelib.web.admin_reports import REPORT_READERS
 from chalicelib.web.auth import admin_route, current_staff
@@ -134,6 +140,30 @@ def advice_item(contact_id: str) -> Response:
 
         contact = read_advice_contact(contact_id, staff=current_staff(admin.current_request), request_id=_request_id())
         return _json(shaped(AdviceContactDetail, advice_detail(contact)))
+
+    return answer_with(work)
+
+
+@admin_route(admin, ADVICE_PATH + "/{contact_id}/referral", methods=["POST"], roles=CASEWORK, content_types=ANY_BODY)
+def advice_referral(contact_id: str) -> Response:
+    """Make a referral from this call: the body is a whole referral, as the public API takes it."""
+
+    def work() -> Response:
+        from chalicelib.domain.referral import ReferralSubmission
+        from chalicelib.services.advice_contacts import make_referral_from_advice
+        from chalicelib.settings import get_settings
+
+        body = parse_json(admin.current_request, ReferralSubmission, get_settings().max_body_bytes, "referral")
+        staff = current_staff(admin.current_request)
+        receipt = make_referral_from_advice(contact_id, body, staff=staff, request_id=_request_id())
+        answer = {
+            "contact_id": contact_id,
+            "reference": receipt.reference,
+            "status": receipt.status.value,
+            "received_at": _iso(receipt.received_at),
+            "created": receipt.created,
+        }
+        return _json(shaped(AdviceReferralMade, answer), status=201 if receipt.created else 200)
 
     return answer_with(work)
 

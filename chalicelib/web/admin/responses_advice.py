@@ -49,3 +49,13 @@ class AdviceReport(StaffAnswer):
     by_outcome: dict[AdviceOutcome, Count]
     by_caller_kind: dict[CallerKind, Count]
     by_month: dict[str, Count] = Field(description="YYYY-MM (London) -> calls")
+
+
+class AdviceReferralMade(StaffAnswer):
+    """The referral made from an advice call: stored as every referral is (channel `staff`); the call now names it."""
+
+    contact_id: str
+    reference: str
+    status: str
+    received_at: DateTime
+    created: bool = Field(description="False when this call's referral was already stored (a retry): the same one")

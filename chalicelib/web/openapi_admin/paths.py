@@ -34,6 +34,7 @@ from chalicelib.web.openapi_admin.shapes import (
 
 
 def admin_routes() -> list[Route]:
+    from chalicelib.domain.referral import ReferralSubmission
     from chalicelib.domain.timeliness import MAX_DAYS
     from chalicelib.web import admin as routes
     from chalicelib.web import admin_enquiries, admin_out_of_hours, admin_reports
@@ -276,6 +277,15 @@ def admin_routes() -> list[Route]:
             advice.ADVICE_PATH + "/{contact_id}", "GET", advice.advice_item,
             "One advice call whole (decrypted); the read is audited in the reader's own chain",
             advised.AdviceContactDetail, ("404",), (CONTACT_ID_IN_PATH,),
+        ),
+        Route(
+            advice.ADVICE_PATH + "/{contact_id}/referral", "POST", advice.advice_referral,
+            "Make a referral from this advice call: the body is a whole referral (as POST /api/referrals takes); "
+            "it is stored as every referral (channel staff; a retry gives the same one back) and the call's "
+            "outcome becomes made into a referral with its reference. The call's read and the change are "
+            "audited in the staff member's chain; a call is made into one referral only (422)",
+            advised.AdviceReferralMade, ("404", "409", *BODY_ERRORS), (CONTACT_ID_IN_PATH,),
+            body=ReferralSubmission, success="201",
         ),
         Route(
             advice.ADVICE_REPORT_PATH, "GET", advice.advice_report,
