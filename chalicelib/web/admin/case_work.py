@@ -42,8 +42,7 @@ from chalicelib.web.admin.common import (
     admin,
 )
 from chalicelib.web.admin.models import StaffRequest
-from chalicelib.web.admin.responses import shaped
-from chalicelib.web.admin.responses_case_work import Chronology, NoteAdded, TaskFinished
+from chalicelib.web.admin.shaping import shaped
 from chalicelib.web.auth import admin_route, current_staff
 from chalicelib.web.json_body import ANY_BODY, parse_json
 
@@ -109,6 +108,8 @@ def finish_task_now(
 )
 def finish_task(reference: str, task_id: str) -> Response:
     def work() -> Response:
+        from chalicelib.web.admin.responses_case_work import TaskFinished
+
         # The body first, as every staff route: a bad body is a 400/422 whatever the path holds.
         body = parse_json(admin.current_request, TaskRequest, STAFF_BODY_LIMIT, "task")
         if not TASK_ID.fullmatch(task_id):
@@ -140,6 +141,8 @@ def add_note_now(reference: str, body: NoteRequest, staff: StaffMember, request_
 @admin_route(admin, "/admin/referrals/{reference}/notes", methods=["POST"], roles=CASEWORK, content_types=ANY_BODY)
 def add_note(reference: str) -> Response:
     def work() -> Response:
+        from chalicelib.web.admin.responses_case_work import NoteAdded
+
         # Notes are long: the body limit is the staff one (16 KiB) plus room for 10,000 characters.
         body = parse_json(admin.current_request, NoteRequest, NOTE_BODY_LIMIT, "note")
         normalised = _reference(reference)
@@ -157,6 +160,7 @@ NOTE_BODY_LIMIT = STAFF_BODY_LIMIT + 6 * NOTE_MAX_LENGTH
 def chronology(reference: str) -> Response:
     def work() -> Response:
         from chalicelib.services.chronology import read_chronology
+        from chalicelib.web.admin.responses_case_work import Chronology
 
         found = read_chronology(
             _reference(reference),
