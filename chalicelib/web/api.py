@@ -7,7 +7,6 @@ from typing import Any
 
 from chalice import Blueprint, Response
 
-from chalicelib.domain.attachments import AttachmentRequest
 from chalicelib.domain.failures import AwsError
 from chalicelib.web.errors import problem, unavailable
 from chalicelib.web.json_body import ANY_BODY, BodyRefused, parse_json
@@ -132,7 +131,7 @@ def _offer_answer(offer: Any) -> Response:
 
 def _offer_upload(reference: str, request: Any) -> Any:
     """The body read, the bearer token checked against this referral, and the upload offered."""
-    from chalicelib.domain.attachments import UploadRefused
+    from chalicelib.domain.attachments import AttachmentRequest, UploadRefused
     from chalicelib.domain.reference import normalise
     from chalicelib.services.referral_attachments import offer_upload
 

@@ -19,14 +19,13 @@ GET /admin/referrals/{reference}/chronology
 from __future__ import annotations
 
 import re
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from chalice import Response
 from pydantic import AfterValidator, StringConstraints
 
 from chalicelib.domain.case_notes import NOTE_MAX_LENGTH, CaseNote, NoteType
 from chalicelib.domain.referral import no_control_characters
-from chalicelib.domain.referral_record import Referral
 from chalicelib.domain.staff import Role, StaffMember
 from chalicelib.domain.tasks import TASK_NOTE_MAX_LENGTH, TaskEnd, TaskNotFound
 from chalicelib.web.admin.answers import answer_with
@@ -62,6 +61,9 @@ TaskNote = Annotated[
     StringConstraints(strip_whitespace=True, max_length=TASK_NOTE_MAX_LENGTH),
     AfterValidator(no_control_characters),
 ]
+
+if TYPE_CHECKING:
+    from chalicelib.domain.referral_record import Referral
 
 
 NoteText = Annotated[
