@@ -12,13 +12,14 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import urllib.error
 import urllib.parse
-import urllib.request
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.domain.failures import SignInUnavailable
+
+if TYPE_CHECKING:
+    import urllib.error
 
 
 def pkce_challenge(verifier: str) -> str:
@@ -28,6 +29,10 @@ def pkce_challenge(verifier: str) -> str:
 
 def _post_form(url: str, fields: dict[str, str]) -> dict[str, Any]:
     """POST a form to the token endpoint; its JSON answer. The URL is always https (checked below)."""
+    # Imported here: urllib.request brings http.client and ssl, off the Lambda cold start's path.
+    import urllib.error
+    import urllib.request
+
     if not url.startswith("https://"):
         raise SignInUnavailable("the hosted UI domain must be an https:// URL")
     request = urllib.request.Request(  # noqa: S310 - https only, checked above

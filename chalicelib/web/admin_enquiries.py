@@ -22,8 +22,7 @@ from pydantic import AfterValidator, Field, StringConstraints
 from chalicelib.domain.enquiry_withdrawals import REASON_MAX_LENGTH
 from chalicelib.domain.referral import no_control_characters
 from chalicelib.web import admin as admin_api
-from chalicelib.web.admin.responses import shaped
-from chalicelib.web.admin.responses_sharing import WithdrawnEnquiry
+from chalicelib.web.admin.shaping import shaped
 from chalicelib.web.auth import admin_route, current_staff
 from chalicelib.web.errors import problem
 from chalicelib.web.json_body import ANY_BODY, parse_json
@@ -64,6 +63,7 @@ def withdraw_enquiry(reference: str) -> Response:
     def work() -> Response:
         from chalicelib.domain.enquiry_withdrawals import EnquiryNotFound
         from chalicelib.services.withdraw_enquiries import withdraw_one_enquiry
+        from chalicelib.web.admin.responses_sharing import WithdrawnEnquiry
 
         body = parse_json(request, WithdrawEnquiryRequest, admin_api.STAFF_BODY_LIMIT, "enquiry withdrawal")
         try:

@@ -54,8 +54,8 @@ def performance() -> Response:
     rollups (at most 400 days). Nothing is decrypted: no KMS call, no read audit."""
     from chalicelib.domain.failures import AwsError
     from chalicelib.services.performance_report import InvalidRange, PerformanceRange, performance_report, to_csv
-    from chalicelib.web.admin.responses import shaped
     from chalicelib.web.admin.responses_reports import PerformanceReport
+    from chalicelib.web.admin.shaping import shaped
 
     query = query_of(admin_reports.current_request)
     answer_as = query.get("format") or "json"

@@ -7,9 +7,7 @@ from typing import Any
 
 from chalice import Blueprint, Response
 
-from chalicelib.domain.attachments import AttachmentRequest
 from chalicelib.domain.failures import AwsError
-from chalicelib.web.api_responses import Receipt, UploadOffer
 from chalicelib.web.errors import problem, unavailable
 from chalicelib.web.json_body import ANY_BODY, BodyRefused, parse_json
 from chalicelib.web.request_parts import body_bytes
@@ -43,6 +41,7 @@ def create_referral() -> Response:
 
 def _submit(submission: Any, key: str | None) -> Response:
     from chalicelib.services.submit_referral import IdempotencyConflict, submit_referral
+    from chalicelib.web.api_responses import Receipt
 
     try:
         receipt = submit_referral(submission, idempotency_key=key)
@@ -109,6 +108,13 @@ def add_attachment(reference: str) -> Response:
         return problem(refused.status, refused.code, str(refused), headers=challenge)
     except AwsError as error:
         return unavailable("The hub could not prepare the upload just now: try again in a minute", error=error)
+    return _offer_answer(offer)
+
+
+def _offer_answer(offer: Any) -> Response:
+    """The 201 with the presigned POST (its model imported here: not on the cold start's path)."""
+    from chalicelib.web.api_responses import UploadOffer
+
     answer = UploadOffer(
         upload_id=offer.upload_id,
         url=offer.url,
@@ -125,7 +131,7 @@ def add_attachment(reference: str) -> Response:
 
 def _offer_upload(reference: str, request: Any) -> Any:
     """The body read, the bearer token checked against this referral, and the upload offered."""
-    from chalicelib.domain.attachments import UploadRefused
+    from chalicelib.domain.attachments import AttachmentRequest, UploadRefused
     from chalicelib.domain.reference import normalise
     from chalicelib.services.referral_attachments import offer_upload
 

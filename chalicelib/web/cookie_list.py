@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from chalicelib.domain.attachments import UPLOAD_WINDOW
 from chalicelib.settings import Settings
 from chalicelib.web import console_session, form_session, parent_consent
 
@@ -33,6 +32,7 @@ def duration(seconds: int) -> str:
 
 def public_cookies(settings: Settings) -> list[CookieShown]:
     """The cookies a person using the form, or a parent answering a consent request, may get."""
+    from chalicelib.domain.attachments import UPLOAD_WINDOW  # here: its module is off the cold start's path
 
     def named(name: str) -> str:
         return form_session.cookie_name(name, settings)

@@ -189,10 +189,8 @@ LONG_ROUTES: dict[str, int] = {
     "chalicelib/web/console/performance.py::performance_report_page": 34,
     "chalicelib/web/parent_consent_change.py::change_answer": 30,
     "chalicelib/web/parent_consent.py::consent_answer": 28,
-    "chalicelib/web/api.py::add_attachment": 27,
     "chalicelib/web/console/reports.py::timeliness_report_page": 24,
     "chalicelib/web/console/advice.py::advice_post": 24,
-    "chalicelib/web/admin/documents.py::attachment_download": 24,
     "chalicelib/web/console/advice.py::advice_list_page": 22,
     "chalicelib/web/admin_reports.py::performance": 21,
 }

@@ -60,7 +60,8 @@ def test_an_answer_that_drifts_from_its_model_fails_locally_and_is_logged_not_re
 ) -> None:
     from chalicelib import wiring as wiring_module
     from chalicelib.settings import Settings
-    from chalicelib.web.admin.responses import WhoAmI, shaped
+    from chalicelib.web.admin.responses import WhoAmI
+    from chalicelib.web.admin.shaping import shaped
 
     drifted = {"id": "synthetic-staff-id", "roles": ["mash-practitioner"], "surprise": "K7Q-F3M-RW9"}
     try:

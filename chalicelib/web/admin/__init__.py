@@ -7,8 +7,10 @@ routes to it when imported here:
     common.py     the Blueprint, role sets, body limit, reference and query helpers
     answers.py    the one mapping of domain refusals to HTTP answers (`answer_with`)
     models.py     the request bodies (pydantic)
-    responses*.py the answers' models (`shaped`): the OpenAPI document's schemas come from them
-    shaping.py    where a referral stands after a change (`_state`), decisions, audit events
+    responses*.py the answers' models: the OpenAPI document's schemas come from them; imported in
+                  the handlers, never at module top, to keep them off the Lambda cold start
+    shaping.py    `shaped` (an answer checked against its model), where a referral stands after a
+                  change (`_state`), decisions, audit events
     picture.py    the whole picture of one referral (`referral_picture`)
     queue.py      whoami, the work queue, search, the whole picture's route
     decisions.py  screening, decision, approval

@@ -19,15 +19,7 @@ from chalicelib.web.admin.common import (
     admin,
 )
 from chalicelib.web.admin.models import Rationale, StaffLine, StaffRequest
-from chalicelib.web.admin.responses import shaped
-from chalicelib.web.admin.responses_advice import (
-    AdviceContactDetail,
-    AdviceList,
-    AdviceReferralMade,
-    AdviceReport,
-    AdviceSummary,
-)
-from chalicelib.web.admin.shaping import _iso
+from chalicelib.web.admin.shaping import _iso, shaped
 from chalicelib.web.admin_reports import REPORT_READERS
 from chalicelib.web.auth import admin_route, current_staff
 from chalicelib.web.json_body import ANY_BODY, parse_json
@@ -113,6 +105,8 @@ def advice_detail(contact: Any) -> dict[str, Any]:
 @admin_route(admin, ADVICE_PATH, methods=["POST"], roles=CASEWORK, content_types=ANY_BODY)
 def record_advice() -> Response:
     def work() -> Response:
+        from chalicelib.web.admin.responses_advice import AdviceSummary
+
         body = parse_json(admin.current_request, AdviceRequest, STAFF_BODY_LIMIT, "advice contact")
         contact = perform_record(body, current_staff(admin.current_request), _request_id())
         return _json(shaped(AdviceSummary, advice_summary(contact)), status=201)
@@ -124,6 +118,7 @@ def record_advice() -> Response:
 def advice_list() -> Response:
     def work() -> Response:
         from chalicelib.services.advice_contacts import list_advice_contacts
+        from chalicelib.web.admin.responses_advice import AdviceList
 
         query = query_of(admin.current_request)
         page = list_advice_contacts(_limit(query.get("limit")), query.get("cursor"))
@@ -137,6 +132,7 @@ def advice_list() -> Response:
 def advice_item(contact_id: str) -> Response:
     def work() -> Response:
         from chalicelib.services.advice_contacts import read_advice_contact
+        from chalicelib.web.admin.responses_advice import AdviceContactDetail
 
         contact = read_advice_contact(contact_id, staff=current_staff(admin.current_request), request_id=_request_id())
         return _json(shaped(AdviceContactDetail, advice_detail(contact)))
@@ -152,6 +148,7 @@ def advice_referral(contact_id: str) -> Response:
         from chalicelib.domain.referral import ReferralSubmission
         from chalicelib.services.advice_contacts import make_referral_from_advice
         from chalicelib.settings import get_settings
+        from chalicelib.web.admin.responses_advice import AdviceReferralMade
 
         body = parse_json(admin.current_request, ReferralSubmission, get_settings().max_body_bytes, "referral")
         staff = current_staff(admin.current_request)
@@ -180,15 +177,20 @@ def advice_report() -> Response:
             report_range = ReportRange.parse(query.get("from"), query.get("to"))
         except InvalidRange as invalid:
             return problem(422, invalid.code, str(invalid))
-        counts = advice_counts(*report_range.bounds())
-        answer = {
-            "date_from": report_range.date_from.isoformat(),
-            "date_to": report_range.date_to.isoformat(),
-            "total": counts.total,
-            "by_outcome": counts.by_outcome,
-            "by_caller_kind": counts.by_caller_kind,
-            "by_month": counts.by_month,
-        }
-        return _json(shaped(AdviceReport, answer))
+        return _json(advice_report_answer(report_range, advice_counts(*report_range.bounds())))
 
     return answer_with(work)
+
+
+def advice_report_answer(report_range: Any, counts: Any) -> dict[str, Any]:
+    from chalicelib.web.admin.responses_advice import AdviceReport
+
+    answer = {
+        "date_from": report_range.date_from.isoformat(),
+        "date_to": report_range.date_to.isoformat(),
+        "total": counts.total,
+        "by_outcome": counts.by_outcome,
+        "by_caller_kind": counts.by_caller_kind,
+        "by_month": counts.by_month,
+    }
+    return shaped(AdviceReport, answer)

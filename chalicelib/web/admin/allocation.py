@@ -13,9 +13,7 @@ from chalicelib.domain.tasks import TASK_TEXT
 from chalicelib.web.admin.answers import answer_with
 from chalicelib.web.admin.common import CASEWORK, STAFF_BODY_LIMIT, _json, _now, _reference, _request_id, admin
 from chalicelib.web.admin.models import StaffRequest
-from chalicelib.web.admin.responses import shaped
-from chalicelib.web.admin.responses_allocation import Allocation, MyWork
-from chalicelib.web.admin.shaping import _iso
+from chalicelib.web.admin.shaping import _iso, shaped
 from chalicelib.web.auth import admin_route, current_staff
 from chalicelib.web.json_body import ANY_BODY, parse_json
 
@@ -34,6 +32,7 @@ class AllocationRequest(StaffRequest):
 def allocation(reference: str) -> Response:
     def work() -> Response:
         from chalicelib.services.allocate import allocate_referral
+        from chalicelib.web.admin.responses_allocation import Allocation
 
         body = parse_json(admin.current_request, AllocationRequest, STAFF_BODY_LIMIT, "allocation")
         staff = current_staff(admin.current_request)
@@ -61,6 +60,7 @@ def my_work() -> Response:
 
     def work() -> Response:
         from chalicelib.services.my_work import my_work as list_my_work
+        from chalicelib.web.admin.responses_allocation import MyWork
 
         found = list_my_work(current_staff(admin.current_request), today=london_date(_now()))
         return _json(shaped(MyWork, my_work_answer(found)))

@@ -6,9 +6,7 @@ from chalice import Response
 
 from chalicelib.web.admin.answers import answer_with
 from chalicelib.web.admin.common import MANAGERS, _json, _now, _reference, _request_id, admin
-from chalicelib.web.admin.responses import shaped
-from chalicelib.web.admin.responses_export import CaseExportOwed
-from chalicelib.web.admin.shaping import _iso
+from chalicelib.web.admin.shaping import _iso, shaped
 from chalicelib.web.auth import admin_route, current_staff
 from chalicelib.web.json_body import ANY_BODY
 
@@ -19,6 +17,7 @@ SCHEMA_URL = "/api/export-schema.json"
 def case_export(reference: str) -> Response:
     def work() -> Response:
         from chalicelib.services.export_case import request_export
+        from chalicelib.web.admin.responses_export import CaseExportOwed
 
         referral, export_id = request_export(
             _reference(reference), staff=current_staff(admin.current_request), request_id=_request_id()

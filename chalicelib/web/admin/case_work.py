@@ -19,14 +19,13 @@ GET /admin/referrals/{reference}/chronology
 from __future__ import annotations
 
 import re
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from chalice import Response
 from pydantic import AfterValidator, StringConstraints
 
 from chalicelib.domain.case_notes import NOTE_MAX_LENGTH, CaseNote, NoteType
 from chalicelib.domain.referral import no_control_characters
-from chalicelib.domain.referral_record import Referral
 from chalicelib.domain.staff import Role, StaffMember
 from chalicelib.domain.tasks import TASK_NOTE_MAX_LENGTH, TaskEnd, TaskNotFound
 from chalicelib.web.admin.answers import answer_with
@@ -42,8 +41,7 @@ from chalicelib.web.admin.common import (
     admin,
 )
 from chalicelib.web.admin.models import StaffRequest
-from chalicelib.web.admin.responses import shaped
-from chalicelib.web.admin.responses_case_work import Chronology, NoteAdded, TaskFinished
+from chalicelib.web.admin.shaping import shaped
 from chalicelib.web.auth import admin_route, current_staff
 from chalicelib.web.json_body import ANY_BODY, parse_json
 
@@ -63,6 +61,9 @@ TaskNote = Annotated[
     StringConstraints(strip_whitespace=True, max_length=TASK_NOTE_MAX_LENGTH),
     AfterValidator(no_control_characters),
 ]
+
+if TYPE_CHECKING:
+    from chalicelib.domain.referral_record import Referral
 
 
 NoteText = Annotated[
@@ -109,6 +110,8 @@ def finish_task_now(
 )
 def finish_task(reference: str, task_id: str) -> Response:
     def work() -> Response:
+        from chalicelib.web.admin.responses_case_work import TaskFinished
+
         # The body first, as every staff route: a bad body is a 400/422 whatever the path holds.
         body = parse_json(admin.current_request, TaskRequest, STAFF_BODY_LIMIT, "task")
         if not TASK_ID.fullmatch(task_id):
@@ -140,6 +143,8 @@ def add_note_now(reference: str, body: NoteRequest, staff: StaffMember, request_
 @admin_route(admin, "/admin/referrals/{reference}/notes", methods=["POST"], roles=CASEWORK, content_types=ANY_BODY)
 def add_note(reference: str) -> Response:
     def work() -> Response:
+        from chalicelib.web.admin.responses_case_work import NoteAdded
+
         # Notes are long: the body limit is the staff one (16 KiB) plus room for 10,000 characters.
         body = parse_json(admin.current_request, NoteRequest, NOTE_BODY_LIMIT, "note")
         normalised = _reference(reference)
@@ -157,6 +162,7 @@ NOTE_BODY_LIMIT = STAFF_BODY_LIMIT + 6 * NOTE_MAX_LENGTH
 def chronology(reference: str) -> Response:
     def work() -> Response:
         from chalicelib.services.chronology import read_chronology
+        from chalicelib.web.admin.responses_case_work import Chronology
 
         found = read_chronology(
             _reference(reference),

@@ -4,13 +4,15 @@ answers to finishing a task or adding a note, and in the chronology."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.domain.case_notes import CaseNote, corrections
-from chalicelib.domain.chronology import Entry
 from chalicelib.domain.london_time import london_date
 from chalicelib.domain.tasks import TASK_TEXT, Task
 from chalicelib.web.admin.shaping import _iso
+
+if TYPE_CHECKING:
+    from chalicelib.domain.chronology import Entry  # an annotation only: the module is heavy to import
 
 
 def task_answer(task: Task, now: dt.datetime) -> dict[str, Any]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from chalice import Response
 
@@ -16,9 +17,7 @@ from chalicelib.web.admin.common import (
     _request_id,
     admin,
 )
-from chalicelib.web.admin.responses import shaped
-from chalicelib.web.admin.responses_sharing import AttachmentDownload
-from chalicelib.web.admin.shaping import _iso
+from chalicelib.web.admin.shaping import _iso, shaped
 from chalicelib.web.auth import admin_route, current_staff
 from chalicelib.web.errors import problem
 from chalicelib.web.request_parts import query_of
@@ -47,15 +46,21 @@ def attachment_download(reference: str, attachment_id: str) -> Response:
             )
         except AttachmentNotFound:
             return problem(404, "attachment_not_found", ATTACHMENT_NOT_FOUND)
-        link = {
-            "url": download.url,
-            "expires_at": _iso(download.expires_at),
-            "filename": download.filename,
-            "content_type": download.content_type,
-        }
-        return _json(shaped(AttachmentDownload, link))
+        return _json(download_link(download))
 
     return answer_with(work)
+
+
+def download_link(download: Any) -> dict[str, Any]:
+    from chalicelib.web.admin.responses_sharing import AttachmentDownload
+
+    link = {
+        "url": download.url,
+        "expires_at": _iso(download.expires_at),
+        "filename": download.filename,
+        "content_type": download.content_type,
+    }
+    return shaped(AttachmentDownload, link)
 
 
 ATTACHMENT_NOT_FOUND = (

@@ -3,10 +3,12 @@ and in words, and the basis agencies could be asked to share on now."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.domain.lawful_basis import BASIS_WORDS, basis_for_sharing
-from chalicelib.domain.referral_record import Referral
+
+if TYPE_CHECKING:
+    from chalicelib.domain.referral_record import Referral  # an annotation only: heavy to import
 
 
 def governance_picture(referral: Referral) -> dict[str, Any]:

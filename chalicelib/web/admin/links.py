@@ -11,9 +11,7 @@ from chalicelib.domain.referral import one_line
 from chalicelib.web.admin.answers import answer_with
 from chalicelib.web.admin.common import CASEWORK, MANAGERS, STAFF_BODY_LIMIT, _json, _reference, _request_id, admin
 from chalicelib.web.admin.models import StaffRequest
-from chalicelib.web.admin.responses import shaped
-from chalicelib.web.admin.responses_links import LinkState
-from chalicelib.web.admin.shaping import _iso
+from chalicelib.web.admin.shaping import _iso, shaped
 from chalicelib.web.auth import admin_route, current_staff
 from chalicelib.web.json_body import ANY_BODY, parse_json
 
@@ -95,6 +93,8 @@ def perform_unlink(reference: str, other: str, body: UnlinkRequest, staff: Any, 
 @admin_route(admin, LINKS_PATH, methods=["POST"], roles=CASEWORK, content_types=ANY_BODY)
 def link(reference: str) -> Response:
     def work() -> Response:
+        from chalicelib.web.admin.responses_links import LinkState
+
         body = parse_json(admin.current_request, LinkRequest, STAFF_BODY_LIMIT, "link")
         referral = perform_link(_reference(reference), body, current_staff(admin.current_request), _request_id())
         return _json(shaped(LinkState, link_state(referral)))
@@ -105,6 +105,8 @@ def link(reference: str) -> Response:
 @admin_route(admin, REMOVAL_PATH, methods=["POST"], roles=MANAGERS, content_types=ANY_BODY)
 def link_removal(reference: str, other: str) -> Response:
     def work() -> Response:
+        from chalicelib.web.admin.responses_links import LinkState
+
         body = parse_json(admin.current_request, UnlinkRequest, STAFF_BODY_LIMIT, "link removal")
         staff = current_staff(admin.current_request)
         referral = perform_unlink(_reference(reference), other, body, staff, _request_id())

@@ -23,8 +23,7 @@ from chalicelib.web.admin.models import (
     NoticeReleaseRequest,
     OutcomeNoticeRequest,
 )
-from chalicelib.web.admin.responses import NoticePreview, shaped
-from chalicelib.web.admin.shaping import _state
+from chalicelib.web.admin.shaping import _state, shaped
 from chalicelib.web.auth import admin_route, current_staff
 from chalicelib.web.errors import problem
 from chalicelib.web.json_body import ANY_BODY, parse_json
@@ -57,6 +56,7 @@ def outcome_notice(reference: str) -> Response:
 def notice_preview(reference: str, notice_id: str) -> Response:
     def work() -> Response:
         from chalicelib.services.tell_outcome import NoticeNotFound, preview_notice
+        from chalicelib.web.admin.responses import NoticePreview
 
         if not NOTICE_ID.fullmatch(notice_id):
             raise NoticeNotFound(notice_id)

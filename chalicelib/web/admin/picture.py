@@ -13,9 +13,7 @@ from chalicelib.web.admin.common import (
     _now,
 )
 from chalicelib.web.admin.governance_answers import governance_picture
-from chalicelib.web.admin.responses import shaped
-from chalicelib.web.admin.responses_picture import ReferralPicture
-from chalicelib.web.admin.shaping import _decision, _event, _iso, _state
+from chalicelib.web.admin.shaping import _decision, _event, _iso, _state, shaped
 
 
 def _enquiry(enquiry: Any, now: dt.datetime) -> dict[str, Any]:
@@ -222,6 +220,7 @@ def _owner(owner: str | None) -> dict[str, Any]:
 def referral_picture(view: Any) -> dict[str, Any]:
     from chalicelib.domain.outcome_notices import translation_language
     from chalicelib.domain.protective_decisions import PROTECTIVE_DECISIONS
+    from chalicelib.web.admin.responses_picture import ReferralPicture
 
     referral = view.referral
     screening = referral.screening

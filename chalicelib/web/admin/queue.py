@@ -25,8 +25,7 @@ from chalicelib.web.admin.common import (
     admin,
 )
 from chalicelib.web.admin.picture import referral_picture
-from chalicelib.web.admin.responses import SearchResults, WhoAmI, WorkQueue, shaped
-from chalicelib.web.admin.shaping import _age, found_referral
+from chalicelib.web.admin.shaping import _age, found_referral, shaped
 from chalicelib.web.auth import admin_route, current_staff
 from chalicelib.web.request_parts import query_of
 
@@ -34,6 +33,8 @@ from chalicelib.web.request_parts import query_of
 @admin_route(admin, "/admin/whoami", methods=["GET"], roles=ANY_STAFF)
 def whoami() -> Response:
     """Who the token says you are: the id and roles only, never a name or email."""
+    from chalicelib.web.admin.responses import WhoAmI
+
     staff = current_staff(admin.current_request)
     return _json(shaped(WhoAmI, {"id": staff.id, "roles": sorted(role.value for role in staff.roles)}))
 
@@ -43,6 +44,7 @@ def work_queue() -> Response:
     def work() -> Response:
         from chalicelib.services.queue_people import shown_rows
         from chalicelib.services.work_queue import list_work_queue
+        from chalicelib.web.admin.responses import WorkQueue
 
         query = query_of(admin.current_request)
         status, rag = query.get("status"), query.get("rag")
@@ -104,6 +106,7 @@ def search() -> Response:
     def work() -> Response:
         from chalicelib.domain.search_terms import search_query
         from chalicelib.services.search_referrals import search_referrals
+        from chalicelib.web.admin.responses import SearchResults
 
         asked = query_of(admin.current_request)
         query = search_query(

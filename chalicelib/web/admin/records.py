@@ -22,9 +22,7 @@ from chalicelib.web.admin.models import (
     SubjectAccessRequest,
 )
 from chalicelib.web.admin.picture import referral_picture
-from chalicelib.web.admin.responses import AuditTrail, ChainReport, shaped
-from chalicelib.web.admin.responses_picture import SubjectAccessBundle
-from chalicelib.web.admin.shaping import _event, _iso, _state
+from chalicelib.web.admin.shaping import _event, _iso, _state, shaped
 from chalicelib.web.auth import admin_route, current_staff
 from chalicelib.web.json_body import ANY_BODY, parse_json
 
@@ -63,6 +61,7 @@ def subject_access() -> Response:
     def work() -> Response:
         from chalicelib.services.subject_access import subject_access_bundle
         from chalicelib.services.view_referral import ReferralView
+        from chalicelib.web.admin.responses_picture import SubjectAccessBundle
 
         body = parse_json(admin.current_request, SubjectAccessRequest, STAFF_BODY_LIMIT, "subject access request")
         held = subject_access_bundle(
@@ -82,6 +81,7 @@ def subject_access() -> Response:
 def audit() -> Response:
     def work() -> Response:
         from chalicelib.services.audit_trail import audit_trail
+        from chalicelib.web.admin.responses import AuditTrail
 
         events = audit_trail(_reference(_required_reference()))
         return _json(shaped(AuditTrail, {"events": [_event(e) for e in events]}))
@@ -93,6 +93,7 @@ def audit() -> Response:
 def audit_verify() -> Response:
     def work() -> Response:
         from chalicelib.services.audit_trail import verify_audit
+        from chalicelib.web.admin.responses import ChainReport
 
         report = verify_audit(_reference(_required_reference()))
         return _json(shaped(ChainReport, vars(report)))

@@ -1,6 +1,7 @@
 """Response models: the shapes the staff API answers with. The OpenAPI document's response schemas
 are generated from them (chalicelib/web/openapi_admin/), as the request bodies' are from models.py,
-and the routes build their answers through them (`shaped`), so the document cannot drift from them.
+and the routes build their answers through them (`shaped`, in shaping.py), so the document cannot
+drift from them. Routes import them inside the handler, never at module top (the cold start).
 
 By area:
     responses.py           the common parts, where a referral stands, decisions, the queue, the audit
@@ -14,7 +15,7 @@ date-time: the models check an answer's shape without re-writing its values.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
@@ -39,26 +40,6 @@ class StaffAnswer(BaseModel):
     """An answer's shape: no other keys, and every key always present (null when there is nothing)."""
 
     model_config = ConfigDict(extra="forbid", defer_build=True)
-
-
-def shaped(model: type[StaffAnswer], data: dict[str, Any]) -> dict[str, Any]:
-    """`data` checked against its response model and written as JSON. An answer that does not match
-    what the OpenAPI document says fails loudly in the local stage (the tests, `make run`). Deployed,
-    a practitioner still gets the answer, never a 500 for our own drift, and the log says which
-    fields drifted (their places and error types only: no values, so no personal data)."""
-    from pydantic import ValidationError
-
-    try:
-        return model.model_validate(data).model_dump(mode="json")
-    except ValidationError as drift:
-        from chalicelib.logs import logger
-        from chalicelib.wiring import wiring
-
-        if wiring().settings.stage == "local":
-            raise
-        places = [{"at": ".".join(map(str, error["loc"])), "type": error["type"]} for error in drift.errors()]
-        logger.error("answer does not match its model", extra={"model": model.__name__, "drift": places})
-        return data
 
 
 # --- where a referral stands ---------------------------------------------------------------------

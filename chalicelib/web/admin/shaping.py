@@ -3,9 +3,33 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from chalicelib.web.admin.responses import AuditEvent, ReferralState, shaped
+if TYPE_CHECKING:
+    from chalicelib.web.admin.responses import StaffAnswer
+
+# The response models (responses*.py) are imported where an answer is shaped, never at module top:
+# building their pydantic classes would cost the Lambda cold start tens of ms for routes not called.
+
+
+def shaped(model: type[StaffAnswer], data: dict[str, Any]) -> dict[str, Any]:
+    """`data` checked against its response model and written as JSON. An answer that does not match
+    what the OpenAPI document says fails loudly in the local stage (the tests, `make run`). Deployed,
+    a practitioner still gets the answer, never a 500 for our own drift, and the log says which
+    fields drifted (their places and error types only: no values, so no personal data)."""
+    from pydantic import ValidationError
+
+    try:
+        return model.model_validate(data).model_dump(mode="json")
+    except ValidationError as drift:
+        from chalicelib.logs import logger
+        from chalicelib.wiring import wiring
+
+        if wiring().settings.stage == "local":
+            raise
+        places = [{"at": ".".join(map(str, error["loc"])), "type": error["type"]} for error in drift.errors()]
+        logger.error("answer does not match its model", extra={"model": model.__name__, "drift": places})
+        return data
 
 
 def _iso(moment: dt.datetime | None) -> str | None:
@@ -15,6 +39,7 @@ def _iso(moment: dt.datetime | None) -> str | None:
 def _state(referral: Any) -> dict[str, Any]:
     """After a change: where the referral stands now (no personal data)."""
     from chalicelib.domain.lifecycle import allowed_actions
+    from chalicelib.web.admin.responses import ReferralState
 
     state = {
         "reference": referral.reference,
@@ -52,6 +77,8 @@ def _decision(decision: Any, *, with_reasons: bool) -> dict[str, Any] | None:
 
 
 def _event(event: Any) -> dict[str, Any]:
+    from chalicelib.web.admin.responses import AuditEvent
+
     shown = {
         "sequence": event.sequence,
         "action": event.action.value,

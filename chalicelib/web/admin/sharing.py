@@ -29,15 +29,7 @@ from chalicelib.web.admin.models import (
     TriageRejectRequest,
 )
 from chalicelib.web.admin.picture import _attachment, _enquiry
-from chalicelib.web.admin.responses import shaped
-from chalicelib.web.admin.responses_sharing import (
-    OpenedEnquiries,
-    TriageAttached,
-    TriageItem,
-    TriageList,
-    TriageSummary,
-)
-from chalicelib.web.admin.shaping import _iso, _state
+from chalicelib.web.admin.shaping import _iso, _state, shaped
 from chalicelib.web.auth import admin_route, current_staff
 from chalicelib.web.errors import problem
 from chalicelib.web.json_body import ANY_BODY, BodyRefused, parse_json
@@ -71,6 +63,7 @@ def enquiries(reference: str) -> Response:
 
     def work() -> Response:
         from chalicelib.services.open_enquiries import open_enquiries
+        from chalicelib.web.admin.responses_sharing import OpenedEnquiries
 
         body = parse_json(admin.current_request, EnquiriesRequest, STAFF_BODY_LIMIT, "enquiries")
         referral, opened = open_enquiries(
@@ -131,6 +124,7 @@ def triage_list() -> Response:
     def work() -> Response:
         from chalicelib.domain.agency_replies import TriageStatus
         from chalicelib.services.triage import list_triage
+        from chalicelib.web.admin.responses_sharing import TriageList
 
         query = query_of(admin.current_request)
         status = query.get("status") or "waiting"
@@ -150,6 +144,7 @@ def triage_item(triage_id: str) -> Response:
 
     def work() -> Response:
         from chalicelib.services.triage import view_triage
+        from chalicelib.web.admin.responses_sharing import TriageItem
 
         item = view_triage(_triage_id(triage_id), current_staff(admin.current_request))
         return _json(shaped(TriageItem, _triage_detail(item)))
@@ -163,6 +158,7 @@ def triage_attach(triage_id: str) -> Response:
 
     def work() -> Response:
         from chalicelib.services.triage import attach_triage
+        from chalicelib.web.admin.responses_sharing import TriageAttached
 
         body = parse_json(admin.current_request, TriageAttachRequest, STAFF_BODY_LIMIT, "triage attach")
         reply = attach_triage(
@@ -182,6 +178,7 @@ def triage_attach(triage_id: str) -> Response:
 def triage_reject(triage_id: str) -> Response:
     def work() -> Response:
         from chalicelib.services.triage import reject_triage
+        from chalicelib.web.admin.responses_sharing import TriageSummary
 
         body = parse_json(admin.current_request, TriageRejectRequest, STAFF_BODY_LIMIT, "triage reject")
         item = reject_triage(_triage_id(triage_id), body.note, current_staff(admin.current_request))
