@@ -118,8 +118,10 @@ def staff_entries() -> list[Any]:
 
 
 def in_memory_hub(now: Any) -> Any:
-    """A fresh wiring of in-memory twins (store, mailer, suppressions, staff directory, search cards)
-    and a fixed clock, for service tests that need no moto; call `chalicelib.wiring.reset()` after."""
+    """A fresh wiring of in-memory twins (store, mailer, suppressions, staff directory, search cards,
+    consent requests) and a fixed clock, for service tests that need no moto; call
+    `chalicelib.wiring.reset()` after."""
+    from chalicelib.adapters.consent_requests import InMemoryConsentRequestStore
     from chalicelib.adapters.envelope import FieldCipher, LocalKeyProvider
     from chalicelib.adapters.mailer import InMemoryMailer
     from chalicelib.adapters.referrals import InMemoryReferralStore
@@ -137,6 +139,7 @@ def in_memory_hub(now: Any) -> Any:
         suppressions=InMemorySuppressionList(b"test-suppression-key"),
         staff_directory=InMemoryStaffDirectory(staff_entries()),
         search_cards=SearchCards(b"k" * 32),
+        consent_requests=InMemoryConsentRequestStore(),
     )
 
 
