@@ -1,5 +1,5 @@
 """A practitioner's day from a phone call, in headless Chromium on the local stack, axe-core on every
-page visited (issue 13's "done when").
+page visited (issue 13's "done when"); it also holds what the search page's own journey checked.
 
 A health visitor rings about Oliwia Łukasiewicz. Pat Practitioner searches for the surname typed
 without its Ł, finds the family (and her brother's referral from last week), takes ownership, writes
@@ -58,6 +58,8 @@ def test_a_practitioners_day_from_a_phone_call(referrer: Referrer, stack: Any) -
     sign_in(person, "Pat Practitioner")
     person.click("Search", role="link")
     person.at("/staff/search", "Search for a referral")
+    person.click("Search")  # nothing typed yet: the page says what to enter
+    assert person.errors() == ["Enter a name, a date of birth, a postcode or a reference"]
     person.fill("Name", "Lukasiewicz")
     person.click("Search")
     found = main_text(person)
