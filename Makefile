@@ -36,8 +36,8 @@ run: $(STAMP) assets ## Run the whole hub locally on the moto emulator (http://1
 	$(BIN)/python -m local.run
 
 # Every test, the fault suite too, on two workers (each test has its own moto). The fault suite's
-# runs stay together on one worker (an xdist group) while the other takes the rest, so its printed
-# counts are the same every time. TEST_WORKERS=1 runs everything in one process.
+# runs stay together, in order, on one worker (an xdist group) while the other takes the rest, so its
+# printed counts no longer depend on how the runs were split. TEST_WORKERS=1 runs everything in one process.
 # The time is printed at the end: the goal is 5 minutes on a 2-core machine.
 test: $(STAMP) assets chromium ## Lint, format check, mypy, bandit, pip-audit, then every test (unit, API, events, browser, package, faults), timed
 	@start=$$(date +%s); status=0; \
