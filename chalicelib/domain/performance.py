@@ -25,7 +25,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import Any, ClassVar
 
 from chalicelib.domain.advice_contacts import OUTCOME_LABELS as ADVICE_LABELS
 from chalicelib.domain.advice_contacts import AdviceOutcome
@@ -47,7 +47,7 @@ from chalicelib.domain.rollups import (
     SOURCE_PREFIX,
     DayRollup,
 )
-from chalicelib.domain.timeliness import FIRST_YEAR, LAST_YEAR, InvalidRange, london_bounds
+from chalicelib.domain.timeliness import ReportRange
 
 MAX_DAYS = 400
 TOTAL = "total"
@@ -55,46 +55,17 @@ ROUTE_LABELS = {Route.SUPPORT: "Help and support", Route.PROTECTION: "Protection
 
 
 @dataclass(frozen=True)
-class PerformanceRange:
-    date_from: dt.date
-    date_to: dt.date
+class PerformanceRange(ReportRange):
+    """As the timeliness report's range (parsing, London bounds), up to MAX_DAYS, in its own words."""
 
-    @classmethod
-    def parse(cls, date_from: str | None, date_to: str | None) -> PerformanceRange:
-        if not date_from or not date_to:
-            missing = " and ".join(name for name, value in (("from", date_from), ("to", date_to)) if not value)
-            raise InvalidRange(
-                "range_required",
-                f"Give {missing}: the range is ?from=YYYY-MM-DD&to=YYYY-MM-DD, London dates, both included",
-            )
-        return cls.of(_date("from", date_from), _date("to", date_to))
+    max_days: ClassVar[int] = MAX_DAYS
+    days_refusal: ClassVar[str] = (
+        "A report covers at most {max} days and this range is {days} days: choose a shorter range"
+    )
 
-    @classmethod
-    def of(cls, date_from: dt.date, date_to: dt.date) -> PerformanceRange:
-        if date_from > date_to:
-            raise InvalidRange("invalid_range", "The start date must be before the end date")
-        days = (date_to - date_from).days + 1
-        if days > MAX_DAYS:
-            raise InvalidRange(
-                "invalid_range",
-                f"A report covers at most {MAX_DAYS} days and this range is {days} days: choose a shorter range",
-            )
-        return cls(date_from, date_to)
-
-    def bounds(self) -> tuple[dt.datetime, dt.datetime]:
-        return london_bounds(self.date_from, self.date_to)
-
-
-def _date(name: str, text: str) -> dt.date:
-    try:
-        if len(text) != 10:
-            raise ValueError(text)
-        date = dt.date.fromisoformat(text)
-    except ValueError:
-        raise InvalidRange(f"invalid_{name}", f"{name} must be a date as YYYY-MM-DD, like 2026-04-01") from None
-    if not FIRST_YEAR <= date.year <= LAST_YEAR:
-        raise InvalidRange(f"invalid_{name}", f"{name} must be a date from {FIRST_YEAR} to {LAST_YEAR}")
-    return date
+    @staticmethod
+    def inverted(date_from: dt.date, date_to: dt.date) -> str:
+        return "The start date must be before the end date"
 
 
 @dataclass(frozen=True)

@@ -48,7 +48,7 @@ import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, fields
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import Any, ClassVar, Self
 from zoneinfo import ZoneInfo
 
 from chalicelib.domain.agencies import AGENCY_NAMES, AgencyId
@@ -150,11 +150,19 @@ class ReferralTimes:
 
 @dataclass(frozen=True)
 class ReportRange:
+    """London dates, both included. A report kind may allow another length or say an inverted range
+    in other words (domain/performance.py): the class attributes, not a copy of the checks."""
+
     date_from: dt.date
     date_to: dt.date
 
+    max_days: ClassVar[int] = MAX_DAYS
+    days_refusal: ClassVar[str] = (
+        "A report covers at most {max} days; this range is {days} days: split it into shorter ranges"
+    )
+
     @classmethod
-    def parse(cls, date_from: str | None, date_to: str | None) -> ReportRange:
+    def parse(cls, date_from: str | None, date_to: str | None) -> Self:
         if not date_from or not date_to:
             missing = " and ".join(name for name, value in (("from", date_from), ("to", date_to)) if not value)
             raise InvalidRange(
@@ -164,19 +172,17 @@ class ReportRange:
         return cls.of(_date("from", date_from), _date("to", date_to))
 
     @classmethod
-    def of(cls, date_from: dt.date, date_to: dt.date) -> ReportRange:
+    def of(cls, date_from: dt.date, date_to: dt.date) -> Self:
         if date_from > date_to:
-            raise InvalidRange(
-                "invalid_range",
-                f"from ({date_from.isoformat()}) is after to ({date_to.isoformat()}): swap them",
-            )
+            raise InvalidRange("invalid_range", cls.inverted(date_from, date_to))
         days = (date_to - date_from).days + 1
-        if days > MAX_DAYS:
-            raise InvalidRange(
-                "invalid_range",
-                f"A report covers at most {MAX_DAYS} days; this range is {days} days: split it into shorter ranges",
-            )
+        if days > cls.max_days:
+            raise InvalidRange("invalid_range", cls.days_refusal.format(max=cls.max_days, days=days))
         return cls(date_from, date_to)
+
+    @staticmethod
+    def inverted(date_from: dt.date, date_to: dt.date) -> str:
+        return f"from ({date_from.isoformat()}) is after to ({date_to.isoformat()}): swap them"
 
     @property
     def days(self) -> int:
