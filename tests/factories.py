@@ -119,11 +119,13 @@ def staff_entries() -> list[Any]:
 
 def in_memory_hub(now: Any) -> Any:
     """A fresh wiring of in-memory twins (store, mailer, suppressions, staff directory, search cards,
-    consent requests) and a fixed clock, for service tests that need no moto; call
-    `chalicelib.wiring.reset()` after."""
+    consent requests, agency replies, triage, document records) and a fixed clock, for service tests
+    that need no moto; call `chalicelib.wiring.reset()` after."""
+    from chalicelib.adapters.agency_replies_memory import InMemoryReplyStore, InMemoryTriageStore
     from chalicelib.adapters.consent_requests import InMemoryConsentRequestStore
     from chalicelib.adapters.envelope import FieldCipher, LocalKeyProvider
     from chalicelib.adapters.mailer import InMemoryMailer
+    from chalicelib.adapters.referral_attachments import InMemoryAttachmentRecords
     from chalicelib.adapters.referrals import InMemoryReferralStore
     from chalicelib.adapters.search_cards import SearchCards
     from chalicelib.adapters.staff_directory import InMemoryStaffDirectory
@@ -140,6 +142,9 @@ def in_memory_hub(now: Any) -> Any:
         staff_directory=InMemoryStaffDirectory(staff_entries()),
         search_cards=SearchCards(b"k" * 32),
         consent_requests=InMemoryConsentRequestStore(),
+        replies=InMemoryReplyStore(),
+        triage=InMemoryTriageStore(),
+        attachment_records=InMemoryAttachmentRecords(),
     )
 
 
