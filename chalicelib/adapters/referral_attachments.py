@@ -21,7 +21,7 @@ from chalicelib.adapters.aws import aws_errors, translate
 from chalicelib.adapters.envelope import DecryptionFailed, SealedRecord
 from chalicelib.adapters.referrals import partition_key
 from chalicelib.adapters.reply_items import DynamoItems
-from chalicelib.domain.attachments import FILENAME_METADATA, ReferralAttachment, Refusal
+from chalicelib.domain.attachments import ReferralAttachment, Refusal
 
 ATTACHMENT_PREFIX = "ATTACHMENT#"
 SEALED_FIELD = "pd_attachment"
@@ -273,9 +273,6 @@ class S3UploadObjects(UploadObjects):
                     ExpiresIn=expires_in,
                 )
             )
-
-
-FILENAME_FIELD = f"x-amz-meta-{FILENAME_METADATA}"
 
 
 def _download_headers(filename: str, content_type: str) -> dict[str, str]:
