@@ -214,3 +214,21 @@ def test_rejecting_needs_a_note_which_is_sealed(hub: Any, waiting: str) -> None:
         reject_triage("nope", "why", PAT)
     [line], _ = list_triage("rejected")
     assert line.triage_id == waiting
+
+
+def test_the_service_runs_on_the_in_memory_hub_too() -> None:
+    """The twins are in the service-level hub: list, view and reject with no moto."""
+    from chalicelib import wiring as wiring_module
+    from tests.factories import in_memory_hub
+    from tests.test_triage_store import an_item
+
+    hub = in_memory_hub(NOW)
+    try:
+        hub.triage.add_triage(an_item("t1"))
+        [line], _ = list_triage()
+        assert line.triage_id == "t1"
+        assert [(v.by, v.at) for v in view_triage("t1", PAT).views] == [("staff-pat", NOW)]
+        assert reject_triage("t1", "Spam", PAT).status is TriageStatus.REJECTED
+        assert list_triage() == ([], None)
+    finally:
+        wiring_module.reset()
