@@ -14,6 +14,7 @@ from chalicelib.settings import Settings, get_settings, reset_settings
 
 if TYPE_CHECKING:
     from chalicelib.adapters.advice_contacts import AdviceContactStore
+    from chalicelib.adapters.agency_replies import ReplyStore, TriageStore
     from chalicelib.adapters.agency_topic import AgencyTopic
     from chalicelib.adapters.aws import AwsService
     from chalicelib.adapters.blind_index import BlindIndex
@@ -191,14 +192,14 @@ class Wiring:
         return token_key(self.settings.hmac_secret)
 
     @property
-    def replies(self) -> Any:  # ReplyStore (chalicelib/adapters/agency_replies.py)
+    def replies(self) -> ReplyStore:
         """Agency replies, in their referral's partition, sealed with the referral's key."""
         from chalicelib.adapters.agency_replies import DynamoReplyStore
 
         return self._once("replies", lambda: DynamoReplyStore(self.aws_client("dynamodb"), self.settings.table_name))
 
     @property
-    def triage(self) -> Any:  # TriageStore (chalicelib/adapters/agency_replies.py)
+    def triage(self) -> TriageStore:
         """Mail the hub could not match to an enquiry, each item under its own data key."""
         from chalicelib.adapters.agency_replies import DynamoTriageStore
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import json
 from pathlib import Path
 from typing import Any
@@ -119,28 +120,43 @@ def staff_entries() -> list[Any]:
 
 def in_memory_hub(now: Any) -> Any:
     """A fresh wiring of in-memory twins (store, mailer, suppressions, staff directory, search cards,
-    consent requests) and a fixed clock, for service tests that need no moto; call
-    `chalicelib.wiring.reset()` after."""
+    consent requests, agency replies, triage, document records, saved drafts, rate limits, staff
+    sessions) and a fixed clock, for service tests that need no moto; call `chalicelib.wiring.reset()` after."""
+    from chalicelib.adapters.agency_replies_memory import InMemoryReplyStore, InMemoryTriageStore
     from chalicelib.adapters.consent_requests import InMemoryConsentRequestStore
+    from chalicelib.adapters.drafts import InMemoryDraftStore
     from chalicelib.adapters.envelope import FieldCipher, LocalKeyProvider
     from chalicelib.adapters.mailer import InMemoryMailer
+    from chalicelib.adapters.rate_limits import InMemoryRateLimitStore
+    from chalicelib.adapters.referral_attachments import InMemoryAttachmentRecords
     from chalicelib.adapters.referrals import InMemoryReferralStore
     from chalicelib.adapters.search_cards import SearchCards
     from chalicelib.adapters.staff_directory import InMemoryStaffDirectory
+    from chalicelib.adapters.staff_sessions import InMemoryStaffSessionStore
     from chalicelib.adapters.suppression import InMemorySuppressionList
     from chalicelib.settings import Settings
     from chalicelib.wiring import reset
 
-    return reset(
-        Settings(stage="local"),
+    settings = Settings(stage="local")
+    cipher = FieldCipher(LocalKeyProvider())
+    hub = reset(
+        settings,
         clock=lambda: now,
-        referrals=InMemoryReferralStore(FieldCipher(LocalKeyProvider())),
+        referrals=InMemoryReferralStore(cipher),
         mailer=InMemoryMailer(),
         suppressions=InMemorySuppressionList(b"test-suppression-key"),
         staff_directory=InMemoryStaffDirectory(staff_entries()),
         search_cards=SearchCards(b"k" * 32),
         consent_requests=InMemoryConsentRequestStore(),
+        replies=InMemoryReplyStore(),
+        triage=InMemoryTriageStore(),
+        attachment_records=InMemoryAttachmentRecords(),
+        rate_limits=InMemoryRateLimitStore(),
+        staff_sessions=InMemoryStaffSessionStore(cipher),
     )
+    # Drafts expire by the hub's clock, which a test may move on.
+    hub.use(drafts=InMemoryDraftStore(cipher, dt.timedelta(minutes=settings.draft_ttl_minutes), lambda: hub.clock()))
+    return hub
 
 
 def stored_referral(hub: Any, now: Any, reference: str = "K7Q-F3M-RW9", *, card: bool = False) -> Any:

@@ -15,7 +15,6 @@ import pytest
 
 from chalicelib import wiring as wiring_module
 from chalicelib.adapters.case_export_target import InMemoryExportTarget
-from chalicelib.adapters.reply_items import InMemoryItems
 from chalicelib.domain.audit import AuditAction
 from chalicelib.domain.case_export import DECISION_EXPORT, export_id, exports_of
 from chalicelib.domain.case_export_document import export_schema
@@ -54,16 +53,9 @@ def clock() -> Clock:
 
 @pytest.fixture
 def hub(clock: Clock) -> Iterator[Any]:
-    from chalicelib.adapters.agency_replies import InMemoryReplyStore
-    from chalicelib.adapters.referral_attachments import AttachmentRecords
-
     hub = in_memory_hub(NOW)
     hub.clock = clock
-    hub.use(
-        case_export_target=InMemoryExportTarget(),
-        replies=InMemoryReplyStore(),
-        attachment_records=AttachmentRecords(InMemoryItems()),
-    )
+    hub.use(case_export_target=InMemoryExportTarget())
     stored_referral(hub, NOW, REFERENCE)
     yield hub
     wiring_module.reset()

@@ -1,4 +1,4 @@
-"""Agency replies and the triage list in the hub's table, with in-memory twins that keep the same items.
+"""Agency replies and the triage list: their stores' contracts, and their DynamoDB twins in the hub's table.
 
 Replies sit in their referral's partition (`REF#<reference>`, `REPLY#<reply id>`), sealed with the
 referral's own data key: reading a referral and its replies costs one KMS Decrypt. In clear: ids,
@@ -25,8 +25,6 @@ from chalicelib.adapters.envelope import FieldCipher, SealedRecord
 from chalicelib.adapters.referrals import InvalidCursor, partition_key
 from chalicelib.adapters.reply_items import (
     DynamoItems,
-    InMemoryItems,
-    Items,
     _compact,
     _ConditionFailed,
     _iso,
@@ -93,9 +91,13 @@ def reply_field(reply_id: str) -> str:
     return f"reply:{reply_id}"
 
 
-def reply_to_item(reply: AgencyReply, sealed: SealedRecord) -> dict[str, Any]:
+def must_be_sealed_for_its_referral(reply: AgencyReply, sealed: SealedRecord) -> None:
     if sealed.record_id != reply.reference:
         raise ValueError("a reply is sealed with its own referral's key")
+
+
+def reply_to_item(reply: AgencyReply, sealed: SealedRecord) -> dict[str, Any]:
+    must_be_sealed_for_its_referral(reply, sealed)
     personal = {
         "sender": reply.sender,
         "subject": reply.subject,
@@ -139,38 +141,74 @@ def reply_from_item(item: dict[str, Any], sealed: SealedRecord) -> AgencyReply:
 
 
 class ReplyStore:
-    """A referral's agency replies, sealed with the referral's key (no KMS call of its own)."""
+    """A referral's agency replies, sealed with the referral's key (no KMS call of its own).
 
-    def __init__(self, items: Items) -> None:
-        self.items = items
+    The contract both twins keep (tests/test_reply_store.py): DynamoReplyStore, and the in-memory
+    one in agency_replies_memory.py.
+    """
 
     def add_reply(self, sealed: SealedRecord, reply: AgencyReply) -> bool:
         """Store a reply once: a repeat (the same message again) changes nothing and returns False."""
-        return self.items.put_new([reply_to_item(reply, sealed)])
+        raise NotImplementedError
 
     def has_reply(self, reference: str, reply_id: str) -> bool:
-        return self.items.get(partition_key(reference), REPLY_PREFIX + reply_id) is not None
+        raise NotImplementedError
 
     def replies_of(self, reference: str, sealed: SealedRecord) -> list[AgencyReply]:
-        """Every reply on the referral, oldest first, opened with the referral's unwrapped key."""
-        found, _ = self.items.query(partition_key(reference), REPLY_PREFIX)
-        replies = [reply_from_item(item, sealed) for item in found]
-        return sorted(replies, key=lambda reply: (reply.received_at, reply.reply_id))
+        """Every reply on the referral, oldest first, opened with the referral's unwrapped key
+        (DecryptionFailed under any other key)."""
+        raise NotImplementedError
 
     def reply_ids(self, reference: str) -> list[str]:
         """Metadata only (retention): the ids of a referral's replies, nothing decrypted."""
-        found, _ = self.items.query(partition_key(reference), REPLY_PREFIX)
-        return [item["reply_id"] for item in found]
+        raise NotImplementedError
 
     def delete_replies(self, reference: str, reply_ids: list[str]) -> None:
-        self.items.delete([(partition_key(reference), REPLY_PREFIX + reply_id) for reply_id in reply_ids])
+        raise NotImplementedError
 
     # Retention deletes a referral in one transaction; its replies and their files go just after.
     # A marker written before says "this referral's replies are to go", so if that second step
     # fails, the next sweep finishes it (and drops the marker if the referral was not deleted).
 
     def mark_for_cleanup(self, reference: str) -> None:
-        self.items.put_new([{"pk": CLEANUP_PK, "sk": reference, "reference": reference}])  # once is enough
+        """Once is enough: marking again changes nothing."""
+        raise NotImplementedError
+
+    def pending_cleanups(self) -> list[str]:
+        """The marked references, in order."""
+        raise NotImplementedError
+
+    def cleanup_done(self, reference: str) -> None:
+        raise NotImplementedError
+
+
+def oldest_first(replies: list[AgencyReply]) -> list[AgencyReply]:
+    return sorted(replies, key=lambda reply: (reply.received_at, reply.reply_id))
+
+
+class DynamoReplyStore(ReplyStore):
+    def __init__(self, dynamodb_client: Any, table_name: str) -> None:
+        self.items = DynamoItems(dynamodb_client, table_name)
+
+    def add_reply(self, sealed: SealedRecord, reply: AgencyReply) -> bool:
+        return self.items.put_new([reply_to_item(reply, sealed)])
+
+    def has_reply(self, reference: str, reply_id: str) -> bool:
+        return self.items.get(partition_key(reference), REPLY_PREFIX + reply_id) is not None
+
+    def replies_of(self, reference: str, sealed: SealedRecord) -> list[AgencyReply]:
+        found, _ = self.items.query(partition_key(reference), REPLY_PREFIX)
+        return oldest_first([reply_from_item(item, sealed) for item in found])
+
+    def reply_ids(self, reference: str) -> list[str]:
+        found, _ = self.items.query(partition_key(reference), REPLY_PREFIX)
+        return [item["reply_id"] for item in found]
+
+    def delete_replies(self, reference: str, reply_ids: list[str]) -> None:
+        self.items.delete([(partition_key(reference), REPLY_PREFIX + reply_id) for reply_id in reply_ids])
+
+    def mark_for_cleanup(self, reference: str) -> None:
+        self.items.put_new([{"pk": CLEANUP_PK, "sk": reference, "reference": reference}])
 
     def pending_cleanups(self) -> list[str]:
         found, _ = self.items.query(CLEANUP_PK, "")
@@ -178,16 +216,6 @@ class ReplyStore:
 
     def cleanup_done(self, reference: str) -> None:
         self.items.delete([(CLEANUP_PK, reference)])
-
-
-class InMemoryReplyStore(ReplyStore):
-    def __init__(self, items: InMemoryItems | None = None) -> None:
-        super().__init__(items or InMemoryItems())
-
-
-class DynamoReplyStore(ReplyStore):
-    def __init__(self, dynamodb_client: Any, table_name: str) -> None:
-        super().__init__(DynamoItems(dynamodb_client, table_name))
 
 
 # -- triage -----------------------------------------------------------------------------------------
@@ -198,7 +226,7 @@ def triage_record(triage_id: str) -> str:
     return f"triage:{triage_id}"
 
 
-def _line_sk(status: TriageStatus, received_at: dt.datetime, triage_id: str) -> str:
+def list_line_sk(status: TriageStatus, received_at: dt.datetime, triage_id: str) -> str:
     return f"{status.value}#{_iso(received_at)}#{triage_id}"
 
 
@@ -257,12 +285,76 @@ def decode_triage_cursor(cursor: str, status: TriageStatus) -> dict[str, str]:
 
 
 class TriageStore:
-    def __init__(self, items: Items, cipher: FieldCipher) -> None:
-        self.items = items
+    """Mail the hub could not place by itself, waiting for a person to attach it or reject it.
+
+    The contract both twins keep (tests/test_triage_store.py): DynamoTriageStore, and the in-memory
+    one in agency_replies_memory.py.
+    """
+
+    def add_triage(self, item: TriageItem) -> bool:
+        """Store a new item (waiting; a quarantined one without content); a repeat changes nothing
+        and returns False."""
+        raise NotImplementedError
+
+    def has_triage(self, triage_id: str) -> bool:
+        raise NotImplementedError
+
+    def list_triage(
+        self, status: TriageStatus | str = TriageStatus.WAITING, limit: int = 50, cursor: str | None = None
+    ) -> tuple[list[TriageSummary], str | None]:
+        """One status, newest first, a page at a time: metadata only. InvalidCursor for a cursor
+        not given out for this list; ValueError for a status that is none."""
+        raise NotImplementedError
+
+    def open_triage(self, triage_id: str, *, viewer: str | None = None, at: dt.datetime | None = None) -> TriageItem:
+        """The item with its content. With a viewer, the view is recorded before the content is
+        returned. TriageNotFound when there is no such item."""
+        raise NotImplementedError
+
+    def metadata(self, triage_id: str) -> TriageItem:
+        """The item without its content (no sender, subject, text, file names or note)."""
+        raise NotImplementedError
+
+    def decide_triage(
+        self,
+        triage_id: str,
+        status: TriageStatus,
+        *,
+        by: str,
+        at: dt.datetime,
+        note: str | None = None,
+        attached_to: tuple[str, str] | None = None,
+    ) -> TriageItem:
+        """Attach or reject a waiting item, once: TriageAlreadyDecided if someone decided it first.
+        Returns its metadata.
+
+        Attached: its content now lives on the referral (under the referral's key and retention), so
+        the copy here is removed; only the metadata, the note and where it went are kept.
+        """
+        raise NotImplementedError
+
+    def rejected_before(self, cutoff: dt.datetime, limit: int = 100) -> list[str]:
+        """Ids of rejected items decided before `cutoff`, among the `limit` oldest received."""
+        raise NotImplementedError
+
+    def delete_triage(self, triage_id: str) -> None:
+        """The item and its line in the list. Its files (if any) are the caller's to delete first."""
+        raise NotImplementedError
+
+
+def decision_must_be_made(status: TriageStatus) -> None:
+    if status is TriageStatus.WAITING:
+        raise ValueError("a decision attaches or rejects")
+
+
+class DynamoTriageStore(TriageStore):
+    """Each item under its own data key (one KMS GenerateDataKey to add, one Decrypt to open)."""
+
+    def __init__(self, dynamodb_client: Any, table_name: str, cipher: FieldCipher) -> None:
+        self.items = DynamoItems(dynamodb_client, table_name)
         self.cipher = cipher
 
     def add_triage(self, item: TriageItem) -> bool:
-        """Store a new item (waiting) under a new data key; a repeat changes nothing and returns False."""
         sealed = self.cipher.seal(triage_record(item.triage_id))
         stored = _compact(
             {
@@ -272,7 +364,7 @@ class TriageStore:
                 "received_at": _iso(item.received_at),
                 "reason": item.reason.value,
                 "status": TriageStatus.WAITING.value,
-                "list_sk": _line_sk(TriageStatus.WAITING, item.received_at, item.triage_id),
+                "list_sk": list_line_sk(TriageStatus.WAITING, item.received_at, item.triage_id),
                 "source_key": item.source_key,
                 "claimed_reference": item.claimed_reference,
                 "claimed_enquiry_id": item.claimed_enquiry_id,
@@ -300,15 +392,13 @@ class TriageStore:
     def list_triage(
         self, status: TriageStatus | str = TriageStatus.WAITING, limit: int = 50, cursor: str | None = None
     ) -> tuple[list[TriageSummary], str | None]:
-        """One status, newest first: metadata only, no KMS call."""
-        status = TriageStatus(status)
+        status = TriageStatus(status)  # no KMS call: the list's lines are metadata only
         start = decode_triage_cursor(cursor, status) if cursor else None
         lines, last = self.items.query(TRIAGE_LIST_PK, f"{status.value}#", newest_first=True, limit=limit, start=start)
         return [summary_from_line(line) for line in lines], (encode_triage_cursor(last) if last else None)
 
     def open_triage(self, triage_id: str, *, viewer: str | None = None, at: dt.datetime | None = None) -> TriageItem:
-        """The item with its content decrypted (one KMS Decrypt). With a viewer, the view is recorded on the
-        item first, in the same write that reads it back: no content is read without its record."""
+        # With a viewer, the view is recorded in the same write that reads the item back.
         key = (TRIAGE_ITEM_PREFIX + triage_id, TRIAGE_ITEM_SK)
         if viewer is not None:
             if at is None:
@@ -321,7 +411,6 @@ class TriageStore:
         return self._from_item(stored)
 
     def metadata(self, triage_id: str) -> TriageItem:
-        """The item without its content: nothing decrypted."""
         stored = self.items.get(TRIAGE_ITEM_PREFIX + triage_id, TRIAGE_ITEM_SK)
         if stored is None:
             raise TriageNotFound(triage_id)
@@ -337,20 +426,14 @@ class TriageStore:
         note: str | None = None,
         attached_to: tuple[str, str] | None = None,
     ) -> TriageItem:
-        """Attach or reject a waiting item. TriageAlreadyDecided if someone decided it first.
-
-        Attached: its content now lives on the referral (under the referral's key and retention), so
-        the copy here is removed; only the metadata and where it went are kept.
-        """
-        if status is TriageStatus.WAITING:
-            raise ValueError("a decision attaches or rejects")
+        decision_must_be_made(status)
         key = (TRIAGE_ITEM_PREFIX + triage_id, TRIAGE_ITEM_SK)
         stored = self.items.get(*key)
         if stored is None:
             raise TriageNotFound(triage_id)
         if stored["status"] != TriageStatus.WAITING.value:
             raise TriageAlreadyDecided(triage_id)
-        new_sk = _line_sk(status, _parse(stored["received_at"]), triage_id)  # type: ignore[arg-type]
+        new_sk = list_line_sk(status, _parse(stored["received_at"]), triage_id)  # type: ignore[arg-type]
         sets: dict[str, Any] = {"status": status.value, "decided_by": by, "decided_at": _iso(at), "list_sk": new_sk}
         removes: list[str] = []
         if note:
@@ -371,7 +454,6 @@ class TriageStore:
         return self._from_item(decided, decrypt=False)
 
     def rejected_before(self, cutoff: dt.datetime, limit: int = 100) -> list[str]:
-        """Ids of rejected items decided before `cutoff`, oldest received first (metadata only)."""
         lines, _ = self.items.query(TRIAGE_LIST_PK, f"{TriageStatus.REJECTED.value}#", limit=limit)
         return [
             line["triage_id"]
@@ -380,7 +462,6 @@ class TriageStore:
         ]
 
     def delete_triage(self, triage_id: str) -> None:
-        """The item and its list line. Its files (if any) are the caller's to delete first."""
         stored = self.items.get(TRIAGE_ITEM_PREFIX + triage_id, TRIAGE_ITEM_SK)
         if stored is None:
             return
@@ -417,13 +498,3 @@ class TriageStore:
             attached_enquiry_id=stored.get("attached_enquiry_id"),
             views=tuple(TriageView(v["by"], _parse(v["at"])) for v in stored.get("views", [])),  # type: ignore[arg-type]
         )
-
-
-class InMemoryTriageStore(TriageStore):
-    def __init__(self, cipher: FieldCipher, items: InMemoryItems | None = None) -> None:
-        super().__init__(items or InMemoryItems(), cipher)
-
-
-class DynamoTriageStore(TriageStore):
-    def __init__(self, dynamodb_client: Any, table_name: str, cipher: FieldCipher) -> None:
-        super().__init__(DynamoItems(dynamodb_client, table_name), cipher)

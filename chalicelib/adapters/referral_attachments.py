@@ -1,4 +1,4 @@
-"""A referral's documents: their records in the table and the uploads bucket, with in-memory twins.
+"""A referral's documents: their records in the table (with an in-memory twin) and the uploads bucket.
 
 Records sit in the referral's partition (`REF#<reference>`, `ATTACHMENT#<attachment id>`): in clear
 the id, type (by content), size, SHA-256, when it came, where it is kept and why it was refused;
@@ -14,14 +14,14 @@ the storage key), like agency replies' files; staff read them by a presigned GET
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-from chalicelib.adapters.agency_replies import Items
 from chalicelib.adapters.aws import aws_errors, translate
-from chalicelib.adapters.envelope import SealedRecord
+from chalicelib.adapters.envelope import DecryptionFailed, SealedRecord
 from chalicelib.adapters.referrals import partition_key
-from chalicelib.domain.attachments import FILENAME_METADATA, ReferralAttachment, Refusal
+from chalicelib.adapters.reply_items import DynamoItems
+from chalicelib.domain.attachments import ReferralAttachment, Refusal
 
 ATTACHMENT_PREFIX = "ATTACHMENT#"
 SEALED_FIELD = "pd_attachment"
@@ -37,8 +37,7 @@ def attachment_field(attachment_id: str) -> str:
 
 
 def to_item(reference: str, attachment: ReferralAttachment, sealed: SealedRecord) -> dict[str, Any]:
-    if sealed.record_id != reference:
-        raise ValueError("a document is sealed with its own referral's key")
+    _must_be_sealed_for(reference, sealed)
     item: dict[str, Any] = {
         "pk": partition_key(reference),
         "sk": ATTACHMENT_PREFIX + attachment.attachment_id,
@@ -75,22 +74,50 @@ def from_item(item: dict[str, Any], sealed: SealedRecord | None) -> ReferralAtta
 
 
 class AttachmentRecords:
-    """A referral's document records (the Items of the agency-reply stores: one table, one way to move items)."""
-
-    def __init__(self, items: Items) -> None:
-        self.items = items
+    """A referral's document records. The contract both twins keep (tests/test_attachment_records.py)."""
 
     def add(self, reference: str, attachment: ReferralAttachment, sealed: SealedRecord) -> bool:
         """Record once: a repeat (the same upload notified again) changes nothing and returns False."""
-        return self.items.put_new([to_item(reference, attachment, sealed)])
+        raise NotImplementedError
 
     def metadata_of(self, reference: str) -> list[ReferralAttachment]:
         """Every record, oldest first, names left sealed (no decryption): for counting and retention."""
+        raise NotImplementedError
+
+    def attachments_of(self, reference: str, sealed: SealedRecord) -> list[ReferralAttachment]:
+        """Every record with its name, opened with the referral's unwrapped key (DecryptionFailed under another)."""
+        raise NotImplementedError
+
+    def attachment(self, reference: str, attachment_id: str, sealed: SealedRecord) -> ReferralAttachment | None:
+        raise NotImplementedError
+
+    def delete_all(self, reference: str, attachment_ids: list[str]) -> None:
+        raise NotImplementedError
+
+
+def _oldest_first(found: list[ReferralAttachment]) -> list[ReferralAttachment]:
+    return sorted(found, key=lambda a: (a.uploaded_at, a.attachment_id))
+
+
+def _must_be_sealed_for(reference: str, sealed: SealedRecord) -> None:
+    if sealed.record_id != reference:
+        raise ValueError("a document is sealed with its own referral's key")
+
+
+class DynamoAttachmentRecords(AttachmentRecords):
+    """In the referral's partition, moved as the agency-reply stores move theirs (one table, one way)."""
+
+    def __init__(self, dynamodb_client: Any, table_name: str) -> None:
+        self.items = DynamoItems(dynamodb_client, table_name)
+
+    def add(self, reference: str, attachment: ReferralAttachment, sealed: SealedRecord) -> bool:
+        return self.items.put_new([to_item(reference, attachment, sealed)])
+
+    def metadata_of(self, reference: str) -> list[ReferralAttachment]:
         found, _ = self.items.query(partition_key(reference), ATTACHMENT_PREFIX)
         return _oldest_first([from_item(item, None) for item in found])
 
     def attachments_of(self, reference: str, sealed: SealedRecord) -> list[ReferralAttachment]:
-        """Every record with its name, opened with the referral's unwrapped key."""
         found, _ = self.items.query(partition_key(reference), ATTACHMENT_PREFIX)
         return _oldest_first([from_item(item, sealed) for item in found])
 
@@ -102,15 +129,44 @@ class AttachmentRecords:
         self.items.delete([(partition_key(reference), ATTACHMENT_PREFIX + i) for i in attachment_ids])
 
 
-def _oldest_first(found: list[ReferralAttachment]) -> list[ReferralAttachment]:
-    return sorted(found, key=lambda a: (a.uploaded_at, a.attachment_id))
+class InMemoryAttachmentRecords(AttachmentRecords):
+    """Domain objects in a dict; each remembers the data key it was sealed under, so that, as in
+    DynamoDB, its name opens only with that key."""
 
+    def __init__(self) -> None:
+        self.records: dict[str, dict[str, tuple[ReferralAttachment, bytes]]] = {}
 
-class DynamoAttachmentRecords(AttachmentRecords):
-    def __init__(self, dynamodb_client: Any, table_name: str) -> None:
-        from chalicelib.adapters.agency_replies import DynamoItems
+    def add(self, reference: str, attachment: ReferralAttachment, sealed: SealedRecord) -> bool:
+        _must_be_sealed_for(reference, sealed)
+        held = self.records.setdefault(reference, {})
+        if attachment.attachment_id in held:
+            return False
+        held[attachment.attachment_id] = (attachment, sealed.encrypted_key)
+        return True
 
-        super().__init__(DynamoItems(dynamodb_client, table_name))
+    def metadata_of(self, reference: str) -> list[ReferralAttachment]:
+        held = self.records.get(reference, {}).values()
+        return _oldest_first([replace(attachment, filename="") for attachment, _ in held])
+
+    def attachments_of(self, reference: str, sealed: SealedRecord) -> list[ReferralAttachment]:
+        held = self.records.get(reference, {})
+        return _oldest_first([self._opened(held[attachment_id], sealed) for attachment_id in held])
+
+    def attachment(self, reference: str, attachment_id: str, sealed: SealedRecord) -> ReferralAttachment | None:
+        found = self.records.get(reference, {}).get(attachment_id)
+        return self._opened(found, sealed) if found else None
+
+    def delete_all(self, reference: str, attachment_ids: list[str]) -> None:
+        held = self.records.get(reference, {})
+        for attachment_id in attachment_ids:
+            held.pop(attachment_id, None)
+
+    @staticmethod
+    def _opened(held: tuple[ReferralAttachment, bytes], sealed: SealedRecord) -> ReferralAttachment:
+        attachment, data_key = held
+        if data_key != sealed.encrypted_key:
+            raise DecryptionFailed("sealed under another data key")
+        return attachment
 
 
 # -- S3: the uploads bucket, and download links to kept files ------------------------------------
@@ -217,9 +273,6 @@ class S3UploadObjects(UploadObjects):
                     ExpiresIn=expires_in,
                 )
             )
-
-
-FILENAME_FIELD = f"x-amz-meta-{FILENAME_METADATA}"
 
 
 def _download_headers(filename: str, content_type: str) -> dict[str, str]:

@@ -1,15 +1,14 @@
-"""The few item moves the reply and triage stores need, in memory and in DynamoDB.
+"""The few DynamoDB item moves the reply, triage and document-record stores need.
 
 Put new items all or nothing, get, query a partition, append a read to an item, move a triage line
-with a conditional decision, delete: both the in-memory twin and the DynamoDB version behave alike
-(tests/test_triage_service.py and tests/test_inbound_replies.py run against both).
+with a conditional decision, delete. Only the DynamoDB stores use them: their in-memory twins keep
+domain objects (adapters/agency_replies_memory.py, referral_attachments.py), held to the same
+contract by tests/test_reply_store.py, test_triage_store.py and test_attachment_records.py.
 """
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import json
 from typing import Any
 
 from chalicelib.adapters.aws import AwsError, aws_errors, plain_values, write_if
@@ -32,112 +31,9 @@ def _compact(data: dict[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in data.items() if value is not None}
 
 
-# -- items: the few moves both stores need, in memory and in DynamoDB ----------------------------
+class DynamoItems:
+    """The item moves of the reply, triage and document-record stores, in the hub's table."""
 
-
-class Items:
-    def put_new(self, items: list[dict[str, Any]]) -> bool:
-        """Put all or none; False (nothing written) when the first already exists."""
-        raise NotImplementedError
-
-    def get(self, pk: str, sk: str) -> dict[str, Any] | None:
-        raise NotImplementedError
-
-    def query(
-        self, pk: str, prefix: str, *, newest_first: bool = False, limit: int | None = None, start: dict | None = None
-    ) -> tuple[list[dict[str, Any]], dict[str, str] | None]:
-        raise NotImplementedError
-
-    def append_view(self, pk: str, sk: str, view: dict[str, str]) -> dict[str, Any] | None:
-        """Add a view to the item and return it as now stored; None when there is no such item."""
-        raise NotImplementedError
-
-    def decide(
-        self,
-        key: tuple[str, str],
-        expected_status: str,
-        sets: dict[str, Any],
-        removes: list[str],
-        old_line: tuple[str, str],
-        new_line: dict[str, Any],
-    ) -> None:
-        """Change the item (only while its status is `expected_status`) and move its list line; all at once."""
-        raise NotImplementedError
-
-    def delete(self, keys: list[tuple[str, str]]) -> None:
-        raise NotImplementedError
-
-
-class InMemoryItems(Items):
-    def __init__(self) -> None:
-        self.items: dict[tuple[str, str], dict[str, Any]] = {}
-
-    def put_new(self, items: list[dict[str, Any]]) -> bool:
-        if any((item["pk"], item["sk"]) in self.items for item in items):
-            return False
-        for item in items:
-            self.items[(item["pk"], item["sk"])] = dict(item)
-        return True
-
-    def get(self, pk: str, sk: str) -> dict[str, Any] | None:
-        item = self.items.get((pk, sk))
-        return _copy(item) if item is not None else None
-
-    def query(
-        self, pk: str, prefix: str, *, newest_first: bool = False, limit: int | None = None, start: dict | None = None
-    ) -> tuple[list[dict[str, Any]], dict[str, str] | None]:
-        keys = sorted((k for k in self.items if k[0] == pk and k[1].startswith(prefix)), reverse=newest_first)
-        if start:
-            keys = [k for k in keys if (k[1] < start["sk"] if newest_first else k[1] > start["sk"])]
-        page = keys[:limit] if limit else keys
-        last = page[-1] if limit and len(keys) > limit else None
-        return [_copy(self.items[k]) for k in page], ({"pk": last[0], "sk": last[1]} if last else None)
-
-    def append_view(self, pk: str, sk: str, view: dict[str, str]) -> dict[str, Any] | None:
-        item = self.items.get((pk, sk))
-        if item is None:
-            return None
-        item["views"] = [*item.get("views", []), dict(view)]
-        return _copy(item)
-
-    def decide(
-        self,
-        key: tuple[str, str],
-        expected_status: str,
-        sets: dict[str, Any],
-        removes: list[str],
-        old_line: tuple[str, str],
-        new_line: dict[str, Any],
-    ) -> None:
-        item = self.items.get(key)
-        if item is None or item.get("status") != expected_status:
-            raise _ConditionFailed
-        item.update(sets)
-        for name in removes:
-            item.pop(name, None)
-        self.items.pop(old_line, None)
-        self.items[(new_line["pk"], new_line["sk"])] = dict(new_line)
-
-    def delete(self, keys: list[tuple[str, str]]) -> None:
-        for key in keys:
-            self.items.pop(key, None)
-
-
-def _copy(item: dict[str, Any]) -> dict[str, Any]:
-    return json.loads(json.dumps(item, default=_keep_bytes), object_hook=_bytes_back)
-
-
-def _keep_bytes(value: Any) -> Any:
-    if isinstance(value, bytes):
-        return {"__b64__": base64.b64encode(value).decode()}
-    raise TypeError(type(value).__name__)
-
-
-def _bytes_back(data: dict[str, Any]) -> Any:
-    return base64.b64decode(data["__b64__"]) if set(data) == {"__b64__"} else data
-
-
-class DynamoItems(Items):
     def __init__(self, dynamodb_client: Any, table_name: str) -> None:
         from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
@@ -281,6 +177,3 @@ class DynamoItems(Items):
                         break
             if requests:
                 raise AwsError("dynamodb", "UnprocessedItems", retryable=True)
-
-
-# -- attachments metadata ---------------------------------------------------------------------------
