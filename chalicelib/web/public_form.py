@@ -43,11 +43,13 @@ from chalicelib.web.form_cycle import (
     _headers,
     _landing,
     _post,
+    csrf_refused,
     expired_page,
     public_form,
+    read_posted_form,
 )
 from chalicelib.web.form_fields import Form, PageErrors, text
-from chalicelib.web.form_http import FORM_CONTENT_TYPES, BodyTooLarge, form_body, page, redirect
+from chalicelib.web.form_http import FORM_CONTENT_TYPES, page, redirect
 from chalicelib.web.form_steps import (
     ABOUT_YOU,
     CHECK,
@@ -394,12 +396,12 @@ WRONG_DETAILS = "The resume code or passphrase is not right. Check both and try 
 
 @public_form.route(RESUME_PAGE, methods=["POST"], content_types=FORM_CONTENT_TYPES)
 def resume_post() -> Response:
-    form = _read_form()
+    form = read_posted_form()
     if isinstance(form, Response):
         return form
     session_id = session.session_id_from(_headers())
     if session_id is None or not session.csrf_valid(session_id, text(form, session.CSRF_FIELD)):
-        return _csrf_refused()
+        return csrf_refused()
     code, passphrase, errors = _resume_details(form)
     if code is None:
         return _resume_page(session_id, errors, code=text(form, "resume_code"))
@@ -407,22 +409,6 @@ def resume_post() -> Response:
     if refused is not None:
         return refused
     return _resume_draft(code, passphrase, session_id)
-
-
-def _read_form() -> Form | Response:
-    """The posted form, or the page that says why it cannot be read."""
-    try:
-        return form_body(public_form.current_request)
-    except BodyTooLarge:
-        return page("errors/too_large.html", status=413)
-    except ValueError:
-        return page("errors/bad_request.html", status=400)
-
-
-def _csrf_refused(cookies: list[str] | None = None) -> Response:
-    # No log of the token or session id: just that it happened.
-    logger.info("form post refused: CSRF token missing or wrong")
-    return page("errors/csrf.html", status=400, cookies=cookies)
 
 
 def _resume_details(form: Form) -> tuple[str | None, str, PageErrors]:
@@ -508,7 +494,7 @@ def exit_page() -> Response:
     so Back or a reopened tab finds no answers, and forgets the receipt, so the confirmation and
     documents pages (the reference, the files' names) no longer show on a shared device. The exit
     itself never waits for this."""
-    form = _read_form()
+    form = read_posted_form()
     if isinstance(form, Response):
         return form
     headers = _headers()
@@ -521,7 +507,7 @@ def exit_page() -> Response:
     if session_id is None:
         return page("exited.html", cookies=cleared)
     if not session.csrf_valid(session_id, text(form, session.CSRF_FIELD)):
-        return _csrf_refused(cookies=cleared)
+        return csrf_refused(cookies=cleared)
     session.forget_answers(session_id)
     logger.info("form session ended by exit this page")
     # A page, like every form POST's answer, though the browser that sent it has already gone.
