@@ -122,7 +122,9 @@ def consent_answer(token: str) -> Response:
     from chalicelib.services.request_consent import answer_consent_request, open_consent_request
 
     retry_href = f"/consent/{token}"
-    checked = checked_form(parent_consent.current_request, retry_href, "consent answer refused")
+    checked = checked_form(
+        parent_consent.current_request, retry_href, "consent answer refused: CSRF token missing or wrong"
+    )
     if isinstance(checked, Response):
         return checked
     form, cookie_id = checked
@@ -135,16 +137,16 @@ def consent_answer(token: str) -> Response:
     )
 
 
-def checked_form(request: Request, retry_href: str, refusal: str) -> tuple[Form, str] | Response:
+def checked_form(request: Request, retry_href: str, refused_log: str) -> tuple[Form, str] | Response:
     """The posted form and the browser's cookie id, once its CSRF token holds; else the page that says
-    why not (`refusal` is what the log says: never the token)."""
+    why not (`refused_log` is what the log says then: never the token)."""
     try:
         form = form_body(request)
     except BodyTooLarge:
         return page("errors/too_large.html", status=413)
     cookie_id = _cookie_id()
     if cookie_id is None or not session.csrf_valid(cookie_id, text(form, session.CSRF_FIELD)):
-        logger.info(f"{refusal}: CSRF token missing or wrong")
+        logger.info(refused_log)
         return page("consent_csrf.html", status=400, retry_href=retry_href)
     return form, cookie_id
 

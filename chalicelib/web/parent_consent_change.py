@@ -63,7 +63,9 @@ def change_answer(token: str) -> Response:
     from chalicelib.services.change_consent_answer import change_consent_answer, open_answered_request
 
     request = parent_consent_change.current_request
-    checked = consent_page.checked_form(request, change_path(token), "consent answer change refused")
+    checked = consent_page.checked_form(
+        request, change_path(token), "consent answer change refused: CSRF token missing or wrong"
+    )
     if isinstance(checked, Response):
         return checked
     form, cookie_id = checked
