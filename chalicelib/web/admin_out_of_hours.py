@@ -14,8 +14,8 @@ from chalicelib.domain.staff import Role
 # The admin API's rooms, not its package: the package's whole picture includes this handover's part.
 from chalicelib.web.admin.answers import answer_with
 from chalicelib.web.admin.common import STAFF_BODY_LIMIT, _json, _reference
-from chalicelib.web.admin.models import Rationale, StaffRequest
 from chalicelib.web.admin.picture import out_of_hours_picture
+from chalicelib.web.admin.request_fields import Rationale, StaffRequest
 from chalicelib.web.admin.shaping import _state
 from chalicelib.web.auth import admin_route, current_staff
 from chalicelib.web.json_body import ANY_BODY, parse_json

@@ -122,6 +122,22 @@ def take_shown_errors(answers: Answers, session_id: str, path: str) -> tuple[Pag
     return PageErrors(dict(shown["messages"]), dict(shown["anchors"])), shown["typed"]
 
 
+def read_posted_form() -> Form | Response:
+    """The posted form, or the page that says why it cannot be read (too large, or malformed)."""
+    try:
+        return form_body(public_form.current_request)
+    except BodyTooLarge:
+        return page("errors/too_large.html", status=413)
+    except ValueError:
+        return page("errors/bad_request.html", status=400)
+
+
+def csrf_refused(cookies: list[str] | None = None) -> Response:
+    # No log of the token or session id: just that it happened.
+    logger.info("form post refused: CSRF token missing or wrong")
+    return page("errors/csrf.html", status=400, cookies=cookies)
+
+
 def _guarded_post(
     handle: Callable[[Form, Answers, str], Response],
     first: bool = False,
@@ -129,19 +145,14 @@ def _guarded_post(
     when_no_session: Callable[[], Response] = lambda: expired_page(),
 ) -> Response:
     """Size limit, CSRF and session checks shared by every POST, then the page's own handling."""
-    try:
-        form = form_body(public_form.current_request)
-    except BodyTooLarge:
-        return page("errors/too_large.html", status=413)
-    except ValueError:
-        return page("errors/bad_request.html", status=400)
+    form = read_posted_form()
+    if isinstance(form, Response):
+        return form
     session_id = session.session_id_from(_headers())
     if session_id is None:
         return when_no_session()
     if not session.csrf_valid(session_id, text(form, session.CSRF_FIELD)):
-        # No log of the token or session id: just that it happened.
-        logger.info("form post refused: CSRF token missing or wrong")
-        return page("errors/csrf.html", status=400)
+        return csrf_refused()
     answers = session.load_answers(session_id)
     if answers is None:
         if not first:

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from chalice import Blueprint
-from chalice.app import Response
+from chalice.app import Request, Response
 
 from chalicelib.domain.consent_links import LinkExpired, LinkRefused, LinkSuperseded, LinkUsed
 from chalicelib.domain.consent_requests import COMMENT_MAX_LENGTH, ParentAnswer
@@ -23,6 +24,9 @@ from chalicelib.settings import get_settings
 from chalicelib.web import form_session as session
 from chalicelib.web.form_fields import Form, PageErrors, text
 from chalicelib.web.form_http import FORM_CONTENT_TYPES, BodyTooLarge, form_body, page, redirect
+
+if TYPE_CHECKING:
+    from chalicelib.services.request_consent import ConsentRequestRecord
 
 parent_consent = Blueprint(__name__)
 
@@ -115,31 +119,59 @@ def read_answer(form: Form) -> tuple[ParentAnswer | None, PageErrors]:
 
 @parent_consent.route("/consent/{token}", methods=["POST"], content_types=FORM_CONTENT_TYPES)
 def consent_answer(token: str) -> Response:
-    from chalicelib.domain.failures import AwsError, StaleReferral
     from chalicelib.services.request_consent import answer_consent_request, open_consent_request
 
+    retry_href = f"/consent/{token}"
+    checked = checked_form(
+        parent_consent.current_request, retry_href, "consent answer refused: CSRF token missing or wrong"
+    )
+    if isinstance(checked, Response):
+        return checked
+    form, cookie_id = checked
+    return take_answer(
+        token,
+        form,
+        retry_href,
+        save=lambda answer: answer_consent_request(token, answer, _request_id()),
+        show_again=lambda shown: _form_page(token, open_consent_request(token).child_first_names, cookie_id, **shown),
+    )
+
+
+def checked_form(request: Request, retry_href: str, refused_log: str) -> tuple[Form, str] | Response:
+    """The posted form and the browser's cookie id, once its CSRF token holds; else the page that says
+    why not (`refused_log` is what the log says then: never the token)."""
     try:
-        form = form_body(parent_consent.current_request)
+        form = form_body(request)
     except BodyTooLarge:
         return page("errors/too_large.html", status=413)
     cookie_id = _cookie_id()
     if cookie_id is None or not session.csrf_valid(cookie_id, text(form, session.CSRF_FIELD)):
-        logger.info("consent answer refused: CSRF token missing or wrong")
-        return page("consent_csrf.html", status=400, retry_href=f"/consent/{token}")
+        logger.info(refused_log)
+        return page("consent_csrf.html", status=400, retry_href=retry_href)
+    return form, cookie_id
+
+
+def take_answer(
+    token: str,
+    form: Form,
+    retry_href: str,
+    save: Callable[[ParentAnswer], ConsentRequestRecord],
+    show_again: Callable[[dict[str, Any]], Response],
+) -> Response:
+    """The parent's answer saved and the browser sent to the answered page with its receipt; or the
+    form again with what to fix. A refused link or a moment's failure gets its page, as on GET."""
+    from chalicelib.domain.failures import AwsError, StaleReferral
+
     answer, errors = read_answer(form)
     try:
         if answer is None:
-            opened = open_consent_request(token)
             values = {"answer": text(form, "answer"), "comment": text(form, "comment")}
-            return _form_page(
-                token, opened.child_first_names, cookie_id, values=values, errors=errors.messages,
-                error_list=errors.summary(),
-            )  # fmt: skip
-        record = answer_consent_request(token, answer, _request_id())
+            return show_again({"values": values, "errors": errors.messages, "error_list": errors.summary()})
+        record = save(answer)
     except LinkRefused as refused:
         return refused_page(refused)
     except (AwsError, StaleReferral):
-        return page("consent_try_again.html", status=503, retry_href=f"/consent/{token}")
+        return page("consent_try_again.html", status=503, retry_href=retry_href)
     return redirect(
         f"/consent/{token}/answered",
         cookies=[session.set_cookie(RECEIPT_COOKIE, _receipt(record.lookup_key), RECEIPT_MAX_AGE_SECONDS)],

@@ -15,11 +15,9 @@ from chalice.app import Response
 
 from chalicelib.domain.consent_links import LinkRefused
 from chalicelib.domain.consent_requests import COMMENT_MAX_LENGTH
-from chalicelib.logs import logger
 from chalicelib.web import form_session as session
 from chalicelib.web import parent_consent as consent_page
-from chalicelib.web.form_fields import text
-from chalicelib.web.form_http import FORM_CONTENT_TYPES, BodyTooLarge, form_body, page, redirect
+from chalicelib.web.form_http import FORM_CONTENT_TYPES, page
 
 if TYPE_CHECKING:
     from chalicelib.services.change_consent_answer import AnsweredRequest
@@ -62,34 +60,20 @@ def change_form(token: str) -> Response:
 
 @parent_consent_change.route("/consent/{token}/change", methods=["POST"], content_types=FORM_CONTENT_TYPES)
 def change_answer(token: str) -> Response:
-    from chalicelib.domain.failures import AwsError, StaleReferral
     from chalicelib.services.change_consent_answer import change_consent_answer, open_answered_request
 
-    try:
-        form = form_body(parent_consent_change.current_request)
-    except BodyTooLarge:
-        return page("errors/too_large.html", status=413)
-    cookie_id = consent_page._cookie_id()
-    if cookie_id is None or not session.csrf_valid(cookie_id, text(form, session.CSRF_FIELD)):
-        logger.info("consent answer change refused: CSRF token missing or wrong")
-        return page("consent_csrf.html", status=400, retry_href=change_path(token))
-    answer, errors = consent_page.read_answer(form)
-    try:
-        if answer is None:
-            opened = open_answered_request(token)
-            values = {"answer": text(form, "answer"), "comment": text(form, "comment")}
-            return _change_page(
-                token, opened, cookie_id, values=values, errors=errors.messages,
-                error_list=errors.summary(),
-            )  # fmt: skip
-        request_id = (parent_consent_change.current_request.context or {}).get("requestId")
-        record = change_consent_answer(token, answer, request_id)
-    except LinkRefused as refused:
-        return consent_page.refused_page(refused)
-    except (AwsError, StaleReferral):
-        return page("consent_try_again.html", status=503, retry_href=change_path(token))
-    receipt = consent_page._receipt(record.lookup_key)
-    return redirect(
-        f"/consent/{token}/answered",
-        cookies=[session.set_cookie(consent_page.RECEIPT_COOKIE, receipt, consent_page.RECEIPT_MAX_AGE_SECONDS)],
+    request = parent_consent_change.current_request
+    checked = consent_page.checked_form(
+        request, change_path(token), "consent answer change refused: CSRF token missing or wrong"
+    )
+    if isinstance(checked, Response):
+        return checked
+    form, cookie_id = checked
+    request_id = (request.context or {}).get("requestId")
+    return consent_page.take_answer(
+        token,
+        form,
+        change_path(token),
+        save=lambda answer: change_consent_answer(token, answer, request_id),
+        show_again=lambda shown: _change_page(token, open_answered_request(token), cookie_id, **shown),
     )

@@ -17,7 +17,8 @@ quick exit). `public_form` is the one Blueprint app.py registers; importing this
 
 from __future__ import annotations
 
-from typing import Any
+import datetime as dt
+from typing import TYPE_CHECKING, Any
 
 from chalice.app import Response
 
@@ -42,11 +43,13 @@ from chalicelib.web.form_cycle import (
     _headers,
     _landing,
     _post,
+    csrf_refused,
     expired_page,
     public_form,
+    read_posted_form,
 )
 from chalicelib.web.form_fields import Form, PageErrors, text
-from chalicelib.web.form_http import FORM_CONTENT_TYPES, BodyTooLarge, form_body, page, redirect
+from chalicelib.web.form_http import FORM_CONTENT_TYPES, page, redirect
 from chalicelib.web.form_steps import (
     ABOUT_YOU,
     CHECK,
@@ -63,6 +66,9 @@ from chalicelib.web.form_steps import (
     concerns_step,
 )
 from chalicelib.web.request_parts import query_of
+
+if TYPE_CHECKING:
+    from chalicelib.services.referral_attachments import DocumentsPage
 
 # --- routes ------------------------------------------------------------------------------------
 
@@ -226,14 +232,13 @@ def _what_happens_next(reference: str) -> dict[str, Any] | None:
     return {"route": summary.route.value, **told.template_context()}
 
 
+DOCUMENTS_ADDED = "/referral/documents?added=1"
+
+
 @public_form.route("/referral/documents", methods=["GET"])
 def documents() -> Response:
     """Add documents to the referral just sent (README "Documents"): the receipt cookie names it."""
-    from chalicelib.domain.attachments import MAX_FILES, REFUSAL_TEXT, describe_size
     from chalicelib.services.referral_attachments import documents_for_form
-    from chalicelib.settings import get_settings
-    from chalicelib.web.security import CONTENT_SECURITY_POLICY
-    from chalicelib.wiring import wiring
 
     reference = session.reference_from(_headers())
     if reference is None:
@@ -242,38 +247,59 @@ def documents() -> Response:
     if "key" in query:
         # S3's redirect after an upload adds the object's key, which holds the file's name: go on
         # to the same page without it, so the name stays out of the address bar and history.
-        return redirect("/referral/documents?added=1")
+        return redirect(DOCUMENTS_ADDED)
+    found = documents_for_form(reference, redirect=_upload_return_address())
+    response = _documents_page(found, reference, added=query.get("added") == "1")
+    if found.post is not None:
+        _let_form_post_to(response, found.post.url)
+    return response
+
+
+def _upload_return_address() -> str:
+    """Where S3 sends the browser back once it has the file: an absolute address (locally, this host)."""
+    from chalicelib.settings import get_settings
+
     settings = get_settings()
-    # S3 sends the browser back here once it has the file (an absolute address; locally, this host).
     host = _headers().get("host")
     here = f"http://{host}" if settings.is_local and host else settings.public_url
-    found = documents_for_form(reference, redirect=f"{here}/referral/documents?added=1")
-    response = page(
+    return f"{here}{DOCUMENTS_ADDED}"
+
+
+def _documents_page(found: DocumentsPage, reference: str, added: bool) -> Response:
+    from chalicelib.domain.attachments import MAX_FILES, REFUSAL_TEXT, describe_size
+
+    return page(
         "documents.html",
         page=found,
         reference=reference,
-        added=query.get("added") == "1",
+        added=added,
         max_files=MAX_FILES,
         max_size=describe_size(found.max_bytes),
         closes=form_resume.london_time(found.window_closes_at),
         refused_text=REFUSAL_TEXT,
         back_href="/referral/confirmation",
-        # The receipt lasts as long as documents can be added (it is the same signed value).
-        cookies=[
-            session.set_cookie(
-                session.RECEIPT_COOKIE,
-                session.read_cookie(_headers(), session.RECEIPT_COOKIE) or "",
-                max(1, int((found.window_closes_at - wiring().clock()).total_seconds())),
-            )
-        ],
+        cookies=[_receipt_kept_until(found.window_closes_at)],
     )
-    if found.post is not None:
-        # This page's form posts straight to the bucket: its origin, and only on this page.
-        origin = "/".join(found.post.url.split("/")[:3])
-        response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY.replace(
-            "form-action 'self'", f"form-action 'self' {origin}"
-        )
-    return response
+
+
+def _receipt_kept_until(closes_at: dt.datetime) -> str:
+    """The receipt again, lasting as long as documents can be added (it is the same signed value)."""
+    from chalicelib.wiring import wiring
+
+    seconds = max(1, int((closes_at - wiring().clock()).total_seconds()))
+    return session.set_cookie(
+        session.RECEIPT_COOKIE, session.read_cookie(_headers(), session.RECEIPT_COOKIE) or "", seconds
+    )
+
+
+def _let_form_post_to(response: Response, post_url: str) -> None:
+    """The documents page's form posts straight to the bucket: its origin, and only on this page."""
+    from chalicelib.web.security import CONTENT_SECURITY_POLICY
+
+    origin = "/".join(post_url.split("/")[:3])
+    response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY.replace(
+        "form-action 'self'", f"form-action 'self' {origin}"
+    )
 
 
 # --- save and come back later -----------------------------------------------------------------
@@ -370,17 +396,24 @@ WRONG_DETAILS = "The resume code or passphrase is not right. Check both and try 
 
 @public_form.route(RESUME_PAGE, methods=["POST"], content_types=FORM_CONTENT_TYPES)
 def resume_post() -> Response:
-    try:
-        form = form_body(public_form.current_request)
-    except BodyTooLarge:
-        return page("errors/too_large.html", status=413)
-    except ValueError:
-        return page("errors/bad_request.html", status=400)
+    form = read_posted_form()
+    if isinstance(form, Response):
+        return form
     session_id = session.session_id_from(_headers())
     if session_id is None or not session.csrf_valid(session_id, text(form, session.CSRF_FIELD)):
-        logger.info("form post refused: CSRF token missing or wrong")
-        return page("errors/csrf.html", status=400)
+        return csrf_refused()
+    code, passphrase, errors = _resume_details(form)
+    if code is None:
+        return _resume_page(session_id, errors, code=text(form, "resume_code"))
+    refused = _resume_rate_limited()
+    if refused is not None:
+        return refused
+    return _resume_draft(code, passphrase, session_id)
 
+
+def _resume_details(form: Form) -> tuple[str | None, str, PageErrors]:
+    """The resume code (normalised; None while anything is missing or malformed), the passphrase
+    as typed (not trimmed: a space may be part of it), and what to fix."""
     typed_code = text(form, "resume_code")
     passphrase = (form.get("passphrase") or [""])[0]
     code = resume_codes.normalise(typed_code)
@@ -394,13 +427,11 @@ def resume_post() -> Response:
         )
     if not passphrase:
         errors.add("passphrase", "Enter your passphrase")
-    if errors or code is None:
-        return _resume_page(session_id, errors, code=typed_code)
+    return (None if errors else code), passphrase, errors
 
-    refused = _resume_rate_limited()
-    if refused is not None:
-        return refused
 
+def _resume_draft(code: str, passphrase: str, session_id: str) -> Response:
+    """The saved answers in a new session, opened where they were left; else why not."""
     new_session_id = session.new_session_id()  # never the one from before the passphrase
     outcome = save_and_resume.resume(code, passphrase, new_session_id)
     if isinstance(outcome, save_and_resume.Resumed):
@@ -418,6 +449,7 @@ def resume_post() -> Response:
         )
     if isinstance(outcome, save_and_resume.Expired):
         return page("resume_expired.html")
+    errors = PageErrors()
     errors.add("resume_code", WRONG_DETAILS)
     return _resume_page(session_id, errors, code=resume_codes.formatted(code))
 
@@ -462,12 +494,9 @@ def exit_page() -> Response:
     so Back or a reopened tab finds no answers, and forgets the receipt, so the confirmation and
     documents pages (the reference, the files' names) no longer show on a shared device. The exit
     itself never waits for this."""
-    try:
-        form = form_body(public_form.current_request)
-    except BodyTooLarge:
-        return page("errors/too_large.html", status=413)
-    except ValueError:
-        return page("errors/bad_request.html", status=400)
+    form = read_posted_form()
+    if isinstance(form, Response):
+        return form
     headers = _headers()
     # Forgetting the receipt changes nothing on the server, so it needs no token: the pages after
     # sending have no form session left to carry one.
@@ -478,8 +507,7 @@ def exit_page() -> Response:
     if session_id is None:
         return page("exited.html", cookies=cleared)
     if not session.csrf_valid(session_id, text(form, session.CSRF_FIELD)):
-        logger.info("form post refused: CSRF token missing or wrong")
-        return page("errors/csrf.html", status=400, cookies=cleared)
+        return csrf_refused(cookies=cleared)
     session.forget_answers(session_id)
     logger.info("form session ended by exit this page")
     # A page, like every form POST's answer, though the browser that sent it has already gone.

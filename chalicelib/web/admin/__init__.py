@@ -6,7 +6,9 @@ routes to it when imported here:
 
     common.py     the Blueprint, role sets, body limit, reference and query helpers
     answers.py    the one mapping of domain refusals to HTTP answers (`answer_with`)
-    models.py     the request bodies (pydantic)
+    models.py     the request bodies (pydantic): like the answers' models, imported in the handlers
+                  (the console's forms name them lazily), never at a route module's top
+    request_fields.py what the rooms' own bodies are made of (StaffRequest, Rationale, StaffLine...)
     responses*.py the answers' models: the OpenAPI document's schemas come from them; imported in
                   the handlers, never at module top, to keep them off the Lambda cold start
     shaping.py    `shaped` (an answer checked against its model), where a referral stands after a
@@ -30,6 +32,8 @@ importable from `chalicelib.web.admin`, as it was when this was one module.
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.web.admin import (  # noqa: F401 - routes
     advice,
@@ -68,29 +72,6 @@ from chalicelib.web.admin.common import (
 from chalicelib.web.admin.decisions import approval, decision, screening
 from chalicelib.web.admin.documents import ATTACHMENT_ID, ATTACHMENT_NOT_FOUND, attachment_download
 from chalicelib.web.admin.family import _ask_parent, consent, contact_plan, parents_told
-from chalicelib.web.admin.models import (
-    ApprovalRequest,
-    ConsentRequest,
-    ConsoleReplyText,
-    ContactPlanRequest,
-    DecisionRequest,
-    EnquiriesRequest,
-    HeldNoticeRelease,
-    LegalHoldRequest,
-    NoticeReleaseRequest,
-    OnwardReferralRequest,
-    OutcomeNoticeRequest,
-    ParentsToldRequest,
-    Rationale,
-    ReplyTextRequest,
-    ScreeningRequest,
-    StaffLine,
-    StaffRequest,
-    StaffText,
-    SubjectAccessRequest,
-    TriageAttachRequest,
-    TriageRejectRequest,
-)
 from chalicelib.web.admin.notices import NOTICE_ID, notice_preview, notice_release, outcome_notice
 from chalicelib.web.admin.picture import (
     _attachment,
@@ -108,6 +89,7 @@ from chalicelib.web.admin.picture import (
 )
 from chalicelib.web.admin.queue import referral, search, whoami, work_queue
 from chalicelib.web.admin.records import audit, audit_verify, closure, legal_hold, subject_access
+from chalicelib.web.admin.request_fields import Rationale, StaffLine, StaffRequest, StaffText
 from chalicelib.web.admin.shaping import _decision, _event, _iso, _state
 from chalicelib.web.admin.sharing import (
     TRIAGE_ID,
@@ -121,6 +103,60 @@ from chalicelib.web.admin.sharing import (
     triage_item,
     triage_list,
     triage_reject,
+)
+
+if TYPE_CHECKING:
+    from chalicelib.web.admin.models import (
+        ApprovalRequest,
+        ConsentRequest,
+        ConsoleReplyText,
+        ContactPlanRequest,
+        DecisionRequest,
+        EnquiriesRequest,
+        HeldNoticeRelease,
+        LegalHoldRequest,
+        NoticeReleaseRequest,
+        OnwardReferralRequest,
+        OutcomeNoticeRequest,
+        ParentsToldRequest,
+        ReplyTextRequest,
+        ScreeningRequest,
+        SubjectAccessRequest,
+        TriageAttachRequest,
+        TriageRejectRequest,
+    )
+
+
+def __getattr__(name: str) -> Any:
+    """The request bodies (models.py), importable from here as before but loaded on first use: the
+    console's forms and the OpenAPI document name them, and none is needed for the cold start."""
+    if name in _REQUEST_BODIES:
+        from chalicelib.web.admin import models
+
+        return getattr(models, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+_REQUEST_BODIES = frozenset(
+    {
+        "ApprovalRequest",
+        "ConsentRequest",
+        "ConsoleReplyText",
+        "ContactPlanRequest",
+        "DecisionRequest",
+        "EnquiriesRequest",
+        "HeldNoticeRelease",
+        "LegalHoldRequest",
+        "NoticeReleaseRequest",
+        "OnwardReferralRequest",
+        "OutcomeNoticeRequest",
+        "ParentsToldRequest",
+        "ReplyTextRequest",
+        "ScreeningRequest",
+        "SubjectAccessRequest",
+        "TriageAttachRequest",
+        "TriageRejectRequest",
+    }
 )
 
 __all__ = [

@@ -18,7 +18,7 @@ from chalicelib.web.admin.common import (
     _request_id,
     admin,
 )
-from chalicelib.web.admin.models import Rationale, StaffLine, StaffRequest
+from chalicelib.web.admin.request_fields import Rationale, StaffLine, StaffRequest
 from chalicelib.web.admin.shaping import _iso, shaped
 from chalicelib.web.admin_reports import REPORT_READERS
 from chalicelib.web.auth import admin_route, current_staff

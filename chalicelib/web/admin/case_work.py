@@ -40,7 +40,7 @@ from chalicelib.web.admin.common import (
     _request_id,
     admin,
 )
-from chalicelib.web.admin.models import StaffRequest
+from chalicelib.web.admin.request_fields import StaffRequest
 from chalicelib.web.admin.shaping import shaped
 from chalicelib.web.auth import admin_route, current_staff
 from chalicelib.web.json_body import ANY_BODY, parse_json

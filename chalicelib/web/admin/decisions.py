@@ -14,11 +14,6 @@ from chalicelib.web.admin.common import (
     _request_id,
     admin,
 )
-from chalicelib.web.admin.models import (
-    ApprovalRequest,
-    DecisionRequest,
-    ScreeningRequest,
-)
 from chalicelib.web.admin.shaping import _state
 from chalicelib.web.auth import admin_route, current_staff
 from chalicelib.web.json_body import ANY_BODY, parse_json
@@ -28,6 +23,7 @@ from chalicelib.web.json_body import ANY_BODY, parse_json
 def screening(reference: str) -> Response:
     def work() -> Response:
         from chalicelib.services.screen_referral import screen_referral
+        from chalicelib.web.admin.models import ScreeningRequest
 
         body = parse_json(admin.current_request, ScreeningRequest, STAFF_BODY_LIMIT, "screening")
         referral = screen_referral(
@@ -47,6 +43,7 @@ def screening(reference: str) -> Response:
 def decision(reference: str) -> Response:
     def work() -> Response:
         from chalicelib.services.decide_referral import record_decision
+        from chalicelib.web.admin.models import DecisionRequest
 
         body = parse_json(admin.current_request, DecisionRequest, STAFF_BODY_LIMIT, "decision")
         referral = record_decision(
@@ -67,6 +64,7 @@ def decision(reference: str) -> Response:
 def approval(reference: str) -> Response:
     def work() -> Response:
         from chalicelib.services.decide_referral import approve_decision, return_decision
+        from chalicelib.web.admin.models import ApprovalRequest
 
         body = parse_json(admin.current_request, ApprovalRequest, STAFF_BODY_LIMIT, "approval")
         staff, request_id = current_staff(admin.current_request), _request_id()

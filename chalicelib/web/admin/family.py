@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice import Response
 
@@ -16,14 +16,12 @@ from chalicelib.web.admin.common import (
     _request_id,
     admin,
 )
-from chalicelib.web.admin.models import (
-    ConsentRequest,
-    ContactPlanRequest,
-    ParentsToldRequest,
-)
 from chalicelib.web.admin.shaping import _state
 from chalicelib.web.auth import admin_route, current_staff
 from chalicelib.web.json_body import ANY_BODY, parse_json
+
+if TYPE_CHECKING:
+    from chalicelib.web.admin.models import ConsentRequest
 
 
 @admin_route(admin, "/admin/referrals/{reference}/consent", methods=["POST"], roles=CASEWORK, content_types=ANY_BODY)
@@ -31,6 +29,7 @@ def consent(reference: str) -> Response:
     def work() -> Response:
         from chalicelib.domain.consent import ConsentState
         from chalicelib.services.record_consent import record_consent, staff_consent_record
+        from chalicelib.web.admin.models import ConsentRequest
 
         body = parse_json(admin.current_request, ConsentRequest, STAFF_BODY_LIMIT, "consent")
         staff = current_staff(admin.current_request)
@@ -59,6 +58,7 @@ def _ask_parent(reference: str, body: ConsentRequest, staff: Any) -> Any:
 def parents_told(reference: str) -> Response:
     def work() -> Response:
         from chalicelib.services.record_consent import decide_parents_told, staff_parents_told
+        from chalicelib.web.admin.models import ParentsToldRequest
 
         body = parse_json(admin.current_request, ParentsToldRequest, STAFF_BODY_LIMIT, "parents told decision")
         staff = current_staff(admin.current_request)
@@ -80,6 +80,7 @@ def contact_plan(reference: str) -> Response:
     def work() -> Response:
         from chalicelib.domain.contact_plan import ContactDecision
         from chalicelib.services.contact_plan import change_contact_plan
+        from chalicelib.web.admin.models import ContactPlanRequest
 
         body = parse_json(admin.current_request, ContactPlanRequest, STAFF_BODY_LIMIT, "contact plan")
         staff = current_staff(admin.current_request)

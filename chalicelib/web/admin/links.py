@@ -10,7 +10,7 @@ from pydantic import AfterValidator, StringConstraints
 from chalicelib.domain.referral import one_line
 from chalicelib.web.admin.answers import answer_with
 from chalicelib.web.admin.common import CASEWORK, MANAGERS, STAFF_BODY_LIMIT, _json, _reference, _request_id, admin
-from chalicelib.web.admin.models import StaffRequest
+from chalicelib.web.admin.request_fields import StaffRequest
 from chalicelib.web.admin.shaping import _iso, shaped
 from chalicelib.web.auth import admin_route, current_staff
 from chalicelib.web.json_body import ANY_BODY, parse_json

@@ -1,30 +1,26 @@
-"""The staff API's request bodies: each pydantic model refuses unknown fields."""
+"""The staff API's request bodies: each pydantic model refuses unknown fields.
+
+Imported inside the handlers (and, for the console's forms, when a form is first used), never at a
+route module's top: the classes load on first use, off the Lambda cold start (request_fields.py
+holds what the rooms' own bodies are made of)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import AfterValidator, Field, StringConstraints, model_validator
 
 from chalicelib.domain.agencies import AgencyId
 from chalicelib.domain.decision import Outcome, Rag
 from chalicelib.domain.onward_referral import Section
-from chalicelib.domain.referral import no_control_characters, one_line
-
-Rationale = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000), AfterValidator(no_control_characters)
-]
-# What staff type on one line (who gave consent, how, the service): refused with line breaks, as
-# the referral's own single-line fields are, because they are shown and emailed as one line.
-StaffLine = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200), AfterValidator(one_line)]
-StaffText = Annotated[
-    str, StringConstraints(strip_whitespace=True, max_length=5000), AfterValidator(no_control_characters)
-]
-
-
-class StaffRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid", defer_build=True)
+from chalicelib.domain.referral import no_control_characters
+from chalicelib.web.admin.request_fields import (
+    Rationale,
+    StaffLine,
+    StaffRequest,
+    StaffText,
+)
 
 
 class ScreeningRequest(StaffRequest):

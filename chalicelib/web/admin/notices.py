@@ -19,10 +19,6 @@ from chalicelib.web.admin.common import (
     _request_id,
     admin,
 )
-from chalicelib.web.admin.models import (
-    NoticeReleaseRequest,
-    OutcomeNoticeRequest,
-)
 from chalicelib.web.admin.shaping import _state, shaped
 from chalicelib.web.auth import admin_route, current_staff
 from chalicelib.web.errors import problem
@@ -37,6 +33,7 @@ NOTICE_ID = re.compile(r"[a-z0-9_:-]{1,64}")
 def outcome_notice(reference: str) -> Response:
     def work() -> Response:
         from chalicelib.services.tell_outcome import record_outcome_notice_choice
+        from chalicelib.web.admin.models import OutcomeNoticeRequest
 
         body = parse_json(admin.current_request, OutcomeNoticeRequest, STAFF_BODY_LIMIT, "outcome notice")
         referral = record_outcome_notice_choice(
@@ -88,6 +85,7 @@ def notice_release(reference: str, notice_id: str) -> Response:
     def work() -> Response:
         from chalicelib.services.tell_outcome import NoticeNotFound
         from chalicelib.services.translations import release_held_notice
+        from chalicelib.web.admin.models import NoticeReleaseRequest
 
         if not NOTICE_ID.fullmatch(notice_id):
             raise NoticeNotFound(notice_id)

@@ -17,10 +17,6 @@ from chalicelib.web.admin.common import (
     _required_reference,
     admin,
 )
-from chalicelib.web.admin.models import (
-    LegalHoldRequest,
-    SubjectAccessRequest,
-)
 from chalicelib.web.admin.picture import referral_picture
 from chalicelib.web.admin.shaping import _event, _iso, _state, shaped
 from chalicelib.web.auth import admin_route, current_staff
@@ -44,6 +40,7 @@ def closure(reference: str) -> Response:
 def legal_hold(reference: str) -> Response:
     def work() -> Response:
         from chalicelib.services.retention import lift_legal_hold, place_legal_hold
+        from chalicelib.web.admin.models import LegalHoldRequest
 
         body = parse_json(admin.current_request, LegalHoldRequest, STAFF_BODY_LIMIT, "legal hold")
         staff, request_id = current_staff(admin.current_request), _request_id()
@@ -61,6 +58,7 @@ def subject_access() -> Response:
     def work() -> Response:
         from chalicelib.services.subject_access import subject_access_bundle
         from chalicelib.services.view_referral import ReferralView
+        from chalicelib.web.admin.models import SubjectAccessRequest
         from chalicelib.web.admin.responses_picture import SubjectAccessBundle
 
         body = parse_json(admin.current_request, SubjectAccessRequest, STAFF_BODY_LIMIT, "subject access request")

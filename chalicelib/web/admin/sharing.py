@@ -21,13 +21,6 @@ from chalicelib.web.admin.common import (
     _request_id,
     admin,
 )
-from chalicelib.web.admin.models import (
-    EnquiriesRequest,
-    OnwardReferralRequest,
-    ReplyTextRequest,
-    TriageAttachRequest,
-    TriageRejectRequest,
-)
 from chalicelib.web.admin.picture import _attachment, _enquiry
 from chalicelib.web.admin.shaping import _iso, _state, shaped
 from chalicelib.web.auth import admin_route, current_staff
@@ -42,6 +35,7 @@ from chalicelib.web.request_parts import query_of
 def onward_referral(reference: str) -> Response:
     def work() -> Response:
         from chalicelib.services.refer_on import make_onward_referral
+        from chalicelib.web.admin.models import OnwardReferralRequest
 
         body = parse_json(admin.current_request, OnwardReferralRequest, STAFF_BODY_LIMIT, "onward referral")
         referral = make_onward_referral(
@@ -63,6 +57,7 @@ def enquiries(reference: str) -> Response:
 
     def work() -> Response:
         from chalicelib.services.open_enquiries import open_enquiries
+        from chalicelib.web.admin.models import EnquiriesRequest
         from chalicelib.web.admin.responses_sharing import OpenedEnquiries
 
         body = parse_json(admin.current_request, EnquiriesRequest, STAFF_BODY_LIMIT, "enquiries")
@@ -104,6 +99,7 @@ def reply_text(reference: str, reply_id: str) -> Response:
     def work() -> Response:
         from chalicelib.domain.reply_display import ReplyNotOnReferral
         from chalicelib.services.reply_display import mark_reply_text
+        from chalicelib.web.admin.models import ReplyTextRequest
 
         if not REPLY_ID.fullmatch(reply_id):
             raise ReplyNotOnReferral(reply_id)
@@ -158,6 +154,7 @@ def triage_attach(triage_id: str) -> Response:
 
     def work() -> Response:
         from chalicelib.services.triage import attach_triage
+        from chalicelib.web.admin.models import TriageAttachRequest
         from chalicelib.web.admin.responses_sharing import TriageAttached
 
         body = parse_json(admin.current_request, TriageAttachRequest, STAFF_BODY_LIMIT, "triage attach")
@@ -178,6 +175,7 @@ def triage_attach(triage_id: str) -> Response:
 def triage_reject(triage_id: str) -> Response:
     def work() -> Response:
         from chalicelib.services.triage import reject_triage
+        from chalicelib.web.admin.models import TriageRejectRequest
         from chalicelib.web.admin.responses_sharing import TriageSummary
 
         body = parse_json(admin.current_request, TriageRejectRequest, STAFF_BODY_LIMIT, "triage reject")

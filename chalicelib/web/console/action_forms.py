@@ -18,7 +18,7 @@ holds one of its roles. For example, legal hold (admin.py's LegalHoldRequest, ma
         slug="legal-hold",
         title="Place or lift a legal hold",
         api_route=admin_api.legal_hold,             # roles: MANAGERS, as the API declares
-        model=admin_api.LegalHoldRequest,
+        model=lambda: admin_api.LegalHoldRequest,   # loaded on first use
         perform=_legal_hold,                         # (reference, body, staff, request_id) -> referral
         done="Legal hold recorded",
         blank_messages={"hold": "Select whether to place or lift the hold", "reason": "Enter why"},
@@ -115,7 +115,9 @@ class ActionForm:
     slug: str  # /staff/referrals/{reference}/<slug>; templates/staff/actions/<slug>.html
     title: str  # the page's heading and the referral page's button
     api_route: Callable[..., Any]  # the admin.py route this mirrors: its declared roles apply here
-    model: type[BaseModel]  # that route's body model: the same fields, rules and messages
+    # That route's body model (the same fields, rules and messages), or a function giving it, so the
+    # API's request bodies load when a form is first used, not on the cold start.
+    model: type[BaseModel] | Callable[[], type[BaseModel]]
     perform: Perform  # the one service call: (reference, body, staff, request_id)
     done: str  # the success banner on the referral page
     offered: Callable[[dict[str, Any]], bool]  # shown on the referral page when true (the picture)
@@ -131,6 +133,10 @@ class ActionForm:
     # Protective decisions this action could reverse: while one is in force, the form is offered
     # only to the role that made it (the domain refuses anyone else; the page does not tempt them).
     could_reverse: frozenset[str] = frozenset()
+
+    @property
+    def body_model(self) -> type[BaseModel]:
+        return self.model if isinstance(self.model, type) else self.model()
 
     def offered_to(self, picture: dict[str, Any], me: sessions.SignedIn) -> bool:
         if not (self.offered(picture) and me.holds_any(self.roles)):
@@ -150,7 +156,7 @@ class ActionForm:
         """The model's fields as posted; blanks left out so the model's 'missing' rules apply."""
         chosen = text(form, self.branches.selector) if self.branches else ""
         reading = Reading({}, {}, PageErrors(), {})
-        for name in self.model.model_fields:
+        for name in self.body_model.model_fields:
             source = self.branches.input_name(name, chosen) if self.branches else name
             if source is None:
                 continue
@@ -286,7 +292,7 @@ def _post_action(action: ActionForm, visit: Visit, raw_reference: str) -> Respon
     reading = action.read(visit.form)
     body = _validate(action, reading)
     if reading.errors or body is None:
-        reading.errors.sort(tuple(reading.inputs.get(name, name) for name in action.model.model_fields))
+        reading.errors.sort(tuple(reading.inputs.get(name, name) for name in action.body_model.model_fields))
         return _action_page(
             action, visit, reference, errors=reading.errors, values=reading.values, status=400,
             status_now=known["summary"].status.value, access_reason=access_reason,
@@ -313,7 +319,7 @@ def _validate(action: ActionForm, reading: Reading) -> BaseModel | None:
     """The body as the action's model reads it, or None with each problem added to the reading
     (a field left empty gets the action's own message for it, when it has one)."""
     try:
-        return validate(action.model, reading.data)
+        return validate(action.body_model, reading.data)
     except InvalidReferral as invalid:
         for problem in invalid.errors:
             key = reading.inputs.get(problem.field, problem.field)

@@ -152,10 +152,8 @@ def _report_dates(query: dict[str, Any], errors: PageErrors) -> tuple[str | None
 def timeliness_report_page(visit: Visit) -> Response:
     """The timeliness report over London dates, with charts and their tables, or as CSV."""
     query: dict[str, Any] = dict(console.current_request.query_params or {})
-    answer_as = query.get("format") or "html"
     errors = PageErrors()
-    if answer_as not in ("html", "csv"):
-        errors.add("format", "Choose the report as a page or as a CSV download", "from-day")
+    answer_as = answer_format(query, errors)
     date_from, date_to, values = _report_dates(query, errors)
     try:
         report = None if errors else _report(date_from, date_to, errors)
@@ -165,16 +163,31 @@ def timeliness_report_page(visit: Visit) -> Response:
         return _csv_download(report)
     return _page(
         "staff/report_timeliness.html",
-        status=400 if errors else 200,
-        me=visit.me,
-        nav="reports",
+        **report_page_context(visit, errors, values, nav="reports"),
         report=report,
         charts=report_charts(report) if report else [],
         csv_href=_csv_href(report) if report is not None else None,
-        values=values,
-        errors=errors.messages,
-        error_list=errors.summary(),
     )
+
+
+def answer_format(query: dict[str, Any], errors: PageErrors) -> str:
+    """How a report is asked for: "html" (the default) or "csv"; anything else is a problem in `errors`."""
+    answer_as: str = query.get("format") or "html"
+    if answer_as not in ("html", "csv"):
+        errors.add("format", "Choose the report as a page or as a CSV download", "from-day")
+    return answer_as
+
+
+def report_page_context(visit: Visit, errors: PageErrors, values: dict[str, str], nav: str) -> dict[str, Any]:
+    """What every report page shows besides its report: the range's boxes and any problems (a 400 then)."""
+    return {
+        "status": 400 if errors else 200,
+        "me": visit.me,
+        "nav": nav,
+        "values": values,
+        "errors": errors.messages,
+        "error_list": errors.summary(),
+    }
 
 
 def _report(date_from: str | None, date_to: str | None, errors: PageErrors) -> Any:
