@@ -190,8 +190,6 @@ LONG_ROUTES: dict[str, int] = {
     "chalicelib/web/parent_consent_change.py::change_answer": 30,
     "chalicelib/web/parent_consent.py::consent_answer": 28,
     "chalicelib/web/console/reports.py::timeliness_report_page": 24,
-    "chalicelib/web/console/advice.py::advice_post": 24,
-    "chalicelib/web/console/advice.py::advice_list_page": 22,
     "chalicelib/web/admin_reports.py::performance": 21,
 }
 
