@@ -138,7 +138,9 @@ def test_a_call_is_made_into_a_referral_on_a_prefilled_form(client: Any, browser
     location = response.headers["Location"]
     reference = location.rsplit("/", 1)[1]
     assert location == f"/staff/referrals/{reference}"
-    assert "Mia Testchild" in page_text(person.get(location))
+    referral_page = person.get(location)
+    assert "Mia Testchild" in page_text(referral_page) and "by a member of staff" in page_text(referral_page)
+    assert f'made from <a class="govuk-link" href="{call}">an advice call</a>' in referral_page.body.decode()
     assert stored(reference).channel is Channel.STAFF
 
     made = person.get(call).body.decode()
