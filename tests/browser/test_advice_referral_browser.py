@@ -74,13 +74,16 @@ def test_an_advice_call_is_made_into_a_referral(referrer: Referrer, stack: Any) 
     person.fill("Why have they not been told?", "Synthetic: telling them may put her at more risk")
     person.click("Make the referral")
 
-    # The new referral's page; the call now links to it.
+    # The new referral's page and the call link to each other.
     match = re.fullmatch(r"/staff/referrals/([A-Z0-9-]+)", person.page.url.removeprefix(stack.app_url))
     assert match, person.page.url
     reference = match.group(1)
     person.at(f"/staff/referrals/{reference}", f"Referral {reference}")
-    assert "Mia Testchild" in main_text(person)
-    person.open(call)
+    assert "Mia Testchild" in main_text(person) and "by a member of staff, made from an advice call" in main_text(
+        person
+    )
+    person.click("an advice call", role="link")  # the referral links back to the call
+    person.at(call, "Advice call")
     made = main_text(person)
     assert f"Made into a referral: {reference}" in made and "Make it a referral" not in made
     assert person.csp_errors == []
