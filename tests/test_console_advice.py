@@ -125,6 +125,7 @@ def test_a_call_is_made_into_a_referral_on_a_prefilled_form(client: Any, browser
     ]
     assert "Enter the child's last name, or 'not known'" in summary and "Select at least one kind of concern" in summary
     assert len(summary) >= 8  # every section's problems at once
+    assert "Enter the referrer's email address" in summary  # in staff's words, not the public form's "your"
     assert 'href="#child-last_name"' in person.text() and 'href="#concerns-categories"' in person.text()
     assert 'name="child-first_name" type="text" value="Mia"' in person.text()  # nothing typed lost
 

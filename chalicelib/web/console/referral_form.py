@@ -11,13 +11,23 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from chalicelib.domain.referral import ReferralSubmission, Route
-from chalicelib.domain.validation import InvalidReferral, validate
+from chalicelib.domain.referral import PROFESSIONAL_FIELD_MESSAGES, ReferralSubmission, Route
+from chalicelib.domain.validation import MISSING_MESSAGES, InvalidReferral, validate
 from chalicelib.web import form_pages as pages
 from chalicelib.web.clock import hub_today
 from chalicelib.web.form_fields import Form, PageErrors, choices, text
 
 Reader = Callable[[Form, PageErrors], dict[str, Any] | None]
+# The public form speaks to the referrer ("Enter your full name"); here staff fill it in for them.
+IN_STAFF_WORDS = {
+    pages.REFERRER_BLANKS["name"]: "Enter the referrer's full name",
+    pages.REFERRER_BLANKS["email"]: "Enter the referrer's email address",
+    pages.REFERRER_BLANKS["phone"]: "Enter a phone number the referrer can be called back on",
+    PROFESSIONAL_FIELD_MESSAGES["role"]: "Enter the referrer's role, like designated safeguarding lead",
+    PROFESSIONAL_FIELD_MESSAGES["organisation"]: "Enter the name of the referrer's organisation",
+    PROFESSIONAL_FIELD_MESSAGES["agency"]: "Select the kind of agency the referrer works for",
+    MISSING_MESSAGES["kind"]: "Select whether the referrer is a professional or a member of the public",
+}
 LIST_FIELDS = {"concerns-categories"}
 # A whole-referral rule's field path (the submission's) -> the prefixed key of the input it is about.
 SECTION_PREFIXES = {"referrer": "referrer-", "children": "child-", "concerns": "concerns-"}
@@ -55,7 +65,7 @@ def _section(form: Form, prefix: str, read: Reader, errors: PageErrors) -> dict[
     own = PageErrors()
     found = read({name[len(prefix) :]: values for name, values in form.items() if name.startswith(prefix)}, own)
     for key, message in own.messages.items():
-        errors.add(prefix + key, message, prefix + own.anchors[key])
+        errors.add(prefix + key, IN_STAFF_WORDS.get(message, message), prefix + own.anchors[key])
     return found
 
 
