@@ -69,3 +69,89 @@ def test_a_call_made_into_a_referral_links_to_it(client: Any, browser: Any) -> N
     assert response.status_code == 303, response.body
     assert f'href="/staff/referrals/{reference}"' in person.get(response.headers["Location"]).body.decode()
     assert f'href="/staff/referrals/{reference}"' in person.get("/staff/advice").body.decode()
+
+
+def _recorded_call(person: Any) -> str:
+    """A professional's call, recorded in the console: its page's address."""
+    person.get("/staff/advice/new")
+    response = person.post(
+        "/staff/advice/new",
+        {
+            "called_at-day": "26", "called_at-month": "11", "called_at-year": "2026", "called_time": "09:15",
+            "caller_kind": "professional", "caller_agency": "education", "caller_name": "Jo Testteacher",
+            "caller_organisation": "Testfield Primary", "caller_phone": "020 7946 0000", "about": SECRET,
+            "names": "Mia Testchild", "advice": "Synthetic: make a referral", "outcome": "referral_invited",
+        },
+    )  # fmt: skip
+    assert response.status_code == 303, response.body
+    return response.headers["Location"].split("?")[0]
+
+
+REFERRAL_FIELDS = {
+    "immediate_risk": "no", "route": "protection",
+    "referrer-kind": "professional", "referrer-name": "Jo Testteacher", "referrer-role": "Class teacher",
+    "referrer-organisation": "Testfield Primary", "referrer-agency": "education",
+    "referrer-email": "jo.testteacher@school.example", "referrer-phone": "020 7946 0000",
+    "child-first_name": "Mia", "child-last_name": "Testchild", "child-born": "yes",
+    "child-date_of_birth-day": "3", "child-date_of_birth-month": "4", "child-date_of_birth-year": "2019",
+    "child-address-line1": "1 Test Road", "child-address-town": "Testtown", "child-address-postcode": "E17 1AA",
+    "parent-name": "Alex Testparent", "parent-relationship": "mother", "parent-address_same_as_child": "yes",
+    "concerns-categories": "physical_abuse", "concerns-description": SECRET,
+    "concerns-childs_views": "Synthetic: she said it hurt", "concerns-proposed_level": "3",
+    "informed-informed": "no", "informed-reason_not_informed": "Synthetic: telling them may raise the risk",
+}  # fmt: skip
+
+
+def test_a_call_is_made_into_a_referral_on_a_prefilled_form(client: Any, browser: Any) -> None:
+    from chalicelib.domain.referral_record import Channel
+    from tests.test_console import stored
+
+    person = browser("practitioner")
+    call = _recorded_call(person)
+    assert f'href="{call}/referral"' in person.get(call).body.decode()  # offered to a practitioner
+
+    person.get(f"{call}/referral")
+    body = person.text()
+    assert 'name="referrer-name" type="text" value="Jo Testteacher"' in body  # the caller as the referrer
+    assert 'value="Testfield Primary"' in body and 'value="education" selected' in body
+    assert SECRET in body and "Names given: Mia Testchild" in body  # what was said, as the concerns
+
+    response = person.post(f"{call}/referral", {"referrer-name": "Jo Testteacher", "child-first_name": "Mia"})
+    assert response.status_code == 400
+    summary = error_summary(response)
+    assert summary[:2] == [
+        "Select yes if a child is at immediate risk of harm",
+        "Select whether this is a request for support or a child protection referral",
+    ]
+    assert "Enter the child's last name, or 'not known'" in summary and "Select at least one kind of concern" in summary
+    assert len(summary) >= 8  # every section's problems at once
+    assert "Enter the referrer's email address" in summary  # in staff's words, not the public form's "your"
+    assert 'href="#child-last_name"' in person.text() and 'href="#concerns-categories"' in person.text()
+    assert 'name="child-first_name" type="text" value="Mia"' in person.text()  # nothing typed lost
+
+    # A rule across sections, said beside its input: a professional chooses a level.
+    response = person.post(f"{call}/referral", {**REFERRAL_FIELDS, "concerns-proposed_level": "not_sure"})
+    assert response.status_code == 400
+    assert 'href="#concerns-proposed_level"' in person.text() and len(error_summary(response)) == 1
+
+    response = person.post(f"{call}/referral", REFERRAL_FIELDS)
+    assert response.status_code == 303, error_summary(response)
+    location = response.headers["Location"]
+    reference = location.rsplit("/", 1)[1]
+    assert location == f"/staff/referrals/{reference}"
+    referral_page = person.get(location)
+    assert "Mia Testchild" in page_text(referral_page) and "by a member of staff" in page_text(referral_page)
+    assert f'made from <a class="govuk-link" href="{call}">an advice call</a>' in referral_page.body.decode()
+    assert stored(reference).channel is Channel.STAFF
+
+    made = person.get(call).body.decode()
+    assert "Made into a referral" in made and f'href="/staff/referrals/{reference}"' in made
+    assert f'href="{call}/referral"' not in made  # made once only
+    again = person.get(f"{call}/referral")
+    assert again.status_code == 422 and f"already made into the referral {reference}" in page_text(again)
+
+
+def test_only_casework_roles_may_make_a_call_a_referral(client: Any, browser: Any) -> None:
+    call = _recorded_call(browser("manager"))
+    assert browser("auditor").get(f"{call}/referral").status_code == 403
+    assert browser("practitioner").get("/staff/advice/20261126091500abcdef01/referral").status_code == 404

@@ -25,6 +25,7 @@ The rooms, each importing only those above it (no module imports this package's 
 - `my_work`: my referrals and my tasks
 - `notices_documents`: a notice's preview and a referrer's document
 - `advice`: advice calls (not referrals): the list, "Record an advice call", one call
+- `advice_referral`: an advice call made into a referral, on a form prefilled from the call (read by `referral_form`)
 - `reports`: the timeliness report
 - `search`: find a referral by a name, a date of birth, a postcode or a reference
 - `performance`: the performance report (outcomes, sources, re-referrals, advice calls; census CSV)
@@ -85,6 +86,7 @@ from chalicelib.web.console.allocation import ALLOCATION
 from chalicelib.web.console.my_work import my_work_page
 from chalicelib.web.console.notices_documents import attachment_download, notice_preview
 from chalicelib.web.console.advice import advice_form, advice_list_page, advice_page, advice_post
+from chalicelib.web.console.advice_referral import advice_referral_form, advice_referral_post
 from chalicelib.web.console.reports import (
     BAR_FILLS,
     RANGE_FIELDS,
@@ -149,6 +151,8 @@ __all__ = [
     "advice_list_page",
     "advice_page",
     "advice_post",
+    "advice_referral_form",
+    "advice_referral_post",
     "attachment_download",
     "bar_chart",
     "callback",

@@ -7,11 +7,12 @@ from __future__ import annotations
 import datetime as dt
 import re
 import urllib.parse
+from collections.abc import Callable
 from typing import Any
 
 from chalice.app import Response
 
-from chalicelib.domain.advice_contacts import CALLER_LABELS, OUTCOME_LABELS
+from chalicelib.domain.advice_contacts import CALLER_LABELS, OUTCOME_LABELS, AdviceOutcome
 from chalicelib.domain.london_time import LONDON
 from chalicelib.domain.referral import AGENCY_LABELS
 from chalicelib.domain.validation import InvalidReferral, validate
@@ -63,19 +64,8 @@ def _choices() -> dict[str, Any]:
 
 @console_route(ADVICE_LIST, methods=["GET"], roles=_api_roles(admin_advice.advice_list))
 def advice_list_page(visit: Visit) -> Response:
-    from chalicelib.services.advice_contacts import advice_counts, list_advice_contacts
-
-    query = query_of(console.current_request)
     shown: dict[str, Any] = {}
-
-    def work() -> Response:
-        shown["page"] = list_advice_contacts(PAGE_SIZE, query.get("cursor"))
-        if visit.me.holds_any(REPORT_READERS):  # the counts are the report's: its readers see them
-            now = _now()
-            shown["counts"] = advice_counts(now - dt.timedelta(days=FIGURE_DAYS), now)
-        return Response(body="", status_code=200)
-
-    refused = _refused(answer_with(work))
+    refused = _refused(answer_with(lambda: _read_list(visit, shown)))
     if refused is not None:
         return _problem_page(*refused, visit.me)
     return _page(
@@ -88,6 +78,17 @@ def advice_list_page(visit: Visit) -> Response:
         figure_days=FIGURE_DAYS,
         labels={**_choices(), "caller": CALLER_LABELS, "agency": AGENCY_LABELS},
     )
+
+
+def _read_list(visit: Visit, shown: dict[str, Any]) -> Response:
+    """A page of the list into `shown`, and the last days' counts for the reports' readers (theirs)."""
+    from chalicelib.services.advice_contacts import advice_counts, list_advice_contacts
+
+    shown["page"] = list_advice_contacts(PAGE_SIZE, query_of(console.current_request).get("cursor"))
+    if visit.me.holds_any(REPORT_READERS):
+        now = _now()
+        shown["counts"] = advice_counts(now - dt.timedelta(days=FIGURE_DAYS), now)
+    return Response(body="", status_code=200)
 
 
 @console_route(ADVICE_NEW, methods=["GET"], roles=_api_roles(admin_advice.record_advice))
@@ -114,20 +115,28 @@ def advice_post(visit: Visit) -> Response:
     if errors or body is None:
         errors.sort(ORDER)
         return _form_page(visit, values=values, errors=errors, status=400)
-    made: dict[str, str] = {}
 
     def work() -> Response:
-        made["id"] = admin_advice.perform_record(body, visit.staff, _request_id()).contact_id
-        return redirect(f"{ADVICE_LIST}/{made['id']}?" + urllib.parse.urlencode({"done": "recorded"}))
+        contact_id = admin_advice.perform_record(body, visit.staff, _request_id()).contact_id
+        return redirect(f"{ADVICE_LIST}/{contact_id}?" + urllib.parse.urlencode({"done": "recorded"}))
 
-    answer = answer_with(work)
+    return answer_or_form(
+        answer_with(work),
+        visit,
+        lambda refusal, status: _form_page(visit, values=values, errors=refusal, status=status),
+    )
+
+
+def answer_or_form(answer: Response, visit: Visit, form_again: Callable[[PageErrors, int], Response]) -> Response:
+    """A form's answer: the service's own (its redirect), or the form again saying why it was refused
+    (what was typed kept); a missing record or an unavailable store is a page of its own."""
     refused = _refused(answer)
     if refused is None:
         return answer
     status, message = refused
-    if status == 503:
+    if status in (404, 503):
         return _problem_page(status, message, visit.me)
-    return _form_page(visit, values=values, errors=_RefusalErrors(message), status=status)
+    return form_again(_RefusalErrors(message), status)
 
 
 def _read_called_at(form: Any, data: dict[str, Any], errors: PageErrors) -> None:
@@ -183,6 +192,9 @@ def advice_page(visit: Visit, contact_id: str) -> Response:
         c=shown["contact"],
         done=query_of(console.current_request).get("done") == "recorded",
         labels={"caller": CALLER_LABELS, "agency": AGENCY_LABELS},
+        # "Make it a referral" only for those whose roles may, and only once.
+        may_make=visit.me.holds_any(_api_roles(admin_advice.advice_referral))
+        and shown["contact"]["outcome"] != AdviceOutcome.MADE_INTO_REFERRAL.value,
     )
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from chalice.app import Response
 
-from chalicelib.domain.audit import AccessReason
+from chalicelib.domain.audit import AccessReason, AuditAction
 from chalicelib.domain.case_notes import NOTE_TYPE_LABELS
 from chalicelib.domain.decision import OUTCOME_LABELS
 from chalicelib.domain.referral import AGENCY_LABELS, CONCERN_LABELS, LEVELS_OF_NEED
@@ -96,7 +96,14 @@ def _picture_page(
         who=lambda actor: anyone_name(actor, entries, names),
         recipient=names.recipient,
         history=history_lines(picture["history"], entries, names),
+        advice_call=_advice_call(picture),
     )
+
+
+def _advice_call(picture: dict[str, Any]) -> str | None:
+    """The id of the advice call this referral was made from, as its own history records it."""
+    made = [e for e in picture["history"] if e["action"] == AuditAction.ADVICE_MADE_INTO_REFERRAL.value]
+    return str(made[0]["details"]["contact_id"]) if made and made[0].get("details") else None
 
 
 def _allocation(visit: Visit, picture: dict[str, Any]) -> dict[str, Any] | None:
