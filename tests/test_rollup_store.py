@@ -147,3 +147,49 @@ def test_the_dynamodb_advice_store_reads_a_year_of_days_in_one_query(aws: Any) -
         days = store.daily_rollups(DAY, DAY + dt.timedelta(days=365))
     assert [day.count("advice") for day in days] == [1] * len(range(0, 366, 7))
     assert tally.calls == {"dynamodb.Query": 1}, tally.calls
+
+
+# -- the rollup hot key: a transaction cancelled by a conflict is sent again, and counts once -------
+
+
+class ConflictOnce:
+    """The DynamoDB client, but its first TransactWriteItems is cancelled by a conflict (as when two
+    submissions at once both add to the day's rollup item): nothing of it applied."""
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
+        self.cancelled = 0
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.client, name)
+
+    def transact_write_items(self, **arguments: Any) -> Any:
+        from botocore.exceptions import ClientError
+
+        if not self.cancelled:
+            self.cancelled += 1
+            reasons = [{"Code": "None"}] * (len(arguments["TransactItems"]) - 1) + [{"Code": "TransactionConflict"}]
+            error = {"Error": {"Code": "TransactionCanceledException", "Message": "synthetic"}}
+            raise ClientError({**error, "CancellationReasons": reasons}, "TransactWriteItems")  # type: ignore[arg-type]
+        return self.client.transact_write_items(**arguments)
+
+
+def test_a_referral_whose_write_is_cancelled_by_a_conflict_is_stored_and_counted_once(
+    aws: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from chalicelib.adapters import aws as aws_module
+
+    monkeypatch.setattr(aws_module, "conflict_pause", lambda attempt: None)
+    client = ConflictOnce(aws.aws_client("dynamodb"))
+    store = DynamoReferralStore(client, aws.settings.table_name, aws.cipher)
+    store.add(new_referral("K7Q-F3M-RW9"))
+    assert client.cancelled == 1
+    assert store.open("K7Q-F3M-RW9").referral.reference == "K7Q-F3M-RW9"
+    assert counts(store) == {"received": 1, "route_support": 1, "source_2A": 1, "re_referral_unknown": 1}
+
+    client.cancelled = 0  # a decision's write cancelled once too
+    opened = store.open("K7Q-F3M-RW9")
+    screened = opened.referral.screen(Screening(Rag.GREEN, 2, "Synthetic", "p-1", NOW, NOW + dt.timedelta(days=1)))
+    store.save(opened, screened.record_decision(Outcome.UNIVERSAL_SERVICES, "Synthetic", "p-1", NOW), [])
+    assert client.cancelled == 1
+    assert (counts(store)["decided"], counts(store)["received"]) == (1, 1)
