@@ -186,13 +186,11 @@ MAX_ROUTE_LINES = 20
 LONG_ROUTES: dict[str, int] = {
     "chalicelib/web/public_form.py::resume_post": 47,
     "chalicelib/web/public_form.py::documents": 39,
-    "chalicelib/web/console/performance.py::performance_report_page": 34,
     "chalicelib/web/parent_consent_change.py::change_answer": 30,
     "chalicelib/web/parent_consent.py::consent_answer": 28,
     "chalicelib/web/console/reports.py::timeliness_report_page": 24,
     "chalicelib/web/console/advice.py::advice_post": 24,
     "chalicelib/web/console/advice.py::advice_list_page": 22,
-    "chalicelib/web/admin_reports.py::performance": 21,
 }
 
 
