@@ -7,6 +7,11 @@ synthetic referral's census figures go through the same `contributions` function
 are written with the same `ADD` updates the store uses. The report reads only the rollups, so what it
 costs depends on the days, not on how the counts got there.
 
+Advice calls (ADVICE_PER_REFERRAL of them per referral) are seeded the same way: each call's clear
+item is written (codes only; nothing reads its sealed part here), and its counts go on its day's rollup
+through `advice_contribution` and the same `ADD` updates the advice store uses. The report reads the
+advice rollups, never the calls, so its calls stay O(days) with them too.
+
 Figures: the report's AWS calls (goal: no KMS call), its time on moto and outside AWS, and a modelled
 time on real DynamoDB: calls x MODEL_CALL_MS (a Query of a few hundred small items is ~10 ms in-region).
 """
@@ -33,6 +38,7 @@ SIZES = (1000, 30000)
 # sizes seed their rollups directly by default; set this to 1000 to seed the 1,000 through the store.
 THROUGH_STORE_MAX = 0
 REPORTS = 10
+ADVICE_PER_REFERRAL = 0.5  # advice calls per referral: many calls to a MASH end as advice only
 MODEL_CALL_MS = 10.0
 GOAL_SECONDS = 2.0
 YEAR_START = dt.datetime(2026, 1, 1, 9, 0, tzinfo=dt.UTC)
@@ -46,6 +52,7 @@ class PerformanceFigures:
     seeded_through: str
     seed_seconds: float
     referrals_in_report: int
+    advice_in_report: int
     json_report: Timing
     json_work: PerRequest
     csv_work: PerRequest
@@ -108,10 +115,41 @@ def seed_rollups_directly(hub: Any, count: int) -> None:
         )  # fmt: skip
         deltas.append(contributions(fields))
     assert ASSESSMENT_OUTCOMES  # the same definitions the store uses
-    updates = add_counts_updates(hub.settings.table_name, REFERRAL_DAY, merged(deltas))
+    add_each(hub.aws_client("dynamodb"), add_counts_updates(hub.settings.table_name, REFERRAL_DAY, merged(deltas)))
+
+
+def add_each(db: Any, updates: list[dict[str, Any]]) -> None:
+    """The store's `ADD` updates, each as its own UpdateItem: the same item and counts, but moto's
+    TransactWriteItems deep-copies the table once per operation (seconds per batch of 100)."""
+    for update in updates:
+        db.update_item(**update["Update"])
+
+
+def seed_advice(hub: Any, count: int) -> None:
+    """`count` advice calls over 2026: their items (clear codes) and their counts on the days' rollups."""
+    from chalicelib.adapters.advice_contacts import CONTACT_PREFIX, PARTITION
+    from chalicelib.adapters.referrals.rollup_items import ADVICE_DAY, add_counts_updates
+    from chalicelib.domain.advice_contacts import AdviceOutcome, CallerKind
+    from chalicelib.domain.rollups import advice_contribution, merged
+
     db = hub.aws_client("dynamodb")
-    for start in range(0, len(updates), 100):
-        db.transact_write_items(TransactItems=updates[start : start + 100])
+    table = hub.settings.table_name
+    deltas, puts = [], []
+    for number in range(count):
+        called = received_at(number, count)
+        outcome = tuple(AdviceOutcome)[number % 3].value
+        kind = tuple(CallerKind)[number % 2].value
+        deltas.append(advice_contribution(called, outcome, kind))
+        contact_id = f"{called:%Y%m%d%H%M%S}{number:08x}"
+        item = {
+            "pk": PARTITION, "sk": CONTACT_PREFIX + contact_id, "contact_id": contact_id,
+            "called_at": called.isoformat(), "recorded_at": called.isoformat(), "recorded_by": "staff-1",
+            "caller_kind": kind, "outcome": outcome,
+        }  # fmt: skip
+        puts.append({"PutRequest": {"Item": {name: {"S": value} for name, value in item.items()}}})
+    add_each(db, add_counts_updates(table, ADVICE_DAY, merged(deltas)))
+    for start in range(0, len(puts), 25):
+        db.batch_write_item(RequestItems={table: puts[start : start + 25]})
 
 
 def measure(count: int) -> PerformanceFigures:
@@ -122,6 +160,7 @@ def measure(count: int) -> PerformanceFigures:
             started = time.perf_counter()
             through_store = count <= THROUGH_STORE_MAX
             (seed_through_store if through_store else seed_rollups_directly)(hub, count)
+            seed_advice(hub, int(count * ADVICE_PER_REFERRAL))
             seed_seconds = time.perf_counter() - started
             headers = {"Authorization": f"Bearer {token}"}
 
@@ -146,6 +185,7 @@ def measure(count: int) -> PerformanceFigures:
         seeded_through="the store (item + rollups in one transaction each)" if through_store else "rollups directly",
         seed_seconds=seed_seconds,
         referrals_in_report=first["total"]["received"],
+        advice_in_report=first["total"]["advice_contacts"],
         json_report=samples.timing(),
         json_work=json_work,
         csv_work=csv_work,
@@ -156,8 +196,15 @@ def show_figures(show: Callable[..., None]) -> None:
     print("(i) Performance report over a year (2026), from the daily rollups (in-process moto, a manager token)")
     for count in SIZES:
         figures = measure(count)
-        show(f"{count:,} referrals seeded through {figures.seeded_through}", f"{figures.seed_seconds:.1f} s")
-        show("  referrals counted by the report", f"{figures.referrals_in_report:,}")
+        advice = int(count * ADVICE_PER_REFERRAL)
+        show(
+            f"{count:,} referrals ({figures.seeded_through}) + {advice:,} advice calls",
+            f"{figures.seed_seconds:.1f} s",
+        )
+        show(
+            "  referrals / advice calls counted by the report",
+            f"{figures.referrals_in_report:,} / {figures.advice_in_report:,}",
+        )
         timing = figures.json_report
         show("  p50 / p99 end to end on moto", f"{timing.end_to_end.p50_ms:.1f} / {timing.end_to_end.p99_ms:.1f} ms")
         show(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, model_validator
 
@@ -74,6 +74,13 @@ class Settings(BaseModel):
     ico_registration_number: str | None = None  # the council's entry in the ICO's register of fee payers
     accessibility_statement_prepared_on: str | None = None  # ISO dates, like 2026-11-02
     accessibility_tested_on: str | None = None
+    # Where to report an accessibility problem or ask for another format; unset, the MASH's own
+    # address (mash_email), which the statement gives beside the office-hours number either way.
+    accessibility_contact_email: str | None = None
+    # Who enforces the accessibility regulations where the council is, so which enforcement words the
+    # statement carries: great_britain (the EHRC; complaints through the Equality Advisory and
+    # Support Service) or northern_ireland (the Equality Commission for Northern Ireland).
+    accessibility_enforcement: Literal["great_britain", "northern_ireland"] = "great_britain"
 
     # Public edge limits.
     max_body_bytes: int = 64 * 1024

@@ -142,6 +142,7 @@ def parameters() -> dict[str, Any]:
             "Description": "Secrets Manager secret (SecretString, 32+ random bytes) keying references, CSRF tokens and the audit chain. Create it first; never rotate it without a migration (audit chains are keyed by it).",
         },
         "CouncilName": {"Type": "String", "Description": "Shown on every page and email"},
+        **governance_parameters(),
         "PublicUrl": {
             "Type": "String",
             "AllowedPattern": "^https://[^/]+$",
@@ -192,6 +193,57 @@ def parameters() -> dict[str, Any]:
             "Description": "Secrets Manager secret (SecretString, 32+ characters) signing each export sent to ExportEndpoint (HMAC-SHA256); shared with the case system. Create it first when ExportEndpoint is set",
         },
         **alarms.parameters(),
+    }
+
+
+# The council's own facts on /privacy and /accessibility-statement (chalicelib/settings.py). Empty:
+# the page says "not yet set" (README "Information governance"), so a deploy never waits on a line of text.
+GOVERNANCE_SETTINGS = {
+    "DataProtectionOfficer": "MASH_DATA_PROTECTION_OFFICER",
+    "IcoRegistrationNumber": "MASH_ICO_REGISTRATION_NUMBER",
+    "AccessibilityStatementPreparedOn": "MASH_ACCESSIBILITY_STATEMENT_PREPARED_ON",
+    "AccessibilityTestedOn": "MASH_ACCESSIBILITY_TESTED_ON",
+    "AccessibilityContactEmail": "MASH_ACCESSIBILITY_CONTACT_EMAIL",
+    "AccessibilityEnforcement": "MASH_ACCESSIBILITY_ENFORCEMENT",
+}
+ISO_DATE_OR_EMPTY = r"^(\d{4}-\d{2}-\d{2})?$"
+
+
+def governance_parameters() -> dict[str, Any]:
+    return {
+        "DataProtectionOfficer": {
+            "Type": "String",
+            "Default": "",
+            "Description": "How to reach the council's data protection officer (an email or postal address), on /privacy",
+        },
+        "IcoRegistrationNumber": {
+            "Type": "String",
+            "Default": "",
+            "Description": "The council's entry in the ICO's register of fee payers, on /privacy",
+        },
+        "AccessibilityStatementPreparedOn": {
+            "Type": "String",
+            "Default": "",
+            "AllowedPattern": ISO_DATE_OR_EMPTY,
+            "Description": "When the accessibility statement was prepared (YYYY-MM-DD)",
+        },
+        "AccessibilityTestedOn": {
+            "Type": "String",
+            "Default": "",
+            "AllowedPattern": ISO_DATE_OR_EMPTY,
+            "Description": "When the service was last tested for accessibility (YYYY-MM-DD)",
+        },
+        "AccessibilityContactEmail": {
+            "Type": "String",
+            "Default": "",
+            "Description": "Where to report an accessibility problem; empty: MashEmail",
+        },
+        "AccessibilityEnforcement": {
+            "Type": "String",
+            "AllowedValues": ["great_britain", "northern_ireland"],
+            "Default": "great_britain",
+            "Description": "Who enforces the accessibility regulations where the council is (the statement's enforcement words)",
+        },
     }
 
 
@@ -1048,6 +1100,7 @@ def environment() -> dict[str, Any]:
         # Staff are named on pages from the user pool's MASH groups (cognito-idp:ListUsersInGroup).
         "MASH_STAFF_USER_POOL_ID": ref("StaffUserPool"),
         "MASH_COUNCIL_NAME": ref("CouncilName"),
+        **{setting: ref(parameter) for parameter, setting in GOVERNANCE_SETTINGS.items()},
         "MASH_PUBLIC_URL": ref("PublicUrl"),
         # The staff console's sign-in: the hosted UI of the staff user pool (StaffSignInDomain).
         "MASH_CONSOLE_HOSTED_UI_DOMAIN": sub(

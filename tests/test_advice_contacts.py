@@ -28,12 +28,14 @@ from chalicelib.domain.advice_contacts import (
     retention_until,
 )
 from chalicelib.domain.failures import InvalidCursor, StaleReferral
+from chalicelib.domain.london_time import LONDON
 from chalicelib.domain.referral import Agency, ReferralSubmission
 from chalicelib.domain.referral_record import Channel
 from chalicelib.domain.staff import Role, StaffMember
 from chalicelib.services.advice_contacts import (
     AdviceCall,
     advice_counts,
+    advice_counts_by_day,
     list_advice_contacts,
     make_referral_from_advice,
     read_advice_contact,
@@ -271,6 +273,13 @@ def test_a_call_is_made_into_a_referral_stored_by_staff_channel_and_both_audited
 
     with pytest.raises(AdviceProblem, match=receipt.reference):  # once only
         make_referral_from_advice(contact.contact_id, submission, staff=PRACTITIONER, request_id="r3")
+    # The call's count moved to made into a referral, once, on the day it was called.
+    day = contact.called_at.astimezone(LONDON).date()
+    counts = advice_counts_by_day(day, day)
+    assert (counts.total, counts.by_outcome) == (
+        1, {"advice_only": 0, "referral_invited": 0, "made_into_referral": 1},
+    )  # fmt: skip
+    assert counts.by_caller_kind == {"professional": 1, "public": 0}
 
 
 def test_a_retry_after_a_failure_between_the_two_writes_gets_the_same_referral(hub: Any) -> None:

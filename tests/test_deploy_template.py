@@ -506,6 +506,17 @@ def test_the_field_key_policy_lets_only_the_function_roles_use_it_and_only_with_
             assert len(statement["Condition"]["ArnEquals"]["aws:PrincipalArn"]) == len(names.FIELD_KEY_USERS)
 
 
+def test_the_councils_own_facts_are_parameters_the_functions_read(template: dict[str, Any]) -> None:
+    from deploy.template import GOVERNANCE_SETTINGS
+
+    variables = template["Globals"]["Function"]["Environment"]["Variables"]
+    for parameter, setting in GOVERNANCE_SETTINGS.items():
+        assert variables[setting] == {"Ref": parameter}
+        # A default, so a first deploy never waits on a line of text: the page says "not yet set".
+        assert "Default" in template["Parameters"][parameter], parameter
+    assert template["Parameters"]["AccessibilityEnforcement"]["AllowedValues"] == ["great_britain", "northern_ireland"]
+
+
 def test_the_hmac_secret_is_a_reference_resolved_at_deploy_time(template: dict[str, Any]) -> None:
     secret = template["Globals"]["Function"]["Environment"]["Variables"]["MASH_HMAC_SECRET"]
     assert secret == {"Fn::Sub": "{{resolve:secretsmanager:${HmacSecretName}:SecretString}}"}

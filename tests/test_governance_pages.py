@@ -103,6 +103,37 @@ def test_the_accessibility_statement_has_the_councils_contact_and_dates(client: 
     assert "Equality Advisory and Support Service" in text
 
 
+@pytest.mark.parametrize(
+    ("setting", "value", "path", "shown"),
+    [
+        ("MASH_COUNCIL_NAME", "Synthetic Borough Council", "/privacy", "Synthetic Borough Council is the data controller"),
+        ("MASH_DATA_PROTECTION_OFFICER", "dpo@borough.example", "/privacy", "Data protection officer: dpo@borough.example"),
+        ("MASH_ICO_REGISTRATION_NUMBER", "Z9999999", "/privacy", "registration number: Z9999999"),
+        ("MASH_ACCESSIBILITY_STATEMENT_PREPARED_ON", "2027-01-15", "/accessibility-statement", "prepared on 2027-01-15"),
+        ("MASH_ACCESSIBILITY_TESTED_ON", "2027-01-14", "/accessibility-statement", "last tested on 2027-01-14"),
+        ("MASH_ACCESSIBILITY_CONTACT_EMAIL", "access@borough.example", "/accessibility-statement", "email access@borough.example"),
+        ("MASH_ACCESSIBILITY_ENFORCEMENT", "northern_ireland", "/accessibility-statement",
+         "The Equality Commission for Northern Ireland is responsible for enforcing"),
+        ("MASH_COUNCIL_NAME", "Synthetic Borough Council", "/cookies", "Synthetic Borough Council"),
+    ],
+)  # fmt: skip
+def test_each_council_fact_on_the_pages_is_its_setting(
+    client: Any, aws: Any, monkeypatch: Any, setting: str, value: str, path: str, shown: str
+) -> None:
+    from chalicelib import wiring as wiring_module
+
+    assert shown not in text_of(client, path)
+    monkeypatch.setenv(setting, value)
+    wiring_module.reset()
+    assert shown in text_of(client, path)
+
+
+def test_the_enforcement_words_default_to_great_britains(client: Any, aws: Any) -> None:
+    text = text_of(client, "/accessibility-statement")
+    assert "The Equality and Human Rights Commission (EHRC) is responsible for enforcing" in text
+    assert f"email {aws.settings.mash_email}" in text  # no accessibility contact set: the MASH's own
+
+
 # --- cookies ------------------------------------------------------------------------------------
 
 

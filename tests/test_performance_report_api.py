@@ -91,5 +91,5 @@ def test_the_report_makes_no_kms_call_and_reads_o_of_days(client: Any, staff: Ca
         ok(staff("manager", "GET", NOVEMBER))
         assert staff("auditor", "GET", NOVEMBER + "&format=csv").status_code == 200
     assert not [name for name in tally.calls if name.startswith("kms.")], tally.calls
-    # Per report: one Query of the rollups, one of the advice calls' codes; never an item per referral.
+    # Per report: one Query of the referral rollups, one of the advice calls' rollups; never an item per referral or call.
     assert dict(tally.calls) == {"dynamodb.Query": 4}, tally.calls

@@ -6,6 +6,11 @@ anyone is one field sealed under the contact's own data key (one KMS GenerateDat
 Decrypt to read); the rest is coded and in clear: the list and the counts read only that. Each is
 in the queue index under `ADVICE_RETENTION`, by its retention date, for the retention sweep, which
 deletes it and leaves a receipt of codes (`DELETED#<id>`) in one transaction.
+
+Each call is counted on its day's rollup item (`ROLLUP`/`ADVICE#<date>`, referrals/rollup_items.py) in
+the same transaction that records it, and its outcome count moves in the transaction that makes it
+into a referral (conditional on the outcome it had), so the performance report reads O(days). A
+contact deleted by retention leaves its counts: past years' figures outlive the records.
 """
 
 from __future__ import annotations
@@ -17,6 +22,14 @@ from typing import Any
 
 from chalicelib.adapters.aws import aws_errors, plain_values, write_if
 from chalicelib.adapters.envelope import FieldCipher
+from chalicelib.adapters.referrals.rollup_items import (
+    ADVICE_DAY,
+    add_counts_updates,
+    apply_in_memory,
+    days_in_memory,
+    query_days,
+    rollup_from_item,
+)
 from chalicelib.domain.advice_contacts import (
     AdviceContact,
     AdviceNotFound,
@@ -26,6 +39,7 @@ from chalicelib.domain.advice_contacts import (
 )
 from chalicelib.domain.failures import InvalidCursor, StaleReferral
 from chalicelib.domain.referral import Agency
+from chalicelib.domain.rollups import DayCounts, DayRollup, advice_contribution, advice_moved
 
 PARTITION = "ADVICE"
 CONTACT_PREFIX = "ADVICE#"
@@ -94,7 +108,7 @@ class AdviceContactStore:
             item["caller_agency"] = contact.caller_agency.value
         if contact.referral_reference:
             item["referral_reference"] = contact.referral_reference
-        self._put_new(item)
+        self._put_new(item, advice_contribution(contact.called_at, contact.outcome.value, contact.caller_kind.value))
 
     def fetch(self, contact_id: str) -> AdviceContact:
         """The whole contact, decrypted (one KMS Decrypt)."""
@@ -120,8 +134,13 @@ class AdviceContactStore:
     def mark_made_into_referral(self, contact_id: str, reference: str) -> None:
         """The call's outcome becomes made_into_referral with the referral's reference, unless it
         already is one (then StaleReferral: a call is made into one referral only)."""
-        check_contact_id(contact_id)
-        self._set_referral(CONTACT_PREFIX + contact_id, reference)
+        sk = CONTACT_PREFIX + check_contact_id(contact_id)
+        item = self._get(sk)
+        made = AdviceOutcome.MADE_INTO_REFERRAL.value
+        if item is None or item["outcome"] == made:
+            raise StaleReferral(sk)
+        moved = advice_moved(dt.datetime.fromisoformat(item["called_at"]), item["outcome"], made)
+        self._set_referral(sk, reference, item["outcome"], moved)
 
     def list_newest(self, limit: int, cursor: str | None = None) -> AdvicePage:
         """A page of contacts, newest call first: clear metadata only, nothing decrypted."""
@@ -139,6 +158,11 @@ class AdviceContactStore:
         return [
             _row(item) for item in self._between(CONTACT_PREFIX + _key_time(start), CONTACT_PREFIX + _key_time(end))
         ]
+
+    def daily_rollups(self, first: dt.date, last: dt.date) -> list[DayRollup]:
+        """The calls' counts per London day from `first` to `last` (both included), one Query; a day
+        with no call has no item."""
+        raise NotImplementedError
 
     def due_for_deletion(self, now: dt.datetime, limit: int = 50) -> list[str]:
         return self._retention_before(_iso(now), limit)
@@ -165,7 +189,7 @@ class AdviceContactStore:
 
     # -- moving items ------------------------------------------------------------------------
 
-    def _put_new(self, item: dict[str, Any]) -> None:
+    def _put_new(self, item: dict[str, Any], counts: DayCounts) -> None:
         raise NotImplementedError
 
     def _get(self, sk: str) -> dict[str, Any] | None:
@@ -183,7 +207,7 @@ class AdviceContactStore:
     def _delete_with_receipt(self, sk: str, retention_until: str, receipt: dict[str, Any]) -> None:
         raise NotImplementedError
 
-    def _set_referral(self, sk: str, reference: str) -> None:
+    def _set_referral(self, sk: str, reference: str, old_outcome: str, moved: DayCounts) -> None:
         raise NotImplementedError
 
 
@@ -204,11 +228,16 @@ class InMemoryAdviceContactStore(AdviceContactStore):
     def __init__(self, cipher: FieldCipher) -> None:
         super().__init__(cipher)
         self.items: dict[str, dict[str, Any]] = {}
+        self.rollups: dict[tuple[str, str], dict[str, Any]] = {}
 
-    def _put_new(self, item: dict[str, Any]) -> None:
+    def _put_new(self, item: dict[str, Any], counts: DayCounts) -> None:
         if item["sk"] in self.items:
             raise StaleReferral(item["contact_id"])
         self.items[item["sk"]] = dict(item)
+        apply_in_memory(self.rollups, ADVICE_DAY, counts)
+
+    def daily_rollups(self, first: dt.date, last: dt.date) -> list[DayRollup]:
+        return days_in_memory(self.rollups, ADVICE_DAY, first, last)
 
     def _get(self, sk: str) -> dict[str, Any] | None:
         item = self.items.get(sk)
@@ -240,12 +269,13 @@ class InMemoryAdviceContactStore(AdviceContactStore):
         del self.items[sk]
         self.items[receipt["sk"]] = dict(receipt)
 
-    def _set_referral(self, sk: str, reference: str) -> None:
+    def _set_referral(self, sk: str, reference: str, old_outcome: str, moved: DayCounts) -> None:
         current = self.items.get(sk)
-        if current is None or current["outcome"] == AdviceOutcome.MADE_INTO_REFERRAL.value:
+        if current is None or current["outcome"] != old_outcome:
             raise StaleReferral(sk)
         current["outcome"] = AdviceOutcome.MADE_INTO_REFERRAL.value
         current["referral_reference"] = reference
+        apply_in_memory(self.rollups, ADVICE_DAY, moved)
 
 
 class DynamoAdviceContactStore(AdviceContactStore):
@@ -265,15 +295,17 @@ class DynamoAdviceContactStore(AdviceContactStore):
     def _decode(self, item: dict[str, Any]) -> dict[str, Any]:
         return plain_values({key: self._deserialize(value) for key, value in item.items()})
 
-    def _put_new(self, item: dict[str, Any]) -> None:
-        written = write_if(
-            self._db.put_item,
-            TableName=self._table,
-            Item=self._encode(item),
-            ConditionExpression="attribute_not_exists(pk)",
-        )
-        if written is None:
+    def _put_new(self, item: dict[str, Any], counts: DayCounts) -> None:
+        # The call and its day's counts in one transaction; only the put has a condition.
+        put = {"TableName": self._table, "Item": self._encode(item), "ConditionExpression": "attribute_not_exists(pk)"}
+        updates = add_counts_updates(self._table, ADVICE_DAY, counts)
+        if write_if(self._db.transact_write_items, TransactItems=[{"Put": put}, *updates]) is None:
             raise StaleReferral(item["contact_id"])
+
+    def daily_rollups(self, first: dt.date, last: dt.date) -> list[DayRollup]:
+        with aws_errors("dynamodb"):
+            items = query_days(self._db, self._table, ADVICE_DAY, first, last)
+        return [rollup_from_item(self._decode(item)) for item in items]
 
     def _get(self, sk: str) -> dict[str, Any] | None:
         with aws_errors("dynamodb"):
@@ -359,18 +391,21 @@ class DynamoAdviceContactStore(AdviceContactStore):
         if written is None:
             raise StaleReferral(sk)
 
-    def _set_referral(self, sk: str, reference: str) -> None:
-        written = write_if(
-            self._db.update_item,
-            TableName=self._table,
-            Key={"pk": {"S": PARTITION}, "sk": {"S": sk}},
-            UpdateExpression="SET #outcome = :made, referral_reference = :reference",
-            ConditionExpression="attribute_exists(pk) AND #outcome <> :made",
-            ExpressionAttributeNames={"#outcome": "outcome"},
-            ExpressionAttributeValues={
+    def _set_referral(self, sk: str, reference: str, old_outcome: str, moved: DayCounts) -> None:
+        update = {
+            "TableName": self._table,
+            "Key": {"pk": {"S": PARTITION}, "sk": {"S": sk}},
+            "UpdateExpression": "SET #outcome = :made, referral_reference = :reference",
+            # The outcome it was read with: the count moves once, however often this is retried.
+            "ConditionExpression": "attribute_exists(pk) AND #outcome = :old",
+            "ExpressionAttributeNames": {"#outcome": "outcome"},
+            "ExpressionAttributeValues": {
                 ":made": {"S": AdviceOutcome.MADE_INTO_REFERRAL.value},
+                ":old": {"S": old_outcome},
                 ":reference": {"S": reference},
             },
-        )
+        }
+        updates = add_counts_updates(self._table, ADVICE_DAY, moved)
+        written = write_if(self._db.transact_write_items, TransactItems=[{"Update": update}, *updates])
         if written is None:
             raise StaleReferral(sk)

@@ -27,7 +27,11 @@ from chalicelib.domain.referral import Agency, ReferrerKind
 from chalicelib.domain.referral_links import duplicate_of
 from chalicelib.domain.referral_record import Referral
 
-# The census guide's source of referral codes and their labels.
+# The census guide's source of referral codes (the "referral source" data item), in the guide's own words
+# (a colon where it has a dash): "LA services", not "Local authority services", and early help is one of
+# the LA services (5D). 8 is "Other" and 9 "Anonymous". Source: Department for Education, "Children in
+# need census 2021 to 2022: guide for local authorities", version 1.0, October 2020; the groups as DfE's
+# published "Referrals by source" tables name them (Explore education statistics, Children in need).
 SOURCE_LABELS: dict[str, str] = {
     "1A": "Individual: family member, relative or carer",
     "1B": "Individual: acquaintance (including neighbours and child minders)",
@@ -42,10 +46,10 @@ SOURCE_LABELS: dict[str, str] = {
     "3E": "Health services: A&E",
     "3F": "Health services: other",
     "4": "Housing",
-    "5A": "Local authority services: social care",
-    "5B": "Local authority services: other internal",
-    "5C": "Local authority services: external (another local authority)",
-    "5D": "Early help",
+    "5A": "LA services: social care",
+    "5B": "LA services: other internal",
+    "5C": "LA services: external (another local authority's services)",
+    "5D": "LA services: early help",
     "6": "Police",
     "7": "Other legal agency",
     "8": "Other",

@@ -15,7 +15,9 @@ diff is then computed again): no count is ever added twice, and the rollups alwa
 the stored referrals' contributions. A referral deleted by retention leaves its counts in place: the
 figures of past years outlive the records.
 
-An advice contact contributes `advice` and `advice_<outcome>` to the day it was called.
+An advice contact contributes `advice`, `advice_<outcome>` and `advice_caller_<caller kind>` to the
+day it was called, in the write that records it; made into a referral, its outcome count moves
+(`advice_moved`) in the write that changes its outcome, conditional on the outcome it had: once only.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ ROUTE_PREFIX = "route_"
 SOURCE_PREFIX = "source_"
 OUTCOME_PREFIX = "outcome_"
 ADVICE_PREFIX = "advice_"
+ADVICE_CALLER_PREFIX = "advice_caller_"
 
 Counts = dict[str, int]
 DayCounts = dict[dt.date, Counts]
@@ -97,8 +100,16 @@ def merged(deltas: list[DayCounts]) -> DayCounts:
     }
 
 
-def advice_contribution(called_at: dt.datetime, outcome: str) -> DayCounts:
-    return {london_date(called_at): {ADVICE: 1, ADVICE_PREFIX + outcome: 1}}
+def advice_contribution(called_at: dt.datetime, outcome: str, caller_kind: str) -> DayCounts:
+    """What one advice call adds to the day it was called (London date)."""
+    return {london_date(called_at): {ADVICE: 1, ADVICE_PREFIX + outcome: 1, ADVICE_CALLER_PREFIX + caller_kind: 1}}
+
+
+def advice_moved(called_at: dt.datetime, old_outcome: str, new_outcome: str) -> DayCounts:
+    """A call's outcome changed: its count moves from the old outcome to the new one, on its own day."""
+    if old_outcome == new_outcome:
+        return {}
+    return {london_date(called_at): {ADVICE_PREFIX + old_outcome: -1, ADVICE_PREFIX + new_outcome: 1}}
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from chalicelib.domain.advice_contacts import (
     AdviceProblem,
     CallerKind,
     count_contacts,
+    counts_from_rollups,
     new_contact_id,
     retention_until,
 )
@@ -161,6 +162,11 @@ def _tell_the_referral(made: AdviceContact, staff: StaffMember, request_id: str 
 def advice_counts(start: dt.datetime, end: dt.datetime) -> AdviceCounts:
     """Calls in [start, end), by outcome, caller kind and month: clear codes only (0 KMS calls)."""
     return count_contacts(wiring().advice_contacts.called_between(start, end))
+
+
+def advice_counts_by_day(first: dt.date, last: dt.date) -> AdviceCounts:
+    """Calls on the London days `first` to `last` (both included), from their daily rollups: one Query."""
+    return counts_from_rollups(wiring().advice_contacts.daily_rollups(first, last))
 
 
 def sweep_expired_advice(limit: int = 50) -> int:

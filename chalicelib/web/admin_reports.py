@@ -8,6 +8,9 @@ GET /admin/reports/timeliness?from=YYYY-MM-DD&to=YYYY-MM-DD[&format=csv]
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from chalice import Blueprint, Response
 
 from chalicelib.domain.staff import Role
@@ -20,6 +23,7 @@ admin_reports = Blueprint(__name__)
 
 REPORT_READERS = frozenset({Role.MANAGER, Role.AUDITOR})
 FORMATS = ("json", "csv")
+REPORT_UNAVAILABLE = "The report could not be made just now: try again in a minute"
 
 
 @admin_route(admin_reports, "/admin/reports/timeliness", methods=["GET"], roles=REPORT_READERS)
@@ -58,19 +62,27 @@ def performance() -> Response:
     from chalicelib.web.admin.shaping import shaped
 
     query = query_of(admin_reports.current_request)
-    answer_as = query.get("format") or "json"
-    if answer_as not in FORMATS:
-        return problem(422, "invalid_format", f"format must be one of: {', '.join(FORMATS)} (json if not given)")
+    if (refused := _format_refused(query)) is not None:
+        return refused
     try:
         report = performance_report(PerformanceRange.parse(query.get("from"), query.get("to")))
     except InvalidRange as invalid:
         return problem(422, invalid.code, str(invalid))
     except AwsError:
-        return unavailable("The report could not be made just now: try again in a minute")
-    if answer_as == "csv":
+        return unavailable(REPORT_UNAVAILABLE)
+    if query.get("format") == "csv":
         return csv_download("performance", report.date_from, report.date_to, to_csv(report))
+    return _no_store_json(shaped(PerformanceReport, report.as_dict()))
+
+
+def _format_refused(query: Mapping[str, str]) -> Response | None:
+    """A 422 for a format the reports do not answer in (JSON if none is given)."""
+    if (query.get("format") or "json") in FORMATS:
+        return None
+    return problem(422, "invalid_format", f"format must be one of: {', '.join(FORMATS)} (json if not given)")
+
+
+def _no_store_json(body: str | dict[str, Any]) -> Response:
     return Response(
-        body=shaped(PerformanceReport, report.as_dict()),
-        status_code=200,
-        headers={"Content-Type": "application/json", "Cache-Control": "no-store"},
+        body=body, status_code=200, headers={"Content-Type": "application/json", "Cache-Control": "no-store"}
     )

@@ -4,13 +4,15 @@ statement and the cookies page (GOV.UK patterns), linked from every public page'
 What they say comes from the code's own declarations (`domain/processing_records`, the lawful
 bases, the retention rules, the cookies' constants) and the stage's settings: the council's name,
 its agency and service directories, retention overrides and the council's own facts (its data
-protection officer, ICO registration, statement dates). Those facts have synthetic defaults in the
+protection officer, ICO registration, statement dates, the accessibility contact and who enforces
+the accessibility regulations where it is). Those facts have synthetic defaults in the
 local stage; elsewhere, one not set is said plainly on the page ("not yet set") rather than
 stopping the hub: a missing line of text must not stop a child's referral being taken.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from chalice import Blueprint
@@ -38,6 +40,31 @@ LOCAL_FACTS = {
 NOT_SET = "not yet set"
 
 
+@dataclass(frozen=True)
+class Enforcement:
+    """Who enforces the accessibility regulations, and where a person unhappy with our answer goes."""
+
+    enforcer: str
+    complaints_body: str
+    complaints_url: str
+
+
+# The accessibility statement's enforcement procedure, by MASH_ACCESSIBILITY_ENFORCEMENT (GOV.UK's
+# sample statement has one wording for England, Scotland and Wales and one for Northern Ireland).
+ENFORCEMENT = {
+    "great_britain": Enforcement(
+        enforcer="The Equality and Human Rights Commission (EHRC)",
+        complaints_body="the Equality Advisory and Support Service (EASS)",
+        complaints_url="https://www.equalityadvisoryservice.com/",
+    ),
+    "northern_ireland": Enforcement(
+        enforcer="The Equality Commission for Northern Ireland",
+        complaints_body="the Equality Commission for Northern Ireland",
+        complaints_url="https://www.equalityni.org/Home",
+    ),
+}
+
+
 def council_facts(settings: Settings) -> dict[str, str | None]:
     """The council's own facts; None for one not set outside the local stage (the page says so)."""
     facts: dict[str, str | None] = {}
@@ -61,13 +88,22 @@ def privacy() -> Response:
 @governance_pages.route(ACCESSIBILITY, methods=["GET"])
 def accessibility() -> Response:
     settings = get_settings()
-    return page("governance/accessibility.html", facts=council_facts(settings), not_set=NOT_SET)
+    return page("governance/accessibility.html", **accessibility_context(settings))
 
 
 @governance_pages.route(COOKIES, methods=["GET"])
 def cookies() -> Response:
     settings = get_settings()
     return page("governance/cookies.html", public=public_cookies(settings), staff=staff_cookies(settings))
+
+
+def accessibility_context(settings: Settings) -> dict[str, Any]:
+    return {
+        "facts": council_facts(settings),
+        "not_set": NOT_SET,
+        "contact_email": settings.accessibility_contact_email or settings.mash_email,
+        "enforcement": ENFORCEMENT[settings.accessibility_enforcement],
+    }
 
 
 def privacy_context(settings: Settings) -> dict[str, Any]:

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError
 
+from chalicelib.adapters import aws
 from chalicelib.adapters.aws import aws_errors, condition_failed, write_if
 from chalicelib.domain.failures import AwsError
 
@@ -75,3 +76,65 @@ def test_write_if_raises_any_other_failure_as_an_aws_error() -> None:
     with pytest.raises(AwsError) as permanent:
         write_if(failing(client_error("TransactionCanceledException", reasons=[{"Code": "ValidationError"}])))
     assert not permanent.value.retryable
+
+
+def conflict(*others: str) -> ClientError:
+    reasons = [{"Code": "None"}, {"Code": "TransactionConflict"}, *({"Code": code} for code in others)]
+    return client_error("TransactionCanceledException", reasons=reasons)
+
+
+class Flaky:
+    """A write that fails with the given errors first, then answers; it counts its calls."""
+
+    def __init__(self, *failures: Exception) -> None:
+        self.failures = list(failures)
+        self.calls = 0
+
+    def __call__(self, **arguments: Any) -> Any:
+        self.calls += 1
+        if self.failures:
+            raise self.failures.pop(0)
+        return {"written": arguments}
+
+
+@pytest.fixture
+def pauses(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    taken: list[int] = []
+    monkeypatch.setattr(aws, "conflict_pause", taken.append)
+    return taken
+
+
+def test_a_transaction_cancelled_by_a_conflict_is_sent_again_as_it_was(pauses: list[int]) -> None:
+    write = Flaky(conflict())
+    assert write_if(write, TransactItems=["the same"]) == {"written": {"TransactItems": ["the same"]}}
+    assert (write.calls, pauses) == (2, [0])
+
+
+def test_conflicts_are_retried_a_bounded_number_of_times_then_are_a_retryable_failure(pauses: list[int]) -> None:
+    write = Flaky(*(conflict() for _ in range(10)))
+    with pytest.raises(AwsError) as raised:
+        write_if(write)
+    assert (raised.value.code, raised.value.retryable) == ("TransactionCanceledException", True)
+    assert (write.calls, pauses) == (aws.CONFLICT_ATTEMPTS, list(range(aws.CONFLICT_ATTEMPTS - 1)))
+    single_item = Flaky(client_error("TransactionConflictException"))
+    assert write_if(single_item) is not None and single_item.calls == 2
+
+
+def test_a_refused_condition_or_a_bad_request_beside_a_conflict_is_not_retried(pauses: list[int]) -> None:
+    refused = Flaky(conflict("ConditionalCheckFailed"))
+    assert write_if(refused) is None and refused.calls == 1
+    invalid = Flaky(conflict("ValidationError"))
+    with pytest.raises(AwsError) as raised:
+        write_if(invalid)
+    assert (invalid.calls, raised.value.retryable, pauses) == (1, False, [])
+
+
+def test_the_pause_is_random_and_grows_with_each_attempt(monkeypatch: pytest.MonkeyPatch) -> None:
+    slept: list[float] = []
+    monkeypatch.setattr(aws.time, "sleep", slept.append)
+    attempts = (0, 1, 2) * 50
+    for attempt in attempts:
+        aws.conflict_pause(attempt)
+    ceilings = [aws.CONFLICT_PAUSE_MS * 2**attempt / 1000 for attempt in attempts]
+    assert all(0 <= pause <= ceiling for pause, ceiling in zip(slept, ceilings, strict=True))
+    assert len(set(slept)) > 10  # jittered: not one fixed delay

@@ -45,6 +45,26 @@ def test_every_agency_the_form_offers_has_a_census_code_from_the_census_list() -
     assert set(SOURCE_BY_AGENCY.values()) <= set(SOURCE_LABELS)
 
 
+def test_the_source_list_is_the_census_guides_codes_in_its_order_and_groups() -> None:
+    """DfE, "Children in need census 2021 to 2022: guide for local authorities": 22 codes, 8 is Other,
+    9 Anonymous, 10 Unknown; the LA services (5A to 5D) include early help."""
+    assert list(SOURCE_LABELS) == [
+        "1A", "1B", "1C", "1D", "2A", "2B", "3A", "3B", "3C", "3D", "3E", "3F",
+        "4", "5A", "5B", "5C", "5D", "6", "7", "8", "9", "10",
+    ]  # fmt: skip
+    groups = {"1": "Individual: ", "3": "Health services: ", "5": "LA services: "}
+    for code, label in SOURCE_LABELS.items():
+        if code[-1].isalpha() and code[0] in groups:
+            assert label.startswith(groups[code[0]]), (code, label)
+    assert (SOURCE_LABELS["2A"], SOURCE_LABELS["2B"], SOURCE_LABELS["4"], SOURCE_LABELS["6"]) == (
+        "Schools", "Education services", "Housing", "Police",
+    )  # fmt: skip
+    assert (SOURCE_LABELS["7"], SOURCE_LABELS["8"], SOURCE_LABELS["9"], SOURCE_LABELS["10"]) == (
+        "Other legal agency", "Other", "Anonymous", "Unknown",
+    )  # fmt: skip
+    assert SOURCE_LABELS["5D"] == "LA services: early help"
+
+
 def test_a_member_of_the_public_is_individual_other_never_guessed_as_family() -> None:
     assert source_code(ReferrerKind.PUBLIC, None) == PUBLIC_SOURCE == "1D"
 

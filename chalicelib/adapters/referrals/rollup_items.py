@@ -1,12 +1,12 @@
 """The daily rollups' items (domain/rollups.py): one small item per London day, counts only.
 
-All under one partition (`ROLLUP`), sorted by day (`DAY#2026-12-07`), so a year is one Query
-(~366 items of a few hundred bytes, well under a 1 MB page) rather than one read per referral. A day's item takes a few writes an hour at a large
+All under one partition (`ROLLUP`), sorted by day (`DAY#2026-12-07`; advice contacts'
+`ADVICE#2026-12-07`), so a year is one Query (~366 items of a few hundred bytes, well under a
+1 MB page) rather than one read per referral. A day's item takes a few writes an hour at a large
 council's rate (30,000 referrals a year), far below DynamoDB's per-item and per-partition limits.
 
-Counts change only by DynamoDB `ADD` inside the transaction that writes the referral whose counts
-they are, conditional on its version: applied once, or not at all. (Advice contacts keep no rollups:
-the performance report counts them from one range Query of their clear codes.)
+Counts change only by DynamoDB `ADD` inside the transaction that writes the referral (or the advice
+contact) whose counts they are, conditional on its version: applied once, or not at all.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from chalicelib.domain.rollups import DayCounts, DayRollup
 
 ROLLUP_PK = "ROLLUP"
 REFERRAL_DAY = "DAY#"
+ADVICE_DAY = "ADVICE#"
 
 
 def rollup_sk(prefix: str, day: dt.date) -> str:

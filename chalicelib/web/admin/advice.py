@@ -168,7 +168,7 @@ def advice_referral(contact_id: str) -> Response:
 @admin_route(admin, ADVICE_REPORT_PATH, methods=["GET"], roles=REPORT_READERS)
 def advice_report() -> Response:
     def work() -> Response:
-        from chalicelib.services.advice_contacts import advice_counts
+        from chalicelib.services.advice_contacts import advice_counts_by_day
         from chalicelib.services.timeliness_report import InvalidRange, ReportRange
         from chalicelib.web.errors import problem
 
@@ -177,7 +177,8 @@ def advice_report() -> Response:
             report_range = ReportRange.parse(query.get("from"), query.get("to"))
         except InvalidRange as invalid:
             return problem(422, invalid.code, str(invalid))
-        return _json(advice_report_answer(report_range, advice_counts(*report_range.bounds())))
+        counts = advice_counts_by_day(report_range.date_from, report_range.date_to)
+        return _json(advice_report_answer(report_range, counts))
 
     return answer_with(work)
 

@@ -52,29 +52,46 @@ def performance_charts(report: Any) -> list[dict[str, Any]]:
 @console_route(PERFORMANCE_PATH, methods=["GET"], roles=REPORT_ROLES)
 def performance_report_page(visit: Visit) -> Response:
     """The performance report over London dates (default: the last 28 days), or its CSV."""
-    from chalicelib.services.performance_report import InvalidRange, PerformanceRange, performance_report, to_csv
+    from chalicelib.services.performance_report import to_csv
 
     query: dict[str, Any] = dict(console.current_request.query_params or {})
     answer_as = query.get("format") or "html"
     errors = PageErrors()
     if answer_as not in ("html", "csv"):
         errors.add("format", "Choose the report as a page or as a CSV download", "from-day")
-    date_from, date_to, values = _report_dates(query, errors)
-    report = None
     try:
-        if not errors:
-            report = performance_report(PerformanceRange.parse(date_from, date_to))
-    except InvalidRange as invalid:
-        name = RANGE_FIELDS.get(invalid.code, "from")
-        errors.add(name, str(invalid), f"{name}-day")
+        report, values = _report_or_errors(query, errors)
     except AwsError:
         return _page("staff/unavailable.html", status=503, me=visit.me)
     if report is not None and answer_as == "csv":
         return csv_download("performance", report.date_from, report.date_to, to_csv(report))
-    csv_href = None
-    if report is not None:
-        span = {"from": report.date_from.isoformat(), "to": report.date_to.isoformat(), "format": "csv"}
-        csv_href = PERFORMANCE_PATH + "?" + urllib.parse.urlencode(span)
+    return _report_page(visit, report, values, errors)
+
+
+def _report_or_errors(query: dict[str, Any], errors: PageErrors) -> tuple[Any, dict[str, Any]]:
+    """The report for the dates asked (None, with the errors said, for dates it cannot be made for),
+    and the dates as typed, to show again."""
+    from chalicelib.services.performance_report import InvalidRange, PerformanceRange, performance_report
+
+    date_from, date_to, values = _report_dates(query, errors)
+    if errors:
+        return None, values
+    try:
+        return performance_report(PerformanceRange.parse(date_from, date_to)), values
+    except InvalidRange as invalid:
+        name = RANGE_FIELDS.get(invalid.code, "from")
+        errors.add(name, str(invalid), f"{name}-day")
+        return None, values
+
+
+def _csv_href(report: Any) -> str | None:
+    if report is None:
+        return None
+    span = {"from": report.date_from.isoformat(), "to": report.date_to.isoformat(), "format": "csv"}
+    return PERFORMANCE_PATH + "?" + urllib.parse.urlencode(span)
+
+
+def _report_page(visit: Visit, report: Any, values: dict[str, Any], errors: PageErrors) -> Response:
     return _page(
         "staff/report_performance.html",
         status=400 if errors else 200,
@@ -82,7 +99,7 @@ def performance_report_page(visit: Visit) -> Response:
         nav="performance",
         report=report,
         charts=performance_charts(report) if report else [],
-        csv_href=csv_href,
+        csv_href=_csv_href(report),
         values=values,
         errors=errors.messages,
         error_list=errors.summary(),
