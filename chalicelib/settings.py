@@ -170,6 +170,12 @@ class Settings(BaseModel):
     export_target: str | None = None
     export_hmac_secret: str | None = None
     export_timeout_seconds: float = 10
+    # The export hop (README "Export to the case-management system"): the sweep publishes each owed
+    # export to this SNS topic; the export queue subscribed to it feeds the case_exports function.
+    export_topic_arn: str | None = None
+    # A PEM file of the CA certificates the https:// endpoint is checked against (a council's own
+    # CA). Unset: the system's trust store.
+    export_ca_bundle: str | None = None
 
     # Outbox retries: delay doubles from base, capped, until max attempts then 'failed'.
     outbox_max_attempts: int = 8

@@ -25,6 +25,7 @@ from typing import Any
 
 from chalicelib.adapters.table import table_definition, ttl_specification
 from chalicelib.domain.staff import Role
+from chalicelib.events.queues import MAX_RECEIVES_BEFORE_DLQ as MAX_RECEIVES_BEFORE_DLQ
 from deploy import alarms
 from deploy.names import (
     AGENCY_FUNCTIONS,
@@ -92,7 +93,6 @@ UPLOAD_RETENTION_DAYS = 1
 NONCURRENT_VERSION_DAYS = 30  # how long an overwritten or deleted object can still be restored
 LOG_RETENTION_DAYS = 400  # logs carry ids, never personal data; a year and a bit for incidents
 DLQ_RETENTION_SECONDS = 14 * 24 * 3600  # the SQS maximum, to give people time to look
-MAX_RECEIVES_BEFORE_DLQ = 5
 VISIBILITY_TIMEOUT_FACTOR = 6  # AWS's advice for SQS event sources: 6x the function timeout
 REPORT_BATCH_ITEM_FAILURES = "ReportBatchItemFailures"
 
