@@ -217,6 +217,8 @@ class Settings(BaseModel):
                 "MASH_EXPORT_HMAC_SECRET must be set (32 characters or more) when MASH_EXPORT_TARGET is an https:// "
                 "endpoint: every export is signed with it"
             )
+        if self.export_ca_bundle is not None and not os.path.isfile(self.export_ca_bundle):
+            raise ValueError("MASH_EXPORT_CA_BUNDLE must name a PEM file of CA certificates that exists")
         if not 0 < self.export_timeout_seconds <= 30:
             raise ValueError("MASH_EXPORT_TIMEOUT_SECONDS must be more than 0 and at most 30")
 
