@@ -66,6 +66,9 @@ AGENCY_MESSAGE_ATTRIBUTE = "agency"  # chalicelib/adapters/agency_topic.py sets 
 # SES sending events: the configuration set publishes to this topic, which delivers them raw to
 # MAIL_EVENTS_QUEUE (chalicelib/events/queues.py), read by the ses_events function.
 MAIL_EVENTS_TOPIC = f"{PREFIX}-ses-events"
+# Exports to the case-management system: the outbox sweep publishes each owed export here; the
+# topic delivers it raw to EXPORTS_QUEUE (chalicelib/events/queues.py), read by the case_exports function.
+EXPORT_TOPIC = f"{PREFIX}-case-exports"
 
 
 @dataclass(frozen=True)
