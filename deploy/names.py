@@ -12,6 +12,8 @@ from pathlib import Path
 
 from chalicelib.domain.agencies import AgencyId
 from chalicelib.events.queues import (
+    EXPORTS_FUNCTION,
+    EXPORTS_QUEUE,
     INBOUND_MAIL_FUNCTION,
     UPLOADS_FUNCTION,
     UPLOADS_QUEUE,
@@ -136,6 +138,8 @@ AGENCY_FUNCTIONS: dict[AgencyId, Function] = {
 INBOUND_MAIL = Function.reading(INBOUND_MAIL_FUNCTION, INBOUND_MAIL_QUEUE)
 # Documents referrers add, from the queue the uploads bucket notifies.
 UPLOADS = Function.reading(UPLOADS_FUNCTION, UPLOADS_QUEUE)
+# Exports to the case-management system, from the queue subscribed to the export topic.
+CASE_EXPORTS = Function.reading(EXPORTS_FUNCTION, EXPORTS_QUEUE)
 FUNCTIONS = (
     API_HANDLER,
     STAFF_TOKEN,
@@ -145,10 +149,19 @@ FUNCTIONS = (
     *AGENCY_FUNCTIONS.values(),
     INBOUND_MAIL,
     UPLOADS,
+    CASE_EXPORTS,
 )
 QUEUE_READERS = tuple(f for f in FUNCTIONS if f.queue is not None)
 # Roles that may ask the field key for data keys (the staff token authorizer never decrypts).
-FIELD_KEY_USERS = (API_HANDLER, OUTBOX_SWEEP, SES_EVENTS, *AGENCY_FUNCTIONS.values(), INBOUND_MAIL, UPLOADS)
+FIELD_KEY_USERS = (
+    API_HANDLER,
+    OUTBOX_SWEEP,
+    SES_EVENTS,
+    *AGENCY_FUNCTIONS.values(),
+    INBOUND_MAIL,
+    UPLOADS,
+    CASE_EXPORTS,  # opens the referral to build the document
+)
 
 
 def prod_stage_config() -> dict:
