@@ -4,8 +4,9 @@ A decision that keeps the child with children's social care (a section 17 assess
 strategy discussion, a pass to an allocated worker) owes an export once it stands, in the same
 write; a manager may ask for another at any time before the referral closes. An export is owed like
 a notice (chalicelib/domain/notices.py): a `CASE_EXPORT` notice to the case system, so the outbox
-keeps it, retries it with backoff and fails it for good with a task. Only the outbox sweep delivers
-it (never the request), so it is due at once: no grace to wait out.
+keeps it, retries it with backoff and fails it for good with a task. Only the outbox sweep hands it
+over (to the export topic; the export function delivers it), never the request, so it is due at
+once: no grace to wait out.
 """
 
 from __future__ import annotations
