@@ -3,6 +3,7 @@
 from chalice import Chalice
 
 from chalicelib.events.agency_requests import agency_requests_events
+from chalicelib.events.case_exports import case_exports_events
 from chalicelib.events.inbound_mail import inbound_mail_events
 from chalicelib.events.outbox import outbox_events
 from chalicelib.events.retention import retention_events
@@ -43,6 +44,7 @@ app.register_blueprint(ses_events)
 app.register_blueprint(agency_requests_events)  # one handler per agency queue: the request emails
 app.register_blueprint(inbound_mail_events)  # agency replies, from the inbound bucket's queue
 app.register_blueprint(uploads_events)  # documents referrers add, from the uploads bucket's queue
+app.register_blueprint(case_exports_events)  # exports to the case-management system, from the export queue
 app.register_blueprint(staff_auth)  # the staff token authorizer that admin routes use
 app.register_blueprint(admin)
 app.register_blueprint(admin_out_of_hours)  # the emergency duty team's handover

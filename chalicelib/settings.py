@@ -177,6 +177,12 @@ class Settings(BaseModel):
     export_target: str | None = None
     export_hmac_secret: str | None = None
     export_timeout_seconds: float = 10
+    # The export hop (README "Export to the case-management system"): the sweep publishes each owed
+    # export to this SNS topic; the export queue subscribed to it feeds the case_exports function.
+    export_topic_arn: str | None = None
+    # A PEM file of the CA certificates the https:// endpoint is checked against (a council's own
+    # CA). Unset: the system's trust store.
+    export_ca_bundle: str | None = None
 
     # Outbox retries: delay doubles from base, capped, until max attempts then 'failed'.
     outbox_max_attempts: int = 8
@@ -218,6 +224,8 @@ class Settings(BaseModel):
                 "MASH_EXPORT_HMAC_SECRET must be set (32 characters or more) when MASH_EXPORT_TARGET is an https:// "
                 "endpoint: every export is signed with it"
             )
+        if self.export_ca_bundle is not None and not os.path.isfile(self.export_ca_bundle):
+            raise ValueError("MASH_EXPORT_CA_BUNDLE must name a PEM file of CA certificates that exists")
         if not 0 < self.export_timeout_seconds <= 30:
             raise ValueError("MASH_EXPORT_TIMEOUT_SECONDS must be more than 0 and at most 30")
 

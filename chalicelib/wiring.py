@@ -233,9 +233,21 @@ class Wiring:
             kind, where, prefix = parse_target(s.case_export_target)
             if kind == "s3":
                 return S3DropTarget(self.aws_client("s3"), where, prefix, s.storage_key_id)
-            return HttpsExportTarget(where, s.export_hmac_secret or "", s.export_timeout_seconds)
+            return HttpsExportTarget(
+                where, s.export_hmac_secret or "", s.export_timeout_seconds, ca_bundle=s.export_ca_bundle
+            )
 
         return self._once("case_export_target", build)
+
+    @property
+    def export_topic(self) -> Any:  # ExportTopic (chalicelib/adapters/export_topic.py)
+        """The export hop: the topic the sweep publishes owed exports to, and the export queue."""
+        from chalicelib.adapters.export_topic import SnsExportTopic
+
+        return self._once(
+            "export_topic",
+            lambda: SnsExportTopic(self.aws_client("sns"), self.aws_client("sqs"), self.settings.export_topic_arn),
+        )
 
     @property
     def consent_requests(self) -> ConsentRequestStore:

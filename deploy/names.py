@@ -12,6 +12,8 @@ from pathlib import Path
 
 from chalicelib.domain.agencies import AgencyId
 from chalicelib.events.queues import (
+    EXPORTS_FUNCTION,
+    EXPORTS_QUEUE,
     INBOUND_MAIL_FUNCTION,
     UPLOADS_FUNCTION,
     UPLOADS_QUEUE,
@@ -66,6 +68,9 @@ AGENCY_MESSAGE_ATTRIBUTE = "agency"  # chalicelib/adapters/agency_topic.py sets 
 # SES sending events: the configuration set publishes to this topic, which delivers them raw to
 # MAIL_EVENTS_QUEUE (chalicelib/events/queues.py), read by the ses_events function.
 MAIL_EVENTS_TOPIC = f"{PREFIX}-ses-events"
+# Exports to the case-management system: the outbox sweep publishes each owed export here; the
+# topic delivers it raw to EXPORTS_QUEUE (chalicelib/events/queues.py), read by the case_exports function.
+EXPORT_TOPIC = f"{PREFIX}-case-exports"
 
 
 @dataclass(frozen=True)
@@ -133,6 +138,8 @@ AGENCY_FUNCTIONS: dict[AgencyId, Function] = {
 INBOUND_MAIL = Function.reading(INBOUND_MAIL_FUNCTION, INBOUND_MAIL_QUEUE)
 # Documents referrers add, from the queue the uploads bucket notifies.
 UPLOADS = Function.reading(UPLOADS_FUNCTION, UPLOADS_QUEUE)
+# Exports to the case-management system, from the queue subscribed to the export topic.
+CASE_EXPORTS = Function.reading(EXPORTS_FUNCTION, EXPORTS_QUEUE)
 FUNCTIONS = (
     API_HANDLER,
     STAFF_TOKEN,
@@ -142,10 +149,19 @@ FUNCTIONS = (
     *AGENCY_FUNCTIONS.values(),
     INBOUND_MAIL,
     UPLOADS,
+    CASE_EXPORTS,
 )
 QUEUE_READERS = tuple(f for f in FUNCTIONS if f.queue is not None)
 # Roles that may ask the field key for data keys (the staff token authorizer never decrypts).
-FIELD_KEY_USERS = (API_HANDLER, OUTBOX_SWEEP, SES_EVENTS, *AGENCY_FUNCTIONS.values(), INBOUND_MAIL, UPLOADS)
+FIELD_KEY_USERS = (
+    API_HANDLER,
+    OUTBOX_SWEEP,
+    SES_EVENTS,
+    *AGENCY_FUNCTIONS.values(),
+    INBOUND_MAIL,
+    UPLOADS,
+    CASE_EXPORTS,  # opens the referral to build the document
+)
 
 
 def prod_stage_config() -> dict:

@@ -24,6 +24,7 @@ from deploy.names import (
     AGENCY_FUNCTIONS,
     API_HANDLER,
     ATTACHMENTS_PREFIX,
+    CASE_EXPORTS,
     CHALICE_DIR,
     CONFIGURATION_SET,
     ENCRYPTION_CONTEXT_SERVICE,
@@ -54,6 +55,7 @@ DEFAULT_POLICY_FILE = f"policy-{STAGE}.json"
 TABLE_ARN = {"Fn::GetAtt": [TABLE, "Arn"]}
 # Logical ids of the merge template's topic and buckets (deploy/template.py).
 AGENCY_TOPIC_ID = "AgencyTopic"
+EXPORT_TOPIC_ID = "ExportTopic"
 INBOUND_BUCKET_ID = "InboundMailBucket"
 ATTACHMENTS_BUCKET_ID = "AttachmentsBucket"
 UPLOADS_BUCKET_ID = "UploadsBucket"
@@ -212,11 +214,10 @@ def outbox_sweep_policy() -> list[Statement]:
         {
             # The outbox index: notices due. The queue index: Red referrals past their deadline, for
             # the operations alarm (chalicelib/services/overdue_referrals.py; clear metadata only).
-            # The table: an export's agency replies and document records, in its referral's partition.
             "Sid": "FindNoticesDueAndLateRedReferrals",
             "Effect": "Allow",
             "Action": ["dynamodb:Query"],
-            "Resource": [_index_arn(OUTBOX_INDEX), _index_arn(QUEUE_INDEX), TABLE_ARN],
+            "Resource": [_index_arn(OUTBOX_INDEX), _index_arn(QUEUE_INDEX)],
         },
         {
             # GetItem: the referral with a notice due, its SENT# marker, the suppression list.
@@ -230,8 +231,43 @@ def outbox_sweep_policy() -> list[Statement]:
         # Decrypt only: the email is composed from the stored referral; the sweep never seals data.
         field_key("Decrypt"),
         send_mail(),
-        # Enquiries whose publishing failed when staff opened them are published again.
-        publish_enquiries(),
+        # Enquiries whose publishing failed when staff opened them are published again; exports
+        # owed are handed to the export topic (the case_exports function delivers them).
+        {
+            "Sid": "PublishAgencyEnquiriesAndExports",
+            "Effect": "Allow",
+            "Action": ["sns:Publish"],
+            "Resource": [{"Ref": AGENCY_TOPIC_ID}, {"Ref": EXPORT_TOPIC_ID}],
+        },
+    ]
+
+
+def case_exports_policy() -> list[Statement]:
+    """Exports to the case-management system, one per message off the export queue."""
+    return [
+        write_logs(CASE_EXPORTS),
+        {
+            # The poller's calls, and ChangeMessageVisibility: the backoff before a retry.
+            "Sid": "ReadOwnQueueAndBackOff",
+            "Effect": "Allow",
+            "Action": [
+                "sqs:ReceiveMessage",
+                "sqs:DeleteMessage",
+                "sqs:GetQueueAttributes",
+                "sqs:ChangeMessageVisibility",
+            ],
+            "Resource": {"Fn::GetAtt": [CASE_EXPORTS.queue_logical_id, "Arn"]},
+        },
+        {
+            # GetItem: the referral. Query: its partition, for the agencies' replies and the
+            # documents' records the export lists. UpdateItem: the export delivered or failed.
+            "Sid": "ReadReferralAndRecordExport",
+            "Effect": "Allow",
+            "Action": ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem"],
+            "Resource": TABLE_ARN,
+        },
+        # Decrypt only: the document is built from the stored referral.
+        field_key("Decrypt"),
         {
             # Exports to the case-management system, when they go to its drop folder (an https://
             # endpoint needs no AWS permission): case-system/<export id>.json, nothing else.
@@ -439,6 +475,7 @@ POLICIES = {
     STAFF_TOKEN.chalice_name: staff_token_policy,
     INBOUND_MAIL.chalice_name: inbound_mail_policy,
     UPLOADS.chalice_name: uploads_policy,
+    CASE_EXPORTS.chalice_name: case_exports_policy,
     **{f.chalice_name: (lambda f=f: agency_requests_policy(f)) for f in AGENCY_FUNCTIONS.values()},
 }
 

@@ -25,16 +25,19 @@ from typing import Any
 
 from chalicelib.adapters.table import table_definition, ttl_specification
 from chalicelib.domain.staff import Role
+from chalicelib.events.queues import MAX_RECEIVES_BEFORE_DLQ as MAX_RECEIVES_BEFORE_DLQ
 from deploy import alarms
 from deploy.names import (
     AGENCY_FUNCTIONS,
     AGENCY_MESSAGE_ATTRIBUTE,
     AGENCY_TOPIC,
     API_HANDLER,
+    CASE_EXPORTS,
     CONFIGURATION_SET,
     ENCRYPTION_CONTEXT_SERVICE,
     EXPORT_DROP_DAYS,
     EXPORT_PREFIX,
+    EXPORT_TOPIC,
     FIELD_KEY,
     FIELD_KEY_ALIAS,
     FIELD_KEY_USERS,
@@ -92,7 +95,6 @@ UPLOAD_RETENTION_DAYS = 1
 NONCURRENT_VERSION_DAYS = 30  # how long an overwritten or deleted object can still be restored
 LOG_RETENTION_DAYS = 400  # logs carry ids, never personal data; a year and a bit for incidents
 DLQ_RETENTION_SECONDS = 14 * 24 * 3600  # the SQS maximum, to give people time to look
-MAX_RECEIVES_BEFORE_DLQ = 5
 VISIBILITY_TIMEOUT_FACTOR = 6  # AWS's advice for SQS event sources: 6x the function timeout
 REPORT_BATCH_ITEM_FAILURES = "ReportBatchItemFailures"
 
@@ -538,6 +540,7 @@ def agency_queues() -> dict[str, Any]:
 def messaging_resources() -> dict[str, Any]:
     inbound_bucket_arn = sub(f"{PARTITION_ARN}:s3:::{inbound_bucket_name()}")
     assert INBOUND_MAIL.queue is not None and SES_EVENTS.queue is not None and UPLOADS.queue is not None
+    assert CASE_EXPORTS.queue is not None
     return {
         # Agency enquiries: one message per agency, the agency as a message attribute.
         **topic("AgencyTopic", AGENCY_TOPIC, publishers=[]),
@@ -558,6 +561,15 @@ def messaging_resources() -> dict[str, Any]:
             INBOUND_MAIL.queue,
             [service_sends_to_queue("s3", INBOUND_MAIL.queue_logical_id, inbound_bucket_arn)],
         ),
+        # Exports to the case-management system: the outbox sweep publishes each (ids only); the
+        # topic delivers it raw to the queue the case_exports function reads.
+        **topic("ExportTopic", EXPORT_TOPIC, publishers=[]),
+        **queue_with_dlq(
+            CASE_EXPORTS.queue_logical_id,
+            CASE_EXPORTS.queue,
+            [service_sends_to_queue("sns", CASE_EXPORTS.queue_logical_id, ref("ExportTopic"))],
+        ),
+        **subscribe("ExportSubscription", "ExportTopic", CASE_EXPORTS.queue_logical_id),
         # Referrers' documents: the uploads bucket notifies this queue of each new object under uploads/.
         **queue_with_dlq(
             UPLOADS.queue_logical_id,
@@ -1142,8 +1154,12 @@ def function_environment(function: Function) -> dict[str, Any]:
         # upload; the roles may use it through S3 only (deploy/policies.py storage_key_through_s3).
         variables["MASH_STORAGE_KEY_ID"] = arn_of(STORAGE_KEY)
     if function is OUTBOX_SWEEP:
-        # Exports to the case-management system go from the sweep only (chalicelib/services/export_case.py):
-        # to its endpoint when one is set, signed with a secret resolved at deploy time, else to the drop folder.
+        # The sweep hands each owed export to the export topic (chalicelib/services/export_case.py).
+        variables["MASH_EXPORT_TOPIC_ARN"] = ref("ExportTopic")
+    if function is CASE_EXPORTS:
+        # Exports to the case-management system go from the export function only
+        # (chalicelib/services/receive_export.py): to its endpoint when one is set, signed with a
+        # secret resolved at deploy time, else to the drop folder.
         variables["MASH_STORAGE_KEY_ID"] = arn_of(STORAGE_KEY)
         variables["MASH_EXPORT_TARGET"] = {
             "Fn::If": ["ExportsOverHttps", ref("ExportEndpoint"), sub(f"s3://${{ExportDropBucket}}/{EXPORT_PREFIX}")]

@@ -4,7 +4,8 @@ The names and shapes are the deployed ones (deploy/names.py, deploy/template.py)
 fanning out to one queue per agency through filter policies on the `agency` attribute, raw
 delivery, each queue with a dead-letter queue; the inbound bucket notifying the inbound queue of
 new objects under inbound/; the attachments bucket; the uploads bucket notifying the uploads queue
-of new objects under uploads/ (documents referrers add); the case system's export drop folder; the SES events topic delivering raw to the mail
+of new objects under uploads/ (documents referrers add); the case system's export drop folder, and the
+export topic delivering raw to the export queue (with its dead-letter queue); the SES events topic delivering raw to the mail
 events queue (with a configuration set, as `make run` has). moto applies the filter policies and makes
 the S3 notifications itself, in process and in server mode (tests/test_local_stack.py checks).
 """
@@ -16,7 +17,7 @@ from typing import Any
 
 from chalicelib.adapters.table import table_definition, ttl_specification
 from chalicelib.domain.agencies import AgencyId
-from chalicelib.events.queues import INBOUND_MAIL_QUEUE, MAIL_EVENTS_QUEUE, UPLOADS_QUEUE, agency_queue
+from chalicelib.events.queues import EXPORTS_QUEUE, INBOUND_MAIL_QUEUE, MAIL_EVENTS_QUEUE, UPLOADS_QUEUE, agency_queue
 from chalicelib.settings import Settings
 
 # Locally a failed message is tried again within seconds, not after AWS's 6x the function timeout.
@@ -25,7 +26,8 @@ LOCAL_VISIBILITY_TIMEOUT_SECONDS = 5
 
 def create_resources(settings: Settings, client: Any) -> dict[str, str]:
     """`client(service)` returns a boto3 client. Returns the ids the app needs: the key id, and the
-    agency topic's ARN (known once it exists, as in AWS; give it to the app as MASH_AGENCY_TOPIC_ARN)."""
+    agency topic's and the export topic's ARNs (known once they exist, as in AWS; give them to the app
+    as MASH_AGENCY_TOPIC_ARN and MASH_EXPORT_TOPIC_ARN)."""
     dynamodb = client("dynamodb")
     existing = dynamodb.list_tables()["TableNames"]
     if settings.table_name not in existing:
@@ -49,7 +51,8 @@ def create_resources(settings: Settings, client: Any) -> dict[str, str]:
     _create_inbound_mail(settings, client)
     _create_uploads(settings, client)
     _create_export_drop(settings, client)
-    return {"kms_key_id": key_id, "agency_topic_arn": topic_arn}
+    export_topic_arn = _create_export_hop(client)
+    return {"kms_key_id": key_id, "agency_topic_arn": topic_arn, "export_topic_arn": export_topic_arn}
 
 
 def _create_queue_with_dlq(client: Any, name: str) -> str:
@@ -109,6 +112,19 @@ def _create_export_drop(settings: Settings, client: Any) -> None:
     s3 = client("s3")
     if kind == "s3" and bucket not in {b["Name"] for b in s3.list_buckets().get("Buckets", [])}:
         s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": settings.aws_region})
+
+
+def _create_export_hop(client: Any) -> str:
+    """The export topic, and the export queue subscribed to it raw (deploy/template.py ExportTopic)."""
+    from deploy.names import EXPORT_TOPIC
+
+    sns = client("sns")
+    topic_arn = str(sns.create_topic(Name=EXPORT_TOPIC)["TopicArn"])
+    queue_arn = _create_queue_with_dlq(client, EXPORTS_QUEUE)
+    existing = {s["Endpoint"] for s in sns.list_subscriptions_by_topic(TopicArn=topic_arn).get("Subscriptions", [])}
+    if queue_arn not in existing:
+        sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=queue_arn, Attributes={"RawMessageDelivery": "true"})
+    return topic_arn
 
 
 def _create_inbound_mail(settings: Settings, client: Any) -> None:

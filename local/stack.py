@@ -174,6 +174,7 @@ class LocalStack:
         created = create_resources(get_settings(), _client_factory(self.moto_url))
         # Known once the topic exists, as in AWS (the template passes it as MASH_AGENCY_TOPIC_ARN).
         self._set("MASH_AGENCY_TOPIC_ARN", created["agency_topic_arn"])
+        self._set("MASH_EXPORT_TOPIC_ARN", created["export_topic_arn"])
         reset_settings()
         _reset_wiring()
 

@@ -68,6 +68,7 @@ def hub_with_resources(env: Any) -> Iterator[Any]:
         hub = wiring_module.reset()
         created = _resources_for(hub)
         env.setenv("MASH_AGENCY_TOPIC_ARN", created["agency_topic_arn"])
+        env.setenv("MASH_EXPORT_TOPIC_ARN", created["export_topic_arn"])
         yield wiring_module.reset()
     wiring_module.reset()
 

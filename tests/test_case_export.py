@@ -1,7 +1,8 @@
 """The export to the case-management system, as a use case against the in-memory twins: owed in the
-decision's own write, delivered by the outbox sweep (never by the request), a 4xx failed for good
-with a task and the metric, a 5xx or a timeout retried with backoff, one copy per export at the
-receiver whatever is retried, and a manager's request owing a new one."""
+decision's own write, handed to the export topic by the outbox sweep (never by the request) and
+delivered by the export function from its queue; a 4xx failed for good with a task and the metric,
+a 5xx or a timeout retried by the queue with a growing backoff, one copy per export at the receiver
+whatever is redelivered, and a manager's request owing a new one."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import pytest
 
 from chalicelib import wiring as wiring_module
 from chalicelib.adapters.case_export_target import InMemoryExportTarget
+from chalicelib.adapters.export_topic import InMemoryExportTopic
 from chalicelib.domain.audit import AuditAction
 from chalicelib.domain.case_export import DECISION_EXPORT, export_id, exports_of
 from chalicelib.domain.case_export_document import export_schema
@@ -24,9 +26,11 @@ from chalicelib.domain.notices import NoticeStatus
 from chalicelib.domain.referral_record import ReferralClosed
 from chalicelib.domain.staff import Role, StaffMember
 from chalicelib.domain.tasks import TaskKind
+from chalicelib.events.queues import MAX_RECEIVES_BEFORE_DLQ
 from chalicelib.services.decide_referral import approve_decision, record_decision
 from chalicelib.services.deliver_notices import dispatch_due
-from chalicelib.services.export_case import NO_TARGET, request_export
+from chalicelib.services.export_case import request_export
+from chalicelib.services.receive_export import NO_TARGET, ExportMessage, ExportRetryLater, receive_export
 from chalicelib.services.screen_referral import screen_referral
 from tests.factories import in_memory_hub, stored_referral
 from tests.test_metrics import emf_lines
@@ -55,7 +59,7 @@ def clock() -> Clock:
 def hub(clock: Clock) -> Iterator[Any]:
     hub = in_memory_hub(NOW)
     hub.clock = clock
-    hub.use(case_export_target=InMemoryExportTarget())
+    hub.use(case_export_target=InMemoryExportTarget(), export_topic=InMemoryExportTopic())
     stored_referral(hub, NOW, REFERENCE)
     yield hub
     wiring_module.reset()
@@ -66,9 +70,25 @@ def decide(outcome: Outcome) -> None:
     record_decision(REFERENCE, outcome=outcome, reasons="Synthetic reasons", staff=PRACTITIONER, request_id=None)
 
 
+QUEUE_ARN = "arn:aws:sqs:eu-west-2:123456789012:mash-hub-case-exports"
+
+
 def sweep(hub: Any, clock: Clock, after: dt.timedelta = dt.timedelta(0)) -> Any:
+    """The outbox sweep, then the export queue delivering what it published, as AWS would."""
     clock.now += after
-    return dispatch_due(hub.referrals, hub.mailer, hub.settings, clock.now)
+    report = dispatch_due(hub.referrals, hub.mailer, hub.settings, clock.now)
+    deliver_queued(hub)
+    return report
+
+
+def deliver_queued(hub: Any) -> None:
+    while hub.export_topic.published:
+        receive(hub, hub.export_topic.published.pop(0))
+
+
+def receive(hub: Any, body: str, receive_count: int = 1) -> None:
+    message = ExportMessage(body, receive_count, QUEUE_ARN, f"handle-{receive_count}")
+    receive_export(message, last_receive=MAX_RECEIVES_BEFORE_DLQ)
 
 
 def the_export(hub: Any) -> Any:
@@ -118,7 +138,8 @@ def test_a_4xx_is_permanent_a_task_and_the_metric(hub: Any, clock: Clock, capsys
     capsys.readouterr()
     sweep(hub, clock)
     export = the_export(hub)
-    assert (export.status, export.last_error, export.attempts) == (NoticeStatus.FAILED, "http_400", 1)
+    # Two attempts: the hand-over to the export topic, then the delivery the receiver refused.
+    assert (export.status, export.last_error, export.attempts) == (NoticeStatus.FAILED, "http_400", 2)
     referral = hub.referrals.fetch(REFERENCE)
     assert [t.kind for t in referral.tasks if t.about == DECISION_EXPORT] == [TaskKind.EXPORT_FAILED]
     [line] = [line for line in emf_lines(capsys.readouterr().out) if "ExportsFailed" in line]
@@ -127,24 +148,71 @@ def test_a_4xx_is_permanent_a_task_and_the_metric(hub: Any, clock: Clock, capsys
     assert hub.case_export_target.attempts == 1, "a permanent failure is not tried again"
 
 
-def test_5xx_and_timeouts_retry_with_backoff_and_the_receiver_keeps_one_copy(hub: Any, clock: Clock) -> None:
+def test_5xx_and_timeouts_retry_from_the_queue_with_a_growing_backoff_and_one_copy(hub: Any, clock: Clock) -> None:
     target = hub.case_export_target
     target.failures = [ExportFailed("http_503", retryable=True), ExportFailed("timeout", retryable=True)]
     decide(Outcome.CHILD_AND_FAMILY_ASSESSMENT)
     approve_decision(REFERENCE, staff=MANAGER, request_id=None)
-    sweep(hub, clock)
-    first = the_export(hub)
-    assert (first.status, first.last_error, first.attempts) == (NoticeStatus.PENDING, "http_503", 1)
-    sweep(hub, clock, dt.timedelta(seconds=5))
-    assert target.attempts == 1, "not before its backoff"
-    sweep(hub, clock, dt.timedelta(seconds=30))
-    assert (the_export(hub).last_error, the_export(hub).attempts) == ("timeout", 2)
-    sweep(hub, clock, dt.timedelta(minutes=2))
+    dispatch_due(hub.referrals, hub.mailer, hub.settings, clock.now)
+    (body,) = hub.export_topic.published
+    assert json.loads(body) == {"reference": REFERENCE, "export_id": DECISION_EXPORT_ID}, "no personal data"
+    for receive_count in (1, 2):
+        with pytest.raises(ExportRetryLater):  # the message goes back to the queue
+            receive(hub, body, receive_count)
+        assert the_export(hub).status is NoticeStatus.PENDING
+    assert hub.export_topic.delays == [30, 60], "out of sight longer with each receive"
+    receive(hub, body, 3)
     assert the_export(hub).status is NoticeStatus.SENT
     assert list(target.received) == [DECISION_EXPORT_ID]
-    # Delivered again (a save lost after the send): the same id, so the receiver still holds one.
+
+
+def test_a_redelivered_message_makes_no_second_export(hub: Any, clock: Clock) -> None:
+    decide(Outcome.CHILD_AND_FAMILY_ASSESSMENT)
+    approve_decision(REFERENCE, staff=MANAGER, request_id=None)
+    dispatch_due(hub.referrals, hub.mailer, hub.settings, clock.now)
+    (body,) = hub.export_topic.published
+    receive(hub, body)
+    receive(hub, body, 2)  # SQS delivers at least once
+    assert (hub.case_export_target.attempts, list(hub.case_export_target.received)) == (1, [DECISION_EXPORT_ID])
+    # Delivered again regardless (a save lost after the send): the same id, so the receiver holds one.
+    target = hub.case_export_target
     target.deliver(DECISION_EXPORT_ID, target.received[DECISION_EXPORT_ID])
     assert list(target.received) == [DECISION_EXPORT_ID]
+
+
+def test_the_last_receive_fails_the_export_for_good_with_a_task(hub: Any, clock: Clock) -> None:
+    hub.case_export_target.failures = [ExportFailed("http_503", retryable=True)]
+    decide(Outcome.CHILD_AND_FAMILY_ASSESSMENT)
+    approve_decision(REFERENCE, staff=MANAGER, request_id=None)
+    dispatch_due(hub.referrals, hub.mailer, hub.settings, clock.now)
+    receive(hub, hub.export_topic.published[0], MAX_RECEIVES_BEFORE_DLQ)  # not raised: consumed
+    assert (the_export(hub).status, the_export(hub).last_error) == (NoticeStatus.FAILED, "http_503")
+    assert [t.kind for t in hub.referrals.fetch(REFERENCE).tasks] == [TaskKind.EXPORT_FAILED]
+
+
+def test_a_failed_publish_is_owed_still_and_handed_over_by_a_later_sweep(hub: Any, clock: Clock) -> None:
+    hub.export_topic.fail_next = 1
+    decide(Outcome.CHILD_AND_FAMILY_ASSESSMENT)
+    approve_decision(REFERENCE, staff=MANAGER, request_id=None)
+    sweep(hub, clock)
+    assert (the_export(hub).status, the_export(hub).last_error) == (NoticeStatus.PENDING, "Throttling")
+    assert hub.case_export_target.received == {}
+    sweep(hub, clock, dt.timedelta(seconds=5))
+    assert hub.export_topic.published == [] and hub.case_export_target.received == {}, "not before its backoff"
+    sweep(hub, clock, dt.timedelta(seconds=30))
+    assert the_export(hub).status is NoticeStatus.SENT
+    assert list(hub.case_export_target.received) == [DECISION_EXPORT_ID]
+
+
+def test_a_handed_over_export_never_settled_is_handed_over_again_after_its_lease(hub: Any, clock: Clock) -> None:
+    decide(Outcome.CHILD_AND_FAMILY_ASSESSMENT)
+    approve_decision(REFERENCE, staff=MANAGER, request_id=None)
+    dispatch_due(hub.referrals, hub.mailer, hub.settings, clock.now)
+    hub.export_topic.published.clear()  # the message was lost (or dead-lettered)
+    sweep(hub, clock, dt.timedelta(minutes=30))
+    assert the_export(hub).status is NoticeStatus.PENDING, "still within its lease"
+    sweep(hub, clock, dt.timedelta(minutes=31))
+    assert the_export(hub).status is NoticeStatus.SENT
 
 
 def test_a_manager_asks_for_a_new_export_audited_and_delivered(hub: Any, clock: Clock) -> None:

@@ -1,6 +1,7 @@
 """The export over HTTP and in the emulator: a section 47 decision that stands and a manager's request
-each owe an export; the outbox sweep drops both in the case system's S3 folder (moto), each valid
-against the published schema; the request's answer is as the OpenAPI document says."""
+each owe an export; the outbox sweep hands both to the export topic, the export queue brings them to
+the case_exports function, which drops both in the case system's S3 folder (moto), each valid against
+the published schema; the request's answer is as the OpenAPI document says."""
 
 from __future__ import annotations
 
@@ -28,6 +29,30 @@ def dropped(aws: Any) -> dict[str, dict[str, Any]]:
     return {key: json.loads(s3.get_object(Bucket=bucket, Key=key)["Body"].read()) for key in keys}
 
 
+def deliver_exports(aws: Any, client: Any) -> int:
+    """The export queue's poller, as Lambda's: each message to the case_exports function (by its
+    ARN, as the event source mapping names it), deleted once handled. Returns how many it handled."""
+    from chalicelib.adapters.export_topic import queue_url
+    from chalicelib.events.queues import EXPORTS_QUEUE
+
+    arn = f"arn:aws:sqs:{aws.settings.aws_region}:123456789012:{EXPORTS_QUEUE}"
+    sqs, handled = aws.aws_client("sqs"), 0
+    while messages := sqs.receive_message(QueueUrl=queue_url(arn), AttributeNames=["All"]).get("Messages"):
+        for message in messages:
+            record = {
+                "messageId": message["MessageId"],
+                "receiptHandle": message["ReceiptHandle"],
+                "body": message["Body"],
+                "attributes": message["Attributes"],
+                "eventSourceARN": arn,
+            }
+            answer = client.lambda_.invoke("case_exports", {"Records": [record]}).payload
+            assert answer == {"batchItemFailures": []}
+            sqs.delete_message(QueueUrl=queue_url(arn), ReceiptHandle=message["ReceiptHandle"])
+            handled += 1
+    return handled
+
+
 def test_a_strategy_discussion_and_a_managers_request_reach_the_drop_folder(
     client: Any, aws: Any, staff: Callable[..., Any]
 ) -> None:
@@ -49,6 +74,8 @@ def test_a_strategy_discussion_and_a_managers_request_reach_the_drop_folder(
     assert staff("practitioner", "POST", f"/admin/referrals/{reference}/export").status_code == 403
 
     dispatch_due(aws.referrals, aws.mailer, aws.settings, aws.clock())
+    assert dropped(aws) == {}, "the sweep hands over; the export function delivers"
+    assert deliver_exports(aws, client) == 2
     schema = json.loads(client.http.get("/api/export-schema.json").body)
     exports = dropped(aws)
     assert sorted(body["export_id"] for body in exports.values()) == sorted(
@@ -69,6 +96,7 @@ def test_a_strategy_discussion_and_a_managers_request_reach_the_drop_folder(
     assert "The case-management system" in console and "No preview: a document, not an email" in console
     # Delivered is recorded on the referral: the sweep has nothing more to do.
     dispatch_due(aws.referrals, aws.mailer, aws.settings, aws.clock())
+    assert deliver_exports(aws, client) == 0
     assert len(dropped(aws)) == 2
     # The local case system's receiver shows them (make run: /_local/exports).
     page = client.http.get("/_local/exports")

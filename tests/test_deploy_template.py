@@ -182,15 +182,50 @@ def test_the_outbox_sweep_reads_and_sends_but_never_seals_or_deletes(resources_:
         "dynamodb:BatchWriteItem",
         "kms:Decrypt",
         "ses:SendRawEmail",
-        "sns:Publish",  # enquiries whose publishing failed, again
+        "sns:Publish",  # enquiries whose publishing failed, again; exports handed to the export topic
+    }
+
+
+def test_the_export_function_reads_its_queue_backs_off_and_records_the_export_only(
+    resources_: dict[str, Any],
+) -> None:
+    assert role_actions(resources_, names.CASE_EXPORTS.role_logical_id) == {
+        "logs:CreateLogStream",
+        "logs:PutLogEvents",
+        "sqs:ReceiveMessage",
+        "sqs:DeleteMessage",
+        "sqs:GetQueueAttributes",
+        "sqs:ChangeMessageVisibility",  # the backoff before the receiver is tried again
+        "dynamodb:GetItem",
+        "dynamodb:Query",
+        "dynamodb:UpdateItem",
+        "kms:Decrypt",
         # Exports to the case system's drop folder, and S3's data key for each (through S3 only).
         "s3:PutObject",
         "kms:GenerateDataKey",
     }
 
 
-def test_the_outbox_sweep_drops_exports_only_in_the_case_systems_folder(resources_: dict[str, Any]) -> None:
-    role = names.OUTBOX_SWEEP.role_logical_id
+def test_the_export_topic_delivers_raw_to_the_export_queue_with_its_dead_letter_queue_and_alarm(
+    resources_: dict[str, Any],
+) -> None:
+    queue_id = names.CASE_EXPORTS.queue_logical_id
+    subscription = resources_["ExportSubscription"]["Properties"]
+    assert subscription["TopicArn"] == {"Ref": "ExportTopic"}
+    assert (subscription["Endpoint"], subscription["RawMessageDelivery"]) == ({"Fn::GetAtt": [queue_id, "Arn"]}, True)
+    redrive = resources_[queue_id]["Properties"]["RedrivePolicy"]
+    assert redrive == {"deadLetterTargetArn": {"Fn::GetAtt": [f"{queue_id}DeadLetters", "Arn"]}, "maxReceiveCount": 5}
+    alarmed = json.dumps([a for a in of_type(resources_, "AWS::CloudWatch::Alarm").values()])
+    assert f"{names.CASE_EXPORTS.queue}-dlq" in alarmed
+    sweep = next(
+        f for f in of_type(resources_, "AWS::Serverless::Function").values()
+        if f["Properties"]["Role"] == {"Fn::GetAtt": [names.OUTBOX_SWEEP.role_logical_id, "Arn"]}
+    )  # fmt: skip
+    assert sweep["Properties"]["Environment"]["Variables"]["MASH_EXPORT_TOPIC_ARN"] == {"Ref": "ExportTopic"}
+
+
+def test_the_export_function_drops_exports_only_in_the_case_systems_folder(resources_: dict[str, Any]) -> None:
+    role = names.CASE_EXPORTS.role_logical_id
     puts = [s for name, s in statements(resources_) if name == role and "s3:PutObject" in s["Action"]]
     assert [s["Resource"] for s in puts] == [{"Fn::Sub": f"${{ExportDropBucket.Arn}}/{names.EXPORT_PREFIX}*"}]
     drop = resources_["ExportDropBucket"]["Properties"]
@@ -278,7 +313,7 @@ def test_only_the_functions_that_store_or_sign_files_use_the_storage_key(resourc
         names.INBOUND_MAIL.role_logical_id,
         names.UPLOADS.role_logical_id,
         names.API_HANDLER.role_logical_id,
-        names.OUTBOX_SWEEP.role_logical_id,  # exports dropped for the case system (a data key through S3)
+        names.CASE_EXPORTS.role_logical_id,  # exports dropped for the case system (a data key through S3)
     }
 
 
@@ -388,7 +423,9 @@ def test_only_queue_readers_receive_and_each_from_its_own_queue(resources_: dict
             assert statement["Resource"] == {"Fn::GetAtt": [readers[name].queue_logical_id, "Arn"]}, name
 
 
-def test_only_the_api_and_the_outbox_sweep_publish_and_only_to_the_agency_topic(resources_: dict[str, Any]) -> None:
+def test_only_the_api_and_the_outbox_sweep_publish_to_the_agency_topic_and_the_sweep_to_the_export_topic(
+    resources_: dict[str, Any],
+) -> None:
     publishers = {}
     for name, statement in statements(resources_):
         is_role = resources_[name]["Type"] == "AWS::IAM::Role" and statement["Effect"] == "Allow"
@@ -397,7 +434,7 @@ def test_only_the_api_and_the_outbox_sweep_publish_and_only_to_the_agency_topic(
             publishers[name] = statement["Resource"]
     assert publishers == {
         names.API_HANDLER.role_logical_id: {"Ref": "AgencyTopic"},
-        names.OUTBOX_SWEEP.role_logical_id: {"Ref": "AgencyTopic"},
+        names.OUTBOX_SWEEP.role_logical_id: [{"Ref": "AgencyTopic"}, {"Ref": "ExportTopic"}],
     }
 
 
@@ -563,7 +600,8 @@ def test_every_queue_has_a_dead_letter_queue_and_a_long_enough_visibility_timeou
     }
     longest = max(f["Properties"]["Timeout"] for f in of_type(resources_, "AWS::Serverless::Function").values())
     working = {name: queue for name, queue in queues.items() if name not in dead_letter_queues}
-    assert len(working) == len(names.AGENCY_FUNCTIONS) + 3  # one per agency, mail events, inbound mail, uploads
+    # one per agency, mail events, inbound mail, uploads, exports
+    assert len(working) == len(names.AGENCY_FUNCTIONS) + 4
     for name, queue in working.items():
         assert "RedrivePolicy" in queue["Properties"], name
         assert queue["Properties"]["VisibilityTimeout"] >= 6 * longest, name

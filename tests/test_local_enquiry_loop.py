@@ -182,7 +182,7 @@ S3_ACTIONS = {
     "DeleteObjects": ["s3:DeleteObject"],
     "ListObjectsV2": ["s3:ListBucket"],
 }
-SERVICES = ("dynamodb", "kms", "ses", "sns", "s3")
+SERVICES = ("dynamodb", "kms", "ses", "sns", "s3", "sqs")
 
 
 def iam_calls(service: str, operation: str, params: dict[str, Any]) -> list[tuple[str, str | None]]:
@@ -294,18 +294,21 @@ def test_the_deployed_policies_allow_every_call_the_handlers_made(
     delivered = {"dynamodb:GetItem", "dynamodb:UpdateItem"}
     assert settle(stack, lambda: delivered <= {a for a, _ in recorded.get("ses_events", set())}, seconds=10), recorded
 
-    # A section 17 assessment approved: the outbox sweep exports the referral (its replies read from
-    # the referral's partition) to the case system's drop folder.
+    # A section 17 assessment approved: the outbox sweep hands the export to the export topic, and the
+    # case_exports function exports the referral (its replies read from the referral's partition) to
+    # the case system's drop folder.
     decide_and_approve(stack, practitioner, reference, "child_and_family_assessment_s17")
 
     def exported() -> bool:
-        made = recorded.get("outbox_sweep", set())
+        made = recorded.get("case_exports", set())
         return any(action == "s3:PutObject" and (key or "").startswith(EXPORT_PREFIX) for action, key in made)
 
     assert settle(stack, exported, seconds=10), recorded
 
     functions = {f.chalice_name: f for f in names.FUNCTIONS}
-    assert {"agency_requests_police", "agency_requests_health", "inbound_mail", "ses_events"} <= set(recorded)
+    assert {"agency_requests_police", "agency_requests_health", "inbound_mail", "ses_events", "case_exports"} <= set(
+        recorded
+    )
     denied = {
         name: sorted((action, key) for action, key in made if not allowed(functions[name], action, key))
         for name, made in recorded.items()

@@ -110,6 +110,28 @@ def test_the_app_is_given_the_agency_topic_the_stack_made(stack: LocalStack) -> 
     assert arn in [t["TopicArn"] for t in emulator(stack, "sns").list_topics()["Topics"]]
 
 
+def test_the_export_topic_delivers_raw_to_the_export_queue_which_has_its_dead_letter_queue(
+    stack: LocalStack,
+) -> None:
+    from chalicelib.events.queues import EXPORTS_QUEUE, MAX_RECEIVES_BEFORE_DLQ
+    from chalicelib.settings import get_settings
+
+    sqs, sns = emulator(stack, "sqs"), emulator(stack, "sns")
+    url = sqs.get_queue_url(QueueName=EXPORTS_QUEUE)["QueueUrl"]
+    redrive = json.loads(sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]["RedrivePolicy"])
+    assert (redrive["deadLetterTargetArn"].endswith(f":{EXPORTS_QUEUE}-dlq"), redrive["maxReceiveCount"]) == (
+        True,
+        MAX_RECEIVES_BEFORE_DLQ,
+    )
+    body = json.dumps({"reference": "ZZZ-ZZZ-ZZZ", "export_id": "ZZZ-ZZZ-ZZZ.export-1"})
+    assert stack.pump is not None
+    with stack.pump.paused():  # a running pump would hand it to the handler first
+        sns.publish(TopicArn=get_settings().export_topic_arn, Message=body)
+        (message,) = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
+        assert message["Body"] == body, "raw: the body as published, no SNS envelope"
+        sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+
+
 def test_an_enquiry_for_the_police_lands_only_in_the_police_queue(stack: LocalStack) -> None:
     from chalicelib.domain.agencies import AgencyId
     from chalicelib.events.queues import agency_queue

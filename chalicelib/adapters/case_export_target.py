@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import ssl
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
@@ -60,10 +61,13 @@ def signature(secret: str, body: bytes) -> str:
 
 
 class HttpsExportTarget(ExportTarget):
-    def __init__(self, url: str, secret: str, timeout_seconds: float) -> None:
+    def __init__(self, url: str, secret: str, timeout_seconds: float, *, ca_bundle: str | None = None) -> None:
         self._url = url
         self._secret = secret
         self._timeout = timeout_seconds
+        # The endpoint's certificate is always checked: against the council's CA bundle when one is
+        # set (MASH_EXPORT_CA_BUNDLE), else the system's trust store.
+        self._tls = ssl.create_default_context(cafile=ca_bundle)
 
     def deliver(self, export_id: str, body: bytes) -> str | None:
         request = urllib.request.Request(  # noqa: S310 - the scheme is https, checked at start-up
@@ -77,7 +81,7 @@ class HttpsExportTarget(ExportTarget):
             },
         )
         try:
-            with urllib.request.urlopen(request, timeout=self._timeout) as answer:  # noqa: S310  # nosec B310
+            with urllib.request.urlopen(request, timeout=self._timeout, context=self._tls) as answer:  # noqa: S310  # nosec B310
                 return external_id(answer.read(64 * 1024))
         except urllib.error.HTTPError as error:
             status = error.code

@@ -4,8 +4,9 @@ A decision that keeps the child with children's social care (a section 17 assess
 strategy discussion, a pass to an allocated worker) owes an export once it stands, in the same
 write; a manager may ask for another at any time before the referral closes. An export is owed like
 a notice (chalicelib/domain/notices.py): a `CASE_EXPORT` notice to the case system, so the outbox
-keeps it, retries it with backoff and fails it for good with a task. Only the outbox sweep delivers
-it (never the request), so it is due at once: no grace to wait out.
+keeps it, retries it with backoff and fails it for good with a task. Only the outbox sweep hands it
+over (to the export topic; the export function delivers it), never the request, so it is due at
+once: no grace to wait out.
 """
 
 from __future__ import annotations
@@ -23,6 +24,10 @@ from chalicelib.domain.referral_record import Referral, ReferralClosed
 EXPORTING_OUTCOMES = frozenset(
     {Outcome.CHILD_AND_FAMILY_ASSESSMENT, Outcome.STRATEGY_DISCUSSION, Outcome.ALLOCATED_WORKER}
 )
+# How long an export handed to the export topic may stay unsettled before the sweep hands it over
+# again: well past the export queue's whole backoff (30 s doubling, 5 receives), so only a message
+# lost or dead-lettered is handed over twice (and the receiver keeps one copy per export id).
+HANDOVER_LEASE = dt.timedelta(hours=1)
 # Who an export notice goes to: never an address, a name for the configured target.
 CASE_SYSTEM = "case_system"
 DECISION_EXPORT = "export-decision"
@@ -32,6 +37,18 @@ EXPORT_PREFIX = "export-"
 def export_id(reference: str, notice_id: str) -> str:
     """The export's own id, unique across the hub: the receiver's idempotency key and the file's name."""
     return f"{reference}.{notice_id}"
+
+
+def notice_id_of(reference: str, the_export_id: str) -> str | None:
+    """The notice an export id names (None if it is not this referral's)."""
+    prefix = f"{reference}."
+    return the_export_id.removeprefix(prefix) if the_export_id.startswith(prefix) else None
+
+
+def handed_over(notice: Notice, now: dt.datetime) -> Notice:
+    """Published to the export topic: still owed (the export function settles it), not due again
+    until the lease runs out. Each hand-over counts as an attempt."""
+    return replace(notice, attempts=notice.attempts + 1, last_error=None, next_attempt_at=now + HANDOVER_LEASE)
 
 
 def exports_of(referral: Referral) -> list[Notice]:

@@ -16,6 +16,13 @@ MAIL_EVENTS_QUEUE = f"{PREFIX}-mail-events"
 # Documents a referrer adds: the uploads bucket notifies this queue of each new object under uploads/.
 UPLOADS_QUEUE = f"{PREFIX}-uploads"
 UPLOADS_FUNCTION = "uploads"
+# A message a handler fails this many times goes to its queue's dead-letter queue (every queue's
+# redrive policy, deploy/template.py); the export handler gives up on its last receive.
+MAX_RECEIVES_BEFORE_DLQ = 5
+# Exports to the case-management system: the outbox sweep publishes each to the export topic
+# (deploy/names.py EXPORT_TOPIC), which delivers it raw to this queue for the `case_exports` function.
+EXPORTS_QUEUE = f"{PREFIX}-case-exports"
+EXPORTS_FUNCTION = "case_exports"
 
 
 def agency_queue(agency: AgencyId) -> str:

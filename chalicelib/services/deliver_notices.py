@@ -256,11 +256,12 @@ def _send_once(
     """Send a notice unless SES already accepted it (its 'sent' was never saved: the save failed
     after the send). If the marker cannot be read just now, leave the notice pending for the next
     sweep: waiting a minute is better than an email twice, and it is never lost. An export to the
-    case system has no marker: its receiver keeps one copy per export id (services/export_case.py)."""
+    case system has no marker: it is handed to the export topic, and its receiver keeps one copy per
+    export id (services/export_case.py)."""
     if notice.kind is NoticeKind.CASE_EXPORT:
-        from chalicelib.services.export_case import deliver_export
+        from chalicelib.services.export_case import hand_over_export
 
-        return deliver_export(referral, notice, retry_policy(settings), now)
+        return hand_over_export(referral, notice, retry_policy(settings), now)
     try:
         message_id = store.fetch_sent_marker(referral.reference, notice.notice_id)
     except AwsError:
@@ -294,6 +295,8 @@ def record_outcomes(
         _index_message(store, referral.reference, outcome, now)
     for _ in range(tries):
         for outcome in outcomes:
+            if _export_settled_meanwhile(referral, outcome):
+                continue
             referral = referral.with_notice(outcome)
             if outcome.status is NoticeStatus.FAILED:
                 kind = TaskKind.EXPORT_FAILED if outcome.kind is NoticeKind.CASE_EXPORT else TaskKind.NOTICE_FAILED
@@ -303,6 +306,15 @@ def record_outcomes(
         except StaleReferral:
             referral = store.fetch(referral.reference)
     raise StaleReferral(referral.reference)
+
+
+def _export_settled_meanwhile(referral: Referral, outcome: Notice) -> bool:
+    """An export's hand-over re-applied after the export function settled it (it may answer before
+    the sweep saves): the settled export stands."""
+    if outcome.kind is not NoticeKind.CASE_EXPORT or outcome.status is not NoticeStatus.PENDING:
+        return False
+    current = next((n for n in referral.notices if n.notice_id == outcome.notice_id), None)
+    return current is not None and current.status is not NoticeStatus.PENDING
 
 
 INDEX_TRIES = 6

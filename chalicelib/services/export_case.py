@@ -1,11 +1,18 @@
-"""Deliver an export owed to the case-management system: the outbox sweep's half for exports.
+"""Deliver an export owed to the case-management system, in two hops.
 
-The document is built when it goes (the referral as it stands then), under the export's own id: a
-retry, or a second sweep after a save that failed, sends the same id again, and the receiver keeps
-one (the S3 key is the id; the endpoint gets it as the Idempotency-Key). A 4xx answer fails the
-export for good (a task on the referral and the ExportsFailed metric, in `record_outcomes`); a 5xx
-or a timeout waits for the next try, with the outbox's backoff. Logs name the reference, the
-export and an error code: never the document.
+1. The outbox sweep *hands it over* (`hand_over_export`): one SNS publish to the export topic, the
+   body naming the reference and the export id only. The export stays owed (pending, under a lease)
+   until the export function settles it; if the publish fails it is simply due again with the
+   outbox's backoff, and one never settled (a message lost or dead-lettered) is handed over again
+   when its lease runs out, so nothing is lost.
+2. The export function (`services/receive_export.py`, from the export queue) builds the document from the
+   table as it stands then and delivers it under the export's own id: the receiver keeps one copy
+   per id (the S3 key is the id; the endpoint gets it as the Idempotency-Key), so a message
+   delivered twice never makes a second export. The receiver's id is recorded on the export. A 4xx
+   fails the export for good (a task on the referral and the ExportsFailed metric); a 5xx or a
+   timeout raises `ExportRetryLater` so SQS delivers the message again, after a backoff that grows
+   with its receive count, until its last receive, which fails the export the same way.
+Logs name the reference, the export and an error code: never the document.
 """
 
 from __future__ import annotations
@@ -13,45 +20,42 @@ from __future__ import annotations
 import datetime as dt
 
 from chalicelib.domain.audit import AuditAction
-from chalicelib.domain.case_export import export_id, owe_requested_export
+from chalicelib.domain.case_export import export_id, handed_over, owe_requested_export
 from chalicelib.domain.case_export_document import build_export
-from chalicelib.domain.failures import AwsError, ExportFailed
+from chalicelib.domain.failures import AwsError
 from chalicelib.domain.notices import Notice, RetryPolicy
 from chalicelib.domain.referral_record import Referral
 from chalicelib.domain.staff import StaffMember
 from chalicelib.logs import logger
 from chalicelib.wiring import wiring
 
-# last_error of an export owed where no case system is configured (outside the local stage).
-NO_TARGET = "export_target_not_set"
+# last_error of an export handed over as often as the outbox tries anything, never settled.
+NEVER_SETTLED = "export_not_settled"
 
 
-def deliver_export(referral: Referral, notice: Notice, policy: RetryPolicy, now: dt.datetime) -> Notice:
-    """One attempt; the returned notice says delivered (with the receiver's id, if any), retry later,
-    or failed for good."""
-    target = wiring().case_export_target
-    if target is None:
-        logger.error("export not delivered: no target set", extra={"reference": referral.reference})
-        return notice.attempt_failed(NO_TARGET, False, now, policy)
+def hand_over_export(referral: Referral, notice: Notice, policy: RetryPolicy, now: dt.datetime) -> Notice:
+    """The sweep's half: publish the export to the export topic. The returned notice is handed over
+    (owed, under its lease), due again with backoff (SNS failed), or failed for good."""
     the_id = export_id(referral.reference, notice.notice_id)
+    if notice.attempts >= policy.max_attempts:
+        logger.error("export never settled: failed", extra={"reference": referral.reference, "export": the_id})
+        return notice.attempt_failed(NEVER_SETTLED, False, now, policy)
     try:
-        external_id = target.deliver(the_id, export_body(referral, the_id, now))
-    except (ExportFailed, AwsError) as error:
+        wiring().export_topic.publish(referral.reference, the_id)
+    except AwsError as error:
         updated = notice.attempt_failed(error.code, error.retryable, now, policy)
         logger.warning(
-            "export not delivered",
+            "export not handed over",
             extra={
                 "reference": referral.reference,
                 "export": the_id,
                 "error": error.code,
-                "status": updated.status.value,
                 "attempts": updated.attempts,
             },
         )
         return updated
-    logger.info("export delivered", extra={"reference": referral.reference, "export": the_id})
-    # The receiver's own id, when it answers with one, is kept on the export (shown to staff).
-    return notice.sent(external_id or "", now)
+    logger.info("export handed over", extra={"reference": referral.reference, "export": the_id})
+    return handed_over(notice, now)
 
 
 def export_body(referral: Referral, the_id: str, now: dt.datetime) -> bytes:

@@ -22,6 +22,7 @@ SWEEP_STEP = dt.timedelta(hours=1, minutes=5)
 MAX_SWEEPS = 12
 CLIENT_TRIES = 3  # a client's tries while faults are on; after recovery it tries until it works
 # "cancelled": a request whose enquiry was withdrawn before it went (never sent, on purpose).
+MAX_EXPORT_MESSAGES = 20  # a bound on one round of the export queue's poller
 SETTLED = {"sent", "delivered", "failed", "bounced", "complained", "rejected", "cancelled"}
 
 
@@ -77,6 +78,41 @@ class World:
         try:
             self.client.lambda_.invoke("outbox_sweep", event)
         except Exception:  # a failed scheduled run; raised only once faults are off
+            if not self.faults.enabled:
+                raise
+        self.deliver_exports()
+
+    def deliver_exports(self) -> None:
+        """The export queue's poller, as Lambda's: each message to the case_exports function, deleted
+        when it succeeds. One it reports failed is made visible again after this round (the clock
+        moves past its backoff before the next sweep); SQS faults may fail any of these calls."""
+        from chalicelib.events.queues import EXPORTS_QUEUE
+
+        sqs = self.hub.aws_client("sqs")
+        url, retry = export_queue_url(self.hub), []
+        try:
+            for _ in range(MAX_EXPORT_MESSAGES):
+                messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=1, AttributeNames=["All"])
+                if not messages.get("Messages"):
+                    break
+                message = messages["Messages"][0]
+                record = {
+                    "messageId": message["MessageId"],
+                    "receiptHandle": message["ReceiptHandle"],
+                    "body": message["Body"],
+                    "attributes": message.get("Attributes", {}),
+                    "messageAttributes": {},
+                    "eventSource": "aws:sqs",
+                    "eventSourceARN": f"arn:aws:sqs:{self.hub.settings.aws_region}:123456789012:{EXPORTS_QUEUE}",
+                }
+                answer = self.client.lambda_.invoke("case_exports", {"Records": [record]}).payload
+                if answer.get("batchItemFailures"):
+                    retry.append(message["ReceiptHandle"])
+                else:
+                    sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+            for handle in retry:
+                sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=handle, VisibilityTimeout=0)
+        except Exception:  # an SQS fault: what is left is delivered (again) at the next sweep
             if not self.faults.enabled:
                 raise
 
@@ -208,9 +244,11 @@ def shared_aws() -> Iterator[tuple[Any, Any]]:
         created = create_resources(hub.settings, hub.aws_client)
         previous = os.environ.get("MASH_AGENCY_TOPIC_ARN")
         os.environ["MASH_AGENCY_TOPIC_ARN"] = created["agency_topic_arn"]  # as local/stack.py hands it over
+        os.environ["MASH_EXPORT_TOPIC_ARN"] = created["export_topic_arn"]
         hub = wiring_module.reset()
         with Client(app) as client:
             yield hub, client
+        os.environ.pop("MASH_EXPORT_TOPIC_ARN", None)
         if previous is None:
             os.environ.pop("MASH_AGENCY_TOPIC_ARN", None)
         else:
@@ -249,6 +287,14 @@ def _wipe(hub: Any) -> None:
 
     ses_backends[DEFAULT_ACCOUNT_ID][hub.settings.aws_region].sent_messages.clear()
     _empty_drop_folder(hub)
+    hub.aws_client("sqs").purge_queue(QueueUrl=export_queue_url(hub))  # no message from a run before
+
+
+def export_queue_url(hub: Any) -> str:
+    from chalicelib.adapters.export_topic import queue_url
+    from chalicelib.events.queues import EXPORTS_QUEUE
+
+    return queue_url(f"arn:aws:sqs:{hub.settings.aws_region}:123456789012:{EXPORTS_QUEUE}")
 
 
 def _empty_drop_folder(hub: Any) -> None:

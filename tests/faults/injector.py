@@ -28,6 +28,7 @@ SERVICE_FAULTS: dict[str, tuple[tuple[str, int], ...]] = {
     "ses": (("Throttling", 400), ("ServiceUnavailable", 503), ("InternalFailure", 500)),
     "sns": (("Throttling", 400), ("InternalError", 500), ("KMSThrottling", 400)),
     "s3": (("SlowDown", 503), ("InternalError", 500), ("ServiceUnavailable", 503)),
+    "sqs": (("ServiceUnavailable", 503), ("InternalError", 500), ("RequestThrottled", 403)),
 }
 NETWORK_FAULTS = ("ReadTimeoutError", "EndpointConnectionError")
 # SES refuses a message it will never send: permanent, the notice must fail visibly.
