@@ -123,9 +123,12 @@ def _moto_state() -> list[tuple[Any, str, str, Any, dict[str, Any]]]:
 
 
 def _copyable_locks() -> None:
-    """moto's queues and tables hold locks, which copy.deepcopy refuses: a copy gets a new lock."""
+    """moto's queues and tables hold locks, which copy.deepcopy refuses: a copy gets a new lock. A
+    Condition (an SQS queue's) gets a new one of its own: copied field by field, it would keep the
+    old lock's bound acquire and release (deepcopy does not copy builtin methods) beside a new lock."""
     import copyreg
     import threading
 
+    copyreg.pickle(threading.Condition, lambda _condition: (threading.Condition, ()))
     copyreg.pickle(type(threading.Lock()), lambda _lock: (threading.Lock, ()))
     copyreg.pickle(type(threading.RLock()), lambda _lock: (threading.RLock, ()))

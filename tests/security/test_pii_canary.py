@@ -289,3 +289,89 @@ def test_no_search_term_escapes_into_logs_the_table_or_an_answer(
     first_names = canaries.found_in(" ".join(c["first_name"] for c in referral["children"]))
     assert set(canaries.found_in("\n".join(answers[:3]))) == set(first_names)
     assert canaries.found_in("\n".join(answers[3:])) == []
+
+
+def test_no_canary_escapes_from_the_practitioners_day(
+    client: Any, hub: Any, issuer: LocalIssuer, logs: Callable[[], str]
+) -> None:
+    """The practitioner's day and its hand-offs, canaries in every free text staff type: an advice
+    call (caller, organisation, about whom, advice) made into a referral, ownership, case notes and a
+    correction, a task finished with a note, a link and its removal with reasons, an export owed and
+    handed to the export topic, and the reads of all of them (chronology, my work, advice list)."""
+    recorder, canaries = Recorder(), Canaries()
+    recorder.wrap(client)
+    staff = staff_call(client, issuer)
+
+    call = {
+        "called_at": THURSDAY_10AM.isoformat(),
+        "caller_kind": "professional",
+        "caller_agency": "health",
+        "caller_name": canaries.new(),
+        "caller_organisation": canaries.new(),
+        "caller_phone": f"07700 900{len(canaries.tokens):03d} {canaries.new()}",
+        "about": canaries.new(),
+        "names": canaries.new(),
+        "advice": canaries.new(),
+        "outcome": "referral_invited",
+    }
+    recorded = staff("practitioner", "POST", "/admin/advice-contacts", call)
+    assert recorded.status_code == 201, recorded.body
+    contact_id = json.loads(recorded.body)["contact_id"]
+    referral, tokens = canary_referral("support")
+    canaries.tokens += tokens
+    made = staff("practitioner", "POST", f"/admin/advice-contacts/{contact_id}/referral", referral)
+    assert made.status_code == 201, made.body
+    first = json.loads(made.body)["reference"]
+    sibling, tokens = canary_referral("protection")
+    canaries.tokens += tokens
+    second = json.loads(
+        client.http.post("/api/referrals", headers={"Content-Type": "application/json"}, body=json.dumps(sibling)).body
+    )["reference"]
+
+    steps = [
+        ("practitioner", f"/admin/referrals/{first}/allocation", {"to": "me"}, 200),
+        ("practitioner", f"/admin/referrals/{first}/notes", {"type": "phone_call", "text": canaries.new()}, 201),
+        ("practitioner", f"/admin/referrals/{first}/links",
+         {"other": second, "kind": "siblings", "reason": canaries.new()}, 200),
+        ("manager", f"/admin/referrals/{first}/links/{second}/removal", {"reason": canaries.new()}, 200),
+        ("practitioner", f"/admin/referrals/{first}/screening", {"rag": "amber", "level": 3,
+                                                                 "rationale": canaries.new()}, 200),
+        ("practitioner", f"/admin/referrals/{first}/decision",
+         {"outcome": "child_and_family_assessment_s17", "reasons": canaries.new()}, 200),
+        ("manager", f"/admin/referrals/{first}/decision/approval", {"approve": True}, 200),
+        ("manager", f"/admin/referrals/{first}/export", {}, 202),
+    ]  # fmt: skip
+    for role, path, body, status in steps:
+        answer = staff(role, "POST", path, body)
+        assert answer.status_code == status, (path, answer.body)
+        if path.endswith("/notes"):
+            note_id = json.loads(answer.body)["note"]["id"]
+    correction = {"type": "correction", "text": canaries.new(), "corrects": note_id}
+    assert staff("practitioner", "POST", f"/admin/referrals/{first}/notes", correction).status_code == 201
+    tasks = json.loads(staff("practitioner", "GET", f"/admin/referrals/{first}").body)["tasks"]
+    open_tasks = [task for task in tasks if task["done_at"] is None]
+    assert open_tasks, tasks  # a referral made from a call has work to do
+    finished = {"action": "complete", "note": canaries.new()}
+    assert (
+        staff("practitioner", "POST", f"/admin/referrals/{first}/tasks/{open_tasks[0]['id']}", finished).status_code
+        == 200
+    )
+
+    # The sweep hands the export to the export topic (the reference and the export's id only).
+    event = client.events.generate_cw_event(source="aws.events", detail_type="Scheduled Event", detail={}, resources=[])
+    client.lambda_.invoke("outbox_sweep", event)
+    for path in (f"/admin/referrals/{first}/chronology", "/admin/my-work", "/admin/advice-contacts",
+                 f"/admin/advice-contacts/{contact_id}", f"/admin/referrals/{first}"):  # fmt: skip
+        assert staff("practitioner", "GET", path).status_code == 200, path
+
+    dump = json.dumps(table_items(hub), default=repr)
+    assert first in dump and contact_id in dump  # the scan saw the referral and the call
+    assert canaries.found_in(dump) == []
+    log_text = logs()
+    assert first in log_text
+    assert canaries.found_in(log_text) == []
+    assert canaries.found_in("\n".join(recorder.urls())) == []
+    assert canaries.found_in("\n".join(recorder.error_bodies())) == []
+    bodies = published_bodies(hub)
+    assert any(first in body for body in bodies)  # the export's hand-over was looked at
+    assert canaries.found_in("\n".join(bodies)) == []
