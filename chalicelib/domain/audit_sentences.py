@@ -236,7 +236,9 @@ def _allocated(who: str, d: Details, n: Naming) -> str:
 Sentence = Callable[[str, Details, Naming], str]
 
 SENTENCES: dict[str, Sentence] = {
-    AuditAction.RECEIVED.value: lambda who, d, n: "The referral was received",
+    AuditAction.RECEIVED.value: lambda who, d, n: (
+        "The referral was made from an advice call" if d.get("advice_contact") else "The referral was received"
+    ),
     AuditAction.VIEWED.value: _opened,
     AuditAction.SCREENED.value: _screened,
     AuditAction.DECISION_RECORDED.value: _recorded,

@@ -29,7 +29,7 @@ from chalicelib.domain.referral import Agency, ReferralSubmission
 from chalicelib.domain.referral_record import Channel
 from chalicelib.domain.staff import StaffMember
 from chalicelib.logs import logger
-from chalicelib.services.referral_changes import MAX_TRIES, primary_role
+from chalicelib.services.referral_changes import primary_role
 from chalicelib.services.submit_referral import IdempotencyConflict, SubmissionReceipt, submit_referral
 from chalicelib.wiring import wiring
 
@@ -112,7 +112,12 @@ def make_referral_from_advice(
     if contact.outcome is AdviceOutcome.MADE_INTO_REFERRAL:
         raise AdviceProblem(f"This call was already made into the referral {contact.referral_reference}")
     try:
-        receipt = submit_referral(submission, idempotency_key=f"advice:{contact.contact_id}", channel=Channel.STAFF)
+        receipt = submit_referral(
+            submission,
+            idempotency_key=f"advice:{contact.contact_id}",
+            channel=Channel.STAFF,
+            from_advice_call=contact.contact_id,
+        )
     except IdempotencyConflict as conflict:
         # A referral was made from this call before (the call not updated then), with other details:
         # the call is linked to that one, never made into a second.
@@ -129,34 +134,7 @@ def _mark_made(contact: AdviceContact, reference: str, staff: StaffMember, reque
     hub.advice_contacts.mark_made_into_referral(contact.contact_id, reference)
     made = replace(contact, outcome=AdviceOutcome.MADE_INTO_REFERRAL, referral_reference=reference)
     _audit(staff, request_id, AuditAction.ADVICE_MADE_INTO_REFERRAL, made)
-    _tell_the_referral(made, staff, request_id)
     logger.info("advice contact made into a referral", extra={"contact_id": contact.contact_id, "reference": reference})
-
-
-def _tell_the_referral(made: AdviceContact, staff: StaffMember, request_id: str | None) -> None:
-    """The link back: the referral's own chain records the call it was made from (its id and codes),
-    so its page can link to the call. After the call is marked (the call is the record of the link),
-    so a failure here leaves the referral without its line, never the call without its referral."""
-    hub = wiring()
-    reference = made.referral_reference or ""
-    for _ in range(MAX_TRIES):
-        referral = hub.referrals.fetch(reference)
-        event, _head = referral.audit_head.append(
-            reference,
-            AuditAction.ADVICE_MADE_INTO_REFERRAL,
-            at=hub.clock(),
-            actor=staff.id,
-            role=primary_role(staff),
-            request_id=request_id,
-            key=hub.audit_key,
-            details={"contact_id": made.contact_id, "referral_reference": reference},
-        )
-        try:
-            hub.referrals.append_audit(referral, [event])
-        except StaleReferral:
-            continue
-        return
-    raise StaleReferral(reference)
 
 
 def advice_counts(start: dt.datetime, end: dt.datetime) -> AdviceCounts:

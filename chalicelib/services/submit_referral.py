@@ -47,8 +47,14 @@ class SubmissionReceipt:
 
 
 def submit_referral(
-    submission: ReferralSubmission, *, idempotency_key: str | None = None, channel: Channel = Channel.API
+    submission: ReferralSubmission,
+    *,
+    idempotency_key: str | None = None,
+    channel: Channel = Channel.API,
+    from_advice_call: str | None = None,
 ) -> SubmissionReceipt:
+    """Store a new referral (or answer a repeat of one), owe its acknowledgement and send it now if
+    it can be. `from_advice_call`: the advice call staff made it from, recorded in the receipt."""
     hub = wiring()
     secret = hub.settings.hmac_secret
     fingerprint = _keyed_digest(secret, "body", _canonical(submission))
@@ -83,7 +89,7 @@ def submit_referral(
             hub.referrals.add(
                 referral,
                 search_card=hub.search_cards.seal(reference, search_card(submission)),
-                audit=(_receipt_event(referral, hub.audit_key),),
+                audit=(_receipt_event(referral, hub.audit_key, from_advice_call),),
             )
         except ReferenceTaken:
             existing = hub.referrals.fetch_summary(reference)
@@ -99,9 +105,17 @@ def submit_referral(
     raise RuntimeError("could not find a free reference")
 
 
-def _receipt_event(referral: Referral, key: bytes) -> AuditEvent:
+def _receipt_event(referral: Referral, key: bytes, from_advice_call: str | None) -> AuditEvent:
     """The audit chain's first link, written with the referral: who sent it by kind and how,
-    never who (the referrer's kind, the channel: the API is an agency system's, and the route)."""
+    never who (the referrer's kind, the channel: the API is an agency system's, and the route);
+    and the advice call it was made from (an id), so the referral links back to the call."""
+    details = {
+        "referrer_kind": referral.submission.referrer.kind.value,
+        "channel": referral.channel.value,
+        "route": referral.route.value,
+    }
+    if from_advice_call:
+        details["advice_contact"] = from_advice_call
     event, _head = ChainHead().append(
         referral.reference,
         AuditAction.RECEIVED,
@@ -110,11 +124,7 @@ def _receipt_event(referral: Referral, key: bytes) -> AuditEvent:
         role=RECEIPT_ACTOR,
         request_id=None,
         key=key,
-        details={
-            "referrer_kind": referral.submission.referrer.kind.value,
-            "channel": referral.channel.value,
-            "route": referral.route.value,
-        },
+        details=details,
     )
     return event
 

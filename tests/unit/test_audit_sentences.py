@@ -90,6 +90,12 @@ def test_each_sentence_reads_as_words_without_codes_or_keys(action: str) -> None
             "Pat Practitioner emailed a consent request to Parent or carer: Anna Kowalska (mother)",
         ),
         (AuditAction.VIEWED, {}, "Pat Practitioner opened the referral"),
+        (AuditAction.RECEIVED, {"channel": "api", "route": "support"}, "The referral was received"),
+        (
+            AuditAction.RECEIVED,
+            {"channel": "staff", "advice_contact": "a1"},
+            "The referral was made from an advice call",
+        ),
         ("referral.allocated", {"from": "", "to": "staff-2"}, "Pat Practitioner gave the referral to Morgan Manager"),
         (
             "referral.allocated",

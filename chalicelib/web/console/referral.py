@@ -101,9 +101,10 @@ def _picture_page(
 
 
 def _advice_call(picture: dict[str, Any]) -> str | None:
-    """The id of the advice call this referral was made from, as its own history records it."""
-    made = [e for e in picture["history"] if e["action"] == AuditAction.ADVICE_MADE_INTO_REFERRAL.value]
-    return str(made[0]["details"]["contact_id"]) if made and made[0].get("details") else None
+    """The id of the advice call this referral was made from, as its receipt records it."""
+    received = [e for e in picture["history"] if e["action"] == AuditAction.RECEIVED.value]
+    call = (received[0].get("details") or {}).get("advice_contact") if received else None
+    return str(call) if call else None
 
 
 def _allocation(visit: Visit, picture: dict[str, Any]) -> dict[str, Any] | None:
