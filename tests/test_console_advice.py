@@ -92,10 +92,10 @@ REFERRAL_FIELDS = {
     "referrer-kind": "professional", "referrer-name": "Jo Testteacher", "referrer-role": "Class teacher",
     "referrer-organisation": "Testfield Primary", "referrer-agency": "education",
     "referrer-email": "jo.testteacher@school.example", "referrer-phone": "020 7946 0000",
-    "child-first_name": "Mia", "child-last_name": "Testchild", "child-born": "yes",
-    "child-date_of_birth-day": "3", "child-date_of_birth-month": "4", "child-date_of_birth-year": "2019",
-    "child-address-line1": "1 Test Road", "child-address-town": "Testtown", "child-address-postcode": "E17 1AA",
-    "parent-name": "Alex Testparent", "parent-relationship": "mother", "parent-address_same_as_child": "yes",
+    "child-1-first_name": "Mia", "child-1-last_name": "Testchild", "child-1-born": "yes",
+    "child-1-date_of_birth-day": "3", "child-1-date_of_birth-month": "4", "child-1-date_of_birth-year": "2019",
+    "child-1-address-line1": "1 Test Road", "child-1-address-town": "Testtown", "child-1-address-postcode": "E17 1AA",
+    "parent-1-name": "Alex Testparent", "parent-1-relationship": "mother", "parent-1-address_same_as_child": "yes",
     "concerns-categories": "physical_abuse", "concerns-description": SECRET,
     "concerns-childs_views": "Synthetic: she said it hurt", "concerns-proposed_level": "3",
     "informed-informed": "no", "informed-reason_not_informed": "Synthetic: telling them may raise the risk",
@@ -116,7 +116,7 @@ def test_a_call_is_made_into_a_referral_on_a_prefilled_form(client: Any, browser
     assert 'value="Testfield Primary"' in body and 'value="education" selected' in body
     assert SECRET in body and "Names given: Mia Testchild" in body  # what was said, as the concerns
 
-    response = person.post(f"{call}/referral", {"referrer-name": "Jo Testteacher", "child-first_name": "Mia"})
+    response = person.post(f"{call}/referral", {"referrer-name": "Jo Testteacher", "child-1-first_name": "Mia"})
     assert response.status_code == 400
     summary = error_summary(response)
     assert summary[:2] == [
@@ -126,8 +126,8 @@ def test_a_call_is_made_into_a_referral_on_a_prefilled_form(client: Any, browser
     assert "Enter the child's last name, or 'not known'" in summary and "Select at least one kind of concern" in summary
     assert len(summary) >= 8  # every section's problems at once
     assert "Enter the referrer's email address" in summary  # in staff's words, not the public form's "your"
-    assert 'href="#child-last_name"' in person.text() and 'href="#concerns-categories"' in person.text()
-    assert 'name="child-first_name" type="text" value="Mia"' in person.text()  # nothing typed lost
+    assert 'href="#child-1-last_name"' in person.text() and 'href="#concerns-categories"' in person.text()
+    assert 'name="child-1-first_name" type="text" value="Mia"' in person.text()  # nothing typed lost
 
     # A rule across sections, said beside its input: a professional chooses a level.
     response = person.post(f"{call}/referral", {**REFERRAL_FIELDS, "concerns-proposed_level": "not_sure"})
