@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -155,3 +156,123 @@ def test_only_casework_roles_may_make_a_call_a_referral(client: Any, browser: An
     call = _recorded_call(browser("manager"))
     assert browser("auditor").get(f"{call}/referral").status_code == 403
     assert browser("practitioner").get("/staff/advice/20261126091500abcdef01/referral").status_code == 404
+
+
+def _call_about(person: Any, names: str) -> str:
+    """A professional's call naming `names`, recorded in the console: its page's address."""
+    person.get("/staff/advice/new")
+    response = person.post(
+        "/staff/advice/new",
+        {
+            "called_at-day": "26", "called_at-month": "11", "called_at-year": "2026", "called_time": "09:15",
+            "caller_kind": "professional", "caller_agency": "education", "caller_name": "Jo Testteacher",
+            "about": SECRET, "names": names, "advice": "Synthetic: make a referral", "outcome": "referral_invited",
+        },
+    )  # fmt: skip
+    assert response.status_code == 303, response.body
+    return response.headers["Location"].split("?")[0]
+
+
+SECOND_CHILD = {
+    "child-2-first_name": "Leo", "child-2-last_name": "Testchild", "child-2-born": "yes",
+    "child-2-date_of_birth-day": "9", "child-2-date_of_birth-month": "1", "child-2-date_of_birth-year": "2022",
+    "child-2-address-line1": "1 Test Road", "child-2-address-town": "Testtown", "child-2-address-postcode": "E17 1AA",
+}  # fmt: skip
+RISK_PERSON = {
+    "risk-1-name": "Sam Testpartner", "risk-1-relationship": "mother's partner", "risk-1-approximate_age": "34",
+    "risk-1-address_same_as_child": "yes", "risk-1-what_is_known": "Synthetic: shouted threats at the children",
+}  # fmt: skip
+
+
+def test_siblings_a_parent_and_a_person_who_may_pose_a_risk_are_made_into_one_referral(
+    client: Any, browser: Any, staff: Any
+) -> None:
+    person = browser("practitioner")
+    call = _call_about(person, "Mia Testchild, Leo Testchild")
+
+    person.get(f"{call}/referral")  # each child the call named is an entry, then one blank set
+    body = person.text()
+    assert 'name="child-1-first_name" type="text" value="Mia"' in body
+    assert 'name="child-2-first_name" type="text" value="Leo"' in body
+    assert 'name="child-2-last_name" type="text" value="Testchild"' in body
+    assert 'name="child-3-first_name" type="text" value=""' in body and "child-4-first_name" not in body
+    assert 'value="remove-child-2"' in body and 'value="add-child"' in body
+
+    fields = {**REFERRAL_FIELDS, **SECOND_CHILD, **RISK_PERSON, "parent-1-safe_to_contact": "not_known"}
+    response = person.post(f"{call}/referral", fields)
+    assert response.status_code == 303, error_summary(response)
+    reference = response.headers["Location"].rsplit("/", 1)[1]
+
+    picture = json.loads(
+        staff("practitioner", "GET", f"/admin/referrals/{reference}").body
+    )  # as the staff API tells it
+    people = picture["submission"]
+    assert [(c["first_name"], c["date_of_birth"]) for c in people["children"]] == [
+        ("Mia", "2019-04-03"), ("Leo", "2022-01-09"),
+    ]  # fmt: skip
+    assert [(p["name"], p["relationship"]) for p in people["parents_carers"]] == [("Alex Testparent", "mother")]
+    assert people["household_members"] == []
+    [risk] = people["people_posing_risk"]
+    assert (risk["name"], risk["relationship"], risk["approximate_age"], risk["address_same_as_child"]) == (
+        "Sam Testpartner", "mother's partner", 34, True,
+    )  # fmt: skip
+
+
+def test_every_entrys_errors_are_said_at_once_against_its_own_inputs(client: Any, browser: Any) -> None:
+    person = browser("practitioner")
+    call = _call_about(person, "Mia Testchild")
+    person.get(f"{call}/referral")
+    second_child = {**SECOND_CHILD, "child-2-date_of_birth-month": "13", "child-2-address-postcode": ""}
+    household = {"household-1-relationship": "grandmother", "household-1-approximate_age": "about 60"}
+    response = person.post(f"{call}/referral", {**REFERRAL_FIELDS, **second_child, **household, **RISK_PERSON})
+    assert response.status_code == 400
+    assert error_summary(response) == [
+        "Date of birth must be a real date, like 14 3 2017",
+        "Enter the postcode, like E17 1AA",
+        "Enter their name",
+        "Enter their approximate age as a number of years, like 35",
+    ]  # the public form's own words, in page order
+    body = person.text()
+    assert 'href="#child-2-date_of_birth-day"' in body and 'href="#child-2-address-postcode"' in body
+    assert 'href="#household-1-approximate_age"' in body and 'href="#household-1-name"' in body
+    assert 'id="child-2-date_of_birth-error"' in body and 'id="child-1-date_of_birth-error"' not in body
+    assert 'name="child-2-date_of_birth-month" type="text" value="13"' in body  # nothing typed lost
+    assert 'name="risk-1-name" type="text" value="Sam Testpartner"' in body
+    assert 'name="child-3-first_name" type="text" value=""' in body  # and one blank set after the entries
+
+
+def test_add_another_and_remove_post_the_page_back_keeping_what_was_typed(client: Any, browser: Any) -> None:
+    person = browser("practitioner")
+    call = _call_about(person, "Mia Testchild, Leo Testchild")
+    person.get(f"{call}/referral")
+    typed = {**REFERRAL_FIELDS, **SECOND_CHILD, "child-3-first_name": "Ava", "referrer-role": "Head teacher"}
+
+    response = person.post(f"{call}/referral", {**typed, "action": "add-child"})
+    assert response.status_code == 200 and error_summary(response) == []  # nothing checked yet
+    body = person.text()
+    assert 'name="child-3-first_name" type="text" value="Ava"' in body and 'value="remove-child-3"' in body
+    assert 'name="child-4-first_name" type="text" value=""' in body  # the next blank set
+    assert 'name="referrer-role" type="text" value="Head teacher"' in body and SECRET in body
+
+    response = person.post(f"{call}/referral", {**typed, "action": "add-household"})  # the blank set: nothing added
+    assert 'name="household-1-name" type="text" value=""' in person.text() and "household-2-name" not in person.text()
+
+    # Remove the first child: the others move up, each with what was typed for them.
+    response = person.post(f"{call}/referral", {**typed, "action": "remove-child-1"})
+    assert response.status_code == 200
+    body = person.text()
+    assert 'name="child-1-first_name" type="text" value="Leo"' in body
+    assert 'name="child-1-date_of_birth-year" type="text" value="2022"' in body
+    assert 'name="child-2-first_name" type="text" value="Ava"' in body
+    assert 'value="Mia"' not in body and 'value="remove-child-3"' not in body
+    assert 'name="child-3-first_name" type="text" value=""' in body
+
+    # Removed, then made: the referral holds the children left.
+    kept = {key: value for key, value in typed.items() if not key.startswith("child-")}
+    kept |= {key.replace("child-2-", "child-1-"): value for key, value in SECOND_CHILD.items()}
+    response = person.post(f"{call}/referral", kept)
+    assert response.status_code == 303, error_summary(response)
+    from tests.test_console import stored
+
+    children = stored(response.headers["Location"].rsplit("/", 1)[1]).submission.children
+    assert [child.first_name for child in children] == ["Leo"]
