@@ -254,6 +254,10 @@ def test_add_another_and_remove_post_the_page_back_keeping_what_was_typed(client
     assert 'name="child-4-first_name" type="text" value=""' in body  # the next blank set
     assert 'name="referrer-role" type="text" value="Head teacher"' in body and SECRET in body
 
+    markup = '<script>alert(1)</script>"><img src=x onerror=alert(1)>'
+    person.post(f"{call}/referral", {**typed, "household-1-name": markup, "action": "add-household"})
+    assert "<script>alert(1)" not in person.text() and "&lt;script&gt;alert(1)&lt;/script&gt;" in person.text()
+
     response = person.post(f"{call}/referral", {**typed, "action": "add-household"})  # the blank set: nothing added
     assert 'name="household-1-name" type="text" value=""' in person.text() and "household-2-name" not in person.text()
 
