@@ -280,3 +280,19 @@ def test_add_another_and_remove_post_the_page_back_keeping_what_was_typed(client
 
     children = stored(response.headers["Location"].rsplit("/", 1)[1]).submission.children
     assert [child.first_name for child in children] == ["Leo"]
+
+
+def test_more_children_than_a_referral_holds_is_said_against_the_list(client: Any, browser: Any) -> None:
+    person = browser("practitioner")
+    call = _call_about(person, "Mia Testchild")
+    person.get(f"{call}/referral")
+    eleven = {
+        f"child-{n}-{field}": value
+        for n in range(1, 12)
+        for field, value in SECOND_CHILD.items()
+        for field in [field.removeprefix("child-2-")]
+    }
+    response = person.post(f"{call}/referral", {**REFERRAL_FIELDS, **eleven})
+    assert (response.status_code, error_summary(response)) == (400, ["Children can have at most 10 entries"])
+    assert 'href="#child-list"' in person.text() and 'id="child-list"' in person.text()
+    assert 'value="add-child"' not in person.text()  # a full list offers no blank set

@@ -117,8 +117,8 @@ def _page_key(field: str) -> tuple[str, str]:
     section, _, rest = field.partition(".")
     if section in PEOPLE_BY_KEY:
         index, _, rest = rest.partition(".")
-        if not index.isdigit():
-            return field, input_id(field)
+        if not index.isdigit():  # the list as a whole (more than it holds): its heading
+            return f"{PEOPLE_BY_KEY[section].kind}-list", f"{PEOPLE_BY_KEY[section].kind}-list"
         prefix = f"{PEOPLE_BY_KEY[section].kind}-{int(index) + 1}-"
     elif section in SECTION_PREFIXES and rest:
         prefix = SECTION_PREFIXES[section]
