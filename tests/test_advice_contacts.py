@@ -24,6 +24,7 @@ from chalicelib.domain.advice_contacts import (
     AdviceOutcome,
     AdviceProblem,
     CallerKind,
+    children_named,
     referral_prefill,
     retention_until,
 )
@@ -253,6 +254,26 @@ def test_the_prefill_takes_the_caller_as_referrer_and_what_was_said_as_the_conce
     prefill = referral_prefill(public)
     assert prefill["referrer"] == {"kind": "public", "name": "Sam Testvisitor"}
     assert prefill["concerns"] == {"description": f"{SECRET}\n\nNames given: Oliwia Testchild"}
+    assert prefill["children"] == [{"first_name": "Oliwia", "last_name": "Testchild"}]
+    assert "children" not in referral_prefill(professional)  # no names given, no child guessed
+
+
+@pytest.mark.parametrize(
+    ("names", "children"),
+    [
+        ("Mia Testchild", [("Mia", "Testchild")]),
+        ("Mia Testchild, Leo and Ava Testchild", [("Mia", "Testchild"), ("Leo", ""), ("Ava", "Testchild")]),
+        ("Oliwia Łukasiewicz\nZoë O'Test-Child", [("Oliwia", "Łukasiewicz"), ("Zoë", "O'Test-Child")]),
+        ("her mum Alex; Jan", [("Jan", "")]),  # what does not read as a name is left in the concerns only
+        ("a girl of 7", []),
+        ("", []),
+    ],
+)
+def test_the_children_a_call_names_are_read_only_where_they_read_as_names(
+    names: str, children: list[tuple[str, str]]
+) -> None:
+    found = children_named(names)
+    assert [(child["first_name"], child.get("last_name", "")) for child in found] == children
 
 
 def test_a_call_is_made_into_a_referral_stored_by_staff_channel_and_both_audited(hub: Any) -> None:

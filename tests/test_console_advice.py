@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -92,10 +93,10 @@ REFERRAL_FIELDS = {
     "referrer-kind": "professional", "referrer-name": "Jo Testteacher", "referrer-role": "Class teacher",
     "referrer-organisation": "Testfield Primary", "referrer-agency": "education",
     "referrer-email": "jo.testteacher@school.example", "referrer-phone": "020 7946 0000",
-    "child-first_name": "Mia", "child-last_name": "Testchild", "child-born": "yes",
-    "child-date_of_birth-day": "3", "child-date_of_birth-month": "4", "child-date_of_birth-year": "2019",
-    "child-address-line1": "1 Test Road", "child-address-town": "Testtown", "child-address-postcode": "E17 1AA",
-    "parent-name": "Alex Testparent", "parent-relationship": "mother", "parent-address_same_as_child": "yes",
+    "child-1-first_name": "Mia", "child-1-last_name": "Testchild", "child-1-born": "yes",
+    "child-1-date_of_birth-day": "3", "child-1-date_of_birth-month": "4", "child-1-date_of_birth-year": "2019",
+    "child-1-address-line1": "1 Test Road", "child-1-address-town": "Testtown", "child-1-address-postcode": "E17 1AA",
+    "parent-1-name": "Alex Testparent", "parent-1-relationship": "mother", "parent-1-address_same_as_child": "yes",
     "concerns-categories": "physical_abuse", "concerns-description": SECRET,
     "concerns-childs_views": "Synthetic: she said it hurt", "concerns-proposed_level": "3",
     "informed-informed": "no", "informed-reason_not_informed": "Synthetic: telling them may raise the risk",
@@ -116,7 +117,7 @@ def test_a_call_is_made_into_a_referral_on_a_prefilled_form(client: Any, browser
     assert 'value="Testfield Primary"' in body and 'value="education" selected' in body
     assert SECRET in body and "Names given: Mia Testchild" in body  # what was said, as the concerns
 
-    response = person.post(f"{call}/referral", {"referrer-name": "Jo Testteacher", "child-first_name": "Mia"})
+    response = person.post(f"{call}/referral", {"referrer-name": "Jo Testteacher", "child-1-first_name": "Mia"})
     assert response.status_code == 400
     summary = error_summary(response)
     assert summary[:2] == [
@@ -126,8 +127,8 @@ def test_a_call_is_made_into_a_referral_on_a_prefilled_form(client: Any, browser
     assert "Enter the child's last name, or 'not known'" in summary and "Select at least one kind of concern" in summary
     assert len(summary) >= 8  # every section's problems at once
     assert "Enter the referrer's email address" in summary  # in staff's words, not the public form's "your"
-    assert 'href="#child-last_name"' in person.text() and 'href="#concerns-categories"' in person.text()
-    assert 'name="child-first_name" type="text" value="Mia"' in person.text()  # nothing typed lost
+    assert 'href="#child-1-last_name"' in person.text() and 'href="#concerns-categories"' in person.text()
+    assert 'name="child-1-first_name" type="text" value="Mia"' in person.text()  # nothing typed lost
 
     # A rule across sections, said beside its input: a professional chooses a level.
     response = person.post(f"{call}/referral", {**REFERRAL_FIELDS, "concerns-proposed_level": "not_sure"})
@@ -155,3 +156,143 @@ def test_only_casework_roles_may_make_a_call_a_referral(client: Any, browser: An
     call = _recorded_call(browser("manager"))
     assert browser("auditor").get(f"{call}/referral").status_code == 403
     assert browser("practitioner").get("/staff/advice/20261126091500abcdef01/referral").status_code == 404
+
+
+def _call_about(person: Any, names: str) -> str:
+    """A professional's call naming `names`, recorded in the console: its page's address."""
+    person.get("/staff/advice/new")
+    response = person.post(
+        "/staff/advice/new",
+        {
+            "called_at-day": "26", "called_at-month": "11", "called_at-year": "2026", "called_time": "09:15",
+            "caller_kind": "professional", "caller_agency": "education", "caller_name": "Jo Testteacher",
+            "about": SECRET, "names": names, "advice": "Synthetic: make a referral", "outcome": "referral_invited",
+        },
+    )  # fmt: skip
+    assert response.status_code == 303, response.body
+    return response.headers["Location"].split("?")[0]
+
+
+SECOND_CHILD = {
+    "child-2-first_name": "Leo", "child-2-last_name": "Testchild", "child-2-born": "yes",
+    "child-2-date_of_birth-day": "9", "child-2-date_of_birth-month": "1", "child-2-date_of_birth-year": "2022",
+    "child-2-address-line1": "1 Test Road", "child-2-address-town": "Testtown", "child-2-address-postcode": "E17 1AA",
+}  # fmt: skip
+RISK_PERSON = {
+    "risk-1-name": "Sam Testpartner", "risk-1-relationship": "mother's partner", "risk-1-approximate_age": "34",
+    "risk-1-address_same_as_child": "yes", "risk-1-what_is_known": "Synthetic: shouted threats at the children",
+}  # fmt: skip
+
+
+def test_siblings_a_parent_and_a_person_who_may_pose_a_risk_are_made_into_one_referral(
+    client: Any, browser: Any, staff: Any
+) -> None:
+    person = browser("practitioner")
+    call = _call_about(person, "Mia Testchild, Leo Testchild")
+
+    person.get(f"{call}/referral")  # each child the call named is an entry, then one blank set
+    body = person.text()
+    assert 'name="child-1-first_name" type="text" value="Mia"' in body
+    assert 'name="child-2-first_name" type="text" value="Leo"' in body
+    assert 'name="child-2-last_name" type="text" value="Testchild"' in body
+    assert 'name="child-3-first_name" type="text" value=""' in body and "child-4-first_name" not in body
+    assert 'value="remove-child-2"' in body and 'value="add-child"' in body
+
+    fields = {**REFERRAL_FIELDS, **SECOND_CHILD, **RISK_PERSON, "parent-1-safe_to_contact": "not_known"}
+    response = person.post(f"{call}/referral", fields)
+    assert response.status_code == 303, error_summary(response)
+    reference = response.headers["Location"].rsplit("/", 1)[1]
+
+    picture = json.loads(
+        staff("practitioner", "GET", f"/admin/referrals/{reference}").body
+    )  # as the staff API tells it
+    people = picture["submission"]
+    assert [(c["first_name"], c["date_of_birth"]) for c in people["children"]] == [
+        ("Mia", "2019-04-03"), ("Leo", "2022-01-09"),
+    ]  # fmt: skip
+    assert [(p["name"], p["relationship"]) for p in people["parents_carers"]] == [("Alex Testparent", "mother")]
+    assert people["household_members"] == []
+    [risk] = people["people_posing_risk"]
+    assert (risk["name"], risk["relationship"], risk["approximate_age"], risk["address_same_as_child"]) == (
+        "Sam Testpartner", "mother's partner", 34, True,
+    )  # fmt: skip
+
+
+def test_every_entrys_errors_are_said_at_once_against_its_own_inputs(client: Any, browser: Any) -> None:
+    person = browser("practitioner")
+    call = _call_about(person, "Mia Testchild")
+    person.get(f"{call}/referral")
+    second_child = {**SECOND_CHILD, "child-2-date_of_birth-month": "13", "child-2-address-postcode": ""}
+    household = {"household-1-relationship": "grandmother", "household-1-approximate_age": "about 60"}
+    response = person.post(f"{call}/referral", {**REFERRAL_FIELDS, **second_child, **household, **RISK_PERSON})
+    assert response.status_code == 400
+    assert error_summary(response) == [
+        "Date of birth must be a real date, like 14 3 2017",
+        "Enter the postcode, like E17 1AA",
+        "Enter their name",
+        "Enter their approximate age as a number of years, like 35",
+    ]  # the public form's own words, in page order
+    body = person.text()
+    assert 'href="#child-2-date_of_birth-day"' in body and 'href="#child-2-address-postcode"' in body
+    assert 'href="#household-1-approximate_age"' in body and 'href="#household-1-name"' in body
+    assert 'id="child-2-date_of_birth-error"' in body and 'id="child-1-date_of_birth-error"' not in body
+    assert 'name="child-2-date_of_birth-month" type="text" value="13"' in body  # nothing typed lost
+    assert 'name="risk-1-name" type="text" value="Sam Testpartner"' in body
+    assert 'name="child-3-first_name" type="text" value=""' in body  # and one blank set after the entries
+
+
+def test_add_another_and_remove_post_the_page_back_keeping_what_was_typed(client: Any, browser: Any) -> None:
+    person = browser("practitioner")
+    call = _call_about(person, "Mia Testchild, Leo Testchild")
+    person.get(f"{call}/referral")
+    typed = {**REFERRAL_FIELDS, **SECOND_CHILD, "child-3-first_name": "Ava", "referrer-role": "Head teacher"}
+
+    response = person.post(f"{call}/referral", {**typed, "action": "add-child"})
+    assert response.status_code == 200 and error_summary(response) == []  # nothing checked yet
+    body = person.text()
+    assert 'name="child-3-first_name" type="text" value="Ava"' in body and 'value="remove-child-3"' in body
+    assert 'name="child-4-first_name" type="text" value=""' in body  # the next blank set
+    assert 'name="referrer-role" type="text" value="Head teacher"' in body and SECRET in body
+
+    markup = '<script>alert(1)</script>"><img src=x onerror=alert(1)>'
+    person.post(f"{call}/referral", {**typed, "household-1-name": markup, "action": "add-household"})
+    assert "<script>alert(1)" not in person.text() and "&lt;script&gt;alert(1)&lt;/script&gt;" in person.text()
+
+    response = person.post(f"{call}/referral", {**typed, "action": "add-household"})  # the blank set: nothing added
+    assert 'name="household-1-name" type="text" value=""' in person.text() and "household-2-name" not in person.text()
+
+    # Remove the first child: the others move up, each with what was typed for them.
+    response = person.post(f"{call}/referral", {**typed, "action": "remove-child-1"})
+    assert response.status_code == 200
+    body = person.text()
+    assert 'name="child-1-first_name" type="text" value="Leo"' in body
+    assert 'name="child-1-date_of_birth-year" type="text" value="2022"' in body
+    assert 'name="child-2-first_name" type="text" value="Ava"' in body
+    assert 'value="Mia"' not in body and 'value="remove-child-3"' not in body
+    assert 'name="child-3-first_name" type="text" value=""' in body
+
+    # Removed, then made: the referral holds the children left.
+    kept = {key: value for key, value in typed.items() if not key.startswith("child-")}
+    kept |= {key.replace("child-2-", "child-1-"): value for key, value in SECOND_CHILD.items()}
+    response = person.post(f"{call}/referral", kept)
+    assert response.status_code == 303, error_summary(response)
+    from tests.test_console import stored
+
+    children = stored(response.headers["Location"].rsplit("/", 1)[1]).submission.children
+    assert [child.first_name for child in children] == ["Leo"]
+
+
+def test_more_children_than_a_referral_holds_is_said_against_the_list(client: Any, browser: Any) -> None:
+    person = browser("practitioner")
+    call = _call_about(person, "Mia Testchild")
+    person.get(f"{call}/referral")
+    eleven = {
+        f"child-{n}-{field}": value
+        for n in range(1, 12)
+        for field, value in SECOND_CHILD.items()
+        for field in [field.removeprefix("child-2-")]
+    }
+    response = person.post(f"{call}/referral", {**REFERRAL_FIELDS, **eleven})
+    assert (response.status_code, error_summary(response)) == (400, ["Children can have at most 10 entries"])
+    assert 'href="#child-list"' in person.text() and 'id="child-list"' in person.text()
+    assert 'value="add-child"' not in person.text()  # a full list offers no blank set

@@ -11,6 +11,7 @@ from the call, then deleted by the retention sweep, leaving a receipt of codes.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import secrets
 from dataclasses import dataclass
 from enum import StrEnum
@@ -18,6 +19,9 @@ from enum import StrEnum
 from chalicelib.domain.london_time import LONDON
 from chalicelib.domain.referral import Agency
 from chalicelib.domain.rollups import ADVICE, ADVICE_CALLER_PREFIX, ADVICE_PREFIX, DayRollup
+
+# A referral names ten children at most (`ReferralSubmission.children`).
+MAX_NAMED_CHILDREN = 10
 
 
 class CallerKind(StrEnum):
@@ -158,4 +162,27 @@ def referral_prefill(contact: AdviceContact) -> dict[str, object]:
         if contact.caller_agency:
             referrer["agency"] = contact.caller_agency.value
     about = contact.about if not contact.names else f"{contact.about}\n\nNames given: {contact.names}"
-    return {"referrer": referrer, "concerns": {"description": about}}
+    prefill: dict[str, object] = {"referrer": referrer, "concerns": {"description": about}}
+    if children := children_named(contact.names):
+        prefill["children"] = children
+    return prefill
+
+
+# One name as typed in the call's "Names": capitalised words of letters, hyphens and apostrophes
+# ("Mia Testchild", "Zoë O'Test-Child"), at most four; anything else ("her mum") is not taken as a name.
+_NAME_WORD = r"[^\W\d_][\w'’-]*"
+_ONE_NAME = re.compile(rf"{_NAME_WORD}(?:\s+{_NAME_WORD}){{0,3}}")
+_BETWEEN_NAMES = re.compile(r"\s*(?:[,;/&\n]|\band\b)\s*", re.IGNORECASE)
+
+
+def children_named(names: str | None) -> list[dict[str, str]]:
+    """The children a call's "Names" gives, for the referral's child entries: "Mia Testchild, Leo"
+    gives Mia (last name Testchild) and Leo (last name left for staff: a sibling's surname may differ).
+    Only what reads as a capitalised name is taken; the names stay in the concerns as given either way."""
+    children: list[dict[str, str]] = []
+    for part in _BETWEEN_NAMES.split(names or ""):
+        if not _ONE_NAME.fullmatch(part) or not all(word[0].isupper() for word in part.split()):
+            continue
+        first, _, last = part.partition(" ")
+        children.append({"first_name": first, "last_name": last.strip()} if last.strip() else {"first_name": first})
+    return children[:MAX_NAMED_CHILDREN]

@@ -2,8 +2,9 @@
 
 A teacher rings for advice about a child; Pat Practitioner records the call, then makes it a
 referral: the form starts with what the call gave (the teacher as referrer, what was said as the
-concerns), says every missing answer at once, and lands on the new referral's page, which the call
-then links to.
+concerns), says every missing answer at once (Enter in a field makes the referral, never "Add
+another"), takes a second child with "Add another child" (the page posted back, nothing typed lost),
+and lands on the new referral's page, which the call then links to.
 """
 
 from __future__ import annotations
@@ -52,21 +53,34 @@ def test_an_advice_call_is_made_into_a_referral(referrer: Referrer, stack: Any) 
     person.at(f"{call}/referral", "Make the advice call a referral")
     assert person.page.locator("#referrer-name").input_value() == "Jo Testteacher"
     assert ABOUT in person.page.locator("#concerns-description").input_value()
-    person.click("Make the referral")  # the rest not yet given: every problem said at once
+    with person.page.expect_navigation():  # Enter makes the referral: the rest not yet given, every problem at once
+        person.page.locator("#referrer-name").press("Enter")
+    person.check_page()
     assert len(person.errors()) >= 6
+    assert "Enter the child's first name" in person.errors()
     assert person.page.locator("#referrer-organisation").input_value() == "Testfield Primary"  # nothing lost
 
     person.choose("No", group="Is a child at immediate risk of harm?")
     person.choose("A child protection referral")
     person.fill("Role (a professional's)", "Class teacher")
     person.fill("Email address", "jo.testteacher@school.example")
-    person.fill("First name", "Mia")
-    person.fill("Last name", "Testchild")
-    person.choose("Yes", group="Has the child been born?")
-    person.fill_date("child-date_of_birth", dt.date(2019, 4, 3))
-    person.page.locator("#child-address-line1").fill("1 Test Road")
-    person.page.locator("#child-address-town").fill("Testtown")
-    person.page.locator("#child-address-postcode").fill("E17 1AA")
+    for number, (first_name, born) in enumerate((("Mia", dt.date(2019, 4, 3)), ("Leo", dt.date(2022, 1, 9))), 1):
+        if number == 2:  # a sibling: the blank set after Mia, kept by "Add another child"
+            person.click("Add another child")
+            assert person.page.locator("#child-1-first_name").input_value() == "Mia"
+        child = f"#child-{number}"
+        person.page.locator(f"{child}-first_name").fill(first_name)
+        person.page.locator(f"{child}-last_name").fill("Testchild")
+        person.page.locator(f"{child}-born").check()
+        person.fill_date(f"child-{number}-date_of_birth", born)
+        person.page.locator(f"{child}-address-line1").fill("1 Test Road")
+        person.page.locator(f"{child}-address-town").fill("Testtown")
+        person.page.locator(f"{child}-address-postcode").fill("E17 1AA")
+    person.click("Add another child")  # Leo is an entry now, with a blank set after him
+    assert person.page.locator("#child-2-date_of_birth-year").input_value() == "2022"
+    assert person.page.locator("#child-3-first_name").input_value() == ""
+    assert person.page.get_by_role("button", name="Remove child 2").count() == 1
+    assert person.page.locator("#referrer-role").input_value() == "Class teacher"  # nothing typed lost
     person.choose("Physical abuse")
     person.fill("The child's views", "Synthetic: she said she did not want to go home")
     person.choose("Level 4: Specialist or acute")
@@ -79,9 +93,9 @@ def test_an_advice_call_is_made_into_a_referral(referrer: Referrer, stack: Any) 
     assert match, person.page.url
     reference = match.group(1)
     person.at(f"/staff/referrals/{reference}", f"Referral {reference}")
-    assert "Mia Testchild" in main_text(person) and "by a member of staff, made from an advice call" in main_text(
-        person
-    )
+    shown = main_text(person)
+    assert "Mia Testchild" in shown and "Leo Testchild" in shown
+    assert "by a member of staff, made from an advice call" in shown
     person.click("an advice call", role="link")  # the referral links back to the call
     person.at(call, "Advice call")
     made = main_text(person)

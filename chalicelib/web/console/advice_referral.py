@@ -1,5 +1,7 @@
 """An advice call made into a referral: one staff form, prefilled from the call (the caller as the
-referrer, what was said as the concerns), with every section a referral needs.
+referrer, the children it named, what was said as the concerns), with every section a referral needs
+and as many children, parents and carers, household members and people who may pose a risk as the
+referral holds ("Add another …" and "Remove" post the page back: `referral_form.arranged`).
 
 It calls the service `POST /admin/advice-contacts/{id}/referral` calls, with that route's roles:
 the referral is made as every referral is (channel `staff`), the call's outcome becomes "made into a
@@ -16,7 +18,13 @@ from chalicelib.domain.referral import AGENCY_LABELS, CONCERN_LABELS, LEVELS_OF_
 from chalicelib.web.admin import advice as admin_advice
 from chalicelib.web.admin import answer_with
 from chalicelib.web.console.advice import ADVICE_LIST, answer_or_form
-from chalicelib.web.console.referral_form import prefill_values, read_referral, typed_values
+from chalicelib.web.console.referral_form import (
+    arranged,
+    people_sections,
+    prefill_values,
+    read_referral,
+    typed_values,
+)
 from chalicelib.web.console.routing import (
     Visit,
     _api_roles,
@@ -55,9 +63,12 @@ def advice_referral_form(visit: Visit, contact_id: str) -> Response:
 def advice_referral_post(visit: Visit, contact_id: str) -> Response:
     from chalicelib.services.advice_contacts import make_referral_from_advice
 
+    form, making = arranged(visit.form)
+    values = typed_values(form)
+    if not making:  # "Add another …" or "Remove": the page again, everything typed kept
+        return _form_page(visit, contact_id, values=values)
     errors = PageErrors()
-    submission = read_referral(visit.form, errors)
-    values = typed_values(visit.form)
+    submission = read_referral(form, errors)
     if submission is None:
         return _form_page(visit, contact_id, values=values, errors=errors, status=400)
 
@@ -96,6 +107,7 @@ def _form_page(
         nav="advice",
         contact_id=contact_id,
         values=values,
+        people=people_sections(values),
         errors=errors.messages,
         error_list=errors.summary(),
         agencies=AGENCY_LABELS,

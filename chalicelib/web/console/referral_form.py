@@ -1,21 +1,28 @@
 """The staff referral form: one page with every section a referral needs, read by the public form's
 own readers (`form_pages`), so both refuse the same things with the same words.
 
-Each section's inputs carry a prefix (`child-first_name`, `child-address-line1`) since one page asks
+Each section's inputs carry a prefix (`referrer-name`, `child-2-address-line1`) since one page asks
 about several people; a section is read with its prefix taken off and its errors put back under it,
 so every message lands beside its input and the summary lists them all at once, in page order.
+
+The people come in lists (children, parents and carers, household members, people who may pose a
+risk), the GOV.UK way without JavaScript: each list shows its entries plus one blank set; "Add
+another …" and "Remove" post the page back (`arranged`) with everything typed kept, entries numbered
+again from 1 with blank ones dropped; "Make the referral" reads it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from chalicelib.domain.referral import PROFESSIONAL_FIELD_MESSAGES, ReferralSubmission, Route
 from chalicelib.domain.validation import MISSING_MESSAGES, InvalidReferral, validate
 from chalicelib.web import form_pages as pages
 from chalicelib.web.clock import hub_today
-from chalicelib.web.form_fields import Form, PageErrors, choices, text
+from chalicelib.web.form_fields import Form, PageErrors, choices, input_id, text
 
 Reader = Callable[[Form, PageErrors], dict[str, Any] | None]
 # The public form speaks to the referrer ("Enter your full name"); here staff fill it in for them.
@@ -29,22 +36,52 @@ IN_STAFF_WORDS = {
     MISSING_MESSAGES["kind"]: "Select whether the referrer is a professional or a member of the public",
 }
 LIST_FIELDS = {"concerns-categories"}
+
+
+@dataclass(frozen=True)
+class PeopleList:
+    """One list of people on the page: its entries' inputs are `{kind}-{number}-{field}`."""
+
+    kind: str
+    key: str  # the submission's list
+    read: Reader
+    limit: int
+    noun: str  # "Add another child", "Remove child 2"
+    heading: str
+    required: bool = False  # a referral names one child at least: the first set is read even blank
+
+
+PEOPLE = (
+    PeopleList("child", "children", pages.read_child, pages.MAX_CHILDREN, "child", "The children", required=True),
+    PeopleList("parent", "parents_carers", pages.read_parent, pages.MAX_PARENTS, "parent or carer",
+               "Parents and carers"),
+    PeopleList("household", "household_members", pages.read_household_member, pages.MAX_HOUSEHOLD,
+               "household member", "Other adults in the household"),
+    PeopleList("risk", "people_posing_risk", pages.read_person_posing_risk, pages.MAX_RISKS,
+               "person who may pose a risk", "People who may pose a risk to the child"),
+)  # fmt: skip
+PEOPLE_BY_KEY = {people.key: people for people in PEOPLE}
+KINDS = {people.kind for people in PEOPLE}
+ENTRY_NAME = re.compile(r"(?P<kind>[a-z]+)-(?P<number>[1-9][0-9]?)-(?P<field>.+)")
 # A whole-referral rule's field path (the submission's) -> the prefixed key of the input it is about.
-SECTION_PREFIXES = {"referrer": "referrer-", "children": "child-", "concerns": "concerns-"}
+SECTION_PREFIXES = {"referrer": "referrer-", "concerns": "concerns-"}
 
 
 def read_referral(form: Form, errors: PageErrors) -> ReferralSubmission | None:
-    """The referral the page describes, or None with every problem on the page in `errors`."""
+    """The referral the page describes (its people as `arranged`), or None with every problem on the
+    page in `errors`."""
     immediate_risk = pages.read_immediate_risk(form, errors)
     route = pages.read_route(form, errors)
     data: dict[str, Any] = {
         "immediate_risk": immediate_risk,
         "route": route,
         "referrer": _section(form, "referrer-", pages.read_referrer, errors),
-        "children": [_section(form, "child-", pages.read_child, errors)],
-        "parents_carers": [_section(form, "parent-", pages.read_parent, errors)] if _answered(form, "parent-") else [],
-        "concerns": _section(form, "concerns-", pages.read_concerns, errors),
     }
+    counts = entry_counts(name for name in form if _filled(form, name))
+    for people in PEOPLE:
+        numbers = range(1, max(counts[people.kind], 1 if people.required else 0) + 1)
+        data[people.key] = [_section(form, f"{people.kind}-{n}-", people.read, errors) for n in numbers]
+    data["concerns"] = _section(form, "concerns-", pages.read_concerns, errors)
     if route == Route.SUPPORT.value:
         data["consent"] = _section(form, "consent-", pages.read_consent, errors)
     elif route == Route.PROTECTION.value:
@@ -55,7 +92,8 @@ def read_referral(form: Form, errors: PageErrors) -> ReferralSubmission | None:
         submission: ReferralSubmission = validate(ReferralSubmission, data, today=hub_today())
     except InvalidReferral as invalid:
         for problem in invalid.errors:
-            errors.add(_page_key(problem.field), problem.message)
+            key, anchor = _page_key(problem.field)
+            errors.add(key, problem.message, anchor)
         return None
     return submission
 
@@ -69,28 +107,82 @@ def _section(form: Form, prefix: str, read: Reader, errors: PageErrors) -> dict[
     return found
 
 
-def _answered(form: Form, prefix: str) -> bool:
-    """An optional section counts once anything in it is typed or chosen."""
-    return any(text(form, name) for name in form if name.startswith(prefix))
+def _filled(form: Form, name: str) -> bool:
+    return any(value.strip() for value in form.get(name, []))
 
 
-def _page_key(field: str) -> str:
+def _page_key(field: str) -> tuple[str, str]:
+    """A submission's field path as the page's key and the id of its input: `children.1.date_of_birth`
+    is `child-2-date_of_birth`, linked to `child-2-date_of_birth-day`."""
     section, _, rest = field.partition(".")
-    if section == "children":
-        rest = rest.partition(".")[2]  # the one child's index
-    return SECTION_PREFIXES[section] + rest if section in SECTION_PREFIXES and rest else field
+    if section in PEOPLE_BY_KEY:
+        index, _, rest = rest.partition(".")
+        if not index.isdigit():  # the list as a whole (more than it holds): its heading
+            return f"{PEOPLE_BY_KEY[section].kind}-list", f"{PEOPLE_BY_KEY[section].kind}-list"
+        prefix = f"{PEOPLE_BY_KEY[section].kind}-{int(index) + 1}-"
+    elif section in SECTION_PREFIXES and rest:
+        prefix = SECTION_PREFIXES[section]
+    else:
+        return field, input_id(field)
+    return prefix + rest, prefix + input_id(rest) if rest else prefix.rstrip("-")
+
+
+def entry_counts(names: Iterable[str]) -> dict[str, int]:
+    """How many entries each list has, from the inputs' names (entries numbered from 1, no gaps)."""
+    counts = dict.fromkeys(KINDS, 0)
+    for name in names:
+        if (entry := ENTRY_NAME.fullmatch(name)) and entry["kind"] in KINDS:
+            counts[entry["kind"]] = max(counts[entry["kind"]], int(entry["number"]))
+    return counts
+
+
+def arranged(form: Form) -> tuple[Form, bool]:
+    """The posted page with its people put in order: the entry a "Remove" names taken out, blank
+    entries dropped and the rest numbered again from 1 (so the page shows each list's entries and
+    one blank set). True when the practitioner asked to make the referral; False for "Add another …"
+    and "Remove", which only show the page again."""
+    action = text(form, "action")
+    removed = action.removeprefix("remove-") if action.startswith("remove-") else None
+    entries: dict[str, dict[int, Form]] = {kind: {} for kind in KINDS}
+    rest: Form = {}
+    for name, values in form.items():
+        entry = ENTRY_NAME.fullmatch(name)
+        if entry is None or entry["kind"] not in KINDS:
+            rest[name] = values
+        elif f"{entry['kind']}-{entry['number']}" != removed:
+            entries[entry["kind"]].setdefault(int(entry["number"]), {})[entry["field"]] = values
+    for kind, numbered in entries.items():
+        kept = [fields for _, fields in sorted(numbered.items()) if any(_filled(fields, n) for n in fields)]
+        for number, fields in enumerate(kept, start=1):
+            rest.update({f"{kind}-{number}-{field}": values for field, values in fields.items()})
+    return rest, not (action.startswith("add-") or removed is not None)
+
+
+def people_sections(values: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each list as the page shows it: its entries so far and whether a blank set (and "Add another")
+    follows, from the page's values (typed or prefilled)."""
+    counts = entry_counts(name for name, value in values.items() if value)
+    return [
+        {"kind": people.kind, "noun": people.noun, "heading": people.heading, "required": people.required,
+         "count": counts[people.kind], "more": counts[people.kind] < people.limit}
+        for people in PEOPLE
+    ]  # fmt: skip
 
 
 def typed_values(form: Form) -> dict[str, Any]:
     """What was typed, for showing the page again: nothing lost."""
     return {
-        name: choices(form, name) if name in LIST_FIELDS else text(form, name) for name in form if name != "csrf_token"
+        name: choices(form, name) if name in LIST_FIELDS else text(form, name)
+        for name in form
+        if name not in {"csrf_token", "action"}
     }
 
 
 def prefill_values(prefill: dict[str, Any]) -> dict[str, Any]:
-    """`referral_prefill`'s partial referral (the caller as referrer; what was said as the concerns)
-    as the page's input values."""
+    """`referral_prefill`'s partial referral (the caller as referrer; the children the call named;
+    what was said as the concerns) as the page's input values."""
     values = {f"referrer-{name}": value for name, value in (prefill.get("referrer") or {}).items()}
+    for number, child in enumerate(prefill.get("children") or [], start=1):
+        values.update({f"child-{number}-{name}": value for name, value in child.items()})
     values.update({f"concerns-{name}": value for name, value in (prefill.get("concerns") or {}).items()})
     return values
