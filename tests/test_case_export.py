@@ -29,8 +29,8 @@ from chalicelib.domain.tasks import TaskKind
 from chalicelib.events.queues import MAX_RECEIVES_BEFORE_DLQ
 from chalicelib.services.decide_referral import approve_decision, record_decision
 from chalicelib.services.deliver_notices import dispatch_due
-from chalicelib.services.export_case import request_export
 from chalicelib.services.receive_export import NO_TARGET, ExportMessage, ExportRetryLater, receive_export
+from chalicelib.services.request_export import request_export
 from chalicelib.services.screen_referral import screen_referral
 from tests.factories import in_memory_hub, stored_referral
 from tests.test_metrics import emf_lines
@@ -243,3 +243,66 @@ def test_no_target_outside_the_local_stage_fails_the_export_with_a_task(hub: Any
     approve_decision(REFERENCE, staff=MANAGER, request_id=None)
     sweep(hub, clock)
     assert (the_export(hub).status, the_export(hub).last_error) == (NoticeStatus.FAILED, NO_TARGET)
+
+
+# --- handed over at once by the request that owes it (the sweep is the safety net) ---------------
+
+
+def test_a_decision_that_stands_hands_its_export_over_at_once(hub: Any, clock: Clock) -> None:
+    decide(Outcome.CHILD_AND_FAMILY_ASSESSMENT)
+    assert hub.export_topic.published == [], "a proposal owes nothing yet"
+    approve_decision(REFERENCE, staff=MANAGER, request_id=None)
+    assert [json.loads(body)["export_id"] for body in hub.export_topic.published] == [DECISION_EXPORT_ID]
+    assert hub.case_export_target.attempts == 0, "the request never waits on the case system itself"
+    assert (the_export(hub).status, the_export(hub).attempts) == (NoticeStatus.PENDING, 1)
+    deliver_queued(hub)  # the export function, well before the next sweep
+    assert the_export(hub).status is NoticeStatus.SENT
+    sweep(hub, clock, dt.timedelta(hours=2))
+    assert hub.case_export_target.attempts == 1, "the sweep has nothing left to hand over"
+
+
+def test_a_managers_request_is_handed_over_at_once(hub: Any, clock: Clock) -> None:
+    decide(Outcome.STRATEGY_DISCUSSION)
+    approve_decision(REFERENCE, staff=MANAGER, request_id=None)
+    deliver_queued(hub)
+    _, asked = request_export(REFERENCE, staff=MANAGER, request_id=None)
+    assert [json.loads(body)["export_id"] for body in hub.export_topic.published] == [asked]
+    deliver_queued(hub)
+    assert set(hub.case_export_target.received) == {DECISION_EXPORT_ID, asked}
+
+
+def test_a_send_now_publish_and_a_sweep_publish_make_one_export(
+    hub: Any, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from chalicelib.domain.failures import AwsError
+
+    saves = hub.referrals.save_notices
+
+    def lost(referral: Any) -> Any:  # the hand-over's save fails: the sweep will publish it again
+        raise AwsError("dynamodb", "ProvisionedThroughputExceededException", retryable=True)
+
+    decide(Outcome.CHILD_AND_FAMILY_ASSESSMENT)
+    monkeypatch.setattr(hub.referrals, "save_notices", lost)
+    approve_decision(REFERENCE, staff=MANAGER, request_id=None)  # still succeeds
+    monkeypatch.setattr(hub.referrals, "save_notices", saves)
+    assert (len(hub.export_topic.published), the_export(hub).attempts) == (1, 0)
+    clock.now += dt.timedelta(minutes=3)  # past the send grace
+    dispatch_due(hub.referrals, hub.mailer, hub.settings, clock.now)
+    assert len(hub.export_topic.published) == 2, "the sweep published it again"
+    deliver_queued(hub)
+    assert (hub.case_export_target.attempts, list(hub.case_export_target.received)) == (1, [DECISION_EXPORT_ID])
+    assert the_export(hub).status is NoticeStatus.SENT
+
+
+def test_a_failing_topic_leaves_the_export_to_the_sweep_and_the_request_succeeds(hub: Any, clock: Clock) -> None:
+    decide(Outcome.CHILD_AND_FAMILY_ASSESSMENT)
+    hub.export_topic.fail_next = 1
+    approved = approve_decision(REFERENCE, staff=MANAGER, request_id=None)
+    assert approved.decision is not None and approved.decision.approved_by == MANAGER.id
+    assert hub.export_topic.published == []
+    assert (the_export(hub).status, the_export(hub).last_error) == (NoticeStatus.PENDING, "Throttling")
+    hub.export_topic.fail_next = 1
+    _, asked = request_export(REFERENCE, staff=MANAGER, request_id=None)  # answered all the same
+    assert hub.export_topic.published == []
+    sweep(hub, clock, dt.timedelta(minutes=3))
+    assert set(hub.case_export_target.received) == {DECISION_EXPORT_ID, asked}

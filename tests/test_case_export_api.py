@@ -63,7 +63,7 @@ def test_a_strategy_discussion_and_a_managers_request_reach_the_drop_folder(
     )
     reference = json.loads(response.body)["reference"]
     decide(staff, reference, Outcome.STRATEGY_DISCUSSION, Route.PROTECTION)
-    assert dropped(aws) == {}, "the request never delivers: the sweep does"
+    assert dropped(aws) == {}, "the request hands over at once; only the export function delivers"
 
     document = json.loads(client.http.get("/api/openapi.json").body)
     assert "/api/export-schema.json" in document["paths"]
@@ -74,7 +74,7 @@ def test_a_strategy_discussion_and_a_managers_request_reach_the_drop_folder(
     assert staff("practitioner", "POST", f"/admin/referrals/{reference}/export").status_code == 403
 
     dispatch_due(aws.referrals, aws.mailer, aws.settings, aws.clock())
-    assert dropped(aws) == {}, "the sweep hands over; the export function delivers"
+    assert dropped(aws) == {}, "nothing is delivered until the export queue is read"
     assert deliver_exports(aws, client) == 2
     schema = json.loads(client.http.get("/api/export-schema.json").body)
     exports = dropped(aws)

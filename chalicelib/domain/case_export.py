@@ -4,9 +4,10 @@ A decision that keeps the child with children's social care (a section 17 assess
 strategy discussion, a pass to an allocated worker) owes an export once it stands, in the same
 write; a manager may ask for another at any time before the referral closes. An export is owed like
 a notice (chalicelib/domain/notices.py): a `CASE_EXPORT` notice to the case system, so the outbox
-keeps it, retries it with backoff and fails it for good with a task. Only the outbox sweep hands it
-over (to the export topic; the export function delivers it), never the request, so it is due at
-once: no grace to wait out.
+keeps it, retries it with backoff and fails it for good with a task. The request that owes it hands
+it over at once after its write (to the export topic; the export function delivers it), as other
+notices are sent at once; the outbox sweep takes it after the send grace if that hand-over did not
+happen or was not saved (services/deliver_notices.py).
 """
 
 from __future__ import annotations
@@ -56,7 +57,8 @@ def exports_of(referral: Referral) -> list[Notice]:
 
 
 def _export_notice(notice_id: str, now: dt.datetime) -> Notice:
-    return replace(Notice.new(notice_id, NoticeKind.CASE_EXPORT, now, recipient=CASE_SYSTEM), next_attempt_at=now)
+    # Due to the sweep after the send grace, like an email: the request hands it over first.
+    return Notice.new(notice_id, NoticeKind.CASE_EXPORT, now, recipient=CASE_SYSTEM)
 
 
 def owe_decision_export(referral: Referral, now: dt.datetime) -> Referral:
