@@ -306,3 +306,92 @@ def test_a_failing_topic_leaves_the_export_to_the_sweep_and_the_request_succeeds
     assert hub.export_topic.published == []
     sweep(hub, clock, dt.timedelta(minutes=3))
     assert set(hub.case_export_target.received) == {DECISION_EXPORT_ID, asked}
+
+
+# --- a retry is recorded, so staff see it before it fails for good --------------------------------
+
+
+def test_a_retry_is_recorded_on_the_export_without_settling_it_and_staff_read_it_in_words(
+    hub: Any, clock: Clock
+) -> None:
+    from chalicelib.services.chronology import read_chronology
+
+    hub.case_export_target.failures = [ExportFailed("http_503", retryable=True)]
+    decide(Outcome.CHILD_AND_FAMILY_ASSESSMENT)
+    approve_decision(REFERENCE, staff=MANAGER, request_id=None)
+    (body,) = hub.export_topic.published
+    clock.now += dt.timedelta(minutes=1)
+    with pytest.raises(ExportRetryLater):
+        receive(hub, body, 1)
+    export = the_export(hub)
+    assert (export.status, export.last_error, export.attempts) == (NoticeStatus.PENDING, "http_503", 2)
+    assert export.history == (("delayed", "2026-11-25T10:01:00+00:00"),)
+    assert not export.is_due(clock.now + dt.timedelta(minutes=30)), "still the export function's, under its lease"
+    said = [e.what for e in read_chronology(REFERENCE, staff=MANAGER, request_id=None).entries]
+    assert "Export to the case system: trying again (the receiver answered 503)" in said
+    clock.now += dt.timedelta(seconds=30)
+    receive(hub, body, 2)  # the queue brings it back: delivered, the retry kept in its history
+    export = the_export(hub)
+    assert (export.status, export.last_error, export.attempts) == (NoticeStatus.SENT, None, 3)
+    said = [e.what for e in read_chronology(REFERENCE, staff=MANAGER, request_id=None).entries]
+    assert said[-2:] == [
+        "Export to the case system: trying again",
+        "The export to the case-management system was delivered",
+    ]
+
+
+def test_a_retry_whose_record_fails_is_retried_all_the_same(
+    hub: Any, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from chalicelib.domain.failures import AwsError
+
+    hub.case_export_target.failures = [ExportFailed("timeout", retryable=True)]
+    decide(Outcome.CHILD_AND_FAMILY_ASSESSMENT)
+    approve_decision(REFERENCE, staff=MANAGER, request_id=None)
+    (body,) = hub.export_topic.published
+    writes: list[str] = []
+
+    def refused(referral: Any) -> Any:
+        writes.append(referral.reference)
+        raise AwsError("dynamodb", "ProvisionedThroughputExceededException", retryable=True)
+
+    monkeypatch.setattr(hub.referrals, "save_notices", refused)
+    with pytest.raises(ExportRetryLater):
+        receive(hub, body, 1)
+    assert (len(writes), hub.export_topic.delays) == (1, [30]), "one write per delivery; the backoff asked for"
+    monkeypatch.undo()
+    assert (the_export(hub).attempts, the_export(hub).last_error) == (1, None), "as it was"
+    receive(hub, body, 2)
+    assert the_export(hub).status is NoticeStatus.SENT
+
+
+def test_a_retry_record_never_unsettles_an_export_settled_meanwhile(
+    hub: Any, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    decide(Outcome.CHILD_AND_FAMILY_ASSESSMENT)
+    approve_decision(REFERENCE, staff=MANAGER, request_id=None)
+    (body,) = hub.export_topic.published
+    real = hub.case_export_target.deliver
+    calls: list[str] = []
+
+    def twin_settles_it_first(the_id: str, document: bytes) -> str | None:
+        calls.append(the_id)
+        if len(calls) == 1:
+            receive(hub, body, 1)  # the same message twice (at least once): this copy delivers and saves
+            raise ExportFailed("http_502", retryable=True)
+        return real(the_id, document)
+
+    monkeypatch.setattr(hub.case_export_target, "deliver", twin_settles_it_first)
+    with pytest.raises(ExportRetryLater):
+        receive(hub, body, 1)
+    assert (the_export(hub).status, the_export(hub).last_error) == (NoticeStatus.SENT, None)
+    assert list(hub.case_export_target.received) == [DECISION_EXPORT_ID]
+
+
+def test_retry_reasons_in_plain_words() -> None:
+    from chalicelib.domain.case_export import retry_reason
+
+    assert retry_reason("http_503") == "the receiver answered 503"
+    assert retry_reason("timeout") == "the receiver did not answer in time"
+    assert retry_reason("unreachable") == "the receiver could not be reached"
+    assert retry_reason("SlowDown") == "it could not be passed on just now"

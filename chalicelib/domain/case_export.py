@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 from chalicelib.domain.decision import Outcome
 from chalicelib.domain.lifecycle import ReferralStatus
-from chalicelib.domain.notices import Notice, NoticeKind
+from chalicelib.domain.notices import Notice, NoticeKind, NoticeStatus
 from chalicelib.domain.referral_record import Referral, ReferralClosed
 
 # The decisions whose case lives on in the case-management system.
@@ -50,6 +50,31 @@ def handed_over(notice: Notice, now: dt.datetime) -> Notice:
     """Published to the export topic: still owed (the export function settles it), not due again
     until the lease runs out. Each hand-over counts as an attempt."""
     return replace(notice, attempts=notice.attempts + 1, last_error=None, next_attempt_at=now + HANDOVER_LEASE)
+
+
+def retrying(notice: Notice, error_code: str, now: dt.datetime) -> Notice:
+    """A delivery that failed in a way worth another try (a 5xx, a timeout): why, one more attempt
+    and when (a "delayed" entry in its history, as SES reports an email it is still trying), but not
+    settled: still pending under its lease, so the export queue's next delivery may settle it."""
+    delayed = (NoticeStatus.DELAYED.value, now.astimezone(dt.UTC).isoformat(timespec="seconds"))
+    return replace(notice, attempts=notice.attempts + 1, last_error=error_code, history=(*notice.history, delayed))
+
+
+def is_retrying(notice: Notice) -> bool:
+    """An export the receiver has not taken yet, to be tried again (staff see why)."""
+    return notice.kind is NoticeKind.CASE_EXPORT and notice.status is NoticeStatus.PENDING and bool(notice.last_error)
+
+
+def retry_reason(error_code: str | None) -> str:
+    """Why an export is being tried again, in plain words (the codes of case_export_target)."""
+    code = error_code or ""
+    if code.startswith("http_"):
+        return f"the receiver answered {code.removeprefix('http_')}"
+    if code == "timeout":
+        return "the receiver did not answer in time"
+    if code == "unreachable":
+        return "the receiver could not be reached"
+    return "it could not be passed on just now"  # an AWS error (the drop folder's S3, or SNS)
 
 
 def exports_of(referral: Referral) -> list[Notice]:
