@@ -105,16 +105,6 @@ def send_mail() -> Statement:
     }
 
 
-def publish_enquiries() -> Statement:
-    # PublishBatch is authorised as sns:Publish, on this topic only.
-    return {
-        "Sid": "PublishAgencyEnquiries",
-        "Effect": "Allow",
-        "Action": ["sns:Publish"],
-        "Resource": {"Ref": AGENCY_TOPIC_ID},
-    }
-
-
 def read_own_queue(function: Function) -> Statement:
     # What Lambda's SQS poller does with the function's role: its own queue, nothing else.
     return {
@@ -175,8 +165,15 @@ def api_handler_policy() -> list[Statement]:
         field_key("GenerateDataKey", "Decrypt"),
         # The acknowledgement goes out at once after a referral is stored.
         send_mail(),
-        # Staff open agency enquiries: one message per agency on the enquiry topic.
-        publish_enquiries(),
+        # Staff open agency enquiries: one message per agency on the enquiry topic (PublishBatch is
+        # authorised as sns:Publish). An export a
+        # decision or a manager's request owes is handed to the export topic at once after the write.
+        {
+            "Sid": "PublishAgencyEnquiriesAndExports",
+            "Effect": "Allow",
+            "Action": ["sns:Publish"],
+            "Resource": [{"Ref": AGENCY_TOPIC_ID}, {"Ref": EXPORT_TOPIC_ID}],
+        },
         {
             # A referrer's document: the presigned POST this role signs is authorised, when the
             # browser sends it, as this role's PutObject, so it may put under uploads/ and nowhere else.

@@ -1153,8 +1153,9 @@ def function_environment(function: Function) -> dict[str, Any]:
         # (chalicelib/adapters/mail_objects.py), and the API's presigned POSTs require it for each
         # upload; the roles may use it through S3 only (deploy/policies.py storage_key_through_s3).
         variables["MASH_STORAGE_KEY_ID"] = arn_of(STORAGE_KEY)
-    if function is OUTBOX_SWEEP:
-        # The sweep hands each owed export to the export topic (chalicelib/services/export_case.py).
+    if function in (OUTBOX_SWEEP, API_HANDLER):
+        # The request that owes an export hands it to the export topic at once, the sweep if that
+        # did not happen (chalicelib/services/export_case.py).
         variables["MASH_EXPORT_TOPIC_ARN"] = ref("ExportTopic")
     if function is CASE_EXPORTS:
         # Exports to the case-management system go from the export function only

@@ -29,8 +29,8 @@ from chalicelib.domain.tasks import TaskKind
 from chalicelib.events.queues import MAX_RECEIVES_BEFORE_DLQ
 from chalicelib.services.decide_referral import approve_decision, record_decision
 from chalicelib.services.deliver_notices import dispatch_due
-from chalicelib.services.export_case import request_export
 from chalicelib.services.receive_export import NO_TARGET, ExportMessage, ExportRetryLater, receive_export
+from chalicelib.services.request_export import request_export
 from chalicelib.services.screen_referral import screen_referral
 from tests.factories import in_memory_hub, stored_referral
 from tests.test_metrics import emf_lines
@@ -243,3 +243,155 @@ def test_no_target_outside_the_local_stage_fails_the_export_with_a_task(hub: Any
     approve_decision(REFERENCE, staff=MANAGER, request_id=None)
     sweep(hub, clock)
     assert (the_export(hub).status, the_export(hub).last_error) == (NoticeStatus.FAILED, NO_TARGET)
+
+
+# --- handed over at once by the request that owes it (the sweep is the safety net) ---------------
+
+
+def test_a_decision_that_stands_hands_its_export_over_at_once(hub: Any, clock: Clock) -> None:
+    decide(Outcome.CHILD_AND_FAMILY_ASSESSMENT)
+    assert hub.export_topic.published == [], "a proposal owes nothing yet"
+    approve_decision(REFERENCE, staff=MANAGER, request_id=None)
+    assert [json.loads(body)["export_id"] for body in hub.export_topic.published] == [DECISION_EXPORT_ID]
+    assert hub.case_export_target.attempts == 0, "the request never waits on the case system itself"
+    assert (the_export(hub).status, the_export(hub).attempts) == (NoticeStatus.PENDING, 1)
+    deliver_queued(hub)  # the export function, well before the next sweep
+    assert the_export(hub).status is NoticeStatus.SENT
+    sweep(hub, clock, dt.timedelta(hours=2))
+    assert hub.case_export_target.attempts == 1, "the sweep has nothing left to hand over"
+
+
+def test_a_managers_request_is_handed_over_at_once(hub: Any, clock: Clock) -> None:
+    decide(Outcome.STRATEGY_DISCUSSION)
+    approve_decision(REFERENCE, staff=MANAGER, request_id=None)
+    deliver_queued(hub)
+    _, asked = request_export(REFERENCE, staff=MANAGER, request_id=None)
+    assert [json.loads(body)["export_id"] for body in hub.export_topic.published] == [asked]
+    deliver_queued(hub)
+    assert set(hub.case_export_target.received) == {DECISION_EXPORT_ID, asked}
+
+
+def test_a_send_now_publish_and_a_sweep_publish_make_one_export(
+    hub: Any, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from chalicelib.domain.failures import AwsError
+
+    saves = hub.referrals.save_notices
+
+    def lost(referral: Any) -> Any:  # the hand-over's save fails: the sweep will publish it again
+        raise AwsError("dynamodb", "ProvisionedThroughputExceededException", retryable=True)
+
+    decide(Outcome.CHILD_AND_FAMILY_ASSESSMENT)
+    monkeypatch.setattr(hub.referrals, "save_notices", lost)
+    approve_decision(REFERENCE, staff=MANAGER, request_id=None)  # still succeeds
+    monkeypatch.setattr(hub.referrals, "save_notices", saves)
+    assert (len(hub.export_topic.published), the_export(hub).attempts) == (1, 0)
+    clock.now += dt.timedelta(minutes=3)  # past the send grace
+    dispatch_due(hub.referrals, hub.mailer, hub.settings, clock.now)
+    assert len(hub.export_topic.published) == 2, "the sweep published it again"
+    deliver_queued(hub)
+    assert (hub.case_export_target.attempts, list(hub.case_export_target.received)) == (1, [DECISION_EXPORT_ID])
+    assert the_export(hub).status is NoticeStatus.SENT
+
+
+def test_a_failing_topic_leaves_the_export_to_the_sweep_and_the_request_succeeds(hub: Any, clock: Clock) -> None:
+    decide(Outcome.CHILD_AND_FAMILY_ASSESSMENT)
+    hub.export_topic.fail_next = 1
+    approved = approve_decision(REFERENCE, staff=MANAGER, request_id=None)
+    assert approved.decision is not None and approved.decision.approved_by == MANAGER.id
+    assert hub.export_topic.published == []
+    assert (the_export(hub).status, the_export(hub).last_error) == (NoticeStatus.PENDING, "Throttling")
+    hub.export_topic.fail_next = 1
+    _, asked = request_export(REFERENCE, staff=MANAGER, request_id=None)  # answered all the same
+    assert hub.export_topic.published == []
+    sweep(hub, clock, dt.timedelta(minutes=3))
+    assert set(hub.case_export_target.received) == {DECISION_EXPORT_ID, asked}
+
+
+# --- a retry is recorded, so staff see it before it fails for good --------------------------------
+
+
+def test_a_retry_is_recorded_on_the_export_without_settling_it_and_staff_read_it_in_words(
+    hub: Any, clock: Clock
+) -> None:
+    from chalicelib.services.chronology import read_chronology
+
+    hub.case_export_target.failures = [ExportFailed("http_503", retryable=True)]
+    decide(Outcome.CHILD_AND_FAMILY_ASSESSMENT)
+    approve_decision(REFERENCE, staff=MANAGER, request_id=None)
+    (body,) = hub.export_topic.published
+    clock.now += dt.timedelta(minutes=1)
+    with pytest.raises(ExportRetryLater):
+        receive(hub, body, 1)
+    export = the_export(hub)
+    assert (export.status, export.last_error, export.attempts) == (NoticeStatus.PENDING, "http_503", 2)
+    assert export.history == (("delayed", "2026-11-25T10:01:00+00:00"),)
+    assert not export.is_due(clock.now + dt.timedelta(minutes=30)), "still the export function's, under its lease"
+    said = [e.what for e in read_chronology(REFERENCE, staff=MANAGER, request_id=None).entries]
+    assert "Export to the case system: trying again (the receiver answered 503)" in said
+    clock.now += dt.timedelta(seconds=30)
+    receive(hub, body, 2)  # the queue brings it back: delivered, the retry kept in its history
+    export = the_export(hub)
+    assert (export.status, export.last_error, export.attempts) == (NoticeStatus.SENT, None, 3)
+    said = [e.what for e in read_chronology(REFERENCE, staff=MANAGER, request_id=None).entries]
+    assert said[-2:] == [
+        "Export to the case system: trying again",
+        "The export to the case-management system was delivered",
+    ]
+
+
+def test_a_retry_whose_record_fails_is_retried_all_the_same(
+    hub: Any, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from chalicelib.domain.failures import AwsError
+
+    hub.case_export_target.failures = [ExportFailed("timeout", retryable=True)]
+    decide(Outcome.CHILD_AND_FAMILY_ASSESSMENT)
+    approve_decision(REFERENCE, staff=MANAGER, request_id=None)
+    (body,) = hub.export_topic.published
+    writes: list[str] = []
+
+    def refused(referral: Any) -> Any:
+        writes.append(referral.reference)
+        raise AwsError("dynamodb", "ProvisionedThroughputExceededException", retryable=True)
+
+    monkeypatch.setattr(hub.referrals, "save_notices", refused)
+    with pytest.raises(ExportRetryLater):
+        receive(hub, body, 1)
+    assert (len(writes), hub.export_topic.delays) == (1, [30]), "one write per delivery; the backoff asked for"
+    monkeypatch.undo()
+    assert (the_export(hub).attempts, the_export(hub).last_error) == (1, None), "as it was"
+    receive(hub, body, 2)
+    assert the_export(hub).status is NoticeStatus.SENT
+
+
+def test_a_retry_record_never_unsettles_an_export_settled_meanwhile(
+    hub: Any, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    decide(Outcome.CHILD_AND_FAMILY_ASSESSMENT)
+    approve_decision(REFERENCE, staff=MANAGER, request_id=None)
+    (body,) = hub.export_topic.published
+    real = hub.case_export_target.deliver
+    calls: list[str] = []
+
+    def twin_settles_it_first(the_id: str, document: bytes) -> str | None:
+        calls.append(the_id)
+        if len(calls) == 1:
+            receive(hub, body, 1)  # the same message twice (at least once): this copy delivers and saves
+            raise ExportFailed("http_502", retryable=True)
+        return real(the_id, document)
+
+    monkeypatch.setattr(hub.case_export_target, "deliver", twin_settles_it_first)
+    with pytest.raises(ExportRetryLater):
+        receive(hub, body, 1)
+    assert (the_export(hub).status, the_export(hub).last_error) == (NoticeStatus.SENT, None)
+    assert list(hub.case_export_target.received) == [DECISION_EXPORT_ID]
+
+
+def test_retry_reasons_in_plain_words() -> None:
+    from chalicelib.domain.case_export import retry_reason
+
+    assert retry_reason("http_503") == "the receiver answered 503"
+    assert retry_reason("timeout") == "the receiver did not answer in time"
+    assert retry_reason("unreachable") == "the receiver could not be reached"
+    assert retry_reason("SlowDown") == "it could not be passed on just now"

@@ -1,5 +1,5 @@
 """The export over HTTP and in the emulator: a section 47 decision that stands and a manager's request
-each owe an export; the outbox sweep hands both to the export topic, the export queue brings them to
+each owe an export; each request hands its export to the export topic, the export queue brings them to
 the case_exports function, which drops both in the case system's S3 folder (moto), each valid against
 the published schema; the request's answer is as the OpenAPI document says."""
 
@@ -63,7 +63,7 @@ def test_a_strategy_discussion_and_a_managers_request_reach_the_drop_folder(
     )
     reference = json.loads(response.body)["reference"]
     decide(staff, reference, Outcome.STRATEGY_DISCUSSION, Route.PROTECTION)
-    assert dropped(aws) == {}, "the request never delivers: the sweep does"
+    assert dropped(aws) == {}, "the request hands over at once; only the export function delivers"
 
     document = json.loads(client.http.get("/api/openapi.json").body)
     assert "/api/export-schema.json" in document["paths"]
@@ -74,7 +74,7 @@ def test_a_strategy_discussion_and_a_managers_request_reach_the_drop_folder(
     assert staff("practitioner", "POST", f"/admin/referrals/{reference}/export").status_code == 403
 
     dispatch_due(aws.referrals, aws.mailer, aws.settings, aws.clock())
-    assert dropped(aws) == {}, "the sweep hands over; the export function delivers"
+    assert dropped(aws) == {}, "nothing is delivered until the export queue is read"
     assert deliver_exports(aws, client) == 2
     schema = json.loads(client.http.get("/api/export-schema.json").body)
     exports = dropped(aws)
@@ -109,3 +109,23 @@ def test_a_strategy_discussion_and_a_managers_request_reach_the_drop_folder(
 def test_the_receiver_page_says_when_nothing_came(client: Any) -> None:
     page = client.http.get("/_local/exports")
     assert page.status_code == 200 and "Nothing received yet" in page.body.decode()
+
+
+def test_staff_see_an_export_being_tried_again_in_plain_words(client: Any, aws: Any, staff: Callable[..., Any]) -> None:
+    from chalicelib.domain.case_export import exports_of, retrying
+    from tests.test_console import Browser, page_text
+
+    response = client.http.post(
+        "/api/referrals", headers={"Content-Type": "application/json"}, body=json.dumps(protection_referral())
+    )
+    reference = json.loads(response.body)["reference"]
+    decide(staff, reference, Outcome.STRATEGY_DISCUSSION, Route.PROTECTION)
+    # What the export function records when the receiver answers 503 (tests/test_case_export.py).
+    referral = aws.referrals.fetch(reference)
+    (export,) = exports_of(referral)
+    aws.referrals.save_notices(referral.with_notice(retrying(export, "http_503", aws.clock())))
+    whole = json.loads(staff("manager", "GET", f"/admin/referrals/{reference}").body)
+    (shown,) = [n for n in whole["notices"] if n["kind"] == "case_export"]
+    assert (shown["status"], shown["last_error"], shown["history"][0]["status"]) == ("pending", "http_503", "delayed")
+    console = page_text(Browser(client).sign_in("manager").get(f"/staff/referrals/{reference}"))
+    assert "Export to the case system: trying again (the receiver answered 503)" in console

@@ -63,3 +63,25 @@ def test_an_inverted_range_is_an_error_summary_in_plain_words(client: Any, brows
     assert response.status_code == 400
     assert error_summary(response) == ["The start date must be before the end date"]
     assert "Download census-shaped CSV" not in page_text(response)
+
+
+def test_the_page_counts_advice_calls_by_who_called(client: Any, browser: Any, issuer: Any) -> None:
+    import json
+
+    from tests.test_advice_api import call
+
+    for kind, agency in (("professional", "health"), ("public", None), ("public", None)):
+        response = client.http.post(
+            "/admin/advice-contacts",
+            headers={"Authorization": f"Bearer {issuer.token_for('practitioner')}", "Content-Type": "application/json"},
+            body=json.dumps(call(called_at="2026-11-20T09:00:00+00:00", caller_kind=kind, caller_agency=agency)),
+        )
+        assert response.status_code == 201, response.body
+    body = browser("manager").get(PAGE + "?from=2026-11-01&to=2026-11-30").body.decode()
+    table = re.search(r"Advice calls by who called</caption>(.*?)</table>", body, re.S)
+    assert table is not None
+    rows = [
+        [re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)]
+        for row in re.findall(r"<tr[^>]*>(.*?)</tr>", table.group(1), re.S)
+    ]
+    assert rows[1:] == [["A professional", "1", "33.3%"], ["A member of the public", "2", "66.7%"]]

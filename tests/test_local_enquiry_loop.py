@@ -294,7 +294,7 @@ def test_the_deployed_policies_allow_every_call_the_handlers_made(
     delivered = {"dynamodb:GetItem", "dynamodb:UpdateItem"}
     assert settle(stack, lambda: delivered <= {a for a, _ in recorded.get("ses_events", set())}, seconds=10), recorded
 
-    # A section 17 assessment approved: the outbox sweep hands the export to the export topic, and the
+    # A section 17 assessment approved: the approval hands the export to the export topic, and the
     # case_exports function exports the referral (its replies read from the referral's partition) to
     # the case system's drop folder.
     decide_and_approve(stack, practitioner, reference, "child_and_family_assessment_s17")

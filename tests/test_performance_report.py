@@ -271,3 +271,52 @@ def test_a_range_inverted_or_over_400_days_is_refused_in_plain_words(
 
 def test_400_days_is_allowed() -> None:
     assert PerformanceRange.parse("2026-01-01", "2027-02-04").date_to == dt.date(2027, 2, 4)
+
+
+def test_advice_calls_are_counted_by_who_called_in_the_json_and_the_csv(hub: Any) -> None:
+    from chalicelib.domain.london_time import london_date
+    from chalicelib.domain.referral import Agency
+
+    calls = [  # (called at, who called): some outside the range, one just before it in London
+        (dt.datetime(2026, 11, 3, 9, tzinfo=UTC), CallerKind.PROFESSIONAL),
+        (dt.datetime(2026, 11, 10, 14, tzinfo=UTC), CallerKind.PUBLIC),
+        (dt.datetime(2026, 11, 20, 11, tzinfo=UTC), CallerKind.PROFESSIONAL),
+        (dt.datetime(2026, 11, 24, 16, tzinfo=UTC), CallerKind.PROFESSIONAL),
+        (dt.datetime(2026, 10, 31, 23, 30, tzinfo=UTC), CallerKind.PUBLIC),  # 31 October in London
+        (dt.datetime(2026, 12, 1, 8, tzinfo=UTC), CallerKind.PUBLIC),
+    ]
+    for number, (called_at, kind) in enumerate(calls, start=1):
+        hub.advice_contacts.add(
+            AdviceContact(
+                contact_id=f"2026110{number}090000abcd00{number:02d}", called_at=called_at, recorded_at=NOW,
+                recorded_by="p-1", caller_kind=kind, outcome=AdviceOutcome.ADVICE_ONLY,
+                retention_until=NOW + dt.timedelta(days=700), about="Synthetic", advice="Synthetic",
+                caller_agency=Agency.HEALTH if kind is CallerKind.PROFESSIONAL else None,
+            )
+        )  # fmt: skip
+    # The expected answer, counted from the calls themselves (not from the rollups).
+    in_range = [kind for at, kind in calls if NOVEMBER.date_from <= london_date(at) <= NOVEMBER.date_to]
+    expected = Counter(kind.value for kind in in_range)
+    assert expected == {"professional": 3, "public": 1}
+
+    report = performance_report(NOVEMBER)
+    by_caller = {row.code: (row.label, row.count, row.share) for row in report.advice_callers}
+    assert by_caller == {
+        "professional": ("A professional", expected["professional"], 75.0),
+        "public": ("A member of the public", expected["public"], 25.0),
+    }
+    assert report.total.advice_contacts == sum(count for _, count, _ in by_caller.values())
+    assert report.as_dict()["advice_callers"][0] == {
+        "code": "professional", "label": "A professional", "count": 3, "share": 75.0,
+    }  # fmt: skip
+    lines = to_csv(report).splitlines()
+    assert "advice_contacts_by_caller,professional,A professional,3,2026-11-01,2026-11-30" in lines
+    assert "advice_contacts_by_caller,public,A member of the public,1,2026-11-01,2026-11-30" in lines
+
+
+def test_no_advice_calls_gives_the_callers_table_with_zeros_and_no_shares(hub: Any) -> None:
+    report = performance_report(NOVEMBER)
+    assert [(row.code, row.count, row.share) for row in report.advice_callers] == [
+        ("professional", 0, None),
+        ("public", 0, None),
+    ]

@@ -93,3 +93,32 @@ def test_the_report_makes_no_kms_call_and_reads_o_of_days(client: Any, staff: Ca
     assert not [name for name in tally.calls if name.startswith("kms.")], tally.calls
     # Per report: one Query of the referral rollups, one of the advice calls' rollups; never an item per referral or call.
     assert dict(tally.calls) == {"dynamodb.Query": 4}, tally.calls
+
+
+def test_advice_calls_by_who_called_in_the_json_the_csv_and_the_openapi_document(
+    client: Any, staff: Callable[..., Any]
+) -> None:
+    from tests.test_advice_api import call
+    from tests.test_openapi_admin import Conformance
+
+    recorded = [
+        call(called_at="2026-11-02T09:00:00+00:00"),
+        call(called_at="2026-11-03T09:00:00+00:00", caller_kind="public", caller_agency=None),
+        call(called_at="2026-11-03T10:00:00+00:00", caller_kind="public", caller_agency=None),
+        call(called_at="2026-10-31T23:30:00+00:00"),  # outside the range (31 October in London)
+    ]
+    for each in recorded:
+        assert staff("practitioner", "POST", "/admin/advice-contacts", each).status_code == 201
+    response = staff("manager", "GET", NOVEMBER)
+    report = Conformance(json.loads(client.http.get("/api/openapi.json").body)).check("GET", REPORT, response)
+    assert [(row["code"], row["count"], row["share"]) for row in report["advice_callers"]] == [
+        ("professional", 1, 33.3),
+        ("public", 2, 66.7),
+    ]
+    rows = list(csv.DictReader(io.StringIO(staff("auditor", "GET", NOVEMBER + "&format=csv").body.decode())))
+    by_caller = {row["code"]: row["value"] for row in rows if row["measure"] == "advice_contacts_by_caller"}
+    assert by_caller == {"professional": "1", "public": "2"}
+    schema = json.loads(client.http.get("/api/openapi.json").body)["components"]["schemas"]["PerformanceReport"]
+    assert (
+        "advice_callers" in schema["required"] and "who called" in schema["properties"]["advice_callers"]["description"]
+    )

@@ -4,9 +4,10 @@ A decision that keeps the child with children's social care (a section 17 assess
 strategy discussion, a pass to an allocated worker) owes an export once it stands, in the same
 write; a manager may ask for another at any time before the referral closes. An export is owed like
 a notice (chalicelib/domain/notices.py): a `CASE_EXPORT` notice to the case system, so the outbox
-keeps it, retries it with backoff and fails it for good with a task. Only the outbox sweep hands it
-over (to the export topic; the export function delivers it), never the request, so it is due at
-once: no grace to wait out.
+keeps it, retries it with backoff and fails it for good with a task. The request that owes it hands
+it over at once after its write (to the export topic; the export function delivers it), as other
+notices are sent at once; the outbox sweep takes it after the send grace if that hand-over did not
+happen or was not saved (services/deliver_notices.py).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from urllib.parse import urlsplit
 
 from chalicelib.domain.decision import Outcome
 from chalicelib.domain.lifecycle import ReferralStatus
-from chalicelib.domain.notices import Notice, NoticeKind
+from chalicelib.domain.notices import Notice, NoticeKind, NoticeStatus
 from chalicelib.domain.referral_record import Referral, ReferralClosed
 
 # The decisions whose case lives on in the case-management system.
@@ -51,12 +52,38 @@ def handed_over(notice: Notice, now: dt.datetime) -> Notice:
     return replace(notice, attempts=notice.attempts + 1, last_error=None, next_attempt_at=now + HANDOVER_LEASE)
 
 
+def retrying(notice: Notice, error_code: str, now: dt.datetime) -> Notice:
+    """A delivery that failed in a way worth another try (a 5xx, a timeout): why, one more attempt
+    and when (a "delayed" entry in its history, as SES reports an email it is still trying), but not
+    settled: still pending under its lease, so the export queue's next delivery may settle it."""
+    delayed = (NoticeStatus.DELAYED.value, now.astimezone(dt.UTC).isoformat(timespec="seconds"))
+    return replace(notice, attempts=notice.attempts + 1, last_error=error_code, history=(*notice.history, delayed))
+
+
+def is_retrying(notice: Notice) -> bool:
+    """An export the receiver has not taken yet, to be tried again (staff see why)."""
+    return notice.kind is NoticeKind.CASE_EXPORT and notice.status is NoticeStatus.PENDING and bool(notice.last_error)
+
+
+def retry_reason(error_code: str | None) -> str:
+    """Why an export is being tried again, in plain words (the codes of case_export_target)."""
+    code = error_code or ""
+    if code.startswith("http_"):
+        return f"the receiver answered {code.removeprefix('http_')}"
+    if code == "timeout":
+        return "the receiver did not answer in time"
+    if code == "unreachable":
+        return "the receiver could not be reached"
+    return "it could not be passed on just now"  # an AWS error (the drop folder's S3, or SNS)
+
+
 def exports_of(referral: Referral) -> list[Notice]:
     return [n for n in referral.notices if n.kind is NoticeKind.CASE_EXPORT]
 
 
 def _export_notice(notice_id: str, now: dt.datetime) -> Notice:
-    return replace(Notice.new(notice_id, NoticeKind.CASE_EXPORT, now, recipient=CASE_SYSTEM), next_attempt_at=now)
+    # Due to the sweep after the send grace, like an email: the request hands it over first.
+    return Notice.new(notice_id, NoticeKind.CASE_EXPORT, now, recipient=CASE_SYSTEM)
 
 
 def owe_decision_export(referral: Referral, now: dt.datetime) -> Referral:

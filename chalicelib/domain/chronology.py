@@ -17,9 +17,10 @@ from enum import StrEnum
 
 from chalicelib.domain.agencies import AGENCY_NAMES, AgencyId
 from chalicelib.domain.audit import AuditAction, AuditEvent
+from chalicelib.domain.case_export import is_retrying, retry_reason
 from chalicelib.domain.case_notes import NOTE_TYPE_LABELS, NoteType, corrections
 from chalicelib.domain.decision import OUTCOME_LABELS, Outcome
-from chalicelib.domain.notices import REFERRER, Notice, NoticeKind
+from chalicelib.domain.notices import REFERRER, Notice, NoticeKind, NoticeStatus
 from chalicelib.domain.people import people_of
 from chalicelib.domain.referral_record import Channel, Referral
 from chalicelib.domain.tasks import TASK_TEXT
@@ -175,6 +176,9 @@ def _emails(referral: Referral, hub: str) -> list[Entry]:
             # An export is a document handed to a system, not an email.
             went = "was delivered" if notice.kind is NoticeKind.CASE_EXPORT else f"was emailed to {to}"
             entries.append(Entry(notice.sent_at, EntryKind.EMAIL, f"{words} {went}", hub, ref=notice.notice_id))
+        if notice.kind is NoticeKind.CASE_EXPORT:
+            entries += _export_retries(notice, hub)
+            continue
         for status, at in notice.history:
             happened = DELIVERY_WORDS.get(status, status)
             entries.append(
@@ -186,6 +190,18 @@ def _emails(referral: Referral, hub: str) -> list[Entry]:
                     ref=notice.notice_id,
                 )
             )
+    return entries
+
+
+def _export_retries(notice: Notice, hub: str) -> list[Entry]:
+    """Each time the receiver failed in a way worth another try; why, for the latest while it is
+    still being tried (only the last reason is kept)."""
+    tries = [dt.datetime.fromisoformat(at) for status, at in notice.history if status == NoticeStatus.DELAYED.value]
+    entries = []
+    for number, at in enumerate(tries, start=1):
+        why = f" ({retry_reason(notice.last_error)})" if number == len(tries) and is_retrying(notice) else ""
+        what = f"Export to the case system: trying again{why}"
+        entries.append(Entry(at, EntryKind.EMAIL, what, hub, ref=notice.notice_id))
     return entries
 
 

@@ -12,6 +12,8 @@ Definitions
     outcome mix      standing decisions by outcome, each as a share of all decisions (duplicates have none)
     conversion       decisions to a child and family assessment (s17) or a strategy discussion (s47) /
                      all decisions, as a percentage
+    advice callers   advice calls by who called (a professional, a member of the public), each as a
+                     share of all calls
     decision time    mean hours from receipt to the decision standing (elapsed hours, one decimal)
 """
 
@@ -27,13 +29,14 @@ from dataclasses import asdict, dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, ClassVar
 
+from chalicelib.domain.advice_contacts import CALLER_LABELS, AdviceOutcome, CallerKind
 from chalicelib.domain.advice_contacts import OUTCOME_LABELS as ADVICE_LABELS
-from chalicelib.domain.advice_contacts import AdviceOutcome
 from chalicelib.domain.census import SOURCE_LABELS
 from chalicelib.domain.decision import OUTCOME_LABELS, Outcome
 from chalicelib.domain.referral import Route
 from chalicelib.domain.rollups import (
     ADVICE,
+    ADVICE_CALLER_PREFIX,
     ADVICE_PREFIX,
     ASSESSMENTS,
     DECIDED,
@@ -104,6 +107,7 @@ class PerformanceReport:
     sources: list[CodeCount]
     routes: list[CodeCount]
     advice_outcomes: list[CodeCount]
+    advice_callers: list[CodeCount]  # who called: a professional or a member of the public
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -137,6 +141,7 @@ def build_report(
         sources=_table(total, SOURCE_PREFIX, SOURCE_LABELS),
         routes=_table(total, ROUTE_PREFIX, {r.value: ROUTE_LABELS[r] for r in Route}),
         advice_outcomes=_table(total, ADVICE_PREFIX, {o.value: ADVICE_LABELS[o] for o in AdviceOutcome}),
+        advice_callers=_table(total, ADVICE_CALLER_PREFIX, {k.value: CALLER_LABELS[k] for k in CallerKind}),
     )
 
 
@@ -209,6 +214,7 @@ def to_csv(report: PerformanceReport) -> str:
         ("mean_decision_hours", "", "Mean hours from receipt to decision", _blank(figures.mean_decision_hours)),
     ]
     rows += [("advice_contacts", row.code, row.label, row.count) for row in report.advice_outcomes]
+    rows += [("advice_contacts_by_caller", row.code, row.label, row.count) for row in report.advice_callers]
     for measure, code, label, value in rows:
         writer.writerow([measure, code, label, value, *span])
     return out.getvalue()

@@ -183,10 +183,16 @@ def deliver_now(
         if referral.version
         else send_notice(referral, notice, mailer, settings, now, suppressions)
         for notice in referral.notices
-        # An export to the case system goes from the sweep only: a request never waits on its endpoint.
-        if notice.status is NoticeStatus.PENDING and not notice.on_hold and notice.kind is not NoticeKind.CASE_EXPORT
+        if notice.status is NoticeStatus.PENDING and not notice.on_hold and _goes_now(notice)
     ]
     return record_outcomes(store, referral, outcomes, now=now)
+
+
+def _goes_now(notice: Notice) -> bool:
+    """An export is handed to the export topic now only if nobody has handed it over yet (one
+    under its lease is the export function's, one after a failed publish is the sweep's); the
+    request never waits on the case system itself. Every other pending notice goes now."""
+    return notice.kind is not NoticeKind.CASE_EXPORT or notice.attempts == 0
 
 
 def dispatch_due(

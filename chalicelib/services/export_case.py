@@ -1,7 +1,8 @@
 """Deliver an export owed to the case-management system, in two hops.
 
-1. The outbox sweep *hands it over* (`hand_over_export`): one SNS publish to the export topic, the
-   body naming the reference and the export id only. The export stays owed (pending, under a lease)
+1. The request that owes it, then the outbox sweep if that did not happen, *hands it over*
+   (`hand_over_export`): one SNS publish to the export topic, the body naming the reference and the
+   export id only. The export stays owed (pending, under a lease)
    until the export function settles it; if the publish fails it is simply due again with the
    outbox's backoff, and one never settled (a message lost or dead-lettered) is handed over again
    when its lease runs out, so nothing is lost.
@@ -19,13 +20,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from chalicelib.domain.audit import AuditAction
-from chalicelib.domain.case_export import export_id, handed_over, owe_requested_export
+from chalicelib.domain.case_export import export_id, handed_over
 from chalicelib.domain.case_export_document import build_export
 from chalicelib.domain.failures import AwsError
 from chalicelib.domain.notices import Notice, RetryPolicy
 from chalicelib.domain.referral_record import Referral
-from chalicelib.domain.staff import StaffMember
 from chalicelib.logs import logger
 from chalicelib.wiring import wiring
 
@@ -34,7 +33,7 @@ NEVER_SETTLED = "export_not_settled"
 
 
 def hand_over_export(referral: Referral, notice: Notice, policy: RetryPolicy, now: dt.datetime) -> Notice:
-    """The sweep's half: publish the export to the export topic. The returned notice is handed over
+    """The first hop (the request's send-now, or the sweep): publish the export to the export topic. The returned notice is handed over
     (owed, under its lease), due again with backoff (SNS failed), or failed for good."""
     the_id = export_id(referral.reference, notice.notice_id)
     if notice.attempts >= policy.max_attempts:
@@ -68,22 +67,3 @@ def export_body(referral: Referral, the_id: str, now: dt.datetime) -> bytes:
     attachments = hub.attachment_records.metadata_of(referral.reference)
     document = build_export(referral, export_id=the_id, exported_at=now, replies=replies, attachments=attachments)
     return document.model_dump_json().encode()
-
-
-def request_export(reference: str, *, staff: StaffMember, request_id: str | None) -> tuple[Referral, str]:
-    """A manager asks for an export now: owed in the same write as its audit event (the sweep
-    delivers it within a minute or two). Returns the referral and the new export's id."""
-    from chalicelib.services.referral_changes import change_referral
-
-    now = wiring().clock()
-    made: list[str] = []  # the step runs again if someone else saved first: the last one counts
-
-    def owe(referral: Referral) -> Referral:
-        owed, notice_id = owe_requested_export(referral, now)
-        made.append(notice_id)
-        return owed
-
-    saved = change_referral(
-        reference, staff, request_id, AuditAction.CASE_EXPORT_REQUESTED, owe, lambda _: {"export": made[-1]}
-    )
-    return saved, export_id(reference, made[-1])

@@ -3,7 +3,8 @@ the hand-over, is chalicelib/services/export_case.py): a message from the export
 export; it is built from the table as it stands and delivered under its own id, so the receiver
 keeps one copy however often the message comes. A 4xx fails it for good (a task and the metric); a
 5xx or a timeout raises ExportRetryLater after stretching the message's visibility (the backoff),
-and the message's last receive fails it the same way as a 4xx.
+and the message's last receive fails it the same way as a 4xx. Each retry is recorded on the export
+(why, and one more attempt; not settled), so staff see it being tried again before it fails for good.
 """
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ import datetime as dt
 import json
 from dataclasses import dataclass
 
-from chalicelib.domain.case_export import notice_id_of
-from chalicelib.domain.failures import AwsError, ExportFailed, ReferralNotFound
+from chalicelib.domain.case_export import notice_id_of, retrying
+from chalicelib.domain.failures import AwsError, ExportFailed, ReferralNotFound, StaleReferral
 from chalicelib.domain.notices import Notice, NoticeKind, NoticeStatus, RetryPolicy
 from chalicelib.domain.referral_record import Referral
 from chalicelib.logs import logger
@@ -68,14 +69,26 @@ def receive_export(message: ExportMessage, *, last_receive: int) -> None:
     policy = retry_policy(hub.settings)
     try:
         outcome = _deliver(referral, notice, the_id, now, policy, last_try=message.receive_count >= last_receive)
-    except ExportRetryLater:
+    except ExportRetryLater as retry:
         # Backoff: the message stays out of sight longer with each receive (30 s doubling).
         delay = int(policy.delay(message.receive_count).total_seconds())
         # If SQS refuses, the queue's own visibility timeout still brings the message back.
         with contextlib.suppress(AwsError):
             hub.export_topic.retry_after(message.queue_arn, message.receipt_handle, delay)
+        _record_retry(referral, notice, retry.code, now)
         raise
     record_outcomes(hub.referrals, referral, [outcome], now=now)
+
+
+def _record_retry(referral: Referral, notice: Notice, code: str, now: dt.datetime) -> None:
+    """Staff see the export being tried again, and why: one write, conditional on the referral as
+    read (so it never undoes a settlement made meanwhile). If it fails, the retry goes on regardless:
+    the record is for people, the queue's redelivery is what matters."""
+    try:
+        wiring().referrals.save_notices(referral.with_notice(retrying(notice, code, now)))
+    except (AwsError, StaleReferral) as error:
+        code = error.code if isinstance(error, AwsError) else "StaleReferral"
+        logger.warning("export retry not recorded", extra={"reference": referral.reference, "error": code})
 
 
 def _deliver(

@@ -23,7 +23,7 @@ from chalicelib.domain.case_export import (
 )
 from chalicelib.domain.case_export_document import EXPORT_VERSION, build_export, export_schema
 from chalicelib.domain.decision import Outcome, Rag, Screening
-from chalicelib.domain.notices import NoticeKind
+from chalicelib.domain.notices import SEND_GRACE, NoticeKind
 from chalicelib.domain.referral import ReferralSubmission
 from chalicelib.domain.referral_record import Channel, Referral, ReferralClosed
 from tests.factories import example, support_referral
@@ -53,8 +53,8 @@ def test_a_standing_decision_that_stays_with_social_care_owes_one_export(outcome
     referral = owe_decision_export(decided(outcome), LATER)
     (export,) = exports_of(referral)
     assert (export.notice_id, export.kind, export.recipient) == (DECISION_EXPORT, NoticeKind.CASE_EXPORT, CASE_SYSTEM)
-    # Due at once: only the sweep delivers an export, so there is no request to race.
-    assert export.is_due(LATER)
+    # Like an email: the request hands it over at once, so the sweep takes it only after the grace.
+    assert not export.is_due(LATER) and export.is_due(LATER + SEND_GRACE)
     assert owe_decision_export(referral, LATER) == referral  # owed once
 
 

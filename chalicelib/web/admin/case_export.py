@@ -16,7 +16,7 @@ SCHEMA_URL = "/api/export-schema.json"
 @admin_route(admin, "/admin/referrals/{reference}/export", methods=["POST"], roles=MANAGERS, content_types=ANY_BODY)
 def case_export(reference: str) -> Response:
     def work() -> Response:
-        from chalicelib.services.export_case import request_export
+        from chalicelib.services.request_export import request_export
         from chalicelib.web.admin.responses_export import CaseExportOwed
 
         referral, export_id = request_export(

@@ -68,3 +68,6 @@ class PerformanceReport(StaffAnswer):
     sources: list[PerformanceCodeCount]  # type: ignore[valid-type]
     routes: list[PerformanceCodeCount]  # type: ignore[valid-type]
     advice_outcomes: list[PerformanceCodeCount]  # type: ignore[valid-type]
+    advice_callers: list[PerformanceCodeCount] = Field(  # type: ignore[valid-type]
+        description="Advice calls by who called: code professional or public, each as a share of all calls"
+    )

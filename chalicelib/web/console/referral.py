@@ -10,6 +10,7 @@ from typing import Any
 from chalice.app import Response
 
 from chalicelib.domain.audit import AccessReason, AuditAction
+from chalicelib.domain.case_export import retry_reason
 from chalicelib.domain.case_notes import NOTE_TYPE_LABELS
 from chalicelib.domain.decision import OUTCOME_LABELS
 from chalicelib.domain.referral import AGENCY_LABELS, CONCERN_LABELS, LEVELS_OF_NEED
@@ -95,6 +96,7 @@ def _picture_page(
         is_overdue=is_overdue,
         who=lambda actor: anyone_name(actor, entries, names),
         recipient=names.recipient,
+        retry_reason=retry_reason,  # an export being tried again, why in plain words
         history=history_lines(picture["history"], entries, names),
         advice_call=_advice_call(picture),
     )
