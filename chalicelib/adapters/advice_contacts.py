@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from chalicelib.adapters.aws import aws_errors, plain_values, write_if
+from chalicelib.adapters.dynamo_items import DynamoItems
 from chalicelib.adapters.envelope import FieldCipher
 from chalicelib.adapters.referrals.rollup_items import (
     ADVICE_DAY,
@@ -28,7 +29,6 @@ from chalicelib.adapters.referrals.rollup_items import (
     apply_in_memory,
     days_in_memory,
     query_days,
-    rollup_from_item,
 )
 from chalicelib.domain.advice_contacts import (
     AdviceContact,
@@ -303,9 +303,7 @@ class DynamoAdviceContactStore(AdviceContactStore):
             raise StaleReferral(item["contact_id"])
 
     def daily_rollups(self, first: dt.date, last: dt.date) -> list[DayRollup]:
-        with aws_errors("dynamodb"):
-            items = query_days(self._db, self._table, ADVICE_DAY, first, last)
-        return [rollup_from_item(self._decode(item)) for item in items]
+        return query_days(DynamoItems(self._db, self._table), ADVICE_DAY, first, last)
 
     def _get(self, sk: str) -> dict[str, Any] | None:
         with aws_errors("dynamodb"):
