@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from chalicelib.adapters.aws import aws_errors, plain_values, write_if
+from chalicelib.adapters.dynamo_items import DynamoItems, utc_iso
 from chalicelib.adapters.envelope import FieldCipher
 from chalicelib.adapters.referrals.rollup_items import (
     ADVICE_DAY,
@@ -28,7 +28,6 @@ from chalicelib.adapters.referrals.rollup_items import (
     apply_in_memory,
     days_in_memory,
     query_days,
-    rollup_from_item,
 )
 from chalicelib.domain.advice_contacts import (
     AdviceContact,
@@ -67,10 +66,6 @@ class AdvicePage:
     next_cursor: str | None
 
 
-def _iso(moment: dt.datetime) -> str:
-    return moment.astimezone(dt.UTC).isoformat(timespec="microseconds")
-
-
 def _key_time(moment: dt.datetime) -> str:
     return f"{moment.astimezone(dt.UTC):%Y%m%d%H%M%S}"
 
@@ -93,14 +88,14 @@ class AdviceContactStore:
             "pk": PARTITION,
             "sk": CONTACT_PREFIX + contact.contact_id,
             "contact_id": contact.contact_id,
-            "called_at": _iso(contact.called_at),
-            "recorded_at": _iso(contact.recorded_at),
+            "called_at": utc_iso(contact.called_at),
+            "recorded_at": utc_iso(contact.recorded_at),
             "recorded_by": contact.recorded_by,
             "caller_kind": contact.caller_kind.value,
             "outcome": contact.outcome.value,
-            "retention_until": _iso(contact.retention_until),
+            "retention_until": utc_iso(contact.retention_until),
             "queue_pk": RETENTION_PARTITION,
-            "queue_sk": f"{_iso(contact.retention_until)}#{contact.contact_id}",
+            "queue_sk": f"{utc_iso(contact.retention_until)}#{contact.contact_id}",
             "data_key": sealed.encrypted_key,
             SEALED_FIELD: sealed.encrypt(SEALED_FIELD, {name: getattr(contact, name) for name in PERSONAL}),
         }
@@ -165,7 +160,7 @@ class AdviceContactStore:
         raise NotImplementedError
 
     def due_for_deletion(self, now: dt.datetime, limit: int = 50) -> list[str]:
-        return self._retention_before(_iso(now), limit)
+        return self._retention_before(utc_iso(now), limit)
 
     def delete_with_receipt(self, contact_id: str, now: dt.datetime) -> None:
         """Delete the contact, leaving a receipt of codes and dates (no personal data), in one transaction."""
@@ -176,7 +171,7 @@ class AdviceContactStore:
             "pk": PARTITION,
             "sk": RECEIPT_PREFIX + contact_id,
             "contact_id": contact_id,
-            "deleted_at": _iso(now),
+            "deleted_at": utc_iso(now),
             "called_on": item["called_at"][:10],
             "caller_kind": item["caller_kind"],
             "outcome": item["outcome"],
@@ -281,45 +276,26 @@ class InMemoryAdviceContactStore(AdviceContactStore):
 class DynamoAdviceContactStore(AdviceContactStore):
     def __init__(self, dynamodb_client: Any, table_name: str, cipher: FieldCipher) -> None:
         super().__init__(cipher)
-        from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
-
-        self._db = dynamodb_client
-        self._table = table_name
-        self._serialize = TypeSerializer().serialize
-        self._deserialize = TypeDeserializer().deserialize
+        self.items = DynamoItems(dynamodb_client, table_name)
         self._names = {f"#a{n}": name for n, name in enumerate(CLEAR_ATTRIBUTES)}
-
-    def _encode(self, item: dict[str, Any]) -> dict[str, Any]:
-        return {key: self._serialize(value) for key, value in item.items()}
-
-    def _decode(self, item: dict[str, Any]) -> dict[str, Any]:
-        return plain_values({key: self._deserialize(value) for key, value in item.items()})
 
     def _put_new(self, item: dict[str, Any], counts: DayCounts) -> None:
         # The call and its day's counts in one transaction; only the put has a condition.
-        put = {"TableName": self._table, "Item": self._encode(item), "ConditionExpression": "attribute_not_exists(pk)"}
-        updates = add_counts_updates(self._table, ADVICE_DAY, counts)
-        if write_if(self._db.transact_write_items, TransactItems=[{"Put": put}, *updates]) is None:
+        updates = add_counts_updates(self.items.table, ADVICE_DAY, counts)
+        if not self.items.transact([{"Put": self.items.new_put(item)}, *updates]):
             raise StaleReferral(item["contact_id"])
 
     def daily_rollups(self, first: dt.date, last: dt.date) -> list[DayRollup]:
-        with aws_errors("dynamodb"):
-            items = query_days(self._db, self._table, ADVICE_DAY, first, last)
-        return [rollup_from_item(self._decode(item)) for item in items]
+        return query_days(self.items, ADVICE_DAY, first, last)
 
     def _get(self, sk: str) -> dict[str, Any] | None:
-        with aws_errors("dynamodb"):
-            answer = self._db.get_item(
-                TableName=self._table, Key={"pk": {"S": PARTITION}, "sk": {"S": sk}}, ConsistentRead=True
-            )
-        return self._decode(answer["Item"]) if "Item" in answer else None
+        return self.items.get(PARTITION, sk)
 
     def _clear_only(self) -> dict[str, Any]:
         return {"ProjectionExpression": ", ".join(self._names), "ExpressionAttributeNames": dict(self._names)}
 
     def _newest(self, limit: int, after: str | None) -> tuple[list[dict[str, Any]], bool]:
         arguments: dict[str, Any] = {
-            "TableName": self._table,
             "KeyConditionExpression": "pk = :pk AND begins_with(sk, :prefix)",
             "ExpressionAttributeValues": {":pk": {"S": PARTITION}, ":prefix": {"S": CONTACT_PREFIX}},
             "ScanIndexForward": False,
@@ -327,74 +303,60 @@ class DynamoAdviceContactStore(AdviceContactStore):
             **self._clear_only(),
         }
         if after:
-            arguments["ExclusiveStartKey"] = {"pk": {"S": PARTITION}, "sk": {"S": after}}
-        with aws_errors("dynamodb"):
-            answer = self._db.query(**arguments)
-        items = [self._decode(i) for i in answer.get("Items", [])]
+            arguments["ExclusiveStartKey"] = self.items.key(PARTITION, after)
+        answer = self.items.call("query", **arguments)
+        items = [self.items.decode(i) for i in answer.get("Items", [])]
         if "LastEvaluatedKey" not in answer:
             return items, False
         # DynamoDB may stop at the limit with nothing after: look once, so no empty last page is offered.
-        peek = {**arguments, "Limit": 1, "ExclusiveStartKey": answer["LastEvaluatedKey"]}
-        with aws_errors("dynamodb"):
-            more = bool(self._db.query(**peek).get("Items"))
-        return items, more
+        return items, self.items.more_after(arguments, answer["LastEvaluatedKey"])
 
     def _between(self, start_sk: str, end_sk: str) -> list[dict[str, Any]]:
-        arguments: dict[str, Any] = {
-            "TableName": self._table,
-            "KeyConditionExpression": "pk = :pk AND sk BETWEEN :start AND :end",
-            "ExpressionAttributeValues": {
+        pages = self.items.pages(
+            KeyConditionExpression="pk = :pk AND sk BETWEEN :start AND :end",
+            ExpressionAttributeValues={
                 ":pk": {"S": PARTITION},
                 ":start": {"S": start_sk},
                 # Inclusive, but no key equals it: every id is longer than its time.
                 ":end": {"S": end_sk},
             },
             **self._clear_only(),
-        }
-        items: list[dict[str, Any]] = []
-        with aws_errors("dynamodb"):
-            while True:
-                answer = self._db.query(**arguments)
-                items += [self._decode(i) for i in answer.get("Items", [])]
-                if "LastEvaluatedKey" not in answer:
-                    return items
-                arguments["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
+        )
+        return [self.items.decode(i) for answer in pages for i in answer.get("Items", [])]
 
     def _retention_before(self, moment: str, limit: int) -> list[str]:
         from chalicelib.adapters.table import QUEUE_INDEX
 
-        with aws_errors("dynamodb"):
-            answer = self._db.query(
-                TableName=self._table,
-                IndexName=QUEUE_INDEX,
-                KeyConditionExpression="queue_pk = :p AND queue_sk < :moment",
-                ExpressionAttributeValues={":p": {"S": RETENTION_PARTITION}, ":moment": {"S": moment}},
-                Limit=limit,
-            )
+        answer = self.items.call(
+            "query",
+            IndexName=QUEUE_INDEX,
+            KeyConditionExpression="queue_pk = :p AND queue_sk < :moment",
+            ExpressionAttributeValues={":p": {"S": RETENTION_PARTITION}, ":moment": {"S": moment}},
+            Limit=limit,
+        )
         return [item["sk"]["S"].removeprefix(CONTACT_PREFIX) for item in answer.get("Items", [])]
 
     def _delete_with_receipt(self, sk: str, retention_until: str, receipt: dict[str, Any]) -> None:
-        written = write_if(
-            self._db.transact_write_items,
-            TransactItems=[
+        written = self.items.transact(
+            [
                 {
                     "Delete": {
-                        "TableName": self._table,
-                        "Key": {"pk": {"S": PARTITION}, "sk": {"S": sk}},
+                        "TableName": self.items.table,
+                        "Key": self.items.key(PARTITION, sk),
                         "ConditionExpression": "retention_until = :until",
                         "ExpressionAttributeValues": {":until": {"S": retention_until}},
                     }
                 },
-                {"Put": {"TableName": self._table, "Item": self._encode(receipt)}},
-            ],
+                {"Put": {"TableName": self.items.table, "Item": self.items.encode(receipt)}},
+            ]
         )
-        if written is None:
+        if not written:
             raise StaleReferral(sk)
 
     def _set_referral(self, sk: str, reference: str, old_outcome: str, moved: DayCounts) -> None:
         update = {
-            "TableName": self._table,
-            "Key": {"pk": {"S": PARTITION}, "sk": {"S": sk}},
+            "TableName": self.items.table,
+            "Key": self.items.key(PARTITION, sk),
             "UpdateExpression": "SET #outcome = :made, referral_reference = :reference",
             # The outcome it was read with: the count moves once, however often this is retried.
             "ConditionExpression": "attribute_exists(pk) AND #outcome = :old",
@@ -405,7 +367,6 @@ class DynamoAdviceContactStore(AdviceContactStore):
                 ":reference": {"S": reference},
             },
         }
-        updates = add_counts_updates(self._table, ADVICE_DAY, moved)
-        written = write_if(self._db.transact_write_items, TransactItems=[{"Update": update}, *updates])
-        if written is None:
+        updates = add_counts_updates(self.items.table, ADVICE_DAY, moved)
+        if not self.items.transact([{"Update": update}, *updates]):
             raise StaleReferral(sk)

@@ -21,15 +21,10 @@ import datetime as dt
 import json
 from typing import Any
 
+from chalicelib.adapters.dynamo_items import compact, parse_time, utc_iso
 from chalicelib.adapters.envelope import FieldCipher, SealedRecord
 from chalicelib.adapters.referrals import InvalidCursor, partition_key
-from chalicelib.adapters.reply_items import (
-    DynamoItems,
-    _compact,
-    _ConditionFailed,
-    _iso,
-    _parse,
-)
+from chalicelib.adapters.reply_items import ReplyItems
 from chalicelib.domain.agencies import AgencyId
 from chalicelib.domain.agency_replies import (
     AgencyReply,
@@ -55,7 +50,7 @@ CLEANUP_PK = "REPLY_CLEANUP"
 
 def _attachments_to_list(attachments: tuple[StoredAttachment, ...]) -> list[dict[str, Any]]:
     return [
-        _compact(
+        compact(
             {
                 "id": a.attachment_id,
                 "type": a.content_type,
@@ -105,14 +100,14 @@ def reply_to_item(reply: AgencyReply, sealed: SealedRecord) -> dict[str, Any]:
         "full_text": reply.full_text,
         "filenames": {a.attachment_id: a.filename for a in reply.attachments},
     }
-    return _compact(
+    return compact(
         {
             "pk": partition_key(reply.reference),
             "sk": REPLY_PREFIX + reply.reply_id,
             "reply_id": reply.reply_id,
             "enquiry_id": reply.enquiry_id,
             "agency": reply.agency.value,
-            "received_at": _iso(reply.received_at),
+            "received_at": utc_iso(reply.received_at),
             "attached_by": reply.attached_by,
             "source_key": reply.source_key,
             "attachments": _attachments_to_list(reply.attachments) or None,
@@ -129,7 +124,7 @@ def reply_from_item(item: dict[str, Any], sealed: SealedRecord) -> AgencyReply:
         reference=item["pk"].removeprefix("REF#"),
         enquiry_id=item["enquiry_id"],
         agency=AgencyId(item["agency"]),
-        received_at=_parse(item["received_at"]),  # type: ignore[arg-type]
+        received_at=parse_time(item["received_at"]),  # type: ignore[arg-type]
         sender=personal["sender"],
         subject=personal["subject"],
         text=personal["text"],
@@ -188,7 +183,7 @@ def oldest_first(replies: list[AgencyReply]) -> list[AgencyReply]:
 
 class DynamoReplyStore(ReplyStore):
     def __init__(self, dynamodb_client: Any, table_name: str) -> None:
-        self.items = DynamoItems(dynamodb_client, table_name)
+        self.items = ReplyItems(dynamodb_client, table_name)
 
     def add_reply(self, sealed: SealedRecord, reply: AgencyReply) -> bool:
         return self.items.put_new([reply_to_item(reply, sealed)])
@@ -227,12 +222,12 @@ def triage_record(triage_id: str) -> str:
 
 
 def list_line_sk(status: TriageStatus, received_at: dt.datetime, triage_id: str) -> str:
-    return f"{status.value}#{_iso(received_at)}#{triage_id}"
+    return f"{status.value}#{utc_iso(received_at)}#{triage_id}"
 
 
 def _line(item: dict[str, Any]) -> dict[str, Any]:
     """The list line of a stored triage item: metadata only."""
-    return _compact(
+    return compact(
         {
             "pk": TRIAGE_LIST_PK,
             "sk": item["list_sk"],
@@ -252,14 +247,14 @@ def _line(item: dict[str, Any]) -> dict[str, Any]:
 def summary_from_line(line: dict[str, Any]) -> TriageSummary:
     return TriageSummary(
         triage_id=line["triage_id"],
-        received_at=_parse(line["received_at"]),  # type: ignore[arg-type]
+        received_at=parse_time(line["received_at"]),  # type: ignore[arg-type]
         reason=TriageReason(line["reason"]),
         status=TriageStatus(line["status"]),
         claimed_reference=line.get("claimed_reference"),
         claimed_enquiry_id=line.get("claimed_enquiry_id"),
         attachment_count=int(line.get("attachment_count", 0)),
         decided_by=line.get("decided_by"),
-        decided_at=_parse(line.get("decided_at")),
+        decided_at=parse_time(line.get("decided_at")),
     )
 
 
@@ -351,17 +346,17 @@ class DynamoTriageStore(TriageStore):
     """Each item under its own data key (one KMS GenerateDataKey to add, one Decrypt to open)."""
 
     def __init__(self, dynamodb_client: Any, table_name: str, cipher: FieldCipher) -> None:
-        self.items = DynamoItems(dynamodb_client, table_name)
+        self.items = ReplyItems(dynamodb_client, table_name)
         self.cipher = cipher
 
     def add_triage(self, item: TriageItem) -> bool:
         sealed = self.cipher.seal(triage_record(item.triage_id))
-        stored = _compact(
+        stored = compact(
             {
                 "pk": TRIAGE_ITEM_PREFIX + item.triage_id,
                 "sk": TRIAGE_ITEM_SK,
                 "triage_id": item.triage_id,
-                "received_at": _iso(item.received_at),
+                "received_at": utc_iso(item.received_at),
                 "reason": item.reason.value,
                 "status": TriageStatus.WAITING.value,
                 "list_sk": list_line_sk(TriageStatus.WAITING, item.received_at, item.triage_id),
@@ -403,7 +398,7 @@ class DynamoTriageStore(TriageStore):
         if viewer is not None:
             if at is None:
                 raise ValueError("a recorded view needs its time")
-            stored = self.items.append_view(*key, {"by": viewer, "at": _iso(at)})
+            stored = self.items.append_view(*key, {"by": viewer, "at": utc_iso(at)})
         else:
             stored = self.items.get(*key)
         if stored is None:
@@ -433,8 +428,8 @@ class DynamoTriageStore(TriageStore):
             raise TriageNotFound(triage_id)
         if stored["status"] != TriageStatus.WAITING.value:
             raise TriageAlreadyDecided(triage_id)
-        new_sk = list_line_sk(status, _parse(stored["received_at"]), triage_id)  # type: ignore[arg-type]
-        sets: dict[str, Any] = {"status": status.value, "decided_by": by, "decided_at": _iso(at), "list_sk": new_sk}
+        new_sk = list_line_sk(status, parse_time(stored["received_at"]), triage_id)  # type: ignore[arg-type]
+        sets: dict[str, Any] = {"status": status.value, "decided_by": by, "decided_at": utc_iso(at), "list_sk": new_sk}
         removes: list[str] = []
         if note:
             sealed = self.cipher.open(triage_record(triage_id), bytes(stored["data_key"]))
@@ -445,12 +440,9 @@ class DynamoTriageStore(TriageStore):
         decided = {**stored, **sets}
         for name in removes:
             decided.pop(name, None)
-        try:
-            self.items.decide(
-                key, TriageStatus.WAITING.value, sets, removes, (TRIAGE_LIST_PK, stored["list_sk"]), _line(decided)
-            )
-        except _ConditionFailed:
-            raise TriageAlreadyDecided(triage_id) from None
+        old_line = (TRIAGE_LIST_PK, stored["list_sk"])
+        if not self.items.decide(key, TriageStatus.WAITING.value, sets, removes, old_line, _line(decided)):
+            raise TriageAlreadyDecided(triage_id)
         return self._from_item(decided, decrypt=False)
 
     def rejected_before(self, cutoff: dt.datetime, limit: int = 100) -> list[str]:
@@ -458,7 +450,7 @@ class DynamoTriageStore(TriageStore):
         return [
             line["triage_id"]
             for line in lines
-            if (decided := _parse(line.get("decided_at"))) is not None and decided < cutoff
+            if (decided := parse_time(line.get("decided_at"))) is not None and decided < cutoff
         ]
 
     def delete_triage(self, triage_id: str) -> None:
@@ -479,7 +471,7 @@ class DynamoTriageStore(TriageStore):
                 note = sealed.decrypt("decision_note", bytes(stored[NOTE_FIELD]))
         return TriageItem(
             triage_id=triage_id,
-            received_at=_parse(stored["received_at"]),  # type: ignore[arg-type]
+            received_at=parse_time(stored["received_at"]),  # type: ignore[arg-type]
             reason=TriageReason(stored["reason"]),
             status=TriageStatus(stored["status"]),
             source_key=stored["source_key"],
@@ -492,9 +484,9 @@ class DynamoTriageStore(TriageStore):
             attachments=_attachments_from_list(stored.get("attachments", []), content.get("filenames", {})),
             verdicts=dict(stored["verdicts"]) if stored.get("verdicts") else None,
             decided_by=stored.get("decided_by"),
-            decided_at=_parse(stored.get("decided_at")),
+            decided_at=parse_time(stored.get("decided_at")),
             decision_note=note,
             attached_reference=stored.get("attached_reference"),
             attached_enquiry_id=stored.get("attached_enquiry_id"),
-            views=tuple(TriageView(v["by"], _parse(v["at"])) for v in stored.get("views", [])),  # type: ignore[arg-type]
+            views=tuple(TriageView(v["by"], parse_time(v["at"])) for v in stored.get("views", [])),  # type: ignore[arg-type]
         )

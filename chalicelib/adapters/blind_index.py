@@ -8,7 +8,8 @@ import hmac
 import threading
 from typing import Any
 
-from chalicelib.adapters.aws import aws_errors, write_if
+from chalicelib.adapters.aws import aws_errors
+from chalicelib.adapters.dynamo_items import DynamoItems
 
 KEY_PK = "CONFIG"
 KEY_SK = "BLIND_INDEX_KEY"
@@ -40,9 +41,8 @@ class KmsBlindIndexKey:
     """Fetches (or on first ever use, creates) the wrapped key; unwraps it once and keeps it."""
 
     def __init__(self, dynamodb_client: Any, kms_client: Any, table_name: str, kms_key_id: str) -> None:
-        self._db = dynamodb_client
+        self.items = DynamoItems(dynamodb_client, table_name)
         self._kms = kms_client
-        self._table = table_name
         self._kms_key_id = kms_key_id
         self._index: BlindIndex | None = None
         self._lock = threading.Lock()
@@ -62,22 +62,12 @@ class KmsBlindIndexKey:
                 "CiphertextBlob"
             ]
         # Only the first writer's key counts: every container must hash with the same key.
-        written = write_if(
-            self._db.put_item,
-            TableName=self._table,
-            Item={**self._key_item, "wrapped": {"B": wrapped}},
-            ConditionExpression="attribute_not_exists(pk)",
-        )
-        return wrapped if written is not None else self._stored_key() or wrapped
-
-    @property
-    def _key_item(self) -> dict[str, Any]:
-        return {"pk": {"S": KEY_PK}, "sk": {"S": KEY_SK}}
+        written = self.items.put_new([{"pk": KEY_PK, "sk": KEY_SK, "wrapped": wrapped}])
+        return wrapped if written else self._stored_key() or wrapped
 
     def _stored_key(self) -> bytes | None:
-        with aws_errors("dynamodb"):
-            found = self._db.get_item(TableName=self._table, Key=self._key_item, ConsistentRead=True).get("Item")
-        return found["wrapped"]["B"] if found else None
+        found = self.items.get(KEY_PK, KEY_SK)
+        return bytes(found["wrapped"]) if found else None
 
     def _unwrap(self, wrapped: bytes) -> bytes:
         with aws_errors("kms"):

@@ -13,7 +13,7 @@ import datetime as dt
 from dataclasses import dataclass, replace
 from typing import Any
 
-from chalicelib.adapters.aws import translate
+from chalicelib.adapters.dynamo_items import DynamoItems
 from chalicelib.adapters.table import TTL_ATTRIBUTE
 
 PREFIX = "CONSENT#"
@@ -91,60 +91,42 @@ class ConsentRequestStore:
 
 class DynamoConsentRequestStore(ConsentRequestStore):
     def __init__(self, dynamodb_client: Any, table_name: str) -> None:
-        self._db = dynamodb_client
-        self._table = table_name
+        self.items = DynamoItems(dynamodb_client, table_name)
 
     def _key(self, lookup_key: str) -> dict[str, Any]:
-        return {"pk": {"S": PREFIX + lookup_key}, "sk": {"S": SK}}
+        return self.items.key(PREFIX + lookup_key, SK)
 
     def save(self, record: ConsentRequestRecord) -> None:
-        try:
-            self._db.put_item(TableName=self._table, Item=_to_item(record))
-        except Exception as exc:
-            raise translate("dynamodb", exc) from None
+        self.items.call("put_item", Item=_to_item(record))
 
     def find(self, lookup_key: str) -> ConsentRequestRecord | None:
-        try:
-            found = self._db.get_item(TableName=self._table, Key=self._key(lookup_key), ConsistentRead=True)
-        except Exception as exc:
-            raise translate("dynamodb", exc) from None
+        found = self.items.call("get_item", Key=self._key(lookup_key), ConsistentRead=True)
         return _from_item(found["Item"]) if "Item" in found else None
 
     def claim(self, lookup_key: str, answer: str, now: dt.datetime) -> None:
-        try:
-            self._db.update_item(
-                TableName=self._table,
-                Key=self._key(lookup_key),
-                UpdateExpression="SET answered_at = :now, answer = :answer",
-                # One answer per link, however many tabs or clicks race: the condition decides.
-                ConditionExpression="attribute_exists(pk) AND attribute_not_exists(answered_at)",
-                ExpressionAttributeValues={":now": {"S": now.isoformat()}, ":answer": {"S": answer}},
-            )
-        except Exception as exc:
-            error = translate("dynamodb", exc)
-            if error.code == "ConditionalCheckFailedException":
-                raise AlreadyAnswered() from None
-            raise error from None
+        claimed = self.items.write_if(
+            "update_item",
+            Key=self._key(lookup_key),
+            UpdateExpression="SET answered_at = :now, answer = :answer",
+            # One answer per link, however many tabs or clicks race: the condition decides.
+            ConditionExpression="attribute_exists(pk) AND attribute_not_exists(answered_at)",
+            ExpressionAttributeValues={":now": {"S": now.isoformat()}, ":answer": {"S": answer}},
+        )
+        if claimed is None:
+            raise AlreadyAnswered()
 
     def release(self, lookup_key: str) -> None:
-        try:
-            self._db.update_item(
-                TableName=self._table, Key=self._key(lookup_key), UpdateExpression="REMOVE answered_at, answer"
-            )
-        except Exception as exc:
-            raise translate("dynamodb", exc) from None
+        self.items.call("update_item", Key=self._key(lookup_key), UpdateExpression="REMOVE answered_at, answer")
 
     def change_answer(self, lookup_key: str, answer: str, now: dt.datetime) -> None:
-        try:
-            self._db.update_item(
-                TableName=self._table,
-                Key=self._key(lookup_key),
-                UpdateExpression="SET answer = :answer, answer_changed_at = :now",
-                ConditionExpression="attribute_exists(answered_at)",
-                ExpressionAttributeValues={":now": {"S": now.isoformat()}, ":answer": {"S": answer}},
-            )
-        except Exception as exc:
-            raise translate("dynamodb", exc) from None
+        # A plain call: a link never answered fails as AwsError (ConditionalCheckFailedException).
+        self.items.call(
+            "update_item",
+            Key=self._key(lookup_key),
+            UpdateExpression="SET answer = :answer, answer_changed_at = :now",
+            ConditionExpression="attribute_exists(answered_at)",
+            ExpressionAttributeValues={":now": {"S": now.isoformat()}, ":answer": {"S": answer}},
+        )
 
 
 class InMemoryConsentRequestStore(ConsentRequestStore):

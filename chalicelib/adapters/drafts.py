@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from chalicelib.adapters.aws import aws_errors, write_if
+from chalicelib.adapters.dynamo_items import DynamoItems
 from chalicelib.adapters.envelope import FieldCipher
 from chalicelib.adapters.table import TTL_ATTRIBUTE
 
@@ -234,80 +234,30 @@ class DynamoDraftStore(DraftStore):
         clock: Callable[[], dt.datetime],
     ) -> None:
         super().__init__(cipher, ttl, clock)
-        self._db = dynamodb_client
-        self._table = table_name
-
-    def _key(self, record_id: str) -> dict[str, Any]:
-        return {"pk": {"S": record_id}, "sk": {"S": DRAFT_SK}}
+        self.items = DynamoItems(dynamodb_client, table_name)
 
     def _put(self, item: dict[str, Any]) -> None:
-        encoded = {
-            "pk": {"S": item["pk"]},
-            "sk": {"S": item["sk"]},
-            "data_key": {"B": item["data_key"]},
-            ANSWERS_FIELD: {"B": item[ANSWERS_FIELD]},
-            TTL_ATTRIBUTE: {"N": str(item[TTL_ATTRIBUTE])},
-        }
-        with aws_errors("dynamodb"):
-            self._db.put_item(TableName=self._table, Item=encoded)
+        self.items.put(item)
 
     def _get(self, record_id: str) -> dict[str, Any] | None:
-        with aws_errors("dynamodb"):
-            answer = self._db.get_item(TableName=self._table, Key=self._key(record_id), ConsistentRead=True)
-        item = answer.get("Item")
-        if item is None:
-            return None
-        return {
-            "data_key": item["data_key"]["B"],
-            ANSWERS_FIELD: item[ANSWERS_FIELD]["B"],
-            TTL_ATTRIBUTE: int(item[TTL_ATTRIBUTE]["N"]),
-        }
+        return self.items.get(record_id, DRAFT_SK)
 
     def _delete(self, record_id: str) -> None:
-        with aws_errors("dynamodb"):
-            self._db.delete_item(TableName=self._table, Key=self._key(record_id))
-
-    def _saved_key(self, record_id: str, sk: str) -> dict[str, Any]:
-        return {"pk": {"S": record_id}, "sk": {"S": sk}}
+        self.items.call("delete_item", Key=self.items.key(record_id, DRAFT_SK))
 
     def _put_saved(self, saved: dict[str, Any], code: dict[str, Any]) -> bool:
-        saved_item = {
-            "pk": {"S": saved["pk"]},
-            "sk": {"S": SAVED_SK},
-            "data_key": {"B": saved["data_key"]},
-            ANSWERS_FIELD: {"B": saved[ANSWERS_FIELD]},
-            TTL_ATTRIBUTE: {"N": str(saved[TTL_ATTRIBUTE])},
-        }
-        code_item = {
-            "pk": {"S": code["pk"]},
-            "sk": {"S": CODE_SK},
-            "verifier": {"S": code["verifier"]},
-            "attempts": {"N": "0"},
-            "locked_until": {"N": "0"},
-            "saved_until": {"N": str(code["saved_until"])},
-            TTL_ATTRIBUTE: {"N": str(code[TTL_ATTRIBUTE])},
-        }
         # Both or neither; the condition refuses a code already taken (60 bits: never in practice).
-        written = write_if(
-            self._db.transact_write_items,
-            TransactItems=[
-                {
-                    "Put": {
-                        "TableName": self._table,
-                        "Item": code_item,
-                        "ConditionExpression": "attribute_not_exists(pk)",
-                    }
-                },
-                {"Put": {"TableName": self._table, "Item": saved_item}},
-            ],
+        return self.items.transact(
+            [
+                {"Put": self.items.new_put(code)},
+                {"Put": {"TableName": self.items.table, "Item": self.items.encode(saved)}},
+            ]
         )
-        return written is not None
 
     def _reserve(self, record_id: str, now: int, max_attempts: int) -> ResumeAttempt | ResumeLocked | None:
-        answer = write_if(
-            self._db.update_item,
-            TableName=self._table,
-            Key=self._saved_key(record_id, CODE_SK),
+        answer = self.items.write_if(
+            "update_item",
+            Key=self.items.key(record_id, CODE_SK),
             UpdateExpression="ADD attempts :one",
             # One atomic count before the passphrase is checked: however many tries race, at
             # most `max_attempts` are ever checked in one lock period.
@@ -320,50 +270,28 @@ class DynamoDraftStore(DraftStore):
             ReturnValues="ALL_NEW",
         )
         if answer is None:
-            return _refusal(self._get_code(record_id), now)
-        item = answer["Attributes"]
-        return ResumeAttempt(item["verifier"]["S"], int(item["saved_until"]["N"]), int(item["attempts"]["N"]))
-
-    def _get_code(self, record_id: str) -> dict[str, Any] | None:
-        with aws_errors("dynamodb"):
-            answer = self._db.get_item(
-                TableName=self._table, Key=self._saved_key(record_id, CODE_SK), ConsistentRead=True
-            )
-        item = answer.get("Item")
-        if item is None:
-            return None
-        return {"locked_until": int(item["locked_until"]["N"]), "attempts": int(item["attempts"]["N"])}
+            return _refusal(self.items.get(record_id, CODE_SK), now)
+        item = self.items.decode(answer["Attributes"])
+        return ResumeAttempt(item["verifier"], item["saved_until"], item["attempts"])
 
     def _lock(self, record_id: str, until: int) -> None:
-        write_if(
-            self._db.update_item,
-            TableName=self._table,
-            Key=self._saved_key(record_id, CODE_SK),
+        self.items.write_if(
+            "update_item",
+            Key=self.items.key(record_id, CODE_SK),
             UpdateExpression="SET locked_until = :until, attempts = :zero",
             ConditionExpression="attribute_exists(pk)",  # never recreate a used code
             ExpressionAttributeValues={":until": {"N": str(until)}, ":zero": {"N": "0"}},
         )
 
     def _get_saved(self, record_id: str) -> dict[str, Any] | None:
-        with aws_errors("dynamodb"):
-            answer = self._db.get_item(
-                TableName=self._table, Key=self._saved_key(record_id, SAVED_SK), ConsistentRead=True
-            )
-        item = answer.get("Item")
-        if item is None:
-            return None
-        return {"data_key": item["data_key"]["B"], ANSWERS_FIELD: item[ANSWERS_FIELD]["B"]}
+        return self.items.get(record_id, SAVED_SK)
 
     def _delete_code(self, record_id: str) -> bool:
         # Conditional: of two requests resuming with the same code at once, exactly one wins.
-        deleted = write_if(
-            self._db.delete_item,
-            TableName=self._table,
-            Key=self._saved_key(record_id, CODE_SK),
-            ConditionExpression="attribute_exists(pk)",
+        deleted = self.items.write_if(
+            "delete_item", Key=self.items.key(record_id, CODE_SK), ConditionExpression="attribute_exists(pk)"
         )
         return deleted is not None
 
     def _delete_saved(self, record_id: str) -> None:
-        with aws_errors("dynamodb"):
-            self._db.delete_item(TableName=self._table, Key=self._saved_key(record_id, SAVED_SK))
+        self.items.call("delete_item", Key=self.items.key(record_id, SAVED_SK))

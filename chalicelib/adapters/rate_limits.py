@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.adapters.aws import write_if
+from chalicelib.adapters.dynamo_items import DynamoItems
 from chalicelib.adapters.table import TTL_ATTRIBUTE
 from chalicelib.domain.rate_limit import Window
 
@@ -31,14 +31,12 @@ class RateLimitStore:
 
 class DynamoRateLimitStore(RateLimitStore):
     def __init__(self, dynamodb_client: Any, table_name: str) -> None:
-        self._db = dynamodb_client
-        self._table = table_name
+        self.items = DynamoItems(dynamodb_client, table_name)
 
     def _count_if_under(self, pk: str, sk: str, limit: int, *, expires_at: int) -> bool:
-        counted = write_if(
-            self._db.update_item,
-            TableName=self._table,
-            Key={"pk": {"S": pk}, "sk": {"S": sk}},
+        counted = self.items.write_if(
+            "update_item",
+            Key=self.items.key(pk, sk),
             UpdateExpression="ADD #count :one SET #expires = if_not_exists(#expires, :expires)",
             # Count only while under the limit: one atomic call, however many Lambdas race.
             ConditionExpression="attribute_not_exists(#count) OR #count < :limit",

@@ -18,18 +18,14 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from chalicelib.adapters.aws import aws_errors, translate
+from chalicelib.adapters.dynamo_items import DynamoItems, utc_iso
 from chalicelib.adapters.envelope import DecryptionFailed, SealedRecord
 from chalicelib.adapters.referrals import partition_key
-from chalicelib.adapters.reply_items import DynamoItems
 from chalicelib.domain.attachments import ReferralAttachment, Refusal
 
 ATTACHMENT_PREFIX = "ATTACHMENT#"
 SEALED_FIELD = "pd_attachment"
 _MISSING = frozenset({"NoSuchKey", "404", "NotFound"})
-
-
-def _iso(moment: dt.datetime) -> str:
-    return moment.astimezone(dt.UTC).isoformat(timespec="microseconds")
 
 
 def attachment_field(attachment_id: str) -> str:
@@ -45,7 +41,7 @@ def to_item(reference: str, attachment: ReferralAttachment, sealed: SealedRecord
         "type": attachment.content_type,
         "size": attachment.size,
         "sha256": attachment.sha256,
-        "uploaded_at": _iso(attachment.uploaded_at),
+        "uploaded_at": utc_iso(attachment.uploaded_at),
         SEALED_FIELD: sealed.encrypt(attachment_field(attachment.attachment_id), {"filename": attachment.filename}),
     }
     if attachment.object_key:

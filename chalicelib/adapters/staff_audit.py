@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from chalicelib.adapters.aws import translate
+from chalicelib.adapters.dynamo_items import DynamoItems
 from chalicelib.adapters.referrals.item_codec import AUDIT_PREFIX, audit_from_item, audit_to_item
 from chalicelib.domain.audit import AuditEvent, ChainHead
 from chalicelib.domain.failures import StaleReferral
@@ -71,72 +71,35 @@ class InMemoryStaffAuditLog(StaffAuditLog):
 
 class DynamoStaffAuditLog(StaffAuditLog):
     def __init__(self, dynamodb_client: Any, table_name: str) -> None:
-        from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
-
-        self._db = dynamodb_client
-        self._table = table_name
-        self._serialize = TypeSerializer().serialize
-        self._deserialize = TypeDeserializer().deserialize
+        self.items = DynamoItems(dynamodb_client, table_name)
 
     def events(self, staff_id: str) -> list[AuditEvent]:
-        from chalicelib.adapters.aws import plain_values
-
-        try:
-            answer = self._db.query(
-                TableName=self._table,
-                KeyConditionExpression="pk = :pk AND begins_with(sk, :audit)",
-                ExpressionAttributeValues={":pk": {"S": STAFF_AUDIT_PREFIX + staff_id}, ":audit": {"S": AUDIT_PREFIX}},
-                ConsistentRead=True,
-            )
-        except Exception as exc:
-            raise translate("dynamodb", exc) from None
-        return [audit_from_item(plain_values({k: self._deserialize(v) for k, v in i.items()})) for i in answer["Items"]]
+        answer = self.items.call(
+            "query",
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :audit)",
+            ExpressionAttributeValues={":pk": {"S": STAFF_AUDIT_PREFIX + staff_id}, ":audit": {"S": AUDIT_PREFIX}},
+            ConsistentRead=True,
+        )
+        return [audit_from_item(self.items.decode(i)) for i in answer["Items"]]
 
     def _head(self, staff_id: str) -> ChainHead:
-        try:
-            item = self._db.get_item(
-                TableName=self._table,
-                Key={"pk": {"S": STAFF_AUDIT_PREFIX + staff_id}, "sk": {"S": HEAD_SK}},
-                ConsistentRead=True,
-            ).get("Item")
-        except Exception as exc:
-            raise translate("dynamodb", exc) from None
-        return ChainHead(int(item["sequence"]["N"]), item["last_hash"]["S"]) if item else ChainHead()
+        item = self.items.get(STAFF_AUDIT_PREFIX + staff_id, HEAD_SK)
+        return ChainHead(item["sequence"], item["last_hash"]) if item else ChainHead()
 
     def _write(self, staff_id: str, head: ChainHead, item: dict[str, Any]) -> None:
-        from botocore.exceptions import ClientError
-
-        at_head = "sequence = :seq" if head.sequence else "attribute_not_exists(pk)"
-        try:
-            self._db.transact_write_items(
-                TransactItems=[
-                    {
-                        "Update": {
-                            "TableName": self._table,
-                            "Key": {"pk": {"S": item["pk"]}, "sk": {"S": HEAD_SK}},
-                            "UpdateExpression": "SET #seq = :next, last_hash = :hash",
-                            "ConditionExpression": at_head.replace("sequence", "#seq"),
-                            "ExpressionAttributeNames": {"#seq": "sequence"},
-                            "ExpressionAttributeValues": {
-                                ":next": {"N": str(item["sequence"])},
-                                ":hash": {"S": item["hash"]},
-                                **({":seq": {"N": str(head.sequence)}} if head.sequence else {}),
-                            },
-                        }
-                    },
-                    {
-                        "Put": {
-                            "TableName": self._table,
-                            "Item": {k: self._serialize(v) for k, v in item.items()},
-                            "ConditionExpression": "attribute_not_exists(pk)",
-                        }
-                    },
-                ]
-            )
-        except ClientError as exc:
-            reasons = exc.response.get("CancellationReasons") or []
-            if any(r.get("Code") == "ConditionalCheckFailed" for r in reasons):
-                raise StaleReferral(chain_name(staff_id)) from None
-            raise translate("dynamodb", exc) from None
-        except Exception as exc:
-            raise translate("dynamodb", exc) from None
+        at_head = "#seq = :seq" if head.sequence else "attribute_not_exists(pk)"
+        head_update = {
+            "TableName": self.items.table,
+            "Key": self.items.key(item["pk"], HEAD_SK),
+            "UpdateExpression": "SET #seq = :next, last_hash = :hash",
+            "ConditionExpression": at_head,
+            "ExpressionAttributeNames": {"#seq": "sequence"},
+            "ExpressionAttributeValues": {
+                ":next": {"N": str(item["sequence"])},
+                ":hash": {"S": item["hash"]},
+                **({":seq": {"N": str(head.sequence)}} if head.sequence else {}),
+            },
+        }
+        # The head moved meanwhile (another request of the same person): append reads it again.
+        if not self.items.transact([{"Update": head_update}, {"Put": self.items.new_put(item)}]):
+            raise StaleReferral(chain_name(staff_id))

@@ -15,6 +15,7 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any
 
+from chalicelib.adapters.dynamo_items import DynamoItems
 from chalicelib.adapters.envelope import DecryptionFailed
 from chalicelib.adapters.table import TTL_ATTRIBUTE
 
@@ -109,56 +110,23 @@ class InMemoryStaffSessionStore(StaffSessionStore):
 class DynamoStaffSessionStore(StaffSessionStore):
     def __init__(self, dynamodb_client: Any, table_name: str, cipher: Any) -> None:
         super().__init__(cipher)
-        self._db = dynamodb_client
-        self._table = table_name
-
-    def _key(self, record_id: str) -> dict[str, Any]:
-        return {"pk": {"S": record_id}, "sk": {"S": SESSION_SK}}
-
-    def _call(self, operation: str, **kwargs: Any) -> Any:
-        from chalicelib.adapters.aws import condition_failed, translate
-
-        try:
-            return getattr(self._db, operation)(TableName=self._table, **kwargs)
-        except Exception as exc:
-            if condition_failed(exc):
-                return None
-            raise translate("dynamodb", exc) from None
+        self.items = DynamoItems(dynamodb_client, table_name)
 
     def _put(self, item: dict[str, Any]) -> None:
-        self._call(
-            "put_item",
-            Item={
-                "pk": {"S": item["pk"]},
-                "sk": {"S": item["sk"]},
-                "data_key": {"B": item["data_key"]},
-                TOKEN_FIELD: {"B": item[TOKEN_FIELD]},
-                "last_seen": {"N": str(item["last_seen"])},
-                TTL_ATTRIBUTE: {"N": str(item[TTL_ATTRIBUTE])},
-            },
-        )
+        self.items.put(item)
 
     def _get(self, record_id: str) -> dict[str, Any] | None:
-        answer = self._call("get_item", Key=self._key(record_id), ConsistentRead=True)
-        item = (answer or {}).get("Item")
-        if item is None:
-            return None
-        return {
-            "data_key": item["data_key"]["B"],
-            TOKEN_FIELD: item[TOKEN_FIELD]["B"],
-            "last_seen": int(item["last_seen"]["N"]),
-            TTL_ATTRIBUTE: int(item[TTL_ATTRIBUTE]["N"]),
-        }
+        return self.items.get(record_id, SESSION_SK)
 
     def _touch(self, record_id: str, now: int) -> None:
         # Only an existing session: a touch racing a sign-out must not bring back a bare item.
-        self._call(
+        self.items.write_if(
             "update_item",
-            Key=self._key(record_id),
+            Key=self.items.key(record_id, SESSION_SK),
             UpdateExpression="SET last_seen = :now",
             ConditionExpression="attribute_exists(pk)",
             ExpressionAttributeValues={":now": {"N": str(now)}},
         )
 
     def _delete(self, record_id: str) -> None:
-        self._call("delete_item", Key=self._key(record_id))
+        self.items.call("delete_item", Key=self.items.key(record_id, SESSION_SK))

@@ -13,7 +13,7 @@ import hmac
 from email.utils import parseaddr
 from typing import Any
 
-from chalicelib.adapters.aws import aws_errors, write_if
+from chalicelib.adapters.dynamo_items import DynamoItems
 from chalicelib.domain.suppression import SuppressionReason
 
 SUPPRESSION_PREFIX = "SUPPRESS#"
@@ -68,13 +68,11 @@ class DynamoSuppressionList(SuppressionList):
 
     def __init__(self, dynamodb_client: Any, table_name: str, key: bytes) -> None:
         super().__init__(key)
-        self._db = dynamodb_client
-        self._table = table_name
+        self.items = DynamoItems(dynamodb_client, table_name)
 
     def _put(self, key: str, reason: SuppressionReason, now: dt.datetime) -> None:
-        write_if(
-            self._db.put_item,
-            TableName=self._table,
+        self.items.write_if(
+            "put_item",
             Item={
                 "pk": {"S": SUPPRESSION_PREFIX + key},
                 "sk": {"S": SUPPRESSION_SK},
@@ -86,10 +84,5 @@ class DynamoSuppressionList(SuppressionList):
         )
 
     def _contains(self, key: str) -> bool:
-        with aws_errors("dynamodb"):
-            answer = self._db.get_item(
-                TableName=self._table,
-                Key={"pk": {"S": SUPPRESSION_PREFIX + key}, "sk": {"S": SUPPRESSION_SK}},
-                ProjectionExpression="pk",
-            )
-        return "Item" in answer
+        found = self.items.get(SUPPRESSION_PREFIX + key, SUPPRESSION_SK, consistent=False, ProjectionExpression="pk")
+        return found is not None

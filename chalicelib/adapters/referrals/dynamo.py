@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from chalicelib.adapters.aws import AwsError, aws_errors, plain_values, write_if
+from chalicelib.adapters.dynamo_items import DynamoItems
 from chalicelib.adapters.envelope import FieldCipher
 from chalicelib.adapters.referrals.keys import REFERRAL_SK, iso, partition_key
 from chalicelib.adapters.referrals.queue_rows import REVIEW_DUE_ATTRIBUTE, UNDELIVERED_ATTRIBUTE
-from chalicelib.adapters.referrals.rollup_items import REFERRAL_DAY, add_counts_updates, query_days, rollup_from_item
+from chalicelib.adapters.referrals.rollup_items import REFERRAL_DAY, add_counts_updates, query_days
 from chalicelib.adapters.referrals.search_index import (
     SEARCH_PREFIX,
     SEARCH_ROW_ATTRIBUTES,
@@ -29,45 +29,27 @@ from chalicelib.domain.rollups import DayCounts, DayRollup
 class DynamoReferralStore(ReferralStore):
     def __init__(self, dynamodb_client: Any, table_name: str, cipher: FieldCipher) -> None:
         super().__init__(cipher)
-        from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
-
-        self._db = dynamodb_client
-        self._table = table_name
-        self._serialize = TypeSerializer().serialize
-        self._deserialize = TypeDeserializer().deserialize
-
-    def _encode(self, item: dict[str, Any]) -> dict[str, Any]:
-        return {key: self._serialize(value) for key, value in item.items()}
-
-    def _decode(self, item: dict[str, Any]) -> dict[str, Any]:
-        decoded = {key: self._deserialize(value) for key, value in item.items()}
-        return plain_values(decoded)
+        self.items = DynamoItems(dynamodb_client, table_name)
 
     def _get(self, reference: str) -> dict[str, Any]:
-        with aws_errors("dynamodb"):
-            answer = self._db.get_item(
-                TableName=self._table,
-                Key={"pk": {"S": partition_key(reference)}, "sk": {"S": REFERRAL_SK}},
-                ConsistentRead=True,
-            )
-        if "Item" not in answer:
+        item = self.items.get(partition_key(reference), REFERRAL_SK)
+        if item is None:
             raise ReferralNotFound(reference)
-        return self._decode(answer["Item"])
+        return item
 
     def _put_new(
         self, item: dict[str, Any], index_items: list[dict[str, Any]], *, rollups: DayCounts | None = None
     ) -> None:
         # One referral per reference, ever: a repeat or a clash must not overwrite.
-        put = {"TableName": self._table, "Item": self._encode(item), "ConditionExpression": "attribute_not_exists(pk)"}
-        counts = add_counts_updates(self._table, REFERRAL_DAY, rollups or {})
+        counts = add_counts_updates(self.items.table, REFERRAL_DAY, rollups or {})
         if index_items or counts:
             # The referral, its index entries and its daily counts in one transaction: all stored, or
             # none. Only the referral's put has a condition, so a refusal is always "this reference is taken".
-            index_puts = [{"Put": {"TableName": self._table, "Item": self._encode(i)}} for i in index_items]
-            written = write_if(self._db.transact_write_items, TransactItems=[{"Put": put}, *index_puts, *counts])
+            index_puts = [{"Put": {"TableName": self.items.table, "Item": self.items.encode(i)}} for i in index_items]
+            written = self.items.transact([{"Put": self.items.new_put(item)}, *index_puts, *counts])
         else:
-            written = write_if(self._db.put_item, **put)
-        if written is None:
+            written = self.items.put_new([item])
+        if not written:
             raise ReferenceTaken(item["reference"])
 
     def _update_notices(
@@ -83,7 +65,7 @@ class DynamoReferralStore(ReferralStore):
         review_due: str | None = None,
     ) -> None:
         values = {
-            ":notices": self._serialize(notices),
+            ":notices": self.items.serialize(notices),
             ":expected": {"N": str(version)},
             ":next": {"N": str(version + 1)},
         }
@@ -96,11 +78,11 @@ class DynamoReferralStore(ReferralStore):
             removes += ["outbox_pk", "outbox_due"]
         if tasks:
             sets.append("tasks = :tasks")
-            values[":tasks"] = self._serialize(tasks)
+            values[":tasks"] = self.items.serialize(tasks)
         if enquiries:
             # Metadata only: the questions stay sealed, and an enquiry is never removed by this.
             sets.append("enquiries = :enquiries")
-            values[":enquiries"] = self._serialize(enquiries)
+            values[":enquiries"] = self.items.serialize(enquiries)
         if undelivered:
             sets.append(f"{UNDELIVERED_ATTRIBUTE} = :undelivered")
             values[":undelivered"] = {"BOOL": True}
@@ -112,10 +94,9 @@ class DynamoReferralStore(ReferralStore):
         else:
             removes.append(REVIEW_DUE_ATTRIBUTE)
         update = "SET " + ", ".join(sets) + (" REMOVE " + ", ".join(removes) if removes else "")
-        written = write_if(
-            self._db.update_item,
-            TableName=self._table,
-            Key={"pk": {"S": partition_key(reference)}, "sk": {"S": REFERRAL_SK}},
+        written = self.items.write_if(
+            "update_item",
+            Key=self.items.key(partition_key(reference), REFERRAL_SK),
             UpdateExpression=update,
             # Optimistic lock: a concurrent dispatcher or staff change wins, we re-read.
             ConditionExpression="version = :expected",
@@ -125,14 +106,13 @@ class DynamoReferralStore(ReferralStore):
             raise StaleReferral(reference)
 
     def references_with_notices_due(self, now: dt.datetime, limit: int = 50) -> list[str]:
-        with aws_errors("dynamodb"):
-            answer = self._db.query(
-                TableName=self._table,
-                IndexName=OUTBOX_INDEX,
-                KeyConditionExpression="outbox_pk = :p AND outbox_due <= :now",
-                ExpressionAttributeValues={":p": {"S": OUTBOX_PARTITION}, ":now": {"S": iso(now)}},
-                Limit=limit,
-            )
+        answer = self.items.call(
+            "query",
+            IndexName=OUTBOX_INDEX,
+            KeyConditionExpression="outbox_pk = :p AND outbox_due <= :now",
+            ExpressionAttributeValues={":p": {"S": OUTBOX_PARTITION}, ":now": {"S": iso(now)}},
+            Limit=limit,
+        )
         return [item["pk"]["S"].removeprefix("REF#") for item in answer.get("Items", [])]
 
     def _replace_together(
@@ -146,8 +126,8 @@ class DynamoReferralStore(ReferralStore):
             items.append(
                 {
                     "Put": {
-                        "TableName": self._table,
-                        "Item": self._encode(item),
+                        "TableName": self.items.table,
+                        "Item": self.items.encode(item),
                         # Optimistic lock on both the change and the audit chain.
                         "ConditionExpression": f"version = :v AND {_chain_at(expected_audit_seq)}",
                         "ExpressionAttributeValues": {
@@ -159,7 +139,7 @@ class DynamoReferralStore(ReferralStore):
             )
             items += self._audit_puts(audit_items)
         # The daily counts the change moves: added only if the version conditions hold (rollup_items).
-        items += add_counts_updates(self._table, REFERRAL_DAY, rollups or {})
+        items += add_counts_updates(self.items.table, REFERRAL_DAY, rollups or {})
         self._transact(writes[0][0]["reference"], items)
 
     def _append_audit(
@@ -170,8 +150,8 @@ class DynamoReferralStore(ReferralStore):
             [
                 {
                     "Update": {
-                        "TableName": self._table,
-                        "Key": {"pk": {"S": partition_key(reference)}, "sk": {"S": REFERRAL_SK}},
+                        "TableName": self.items.table,
+                        "Key": self.items.key(partition_key(reference), REFERRAL_SK),
                         "UpdateExpression": "SET audit_seq = :next, audit_head = :head",
                         "ConditionExpression": _chain_at(expected_seq),
                         "ExpressionAttributeValues": {
@@ -189,8 +169,8 @@ class DynamoReferralStore(ReferralStore):
         return [
             {
                 "Put": {
-                    "TableName": self._table,
-                    "Item": self._encode(audit),
+                    "TableName": self.items.table,
+                    "Item": self.items.encode(audit),
                     # An audit event is written once and never overwritten.
                     "ConditionExpression": "attribute_not_exists(pk)",
                 }
@@ -199,12 +179,12 @@ class DynamoReferralStore(ReferralStore):
         ]
 
     def _transact(self, reference: str, items: list[dict[str, Any]]) -> None:
-        if write_if(self._db.transact_write_items, TransactItems=items) is None:
+        if not self.items.transact(items):
             raise StaleReferral(reference)
 
     def _put_index(self, items: list[dict[str, Any]]) -> None:
         # Throttled five times over: the caller stores nothing and says "try again".
-        self._batch_write([{"PutRequest": {"Item": self._encode(item)}} for item in items])
+        self.items.batch_write([{"PutRequest": {"Item": self.items.encode(item)}} for item in items])
 
     def _delete_with_receipt(
         self, reference: str, version: int, index_keys: list[tuple[str, str]], receipt: dict[str, Any]
@@ -214,35 +194,20 @@ class DynamoReferralStore(ReferralStore):
             [
                 {
                     "Delete": {
-                        "TableName": self._table,
-                        "Key": {"pk": {"S": partition_key(reference)}, "sk": {"S": REFERRAL_SK}},
+                        "TableName": self.items.table,
+                        "Key": self.items.key(partition_key(reference), REFERRAL_SK),
                         # Not if someone placed a hold (or changed anything) since the sweep read it.
                         "ConditionExpression": "version = :v",
                         "ExpressionAttributeValues": {":v": {"N": str(version)}},
                     }
                 },
-                *[
-                    {"Delete": {"TableName": self._table, "Key": {"pk": {"S": pk}, "sk": {"S": sk}}}}
-                    for pk, sk in index_keys
-                ],
+                *[{"Delete": {"TableName": self.items.table, "Key": self.items.key(*key)}} for key in index_keys],
                 *self._audit_puts([receipt]),
             ],
         )
 
     def _delete_index(self, keys: list[tuple[str, str]]) -> None:
-        requests = [{"DeleteRequest": {"Key": {"pk": {"S": pk}, "sk": {"S": sk}}}} for pk, sk in keys]
-        for start in range(0, len(requests), 25):
-            self._batch_write(requests[start : start + 25])
-
-    def _batch_write(self, requests: list[dict[str, Any]]) -> None:
-        with aws_errors("dynamodb"):
-            for _ in range(5):
-                answer = self._db.batch_write_item(RequestItems={self._table: requests})
-                requests = answer.get("UnprocessedItems", {}).get(self._table, [])
-                if not requests:
-                    return
-        # Throttled five times over: the caller stores nothing and says "try again".
-        raise AwsError("dynamodb", "UnprocessedItems", retryable=True)
+        self.items.delete(keys)
 
     def stored_references(self) -> list[str]:
         """From the queue index, which holds every stored referral under OPEN or CLOSED (keys only)."""
@@ -250,20 +215,13 @@ class DynamoReferralStore(ReferralStore):
 
         references: set[str] = set()
         for partition in ("OPEN", "CLOSED"):
-            arguments: dict[str, Any] = {
-                "TableName": self._table,
-                "IndexName": QUEUE_INDEX,
-                "KeyConditionExpression": "queue_pk = :p",
-                "ProjectionExpression": "pk",
-                "ExpressionAttributeValues": {":p": {"S": partition}},
-            }
-            with aws_errors("dynamodb"):
-                while True:
-                    answer = self._db.query(**arguments)
-                    references.update(item["pk"]["S"].removeprefix("REF#") for item in answer.get("Items", []))
-                    if "LastEvaluatedKey" not in answer:
-                        break
-                    arguments["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
+            for answer in self.items.pages(
+                IndexName=QUEUE_INDEX,
+                KeyConditionExpression="queue_pk = :p",
+                ProjectionExpression="pk",
+                ExpressionAttributeValues={":p": {"S": partition}},
+            ):
+                references.update(item["pk"]["S"].removeprefix("REF#") for item in answer.get("Items", []))
         return sorted(references)
 
     def _reindex(
@@ -293,39 +251,27 @@ class DynamoReferralStore(ReferralStore):
             [
                 {
                     "Update": {
-                        "TableName": self._table,
-                        "Key": {"pk": {"S": partition_key(reference)}, "sk": {"S": REFERRAL_SK}},
+                        "TableName": self.items.table,
+                        "Key": self.items.key(partition_key(reference), REFERRAL_SK),
                         "UpdateExpression": update,
                         "ConditionExpression": "version = :v",
                         "ExpressionAttributeValues": values,
                     }
                 },
-                *[
-                    {"Delete": {"TableName": self._table, "Key": {"pk": {"S": pk}, "sk": {"S": sk}}}}
-                    for pk, sk in deletes
-                ],
-                *[{"Put": {"TableName": self._table, "Item": self._encode(item)}} for item in puts],
+                *[{"Delete": {"TableName": self.items.table, "Key": self.items.key(*key)}} for key in deletes],
+                *[{"Put": {"TableName": self.items.table, "Item": self.items.encode(item)}} for item in puts],
             ],
         )
 
     def search_entries(self, search_key: str, limit: int) -> list[SearchEntry]:
-        arguments: dict[str, Any] = {
-            "TableName": self._table,
-            "KeyConditionExpression": "pk = :pk",
-            "ExpressionAttributeValues": {":pk": {"S": SEARCH_PREFIX + search_key}},
-            "ProjectionExpression": "#ref, received_at, card",
-            "ExpressionAttributeNames": {"#ref": "reference"},  # REFERENCE is a reserved word
-            "Limit": limit,
-        }
-        entries: list[SearchEntry] = []
-        with aws_errors("dynamodb"):
-            while len(entries) < limit:
-                answer = self._db.query(**arguments)
-                entries += [search_entry_from_item(self._decode(i)) for i in answer.get("Items", [])]
-                if "LastEvaluatedKey" not in answer:
-                    break
-                arguments["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
-                arguments["Limit"] = limit - len(entries)
+        pages = self.items.pages(
+            limit=limit,
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues={":pk": {"S": SEARCH_PREFIX + search_key}},
+            ProjectionExpression="#ref, received_at, card",
+            ExpressionAttributeNames={"#ref": "reference"},  # REFERENCE is a reserved word
+        )
+        entries = [search_entry_from_item(self.items.decode(i)) for answer in pages for i in answer.get("Items", [])]
         return entries[:limit]
 
     def search_rows(self, references: list[str]) -> list[SearchRow]:
@@ -333,37 +279,23 @@ class DynamoReferralStore(ReferralStore):
         rows: list[SearchRow] = []
         for start in range(0, len(references), 100):
             keys = [
-                {"pk": {"S": partition_key(reference)}, "sk": {"S": REFERRAL_SK}}
-                for reference in references[start : start + 100]
+                self.items.key(partition_key(reference), REFERRAL_SK) for reference in references[start : start + 100]
             ]
             projection = {"ProjectionExpression": ", ".join(names), "ExpressionAttributeNames": names}
-            rows += [search_row(item) for item in self._batch_get(keys, projection)]
+            rows += [search_row(item) for item in self.items.batch_get(keys, projection)]
         return rows
-
-    def _batch_get(self, keys: list[dict[str, Any]], projection: dict[str, Any]) -> list[dict[str, Any]]:
-        request: dict[str, Any] = {self._table: {"Keys": keys, **projection}}
-        items: list[dict[str, Any]] = []
-        with aws_errors("dynamodb"):
-            for _ in range(5):
-                answer = self._db.batch_get_item(RequestItems=request)
-                items.extend(self._decode(i) for i in answer.get("Responses", {}).get(self._table, []))
-                request = answer.get("UnprocessedKeys") or {}
-                if not request:
-                    return items
-        raise AwsError("dynamodb", "UnprocessedKeys", retryable=True)
 
     def _closed_before(self, moment: str, limit: int) -> tuple[list[dict[str, Any]], None]:
         from chalicelib.adapters.table import QUEUE_INDEX
 
-        with aws_errors("dynamodb"):
-            answer = self._db.query(
-                TableName=self._table,
-                IndexName=QUEUE_INDEX,
-                KeyConditionExpression="queue_pk = :closed AND queue_sk < :moment",
-                ExpressionAttributeValues={":closed": {"S": "CLOSED"}, ":moment": {"S": moment}},
-                Limit=limit,
-            )
-        return [self._decode(i) for i in answer.get("Items", [])], None
+        answer = self.items.call(
+            "query",
+            IndexName=QUEUE_INDEX,
+            KeyConditionExpression="queue_pk = :closed AND queue_sk < :moment",
+            ExpressionAttributeValues={":closed": {"S": "CLOSED"}, ":moment": {"S": moment}},
+            Limit=limit,
+        )
+        return [self.items.decode(i) for i in answer.get("Items", [])], None
 
     def _received_between(self, start: str, end: str) -> list[dict[str, Any]]:
         """The queue index holds every referral (OPEN or CLOSED) with its received_at: find the keys
@@ -372,75 +304,44 @@ class DynamoReferralStore(ReferralStore):
 
         keys: dict[str, dict[str, Any]] = {}
         for partition in ("OPEN", "CLOSED"):
-            arguments: dict[str, Any] = {
-                "TableName": self._table,
-                "IndexName": QUEUE_INDEX,
-                "KeyConditionExpression": "queue_pk = :p",
-                "FilterExpression": "received_at >= :start AND received_at < :end",
-                "ProjectionExpression": "pk, sk",
-                "ExpressionAttributeValues": {":p": {"S": partition}, ":start": {"S": start}, ":end": {"S": end}},
-            }
-            with aws_errors("dynamodb"):
-                while True:
-                    answer = self._db.query(**arguments)
-                    # A referral closing while we read could be in both: one key per referral.
-                    keys.update({i["pk"]["S"]: {"pk": i["pk"], "sk": i["sk"]} for i in answer.get("Items", [])})
-                    if "LastEvaluatedKey" not in answer:
-                        break
-                    arguments["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
+            for answer in self.items.pages(
+                IndexName=QUEUE_INDEX,
+                KeyConditionExpression="queue_pk = :p",
+                FilterExpression="received_at >= :start AND received_at < :end",
+                ProjectionExpression="pk, sk",
+                ExpressionAttributeValues={":p": {"S": partition}, ":start": {"S": start}, ":end": {"S": end}},
+            ):
+                # A referral closing while we read could be in both: one key per referral.
+                keys.update({i["pk"]["S"]: {"pk": i["pk"], "sk": i["sk"]} for i in answer.get("Items", [])})
         found = list(keys.values())
+        names = {f"#a{n}": name for n, name in enumerate(TIMELINESS_ATTRIBUTES)}
+        projection = {"ProjectionExpression": ", ".join(names), "ExpressionAttributeNames": names}
         return [
             item
             for start_at in range(0, len(found), 100)
-            for item in self._metadata_of(found[start_at : start_at + 100])
+            for item in self.items.batch_get(found[start_at : start_at + 100], projection)
         ]
 
-    def _metadata_of(self, keys: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        names = {f"#a{n}": name for n, name in enumerate(TIMELINESS_ATTRIBUTES)}
-        request: dict[str, Any] = {
-            self._table: {"Keys": keys, "ProjectionExpression": ", ".join(names), "ExpressionAttributeNames": names}
-        }
-        items: list[dict[str, Any]] = []
-        with aws_errors("dynamodb"):
-            for _ in range(5):
-                answer = self._db.batch_get_item(RequestItems=request)
-                items.extend(self._decode(i) for i in answer.get("Responses", {}).get(self._table, []))
-                request = answer.get("UnprocessedKeys") or {}
-                if not request:
-                    return items
-        raise AwsError("dynamodb", "UnprocessedKeys", retryable=True)
-
     def daily_rollups(self, first: dt.date, last: dt.date) -> list[DayRollup]:
-        with aws_errors("dynamodb"):
-            items = query_days(self._db, self._table, REFERRAL_DAY, first, last)
-        return [rollup_from_item(self._decode(item)) for item in items]
+        return query_days(self.items, REFERRAL_DAY, first, last)
 
     def _indexed_references(self, pk: str) -> list[str]:
-        with aws_errors("dynamodb"):
-            answer = self._db.query(
-                TableName=self._table,
-                KeyConditionExpression="pk = :pk",
-                ExpressionAttributeValues={":pk": {"S": pk}},
-                ProjectionExpression="#ref",
-                ExpressionAttributeNames={"#ref": "reference"},  # REFERENCE is a reserved word
-            )
+        answer = self.items.call(
+            "query",
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues={":pk": {"S": pk}},
+            ProjectionExpression="#ref",
+            ExpressionAttributeNames={"#ref": "reference"},  # REFERENCE is a reserved word
+        )
         return [item["reference"]["S"] for item in answer.get("Items", [])]
 
     def _partition(self, reference: str) -> list[dict[str, Any]]:
-        items: list[dict[str, Any]] = []
-        arguments: dict[str, Any] = {
-            "TableName": self._table,
-            "KeyConditionExpression": "pk = :pk",
-            "ExpressionAttributeValues": {":pk": {"S": partition_key(reference)}},
-            "ConsistentRead": True,
-        }
-        with aws_errors("dynamodb"):
-            while True:
-                answer = self._db.query(**arguments)
-                items.extend(self._decode(i) for i in answer.get("Items", []))
-                if "LastEvaluatedKey" not in answer:
-                    return items
-                arguments["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
+        pages = self.items.pages(
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues={":pk": {"S": partition_key(reference)}},
+            ConsistentRead=True,
+        )
+        return [self.items.decode(i) for answer in pages for i in answer.get("Items", [])]
 
     def _queue_items(
         self,
@@ -454,7 +355,6 @@ class DynamoReferralStore(ReferralStore):
         from chalicelib.adapters.table import QUEUE_INDEX
 
         arguments: dict[str, Any] = {
-            "TableName": self._table,
             "IndexName": QUEUE_INDEX,
             "KeyConditionExpression": "queue_pk = :open",
             "ExpressionAttributeValues": {":open": {"S": "OPEN"}},
@@ -478,31 +378,27 @@ class DynamoReferralStore(ReferralStore):
             arguments["ExpressionAttributeNames"] = names
         if start:
             arguments["ExclusiveStartKey"] = {k: {"S": v} for k, v in start.items()}
-        with aws_errors("dynamodb"):
-            answer = self._db.query(**arguments)
+        answer = self.items.call("query", **arguments)
         last = answer.get("LastEvaluatedKey")
         key = {k: v["S"] for k, v in last.items()} if last else None
-        return [self._decode(i) for i in answer.get("Items", [])], key
+        return [self.items.decode(i) for i in answer.get("Items", [])], key
 
     def _owned_items(self, owner_pk: str, limit: int) -> tuple[list[dict[str, Any]], bool]:
         from chalicelib.adapters.table import OWNER_INDEX
 
-        with aws_errors("dynamodb"):
-            answer = self._db.query(
-                TableName=self._table,
-                IndexName=OWNER_INDEX,
-                KeyConditionExpression="owner_pk = :owner",
-                ExpressionAttributeValues={":owner": {"S": owner_pk}},
-                Limit=limit,
-            )
-        return [self._decode(i) for i in answer.get("Items", [])], "LastEvaluatedKey" in answer
+        answer = self.items.call(
+            "query",
+            IndexName=OWNER_INDEX,
+            KeyConditionExpression="owner_pk = :owner",
+            ExpressionAttributeValues={":owner": {"S": owner_pk}},
+            Limit=limit,
+        )
+        return [self.items.decode(i) for i in answer.get("Items", [])], "LastEvaluatedKey" in answer
 
     # -- delivery tracking ------------------------------------------------------------------------
 
     def _get_key(self, pk: str, sk: str) -> dict[str, Any] | None:
-        with aws_errors("dynamodb"):
-            answer = self._db.get_item(TableName=self._table, Key={"pk": {"S": pk}, "sk": {"S": sk}})
-        return self._decode(answer["Item"]) if "Item" in answer else None
+        return self.items.get(pk, sk, consistent=False)
 
 
 def _chain_at(sequence: int) -> str:

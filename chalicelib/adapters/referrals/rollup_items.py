@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from chalicelib.adapters.dynamo_items import DynamoItems
 from chalicelib.domain.rollups import DayCounts, DayRollup
 
 ROLLUP_PK = "ROLLUP"
@@ -62,24 +63,17 @@ def rollup_from_item(item: dict[str, Any]) -> DayRollup:
     return DayRollup(day_of(item["sk"]), counts)
 
 
-def query_days(db: Any, table: str, prefix: str, first: dt.date, last: dt.date) -> list[dict[str, Any]]:
-    """DynamoDB: the days' items in one Query (paged if ever over 1 MB), still in wire format."""
-    arguments: dict[str, Any] = {
-        "TableName": table,
-        "KeyConditionExpression": "pk = :pk AND sk BETWEEN :first AND :last",
-        "ExpressionAttributeValues": {
+def query_days(table: DynamoItems, prefix: str, first: dt.date, last: dt.date) -> list[DayRollup]:
+    """DynamoDB: the days' rollups in one Query (paged if ever over 1 MB)."""
+    pages = table.pages(
+        KeyConditionExpression="pk = :pk AND sk BETWEEN :first AND :last",
+        ExpressionAttributeValues={
             ":pk": {"S": ROLLUP_PK},
             ":first": {"S": rollup_sk(prefix, first)},
             ":last": {"S": rollup_sk(prefix, last)},
         },
-    }
-    items: list[dict[str, Any]] = []
-    while True:
-        answer = db.query(**arguments)
-        items += answer.get("Items", [])
-        if "LastEvaluatedKey" not in answer:
-            return items
-        arguments["ExclusiveStartKey"] = answer["LastEvaluatedKey"]
+    )
+    return [rollup_from_item(table.decode(item)) for answer in pages for item in answer.get("Items", [])]
 
 
 def days_in_memory(

@@ -217,11 +217,6 @@ class ReferralStore:
         items, _ = self._closed_before(iso(now), limit)
         return [item["reference"] for item in items]
 
-    def add_child_index(self, reference: str, child_keys: tuple[str, ...]) -> None:
-        """One small item per child under its keyed hash, pointing at the referral (idempotent)."""
-        if child_keys:
-            self._put_index(self._child_index_items(reference, child_keys))
-
     @staticmethod
     def _child_index_items(reference: str, child_keys: tuple[str, ...]) -> list[dict[str, Any]]:
         return [{"pk": CHILD_PREFIX + key, "sk": f"REF#{reference}", "reference": reference} for key in child_keys]
