@@ -399,3 +399,16 @@ def test_child_1s_address_errors_are_said_once_against_child_1(client: Any, brow
     summary = error_summary(response)
     assert summary.count("Enter the postcode, like E17 1AA") == 1 and len(summary) == 2
     assert 'href="#child-1-address-postcode"' in person.text() and 'href="#child-2-first_language"' in person.text()
+
+
+def test_removing_child_1_leaves_child_2_the_address_it_shared(client: Any, browser: Any) -> None:
+    person = browser("practitioner")
+    call = _call_about(person, "Mia Testchild, Leo Testchild")
+    person.get(f"{call}/referral")
+    sibling = {key: value for key, value in SECOND_CHILD.items() if "-address-" not in key}
+    fields = {**REFERRAL_FIELDS, **sibling, "child-2-same_address_as_child_1": "yes"}
+    response = person.post(f"{call}/referral", {**fields, "action": "remove-child-1"})
+    assert response.status_code == 200
+    body = person.text()
+    assert 'name="child-1-first_name" type="text" value="Leo"' in body
+    assert 'name="child-1-address-postcode" type="text" value="E17 1AA"' in body  # nothing typed lost

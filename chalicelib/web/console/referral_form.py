@@ -188,8 +188,12 @@ def arranged(form: Form) -> tuple[Form, bool]:
             rest[name] = values
         elif f"{entry['kind']}-{entry['number']}" != removed:
             entries[entry["kind"]].setdefault(int(entry["number"]), {})[entry["field"]] = values
+    first_address = {f"address-{part}": form.get(f"child-1-address-{part}", []) for part in ADDRESS_PARTS}
     for kind, numbered in entries.items():
         kept = [fields for _, fields in sorted(numbered.items()) if any(_filled(fields, n) for n in fields)]
+        if kind == "child" and kept and kept[0] is not numbered.get(1) and yes_no(kept[0], SAME_ADDRESS):
+            # Child 1 gone, the new child 1 lived at their address: it stays theirs, now typed in.
+            kept[0] = {**{field: v for field, v in kept[0].items() if field != SAME_ADDRESS}, **first_address}
         for number, fields in enumerate(kept, start=1):
             rest.update({f"{kind}-{number}-{field}": values for field, values in fields.items()})
     return rest, not (action.startswith("add-") or removed is not None)
