@@ -296,3 +296,119 @@ def test_more_children_than_a_referral_holds_is_said_against_the_list(client: An
     assert (response.status_code, error_summary(response)) == (400, ["Children can have at most 10 entries"])
     assert 'href="#child-list"' in person.text() and 'id="child-list"' in person.text()
     assert 'value="add-child"' not in person.text()  # a full list offers no blank set
+
+
+# The public form's questions about each person, asked on this form too (issue 13 part 6 follow-up).
+PARENT = "jamie.testparent@family.example"
+SUPPORT_FIELDS = {
+    **{key: value for key, value in REFERRAL_FIELDS.items() if not key.startswith("informed-")},
+    "route": "support", "consent-parents_aware": "no", "consent-status": "not_sought",
+    "consent-reason_not_sought": "Synthetic: could not reach the family", "consent-discussed_with_parents": "no",
+}  # fmt: skip
+ABOUT_THE_FAMILY = {
+    "child-1-gender": "female", "child-1-school_or_setting": "Testfield Primary", "child-1-first_language": "Polish",
+    "child-1-interpreter_needed": "no", "child-1-disability": "Synthetic: hearing impairment",
+    "child-1-views": "Synthetic: she said she likes school",
+    "parent-1-parental_responsibility": "yes", "parent-1-safe_to_contact": "yes", "parent-1-email": PARENT,
+    "parent-1-first_language": "Polish",
+    "household-1-name": "Ola Testgran", "household-1-relationship": "grandmother", "household-1-first_language": "Polish",
+}  # fmt: skip
+
+
+def test_a_parents_first_language_made_on_this_form_holds_their_emails_for_translation(
+    client: Any, aws: Any, browser: Any, staff: Any
+) -> None:
+    from tests.test_translations import held, picture, to_parent
+
+    person = browser("practitioner")
+    call = _call_about(person, "Mia Testchild")
+    person.get(f"{call}/referral")
+    body = person.text()
+    for name in ("child-1-gender", "child-1-first_language", "child-1-interpreter_needed", "child-1-views",
+                 "parent-1-parental_responsibility", "parent-1-first_language", "household-1-first_language"):  # fmt: skip
+        assert f'name="{name}"' in body, name
+    assert "someone else in the family or the referrer at more risk" in body  # staff's words, not "you"
+    assert "emails to them wait for a translation" in body
+
+    response = person.post(f"{call}/referral", {**SUPPORT_FIELDS, **ABOUT_THE_FAMILY})
+    assert response.status_code == 303, error_summary(response)
+    reference = response.headers["Location"].rsplit("/", 1)[1]
+
+    submission = picture(staff, reference)["submission"]  # read back as the staff API tells it
+    [child] = submission["children"]
+    assert (child["gender"], child["school_or_setting"], child["first_language"], child["interpreter_needed"]) == (
+        "female", "Testfield Primary", "Polish", False,
+    )  # fmt: skip
+    assert (child["disability"], child["views"]) == (
+        "Synthetic: hearing impairment",
+        "Synthetic: she said she likes school",
+    )
+    [parent] = submission["parents_carers"]
+    assert (parent["first_language"], parent["parental_responsibility"], parent["safe_to_contact"]) == (
+        "Polish", True, True,
+    )  # fmt: skip
+    assert [member["first_language"] for member in submission["household_members"]] == ["Polish"]
+
+    # As for a public-form referral (tests/test_translations.py): the consent request waits for a translation.
+    asked = staff("practitioner", "POST", f"/admin/referrals/{reference}/consent", {"state": "requested", "parent": 0})
+    assert asked.status_code == 200, asked.body
+    assert to_parent(aws) == []
+    case = picture(staff, reference)
+    [notice] = held(case)
+    assert (notice["kind"], notice["translation_needed"], notice["status"]) == ("consent_request", "Polish", "pending")
+    assert ("translate_notice", notice["notice_id"]) in {(task["kind"], task["about"]) for task in case["tasks"]}
+
+
+def test_a_second_child_at_child_1s_address_is_stored_with_it(client: Any, browser: Any, staff: Any) -> None:
+    person = browser("practitioner")
+    call = _call_about(person, "Mia Testchild, Leo Testchild")
+    person.get(f"{call}/referral")
+    assert 'name="child-2-same_address_as_child_1"' in person.text()
+    assert 'name="child-1-same_address_as_child_1"' not in person.text()  # child 1's address is typed
+    sibling = {key: value for key, value in SECOND_CHILD.items() if "-address-" not in key}
+
+    # Left unanswered with no address typed: said against the question, nothing else about the address.
+    response = person.post(f"{call}/referral", {**REFERRAL_FIELDS, **sibling})
+    assert response.status_code == 400
+    assert error_summary(response) == ["Select yes if child 2 lives at the same address as child 1"]
+    assert 'href="#child-2-same_address_as_child_1"' in person.text()
+
+    # Yes: child 1's address is theirs; an address typed before choosing yes is not kept.
+    stale = {"child-2-address-line1": "9 Old Road", "child-2-address-postcode": "not a postcode"}
+    chosen = {**REFERRAL_FIELDS, **sibling, **stale, "child-2-same_address_as_child_1": "yes"}
+    response = person.post(f"{call}/referral", {**chosen, "action": "add-child"})  # posted back: the answer kept
+    assert 'name="child-2-same_address_as_child_1" type="radio" value="yes" checked' in person.text()
+    response = person.post(f"{call}/referral", chosen)
+    assert response.status_code == 303, error_summary(response)
+    reference = response.headers["Location"].rsplit("/", 1)[1]
+    children = json.loads(staff("practitioner", "GET", f"/admin/referrals/{reference}").body)["submission"]["children"]
+    assert [child["first_name"] for child in children] == ["Mia", "Leo"]
+    assert children[1]["address"] == children[0]["address"] == {
+        "line1": "1 Test Road", "line2": None, "town": "Testtown", "postcode": "E17 1AA",
+    }  # fmt: skip
+
+
+def test_child_1s_address_errors_are_said_once_against_child_1(client: Any, browser: Any) -> None:
+    person = browser("practitioner")
+    call = _call_about(person, "Mia Testchild, Leo Testchild")
+    person.get(f"{call}/referral")
+    sibling = {key: value for key, value in SECOND_CHILD.items() if "-address-" not in key}
+    fields = {**REFERRAL_FIELDS, **sibling, "child-1-address-postcode": "", "child-2-same_address_as_child_1": "yes"}
+    response = person.post(f"{call}/referral", {**fields, "child-2-first_language": "x" * 201})
+    assert response.status_code == 400
+    summary = error_summary(response)
+    assert summary.count("Enter the postcode, like E17 1AA") == 1 and len(summary) == 2
+    assert 'href="#child-1-address-postcode"' in person.text() and 'href="#child-2-first_language"' in person.text()
+
+
+def test_removing_child_1_leaves_child_2_the_address_it_shared(client: Any, browser: Any) -> None:
+    person = browser("practitioner")
+    call = _call_about(person, "Mia Testchild, Leo Testchild")
+    person.get(f"{call}/referral")
+    sibling = {key: value for key, value in SECOND_CHILD.items() if "-address-" not in key}
+    fields = {**REFERRAL_FIELDS, **sibling, "child-2-same_address_as_child_1": "yes"}
+    response = person.post(f"{call}/referral", {**fields, "action": "remove-child-1"})
+    assert response.status_code == 200
+    body = person.text()
+    assert 'name="child-1-first_name" type="text" value="Leo"' in body
+    assert 'name="child-1-address-postcode" type="text" value="E17 1AA"' in body  # nothing typed lost

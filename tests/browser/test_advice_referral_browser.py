@@ -3,8 +3,9 @@
 A teacher rings for advice about a child; Pat Practitioner records the call, then makes it a
 referral: the form starts with what the call gave (the teacher as referrer, what was said as the
 concerns), says every missing answer at once (Enter in a field makes the referral, never "Add
-another"), takes a second child with "Add another child" (the page posted back, nothing typed lost),
-and lands on the new referral's page, which the call then links to.
+another"), takes a second child with "Add another child" (the page posted back, nothing typed lost)
+living at the first child's address (nothing typed twice), and a parent who reads Polish, and lands on
+the new referral's page, which the call then links to.
 """
 
 from __future__ import annotations
@@ -73,14 +74,26 @@ def test_an_advice_call_is_made_into_a_referral(referrer: Referrer, stack: Any) 
         person.page.locator(f"{child}-last_name").fill("Testchild")
         person.page.locator(f"{child}-born").check()
         person.fill_date(f"child-{number}-date_of_birth", born)
-        person.page.locator(f"{child}-address-line1").fill("1 Test Road")
-        person.page.locator(f"{child}-address-town").fill("Testtown")
-        person.page.locator(f"{child}-address-postcode").fill("E17 1AA")
+        if number == 1:
+            person.page.locator(f"{child}-address-line1").fill("1 Test Road")
+            person.page.locator(f"{child}-address-town").fill("Testtown")
+            person.page.locator(f"{child}-address-postcode").fill("E17 1AA")
+        else:  # a sibling at the same address: one answer, nothing typed twice
+            assert not person.page.locator(f"{child}-address-line1").is_visible()  # revealed only by "No"
+            person.choose("Yes", group="Does child 2 live at the same address as child 1?")
+    person.page.locator("#child-1-gender").check()  # Female: the public form's questions about each child
+    person.page.locator("#child-1-first_language").fill("English")
     person.click("Add another child")  # Leo is an entry now, with a blank set after him
     assert person.page.locator("#child-2-date_of_birth-year").input_value() == "2022"
     assert person.page.locator("#child-3-first_name").input_value() == ""
     assert person.page.get_by_role("button", name="Remove child 2").count() == 1
     assert person.page.locator("#referrer-role").input_value() == "Class teacher"  # nothing typed lost
+    # A parent who reads Polish: the referral holds it, and emails to her wait for a translation.
+    person.page.locator("#parent-1-name").fill("Alex Testparent")
+    person.page.locator("#parent-1-relationship").fill("mother")
+    person.page.locator("#parent-1-parental_responsibility").check()  # Yes
+    person.choose("Yes", group="Do they live at the child's address?")
+    person.page.locator("#parent-1-first_language").fill("Polish")
     person.choose("Physical abuse")
     person.fill("The child's views", "Synthetic: she said she did not want to go home")
     person.choose("Level 4: Specialist or acute")
@@ -94,7 +107,8 @@ def test_an_advice_call_is_made_into_a_referral(referrer: Referrer, stack: Any) 
     reference = match.group(1)
     person.at(f"/staff/referrals/{reference}", f"Referral {reference}")
     shown = main_text(person)
-    assert "Mia Testchild" in shown and "Leo Testchild" in shown
+    assert "Mia Testchild" in shown and "Leo Testchild" in shown and "Alex Testparent" in shown
+    assert "Polish" in shown
     assert "by a member of staff, made from an advice call" in shown
     person.click("an advice call", role="link")  # the referral links back to the call
     person.at(call, "Advice call")

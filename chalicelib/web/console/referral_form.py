@@ -8,7 +8,8 @@ so every message lands beside its input and the summary lists them all at once, 
 The people come in lists (children, parents and carers, household members, people who may pose a
 risk), the GOV.UK way without JavaScript: each list shows its entries plus one blank set; "Add
 another …" and "Remove" post the page back (`arranged`) with everything typed kept, entries numbered
-again from 1 with blank ones dropped; "Make the referral" reads it.
+again from 1 with blank ones dropped; "Make the referral" reads it. Children 2 and on may live at
+child 1's address (`SAME_ADDRESS`, "yes"): child 1's address is theirs, with nothing typed twice.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from chalicelib.domain.referral import PROFESSIONAL_FIELD_MESSAGES, ReferralSubm
 from chalicelib.domain.validation import MISSING_MESSAGES, InvalidReferral, validate
 from chalicelib.web import form_pages as pages
 from chalicelib.web.clock import hub_today
-from chalicelib.web.form_fields import Form, PageErrors, choices, input_id, text
+from chalicelib.web.form_fields import Form, PageErrors, choices, input_id, text, yes_no
 
 Reader = Callable[[Form, PageErrors], dict[str, Any] | None]
 # The public form speaks to the referrer ("Enter your full name"); here staff fill it in for them.
@@ -36,6 +37,12 @@ IN_STAFF_WORDS = {
     MISSING_MESSAGES["kind"]: "Select whether the referrer is a professional or a member of the public",
 }
 LIST_FIELDS = {"concerns-categories"}
+# Children 2 and on: do they live at child 1's address? Not a field of the referral, only of this page.
+SAME_ADDRESS = "same_address_as_child_1"
+ADDRESS_PARTS = ("line1", "line2", "town", "postcode")
+LATER_CHILD_ORDER = tuple(
+    field for name in pages.CHILD_ORDER for field in ((SAME_ADDRESS, name) if name == "address" else (name,))
+)
 
 
 @dataclass(frozen=True)
@@ -80,7 +87,7 @@ def read_referral(form: Form, errors: PageErrors) -> ReferralSubmission | None:
     counts = entry_counts(name for name in form if _filled(form, name))
     for people in PEOPLE:
         numbers = range(1, max(counts[people.kind], 1 if people.required else 0) + 1)
-        data[people.key] = [_section(form, f"{people.kind}-{n}-", people.read, errors) for n in numbers]
+        data[people.key] = [_section(form, f"{people.kind}-{n}-", _reader(people, n, form), errors) for n in numbers]
     data["concerns"] = _section(form, "concerns-", pages.read_concerns, errors)
     if route == Route.SUPPORT.value:
         data["consent"] = _section(form, "consent-", pages.read_consent, errors)
@@ -96,6 +103,36 @@ def read_referral(form: Form, errors: PageErrors) -> ReferralSubmission | None:
             errors.add(key, problem.message, anchor)
         return None
     return submission
+
+
+def _reader(people: PeopleList, number: int, form: Form) -> Reader:
+    """How one entry is read: the list's reader, but for children 2 and on, who may live at child 1's."""
+    if people.kind != "child" or number == 1:
+        return people.read
+    first_address = {f"address-{part}": form.get(f"child-1-address-{part}", []) for part in ADDRESS_PARTS}
+    return lambda entry, errors: read_later_child(entry, errors, number, first_address)
+
+
+def read_later_child(form: Form, errors: PageErrors, number: int, first_address: Form) -> dict[str, Any] | None:
+    """Child 2 or later, by the public form's reader: at child 1's address when that is the answer
+    (what was typed for their own is not kept); else the address typed for them, which also stands
+    for "no" when the question was left (a page posted without the reveal's script, or an older one)."""
+    same = yes_no(form, SAME_ADDRESS)
+    typed = any(_filled(form, f"address-{part}") for part in ADDRESS_PARTS)
+    if same:
+        form = {**form, **first_address}
+    own = PageErrors()
+    child = pages.read_child(form, own)
+    if same or (same is None and not typed):  # child 1's address errors are said against child 1's inputs
+        for key in [key for key in own.messages if key.startswith("address")]:
+            own.discard(key)
+    if same is None and not typed:
+        own.add(SAME_ADDRESS, f"Select yes if child {number} lives at the same address as child 1")
+        child = None
+    own.sort(LATER_CHILD_ORDER)
+    for key, message in own.messages.items():
+        errors.add(key, message, own.anchors[key])
+    return child
 
 
 def _section(form: Form, prefix: str, read: Reader, errors: PageErrors) -> dict[str, Any] | None:
@@ -151,8 +188,12 @@ def arranged(form: Form) -> tuple[Form, bool]:
             rest[name] = values
         elif f"{entry['kind']}-{entry['number']}" != removed:
             entries[entry["kind"]].setdefault(int(entry["number"]), {})[entry["field"]] = values
+    first_address = {f"address-{part}": form.get(f"child-1-address-{part}", []) for part in ADDRESS_PARTS}
     for kind, numbered in entries.items():
         kept = [fields for _, fields in sorted(numbered.items()) if any(_filled(fields, n) for n in fields)]
+        if kind == "child" and kept and kept[0] is not numbered.get(1) and yes_no(kept[0], SAME_ADDRESS):
+            # Child 1 gone, the new child 1 lived at their address: it stays theirs, now typed in.
+            kept[0] = {**{field: v for field, v in kept[0].items() if field != SAME_ADDRESS}, **first_address}
         for number, fields in enumerate(kept, start=1):
             rest.update({f"{kind}-{number}-{field}": values for field, values in fields.items()})
     return rest, not (action.startswith("add-") or removed is not None)
