@@ -23,7 +23,8 @@ from chalicelib.settings import Settings
 from deploy import names
 from local import package
 
-pytestmark = pytest.mark.package
+# One worker builds the package once for the whole module (split over two, each built it: ~7 s).
+pytestmark = [pytest.mark.package, pytest.mark.xdist_group("deploy_template")]
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 ZIP_SIZE_GOAL_BYTES = 15_000_000

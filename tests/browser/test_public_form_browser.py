@@ -66,6 +66,23 @@ def axe() -> Any:
     return Axe()
 
 
+# Pages axe has passed in this process, by their markup with the answers typed into them and the
+# per-request tokens blanked (input values, textarea contents, nonces, exit and CSRF tokens: axe's
+# rules read structure, labels, roles and colours, not what someone typed). A page seen again with
+# the same markup passes again without a second run; any other difference (an error message, another
+# heading, a reference on a page, a box ticked) is checked anew.
+# axe was about half of the browser tests' time, most of it on the same pages journey after journey.
+_AXE_PASSED: set[str] = set()
+_TYPED = re.compile(
+    r'(\b(?:value|nonce|data-exit-token)=")[^"]*(")|(=")[\w+/=-]{20,}(")|(<textarea\b[^>]*>).*?(</textarea>)', re.S
+)
+
+
+def markup_without_answers(html: str) -> str:
+    """The page with what was typed into it and its per-request tokens left out (the key above)."""
+    return _TYPED.sub(lambda m: next(m.group(i) + m.group(i + 1) for i in (1, 3, 5) if m.group(i) is not None), html)
+
+
 class Referrer:
     """A person at the keyboard: every page they land on is checked by axe and for CSP errors."""
 
@@ -87,12 +104,15 @@ class Referrer:
     def check_page(self) -> None:
         page = self.page
         page.wait_for_load_state("load")
-        results = self.axe.run(self._as_served_without_javascript() if self.checker else page)
-        violations = results.response["violations"]
-        assert violations == [], f"axe on {page.url}:\n" + json.dumps(
-            [{"id": v["id"], "help": v["help"], "nodes": [n["html"] for n in v["nodes"]][:3]} for v in violations],
-            indent=2,
-        )
+        markup = f"{bool(self.checker)} {page.url} {markup_without_answers(page.content())}"
+        if markup not in _AXE_PASSED:
+            results = self.axe.run(self._as_served_without_javascript() if self.checker else page)
+            violations = results.response["violations"]
+            assert violations == [], f"axe on {page.url}:\n" + json.dumps(
+                [{"id": v["id"], "help": v["help"], "nodes": [n["html"] for n in v["nodes"]][:3]} for v in violations],
+                indent=2,
+            )
+            _AXE_PASSED.add(markup)
         assert self.csp_errors == [], f"CSP violations on {page.url}: {self.csp_errors}"
         self.pages_checked.append(page.url.removeprefix(self.base_url))
 
