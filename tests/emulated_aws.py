@@ -10,6 +10,11 @@ machine, several minutes over the suite:
 - Creating every resource (`local/resources.create_resources`: ~50 calls through botocore and
   moto's request parsing) took ~0.2 s of every test. It runs once per process and settings; each
   later test starts from a deep copy of moto's state as it stood just after (~2 ms).
+- moto's response serializer walks the output shape for every value it writes: a DynamoDB read of a
+  referral (~200 AttributeValues) took ~7 ms, most of the fault suite's time. DynamoDB's reads
+  (GetItem, Query, Scan, BatchGetItem) are already in wire form when moto has them (its
+  `dynamo_to_dict`), so they are written as JSON straight away; tests/test_emulated_aws.py holds
+  the body to what moto's serializer writes.
 Nothing the tests observe changes: requests still go through moto's stubbed endpoints, and every
 test starts from its own copy of a freshly created account: nothing one test writes reaches another.
 """
@@ -50,6 +55,7 @@ def emulated_aws() -> Iterator[None]:
     from moto import mock_aws
 
     _reuse_private_keys()
+    _dynamodb_reads_written_directly()
     with mock_aws():
         if _session is None:
             # Made while moto is active, so moto's request hook is among its handlers.
@@ -132,3 +138,39 @@ def _copyable_locks() -> None:
     copyreg.pickle(threading.Condition, lambda _condition: (threading.Condition, ()))
     copyreg.pickle(type(threading.Lock()), lambda _lock: (threading.Lock, ()))
     copyreg.pickle(type(threading.RLock()), lambda _lock: (threading.RLock, ()))
+
+
+# DynamoDB reads whose results moto holds in wire form already (dynamo_to_dict): no timestamps in them.
+DIRECT_READS = frozenset({"GetItem", "Query", "Scan", "BatchGetItem"})
+
+
+def direct_body(result: dict[str, Any], members: Any) -> str:
+    """The output shape's top-level members, as DynamoDB's JSON: bytes in base64, None left out."""
+    import base64
+    import json
+
+    def encode(value: Any) -> Any:
+        if isinstance(value, bytes):
+            return base64.b64encode(value).decode()
+        raise TypeError(f"not JSON: {type(value).__name__}")
+
+    return json.dumps({k: v for k, v in result.items() if k in members and v is not None}, default=encode)
+
+
+def _dynamodb_reads_written_directly() -> None:
+    from moto.dynamodb.responses import DynamoResult
+
+    serialize = DynamoResult.execute_result
+    if getattr(serialize, "direct", False):
+        return
+
+    def execute_result(self: Any, context: Any) -> Any:
+        operation = context.operation_model
+        if operation.name not in DIRECT_READS or not isinstance(self.result, dict):
+            return serialize(self, context)
+        headers = {"Content-Type": f"application/x-amz-json-{context.service_model.metadata['jsonVersion']}"}
+        return 200, headers, direct_body(self.result, operation.output_shape.members)
+
+    execute_result.direct = True  # type: ignore[attr-defined]
+    execute_result.moto = serialize  # type: ignore[attr-defined]  # for the test that holds the two equal
+    DynamoResult.execute_result = execute_result  # type: ignore[method-assign]

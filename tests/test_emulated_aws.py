@@ -1,0 +1,92 @@
+"""The tests' emulator (tests/emulated_aws.py) answers as moto does: DynamoDB reads written as JSON
+straight away parse to what moto's own serializer gives, for every kind of attribute the hub stores
+and some it does not; and a test's moto state starts as a fresh account's, whatever a test before wrote."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.emulated_aws import emulated_aws
+
+TABLE = "emulated-reads"
+ITEMS = [
+    {
+        "pk": {"S": "REF#K7Q-F3M-RW9"},
+        "sk": {"S": "A"},
+        "sealed": {"B": bytes(range(256))},  # ciphertext, as the hub stores it
+        "count": {"N": "42"},
+        "ratio": {"N": "0.125"},
+        "flag": {"BOOL": False},
+        "nothing": {"NULL": True},
+        "names": {"SS": ["Łukasz", "Zoë"]},
+        "numbers": {"NS": ["1", "2.5"]},
+        "blobs": {"BS": [b"\x00\x01", b"\xff"]},
+        "nested": {"M": {"list": {"L": [{"S": "a"}, {"N": "1"}, {"M": {"b": {"B": b"\x10"}}}]}}},
+    },
+    {"pk": {"S": "REF#K7Q-F3M-RW9"}, "sk": {"S": "B"}, "text": {"S": 'emoji 🙂 and "quotes" \\ and \n'}},
+]
+
+
+def _reads(db: Any) -> list[dict[str, Any]]:
+    key = {"pk": {"S": "REF#K7Q-F3M-RW9"}, "sk": {"S": "A"}}
+    answers = [
+        db.get_item(TableName=TABLE, Key=key, ReturnConsumedCapacity="TOTAL"),
+        db.get_item(TableName=TABLE, Key={"pk": {"S": "none"}, "sk": {"S": "none"}}),
+        db.get_item(
+            TableName=TABLE, Key=key, ProjectionExpression="#s, nested", ExpressionAttributeNames={"#s": "sealed"}
+        ),
+        db.query(TableName=TABLE, KeyConditionExpression="pk = :p", ExpressionAttributeValues={":p": ITEMS[0]["pk"]}),
+        db.query(
+            TableName=TABLE,
+            KeyConditionExpression="pk = :p",
+            Limit=1,
+            Select="COUNT",
+            ExpressionAttributeValues={":p": ITEMS[0]["pk"]},
+        ),
+        db.query(
+            TableName=TABLE, KeyConditionExpression="pk = :p", Limit=1, ExpressionAttributeValues={":p": ITEMS[0]["pk"]}
+        ),  # a LastEvaluatedKey
+        db.scan(TableName=TABLE),
+        db.batch_get_item(RequestItems={TABLE: {"Keys": [key, {"pk": ITEMS[1]["pk"], "sk": ITEMS[1]["sk"]}]}}),
+    ]
+    for answer in answers:
+        answer.pop("ResponseMetadata")
+    return answers
+
+
+def test_dynamodb_reads_written_directly_parse_as_motos_serializer_writes_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    import boto3
+    from moto.dynamodb.responses import DynamoResult
+
+    with emulated_aws():
+        db = boto3.client("dynamodb", region_name="eu-west-2")
+        db.create_table(
+            TableName=TABLE,
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}, {"AttributeName": "sk", "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+        )  # fmt: skip
+        for item in ITEMS:
+            db.put_item(TableName=TABLE, Item=item)
+        direct = _reads(db)
+        assert getattr(DynamoResult.execute_result, "direct", False)  # the fast path was the one taken
+        monkeypatch.setattr(DynamoResult, "execute_result", DynamoResult.execute_result.moto)
+        assert _reads(db) == direct
+    assert direct[0]["Item"]["sealed"]["B"] == bytes(range(256))
+    assert direct[5]["LastEvaluatedKey"] and direct[4]["Count"] == 1
+
+
+def test_each_test_starts_from_a_fresh_accounts_state(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Resources are made once and copied: what one test writes is gone for the next."""
+    from tests.emulated_aws import hub_with_resources
+
+    for run in range(2):
+        with hub_with_resources(monkeypatch) as hub:
+            db, sqs = hub.aws_client("dynamodb"), hub.aws_client("sqs")
+            assert db.scan(TableName=hub.settings.table_name)["Items"] == [], run
+            queue = sqs.list_queues()["QueueUrls"][0]
+            assert "Messages" not in sqs.receive_message(QueueUrl=queue, WaitTimeSeconds=0), run
+            db.put_item(TableName=hub.settings.table_name, Item={"pk": {"S": "LEFT#OVER"}, "sk": {"S": str(run)}})
+            sqs.send_message(QueueUrl=queue, MessageBody="left over")
