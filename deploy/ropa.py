@@ -172,10 +172,6 @@ def main() -> None:
     print(f"wrote {OUTPUT.relative_to(PROJECT_ROOT)}")
 
 
-if __name__ == "__main__":
-    main()
-
-
 def _case_system_receives() -> str:
     from chalicelib.domain.case_export import EXPORTING_OUTCOMES
     from chalicelib.domain.decision import OUTCOME_LABELS
@@ -190,3 +186,7 @@ def _export_target_kind(target: str | None) -> str:
     if target is None:
         return "not set"
     return "an S3 drop folder for SFTP pickup" if target.startswith("s3://") else "an HTTPS endpoint, each body signed"
+
+
+if __name__ == "__main__":
+    main()

@@ -194,3 +194,22 @@ def test_the_ropa_lists_what_a_live_stage_has_not_set(template: dict[str, Any]) 
     written = records(Settings(**ELSEWHERE), template, dt.date(2026, 12, 7))
     assert "| Data protection officer | NOT SET |" in written
     assert "- `MASH_ICO_REGISTRATION_NUMBER`" in written
+
+
+def test_make_ropa_writes_the_records() -> None:
+    """As `make ropa` runs it: the module as a script, in a fresh process (a script defines its
+    functions in order, so one defined below the `__main__` call was missing there, not on import)."""
+    import os
+    import subprocess
+    import sys
+
+    from deploy.ropa import PROJECT_ROOT
+
+    env = {**os.environ, "MASH_STAGE": "local", "PYTHONPATH": str(PROJECT_ROOT)}
+    done = subprocess.run(
+        [sys.executable, "-m", "deploy.ropa"], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "wrote build/ropa.md"
+    written = (PROJECT_ROOT / "build" / "ropa.md").read_text()
+    assert "## Processors, by AWS service" in written and "case-management system receives" in written
