@@ -1389,3 +1389,25 @@ def test_the_chronology_page_lists_what_happened_with_who_and_when(client: Any, 
     assert "Referral received from an agency system" in page and "Phone call note added (note n1)" in page
     assert "Rang the school" in page and page.index("Referral received") < page.index("Phone call note")
     assert "Pat Practitioner Phone call note added (note n1)" in page  # who, by name, then what
+
+
+def test_a_closed_referrals_chronology_and_notice_need_a_reason_and_keep_it_in_the_back_link(
+    client: Any, browser: Any
+) -> None:
+    """The pages beside a closed referral's page read it as that page does: without a reason, back to
+    the referral page (which asks why); with one, read, and the way back carries it."""
+    reference = submit(client)
+    practitioner = browser("practitioner")
+    screen(practitioner, reference, rag="green", level="1")
+    decide(practitioner, reference, "no_further_action")
+    assert act(practitioner, reference, "closure", {}).status_code == 303
+    for page in ("chronology", "notices/ack"):
+        unasked = practitioner.get(f"/staff/referrals/{reference}/{page}")
+        assert unasked.status_code == 303 and unasked.headers["Location"] == f"/staff/referrals/{reference}"
+        asked = practitioner.get(f"/staff/referrals/{reference}/{page}?access_reason=quality_audit")
+        assert asked.status_code == 200, page
+        assert f'href="/staff/referrals/{reference}?reason=quality_audit"' in practitioner.text(asked)
+    assert (
+        practitioner.get(f"/staff/referrals/{reference}/notices/no%20such?access_reason=quality_audit").status_code
+        == 404
+    )

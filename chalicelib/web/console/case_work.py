@@ -17,24 +17,18 @@ from chalicelib.domain.audit import AccessReason
 from chalicelib.domain.case_notes import MANAGER_NOTES, NOTE_MAX_LENGTH, NOTE_TYPE_LABELS, corrections
 from chalicelib.domain.staff import StaffMember
 from chalicelib.domain.tasks import TASK_TEXT, open_tasks
-from chalicelib.web import admin as admin_api
 from chalicelib.web.admin import case_work as case_work_api
 from chalicelib.web.console.action_forms import ActionForm, Branches, register
 from chalicelib.web.console.formatting import when
 from chalicelib.web.console.routing import (
     Visit,
-    _access_reason,
     _api_roles,
     _page,
-    _problem_page,
-    _refused,
     _request_id,
-    console,
+    audited_read_page,
     console_route,
     referral_href,
 )
-from chalicelib.web.form_http import redirect
-from chalicelib.web.request_parts import query_of
 
 
 def _finish_task(reference: str, body: Any, staff: StaffMember, request_id: str | None) -> Any:
@@ -119,36 +113,19 @@ NOTE = register(
 @console_route("/staff/referrals/{reference}/chronology", methods=["GET"], roles=_api_roles(case_work_api.chronology))
 def chronology_page(visit: Visit, reference: str) -> Response:
     """What happened to the referral, oldest first; the read is audited (as the API's chronology)."""
-    shown: dict[str, Any] = {}
-    access_reason = _access_reason(query_of(console.current_request))
-    refused = _refused(admin_api.answer_with(lambda: _read(visit, reference, access_reason, shown)))
-    if refused is not None:
-        return _problem_page(*refused, visit.me)
-    normalised = admin_api._reference(reference)
-    if "reason_page" in shown:
-        # A closed referral: the referral page asks why it is opened, then links here with the reason.
-        return redirect(referral_href(normalised))
-    return _page(
-        "staff/chronology.html",
-        me=visit.me,
-        nav="queue",
-        reference=normalised,
-        entries=shown["entries"],
-        back_href=referral_href(normalised, access_reason=access_reason),
-    )
-
-
-def _read(visit: Visit, reference: str, access_reason: str | None, shown: dict[str, Any]) -> Response:
-    from chalicelib.domain.audit import ReasonRequired
     from chalicelib.services.chronology import read_chronology
 
-    try:
-        found = read_chronology(
-            admin_api._reference(reference), staff=visit.staff, request_id=_request_id(),
-            reason=AccessReason(access_reason) if access_reason else None,
-        )  # fmt: skip
-    except ReasonRequired:
-        shown["reason_page"] = True
-        return Response(body="", status_code=200)
-    shown["entries"] = found.entries
-    return Response(body="", status_code=200)
+    def read(normalised: str, reason: AccessReason | None) -> Any:
+        return read_chronology(normalised, staff=visit.staff, request_id=_request_id(), reason=reason).entries
+
+    def show(normalised: str, access_reason: str | None, entries: Any) -> Response:
+        return _page(
+            "staff/chronology.html",
+            me=visit.me,
+            nav="queue",
+            reference=normalised,
+            entries=entries,
+            back_href=referral_href(normalised, access_reason=access_reason),
+        )
+
+    return audited_read_page(visit, reference, read, show)

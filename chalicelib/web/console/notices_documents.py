@@ -18,12 +18,12 @@ from chalicelib.web.console.routing import (
     _problem_page,
     _refused,
     _request_id,
+    audited_read_page,
     console,
     console_route,
     referral_href,
 )
 from chalicelib.web.console.words import referral_names
-from chalicelib.web.form_http import redirect
 from chalicelib.web.request_parts import query_of
 
 
@@ -32,45 +32,28 @@ from chalicelib.web.request_parts import query_of
 )
 def notice_preview(visit: Visit, reference: str, notice_id: str) -> Response:
     """The notice rendered as it would go, sending nothing; the read is audited (as the API's preview)."""
-    shown: dict[str, Any] = {}
-    access_reason = _access_reason(query_of(console.current_request))
-    refused = _refused(admin_api.answer_with(lambda: _preview(visit, reference, notice_id, access_reason, shown)))
-    if refused is not None:
-        return _problem_page(*refused, visit.me)
-    normalised = admin_api._reference(reference)
-    if "reason_page" in shown:
-        # A closed referral: the referral page asks why it is opened, then links here with the reason.
-        return redirect(referral_href(normalised))
-    return _page(
-        "staff/notice_preview.html",
-        me=visit.me,
-        nav="queue",
-        reference=normalised,
-        preview=shown["preview"],
-        recipient=referral_names(None).recipient(shown["preview"].recipient),
-        back_href=referral_href(normalised, access_reason=access_reason),
-    )
-
-
-def _preview(
-    visit: Visit, reference: str, notice_id: str, access_reason: str | None, shown: dict[str, Any]
-) -> Response:
-    """The audited preview, into `shown` (or, a closed referral without a reason, that it needs one)."""
-    from chalicelib.domain.audit import ReasonRequired
     from chalicelib.services.tell_outcome import NoticeNotFound, preview_notice
 
-    if not admin_api.NOTICE_ID.fullmatch(notice_id):
-        raise NoticeNotFound(notice_id)
-    try:
-        shown["preview"] = preview_notice(
-            admin_api._reference(reference), notice_id, staff=visit.staff, request_id=_request_id(),
-            reason=AccessReason(access_reason) if access_reason else None,
-        )  # fmt: skip
-    except ValueError:
-        return _problem_answer(409, "This notice cannot be written now (for example, its request was answered)")
-    except ReasonRequired:
-        shown["reason_page"] = True
-    return Response(body="", status_code=200)
+    def read(normalised: str, reason: AccessReason | None) -> Any:
+        if not admin_api.NOTICE_ID.fullmatch(notice_id):
+            raise NoticeNotFound(notice_id)
+        try:
+            return preview_notice(normalised, notice_id, staff=visit.staff, request_id=_request_id(), reason=reason)
+        except ValueError:
+            return _problem_answer(409, "This notice cannot be written now (for example, its request was answered)")
+
+    def show(normalised: str, access_reason: str | None, preview: Any) -> Response:
+        return _page(
+            "staff/notice_preview.html",
+            me=visit.me,
+            nav="queue",
+            reference=normalised,
+            preview=preview,
+            recipient=referral_names(None).recipient(preview.recipient),
+            back_href=referral_href(normalised, access_reason=access_reason),
+        )
+
+    return audited_read_page(visit, reference, read, show)
 
 
 @console_route(

@@ -245,6 +245,37 @@ def _access_reason(found: Mapping[str, Any]) -> str | None:
     return raw if raw in {reason.value for reason in AccessReason} else None
 
 
+def audited_read_page(
+    visit: Visit,
+    reference: str,
+    read: Callable[[str, AccessReason | None], Any],
+    show: Callable[[str, str | None, Any], Response],
+) -> Response:
+    """A page beside the referral page made from one audited read (the chronology, a notice's
+    preview): `read(reference, reason)` under the access reason the request carries (it may answer a
+    refusal as a problem answer), then `show(reference, access_reason, found)`. A refusal is a problem
+    page; a closed referral opened without a reason goes back to the referral page, which asks why."""
+    from chalicelib.domain.audit import ReasonRequired
+    from chalicelib.web.request_parts import query_of
+
+    access_reason = _access_reason(query_of(console.current_request))
+    found: dict[str, Any] = {}
+
+    def work() -> Response:
+        found["reference"] = admin_api._reference(reference)
+        try:
+            found["read"] = read(found["reference"], AccessReason(access_reason) if access_reason else None)
+        except ReasonRequired:
+            return redirect(referral_href(found["reference"]))
+        return found["read"] if isinstance(found["read"], Response) else Response(body="", status_code=200)
+
+    answered = admin_api.answer_with(work)
+    refused = _refused(answered)
+    if refused is not None:
+        return _problem_page(*refused, visit.me)
+    return show(found["reference"], access_reason, found["read"]) if "read" in found else answered
+
+
 def referral_href(reference: str, *, done: str | None = None, access_reason: str | None = None) -> str:
     """The referral page's address: a reference and codes only, never personal data."""
     query = {name: value for name, value in (("done", done), ("reason", access_reason)) if value}
