@@ -14,6 +14,7 @@ import hashlib
 import json
 import os
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import jwt
@@ -92,7 +93,7 @@ class LocalIssuer:
 
 def _load_or_create_key(path: Path) -> rsa.RSAPrivateKey:
     if path.exists():
-        key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+        key = _parsed_key(path.read_bytes())
         if not isinstance(key, rsa.RSAPrivateKey):
             raise SystemExit(f"{path} is not an RSA key: delete it and run again")
         return key
@@ -104,6 +105,14 @@ def _load_or_create_key(path: Path) -> rsa.RSAPrivateKey:
     with os.fdopen(fd, "wb") as handle:
         handle.write(pem)
     return key
+
+
+@lru_cache(maxsize=8)
+def _parsed_key(pem: bytes) -> object:
+    """Parsing checks the RSA key's arithmetic (~30 ms): the console's local sign-in makes an issuer
+    per sign-in, so the same file's key is parsed once per process (keyed by its bytes, so a changed
+    file is read anew)."""
+    return serialization.load_pem_private_key(pem, password=None)
 
 
 def public_jwk(public_key: rsa.RSAPublicKey, kid: str) -> dict[str, str]:

@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 
+from tests.staff_issuer import issuer_in
+
 # Never reach real AWS from a test, whatever the machine's environment says.
 os.environ.update(
     {
@@ -68,9 +70,8 @@ def sent_emails(hub: Any) -> list[Any]:
 def issuer(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Any:
     """A staff token issuer the app trusts. Request it before `aws` (e.g. with
     `pytestmark = pytest.mark.usefixtures("issuer")`): it sets the key path the settings read."""
-    from local.issuer import LocalIssuer
 
-    issuer = LocalIssuer(tmp_path_factory.mktemp("issuer"))
+    issuer = issuer_in(tmp_path_factory.mktemp("issuer"))
     monkeypatch.setenv("MASH_LOCAL_JWKS_PATH", str(issuer.jwks_path))
     return issuer
 

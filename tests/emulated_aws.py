@@ -15,12 +15,19 @@ machine, several minutes over the suite:
   (GetItem, Query, Scan, BatchGetItem) are already in wire form when moto has them (its
   `dynamo_to_dict`), so they are written as JSON straight away; tests/test_emulated_aws.py holds
   the body to what moto's serializer writes.
+- moto backs up every table a transaction names by deep-copying the whole table, once per item in
+  the transaction, before it writes: ~40 % of the suite's DynamoDB time, and growing with the table
+  (the fault suite's shared account). The backup is only put back when the transaction is refused
+  part way, and only the items the transaction names can have changed, so the backup now shares the
+  untouched items and deep-copies only those; tests/test_emulated_aws.py holds the rollback to what
+  moto's own backup gives.
 Nothing the tests observe changes: requests still go through moto's stubbed endpoints, and every
 test starts from its own copy of a freshly created account: nothing one test writes reaches another.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -56,6 +63,7 @@ def emulated_aws() -> Iterator[None]:
 
     _reuse_private_keys()
     _dynamodb_reads_written_directly()
+    _transactions_back_up_only_their_items()
     with mock_aws():
         if _session is None:
             # Made while moto is active, so moto's request hook is among its handlers.
@@ -174,3 +182,82 @@ def _dynamodb_reads_written_directly() -> None:
     execute_result.direct = True  # type: ignore[attr-defined]
     execute_result.moto = serialize  # type: ignore[attr-defined]  # for the test that holds the two equal
     DynamoResult.execute_result = execute_result  # type: ignore[method-assign]
+
+
+# The items of the transaction moto is running on this thread (its backups are taken inside it).
+_transaction = threading.local()
+
+
+def _transactions_back_up_only_their_items() -> None:
+    import copy as copy_module
+
+    from moto.dynamodb import models as dynamodb_models
+
+    transact = dynamodb_models.DynamoDBBackend.transact_write_items
+    if getattr(transact, "item_backups", False):
+        return
+
+    def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
+        _transaction.items = transact_items
+        try:
+            transact(self, transact_items)
+        finally:
+            _transaction.items = None
+
+    class _BackupCopy:
+        """Stands in for the `copy` module inside moto's DynamoDB backend (whose only deep copy of a
+        table is a transaction's backup): a table is copied item by item only where the running
+        transaction names an item; anything else is copied as before."""
+
+        copy = staticmethod(copy_module.copy)
+
+        @staticmethod
+        def deepcopy(value: Any, memo: Any = None) -> Any:
+            items = getattr(_transaction, "items", None)
+            if isinstance(value, dynamodb_models.Table) and items is not None:
+                backup = table_backup(value, items)
+                if backup is not None:
+                    return backup
+            return copy_module.deepcopy(value, memo)
+
+    transact_write_items.item_backups = True  # type: ignore[attr-defined]
+    transact_write_items.moto = transact  # type: ignore[attr-defined]  # for the test of the rollback
+    dynamodb_models.DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
+    dynamodb_models.copy = _BackupCopy  # type: ignore[assignment]
+
+
+def table_backup(table: Any, transact_items: list[dict[str, Any]]) -> Any:
+    """`table` as a rollback needs it: its own item index, the named items deep-copied, the rest
+    shared (nothing but the named items can change inside the transaction). None when the table
+    has a stream (its records would be shared) or a key cannot be read (moto refuses it later)."""
+    import copy
+
+    from moto.dynamodb.models.dynamo_type import DynamoType
+
+    if table.stream_shard is not None:
+        return None
+    keys: list[tuple[Any, Any]] = []
+    for entry in transact_items:
+        operation = next(iter(entry.values()), None)
+        if not isinstance(operation, dict) or operation.get("TableName") != table.name:
+            continue
+        attributes = operation.get("Item") or operation.get("Key") or {}
+        try:
+            hash_value = DynamoType(attributes[table.hash_key_attr])
+            range_value = DynamoType(attributes[table.range_key_attr]) if table.range_key_attr else None
+        except (KeyError, TypeError, AttributeError):
+            return None
+        keys.append((hash_value, range_value))
+    backup = copy.copy(table)
+    backup.items = copy.copy(table.items)
+    for hash_value, range_value in keys:
+        if hash_value not in table.items:
+            continue
+        if range_value is None:
+            backup.items[hash_value] = copy.deepcopy(table.items[hash_value])
+            continue
+        if backup.items[hash_value] is table.items[hash_value]:
+            backup.items[hash_value] = dict(table.items[hash_value])
+        if range_value in table.items[hash_value]:
+            backup.items[hash_value][range_value] = copy.deepcopy(table.items[hash_value][range_value])
+    return backup

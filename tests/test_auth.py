@@ -22,6 +22,7 @@ from chalice import Blueprint, Chalice
 from chalicelib.domain.staff import Role
 from chalicelib.web.auth import admin_route, staff_token, undeclared_admin_routes
 from local.issuer import SYNTHETIC_STAFF, LocalIssuer
+from tests.staff_issuer import issuer_in
 
 DUMMY_PATH_VALUE = "MASH-0000-0000"
 BEARER_CHALLENGE = 'Bearer realm="mash-hub", error="invalid_token"'
@@ -44,7 +45,7 @@ ENDPOINT_IDS = [f"{method} {path}" for method, path in ENDPOINTS]
 
 @pytest.fixture(scope="session")
 def local_issuer(tmp_path_factory: pytest.TempPathFactory) -> LocalIssuer:
-    return LocalIssuer(tmp_path_factory.mktemp("issuer"))
+    return issuer_in(tmp_path_factory.mktemp("issuer"))
 
 
 @pytest.fixture(scope="session")

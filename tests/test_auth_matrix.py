@@ -15,12 +15,13 @@ import pytest
 from chalicelib.domain.staff import describe_roles
 from chalicelib.web.auth import declared_roles
 from local.issuer import SYNTHETIC_STAFF, LocalIssuer
+from tests.staff_issuer import issuer_in
 from tests.test_auth import BAD_TOKENS, BEARER_CHALLENGE, ENDPOINT_IDS, ENDPOINTS, call, practitioner_claims
 
 
 @pytest.fixture(scope="module")
 def issuer(tmp_path_factory: pytest.TempPathFactory) -> LocalIssuer:
-    return LocalIssuer(tmp_path_factory.mktemp("issuer"))
+    return issuer_in(tmp_path_factory.mktemp("issuer"))
 
 
 @pytest.fixture(scope="module")

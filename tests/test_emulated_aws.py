@@ -90,3 +90,101 @@ def test_each_test_starts_from_a_fresh_accounts_state(monkeypatch: pytest.Monkey
             assert "Messages" not in sqs.receive_message(QueueUrl=queue, WaitTimeSeconds=0), run
             db.put_item(TableName=hub.settings.table_name, Item={"pk": {"S": "LEFT#OVER"}, "sk": {"S": str(run)}})
             sqs.send_message(QueueUrl=queue, MessageBody="left over")
+
+
+SINGLE_KEY_TABLE = "emulated-single-key"
+
+
+def _transactions(db: Any) -> list[Any]:
+    """Transactions refused part way (a condition, the same item twice, a bad expression), each after
+    it has written, and accepted ones: what each answered, and both tables after each."""
+    a, b = ({"pk": item["pk"], "sk": item["sk"]} for item in ITEMS)
+    c = {"pk": {"S": "REF#K7Q-F3M-RW9"}, "sk": {"S": "C"}}
+    other = {"pk": {"S": "REF#OTHER"}, "sk": {"S": "A"}}
+    set_count = {"UpdateExpression": "SET #c = #c + :one", "ExpressionAttributeNames": {"#c": "count"}}
+    one = {":one": {"N": "1"}}
+    refused_by_condition = [
+        {"Update": {"TableName": TABLE, "Key": a, **set_count, "ExpressionAttributeValues": one}},
+        {"Put": {"TableName": TABLE, "Item": {**c, "text": {"S": "new"}}}},
+        {"Delete": {"TableName": TABLE, "Key": b}},
+        {"Put": {"TableName": SINGLE_KEY_TABLE, "Item": {"id": {"S": "new"}}}},
+        {"Update": {"TableName": SINGLE_KEY_TABLE, "Key": {"id": {"S": "kept"}}, "UpdateExpression": "SET v = :v",
+                    "ExpressionAttributeValues": {":v": {"S": "changed"}}}},
+        {"ConditionCheck": {"TableName": TABLE, "Key": other, "ConditionExpression": "attribute_exists(pk)"}},
+    ]  # fmt: skip
+    the_same_item_twice = [
+        {"Update": {"TableName": TABLE, "Key": a, **set_count, "ExpressionAttributeValues": one}},
+        {"Put": {"TableName": TABLE, "Item": {**other, "text": {"S": "new"}}}},
+        {"Delete": {"TableName": TABLE, "Key": a}},
+    ]
+    a_bad_expression = [
+        {"Delete": {"TableName": TABLE, "Key": b}},
+        {"Update": {"TableName": TABLE, "Key": a, "UpdateExpression": "SET #missing = :one",
+                    "ExpressionAttributeValues": one}},
+    ]  # fmt: skip
+    accepted = [
+        {"Update": {"TableName": TABLE, "Key": a, **set_count, "ExpressionAttributeValues": one}},
+        {"Put": {"TableName": TABLE, "Item": {**c, "text": {"S": "new"}}}},
+        {"Delete": {"TableName": SINGLE_KEY_TABLE, "Key": {"id": {"S": "kept"}}}},
+    ]
+    refused_after_it = [
+        {"Put": {"TableName": TABLE, "Item": {**c, "text": {"S": "again"}}, "ConditionExpression": "attribute_not_exists(pk)"}},
+        {"Update": {"TableName": TABLE, "Key": a, **set_count, "ExpressionAttributeValues": one}},
+    ]  # fmt: skip
+    seen: list[Any] = []
+    for transaction in (refused_by_condition, the_same_item_twice, a_bad_expression, accepted, refused_after_it):
+        try:
+            db.transact_write_items(TransactItems=transaction)
+            seen.append("accepted")
+        except db.exceptions.ClientError as error:
+            seen.append((error.response["Error"]["Code"], error.response.get("CancellationReasons")))
+        seen.append([sorted(db.scan(TableName=name)["Items"], key=repr) for name in (TABLE, SINGLE_KEY_TABLE)])
+    return seen
+
+
+def test_a_refused_transaction_leaves_the_tables_as_motos_own_backup_does(monkeypatch: pytest.MonkeyPatch) -> None:
+    import copy
+
+    import boto3
+    from moto.dynamodb import models as dynamodb_models
+
+    answers = []
+    for backup in ("items named", "moto's whole tables"):
+        with emulated_aws():
+            if backup == "moto's whole tables":
+                monkeypatch.setattr(
+                    dynamodb_models.DynamoDBBackend,
+                    "transact_write_items",
+                    dynamodb_models.DynamoDBBackend.transact_write_items.moto,
+                )
+                monkeypatch.setattr(dynamodb_models, "copy", copy)
+            else:
+                assert getattr(dynamodb_models.DynamoDBBackend.transact_write_items, "item_backups", False)
+            db = boto3.client("dynamodb", region_name="eu-west-2")
+            db.create_table(
+                TableName=TABLE,
+                KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+                AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}, {"AttributeName": "sk", "AttributeType": "S"}],
+                BillingMode="PAY_PER_REQUEST",
+            )  # fmt: skip
+            db.create_table(
+                TableName=SINGLE_KEY_TABLE,
+                KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+                AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+                BillingMode="PAY_PER_REQUEST",
+            )
+            for item in ITEMS:
+                db.put_item(TableName=TABLE, Item=item)
+            db.put_item(TableName=SINGLE_KEY_TABLE, Item={"id": {"S": "kept"}, "v": {"S": "as it was"}})
+            answers.append(_transactions(db))
+        monkeypatch.undo()
+    assert answers[0] == answers[1]
+    codes = [answer if answer == "accepted" else answer[0] for answer in answers[0][::2]]
+    assert codes == ["TransactionCanceledException", "ValidationException", "TransactionCanceledException", "accepted",
+                     "TransactionCanceledException"]  # fmt: skip
+    before = answers[0][1]
+    assert len(before[0]) == 2 and before[1] == [{"id": {"S": "kept"}, "v": {"S": "as it was"}}]
+    assert answers[0][3] == answers[0][5] == before  # every refusal left both tables as they were
+    after_accepted = answers[0][7]
+    assert {item["sk"]["S"] for item in after_accepted[0]} == {"A", "B", "C"} and after_accepted[1] == []
+    assert answers[0][9] == after_accepted

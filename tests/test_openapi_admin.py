@@ -13,6 +13,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 from chalicelib.domain.staff import Role
 from local.issuer import SYNTHETIC_STAFF, LocalIssuer, SyntheticStaff
 from tests.factories import example, protection_referral
+from tests.staff_issuer import issuer_in
 
 # The JSON API lives under these prefixes; everything else is HTML (the form) or files.
 DOCUMENTED_PREFIXES = ("/api/", "/admin/")
@@ -24,7 +25,7 @@ SECOND_MANAGER = SyntheticStaff(
 @pytest.fixture(autouse=True)
 def issuer(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> LocalIssuer:
     # autouse: it must set the JWKS path before `aws` reads the settings.
-    issuer = LocalIssuer(tmp_path_factory.mktemp("issuer"))
+    issuer = issuer_in(tmp_path_factory.mktemp("issuer"))
     monkeypatch.setenv("MASH_LOCAL_JWKS_PATH", str(issuer.jwks_path))
     return issuer
 

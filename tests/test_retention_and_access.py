@@ -12,6 +12,7 @@ import pytest
 from local.issuer import SYNTHETIC_STAFF, LocalIssuer
 from tests.conftest import table_items
 from tests.factories import example
+from tests.staff_issuer import issuer_in
 
 NOW = dt.datetime(2026, 11, 26, 10, 0, tzinfo=dt.UTC)
 
@@ -27,7 +28,7 @@ class Clock:
 @pytest.fixture(autouse=True)
 def issuer(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> LocalIssuer:
     # autouse: it must set the JWKS path before `aws` reads the settings.
-    issuer = LocalIssuer(tmp_path_factory.mktemp("issuer"))
+    issuer = issuer_in(tmp_path_factory.mktemp("issuer"))
     monkeypatch.setenv("MASH_LOCAL_JWKS_PATH", str(issuer.jwks_path))
     monkeypatch.setenv("MASH_RETENTION_YEARS", json.dumps({"early_help": 1}))
     return issuer

@@ -28,8 +28,9 @@ from chalicelib.events.queues import MAIL_EVENTS_QUEUE
 from chalicelib.events.ses_event_reading import delivery_report, read_ses_event, record_ses_message
 from chalicelib.services.deliver_notices import SUPPRESSED, deliver_now
 from chalicelib.services.record_delivery_event import DeliveryOutcome, record_delivery_event
-from local.issuer import SYNTHETIC_STAFF, LocalIssuer
+from local.issuer import SYNTHETIC_STAFF
 from tests.factories import example
+from tests.staff_issuer import issuer_in
 
 FIXTURES = Path(__file__).parent / "fixtures" / "ses"
 NOW = dt.datetime(2026, 11, 25, 10, 0, tzinfo=dt.UTC)
@@ -390,7 +391,7 @@ def test_a_throttled_event_goes_back_to_the_queue_and_the_rest_of_the_batch_is_r
 
 @pytest.fixture
 def staff(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Any]:
-    issuer = LocalIssuer(tmp_path_factory.mktemp("issuer"))
+    issuer = issuer_in(tmp_path_factory.mktemp("issuer"))
     monkeypatch.setenv("MASH_LOCAL_JWKS_PATH", str(issuer.jwks_path))
 
     def headers() -> dict[str, str]:

@@ -13,6 +13,7 @@ from chalicelib.domain.staff import Role
 from local.issuer import SYNTHETIC_STAFF, LocalIssuer, SyntheticStaff
 from tests.conftest import table_items
 from tests.factories import example, protection_referral
+from tests.staff_issuer import issuer_in
 
 SECOND_MANAGER = SyntheticStaff(
     "0b6f7c1e-0000-4000-8000-000000000004", "Robin Manager", "robin.manager@mash.example", Role.MANAGER
@@ -24,7 +25,7 @@ THURSDAY_10AM = dt.datetime(2026, 11, 26, 10, 0, tzinfo=dt.UTC)
 @pytest.fixture(autouse=True)
 def issuer(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> LocalIssuer:
     # autouse: it must set the JWKS path before `aws` reads the settings.
-    issuer = LocalIssuer(tmp_path_factory.mktemp("issuer"))
+    issuer = issuer_in(tmp_path_factory.mktemp("issuer"))
     monkeypatch.setenv("MASH_LOCAL_JWKS_PATH", str(issuer.jwks_path))
     return issuer
 

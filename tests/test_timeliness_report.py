@@ -28,6 +28,7 @@ from chalicelib.domain.referral import ReferralSubmission
 from chalicelib.domain.referral_record import Channel, Referral
 from local.issuer import SYNTHETIC_STAFF, LocalIssuer
 from tests.factories import canary_referral, example, support_referral
+from tests.staff_issuer import issuer_in
 
 UTC = dt.UTC
 # Wednesday 25 November 2026, 10:00 London (GMT): in working hours.
@@ -39,7 +40,7 @@ NOVEMBER = f"{REPORT}?from=2026-11-01&to=2026-11-30"
 @pytest.fixture(autouse=True)
 def issuer(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> LocalIssuer:
     # autouse: it must set the JWKS path before `aws` reads the settings.
-    issuer = LocalIssuer(tmp_path_factory.mktemp("issuer"))
+    issuer = issuer_in(tmp_path_factory.mktemp("issuer"))
     monkeypatch.setenv("MASH_LOCAL_JWKS_PATH", str(issuer.jwks_path))
     return issuer
 

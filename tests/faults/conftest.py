@@ -6,12 +6,13 @@ from typing import Any
 
 import pytest
 
+from tests.staff_issuer import issuer_in
+
 
 @pytest.fixture(scope="session")
 def issuer(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    from local.issuer import LocalIssuer
 
-    return LocalIssuer(tmp_path_factory.mktemp("fault-issuer"))
+    return issuer_in(tmp_path_factory.mktemp("fault-issuer"))
 
 
 @pytest.fixture(scope="session")

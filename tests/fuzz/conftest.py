@@ -10,6 +10,7 @@ from hypothesis.configuration import set_hypothesis_home_dir
 
 from local.issuer import LocalIssuer
 from tests.fuzz.tally import RESULTS, TALLIES, write_results
+from tests.staff_issuer import issuer_in
 
 # Hypothesis keeps caches beside the tests by default; the example database is off (database=None
 # in every @settings) and its other files go under the git-ignored test-results/.
@@ -26,7 +27,7 @@ def fuzz_examples(default: int = DEFAULT_EXAMPLES) -> int:
 @pytest.fixture(autouse=True)
 def issuer(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> LocalIssuer:
     # autouse: it must set the JWKS path before `aws` reads the settings.
-    issuer = LocalIssuer(tmp_path_factory.mktemp("issuer"))
+    issuer = issuer_in(tmp_path_factory.mktemp("issuer"))
     monkeypatch.setenv("MASH_LOCAL_JWKS_PATH", str(issuer.jwks_path))
     return issuer
 

@@ -11,9 +11,10 @@ from typing import Any
 
 import pytest
 
-from local.issuer import SYNTHETIC_STAFF, LocalIssuer
+from local.issuer import SYNTHETIC_STAFF
 from tests.factories import example
 from tests.security.routes import Route, routes
+from tests.staff_issuer import issuer_in
 from tests.test_public_form import Browser, fill_support_referral
 
 ONE_YEAR = 31_536_000
@@ -124,7 +125,7 @@ def test_error_pages_have_the_security_headers(client: Any) -> None:
 def staff_request(
     tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
 ) -> Callable[..., Any]:
-    issuer = LocalIssuer(tmp_path_factory.mktemp("issuer"))
+    issuer = issuer_in(tmp_path_factory.mktemp("issuer"))
     monkeypatch.setenv("MASH_LOCAL_JWKS_PATH", str(issuer.jwks_path))
     client = request.getfixturevalue("client")  # after the env var: `aws` reads the settings
 

@@ -23,6 +23,7 @@ from local.issuer import SYNTHETIC_STAFF, LocalIssuer
 from tests.conftest import table_items
 from tests.factories import canary_referral
 from tests.security.test_xss import free_text_fields
+from tests.staff_issuer import issuer_in
 from tests.test_public_form import CHILD, CONCERNS, CONSENT, PARENT, REFERRER, Browser
 
 THURSDAY_10AM = dt.datetime(2026, 11, 26, 10, 0, tzinfo=dt.UTC)
@@ -100,7 +101,7 @@ def published_bodies(hub: Any) -> list[str]:
 
 @pytest.fixture(autouse=True)  # autouse: it sets the JWKS path before `aws` reads the settings
 def issuer(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> LocalIssuer:
-    issuer = LocalIssuer(tmp_path_factory.mktemp("issuer"))
+    issuer = issuer_in(tmp_path_factory.mktemp("issuer"))
     monkeypatch.setenv("MASH_LOCAL_JWKS_PATH", str(issuer.jwks_path))
     return issuer
 

@@ -20,11 +20,12 @@ from chalicelib.adapters.staff_tokens import (
 )
 from chalicelib.domain.staff import Role, StaffMember, describe_roles
 from local.issuer import JWKS_FILE, KEY_FILE, SYNTHETIC_STAFF, LocalIssuer
+from tests.staff_issuer import issuer_in
 
 
 @pytest.fixture(scope="module")
 def issuer(tmp_path_factory: pytest.TempPathFactory) -> LocalIssuer:
-    return LocalIssuer(tmp_path_factory.mktemp("issuer"))
+    return issuer_in(tmp_path_factory.mktemp("issuer"))
 
 
 @pytest.fixture
