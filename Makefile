@@ -8,7 +8,7 @@ TEST_WORKERS ?= 2
 GOVUK_DIST := node_modules/govuk-frontend/dist/govuk
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint typecheck unit browser bench package assets chromium clean token fuzz faults ropa
+.PHONY: help run test lint typecheck unit browser bench package build-venv assets chromium clean token fuzz faults ropa
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -32,6 +32,9 @@ assets: static/.built ## Fetch GOV.UK Frontend and build static/
 chromium: ## Install Debian's Chromium for the browser tests, if missing
 	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 
+build-venv: $(STAMP) ## Make (or check) the Python 3.12 venv the Lambda package is built with (local/package.py)
+	@$(BIN)/python -m local.package --build-venv
+
 run: $(STAMP) assets ## Run the whole hub locally on the moto emulator (http://127.0.0.1:8000)
 	$(BIN)/python -m local.run
 
@@ -39,7 +42,7 @@ run: $(STAMP) assets ## Run the whole hub locally on the moto emulator (http://1
 # runs stay together, in order, on one worker (an xdist group) while the other takes the rest, so its
 # printed counts no longer depend on how the runs were split. TEST_WORKERS=1 runs everything in one process.
 # The time is printed at the end: the goal is 5 minutes on a 2-core machine.
-test: $(STAMP) assets chromium ## Lint, format check, mypy, bandit, pip-audit, then every test (unit, API, events, browser, package, faults), timed
+test: $(STAMP) assets chromium build-venv ## Lint, format check, mypy, bandit, pip-audit, then every test (unit, API, events, browser, package, faults), timed
 	@start=$$(date +%s); status=0; \
 	$(BIN)/ruff check . && \
 	$(BIN)/ruff format --check . && \

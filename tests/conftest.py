@@ -26,6 +26,21 @@ os.environ.update(
 os.environ.pop("MASH_AWS_ENDPOINT_URL", None)
 
 
+def _scrypt_worked_out_once_per_input() -> None:
+    """scrypt is slow on purpose (~0.1 s a call) and pure: the tests check passphrases against hashes
+    they have just made, again and again, so each (passphrase, salt, cost) is worked out once per
+    test process. Every new hash still costs its full scrypt (a fresh salt each time)."""
+    from functools import lru_cache
+
+    from chalicelib.domain import resume_codes
+
+    if not hasattr(resume_codes._scrypt, "cache_info"):
+        resume_codes._scrypt = lru_cache(maxsize=1024)(resume_codes._scrypt)
+
+
+_scrypt_worked_out_once_per_input()
+
+
 @pytest.fixture
 def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     """moto in-process with every resource created; yields the fresh wiring."""
