@@ -21,6 +21,10 @@ machine, several minutes over the suite:
   part way, and only the items the transaction names can have changed, so the backup now shares the
   untouched items and deep-copies only those; tests/test_emulated_aws.py holds the rollback to what
   moto's own backup gives.
+- moto answers a Query on the table's own key by sorting every item of the table and keeping those
+  of the partition asked for. The items of one partition are already together (moto files them by
+  partition key), so such a Query now sorts only those; a GSI query is left as moto does it. The
+  same test file holds the answers equal to moto's for pages, ranges, order, filters and counts.
 Nothing the tests observe changes: requests still go through moto's stubbed endpoints, and every
 test starts from its own copy of a freshly created account: nothing one test writes reaches another.
 """
@@ -64,6 +68,7 @@ def emulated_aws() -> Iterator[None]:
     _reuse_private_keys()
     _dynamodb_reads_written_directly()
     _transactions_back_up_only_their_items()
+    _queries_read_only_their_partition()
     with mock_aws():
         if _session is None:
             # Made while moto is active, so moto's request hook is among its handlers.
@@ -261,3 +266,44 @@ def table_backup(table: Any, transact_items: list[dict[str, Any]]) -> Any:
         if range_value in table.items[hash_value]:
             backup.items[hash_value][range_value] = copy.deepcopy(table.items[hash_value][range_value])
     return backup
+
+
+# The partition a base-table Query on this thread is reading: (table, partition key).
+_query = threading.local()
+
+
+def _queries_read_only_their_partition() -> None:
+    import inspect
+
+    from moto.dynamodb.models.table import Table
+
+    query, all_items = Table.query, Table.all_items
+    if getattr(query, "by_partition", False):
+        return
+    signature = inspect.signature(query)
+
+    def partition_query(self: Any, *args: Any, **kwargs: Any) -> Any:
+        asked = signature.bind(self, *args, **kwargs).arguments
+        if asked.get("index_name") or asked.get("hash_key") is None:
+            return query(self, *args, **kwargs)
+        _query.partition = (self, asked["hash_key"])
+        try:
+            return query(self, *args, **kwargs)
+        finally:
+            _query.partition = None
+
+    def items_of_the_partition(self: Any) -> Any:
+        partition = getattr(_query, "partition", None)
+        if partition is None or partition[0] is not self:
+            return all_items(self)
+        hash_key = partition[1]
+        if hash_key not in self.items:  # `in`: self.items is a defaultdict, a lookup would add the key
+            return []
+        held = self.items[hash_key]
+        items = list(held.values()) if self.range_key_attr else [held]
+        return sorted(items, key=lambda x: (x.hash_key, x.range_key) if x.range_key else x.hash_key)
+
+    partition_query.by_partition = True  # type: ignore[attr-defined]
+    partition_query.moto = query  # type: ignore[attr-defined]  # for the test that holds the two equal
+    Table.query = partition_query  # type: ignore[method-assign]
+    Table.all_items = items_of_the_partition  # type: ignore[method-assign]

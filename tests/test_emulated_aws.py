@@ -188,3 +188,86 @@ def test_a_refused_transaction_leaves_the_tables_as_motos_own_backup_does(monkey
     after_accepted = answers[0][7]
     assert {item["sk"]["S"] for item in after_accepted[0]} == {"A", "B", "C"} and after_accepted[1] == []
     assert answers[0][9] == after_accepted
+
+
+def _queries(db: Any) -> list[Any]:
+    """Queries on the table's key (every page of each), and one on a GSI: what each answered."""
+    p1, p2 = {"S": "REF#ONE"}, {"S": "REF#TWO"}
+    asked: list[dict[str, Any]] = [
+        {"KeyConditionExpression": "pk = :p", "ExpressionAttributeValues": {":p": p1}},
+        {"KeyConditionExpression": "pk = :p", "ExpressionAttributeValues": {":p": p2}, "ScanIndexForward": False},
+        {"KeyConditionExpression": "pk = :p AND begins_with(sk, :e)", "ExpressionAttributeValues": {":p": p1, ":e": {"S": "EV#"}}},
+        {"KeyConditionExpression": "pk = :p AND sk BETWEEN :a AND :b", "ExpressionAttributeValues": {":p": p1, ":a": {"S": "EV#03"}, ":b": {"S": "EV#07"}}},
+        {"KeyConditionExpression": "pk = :p", "ExpressionAttributeValues": {":p": p1}, "Limit": 3},
+        {"KeyConditionExpression": "pk = :p", "ExpressionAttributeValues": {":p": p1}, "Limit": 4, "ScanIndexForward": False},
+        {"KeyConditionExpression": "pk = :p", "FilterExpression": "n > :n", "ExpressionAttributeValues": {":p": p1, ":n": {"N": "4"}}},
+        {"KeyConditionExpression": "pk = :p", "ProjectionExpression": "sk, n", "ExpressionAttributeValues": {":p": p2}},
+        {"KeyConditionExpression": "pk = :p", "Select": "COUNT", "ExpressionAttributeValues": {":p": p1}},
+        {"KeyConditionExpression": "pk = :p", "ExpressionAttributeValues": {":p": {"S": "REF#NONE"}}},
+        {"IndexName": "by-kind", "KeyConditionExpression": "kind = :k", "ExpressionAttributeValues": {":k": {"S": "event"}}},
+    ]  # fmt: skip
+    answers = []
+    for query in asked:
+        pages, start = [], None
+        while True:
+            page = db.query(TableName=TABLE, **query, **({"ExclusiveStartKey": start} if start else {}))
+            page.pop("ResponseMetadata")
+            pages.append(page)
+            start = page.get("LastEvaluatedKey")
+            if not start:
+                break
+        answers.append(pages)
+    answers.append(db.query(TableName=SINGLE_KEY_TABLE, KeyConditionExpression="id = :i",
+                            ExpressionAttributeValues={":i": {"S": "kept"}})["Items"])  # fmt: skip
+    answers.append(db.scan(TableName=TABLE)["Items"])  # the whole table still read by a Scan
+    return answers
+
+
+def test_a_query_on_the_tables_key_answers_as_moto_does(monkeypatch: pytest.MonkeyPatch) -> None:
+    import boto3
+    from moto.dynamodb.models.table import Table
+
+    answers = []
+    for reading in ("the partition", "moto's every item"):
+        with emulated_aws():
+            if reading == "moto's every item":
+                monkeypatch.setattr(Table, "query", Table.query.moto)
+            else:
+                assert getattr(Table.query, "by_partition", False)
+            db = boto3.client("dynamodb", region_name="eu-west-2")
+            db.create_table(
+                TableName=TABLE,
+                KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+                AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}, {"AttributeName": "sk", "AttributeType": "S"},
+                                      {"AttributeName": "kind", "AttributeType": "S"}],
+                GlobalSecondaryIndexes=[{"IndexName": "by-kind", "KeySchema": [{"AttributeName": "kind", "KeyType": "HASH"},
+                                         {"AttributeName": "sk", "KeyType": "RANGE"}], "Projection": {"ProjectionType": "ALL"}}],
+                BillingMode="PAY_PER_REQUEST",
+            )  # fmt: skip
+            db.create_table(
+                TableName=SINGLE_KEY_TABLE,
+                KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+                AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+                BillingMode="PAY_PER_REQUEST",
+            )
+            db.put_item(TableName=SINGLE_KEY_TABLE, Item={"id": {"S": "kept"}, "v": {"S": "as it was"}})
+            for n, (partition, sort_key) in enumerate(
+                [(p, f"EV#{i:02d}") for p in ("REF#TWO", "REF#ONE", "REF#THREE") for i in (9, 1, 5, 3, 7, 2)]
+                + [("REF#ONE", "A"), ("REF#ONE", "Z"), ("REF#TWO", "META")]
+            ):
+                kind = {"kind": {"S": "event"}} if sort_key.startswith("EV#") else {}
+                db.put_item(
+                    TableName=TABLE,
+                    Item={"pk": {"S": partition}, "sk": {"S": sort_key}, "n": {"N": str(n % 9)}, **kind},
+                )
+            answers.append(_queries(db))
+        monkeypatch.undo()
+    assert answers[0] == answers[1]
+    first = answers[0]
+    assert [item["sk"]["S"] for page in first[0] for item in page["Items"]] == [
+        "A",
+        *(f"EV#{i:02d}" for i in (1, 2, 3, 5, 7, 9)),
+        "Z",
+    ]
+    assert len(first[4]) == 3 and len(first[5]) == 2  # pages of 3 and of 4 (8 items)
+    assert first[8][0]["Count"] == 8 and first[9][0]["Items"] == [] and len(first[10][0]["Items"]) == 18

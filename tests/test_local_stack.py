@@ -79,6 +79,9 @@ with LocalStack(app_port=ports[0], moto_port=ports[1]) as second:
     assert requests.get(second.app_url + "/", timeout=10).status_code == 200
 for port in ports:
     with socket.socket() as probe:
+        # As a server binds (SO_REUSEADDR): a closed connection's TIME_WAIT does not hold the port,
+        # a socket still listening on it does.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         probe.bind(("127.0.0.1", port))
 print("restarted on", ports)
 """
