@@ -9,10 +9,12 @@ Tokens are shaped like Cognito ID tokens: `sub`, `aud`, `iss`, `token_use: id`, 
 from __future__ import annotations
 
 import base64
+import contextlib
 import datetime as dt
 import hashlib
 import json
 import os
+import tempfile
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -92,19 +94,30 @@ class LocalIssuer:
 
 
 def _load_or_create_key(path: Path) -> rsa.RSAPrivateKey:
-    if path.exists():
-        key = _parsed_key(path.read_bytes())
-        if not isinstance(key, rsa.RSAPrivateKey):
-            raise SystemExit(f"{path} is not an RSA key: delete it and run again")
-        return key
+    if not path.exists():
+        _create_key_file(path)
+    key = _parsed_key(path.read_bytes())
+    if not isinstance(key, rsa.RSAPrivateKey):
+        raise SystemExit(f"{path} is not an RSA key: delete it and run again")
+    return key
+
+
+def _create_key_file(path: Path) -> None:
+    """A new key, written beside `path` and linked into place: the file appears whole, and when two
+    processes make one at once (two test workers signing in on a fresh clone, `make run` beside
+    `make token`) the first stays and the other reads it."""
     path.parent.mkdir(parents=True, exist_ok=True)
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    # Owner-only from the first byte: open with 0600 rather than chmod after writing.
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(pem)
-    return key
+    # mkstemp opens it owner-only (0600) from the first byte.
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(pem)
+        with contextlib.suppress(FileExistsError):  # another process made it first: theirs is the key
+            os.link(temporary, path)
+    finally:
+        os.unlink(temporary)
 
 
 @lru_cache(maxsize=8)
@@ -137,5 +150,11 @@ def _directory() -> list[dict[str, object]]:
 
 
 def _write_if_changed(path: Path, document: str) -> None:
-    if not path.exists() or path.read_text(encoding="utf-8") != document:
-        path.write_text(document, encoding="utf-8")
+    """Replaced whole (written beside, then renamed): the app may be reading it at that moment."""
+    if path.exists() and path.read_text(encoding="utf-8") == document:
+        return
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(document)
+    os.chmod(temporary, 0o644)  # public: the JWKS and the synthetic staff list
+    os.replace(temporary, path)

@@ -152,3 +152,27 @@ def test_a_staff_members_name_stays_out_of_their_repr() -> None:
     staff = StaffMember(id="staff-1", roles=frozenset({Role.MANAGER}), name="Morgan Manager")
 
     assert "Morgan" not in repr(staff)
+
+
+def test_two_processes_making_the_local_key_at_once_share_the_first_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two test workers (or `make run` and `make token`) on a fresh clone: while this one makes its
+    key, another writes the file first. Neither fails, and both sign with the key on disk."""
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    from local import issuer as issuer_module
+
+    make_key = rsa.generate_private_key
+    other = LocalIssuer(tmp_path / "other")  # the other process's key, about to land in tmp_path
+
+    def slower_than_the_other(**kwargs: Any) -> Any:
+        (tmp_path / KEY_FILE).write_bytes((tmp_path / "other" / KEY_FILE).read_bytes())
+        return make_key(**kwargs)
+
+    monkeypatch.setattr(issuer_module.rsa, "generate_private_key", slower_than_the_other)
+    this = LocalIssuer(tmp_path)
+
+    assert this.kid == other.kid == LocalIssuer(tmp_path).kid
+    assert json.loads((tmp_path / JWKS_FILE).read_text())["keys"][0]["kid"] == other.kid
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["other", KEY_FILE, JWKS_FILE, "issuer-staff.json"])
