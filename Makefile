@@ -54,7 +54,7 @@ test: $(STAMP) assets chromium build-venv ## Lint, format check, mypy, bandit, p
 	wait $$audit || status=1; cat $$audit_log; rm -f $$audit_log; \
 	echo "make test: $$(( $$(date +%s) - start )) s on $$(nproc) cores, exit $$status"; exit $$status
 
-faults: $(STAMP) ## The fault-injection suite on every seed (make test runs every third; CI runs both)
+faults: $(STAMP) ## The fault-injection suite on every seed (make test runs every fourth; CI runs both)
 	FAULT_BUDGET=full $(BIN)/python -m pytest -q -p no:cacheprovider tests/faults
 
 fuzz: $(STAMP) ## Fuzz the API and the form with a long budget: make fuzz FUZZ_EXAMPLES=1000 (examples per strategy)
