@@ -95,6 +95,31 @@ def test_each_test_starts_from_a_fresh_accounts_state(monkeypatch: pytest.Monkey
 SINGLE_KEY_TABLE = "emulated-single-key"
 
 
+def _two_tables(*, with_index: bool) -> Any:
+    """A client, the table with a partition and sort key (and a GSI by kind), and a single-key table
+    holding one item."""
+    import boto3
+
+    db = boto3.client("dynamodb", region_name="eu-west-2")
+    index = {"IndexName": "by-kind", "Projection": {"ProjectionType": "ALL"},
+             "KeySchema": [{"AttributeName": "kind", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}]}  # fmt: skip
+    db.create_table(
+        TableName=TABLE,
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        AttributeDefinitions=[{"AttributeName": name, "AttributeType": "S"} for name in ("pk", "sk", "kind")[: 3 if with_index else 2]],
+        **({"GlobalSecondaryIndexes": [index]} if with_index else {}),
+        BillingMode="PAY_PER_REQUEST",
+    )  # fmt: skip
+    db.create_table(
+        TableName=SINGLE_KEY_TABLE,
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    db.put_item(TableName=SINGLE_KEY_TABLE, Item={"id": {"S": "kept"}, "v": {"S": "as it was"}})
+    return db
+
+
 def _transactions(db: Any) -> list[Any]:
     """Transactions refused part way (a condition, the same item twice, a bad expression), each after
     it has written, and accepted ones: what each answered, and both tables after each."""
@@ -145,7 +170,6 @@ def _transactions(db: Any) -> list[Any]:
 def test_a_refused_transaction_leaves_the_tables_as_motos_own_backup_does(monkeypatch: pytest.MonkeyPatch) -> None:
     import copy
 
-    import boto3
     from moto.dynamodb import models as dynamodb_models
 
     answers = []
@@ -160,22 +184,9 @@ def test_a_refused_transaction_leaves_the_tables_as_motos_own_backup_does(monkey
                 monkeypatch.setattr(dynamodb_models, "copy", copy)
             else:
                 assert getattr(dynamodb_models.DynamoDBBackend.transact_write_items, "item_backups", False)
-            db = boto3.client("dynamodb", region_name="eu-west-2")
-            db.create_table(
-                TableName=TABLE,
-                KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
-                AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}, {"AttributeName": "sk", "AttributeType": "S"}],
-                BillingMode="PAY_PER_REQUEST",
-            )  # fmt: skip
-            db.create_table(
-                TableName=SINGLE_KEY_TABLE,
-                KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
-                AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
-                BillingMode="PAY_PER_REQUEST",
-            )
+            db = _two_tables(with_index=False)
             for item in ITEMS:
                 db.put_item(TableName=TABLE, Item=item)
-            db.put_item(TableName=SINGLE_KEY_TABLE, Item={"id": {"S": "kept"}, "v": {"S": "as it was"}})
             answers.append(_transactions(db))
         monkeypatch.undo()
     assert answers[0] == answers[1]
@@ -224,7 +235,6 @@ def _queries(db: Any) -> list[Any]:
 
 
 def test_a_query_on_the_tables_key_answers_as_moto_does(monkeypatch: pytest.MonkeyPatch) -> None:
-    import boto3
     from moto.dynamodb.models.table import Table
 
     answers = []
@@ -234,23 +244,7 @@ def test_a_query_on_the_tables_key_answers_as_moto_does(monkeypatch: pytest.Monk
                 monkeypatch.setattr(Table, "query", Table.query.moto)
             else:
                 assert getattr(Table.query, "by_partition", False)
-            db = boto3.client("dynamodb", region_name="eu-west-2")
-            db.create_table(
-                TableName=TABLE,
-                KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
-                AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}, {"AttributeName": "sk", "AttributeType": "S"},
-                                      {"AttributeName": "kind", "AttributeType": "S"}],
-                GlobalSecondaryIndexes=[{"IndexName": "by-kind", "KeySchema": [{"AttributeName": "kind", "KeyType": "HASH"},
-                                         {"AttributeName": "sk", "KeyType": "RANGE"}], "Projection": {"ProjectionType": "ALL"}}],
-                BillingMode="PAY_PER_REQUEST",
-            )  # fmt: skip
-            db.create_table(
-                TableName=SINGLE_KEY_TABLE,
-                KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
-                AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
-                BillingMode="PAY_PER_REQUEST",
-            )
-            db.put_item(TableName=SINGLE_KEY_TABLE, Item={"id": {"S": "kept"}, "v": {"S": "as it was"}})
+            db = _two_tables(with_index=True)
             for n, (partition, sort_key) in enumerate(
                 [(p, f"EV#{i:02d}") for p in ("REF#TWO", "REF#ONE", "REF#THREE") for i in (9, 1, 5, 3, 7, 2)]
                 + [("REF#ONE", "A"), ("REF#ONE", "Z"), ("REF#TWO", "META")]
