@@ -303,6 +303,8 @@ def build(output: Path = BUILD) -> Path:
 def main(arguments: list[str]) -> None:
     from deploy.policies import write_policy_files
 
+    if arguments not in ([], ["--build-venv"]):
+        raise SystemExit("usage: python -m local.package [--build-venv]")
     if arguments == ["--build-venv"]:
         # `make test`'s setup, beside the project venv: the tools are installed before the timed
         # tests start (~20 s on a fresh machine), and nothing happens while they are up to date.

@@ -85,7 +85,6 @@ def sent_emails(hub: Any) -> list[Any]:
 def issuer(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Any:
     """A staff token issuer the app trusts. Request it before `aws` (e.g. with
     `pytestmark = pytest.mark.usefixtures("issuer")`): it sets the key path the settings read."""
-
     issuer = issuer_in(tmp_path_factory.mktemp("issuer"))
     monkeypatch.setenv("MASH_LOCAL_JWKS_PATH", str(issuer.jwks_path))
     return issuer

@@ -9,11 +9,9 @@ of its own, which creates a new key as the local run does.
 from __future__ import annotations
 
 import os
+import tempfile
 from functools import lru_cache
 from pathlib import Path
-
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 
 from local.issuer import KEY_FILE, LocalIssuer
 
@@ -30,7 +28,6 @@ def issuer_in(directory: Path) -> LocalIssuer:
 
 @lru_cache(maxsize=1)
 def _test_key_pem() -> bytes:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    return key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    )
+    """The key the local issuer makes, made once: the first issuer's, read back."""
+    with tempfile.TemporaryDirectory(prefix="mash-test-issuer-") as first:
+        return (LocalIssuer(Path(first)).key_dir / KEY_FILE).read_bytes()
